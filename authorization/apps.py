@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AuthorizationConfig(AppConfig):
+    name = "authorization"
+    verbose_name = "Order authorization"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .roles import sync_role_groups
+
+        # After every app's migrate, since the role groups span the permissions of several apps.
+        post_migrate.connect(sync_role_groups, dispatch_uid="sync_role_groups")

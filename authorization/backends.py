@@ -1,0 +1,39 @@
+"""The one permission rule: what a user may do to an object follows from their role in its account.
+
+Django's `ModelBackend` answers the model-level question (through the role groups), so the
+admin shows each user the modules their roles allow. This backend answers the object-level
+one for the admin, the API and e-mail links alike: `user.has_perm(perm, obj)`.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+
+from .roles import ROLE_PERMISSIONS
+
+
+def account_roles(user) -> dict[int, str]:
+    """Return {account id: role} for the user, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_account_roles", None)
+    if cached is None:
+        from .models import Membership
+
+        cached = dict(Membership.objects.filter(user=user).values_list("account_id", "role"))
+        user._account_roles = cached
+    return cached
+
+
+class AccountRoleBackend(BaseBackend):
+    def has_perm(self, user_obj, perm, obj=None):
+        if obj is None or not user_obj.is_active:
+            return False
+        account_id = getattr(obj, "account_id", None)
+        if account_id is None:
+            return False
+        role = account_roles(user_obj).get(account_id)
+        if role is None:
+            return False
+        object_rule = getattr(obj, "permits", None)
+        if object_rule is not None and not object_rule(user_obj, perm):
+            return False
+        return perm in ROLE_PERMISSIONS[role]

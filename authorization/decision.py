@@ -1,0 +1,197 @@
+"""The decision: which band a divergence falls in, and what that band does.
+
+PRODUCT.md §5. Pure functions of plain values returning frozen results, so processing, the
+rule editor's preview and the replay of past orders all decide exactly alike.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+DEFAULT_ESCALATE_AFTER_MINUTES = 240
+
+
+class Action(StrEnum):
+    AUTHORIZE = "authorize"
+    MANUAL = "manual"
+    DENY = "deny"
+
+
+class Outcome(StrEnum):
+    NO_DIVERGENCE = "no-divergence"
+    AUTHORIZE = "authorize"
+    MANUAL = "manual"
+    DENY = "deny"
+
+
+class Reason(StrEnum):
+    NO_DIVERGENCE = "no-divergence"
+    WITHIN_ALLOWANCE = "within-allowance"
+    OVERPAYMENT = "overpayment"
+    BAND = "band"
+    GAP = "gap"
+    ABOVE_LAST_BAND = "above-last-band"
+
+
+# Strictest first: an order of several evaluated items takes the first of these it meets.
+STRICTNESS = (Outcome.DENY, Outcome.MANUAL, Outcome.AUTHORIZE, Outcome.NO_DIVERGENCE)
+
+
+@dataclass(frozen=True)
+class Band:
+    """`[lower_percent, upper_percent)`; a band ending at 100 includes 100."""
+
+    lower_percent: Decimal
+    upper_percent: Decimal
+    action: Action
+    approvers: tuple[str, ...] = ()
+    escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
+
+    def contains(self, percent: Decimal) -> bool:
+        if self.upper_percent == HUNDRED and percent == HUNDRED:
+            return True
+        return self.lower_percent <= percent < self.upper_percent
+
+    def as_dict(self) -> dict:
+        return {
+            "from": str(self.lower_percent),
+            "to": str(self.upper_percent),
+            "action": str(self.action),
+            "approvers": list(self.approvers),
+            "escalateAfterMinutes": self.escalate_after_minutes,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reason: Reason
+    divergence_percent: Decimal
+    band: Band | None = None
+    band_index: int | None = None
+
+    @property
+    def integrates(self) -> bool:
+        return self.outcome is not Outcome.DENY
+
+
+def decide(
+    *,
+    bands: Sequence[Band],
+    divergence_percent: Decimal,
+    allowance_percent: Decimal | None = None,
+    overpayment_is_divergence: bool = True,
+) -> Decision:
+    """Decide an order of signed `divergence_percent` under `bands`.
+
+    No divergence (0, an overpayment the account does not count, or within an allowance
+    the seller chose to honour) integrates without consulting the bands. Otherwise the band
+    is chosen on |d| capped at 100; a gap, or |d| above the last band, denies.
+    """
+    d = Decimal(divergence_percent)
+    if d == ZERO:
+        return Decision(Outcome.NO_DIVERGENCE, Reason.NO_DIVERGENCE, d)
+    if d < ZERO and not overpayment_is_divergence:
+        return Decision(Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT, d)
+    magnitude = min(abs(d), HUNDRED)
+    if allowance_percent is not None and magnitude <= allowance_percent:
+        return Decision(Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, d)
+    for index, band in enumerate(bands):
+        if band.contains(magnitude):
+            return Decision(Outcome(band.action.value), Reason.BAND, d, band, index)
+    above_all = all(magnitude >= band.upper_percent for band in bands)
+    return Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND if above_all else Reason.GAP, d)
+
+
+def strictest(decisions: Sequence[Decision]) -> Decision:
+    """Return the strictest of several decisions (per-item evaluation of manual discounts)."""
+    if not decisions:
+        raise ValueError("strictest() needs at least one decision")
+    return min(decisions, key=lambda decision: STRICTNESS.index(decision.outcome))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the 0–100 % bar: a band, or a gap where orders are not integrated."""
+
+    lower_percent: Decimal
+    upper_percent: Decimal
+    kind: str  # an Action value, or "gap"
+    band_index: int | None = None
+
+
+def segments(bands: Sequence[Band]) -> list[Segment]:
+    """Cover 0–100 with the bands in order and the gaps between them (for the editor's bar)."""
+    covered = []
+    cursor = ZERO
+    for index, band in sorted(enumerate(bands), key=lambda pair: pair[1].lower_percent):
+        if band.lower_percent > cursor:
+            covered.append(Segment(cursor, band.lower_percent, "gap"))
+        covered.append(Segment(band.lower_percent, band.upper_percent, str(band.action), index))
+        cursor = max(cursor, band.upper_percent)
+    if cursor < HUNDRED:
+        covered.append(Segment(cursor, HUNDRED, "gap"))
+    return covered
+
+
+@dataclass(frozen=True)
+class BandProblem:
+    """A problem with a draft rule; `band_index` None means the rule as a whole."""
+
+    message: str
+    band_index: int | None = None
+    field: str | None = None
+
+
+def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProblem]]:
+    """Return (errors, warnings) of a draft rule, by PRODUCT.md §5.1.
+
+    Errors: a band outside 0–100 or empty, overlapping bands, a manual band with no approver,
+    an approver listed twice. Warning: a manual band with fewer than two approvers.
+    """
+    errors: list[BandProblem] = []
+    warnings: list[BandProblem] = []
+    if not bands:
+        errors.append(BandProblem("A rule needs at least one band."))
+    for index, band in enumerate(bands):
+        if not ZERO <= band.lower_percent <= HUNDRED:
+            errors.append(BandProblem("From must be between 0 and 100.", index, "from"))
+        if not ZERO <= band.upper_percent <= HUNDRED:
+            errors.append(BandProblem("To must be between 0 and 100.", index, "to"))
+        if band.lower_percent >= band.upper_percent:
+            errors.append(BandProblem("From must be lower than To.", index, "to"))
+        if band.action == Action.MANUAL:
+            if not band.approvers:
+                errors.append(BandProblem("A manual band needs at least one approver.", index, "approvers"))
+            elif len(band.approvers) < 2:
+                warnings.append(
+                    BandProblem(
+                        "Only one approver: name a second so orders never wait on one person.",
+                        index,
+                        "approvers",
+                    )
+                )
+            duplicated = sorted({a for a in band.approvers if band.approvers.count(a) > 1})
+            if duplicated:
+                errors.append(
+                    BandProblem(f"Approver listed twice: {', '.join(duplicated)}.", index, "approvers")
+                )
+        if band.escalate_after_minutes < 1:
+            errors.append(
+                BandProblem("Escalation delay must be at least one minute.", index, "escalateAfterMinutes")
+            )
+    ordered = sorted(enumerate(bands), key=lambda pair: (pair[1].lower_percent, pair[1].upper_percent))
+    for (_, left), (right_index, right) in pairwise(ordered):
+        if right.lower_percent < left.upper_percent:
+            errors.append(
+                BandProblem(
+                    f"Overlaps the band {left.lower_percent}–{left.upper_percent} %.",
+                    right_index,
+                    "from",
+                )
+            )
+    return errors, warnings

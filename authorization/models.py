@@ -1,0 +1,174 @@
+"""Accounts, who belongs to them, and each account's price divergence rule."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from .roles import Role
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+percent_range = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class NoRulePolicy(models.TextChoices):
+    DENY = "deny", "Deny divergent orders (EOI003)"
+    AUTHORIZE = "authorize", "Authorize divergent orders"
+
+
+class Account(models.Model):
+    """A seller account, addressed by name (`?an=` in the API)."""
+
+    name = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9-]*$",
+                "Use lower-case letters, digits and hyphens, starting with a letter or digit.",
+            )
+        ],
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="franchises",
+        help_text="The parent account, for a franchise account (multilevel omnichannel inventory).",
+    )
+    order_prefix = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9]*$", "Letters and digits only.")],
+        help_text="Prefix of this franchise account's order ids, e.g. MKT in MKT-MKP-123-01.",
+    )
+    no_rule_policy = models.CharField(
+        max_length=16,
+        choices=NoRulePolicy.choices,
+        default=NoRulePolicy.DENY,
+        help_text="What happens to a divergent order from an external or certified connector "
+        "while the account has no price divergence rule.",
+    )
+    overpayment_is_divergence = models.BooleanField(
+        default=True,
+        help_text="Off: a marketplace paying more than the seller's price is not a divergence.",
+    )
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def account_id(self):
+        """Let an account answer "which account are you in" like every scoped row."""
+        return self.pk
+
+
+class Membership(models.Model):
+    """A user's role in one account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "account"], name="one_role_per_account")]
+        ordering = ["account__name", "user__email"]
+
+    def __str__(self):
+        return f"{self.user.email} · {self.get_role_display()} of {self.account}"
+
+
+class ApiToken(models.Model):
+    """A seller API token (`Authorization: Token <key>`), stored as a SHA-256 digest."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"API token of {self.user}"
+
+
+class BandAction(models.TextChoices):
+    AUTHORIZE = "authorize", "Authorize"
+    MANUAL = "manual", "Hold for manual authorization"
+    DENY = "deny", "Deny"
+
+
+class PriceDivergenceRule(models.Model):
+    """An account's rule: the authorization bands that decide a divergent order."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="price_divergence_rule")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        permissions = [("edit_rule", "Can edit the price divergence rule")]
+
+    def __str__(self):
+        return f"Price divergence rule of {self.account}"
+
+
+class AuthorizationBand(models.Model):
+    """A range of divergence `[lower, upper)` (upper 100 inclusive) and what it does."""
+
+    rule = models.ForeignKey(PriceDivergenceRule, on_delete=models.CASCADE, related_name="bands")
+    lower_percent = models.DecimalField(**PERCENT, validators=percent_range)
+    upper_percent = models.DecimalField(**PERCENT, validators=percent_range)
+    action = models.CharField(max_length=16, choices=BandAction.choices)
+    approvers = models.JSONField(default=list, blank=True, help_text="Approver e-mails, in escalation order.")
+    escalate_after_minutes = models.PositiveIntegerField(default=240)
+
+    class Meta:
+        ordering = ["lower_percent"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lower_percent__gte=0)
+                & models.Q(upper_percent__lte=100)
+                & models.Q(lower_percent__lt=models.F("upper_percent")),
+                name="band_within_0_100",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lower_percent}–{self.upper_percent} %: {self.get_action_display()}"
+
+    @property
+    def account_id(self):
+        return self.rule.account_id
+
+
+class RuleRevision(models.Model):
+    """One change to an account's rule: who, when, the bands before and after.
+
+    Kept on the account, not the rule, so the history outlives a deleted rule.
+    """
+
+    class Change(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="rule_revisions")
+    change = models.CharField(max_length=16, choices=Change.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    bands_before = models.JSONField(default=list)
+    bands_after = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_change_display()} rule of {self.account} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,99 @@
+"""Roles and what each may do: the one table the groups and the permission backend read.
+
+A role is held per account (a `Membership`). The Django group of the same name carries the
+model permissions, so the admin shows each user the modules their roles may use; whether a
+user may act on one object is then decided by the role they hold in that object's account
+(`authorization.backends.AccountRoleBackend`).
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    OMS_FULL = "oms-full", "OMS Full"
+    APPROVER = "approver", "Approver"
+    VIEWER = "viewer", "Viewer"
+
+
+# Models whose rows belong to an account, as "app_label.model".
+ACCOUNT_MODELS = (
+    "authorization.account",
+    "authorization.membership",
+    "authorization.pricedivergencerule",
+    "authorization.authorizationband",
+    "authorization.rulerevision",
+    "catalog.sku",
+    "catalog.warehouse",
+    "catalog.stock",
+    "catalog.shippingpolicy",
+    "catalog.pickuppoint",
+    "connectors.connector",
+)
+
+# What the managing roles may change; everything else they, like everyone, only view.
+MANAGED_MODELS = (
+    "authorization.membership",
+    "authorization.pricedivergencerule",
+    "authorization.authorizationband",
+    "catalog.sku",
+    "catalog.warehouse",
+    "catalog.stock",
+    "catalog.shippingpolicy",
+    "catalog.pickuppoint",
+    "connectors.connector",
+)
+
+
+def _model_perms(model_labels, actions):
+    perms = set()
+    for label in model_labels:
+        app_label, model_name = label.split(".")
+        perms.update(f"{app_label}.{action}_{model_name}" for action in actions)
+    return perms
+
+
+_VIEW_ALL = _model_perms(ACCOUNT_MODELS, ("view",))
+_MANAGE = _model_perms(MANAGED_MODELS, ("add", "change", "delete"))
+
+# Custom permissions declared in models' Meta.permissions.
+EDIT_RULE = "authorization.edit_rule"
+MANAGE_CONNECTORS = "connectors.manage_connectors"
+REPROCESS_INTAKE = "orders.reprocess_intake"
+DECIDE_ORDER = "orders.decide_order"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(_VIEW_ALL | _MANAGE | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}),
+    Role.OMS_FULL: frozenset(_VIEW_ALL | _MANAGE | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}),
+    Role.APPROVER: frozenset(_VIEW_ALL | {DECIDE_ORDER}),
+    Role.VIEWER: frozenset(_VIEW_ALL),
+}
+
+# Roles that may stand on a manual band's approver list.
+DECIDING_ROLES = frozenset({Role.OWNER, Role.OMS_FULL, Role.APPROVER})
+
+
+def sync_role_groups(sender=None, using="default", apps=None, **kwargs):
+    """Give each role's group exactly the permissions of `ROLE_PERMISSIONS`.
+
+    Runs after every `migrate`, once the permissions of every model exist; the groups
+    themselves are created by this app's data migration.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    if apps is not None and not apps.is_installed("authorization"):
+        return
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=Role(role).label)
+        wanted = []
+        for perm in sorted(perms):
+            app_label, codename = perm.split(".")
+            found = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if found is not None:
+                wanted.append(found)
+        group.permissions.set(wanted)

@@ -1,0 +1,55 @@
+"""Reads shared by the admin and the API."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from .backends import account_roles
+from .decision import Action, Band
+from .models import Account, PriceDivergenceRule
+from .roles import DECIDING_ROLES
+
+
+def accounts_for(*, user) -> QuerySet[Account]:
+    """Return the accounts the user may see: their memberships, or all for a superuser."""
+    if user.is_superuser:
+        return Account.objects.all()
+    return Account.objects.filter(pk__in=account_roles(user).keys())
+
+
+def role_in(*, user, account) -> str | None:
+    return account_roles(user).get(account.pk)
+
+
+def rule_of(*, account) -> PriceDivergenceRule | None:
+    return (
+        PriceDivergenceRule.objects.filter(account=account)
+        .select_related("updated_by")
+        .prefetch_related("bands")
+        .first()
+    )
+
+
+def rule_bands(*, rule: PriceDivergenceRule | None) -> list[Band]:
+    """Return the rule's bands as the pure decision function takes them."""
+    if rule is None:
+        return []
+    return [
+        Band(
+            lower_percent=band.lower_percent,
+            upper_percent=band.upper_percent,
+            action=Action(band.action),
+            approvers=tuple(band.approvers),
+            escalate_after_minutes=band.escalate_after_minutes,
+        )
+        for band in rule.bands.all()
+    ]
+
+
+def possible_approvers(*, account):
+    """Return the users of an account who may stand on a manual band's approver list."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__account=account, memberships__role__in=DECIDING_ROLES, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+    )

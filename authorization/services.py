@@ -1,0 +1,192 @@
+"""Writes to accounts, memberships, API tokens and the price divergence rule."""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .decision import Band, BandProblem, check_bands
+from .models import (
+    Account,
+    ApiToken,
+    AuthorizationBand,
+    Membership,
+    PriceDivergenceRule,
+    RuleRevision,
+)
+from .roles import Role
+from .selectors import possible_approvers, rule_bands, rule_of
+
+
+class RuleInvalid(Exception):
+    """A draft rule that cannot be saved; `errors` and `warnings` are `BandProblem`s."""
+
+    def __init__(self, errors: list[BandProblem], warnings: list[BandProblem]):
+        super().__init__("; ".join(problem.message for problem in errors))
+        self.errors = errors
+        self.warnings = warnings
+
+
+@dataclass
+class RuleCheck:
+    errors: list[BandProblem] = field(default_factory=list)
+    warnings: list[BandProblem] = field(default_factory=list)
+
+
+def account_create(*, name: str, parent: Account | None = None, order_prefix: str = "") -> Account:
+    account = Account(name=name, parent=parent, order_prefix=order_prefix)
+    account.full_clean()
+    account.save()
+    return account
+
+
+def sync_role_groups_of(*, user) -> None:
+    """Put the user in exactly the groups of the roles they hold in any account."""
+    labels = {Role(role).label for role in user.memberships.values_list("role", flat=True)}
+    user.groups.set(Group.objects.filter(name__in=labels))
+    user.__dict__.pop("_account_roles", None)
+    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+@transaction.atomic
+def membership_set(*, user, account: Account, role: str) -> Membership:
+    """Give the user `role` in `account` (creating or changing the membership)."""
+    membership, _ = Membership.objects.update_or_create(
+        user=user, account=account, defaults={"role": Role(role)}
+    )
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    sync_role_groups_of(user=user)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    user = membership.user
+    membership.delete()
+    sync_role_groups_of(user=user)
+
+
+@transaction.atomic
+def user_upsert(*, email: str, password: str | None = None):
+    """Create the user with this e-mail (also their username), or update their password."""
+    email = get_user_model().objects.normalize_email(email).lower()
+    user, created = get_user_model().objects.get_or_create(
+        username=email, defaults={"email": email, "is_staff": True}
+    )
+    if password is not None:
+        user.set_password(password)
+        user.save()
+    elif created:
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, user) -> str:
+    """Issue a new API token for the user, replacing any earlier one; return it (shown once)."""
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.update_or_create(user=user, defaults={"key_digest": token_digest(key)})
+    return key
+
+
+def rule_check(*, account: Account, bands: Sequence[Band]) -> RuleCheck:
+    """Check a draft rule: the pure band checks, then that approvers may approve in the account."""
+    errors, warnings = check_bands(bands)
+    allowed = {email.lower() for email in possible_approvers(account=account).values_list("email", flat=True)}
+    for index, band in enumerate(bands):
+        unknown = [email for email in band.approvers if email.lower() not in allowed]
+        if unknown:
+            errors.append(
+                BandProblem(
+                    f"Not an approver, owner or OMS Full user of {account.name}: {', '.join(unknown)}.",
+                    index,
+                    "approvers",
+                )
+            )
+    return RuleCheck(errors=errors, warnings=warnings)
+
+
+def _band_rows(bands: Sequence[Band]) -> list[dict]:
+    return [band.as_dict() for band in sorted(bands, key=lambda band: band.lower_percent)]
+
+
+@transaction.atomic
+def rule_replace(
+    *, account: Account, bands: Sequence[Band], actor
+) -> tuple[PriceDivergenceRule, list[BandProblem]]:
+    """Replace the account's rule with `bands`; return the rule and the warnings.
+
+    Raises `RuleInvalid` and changes nothing when the draft has errors. Every change is kept
+    as a `RuleRevision` with the bands before and after.
+    """
+    bands = [
+        Band(
+            lower_percent=band.lower_percent,
+            upper_percent=band.upper_percent,
+            action=band.action,
+            approvers=tuple(email.strip().lower() for email in band.approvers),
+            escalate_after_minutes=band.escalate_after_minutes,
+        )
+        for band in bands
+    ]
+    check = rule_check(account=account, bands=bands)
+    if check.errors:
+        raise RuleInvalid(check.errors, check.warnings)
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    rule = rule_of(account=account)
+    before = _band_rows(rule_bands(rule=rule))
+    after = _band_rows(bands)
+    if rule is None:
+        rule = PriceDivergenceRule.objects.create(account=account, updated_by=actor)
+        change = RuleRevision.Change.CREATED
+    else:
+        rule.updated_by = actor
+        rule.save(update_fields=["updated_by", "updated_at"])
+        rule.bands.all().delete()
+        change = RuleRevision.Change.UPDATED
+    AuthorizationBand.objects.bulk_create(
+        AuthorizationBand(
+            rule=rule,
+            lower_percent=band.lower_percent,
+            upper_percent=band.upper_percent,
+            action=band.action,
+            approvers=list(band.approvers),
+            escalate_after_minutes=band.escalate_after_minutes,
+        )
+        for band in sorted(bands, key=lambda band: band.lower_percent)
+    )
+    if before != after or change == RuleRevision.Change.CREATED:
+        RuleRevision.objects.create(
+            account=account, change=change, actor=actor, bands_before=before, bands_after=after
+        )
+    return rule, check.warnings
+
+
+@transaction.atomic
+def rule_delete(*, account: Account, actor) -> bool:
+    """Delete the account's rule, for good; return False when there was none."""
+    rule = rule_of(account=account)
+    if rule is None:
+        return False
+    before = _band_rows(rule_bands(rule=rule))
+    rule.delete()
+    RuleRevision.objects.create(
+        account=account,
+        change=RuleRevision.Change.DELETED,
+        actor=actor,
+        bands_before=before,
+        bands_after=[],
+    )
+    return True

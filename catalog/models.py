@@ -1,0 +1,138 @@
+"""The seller's catalog per account: SKUs and prices, warehouses and stock, shipping, pickup points.
+
+The seller value of an order (PRODUCT.md §4) is computed from these rows.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from authorization.models import Account
+
+catalog_id = RegexValidator(r"^[^\s/?#]+$", "An id has no spaces and none of / ? #.")
+
+
+class Sku(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="skus")
+    sku_id = models.CharField("SKU id", max_length=64, validators=[catalog_id])
+    name = models.CharField(max_length=200)
+    price_cents = models.PositiveBigIntegerField("unit price (cents)")
+    active = models.BooleanField(default=True)
+    sales_channels = models.JSONField(
+        default=list, blank=True, help_text="Sales channels (trade policies) where the SKU is sold."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "SKU"
+        ordering = ["account__name", "sku_id"]
+        constraints = [models.UniqueConstraint(fields=["account", "sku_id"], name="unique_sku_per_account")]
+
+    def __str__(self):
+        return f"{self.sku_id} · {self.name}"
+
+
+class Warehouse(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="warehouses")
+    warehouse_id = models.CharField("warehouse id", max_length=64, validators=[catalog_id])
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["account__name", "warehouse_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "warehouse_id"], name="unique_warehouse_per_account")
+        ]
+
+    def __str__(self):
+        return self.name or self.warehouse_id
+
+
+class Stock(models.Model):
+    """Units of a SKU in a warehouse; `reserved` are held by integrated orders."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stock")
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="stock")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock")
+    quantity = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "stock"
+        ordering = ["sku__sku_id", "warehouse__warehouse_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="one_stock_row_per_sku_and_warehouse"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__lte=models.F("quantity")), name="reserved_within_quantity"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sku.sku_id} @ {self.warehouse.warehouse_id}: {self.quantity}"
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.reserved
+
+
+class DeliveryChannel(models.TextChoices):
+    DELIVERY = "delivery", "Delivery"
+    PICKUP_IN_POINT = "pickup-in-point", "Pickup in point"
+
+
+class PickupPoint(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pickup_points")
+    point_id = models.CharField("pickup point id", max_length=64, validators=[catalog_id])
+    name = models.CharField(max_length=200)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="pickup_points")
+    postal_code = models.CharField(max_length=32, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    number = models.CharField(max_length=32, blank=True)
+    neighborhood = models.CharField(max_length=200, blank=True)
+    complement = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=32, blank=True)
+    country = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$", "A three-letter country code, e.g. BRA.")],
+    )
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+
+    class Meta:
+        ordering = ["account__name", "point_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "point_id"], name="unique_pickup_point_per_account")
+        ]
+
+    def __str__(self):
+        return f"{self.point_id} · {self.name}"
+
+
+class ShippingPolicy(models.Model):
+    """An SLA: how items get to the customer, at what freight per unit, how fast."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="shipping_policies")
+    policy_id = models.CharField("SLA id", max_length=64, validators=[catalog_id])
+    delivery_channel = models.CharField(max_length=16, choices=DeliveryChannel.choices)
+    freight_cents = models.PositiveBigIntegerField("freight per unit (cents)", default=0)
+    estimate = models.CharField(
+        max_length=16,
+        validators=[RegexValidator(r"^\d+(d|bd|h|m)$", "A number then d, bd, h or m, e.g. 3bd.")],
+    )
+    active = models.BooleanField(default=True)
+    warehouses = models.ManyToManyField(Warehouse, blank=True, related_name="shipping_policies")
+    pickup_points = models.ManyToManyField(PickupPoint, blank=True, related_name="shipping_policies")
+
+    class Meta:
+        verbose_name_plural = "shipping policies"
+        ordering = ["account__name", "policy_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "policy_id"], name="unique_shipping_policy_per_account"
+            )
+        ]
+
+    def __str__(self):
+        return self.policy_id

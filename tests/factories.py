@@ -1,0 +1,123 @@
+"""Factories for the rows tests need; build through these, not by hand."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from authorization.decision import Action, Band
+from authorization.models import Account
+from authorization.services import membership_set
+from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
+from connectors.services import connector_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"seller{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@seller.example")
+    username = factory.SelfAttribute("email")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def member(account, role, email=None):
+    """Return a user holding `role` in `account` (created if needed)."""
+    user = UserFactory(email=email) if email else UserFactory()
+    membership_set(user=user, account=account, role=role)
+    return user
+
+
+class SkuFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sku
+
+    account = factory.SubFactory(AccountFactory)
+    sku_id = factory.Sequence(lambda n: str(n + 1))
+    name = factory.Sequence(lambda n: f"Product {n}")
+    price_cents = 975
+    active = True
+    sales_channels = factory.LazyFunction(lambda: ["1"])
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ("account", "warehouse_id")
+
+    account = factory.SubFactory(AccountFactory)
+    warehouse_id = "WH1"
+    name = "Main warehouse"
+
+
+class StockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stock
+
+    sku = factory.SubFactory(SkuFactory)
+    account = factory.SelfAttribute("sku.account")
+    warehouse = factory.SubFactory(WarehouseFactory, account=factory.SelfAttribute("..account"))
+    quantity = 10
+
+
+class PickupPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PickupPoint
+
+    account = factory.SubFactory(AccountFactory)
+    point_id = factory.Sequence(lambda n: f"PP{n + 1}")
+    name = "Store"
+    warehouse = factory.SubFactory(WarehouseFactory, account=factory.SelfAttribute("..account"))
+    postal_code = "81020-235"
+    city = "Curitiba"
+    state = "PR"
+    country = "BRA"
+    latitude = -25.48
+    longitude = -49.28
+
+
+class ShippingPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingPolicy
+
+    account = factory.SubFactory(AccountFactory)
+    policy_id = "Express"
+    delivery_channel = "delivery"
+    freight_cents = 2050
+    estimate = "3bd"
+
+
+def connector(account, **overrides):
+    """Create a connector; return (connector, credentials)."""
+    values = {
+        "name": "Marketplace",
+        "type": "external",
+        "affiliate_id": "MKP",
+        "endpoint": "https://connector.example/api/vtex",
+    }
+    values.update(overrides)
+    return connector_create(account=account, **values)
+
+
+def band(lower, upper, action, approvers=(), escalate_after_minutes=240):
+    return Band(
+        Decimal(str(lower)), Decimal(str(upper)), Action(action), tuple(approvers), escalate_after_minutes
+    )
