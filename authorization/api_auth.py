@@ -1,5 +1,7 @@
 """Seller API authentication: `Authorization: Token <key>`, checked against a stored digest."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
@@ -26,3 +28,13 @@ class UserTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class UserTokenScheme(OpenApiAuthenticationExtension):
+    target_class = UserTokenAuthentication
+    name = "sellerToken"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=UserTokenAuthentication.keyword
+        )

@@ -58,8 +58,8 @@ class Band:
 
     def as_dict(self) -> dict:
         return {
-            "from": str(self.lower_percent),
-            "to": str(self.upper_percent),
+            "from": f"{self.lower_percent:.2f}",
+            "to": f"{self.upper_percent:.2f}",
             "action": str(self.action),
             "approvers": list(self.approvers),
             "escalateAfterMinutes": self.escalate_after_minutes,

@@ -56,6 +56,9 @@ def _model_perms(model_labels, actions):
 _VIEW_ALL = _model_perms(ACCOUNT_MODELS, ("view",))
 _MANAGE = _model_perms(MANAGED_MODELS, ("add", "change", "delete"))
 
+# The account's own settings (no-rule policy, overpayment, time zone); adding accounts is the operator's.
+_ACCOUNT_SETTINGS = {"authorization.change_account"}
+
 # Custom permissions declared in models' Meta.permissions.
 EDIT_RULE = "authorization.edit_rule"
 MANAGE_CONNECTORS = "connectors.manage_connectors"
@@ -63,8 +66,12 @@ REPROCESS_INTAKE = "orders.reprocess_intake"
 DECIDE_ORDER = "orders.decide_order"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset(_VIEW_ALL | _MANAGE | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}),
-    Role.OMS_FULL: frozenset(_VIEW_ALL | _MANAGE | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}),
+    Role.OWNER: frozenset(
+        _VIEW_ALL | _MANAGE | _ACCOUNT_SETTINGS | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}
+    ),
+    Role.OMS_FULL: frozenset(
+        _VIEW_ALL | _MANAGE | _ACCOUNT_SETTINGS | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}
+    ),
     Role.APPROVER: frozenset(_VIEW_ALL | {DECIDE_ORDER}),
     Role.VIEWER: frozenset(_VIEW_ALL),
 }

@@ -17,6 +17,9 @@ def _flatten(detail, prefix=""):
     """Turn DRF's nested error detail into a flat list of {field, message}."""
     if isinstance(detail, dict):
         for key, value in detail.items():
+            if isinstance(key, int):
+                yield from _flatten(value, f"{prefix}[{key}]")
+                continue
             name = key if key != "non_field_errors" else ""
             yield from _flatten(value, f"{prefix}.{name}" if prefix and name else (prefix or name))
     elif isinstance(detail, list):

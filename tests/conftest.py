@@ -37,3 +37,24 @@ def viewer(account):
 @pytest.fixture
 def other_account(db):
     return AccountFactory(name="globex")
+
+
+@pytest.fixture
+def api_client_for():
+    """Return a function giving an API client authenticated with the user's token."""
+    from rest_framework.test import APIClient
+
+    from authorization.services import token_issue
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords cheaply: the suite creates many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

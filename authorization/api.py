@@ -1,0 +1,107 @@
+"""Seller API for the price divergence rule: read, replace, delete, history."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import error_body, request_account
+
+from .decision import BandProblem, segments
+from .roles import EDIT_RULE
+from .selectors import rule_bands, rule_of
+from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
+from .services import RuleInvalid, rule_delete, rule_replace
+
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "an", str, description="Account name; may be left out by a user of a single account."
+)
+
+
+def problem_field(problem: BandProblem) -> str:
+    if problem.band_index is None:
+        return "bands"
+    return f"bands[{problem.band_index}]" + (f".{problem.field}" if problem.field else "")
+
+
+def problems(items: list[BandProblem]) -> list[dict]:
+    return [{"field": problem_field(problem), "message": problem.message} for problem in items]
+
+
+def rule_body(*, account, rule, warnings=()) -> dict:
+    bands = rule_bands(rule=rule)
+    return {
+        "account": account.name,
+        "bands": [band.as_dict() for band in bands],
+        "gaps": [
+            {"from": f"{segment.lower_percent:.2f}", "to": f"{segment.upper_percent:.2f}"}
+            for segment in segments(bands)
+            if segment.kind == "gap"
+        ],
+        "updatedAt": rule.updated_at,
+        "updatedBy": rule.updated_by.email if rule.updated_by else None,
+        "warnings": problems(list(warnings)),
+    }
+
+
+def require_rule_editor(request, account) -> None:
+    if not request.user.has_perm(EDIT_RULE, account):
+        raise PermissionDenied("Only an Owner or OMS Full user of this account may change its rule.")
+
+
+class PriceDivergenceRuleView(APIView):
+    @extend_schema(
+        operation_id="price_divergence_rule_read",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={200: RuleOutputSerializer, 404: OpenApiResponse(description="The account has no rule.")},
+    )
+    def get(self, request):
+        account = request_account(request)
+        rule = rule_of(account=account)
+        if rule is None:
+            raise NotFound(f"Account '{account.name}' has no price divergence rule.")
+        return Response(rule_body(account=account, rule=rule))
+
+    @extend_schema(
+        operation_id="price_divergence_rule_replace",
+        parameters=[ACCOUNT_PARAMETER],
+        request=RuleInputSerializer,
+        responses={200: RuleOutputSerializer, 400: OpenApiResponse(description="Invalid bands.")},
+    )
+    def put(self, request):
+        account = request_account(request)
+        require_rule_editor(request, account)
+        serializer = RuleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            rule, warnings = rule_replace(account=account, bands=serializer.bands_value(), actor=request.user)
+        except RuleInvalid as invalid:
+            body = error_body("invalid", "The rule has errors; nothing was saved.", problems(invalid.errors))
+            body["warnings"] = problems(invalid.warnings)
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(rule_body(account=account, rule=rule_of(account=account) or rule, warnings=warnings))
+
+    @extend_schema(
+        operation_id="price_divergence_rule_delete",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={204: None, 404: OpenApiResponse(description="The account has no rule.")},
+    )
+    def delete(self, request):
+        account = request_account(request)
+        require_rule_editor(request, account)
+        if not rule_delete(account=account, actor=request.user):
+            raise NotFound(f"Account '{account.name}' has no price divergence rule.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PriceDivergenceRuleHistoryView(APIView):
+    @extend_schema(
+        operation_id="price_divergence_rule_history",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={200: RuleRevisionSerializer(many=True)},
+    )
+    def get(self, request):
+        account = request_account(request)
+        revisions = account.rule_revisions.select_related("actor")[:200]
+        return Response(RuleRevisionSerializer(revisions, many=True).data)

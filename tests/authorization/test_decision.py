@@ -1,0 +1,143 @@
+"""The pure decision of PRODUCT.md §5, property-tested."""
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from authorization.decision import Outcome, Reason, check_bands, decide, segments, strictest
+from tests.factories import band
+
+TYPICAL = [band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")]
+
+percents = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def rules(draw):
+    """Draw a valid rule: non-overlapping bands over 0–100, possibly with gaps."""
+    cuts = sorted(draw(st.sets(st.integers(min_value=0, max_value=10000), min_size=2, max_size=8)))
+    bands = []
+    for lower, upper in zip(cuts, cuts[1:], strict=False):
+        if draw(st.booleans()):
+            action = draw(st.sampled_from(["authorize", "manual", "deny"]))
+            approvers = ["ana@acme.example"] if action == "manual" else []
+            bands.append(band(Decimal(lower) / 100, Decimal(upper) / 100, action, approvers))
+    return bands
+
+
+@given(rules(), percents)
+def test_every_divergence_maps_to_exactly_one_outcome(bands, percent):
+    decision = decide(bands=bands, divergence_percent=percent)
+    containing = [index for index, b in enumerate(bands) if b.contains(percent)]
+    assert len(containing) <= 1
+    if percent == 0:
+        assert decision.outcome is Outcome.NO_DIVERGENCE
+    elif containing:
+        assert decision.band_index == containing[0]
+        assert decision.outcome.value == bands[containing[0]].action.value
+    else:
+        assert decision.outcome is Outcome.DENY
+        assert decision.reason in (Reason.GAP, Reason.ABOVE_LAST_BAND)
+
+
+@given(rules())
+def test_segments_cover_zero_to_hundred_without_overlap(bands):
+    covered = segments(bands)
+    assert covered[0].lower_percent == 0
+    assert covered[-1].upper_percent == 100
+    for left, right in zip(covered, covered[1:], strict=False):
+        assert left.upper_percent == right.lower_percent
+    assert sum(1 for segment in covered if segment.kind != "gap") == len(bands)
+
+
+@given(rules(), percents)
+def test_decision_is_symmetric_in_sign(bands, percent):
+    assert decide(bands=bands, divergence_percent=percent).outcome == decide(
+        bands=bands, divergence_percent=-percent
+    ).outcome
+
+
+def test_from_is_inclusive_and_to_is_exclusive():
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("10")).outcome is Outcome.MANUAL
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("9.99")).outcome is Outcome.AUTHORIZE
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("20")).outcome is Outcome.DENY
+
+
+def test_hundred_percent_falls_in_a_band_ending_at_hundred():
+    bands = [band(0, 50, "authorize"), band(50, 100, "manual", ["ana@acme.example"])]
+    decision = decide(bands=bands, divergence_percent=Decimal("100"))
+    assert decision.outcome is Outcome.MANUAL
+    assert decision.band_index == 1
+
+
+def test_divergence_beyond_hundred_is_capped_at_hundred():
+    bands = [band(0, 50, "authorize"), band(50, 100, "manual", ["ana@acme.example"])]
+    assert decide(bands=bands, divergence_percent=Decimal("-250")).outcome is Outcome.MANUAL
+
+
+def test_gap_between_bands_denies():
+    bands = [band(0, 5, "authorize"), band(10, 100, "manual", ["ana@acme.example"])]
+    decision = decide(bands=bands, divergence_percent=Decimal("7"))
+    assert (decision.outcome, decision.reason) == (Outcome.DENY, Reason.GAP)
+
+
+def test_single_band_below_hundred_denies_above_it():
+    decision = decide(bands=[band(0, 30, "authorize")], divergence_percent=Decimal("30"))
+    assert (decision.outcome, decision.reason) == (Outcome.DENY, Reason.ABOVE_LAST_BAND)
+
+
+def test_zero_divergence_is_integrated_without_the_rule():
+    decision = decide(bands=[], divergence_percent=Decimal("0"))
+    assert decision.outcome is Outcome.NO_DIVERGENCE
+
+
+def test_overpayment_not_counted_when_the_account_says_so():
+    decision = decide(bands=TYPICAL, divergence_percent=Decimal("-30"), overpayment_is_divergence=False)
+    assert (decision.outcome, decision.reason) == (Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT)
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("-30")).outcome is Outcome.DENY
+
+
+def test_allowance_counts_as_no_divergence_up_to_its_rate():
+    within = decide(bands=TYPICAL, divergence_percent=Decimal("5"), allowance_percent=Decimal("5"))
+    beyond = decide(bands=TYPICAL, divergence_percent=Decimal("5.01"), allowance_percent=Decimal("5"))
+    assert (within.outcome, within.reason) == (Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE)
+    assert beyond.outcome is Outcome.AUTHORIZE
+
+
+def test_strictest_item_decides_the_order():
+    decisions = [
+        decide(bands=TYPICAL, divergence_percent=Decimal("1")),
+        decide(bands=TYPICAL, divergence_percent=Decimal("15")),
+        decide(bands=TYPICAL, divergence_percent=Decimal("0")),
+    ]
+    assert strictest(decisions).outcome is Outcome.MANUAL
+    decisions.append(decide(bands=TYPICAL, divergence_percent=Decimal("50")))
+    assert strictest(decisions).outcome is Outcome.DENY
+
+
+def messages(problems):
+    return [(problem.band_index, problem.field, problem.message) for problem in problems]
+
+
+def test_check_refuses_overlap_empty_band_and_manual_without_approvers():
+    errors, _ = check_bands([band(0, 10, "authorize"), band(5, 20, "deny"), band(30, 30, "deny")])
+    assert (1, "from", "Overlaps the band 0–10 %.") in messages(errors)
+    assert (2, "to", "From must be lower than To.") in messages(errors)
+    errors, _ = check_bands([band(0, 100, "manual")])
+    assert messages(errors) == [(0, "approvers", "A manual band needs at least one approver.")]
+
+
+def test_check_warns_under_two_approvers():
+    errors, warnings = check_bands([band(0, 100, "manual", ["ana@acme.example"])])
+    assert errors == []
+    assert [w.field for w in warnings] == ["approvers"]
+    _, warnings = check_bands([band(0, 100, "manual", ["ana@acme.example", "bo@acme.example"])])
+    assert warnings == []
+
+
+def test_check_accepts_gaps_and_refuses_an_empty_rule():
+    errors, _ = check_bands([band(0, 5, "authorize"), band(50, 60, "deny")])
+    assert errors == []
+    errors, _ = check_bands([])
+    assert messages(errors) == [(None, None, "A rule needs at least one band.")]
