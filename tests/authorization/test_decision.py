@@ -1,5 +1,6 @@
 """The pure decision of PRODUCT.md §5, property-tested."""
 
+import itertools
 from decimal import Decimal
 
 from hypothesis import given
@@ -18,7 +19,7 @@ def rules(draw):
     """Draw a valid rule: non-overlapping bands over 0–100, possibly with gaps."""
     cuts = sorted(draw(st.sets(st.integers(min_value=0, max_value=10000), min_size=2, max_size=8)))
     bands = []
-    for lower, upper in zip(cuts, cuts[1:], strict=False):
+    for lower, upper in itertools.pairwise(cuts):
         if draw(st.booleans()):
             action = draw(st.sampled_from(["authorize", "manual", "deny"]))
             approvers = ["ana@acme.example"] if action == "manual" else []
@@ -46,16 +47,17 @@ def test_segments_cover_zero_to_hundred_without_overlap(bands):
     covered = segments(bands)
     assert covered[0].lower_percent == 0
     assert covered[-1].upper_percent == 100
-    for left, right in zip(covered, covered[1:], strict=False):
+    for left, right in itertools.pairwise(covered):
         assert left.upper_percent == right.lower_percent
     assert sum(1 for segment in covered if segment.kind != "gap") == len(bands)
 
 
 @given(rules(), percents)
 def test_decision_is_symmetric_in_sign(bands, percent):
-    assert decide(bands=bands, divergence_percent=percent).outcome == decide(
-        bands=bands, divergence_percent=-percent
-    ).outcome
+    assert (
+        decide(bands=bands, divergence_percent=percent).outcome
+        == decide(bands=bands, divergence_percent=-percent).outcome
+    )
 
 
 def test_from_is_inclusive_and_to_is_exclusive():
