@@ -134,8 +134,9 @@ class MembershipAdmin(AccountScopedAdmin):
     def delete_model(self, request, obj):
         membership_remove(membership=obj)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, *args, **kwargs):
+        # Removing a member goes through the service, which also updates their role groups.
+        actions = super().get_actions(request, *args, **kwargs)
         actions.pop("delete_selected", None)
         return actions
 
