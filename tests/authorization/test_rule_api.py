@@ -90,7 +90,9 @@ def test_overlapping_bands_are_refused_naming_the_band(api_client_for, team):
         format="json",
     )
     assert response.status_code == 400
-    assert {"field": "bands[1].from", "message": "Overlaps the band 0.00–10.00 %."} in response.json()["errors"]
+    assert {"field": "bands[1].from", "message": "Overlaps the band 0.00–10.00 %."} in response.json()[
+        "errors"
+    ]
     assert RuleRevision.objects.count() == 0
 
 
@@ -115,7 +117,12 @@ def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer
         URL,
         {
             "bands": [
-                {"from": 0, "to": 100, "action": "manual", "approvers": ["nobody@else.example", "viewer@acme.example"]}
+                {
+                    "from": 0,
+                    "to": 100,
+                    "action": "manual",
+                    "approvers": ["nobody@else.example", "viewer@acme.example"],
+                }
             ]
         },
         format="json",
@@ -131,7 +138,9 @@ def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer
 
 def test_single_approver_saves_with_a_warning(api_client_for, team):
     response = api_client_for(team).put(
-        URL, {"bands": [{"from": 0, "to": 100, "action": "manual", "approvers": ["ANA@acme.example"]}]}, format="json"
+        URL,
+        {"bands": [{"from": 0, "to": 100, "action": "manual", "approvers": ["ANA@acme.example"]}]},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["bands"][0]["approvers"] == ["ana@acme.example"]
