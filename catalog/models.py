@@ -3,6 +3,9 @@
 The seller value of an order (PRODUCT.md §4) is computed from these rows.
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -10,6 +13,33 @@ from simple_history.models import HistoricalRecords
 from authorization.models import Account
 
 catalog_id = RegexValidator(r"^[^\s/?#]+$", "An id has no spaces and none of / ? #.")
+sales_channel_id = re.compile(r"^[^\s;,]{1,32}$")
+
+
+def validate_sales_channels(value):
+    """Accept a list of distinct sales channel ids ("1", "2"), as CSV files write them "1;2"."""
+    if not isinstance(value, list):
+        raise ValidationError('A list of sales channel ids, e.g. ["1", "2"].')
+    for channel in value:
+        if not isinstance(channel, str) or not sales_channel_id.match(channel):
+            raise ValidationError(
+                f"Not a sales channel id: {channel!r}. An id has 1 to 32 characters, no spaces, ; or commas."
+            )
+    if len(set(value)) != len(value):
+        raise ValidationError("A sales channel is listed twice.")
+
+
+def below_reserved_message(*, quantity: int, reserved: int) -> str | None:
+    """Return why `quantity` units on hand cannot be set, or None when it can.
+
+    Orders hold `reserved` units; the seller may not take them away.
+    """
+    if quantity is not None and quantity < reserved:
+        return (
+            f"{quantity} is below the {reserved} units reserved by orders; "
+            f"set at least {reserved}, or release the orders first."
+        )
+    return None
 
 
 class Sku(models.Model):
@@ -19,7 +49,10 @@ class Sku(models.Model):
     price_cents = models.PositiveBigIntegerField("unit price (cents)")
     active = models.BooleanField(default=True)
     sales_channels = models.JSONField(
-        default=list, blank=True, help_text="Sales channels (trade policies) where the SKU is sold."
+        default=list,
+        blank=True,
+        validators=[validate_sales_channels],
+        help_text="Sales channels (trade policies) where the SKU is sold.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -74,6 +107,23 @@ class Stock(models.Model):
     def available(self) -> int:
         return self.quantity - self.reserved
 
+    def clean(self):
+        """Keep the row in its SKU's account, and the units on hand at or above the reserved ones."""
+        sku = getattr(self, "sku", None)
+        warehouse = getattr(self, "warehouse", None)
+        if sku is not None and self.account_id is None:
+            self.account_id = sku.account_id
+        errors = {}
+        if sku is not None and sku.account_id != self.account_id:
+            errors["sku"] = "The SKU belongs to another account."
+        if warehouse is not None and warehouse.account_id != self.account_id:
+            errors["warehouse"] = "The warehouse belongs to another account than the SKU."
+        problem = below_reserved_message(quantity=self.quantity, reserved=self.reserved)
+        if problem:
+            errors["quantity"] = problem
+        if errors:
+            raise ValidationError(errors)
+
 
 class DeliveryChannel(models.TextChoices):
     DELIVERY = "delivery", "Delivery"
@@ -108,6 +158,11 @@ class PickupPoint(models.Model):
 
     def __str__(self):
         return f"{self.point_id} · {self.name}"
+
+    def clean(self):
+        warehouse = getattr(self, "warehouse", None)
+        if warehouse is not None and self.account_id is not None and warehouse.account_id != self.account_id:
+            raise ValidationError({"warehouse": "The warehouse belongs to another account."})
 
 
 class ShippingPolicy(models.Model):

@@ -1,0 +1,419 @@
+"""Writes to the catalog: SKUs with their prices and stock, shipping policies, pickup points.
+
+Each upsert takes a list of rows and is all-or-nothing: every row is checked first and, when
+any is bad, `CatalogInvalid` carries the problems of every bad row and nothing is saved. A row
+updates the account's entry with the same id or creates it; entries missing from the list are
+left as they are (an upsert never deletes).
+
+A warehouse id is the seller's own name for a warehouse: naming one the account does not have
+yet (in a SKU's stock, a policy's warehouses, a pickup point's warehouse) creates it. Pickup
+points carry an address and coordinates, so they are never created on the side: a shipping
+policy naming an unknown one is refused; upsert the pickup points first.
+
+Problems name fields as the seller API and the CSV files do (`price`, `stock.WH1`,
+`address.city`), so every caller can show them as they are.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from .models import (
+    DeliveryChannel,
+    PickupPoint,
+    ShippingPolicy,
+    Sku,
+    Stock,
+    Warehouse,
+    below_reserved_message,
+    catalog_id,
+)
+
+MAX_QUANTITY = 2_147_483_647  # the largest PositiveIntegerField every database stores
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one row: `index` in the list, `field` ("" for the whole row)."""
+
+    index: int
+    field: str
+    message: str
+
+
+class CatalogInvalid(Exception):
+    """Rows that cannot be saved; `problems` lists every problem of every bad row, by row."""
+
+    def __init__(self, problems: Iterable[RowProblem]):
+        self.problems = sorted(problems, key=lambda problem: problem.index)
+        super().__init__("; ".join(f"[{p.index}].{p.field}: {p.message}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class SkuRow:
+    """A SKU as the seller sends it; None keeps the current value (or the default, for a new SKU).
+
+    `stock` maps warehouse ids to units on hand; warehouses it does not name keep theirs.
+    """
+
+    sku_id: str
+    name: str | None = None
+    price_cents: int | None = None
+    active: bool | None = None
+    sales_channels: tuple[str, ...] | None = None
+    stock: Mapping[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class PickupPointRow:
+    point_id: str
+    name: str
+    warehouse_id: str
+    latitude: float
+    longitude: float
+    postal_code: str = ""
+    street: str = ""
+    number: str = ""
+    neighborhood: str = ""
+    complement: str = ""
+    city: str = ""
+    state: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ShippingPolicyRow:
+    policy_id: str
+    delivery_channel: str
+    freight_cents: int
+    estimate: str
+    warehouse_ids: tuple[str, ...] = ()
+    pickup_point_ids: tuple[str, ...] = ()
+    active: bool = True
+
+
+SKU_FIELDS = {
+    "sku_id": "id",
+    "name": "name",
+    "price_cents": "price",
+    "active": "active",
+    "sales_channels": "salesChannels",
+}
+PICKUP_POINT_FIELDS = {
+    "point_id": "id",
+    "name": "name",
+    "warehouse": "warehouse",
+    "postal_code": "address.postalCode",
+    "street": "address.street",
+    "number": "address.number",
+    "neighborhood": "address.neighborhood",
+    "complement": "address.complement",
+    "city": "address.city",
+    "state": "address.state",
+    "country": "address.country",
+    "latitude": "geoCoordinates.latitude",
+    "longitude": "geoCoordinates.longitude",
+}
+SHIPPING_POLICY_FIELDS = {
+    "policy_id": "id",
+    "delivery_channel": "deliveryChannel",
+    "freight_cents": "freight",
+    "estimate": "estimate",
+    "active": "active",
+}
+
+
+def _duplicate_problems(ids: Sequence[str]) -> list[RowProblem]:
+    """Name every repeat of an id after its first row."""
+    seen: set[str] = set()
+    problems = []
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            problems.append(
+                RowProblem(index, "id", f"'{item_id}' is sent more than once; send each id once.")
+            )
+        seen.add(item_id)
+    return problems
+
+
+def _model_problems(instance, *, index: int, names: Mapping[str, str], exclude=()) -> list[RowProblem]:
+    """Run the model's own validation; return its complaints under the callers' field names."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return [
+            RowProblem(index, "" if name == NON_FIELD_ERRORS else names.get(name, name), message)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return []
+
+
+def warehouse_id_problem(value) -> str | None:
+    """Return why `value` is not a warehouse id, or None when it is one."""
+    if not isinstance(value, str) or not value:
+        return "A warehouse id is a non-empty string."
+    if len(value) > 64:
+        return "A warehouse id has at most 64 characters."
+    try:
+        catalog_id(value)
+    except ValidationError as error:
+        return f"Not a warehouse id: '{value}'. {error.messages[0]}"
+    return None
+
+
+def _quantity_problem(quantity) -> str | None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
+        return "Units on hand are a whole number, 0 or more."
+    return None
+
+
+def warehouses_ensure(*, account, warehouse_ids: Iterable[str]) -> dict[str, Warehouse]:
+    """Return the account's warehouses with these ids, creating the ones it does not have yet."""
+    wanted = set(warehouse_ids)
+    if not wanted:
+        return {}
+    existing = {w.warehouse_id for w in Warehouse.objects.filter(account=account, warehouse_id__in=wanted)}
+    Warehouse.objects.bulk_create(
+        [Warehouse(account=account, warehouse_id=warehouse_id) for warehouse_id in sorted(wanted - existing)],
+        ignore_conflicts=True,
+    )
+    return {w.warehouse_id: w for w in Warehouse.objects.filter(account=account, warehouse_id__in=wanted)}
+
+
+def shipping_policy_target_problems(
+    *, delivery_channel: str, warehouse_ids: Sequence[str], pickup_point_ids: Sequence[str]
+) -> dict[str, str]:
+    """Say what a policy of this delivery channel lacks or should not have: {field: message}."""
+    problems = {}
+    if delivery_channel == DeliveryChannel.DELIVERY:
+        if not warehouse_ids:
+            problems["warehouses"] = "A delivery policy ships from at least one warehouse."
+        if pickup_point_ids:
+            problems["pickupPoints"] = "Only pickup-in-point policies have pickup points."
+    elif delivery_channel == DeliveryChannel.PICKUP_IN_POINT and not pickup_point_ids:
+        problems["pickupPoints"] = "A pickup-in-point policy needs at least one pickup point."
+    return problems
+
+
+# SKUs and stock
+
+
+@dataclass
+class _SkuPlan:
+    problems: list[RowProblem]
+    skus: list[tuple[Sku, bool]]  # the SKU with the row applied, and whether it changed
+    stock: list[tuple[Sku, str, int, Stock | None]]  # sku, warehouse id, units on hand, current row
+
+
+def _sku_values(sku: Sku) -> tuple:
+    return (sku.name, sku.price_cents, sku.active, list(sku.sales_channels or []))
+
+
+def _skus_plan(*, account, rows: Sequence[SkuRow], lock: bool) -> _SkuPlan:
+    problems = _duplicate_problems([row.sku_id for row in rows])
+    skus = Sku.objects.filter(account=account, sku_id__in={row.sku_id for row in rows})
+    stock = Stock.objects.filter(account=account, sku__in=skus).select_related("sku", "warehouse")
+    if lock:
+        skus = skus.select_for_update()
+        stock = stock.select_for_update(of=("self",))
+    existing = {sku.sku_id: sku for sku in skus}
+    current_stock = {(row.sku.sku_id, row.warehouse.warehouse_id): row for row in stock}
+
+    plan = _SkuPlan(problems=problems, skus=[], stock=[])
+    for index, row in enumerate(rows):
+        sku = existing.get(row.sku_id)
+        new = sku is None
+        if new:
+            sku = Sku(account=account, sku_id=row.sku_id, sales_channels=[])
+        before = None if new else _sku_values(sku)
+        missing = []
+        if new:
+            for attribute in ("name", "price_cents"):
+                if getattr(row, attribute) is None:
+                    missing.append(attribute)
+                    plan.problems.append(RowProblem(index, SKU_FIELDS[attribute], "Required for a new SKU."))
+        if row.name is not None:
+            sku.name = row.name
+        if row.price_cents is not None:
+            sku.price_cents = row.price_cents
+        if row.active is not None:
+            sku.active = row.active
+        if row.sales_channels is not None:
+            sku.sales_channels = list(row.sales_channels)
+        plan.problems += _model_problems(sku, index=index, names=SKU_FIELDS, exclude=["account", *missing])
+        plan.skus.append((sku, new or before != _sku_values(sku)))
+
+        for warehouse_id, quantity in (row.stock or {}).items():
+            field = f"stock.{warehouse_id}"
+            message = warehouse_id_problem(warehouse_id) or _quantity_problem(quantity)
+            current = current_stock.get((row.sku_id, warehouse_id))
+            if message is None and current is not None:
+                message = below_reserved_message(quantity=quantity, reserved=current.reserved)
+            if message:
+                plan.problems.append(RowProblem(index, field, message))
+            else:
+                plan.stock.append((sku, warehouse_id, quantity, current))
+    return plan
+
+
+def skus_check(*, account, rows: Sequence[SkuRow]) -> list[RowProblem]:
+    """Return every problem of these rows, changing nothing."""
+    return _skus_plan(account=account, rows=rows, lock=False).problems
+
+
+@transaction.atomic
+def skus_upsert(*, account, rows: Sequence[SkuRow], actor) -> list[Sku]:
+    """Create or update the account's SKUs and set their units on hand; return them in row order.
+
+    Raises `CatalogInvalid`, saving nothing, when any row is bad, including units on hand
+    below what orders have reserved. Price changes are kept in the SKU's history with `actor`.
+    """
+    plan = _skus_plan(account=account, rows=rows, lock=True)
+    if plan.problems:
+        raise CatalogInvalid(plan.problems)
+    for sku, changed in plan.skus:
+        if changed:
+            sku._history_user = actor
+            sku.save()
+    warehouses = warehouses_ensure(account=account, warehouse_ids={item[1] for item in plan.stock})
+    for sku, warehouse_id, quantity, current in plan.stock:
+        if current is None:
+            Stock.objects.create(
+                account=account, sku=sku, warehouse=warehouses[warehouse_id], quantity=quantity
+            )
+        elif current.quantity != quantity:
+            current.quantity = quantity
+            current.save(update_fields=["quantity"])
+    return [sku for sku, _ in plan.skus]
+
+
+# Pickup points
+
+
+def _pickup_points_plan(*, account, rows: Sequence[PickupPointRow], lock: bool):
+    problems = _duplicate_problems([row.point_id for row in rows])
+    points = PickupPoint.objects.filter(account=account, point_id__in={row.point_id for row in rows})
+    if lock:
+        points = points.select_for_update()
+    existing = {point.point_id: point for point in points}
+    planned = []
+    for index, row in enumerate(rows):
+        point = existing.get(row.point_id) or PickupPoint(account=account, point_id=row.point_id)
+        for attribute in (
+            "name",
+            "latitude",
+            "longitude",
+            "postal_code",
+            "street",
+            "number",
+            "neighborhood",
+            "complement",
+            "city",
+            "state",
+            "country",
+        ):
+            setattr(point, attribute, getattr(row, attribute))
+        message = warehouse_id_problem(row.warehouse_id)
+        if message:
+            problems.append(RowProblem(index, "warehouse", message))
+        problems += _model_problems(
+            point, index=index, names=PICKUP_POINT_FIELDS, exclude=["account", "warehouse"]
+        )
+        planned.append((point, row.warehouse_id))
+    return problems, planned
+
+
+def pickup_points_check(*, account, rows: Sequence[PickupPointRow]) -> list[RowProblem]:
+    return _pickup_points_plan(account=account, rows=rows, lock=False)[0]
+
+
+@transaction.atomic
+def pickup_points_upsert(*, account, rows: Sequence[PickupPointRow], actor) -> list[PickupPoint]:
+    """Create or update the account's pickup points; return them in row order.
+
+    Raises `CatalogInvalid`, saving nothing, when any row is bad.
+    """
+    problems, planned = _pickup_points_plan(account=account, rows=rows, lock=True)
+    if problems:
+        raise CatalogInvalid(problems)
+    warehouses = warehouses_ensure(
+        account=account, warehouse_ids={warehouse_id for _, warehouse_id in planned}
+    )
+    for point, warehouse_id in planned:
+        point.warehouse = warehouses[warehouse_id]
+        point.save()
+    return [point for point, _ in planned]
+
+
+# Shipping policies
+
+
+def _shipping_policies_plan(*, account, rows: Sequence[ShippingPolicyRow], lock: bool):
+    problems = _duplicate_problems([row.policy_id for row in rows])
+    policies = ShippingPolicy.objects.filter(account=account, policy_id__in={row.policy_id for row in rows})
+    if lock:
+        policies = policies.select_for_update()
+    existing = {policy.policy_id: policy for policy in policies}
+    named_points = {point_id for row in rows for point_id in row.pickup_point_ids}
+    points = {
+        point.point_id: point
+        for point in PickupPoint.objects.filter(account=account, point_id__in=named_points)
+    }
+    planned = []
+    for index, row in enumerate(rows):
+        policy = existing.get(row.policy_id) or ShippingPolicy(account=account, policy_id=row.policy_id)
+        policy.delivery_channel = row.delivery_channel
+        policy.freight_cents = row.freight_cents
+        policy.estimate = row.estimate
+        policy.active = row.active
+        problems += _model_problems(policy, index=index, names=SHIPPING_POLICY_FIELDS, exclude=["account"])
+        warehouse_ids = list(dict.fromkeys(row.warehouse_ids))
+        point_ids = list(dict.fromkeys(row.pickup_point_ids))
+        for field, message in shipping_policy_target_problems(
+            delivery_channel=row.delivery_channel, warehouse_ids=warehouse_ids, pickup_point_ids=point_ids
+        ).items():
+            problems.append(RowProblem(index, field, message))
+        for warehouse_id in warehouse_ids:
+            message = warehouse_id_problem(warehouse_id)
+            if message:
+                problems.append(RowProblem(index, "warehouses", message))
+        unknown = [point_id for point_id in point_ids if point_id not in points]
+        if unknown:
+            problems.append(
+                RowProblem(
+                    index,
+                    "pickupPoints",
+                    f"No pickup point {', '.join(unknown)} in account {account.name}; "
+                    "upsert pickup points before the policies that name them.",
+                )
+            )
+        planned.append((policy, warehouse_ids, [points[p] for p in point_ids if p in points]))
+    return problems, planned
+
+
+def shipping_policies_check(*, account, rows: Sequence[ShippingPolicyRow]) -> list[RowProblem]:
+    return _shipping_policies_plan(account=account, rows=rows, lock=False)[0]
+
+
+@transaction.atomic
+def shipping_policies_upsert(*, account, rows: Sequence[ShippingPolicyRow], actor) -> list[ShippingPolicy]:
+    """Create or update the account's shipping policies; return them in row order.
+
+    A row's warehouses and pickup points replace the policy's. Raises `CatalogInvalid`,
+    saving nothing, when any row is bad, including one naming a pickup point the account
+    does not have.
+    """
+    problems, planned = _shipping_policies_plan(account=account, rows=rows, lock=True)
+    if problems:
+        raise CatalogInvalid(problems)
+    warehouses = warehouses_ensure(
+        account=account, warehouse_ids={w for _, warehouse_ids, _ in planned for w in warehouse_ids}
+    )
+    for policy, warehouse_ids, points in planned:
+        policy.save()
+        policy.warehouses.set([warehouses[w] for w in warehouse_ids])
+        policy.pickup_points.set(points)
+    return [policy for policy, _, _ in planned]
