@@ -1,0 +1,211 @@
+"""Load the demo account once and print its credentials (bin/run calls this on every start).
+
+The credentials are kept in `var/demo-credentials.txt` so they can be printed again; when
+the file no longer matches the database (a new database, a changed password) the demo
+users get new passwords and the connector a new token. Rows the demo already has (the
+catalog, the rule) are left as they are, so changes made while trying the app survive.
+"""
+
+import re
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from authorization.decision import Action, Band
+from authorization.models import Account, ApiToken
+from authorization.roles import Role
+from authorization.selectors import rule_of
+from authorization.services import (
+    account_create,
+    membership_set,
+    rule_replace,
+    token_digest,
+    token_issue,
+    user_upsert,
+)
+from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
+from connectors.models import Connector, ConnectorType
+from connectors.services import app_token_digest, connector_create, connector_rotate_token
+
+ACCOUNT = "demo-seller"
+OWNER = "owner@demo.example"
+USERS = (
+    (OWNER, Role.OWNER),
+    ("ana@demo.example", Role.APPROVER),
+    ("bo@demo.example", Role.APPROVER),
+    ("viewer@demo.example", Role.VIEWER),
+)
+CONNECTOR = {
+    "name": "Demo marketplace",
+    "type": ConnectorType.EXTERNAL,
+    "affiliate_id": "MKP",
+    # Nothing listens here unless you start a receiver: notifications then show as failed
+    # attempts in the admin, which is also worth seeing.
+    "endpoint": "http://127.0.0.1:9999/demo-connector",
+}
+# (SKU id, name, unit price in cents, units in stock)
+CATALOG = (
+    ("1001", "Coffee mug", 2990, 50),
+    ("1002", "Cotton T-shirt", 4990, 30),
+    ("1003", "Notebook A5", 1590, 100),
+    ("1004", "Desk lamp", 12900, 8),
+)
+
+_PASSWORD_LINE = re.compile(r"^ +(?P<email>\S+@\S+)\s+password: (?P<password>\S+)", re.MULTILINE)
+_VALUE_LINE = re.compile(r"^ +(?P<name>[A-Za-z-]+): +(?P<value>\S+)$", re.MULTILINE)
+
+
+def _parse(text: str) -> dict:
+    values = {match["name"]: match["value"] for match in _VALUE_LINE.finditer(text)}
+    values["passwords"] = {match["email"]: match["password"] for match in _PASSWORD_LINE.finditer(text)}
+    return values
+
+
+def _render(*, passwords: dict, app_key: str, app_token: str, api_token: str) -> str:
+    width = max(len(email) for email, _ in USERS)
+    users = "\n".join(
+        f"  {email:<{width}}  password: {passwords[email]}  ({Role(role).label})" for email, role in USERS
+    )
+    return (
+        f"Demo account: {ACCOUNT}\n"
+        f"\n"
+        f"Web admin users:\n{users}\n"
+        f"\n"
+        f"Connector {CONNECTOR['name']} ({CONNECTOR['type']}, affiliate id {CONNECTOR['affiliate_id']}),\n"
+        f"sending its notifications to {CONNECTOR['endpoint']}:\n"
+        f"  X-VTEX-API-AppKey: {app_key}\n"
+        f"  X-VTEX-API-AppToken: {app_token}\n"
+        f"\n"
+        f"Seller API token of {OWNER} (Authorization: Token ...):\n"
+        f"  Token: {api_token}\n"
+        f"\n"
+        f"Rule: 0-5 % authorize, 5-20 % hold for ana@ then bo@, 20-100 % deny.\n"
+    )
+
+
+def _still_valid(stored: dict) -> bool:
+    """Whether the stored credentials still open the demo account in this database."""
+    if not Account.objects.filter(name=ACCOUNT).exists():
+        return False
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=dict(USERS))}
+    for email, _ in USERS:
+        password = stored["passwords"].get(email)
+        if email not in users or not password or not users[email].check_password(password):
+            return False
+    connector = Connector.objects.filter(account__name=ACCOUNT, name=CONNECTOR["name"]).first()
+    if connector is None or connector.app_key != stored.get("X-VTEX-API-AppKey"):
+        return False
+    if connector.app_token_digest != app_token_digest(stored.get("X-VTEX-API-AppToken", "")):
+        return False
+    return ApiToken.objects.filter(
+        user=users[OWNER], key_digest=token_digest(stored.get("Token", ""))
+    ).exists()
+
+
+def _load_catalog(account: Account) -> None:
+    warehouse = Warehouse.objects.create(account=account, warehouse_id="WH1", name="Demo warehouse")
+    for sku_id, name, price_cents, quantity in CATALOG:
+        sku = Sku.objects.create(
+            account=account, sku_id=sku_id, name=name, price_cents=price_cents, sales_channels=["1"]
+        )
+        Stock.objects.create(account=account, sku=sku, warehouse=warehouse, quantity=quantity)
+    store = PickupPoint.objects.create(
+        account=account,
+        point_id="PP1",
+        name="Demo store",
+        warehouse=warehouse,
+        postal_code="80010-000",
+        street="Rua XV de Novembro",
+        number="100",
+        city="Curitiba",
+        state="PR",
+        country="BRA",
+        latitude=-25.4296,
+        longitude=-49.2713,
+    )
+    normal = ShippingPolicy.objects.create(
+        account=account,
+        policy_id="Normal",
+        delivery_channel=DeliveryChannel.DELIVERY,
+        freight_cents=990,
+        estimate="5bd",
+    )
+    normal.warehouses.add(warehouse)
+    pickup = ShippingPolicy.objects.create(
+        account=account,
+        policy_id="Pickup",
+        delivery_channel=DeliveryChannel.PICKUP_IN_POINT,
+        freight_cents=0,
+        estimate="1d",
+    )
+    pickup.warehouses.add(warehouse)
+    pickup.pickup_points.add(store)
+
+
+class Command(BaseCommand):
+    help = "Load the demo account (users, a connector, a catalog, a rule) once, and print its credentials."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--credentials-file",
+            default=str(Path(settings.VAR_DIR) / "demo-credentials.txt"),
+            help="Where the demo credentials are kept (default: var/demo-credentials.txt).",
+        )
+
+    def handle(self, *args, credentials_file, **options):
+        path = Path(credentials_file)
+        text = path.read_text() if path.exists() else ""
+        if not text or not _still_valid(_parse(text)):
+            text = self._load()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            path.chmod(0o600)
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(
+            f"{text}\n"
+            f"Web admin:  {site}/admin/\n"
+            f"Order API:  {site}/api/order-integration/orders?an={ACCOUNT}\n"
+            f"API docs:   {site}/api/docs\n"
+            f"(kept in {path})"
+        )
+
+    @transaction.atomic
+    def _load(self) -> str:
+        account = Account.objects.filter(name=ACCOUNT).first() or account_create(name=ACCOUNT)
+        passwords = {}
+        users = {}
+        for email, role in USERS:
+            passwords[email] = secrets.token_urlsafe(12)
+            users[email] = user_upsert(email=email, password=passwords[email])
+            membership_set(user=users[email], account=account, role=role)
+
+        connector = Connector.objects.filter(account=account, name=CONNECTOR["name"]).first()
+        if connector is None:
+            connector, credentials = connector_create(account=account, **CONNECTOR)
+        else:
+            credentials = connector_rotate_token(connector=connector)
+        api_token = token_issue(user=users[OWNER])
+
+        if not Sku.objects.filter(account=account).exists():
+            _load_catalog(account)
+        if rule_of(account=account) is None:
+            rule_replace(
+                account=account,
+                bands=[
+                    Band(Decimal(0), Decimal(5), Action.AUTHORIZE),
+                    Band(Decimal(5), Decimal(20), Action.MANUAL, ("ana@demo.example", "bo@demo.example")),
+                    Band(Decimal(20), Decimal(100), Action.DENY),
+                ],
+                actor=users[OWNER],
+            )
+        return _render(
+            passwords=passwords,
+            app_key=credentials.app_key,
+            app_token=credentials.app_token,
+            api_token=api_token,
+        )

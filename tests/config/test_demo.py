@@ -1,0 +1,66 @@
+"""The demo account that bin/run loads on first start."""
+
+import re
+from io import StringIO
+
+from django.core.management import call_command
+
+from authorization.models import Account, Membership, RuleRevision
+from catalog.models import Sku, Stock
+from connectors.models import Connector
+
+
+def load_demo(path) -> str:
+    out = StringIO()
+    call_command("load_demo", "--credentials-file", str(path), stdout=out)
+    return out.getvalue()
+
+
+def password_of(output: str, email: str) -> str:
+    return re.search(rf"^ +{re.escape(email)} +password: (\S+)", output, re.MULTILINE)[1]
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Account, Membership, Connector, Sku, Stock, RuleRevision)
+    }
+
+
+def test_loading_twice_changes_nothing_and_prints_the_same_credentials(db, tmp_path):
+    credentials = tmp_path / "demo-credentials.txt"
+    first = load_demo(credentials)
+    loaded = counts()
+    second = load_demo(credentials)
+    assert counts() == loaded
+    assert loaded == {"Account": 1, "Membership": 4, "Connector": 1, "Sku": 4, "Stock": 4, "RuleRevision": 1}
+    assert second == first
+    assert credentials.read_text() in first
+
+
+def test_demo_owner_logs_in_to_the_admin_and_sees_the_demo_rule(db, tmp_path, client):
+    output = load_demo(tmp_path / "demo-credentials.txt")
+    assert client.login(username="owner@demo.example", password=password_of(output, "owner@demo.example"))
+    page = client.get("/admin/", follow=True)
+    assert page.status_code == 200
+    assert "owner@demo.example" in page.content.decode()
+    rule = Account.objects.get(name="demo-seller").price_divergence_rule
+    assert [
+        (str(band.lower_percent), str(band.upper_percent), band.action, band.approvers)
+        for band in rule.bands.all()
+    ] == [
+        ("0.00", "5.00", "authorize", []),
+        ("5.00", "20.00", "manual", ["ana@demo.example", "bo@demo.example"]),
+        ("20.00", "100.00", "deny", []),
+    ]
+
+
+def test_credentials_that_no_longer_work_are_replaced_and_printed_anew(db, tmp_path, client):
+    credentials = tmp_path / "demo-credentials.txt"
+    first = load_demo(credentials)
+    credentials.write_text(first.replace(password_of(first, "viewer@demo.example"), "forgotten"))
+    second = load_demo(credentials)
+    assert counts()["Connector"] == 1
+    viewer_password = password_of(second, "viewer@demo.example")
+    assert viewer_password not in ("forgotten", password_of(first, "viewer@demo.example"))
+    assert client.login(username="viewer@demo.example", password=viewer_password)

@@ -1,0 +1,60 @@
+"""Settings with nothing set in the environment: no server needed."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": database["ENGINE"],
+    "name": str(database["NAME"]),
+    "init_command": database["OPTIONS"].get("init_command", ""),
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+}))
+"""
+
+
+def settings_with(tmp_path, **variables) -> dict:
+    # A working directory without `.env`, and only the variables this test names.
+    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {PRINT_SETTINGS}"],
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_without_database_url_the_app_uses_sqlite_in_wal_mode_and_a_file_broker(tmp_path):
+    if (ROOT / ".env").exists():
+        pytest.skip("a .env file in the project sets variables of its own")
+    found = settings_with(tmp_path)
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["name"].endswith("var/db.sqlite3")
+    assert "PRAGMA journal_mode=wal" in found["init_command"]
+    assert found["broker"].startswith("filesystem://")
+    assert found["eager"] is False
+
+
+def test_with_database_url_and_redis_url_the_app_uses_postgresql_and_redis(tmp_path):
+    found = settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://app@db.internal:5432/orders",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["init_command"] == ""
+    assert found["broker"] == "redis://cache.internal:6379/0"
