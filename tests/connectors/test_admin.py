@@ -1,0 +1,130 @@
+"""The connector admin: each account's connectors, and credentials shown once and never again."""
+
+import re
+
+import pytest
+
+from connectors.models import Connector
+from connectors.services import app_token_digest
+from tests import factories
+
+CHANGELIST = "/admin/connectors/connector/"
+
+
+def change_url(connector):
+    return f"/admin/connectors/connector/{connector.pk}/change/"
+
+
+def rotate_url(connector):
+    return f"/admin/connectors/connector/{connector.pk}/rotate-token/"
+
+
+def shown_token(html: str) -> str:
+    return re.search(r"app token <code>([^<]+)</code>", html)[1]
+
+
+@pytest.fixture
+def marketplace(account):
+    return factories.connector(account, secret="s3cret-signing-key")
+
+
+def test_owner_sees_the_connectors_of_their_account_only(client, owner, marketplace, other_account):
+    factories.connector(other_account, name="Globex market", affiliate_id="GLX")
+    client.force_login(owner)
+    page = client.get(CHANGELIST).content.decode()
+    assert "Marketplace" in page
+    assert "https://connector.example/api/vtex" in page
+    assert "Globex market" not in page
+
+
+def test_change_page_never_shows_the_token_or_the_signing_secret(client, owner, marketplace):
+    connector, credentials = marketplace
+    client.force_login(owner)
+    page = client.get(change_url(connector)).content.decode()
+    assert connector.app_key in page
+    assert "Set (never displayed)." in page
+    for secret in (
+        credentials.app_token,
+        connector.app_token_digest,
+        "s3cret-signing-key",
+        connector.secret_encrypted,
+    ):
+        assert secret not in page
+
+
+def test_owner_rotates_the_token_and_sees_the_new_one_once(client, owner, marketplace):
+    connector, old = marketplace
+    client.force_login(owner)
+    assert "Rotate token" in client.get(change_url(connector)).content.decode()
+    confirmation = client.get(rotate_url(connector)).content.decode()
+    assert "The current token stops working at once" in confirmation
+
+    page = client.post(rotate_url(connector), follow=True).content.decode()
+    new_token = shown_token(page)
+    assert new_token != old.app_token
+    connector.refresh_from_db()
+    assert connector.app_token_digest == app_token_digest(new_token)
+    assert connector.app_token_digest != app_token_digest(old.app_token)
+    assert new_token not in client.get(change_url(connector)).content.decode()
+
+
+def test_viewer_can_neither_rotate_the_token_nor_see_the_button(client, viewer, marketplace):
+    connector, _ = marketplace
+    digest = connector.app_token_digest
+    client.force_login(viewer)
+    page = client.get(change_url(connector))
+    assert page.status_code == 200
+    assert "Rotate token" not in page.content.decode()
+    assert client.get(rotate_url(connector)).status_code == 403
+    assert client.post(rotate_url(connector)).status_code == 403
+    connector.refresh_from_db()
+    assert connector.app_token_digest == digest
+
+
+def test_owner_cannot_reach_another_accounts_connector(client, owner, other_account):
+    connector, _ = factories.connector(other_account, name="Globex market", affiliate_id="GLX")
+    client.force_login(owner)
+    assert client.get(change_url(connector)).status_code in (302, 404)
+    assert client.post(rotate_url(connector)).status_code == 404
+
+
+def add_form(account, **overrides):
+    return {
+        "account": account.pk,
+        "name": "New marketplace",
+        "type": "certified",
+        "affiliate_id": "NEW",
+        "endpoint": "https://new.example/vtex",
+        "sales_channel": "1",
+        "active": "on",
+        "new_signing_secret": "",
+        "legacy_rate_percent": "",
+        **overrides,
+    }
+
+
+def test_adding_a_connector_shows_its_credentials_once(client, owner, account):
+    client.force_login(owner)
+    page = client.post("/admin/connectors/connector/add/", add_form(account), follow=True).content.decode()
+    token = shown_token(page)
+    connector = Connector.objects.get(account=account, affiliate_id="NEW")
+    assert connector.app_token_digest == app_token_digest(token)
+    assert connector.app_key in page
+    assert token not in client.get(change_url(connector)).content.decode()
+
+
+def test_signing_secret_is_set_and_removed_without_ever_being_displayed(client, owner, marketplace, account):
+    connector, _ = marketplace
+    client.force_login(owner)
+    form = add_form(account, name=connector.name, type=connector.type, affiliate_id=connector.affiliate_id)
+    form["new_signing_secret"] = "brand-new-secret"
+    page = client.post(change_url(connector), form, follow=True).content.decode()
+    connector.refresh_from_db()
+    assert connector.signing_secret == "brand-new-secret"
+    assert "brand-new-secret" not in page
+    assert "brand-new-secret" not in client.get(change_url(connector)).content.decode()
+
+    client.post(change_url(connector), {**form, "new_signing_secret": "", "remove_signing_secret": "on"})
+    connector.refresh_from_db()
+    assert not connector.has_secret
+    assert "Not set: notifications are sent unsigned." in client.get(change_url(connector)).content.decode()
