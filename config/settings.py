@@ -150,9 +150,13 @@ SPECTACULAR_SETTINGS = {
         "orders). Money is integer cents everywhere."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# CSV import of the catalog: all rows or none, in one transaction.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files (no server needed).
 REDIS_URL = env.str("REDIS_URL", default="")

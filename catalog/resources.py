@@ -1,0 +1,231 @@
+"""CSV import and export of SKUs and stock, always into one account.
+
+The importing user picks the account on the import form, among the accounts where they may
+change the catalog; a file may carry an `account` column (exports do), and a row naming any
+other account is refused. The import previews every row, names the bad ones by line and
+column, and saves all rows or none.
+
+SKU columns: id, name, price (cents), active, salesChannels ("1;2"). Stock columns: sku,
+warehouse, quantity (units on hand; reserved and available are exported for reading). As in
+the seller API, a warehouse named for the first time is created, units on hand may not go
+below what orders reserved, and a column left out keeps the current values.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from .models import Sku, Stock, Warehouse
+from .services import warehouse_id_problem, warehouses_ensure
+
+TRUE_WORDS = {"true", "1", "yes"}
+FALSE_WORDS = {"false", "0", "no"}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class WholeNumberWidget(widgets.Widget):
+    """A whole number, 0 or more; anything else is the row's error, never silently rounded."""
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if not re.fullmatch(r"\d{1,18}", text):
+            raise ValueError(self.message)
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class ActiveWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        raise ValueError("Write true or false.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "true" if value else "false"
+
+
+class SalesChannelsWidget(widgets.Widget):
+    """Sales channel ids separated by semicolons: "1;2"."""
+
+    def clean(self, value, row=None, **kwargs):
+        return [channel.strip() for channel in _text(value).split(";") if channel.strip()]
+
+    def render(self, value, obj=None, **kwargs):
+        return ";".join(value or [])
+
+
+class AccountRowWidget(widgets.Widget):
+    """Find a row of the import's account by its id; the account is set by the resource."""
+
+    model = None
+    id_field = ""
+    label = ""
+
+    def __init__(self):
+        super().__init__()
+        self.account = None
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if not text:
+            raise ValueError(f"Name the {self.label}.")
+        found = self.model.objects.filter(account=self.account, **{self.id_field: text}).first()
+        if found is None:
+            raise ValueError(self.missing_message(text))
+        return found
+
+    def missing_message(self, text):
+        return f"No {self.label} '{text}' in account {self.account}."
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else getattr(value, self.id_field)
+
+
+class SkuLookupWidget(AccountRowWidget):
+    model = Sku
+    id_field = "sku_id"
+    label = "SKU"
+
+    def missing_message(self, text):
+        return f"No SKU '{text}' in account {self.account}; import it with the SKU file first."
+
+
+class WarehouseLookupWidget(AccountRowWidget):
+    model = Warehouse
+    id_field = "warehouse_id"
+    label = "warehouse"
+
+    def missing_message(self, text):
+        return warehouse_id_problem(text) or super().missing_message(text)
+
+
+class AccountScopedResource(resources.ModelResource):
+    """Import rows into `account` only; name errors by the file's column names."""
+
+    account_column = fields.Field(attribute="account__name", column_name="account", readonly=True)
+    lookup_widgets: tuple[str, ...] = ()
+
+    def __init__(self, account=None, **kwargs):
+        super().__init__(**kwargs)
+        self.account = account
+        self.lines_by_key = {}
+        for name in self.lookup_widgets:
+            self.fields[name].widget.account = account
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.filter(account=self.account) if self.account else queryset.none()
+
+    def init_instance(self, row=None):
+        return self._meta.model(account=self.account)
+
+    def row_key(self, row) -> tuple:
+        return tuple(_text(row.get(self.fields[name].column_name)) for name in self.get_import_id_fields())
+
+    def before_import(self, dataset, **kwargs):
+        if self.account is None:
+            raise ValueError("Choose the account to import into.")
+
+    def before_import_row(self, row, **kwargs):
+        named = _text(row.get("account"))
+        if named and named != self.account.name:
+            raise ValidationError(
+                {
+                    "account": f"This row is for account '{named}'; this import goes into '{self.account.name}'."
+                }
+            )
+        key = self.row_key(row)
+        line = kwargs.get("row_number")
+        if key in self.lines_by_key:
+            raise ValidationError(
+                {
+                    self.fields[self.get_import_id_fields()[0]].column_name: (
+                        f"Also on line {self.lines_by_key[key]}; each row once."
+                    )
+                }
+            )
+        self.lines_by_key[key] = line
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            columns = {
+                field.attribute: field.column_name for field in self.fields.values() if field.attribute
+            }
+            raise ValidationError(
+                {columns.get(name, name): messages for name, messages in error.message_dict.items()}
+            ) from None
+
+
+class SkuResource(AccountScopedResource):
+    sku_id = fields.Field(attribute="sku_id", column_name="id")
+    name = fields.Field(attribute="name", column_name="name")
+    price_cents = fields.Field(
+        attribute="price_cents",
+        column_name="price",
+        widget=WholeNumberWidget("Whole cents, 0 or more, e.g. 975 for 9.75."),
+    )
+    active = fields.Field(attribute="active", column_name="active", widget=ActiveWidget())
+    sales_channels = fields.Field(
+        attribute="sales_channels", column_name="salesChannels", widget=SalesChannelsWidget()
+    )
+
+    class Meta:
+        model = Sku
+        name = "SKUs"
+        fields = ("sku_id", "name", "price_cents", "active", "sales_channels", "account_column")
+        import_id_fields = ("sku_id",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class StockResource(AccountScopedResource):
+    sku = fields.Field(attribute="sku", column_name="sku", widget=SkuLookupWidget())
+    warehouse = fields.Field(attribute="warehouse", column_name="warehouse", widget=WarehouseLookupWidget())
+    quantity = fields.Field(
+        attribute="quantity", column_name="quantity", widget=WholeNumberWidget("Whole units, 0 or more.")
+    )
+    reserved = fields.Field(attribute="reserved", column_name="reserved", readonly=True)
+    available = fields.Field(attribute="available", column_name="available", readonly=True)
+    lookup_widgets = ("sku", "warehouse")
+
+    class Meta:
+        model = Stock
+        name = "Stock"
+        fields = ("sku", "warehouse", "quantity", "reserved", "available", "account_column")
+        import_id_fields = ("sku", "warehouse")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_import(self, dataset, **kwargs):
+        """Create the warehouses the file names for the first time (undone with a dry run)."""
+        super().before_import(dataset, **kwargs)
+        if "warehouse" in (dataset.headers or []):
+            named = {_text(value) for value in dataset["warehouse"]}
+            warehouses_ensure(
+                account=self.account,
+                warehouse_ids={value for value in named if warehouse_id_problem(value) is None},
+            )
+
+    def get_instance(self, instance_loader, row):
+        """Treat an unknown SKU or warehouse as a new row, so its error is shown on its line."""
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None
