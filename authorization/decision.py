@@ -195,3 +195,128 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
                 )
             )
     return errors, warnings
+
+
+# Which way an order goes before the bands are consulted: PRODUCT.md §5.3 and §5.4.
+
+
+class Route(StrEnum):
+    RULE = "rule"
+    PER_ITEM_RULE = "per-item-rule"
+    PREVIOUS_FLOW = "previous-flow"
+    HOLD_UNTIL_RULE = "hold-until-rule"
+    DENY_WITHOUT_RULE = "deny-without-rule"
+    AUTHORIZE_WITHOUT_RULE = "authorize-without-rule"
+
+
+class Verdict(StrEnum):
+    """What processing does with the order."""
+
+    INTEGRATE = "integrate"  # integrated, authorized
+    MANUAL = "manual"  # integrated, waiting for manual authorization
+    DENY = "deny"  # not integrated: the connector is told (EOI003)
+    HOLD = "hold"  # not integrated: kept in the intake list for the seller
+
+
+NATIVE_WITHOUT_RULE_MESSAGE = (
+    "The order price in the marketplace is different from the price determined by the seller. "
+    "To automatically integrate orders with price divergence, go to Order authorization and "
+    "configure a Price Divergence rule."
+)
+
+
+@dataclass(frozen=True)
+class ConnectorFacts:
+    type: str  # a connectors.ConnectorType value
+    name: str
+    keep_previous_flow: bool = False
+    legacy_rate_percent: Decimal | None = None
+    honour_allowance: bool = False
+
+
+def route(*, connector: ConnectorFacts, has_rule: bool, no_rule_policy: str = "deny") -> Route:
+    """Choose the flow for an order of this connector (PRODUCT.md §5.3–§5.4)."""
+    if connector.type == "native":
+        previous_flow = (
+            connector.name.strip().lower() == "zoom"
+            or connector.keep_previous_flow
+            or (connector.legacy_rate_percent is not None and not has_rule)
+        )
+        if previous_flow:
+            return Route.PREVIOUS_FLOW
+        return Route.RULE if has_rule else Route.HOLD_UNTIL_RULE
+    if connector.type == "own-store":
+        return Route.PER_ITEM_RULE if has_rule else Route.AUTHORIZE_WITHOUT_RULE
+    if has_rule:
+        return Route.RULE
+    if connector.type in ("external", "certified") and no_rule_policy == "authorize":
+        return Route.AUTHORIZE_WITHOUT_RULE
+    return Route.DENY_WITHOUT_RULE
+
+
+@dataclass(frozen=True)
+class OrderDecision:
+    verdict: Verdict
+    route: Route
+    decision: Decision
+    held_reason: str = ""
+
+
+_VERDICT_OF_OUTCOME = {
+    Outcome.NO_DIVERGENCE: Verdict.INTEGRATE,
+    Outcome.AUTHORIZE: Verdict.INTEGRATE,
+    Outcome.MANUAL: Verdict.MANUAL,
+    Outcome.DENY: Verdict.DENY,
+}
+
+
+def decide_order(
+    *,
+    connector: ConnectorFacts,
+    bands: Sequence[Band],
+    has_rule: bool,
+    divergence_percent: Decimal,
+    item_divergences: Sequence[Decimal] = (),
+    allowance_rate: Decimal | None = None,
+    no_rule_policy: str = "deny",
+    overpayment_is_divergence: bool = True,
+) -> OrderDecision:
+    """Decide what happens to an order: the whole of PRODUCT.md §4–§5 on plain values.
+
+    `allowance_rate` is the order's `priceDivergenceAllowanceRate` (a fraction); it counts
+    only where the seller switched "honour connector allowance" on for the connector.
+    `item_divergences` are the per-item divergences, used for own-store orders.
+    """
+    allowance = (
+        (Decimal(allowance_rate) * HUNDRED).quantize(Decimal("0.01"))
+        if connector.honour_allowance and allowance_rate is not None
+        else None
+    )
+    chosen = route(connector=connector, has_rule=has_rule, no_rule_policy=no_rule_policy)
+    options = {"allowance_percent": allowance, "overpayment_is_divergence": overpayment_is_divergence}
+    overall = decide(bands=bands, divergence_percent=divergence_percent, **options)
+
+    if chosen is Route.PER_ITEM_RULE:
+        per_item = [decide(bands=bands, divergence_percent=d, **options) for d in item_divergences]
+        strictest_item = strictest(per_item) if per_item else overall
+        return OrderDecision(_VERDICT_OF_OUTCOME[strictest_item.outcome], chosen, strictest_item)
+    if chosen is Route.RULE:
+        return OrderDecision(_VERDICT_OF_OUTCOME[overall.outcome], chosen, overall)
+    if overall.outcome is Outcome.NO_DIVERGENCE:
+        return OrderDecision(Verdict.INTEGRATE, chosen, overall)
+    if chosen is Route.PREVIOUS_FLOW:
+        rate = connector.legacy_rate_percent or ZERO
+        if min(abs(overall.divergence_percent), HUNDRED) <= rate:
+            return OrderDecision(Verdict.INTEGRATE, chosen, overall)
+        return OrderDecision(
+            Verdict.HOLD,
+            chosen,
+            overall,
+            f"Price divergence of {overall.divergence_percent} % is above the connector's rate of "
+            f"{rate:.2f} % (previous flow): reprocess to integrate it.",
+        )
+    if chosen is Route.HOLD_UNTIL_RULE:
+        return OrderDecision(Verdict.HOLD, chosen, overall, NATIVE_WITHOUT_RULE_MESSAGE)
+    if chosen is Route.AUTHORIZE_WITHOUT_RULE:
+        return OrderDecision(Verdict.INTEGRATE, chosen, overall)
+    return OrderDecision(Verdict.DENY, chosen, overall)

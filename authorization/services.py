@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from config.celery import enqueue_on_commit
+
 from .decision import Band, BandProblem, check_bands
 from .models import (
     Account,
@@ -171,6 +173,10 @@ def rule_replace(
         RuleRevision.objects.create(
             account=account, change=change, actor=actor, bands_before=before, bands_after=after
         )
+    # Orders of native connectors held while the account had no rule go through it now.
+    from orders.tasks import reprocess_held_until_rule
+
+    enqueue_on_commit(reprocess_held_until_rule, account.pk)
     return rule, check.warnings
 
 

@@ -181,7 +181,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-intake": {"task": "orders.tasks.sweep_intake", "schedule": 30.0},
+    "sweep-notifications": {"task": "connectors.tasks.sweep_notifications", "schedule": 30.0},
+    "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
+}
+
+# Order intake and notifications to connectors.
+ORDER_BODY_MAX_BYTES = env.int("ORDER_BODY_MAX_BYTES", default=512 * 1024)
+NOTIFICATION_TIMEOUT_SECONDS = env.float("NOTIFICATION_TIMEOUT_SECONDS", default=5.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
+NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=10.0)
+NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600.0)
+INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=8)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,10 @@
 """Connectors: the marketplace integrations that post a seller's orders."""
 
+import uuid
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from authorization.models import Account
@@ -73,3 +76,63 @@ class Connector(models.Model):
     @property
     def signing_secret(self) -> str:
         return crypto.decrypt(self.secret_encrypted)
+
+
+class Notification(models.Model):
+    """A message owed to a connector: written in the transaction of the change it reports (the outbox)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="notifications")
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    intake = models.ForeignKey(
+        "orders.IntakeRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    marketplace_order_id = models.CharField(max_length=100, blank=True)
+    flow = models.CharField(max_length=16)
+    code = models.CharField(max_length=8)
+    body = models.JSONField()
+    url = models.URLField(max_length=1000)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_due",
+                condition=models.Q(state="pending"),
+            ),
+            models.Index(fields=["order", "id"], name="notification_order_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.marketplace_order_id} → {self.connector}"
+
+
+class NotificationAttempt(models.Model):
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.http_status or self.error} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

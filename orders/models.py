@@ -1,0 +1,201 @@
+"""Orders, the intake records of every submission, and each order's event log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from authorization.models import Account
+from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
+from connectors.models import Connector
+
+from .statuses import Flow, IntakeStatus, OrderStatus
+
+
+class IntakeRecord(models.Model):
+    """One submission from a connector, kept whether or not it became an order ("connection orders")."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="intake_records")
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="intake_records")
+    flow = models.CharField(max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER)
+    marketplace_order_id = models.CharField(max_length=100, db_index=True)
+    body = models.JSONField()
+    body_digest = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED)
+    code = models.CharField(max_length=8, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    held_reason = models.TextField(blank=True)
+    held_until_rule = models.BooleanField(
+        default=False, help_text="Held because the account has no rule yet: reprocessed when it gets one."
+    )
+    operation_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="intake_records"
+    )
+    ignore_divergence = models.BooleanField(
+        default=False,
+        help_text="Set by 'ignore divergence and reprocess': integrate whatever the divergence.",
+    )
+    reprocessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reprocessed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "connection order"
+        ordering = ["-received_at", "-pk"]
+        permissions = [("reprocess_intake", "Can reprocess connection orders")]
+        constraints = [
+            # An exact replay of a placed order starts nothing; approvals may be sent again and again.
+            models.UniqueConstraint(
+                fields=["connector", "body_digest"],
+                condition=models.Q(flow=Flow.PLACE_ORDER),
+                name="one_intake_per_identical_order_body",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="intake_status_received"),
+            models.Index(fields=["account", "-received_at"], name="intake_account_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.connector.affiliate_id} {self.marketplace_order_id} ({self.get_status_display()})"
+
+
+class Order(models.Model):
+    """An integrated order: what the connector posted, what it is worth to the seller, and the decision."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders")
+    connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="orders")
+    marketplace_order_id = models.CharField(max_length=100)
+    main_order_id = models.CharField(max_length=140)
+    franchise_account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="franchise_orders"
+    )
+    franchise_order_id = models.CharField(max_length=160, blank=True)
+    status = models.CharField(max_length=40, choices=OrderStatus.choices)
+    marketplace_approved = models.BooleanField(
+        default=False,
+        help_text="The marketplace approved the order (posted approved, or PUT status approved).",
+    )
+    approval_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the connector asked to approve while authorization was pending.",
+    )
+    payload = models.JSONField()
+    payment_value_cents = models.BigIntegerField()
+    interest_cents = models.BigIntegerField(default=0)
+    tax_cents = models.BigIntegerField(default=0)
+    marketplace_freight_cents = models.BigIntegerField(default=0)
+    paid_value_cents = models.BigIntegerField()
+    seller_value_cents = models.BigIntegerField()
+    divergence_percent = models.DecimalField(max_digits=14, decimal_places=2)
+    allowance_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    outcome = models.CharField(max_length=20)
+    decision_reason = models.CharField(max_length=40)
+    band = models.JSONField(null=True, blank=True, help_text="The band that decided, as it was.")
+    rule_snapshot = models.JSONField(default=list, blank=True, help_text="Every band of the rule, as it was.")
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    reservation_expires_at = models.DateTimeField(null=True, blank=True)
+    reservation_released_at = models.DateTimeField(null=True, blank=True)
+    reservation_expired = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("decide_order", "Can approve or deny orders held for manual authorization")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "marketplace_order_id"], name="one_order_per_marketplace_order"
+            ),
+            models.UniqueConstraint(fields=["account", "main_order_id"], name="unique_main_order_id"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="order_account_recent"),
+            models.Index(fields=["account", "status", "created_at"], name="order_account_status"),
+            models.Index(
+                fields=["account", "created_at"],
+                name="order_waiting_oldest",
+                condition=models.Q(status=OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION),
+            ),
+        ]
+
+    def __str__(self):
+        return self.main_order_id
+
+    @property
+    def holds_reservation(self) -> bool:
+        return self.reservation_released_at is None and self.status not in (
+            OrderStatus.CANCELED,
+            OrderStatus.INVOICED,
+        )
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField()
+    catalog_sku = models.ForeignKey(Sku, null=True, on_delete=models.SET_NULL, related_name="+")
+    sku_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    quantity = models.PositiveIntegerField()
+    price_cents = models.BigIntegerField(help_text="Marketplace unit price, discounts applied.")
+    seller_price_cents = models.BigIntegerField(help_text="Catalog unit price when the order was priced.")
+    freight_cents = models.BigIntegerField(default=0, help_text="Freight the order declares for this item.")
+    seller_freight_cents = models.BigIntegerField(default=0, help_text="Seller freight for this item line.")
+    delivery_channel = models.CharField(max_length=20)
+    sla = models.CharField(max_length=64, blank=True)
+    shipping_policy = models.ForeignKey(ShippingPolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    pickup_point = models.ForeignKey(PickupPoint, null=True, blank=True, on_delete=models.SET_NULL)
+    stock = models.ForeignKey(Stock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reserved_quantity = models.PositiveIntegerField(default=0)
+    divergence_percent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["order", "index"]
+        constraints = [models.UniqueConstraint(fields=["order", "index"], name="one_item_per_index")]
+
+    def __str__(self):
+        return f"{self.sku_id} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """An append-only line of an order's history: who or what did what, when, from which status to which."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        DECISION = "decision", "Decision"
+        APPROVAL_REQUESTED = "approval-requested", "Marketplace asked to approve"
+        RESERVATION = "reservation", "Stock reservation"
+        NOTE = "note", "Note"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    from_status = models.CharField(max_length=40, blank=True)
+    to_status = models.CharField(max_length=40, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="The user, connector or system that acted.")
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"], name="event_order_time")]
+
+    def __str__(self):
+        return f"{self.order} {self.get_kind_display()} by {self.actor_label}"
+
+    @property
+    def account_id(self):
+        return self.order.account_id

@@ -58,3 +58,27 @@ def api_client_for():
 def _fast_password_hashing(settings):
     """Hash test passwords cheaply: the suite creates many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def connector_server():
+    """A connector's notification endpoint on 127.0.0.1 that records what it receives."""
+    from tests.connector_server import start_connector_server
+
+    server = start_connector_server()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def eager_tasks(settings):
+    """Run Celery tasks inline, as soon as they are queued (after the transaction commits)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 0.01
+    settings.NOTIFICATION_TIMEOUT_SECONDS = 2
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -1,0 +1,218 @@
+"""The connector API: order integration (place an order, approve it), as the contract describes it.
+
+Every answer, error or not, has the contract's body (`connectors.contract.response_body`).
+The body is checked here, synchronously; everything else happens in processing, and its
+result reaches the connector as a notification.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.services import intake_receive
+
+from . import contract
+from .authentication import ConnectorAuthentication
+
+
+class ContractException(exceptions.APIException):
+    def __init__(
+        self, status_code: int, code: str, errors: list[contract.ContractError], message: str | None = None
+    ):
+        super().__init__(message or contract.MESSAGES.get(code, code))
+        self.status_code, self.code, self.errors, self.message = status_code, code, errors, message
+
+
+def contract_response(
+    *, status_code: int, code: str, flow: str, errors=None, message=None, **fields
+) -> Response:
+    body = contract.response_body(code=code, flow=flow, errors=errors, message=message, **fields)
+    return Response(body, status=status_code)
+
+
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "an", OpenApiTypes.STR, description="The seller account; the connector's own account when left out."
+)
+CONTRACT_RESPONSE = {
+    "type": "object",
+    "required": [
+        "marketplaceOrderId",
+        "accountName",
+        "code",
+        "flow",
+        "success",
+        "operationId",
+        "errors",
+        "fields",
+        "message",
+    ],
+    "properties": {
+        "marketplaceOrderId": {"type": ["string", "null"]},
+        "accountName": {"type": ["string", "null"]},
+        "code": {"type": "string"},
+        "flow": {"type": "string", "enum": ["PlaceOrder", "ApproveOrder", "Unknown"]},
+        "success": {"type": "boolean"},
+        "operationId": {"type": ["string", "null"]},
+        "errors": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {
+                    "source": {"type": "string"},
+                    "code": {"type": "string"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "fields": {
+            "type": ["object", "null"],
+            "properties": {
+                "mainOrderId": {"type": ["string", "null"]},
+                "franchiseOrderId": {"type": ["string", "null"]},
+            },
+        },
+        "message": {"type": "string"},
+    },
+}
+
+
+def _responses(success_description: str) -> dict:
+    return {
+        200: OpenApiResponse(CONTRACT_RESPONSE, description=success_description),
+        400: OpenApiResponse(
+            CONTRACT_RESPONSE, description="The body is not in the contract's shape (EOI005)."
+        ),
+        401: OpenApiResponse(CONTRACT_RESPONSE, description="Missing or invalid credentials."),
+        403: OpenApiResponse(CONTRACT_RESPONSE, description="Another account than the connector's."),
+        413: OpenApiResponse(CONTRACT_RESPONSE, description="The body is over the size limit."),
+        415: OpenApiResponse(CONTRACT_RESPONSE, description="The body is not JSON."),
+    }
+
+
+class ConnectorAPIView(APIView):
+    authentication_classes = [ConnectorAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = []
+    flow = contract.UNKNOWN_FLOW
+    check = None
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ContractException):
+            return contract_response(
+                status_code=exc.status_code,
+                code=exc.code,
+                flow=self.flow,
+                errors=exc.errors,
+                message=exc.message,
+            )
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            return contract_response(
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                code="EOI001",
+                flow=self.flow,
+                errors=[contract.ContractError("AUTH", str(exc.detail))],
+                message=str(exc.detail),
+            )
+        return super().handle_exception(exc)
+
+    def account(self, request):
+        connector = request.auth
+        name = request.query_params.get("an")
+        if name and name != connector.account.name:
+            raise ContractException(
+                status.HTTP_403_FORBIDDEN,
+                "EOI001",
+                [contract.ContractError("AUTH", f"This connector cannot act on account {name}.")],
+                f"This connector cannot act on account {name}.",
+            )
+        return connector.account
+
+    def body(self, request) -> tuple[dict, str]:
+        """Read, size-check and parse the JSON body; return it with its digest."""
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type and not content_type.lower().startswith("application/json"):
+            raise ContractException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                "EOI005",
+                [
+                    contract.ContractError(
+                        "EOI005", f"Content-Type must be application/json, not {content_type}"
+                    )
+                ],
+            )
+        limit = settings.ORDER_BODY_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        too_large = contract.ContractError("EOI005", f"The body is over the limit of {limit} bytes")
+        if declared.isdigit() and int(declared) > limit:
+            raise ContractException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "EOI005", [too_large])
+        raw = request._request.read(limit + 1)
+        if len(raw) > limit:
+            raise ContractException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "EOI005", [too_large])
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ContractException(
+                status.HTTP_400_BAD_REQUEST,
+                "EOI005",
+                [contract.ContractError("EOI005", "The body is not valid JSON")],
+            ) from None
+        problems = self.check(body)
+        if problems:
+            raise ContractException(status.HTTP_400_BAD_REQUEST, "EOI005", problems)
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return body, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class OrderIntegrationView(ConnectorAPIView):
+    flow = contract.PLACE_ORDER
+    check = staticmethod(contract.check_place_order)
+
+    @extend_schema(
+        operation_id="EnqueueNewOrder",
+        summary="Place an order",
+        description="Checks the body and enqueues the order. The processing result (SOI001, or EOI002, EOI003, "
+        "EOI004, EOI005, EOI007) reaches the connector as a notification at "
+        "{connectorEndpoint}/order-integration/notification/processing-result?an={account}.",
+        parameters=[
+            ACCOUNT_PARAMETER,
+            OpenApiParameter("affiliateId", OpenApiTypes.STR, description="Accepted, not required."),
+        ],
+        request={"application/json": contract.schema("place_order")},
+        responses=_responses("Order successfully enqueued (SOI003)."),
+        tags=["Order integration"],
+    )
+    def post(self, request):
+        account = self.account(request)
+        body, digest = self.body(request)
+        intake_receive(connector=request.auth, account=account, flow=self.flow, body=body, body_digest=digest)
+        return contract_response(status_code=200, code="SOI003", flow=self.flow, account_name=account.name)
+
+
+class OrderStatusView(ConnectorAPIView):
+    flow = contract.APPROVE_ORDER
+    check = staticmethod(contract.check_update_status)
+
+    @extend_schema(
+        operation_id="UpdateOrderStatus",
+        summary="Approve an order (the marketplace approved its payment)",
+        description="Enqueues the approval. The result (SOI002, EOI008 not integrated yet, EOI009 out of status, "
+        "EOI011 waiting for the seller's manual authorization — remembered and applied once authorized) reaches "
+        "the connector as a notification.",
+        parameters=[ACCOUNT_PARAMETER],
+        request={"application/json": contract.schema("update_status")},
+        responses=_responses("Order successfully enqueued (SOI003)."),
+        tags=["Order integration"],
+    )
+    def put(self, request):
+        account = self.account(request)
+        body, digest = self.body(request)
+        intake_receive(connector=request.auth, account=account, flow=self.flow, body=body, body_digest=digest)
+        return contract_response(
+            status_code=200, code="SOI003", flow=self.flow, marketplace_order_id=body["marketplaceOrderId"]
+        )

@@ -1,0 +1,247 @@
+"""The order integration contract: request shapes, checks, codes and the response body.
+
+Every API answer and every notification to a connector has the same body (contract §1.3).
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+HERE = Path(__file__).resolve().parent
+
+# Codes and their messages (contract §1.5).
+MESSAGES = {
+    "SOI001": "Order integrated successfully",
+    "SOI002": "Order approved successfully",
+    "SOI003": "Order successfully enqueued",
+    "EOI000": "An unknown error occurred when processing the order",
+    "EOI001": "An unmapped error occurred when processing the order: see errors",
+    "EOI002": "There are no SLAs or items available to fulfill this order",
+    "EOI003": "The order total payment value differs from what is expected by the seller",
+    "EOI004": "This order's cart is invalid",
+    "EOI005": "A validation error occurred in the order's fields",
+    "EOI006": "An unexpected internal error occurred: send the request again later",
+    "EOI007": "The order already exists and duplicated orders are not created",
+    "EOI008": "The order cannot be approved because it is not integrated yet",
+    "EOI009": "The order is out of the valid status to approve",
+    "EOI011": "The order was integrated with a price divergence and waits for the seller's manual authorization",
+}
+
+PLACE_ORDER = "PlaceOrder"
+APPROVE_ORDER = "ApproveOrder"
+UNKNOWN_FLOW = "Unknown"
+
+SOURCE_FULFILLMENT = "Fulfillment"
+SOURCE_CHECKOUT = "Checkout"
+SOURCE_INTEGRATION = "Order Integration"
+
+
+@dataclass(frozen=True)
+class ContractError:
+    """One entry of `errors[]`."""
+
+    code: str
+    description: str
+    source: str = SOURCE_INTEGRATION
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "code": self.code, "description": self.description}
+
+
+def response_body(
+    *,
+    code: str,
+    flow: str,
+    account_name: str | None = None,
+    marketplace_order_id: str | None = None,
+    operation_id: str | None = None,
+    errors: list[ContractError] | None = None,
+    main_order_id: str | None = None,
+    franchise_order_id: str | None = None,
+    message: str | None = None,
+) -> dict:
+    """Return the contract's body; `success` follows from the code (S… succeeds, E… fails)."""
+    success = code.startswith("S")
+    return {
+        "marketplaceOrderId": marketplace_order_id,
+        "accountName": account_name,
+        "code": code,
+        "flow": flow,
+        "success": success,
+        "operationId": operation_id,
+        "errors": [error.as_dict() for error in errors] if errors else None,
+        "fields": {"mainOrderId": main_order_id, "franchiseOrderId": franchise_order_id}
+        if success and main_order_id
+        else None,
+        "message": message or MESSAGES[code],
+    }
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads((HERE / f"{name}.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema(name: str) -> dict:
+    """Return the JSON schema of a request body with its definitions inlined, for the OpenAPI document."""
+    source = _validator(name).schema
+    definitions = source.get("$defs", {})
+
+    def inline(node):
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                return inline(definitions[reference.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items() if key not in ("$schema", "$defs")}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return inline(source)
+
+
+def _path(parts) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error) -> str:
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{_path([*error.absolute_path, missing])} is required"
+    where = _path(error.absolute_path) or "body"
+    if error.validator == "type":
+        expected = error.validator_value
+        if expected == "integer" or (isinstance(expected, list) and "integer" in expected):
+            return f"{where} must be a whole number (integer cents for money)"
+        expected_text = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"{where} must be of type {expected_text}"
+    if error.validator == "enum":
+        return f"{where} must be one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "minimum":
+        return f"{where} must be at least {error.validator_value}"
+    if error.validator == "maximum":
+        return f"{where} must be at most {error.validator_value}"
+    if error.validator == "minItems":
+        return f"{where} must have at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}"
+    if error.validator == "maxItems":
+        return f"{where} must have at most {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}"
+    if error.validator == "minLength":
+        return f"{where} must not be empty"
+    if error.validator == "maxLength":
+        return f"{where} must be at most {error.validator_value} characters"
+    if error.validator == "pattern":
+        hint = error.schema.get("description")
+        return f"{where} is not in the expected format" + (f": {hint}" if hint else "")
+    return f"{where}: {error.message}"
+
+
+def _shape_errors(name: str, body) -> list[ContractError]:
+    if not isinstance(body, dict):
+        return [ContractError("EOI005", "body must be a JSON object")]
+    found = sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
+    return [ContractError("EOI005", _describe(error)) for error in found]
+
+
+def _is_true(value) -> bool:
+    return value is True
+
+
+def check_place_order(body) -> list[ContractError]:
+    """Return every problem with a place-order body, each naming its field; empty when it is fine."""
+    errors = _shape_errors("place_order", body)
+    if not isinstance(body, dict):
+        return errors
+    status = body.get("marketplaceOrderStatus")
+    if isinstance(status, str) and status.lower() not in ("new", "approved"):
+        errors.append(ContractError("EOI005", "marketplaceOrderStatus must be new or approved"))
+    items = body.get("items")
+    shipping = body.get("shippingData") if isinstance(body.get("shippingData"), dict) else {}
+    logistics = shipping.get("logisticsInfo")
+    if isinstance(items, list) and isinstance(logistics, list) and len(items) != len(logistics):
+        errors.append(
+            ContractError(
+                "EOI005",
+                f"shippingData.logisticsInfo must have one entry per item, in the items' order "
+                f"({len(logistics)} for {len(items)} items)",
+            )
+        )
+    addresses = shipping.get("selectedAddresses")
+    address = (
+        addresses[0] if isinstance(addresses, list) and addresses and isinstance(addresses[0], dict) else {}
+    )
+    if isinstance(logistics, list):
+        for index, info in enumerate(logistics):
+            if not isinstance(info, dict):
+                continue
+            where = f"shippingData.logisticsInfo[{index}]"
+            if info.get("selectedDeliveryChannel") == "pickup-in-point":
+                if _is_true(shipping.get("isFob")):
+                    errors.append(
+                        ContractError("EOI005", "shippingData.isFob cannot be true for pickup-in-point")
+                    )
+                if str(address.get("addressType", "")).lower() != "pickup":
+                    errors.append(
+                        ContractError(
+                            "EOI005",
+                            "shippingData.selectedAddresses[0].addressType must be pickup for pickup-in-point",
+                        )
+                    )
+                if not address.get("addressId"):
+                    errors.append(
+                        ContractError(
+                            "EOI005",
+                            "shippingData.selectedAddresses[0].addressId is required for pickup-in-point "
+                            "(the pickup point id)",
+                        )
+                    )
+                if not address.get("geoCoordinates"):
+                    errors.append(
+                        ContractError(
+                            "EOI005",
+                            "shippingData.selectedAddresses[0].geoCoordinates is required for pickup-in-point",
+                        )
+                    )
+                if _is_true(body.get("allowFranchises")) and not body.get("pickupAccountName"):
+                    errors.append(
+                        ContractError(
+                            "EOI005", "pickupAccountName is required for a franchise pickup-in-point order"
+                        )
+                    )
+            if (
+                _is_true(shipping.get("isFob"))
+                and _is_true(shipping.get("isMarketplaceFulfillment"))
+                and not info.get("deliveryIds")
+            ):
+                errors.append(
+                    ContractError(
+                        "EOI005",
+                        f"{where}.deliveryIds is required when the marketplace delivers from its own stock",
+                    )
+                )
+    return _unique(errors)
+
+
+def check_update_status(body) -> list[ContractError]:
+    errors = _shape_errors("update_status", body)
+    if isinstance(body, dict):
+        status = body.get("marketplaceOrderStatus")
+        if isinstance(status, str) and status.lower() != "approved":
+            errors.append(ContractError("EOI005", "marketplaceOrderStatus must be approved"))
+    return errors
+
+
+def _unique(errors: list[ContractError]) -> list[ContractError]:
+    seen, unique = set(), []
+    for error in errors:
+        if error.description not in seen:
+            seen.add(error.description)
+            unique.append(error)
+    return unique

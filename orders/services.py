@@ -1,0 +1,221 @@
+"""Writes to orders: the one transition function, events, reservations, reprocessing.
+
+Every status change goes through `order_transition`: it checks the transition table,
+changes the status only if it is still the one read (compare-and-set), and writes the event
+in the same transaction.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Stock
+from config.celery import enqueue_on_commit
+
+from .models import IntakeRecord, Order, OrderEvent
+from .statuses import RESERVATION_TTL_STATUSES, IntakeStatus, OrderStatus, can_transition
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user, or the system or a connector named by `label`."""
+
+    label: str
+    user: object | None = None
+
+    @classmethod
+    def of_user(cls, user) -> "Actor":
+        return cls(label=user.email or user.get_username(), user=user)
+
+
+SYSTEM = Actor(label="system")
+
+
+def connector_actor(connector) -> Actor:
+    return Actor(label=f"connector {connector.name} ({connector.affiliate_id})")
+
+
+class TransitionRefused(Exception):
+    """The transition is not in the table, or the order moved on before us."""
+
+    def __init__(self, order: Order, to_status: str, current_status: str):
+        self.order, self.to_status, self.current_status = order, to_status, current_status
+        super().__init__(f"Order {order.main_order_id} is {current_status}; it cannot become {to_status}.")
+
+
+def order_event_add(
+    *, order: Order, kind: str, actor: Actor, note: str = "", data=None, from_status="", to_status=""
+):
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor.user,
+        actor_label=actor.label,
+        note=note,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+@transaction.atomic
+def order_transition(
+    *, order: Order, to_status: str, actor: Actor, note: str = "", data=None, extra_updates=None
+) -> Order:
+    """Move the order to `to_status`, or raise `TransitionRefused`.
+
+    `extra_updates` are field values written by the same compare-and-set update.
+    """
+    from_status = order.status
+    if not can_transition(from_status, to_status):
+        raise TransitionRefused(order, to_status, from_status)
+    updates = {"status": to_status, "updated_at": timezone.now(), **(extra_updates or {})}
+    changed = Order.objects.filter(pk=order.pk, status=from_status).update(**updates)
+    if changed == 0:
+        current = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+        raise TransitionRefused(order, to_status, current or "gone")
+    for field, value in updates.items():
+        setattr(order, field, value)
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.STATUS,
+        actor=actor,
+        note=note,
+        data=data,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    if to_status in (OrderStatus.CANCELED,):
+        reservation_release(order=order, actor=actor, note="Order canceled.")
+    return order
+
+
+class OutOfStock(Exception):
+    def __init__(self, sku_id: str):
+        self.sku_id = sku_id
+        super().__init__(f"No stock left for SKU {sku_id}.")
+
+
+def stock_reserve(*, stock_id: int, quantity: int) -> bool:
+    """Reserve `quantity` units of a stock row, never beyond what is on hand; False when short."""
+    return (
+        Stock.objects.filter(pk=stock_id, quantity__gte=F("reserved") + quantity).update(
+            reserved=F("reserved") + quantity
+        )
+        == 1
+    )
+
+
+def stock_unreserve(*, stock_id: int, quantity: int) -> None:
+    Stock.objects.filter(pk=stock_id, reserved__gte=quantity).update(reserved=F("reserved") - quantity)
+
+
+@transaction.atomic
+def reservation_release(*, order: Order, actor: Actor, note: str, expired: bool = False) -> bool:
+    """Give the order's reserved units back to stock, once; return False when nothing was held."""
+    now = timezone.now()
+    claimed = Order.objects.filter(pk=order.pk, reservation_released_at__isnull=True).update(
+        reservation_released_at=now, reservation_expired=expired
+    )
+    if not claimed:
+        return False
+    order.reservation_released_at, order.reservation_expired = now, expired
+    items = list(order.items.filter(reserved_quantity__gt=0, stock__isnull=False).order_by("stock_id"))
+    for item in items:
+        stock_unreserve(stock_id=item.stock_id, quantity=item.reserved_quantity)
+    order.items.filter(pk__in=[item.pk for item in items]).update(reserved_quantity=0)
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.RESERVATION,
+        actor=actor,
+        note=note,
+        data={"released": [{"sku": item.sku_id, "quantity": item.reserved_quantity} for item in items]},
+    )
+    return True
+
+
+@transaction.atomic
+def reservation_renew(*, order: Order, actor: Actor, expires_at) -> None:
+    """Reserve the order's items again after its reservation ran out; raise `OutOfStock` naming the SKU."""
+    items = list(order.items.select_related("stock").order_by("stock_id"))
+    for item in items:
+        if item.stock_id is None:
+            raise OutOfStock(item.sku_id)
+        if not stock_reserve(stock_id=item.stock_id, quantity=item.quantity):
+            raise OutOfStock(item.sku_id)
+        item.reserved_quantity = item.quantity
+        item.save(update_fields=["reserved_quantity"])
+    Order.objects.filter(pk=order.pk).update(
+        reservation_released_at=None, reservation_expired=False, reservation_expires_at=expires_at
+    )
+    order.reservation_released_at, order.reservation_expired, order.reservation_expires_at = (
+        None,
+        False,
+        expires_at,
+    )
+    order_event_add(order=order, kind=OrderEvent.Kind.RESERVATION, actor=actor, note="Stock reserved again.")
+
+
+def reservations_expire(*, now=None, limit: int = 500) -> int:
+    """Release reservations whose lockTTL ran out on orders still waiting; return how many."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status__in=RESERVATION_TTL_STATUSES,
+        reservation_released_at__isnull=True,
+        reservation_expires_at__lte=now,
+    ).order_by("reservation_expires_at")[:limit]
+    released = 0
+    for order in due:
+        if reservation_release(
+            order=order, actor=SYSTEM, note="The stock reservation ran out (lockTTL).", expired=True
+        ):
+            released += 1
+    return released
+
+
+@transaction.atomic
+def intake_reprocess(*, intake: IntakeRecord, actor: Actor, ignore_divergence: bool = False) -> bool:
+    """Send a held, rejected or failed submission through processing again; False if it moved on."""
+    changed = IntakeRecord.objects.filter(
+        pk=intake.pk, status__in=[IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED]
+    ).update(
+        status=IntakeStatus.RECEIVED,
+        ignore_divergence=ignore_divergence,
+        reprocessed_by=actor.user,
+        reprocessed_at=timezone.now(),
+        lease_until=None,
+        held_until_rule=False,
+    )
+    if changed:
+        from .tasks import process_intake
+
+        enqueue_on_commit(process_intake, intake.pk)
+    return bool(changed)
+
+
+def intake_receive(
+    *, connector, account, flow: str, body: dict, body_digest: str
+) -> tuple[IntakeRecord, bool]:
+    """Store a submission and queue its processing after commit; return (record, created).
+
+    An exact replay of a placed order finds the record already there and starts nothing,
+    also when two identical requests race each other (the unique constraint decides).
+    """
+    try:
+        with transaction.atomic():
+            intake = IntakeRecord.objects.create(
+                account=account,
+                connector=connector,
+                flow=flow,
+                marketplace_order_id=str(body.get("marketplaceOrderId", "")),
+                body=body,
+                body_digest=body_digest,
+            )
+            from .tasks import process_intake
+
+            enqueue_on_commit(process_intake, intake.pk)
+        return intake, True
+    except IntegrityError:
+        return IntakeRecord.objects.get(connector=connector, flow=flow, body_digest=body_digest), False

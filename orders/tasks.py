@@ -1,0 +1,77 @@
+"""Celery tasks of orders: processing submissions, the sweeps that make sure none is forgotten."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import IntakeRecord
+from .processing import intake_process
+from .services import reservations_expire
+from .statuses import IntakeStatus
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def process_intake(self, intake_id: int) -> str | None:
+    try:
+        return intake_process(intake_id=intake_id)
+    except Exception as error:
+        attempts = IntakeRecord.objects.filter(pk=intake_id).values_list("attempts", flat=True).first() or 0
+        if attempts >= settings.INTAKE_MAX_ATTEMPTS:
+            logger.exception(
+                "Intake %s failed %s times; it stays failed for the seller to reprocess.", intake_id, attempts
+            )
+            return IntakeStatus.FAILED
+        raise self.retry(exc=error, countdown=min(5 * 2**attempts, 600)) from error
+
+
+@shared_task(ignore_result=True)
+def sweep_intake() -> int:
+    """Queue again the submissions whose processing was never queued or never finished."""
+    now = timezone.now()
+    stale = (
+        IntakeRecord.objects.filter(
+            Q(status=IntakeStatus.RECEIVED, received_at__lte=now - timedelta(seconds=20))
+            | Q(status=IntakeStatus.PROCESSING, lease_until__lt=now)
+            | Q(
+                status=IntakeStatus.FAILED,
+                attempts__lt=settings.INTAKE_MAX_ATTEMPTS,
+                processed_at__isnull=True,
+            )
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    queued = 0
+    for intake_id in stale:
+        try:
+            process_intake.apply_async((intake_id,), retry=False)
+        except Exception:
+            logger.warning("Broker unavailable; submissions wait for the next sweep.")
+            break
+        queued += 1
+    return queued
+
+
+@shared_task(ignore_result=True)
+def reprocess_held_until_rule(account_id: int) -> int:
+    """Reprocess the native-connector orders held while the account had no rule."""
+    from .services import SYSTEM, intake_reprocess
+
+    count = 0
+    for intake in IntakeRecord.objects.filter(
+        account_id=account_id, status=IntakeStatus.HELD, held_until_rule=True
+    ):
+        count += intake_reprocess(intake=intake, actor=SYSTEM)
+    return count
+
+
+@shared_task(ignore_result=True)
+def expire_reservations() -> int:
+    return reservations_expire()
