@@ -148,3 +148,6 @@ class MembershipAdmin(AccountScopedAdmin):
                 membership_remove(membership=membership)
                 removed += 1
         messages.success(request, f"Removed {removed} member(s).")
+
+
+from . import rule_admin  # noqa: E402,F401

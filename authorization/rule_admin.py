@@ -1,0 +1,277 @@
+"""The price divergence rule in the admin: the editor of one account's rule, its history, deletion.
+
+The rule is edited per account, not per row: "Price divergence rules" in the admin index leads
+straight to the editor of the user's account, or to the list of their accounts when they have
+several. Every save and delete goes through `rule_replace` / `rule_delete` with the user as
+actor; Owner and OMS Full edit (`authorization.edit_rule` on the account), every other member
+of the account sees the same page read-only.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from . import rule_editor
+from .admin_base import AccountScopedAdmin
+from .decision import decide
+from .models import PriceDivergenceRule
+from .roles import EDIT_RULE
+from .selectors import accounts_for, possible_approvers, rule_bands, rule_of
+from .services import RuleInvalid, rule_check, rule_delete, rule_replace
+
+TEMPLATES = "admin/authorization/rule_editor"
+
+
+@admin.register(PriceDivergenceRule)
+class PriceDivergenceRuleAdmin(AccountScopedAdmin):
+    def get_urls(self):
+        def name(view):
+            return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+        wrap = self.admin_site.admin_view
+        return [
+            path("account/<int:account_id>/", wrap(self.editor_view), name=name("editor")),
+            path("account/<int:account_id>/preview/", wrap(self.preview_view), name=name("preview")),
+            path("account/<int:account_id>/delete/", wrap(self.delete_rule_view), name=name("delete_rule")),
+            path(
+                "account/<int:account_id>/history/", wrap(self.rule_history_view), name=name("rule_history")
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_add_permission(self, request):
+        return False  # a rule is created by saving the editor of an account that has none
+
+    def url(self, view, account):
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            kwargs={"account_id": account.pk},
+        )
+
+    def account_or_404(self, request, account_id):
+        """Return the account if the user is in it; other accounts do not exist for them."""
+        account = accounts_for(user=request.user).filter(pk=account_id).first()
+        if account is None:
+            raise Http404("No such account.")
+        return account
+
+    def context(self, request, account=None, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "account": account,
+            "editor_url": account and self.url("editor", account),
+            "history_url": account and self.url("rule_history", account),
+            "delete_url": account and self.url("delete_rule", account),
+            "preview_url": account and self.url("preview", account),
+            "changelist_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            ),
+            "several_accounts": accounts_for(user=request.user).count() > 1,
+            **extra,
+        }
+
+    # The default object views lead to the account's editor.
+
+    def changelist_view(self, request, extra_context=None):
+        """Open the editor of the user's account, or list their accounts when they have several."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        accounts = list(accounts_for(user=request.user))
+        if len(accounts) == 1:
+            return redirect(self.url("editor", accounts[0]))
+        rules = {
+            rule.account_id: rule
+            for rule in PriceDivergenceRule.objects.filter(account__in=accounts)
+            .select_related("updated_by")
+            .prefetch_related("bands")
+        }
+        rows = []
+        for account in accounts:
+            rule = rules.get(account.pk)
+            rows.append(
+                {
+                    "account": account,
+                    "url": self.url("editor", account),
+                    "summary": rule_editor.rule_summary(rule_bands(rule=rule)),
+                    "rule": rule,
+                    "can_edit": request.user.has_perm(EDIT_RULE, account),
+                }
+            )
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/account_list.html",
+            self.context(request, title="Price divergence rules", rows=rows),
+        )
+
+    def _rule_or_404(self, request, object_id):
+        rule = self.get_object(request, unquote(object_id))
+        if rule is None:
+            raise Http404("No such rule.")
+        return rule
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect(self.url("editor", self._rule_or_404(request, object_id).account))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return redirect(self.url("delete_rule", self._rule_or_404(request, object_id).account))
+
+    def history_view(self, request, object_id, extra_context=None):
+        return redirect(self.url("rule_history", self._rule_or_404(request, object_id).account))
+
+    # The editor.
+
+    def editor_view(self, request, account_id):
+        """Show the account's rule; save the posted bands through `rule_replace`."""
+        account = self.account_or_404(request, account_id)
+        can_edit = request.user.has_perm(EDIT_RULE, account)
+        rule = rule_of(account=account)
+        saved_bands = rule_bands(rule=rule)
+        bar_bands = saved_bands
+        if request.method == "POST":
+            if not can_edit:
+                raise PermissionDenied
+            formset = rule_editor.band_formset(data=request.POST)
+            if formset.is_valid():
+                draft = rule_editor.draft_of(formset)
+                bar_bands = draft.bands
+                try:
+                    _, warnings = rule_replace(account=account, bands=draft.bands, actor=request.user)
+                except RuleInvalid as invalid:
+                    draft.attach(errors=invalid.errors, warnings=invalid.warnings)
+                else:
+                    messages.success(request, f"The price divergence rule of {account} was saved.")
+                    for warning in warnings:
+                        messages.warning(request, draft.describe(warning))
+                    return redirect(self.url("editor", account))
+        elif request.method == "GET":
+            formset = rule_editor.band_formset(bands=saved_bands, read_only=not can_edit)
+            if saved_bands:
+                # The saved rule can have gone stale, e.g. an approver who left the account.
+                check = rule_check(account=account, bands=saved_bands)
+                draft = rule_editor.Draft(
+                    formset=formset, bands=saved_bands, form_indexes=list(range(len(saved_bands)))
+                )
+                draft.attach(errors=check.errors, warnings=check.warnings)
+        else:
+            return HttpResponseNotAllowed(["GET", "POST"])
+
+        preview = None
+        if "at" in request.GET:
+            at = rule_editor.parse_percent(request.GET["at"])
+            preview = (
+                rule_editor.describe_decision(self._decide(account, saved_bands, at), account=account)
+                if at is not None
+                else "Type a percentage, e.g. 12.5."
+            )
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/editor.html",
+            self.context(
+                request,
+                account,
+                title=f"Price divergence rule of {account}",
+                rule=rule,
+                formset=formset,
+                can_edit=can_edit,
+                bar=rule_editor.bar_of(bar_bands),
+                approver_options=possible_approvers(account=account),
+                recent_revisions=self._revisions(rule_editor.rule_revisions(account=account)[:5]),
+                preview_at=request.GET.get("at", ""),
+                preview=preview,
+            ),
+        )
+
+    @staticmethod
+    def _decide(account, bands, at):
+        return decide(
+            bands=bands, divergence_percent=at, overpayment_is_divergence=account.overpayment_is_divergence
+        )
+
+    def preview_view(self, request, account_id):
+        """Answer what the posted draft decides at `at` % and what is wrong with it, as JSON."""
+        account = self.account_or_404(request, account_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if request.user.has_perm(EDIT_RULE, account):
+            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+        else:
+            # Read-only users cannot change the draft: answer for the saved rule.
+            saved = rule_bands(rule=rule_of(account=account))
+            draft = rule_editor.Draft(
+                formset=rule_editor.band_formset(bands=saved, read_only=True),
+                bands=saved,
+                form_indexes=list(range(len(saved))),
+            )
+        check = rule_check(account=account, bands=draft.bands)
+        answer = {
+            "errors": draft.field_errors + draft.problems_json(check.errors, "error"),
+            "warnings": draft.problems_json(check.warnings, "warning"),
+            "decision": None,
+        }
+        at = rule_editor.parse_percent(request.POST.get("at", ""))
+        if at is not None:
+            answer["decision"] = rule_editor.decision_json(
+                self._decide(account, draft.bands, at), draft=draft, account=account
+            )
+        return JsonResponse(answer)
+
+    def delete_rule_view(self, request, account_id):
+        """Ask for confirmation, then delete the account's rule for good through `rule_delete`."""
+        account = self.account_or_404(request, account_id)
+        if not request.user.has_perm(EDIT_RULE, account):
+            raise PermissionDenied
+        rule = rule_of(account=account)
+        if rule is None:
+            messages.info(request, f"{account} has no price divergence rule to delete.")
+            return redirect(self.url("editor", account))
+        if request.method == "POST":
+            rule_delete(account=account, actor=request.user)
+            messages.success(
+                request,
+                f"The price divergence rule of {account} was deleted. Divergent orders now follow "
+                f"the account's no-rule policy.",
+            )
+            return redirect(self.url("editor", account))
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/delete_confirmation.html",
+            self.context(
+                request,
+                account,
+                title="Delete the price divergence rule?",
+                rule=rule,
+                bar=rule_editor.bar_of(rule_bands(rule=rule)),
+                band_lines=[rule_editor.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
+            ),
+        )
+
+    def rule_history_view(self, request, account_id):
+        """List every change to the account's rule: who, when, the bands before and after."""
+        account = self.account_or_404(request, account_id)
+        page = Paginator(rule_editor.rule_revisions(account=account), 50).get_page(request.GET.get("page"))
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/history.html",
+            self.context(
+                request,
+                account,
+                title=f"History of the price divergence rule of {account}",
+                page=page,
+                revisions=self._revisions(page.object_list),
+            ),
+        )
+
+    @staticmethod
+    def _revisions(revisions):
+        shown = []
+        for revision in revisions:
+            before, after = rule_editor.revision_lines(revision)
+            shown.append({"revision": revision, "before": before, "after": after})
+        return shown

@@ -1,0 +1,374 @@
+"""The rule editor's forms and wording: the admin's translation between a formset and `Band`s.
+
+The editor works without JavaScript: one formset row per band. The script in
+`static/authorization/rule_editor.js` only draws and drags what these forms hold, and asks
+the preview view, which reads the same formset, what the draft would decide.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.text import format_lazy
+
+from .decision import (
+    DEFAULT_ESCALATE_AFTER_MINUTES,
+    HUNDRED,
+    Action,
+    Band,
+    BandProblem,
+    Decision,
+    Outcome,
+    Reason,
+    segments,
+)
+from .models import BandAction, RuleRevision
+
+PREFIX = "bands"
+CENT = Decimal("0.01")
+
+# `BandProblem.field` (the API's names) → the form field it belongs next to.
+FORM_FIELD_OF_PROBLEM = {
+    "from": "lower_percent",
+    "to": "upper_percent",
+    "action": "action",
+    "approvers": "approvers",
+    "escalateAfterMinutes": "escalate_after_minutes",
+}
+ROW = "row"  # problems of a band as a whole
+
+ACTION_LABELS = {
+    Action.AUTHORIZE: "Authorize",
+    Action.MANUAL: "Hold for manual authorization",
+    Action.DENY: "Deny",
+}
+GAP_LABEL = "Not integrated (gap)"
+SHORT_LABELS = {"authorize": "Authorize", "manual": "Manual", "deny": "Deny", "gap": "Not integrated"}
+
+
+def format_percent(value) -> str:
+    """Return a percentage without trailing zeros: 10, 12.5, 0.25."""
+    number = Decimal(str(value)).quantize(CENT)
+    text = format(number.normalize(), "f")
+    return text
+
+
+def split_emails(text: str) -> tuple[str, ...]:
+    """Split an approver list typed one e-mail a line (commas and spaces tolerated), keeping order."""
+    return tuple(part for part in re.split(r"[\s,;]+", text or "") if part)
+
+
+class BandForm(forms.Form):
+    lower_percent = forms.DecimalField(
+        label="From (%)", min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    upper_percent = forms.DecimalField(
+        label="To (%)",
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Up to, not including; a band ending at 100 includes 100.",
+    )
+    action = forms.ChoiceField(label="Action", choices=BandAction.choices, initial=BandAction.AUTHORIZE)
+    approvers = forms.CharField(
+        label="Approvers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 30, "spellcheck": "false"}),
+        help_text="Manual bands only: one e-mail a line, in escalation order.",
+    )
+    escalate_after_minutes = forms.IntegerField(
+        label="Escalate after (min)",
+        required=False,
+        min_value=1,
+        initial=DEFAULT_ESCALATE_AFTER_MINUTES,
+        help_text=format_lazy("Manual bands only; empty means {}.", DEFAULT_ESCALATE_AFTER_MINUTES),
+    )
+
+    def __init__(self, *args, read_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Problems the rule services found, by field (ROW: the band as a whole), shown inline.
+        self.problems = defaultdict(list)
+        for name, bound_field in self.fields.items():
+            bound_field.widget.attrs.setdefault("data-field", name)
+            if read_only:
+                bound_field.disabled = True
+        self.fields["lower_percent"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+        self.fields["upper_percent"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+
+    def clean_approvers(self):
+        return split_emails(self.cleaned_data["approvers"])
+
+    def clean_escalate_after_minutes(self):
+        minutes = self.cleaned_data["escalate_after_minutes"]
+        return DEFAULT_ESCALATE_AFTER_MINUTES if minutes is None else minutes
+
+    def band(self) -> Band:
+        """Return the band this valid row describes; approvers only count on a manual band."""
+        data = self.cleaned_data
+        action = Action(data["action"])
+        return Band(
+            lower_percent=data["lower_percent"],
+            upper_percent=data["upper_percent"],
+            action=action,
+            approvers=data["approvers"] if action is Action.MANUAL else (),
+            escalate_after_minutes=data["escalate_after_minutes"],
+        )
+
+    @property
+    def approver_list(self) -> tuple[str, ...]:
+        """The approvers as shown (bound data when posted), for the read-only list."""
+        return split_emails(self["approvers"].value())
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    def __init__(self, *args, read_only=False, **kwargs):
+        self.read_only = read_only
+        kwargs.setdefault("form_kwargs", {})["read_only"] = read_only
+        kwargs.setdefault("prefix", PREFIX)
+        super().__init__(*args, **kwargs)
+        self.rule_problems: list[dict] = []  # problems of the rule as a whole
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.can_delete and "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].widget.attrs["data-field"] = "DELETE"
+
+
+def band_formset(*, bands=(), data=None, read_only=False) -> BaseBandFormSet:
+    """Return the editor's formset: one row per band, plus an empty row to add one when editable."""
+    formset_class = forms.formset_factory(
+        BandForm,
+        formset=BaseBandFormSet,
+        extra=0 if read_only else 1,
+        can_delete=not read_only,
+    )
+    initial = [
+        {
+            "lower_percent": format_percent(band.lower_percent),
+            "upper_percent": format_percent(band.upper_percent),
+            "action": str(band.action),
+            "approvers": "\n".join(band.approvers),
+            "escalate_after_minutes": band.escalate_after_minutes,
+        }
+        for band in bands
+    ]
+    return formset_class(data=data, initial=initial, read_only=read_only)
+
+
+@dataclass
+class Draft:
+    """The bands a posted formset describes, and which row each came from."""
+
+    formset: BaseBandFormSet
+    bands: list[Band] = field(default_factory=list)
+    form_indexes: list[int] = field(default_factory=list)
+    field_errors: list[dict] = field(default_factory=list)
+
+    def form_of(self, problem: BandProblem):
+        if problem.band_index is None or problem.band_index >= len(self.form_indexes):
+            return None
+        return self.formset.forms[self.form_indexes[problem.band_index]]
+
+    def attach(self, *, errors, warnings) -> None:
+        """Show the services' problems next to the row and field they concern."""
+        for level, problems in (("error", errors), ("warning", warnings)):
+            for problem in problems:
+                shown = {"level": level, "message": problem.message}
+                form = self.form_of(problem)
+                if form is None:
+                    self.formset.rule_problems.append(shown)
+                else:
+                    form.problems[FORM_FIELD_OF_PROBLEM.get(problem.field or "", ROW)].append(shown)
+
+    def problems_json(self, problems, level: str) -> list[dict]:
+        answer = []
+        for problem in problems:
+            in_range = problem.band_index is not None and problem.band_index < len(self.form_indexes)
+            answer.append(
+                {
+                    "level": level,
+                    "form": self.form_indexes[problem.band_index] if in_range else None,
+                    "field": FORM_FIELD_OF_PROBLEM.get(problem.field or "", ROW) if in_range else None,
+                    "message": problem.message,
+                }
+            )
+        return answer
+
+    def describe(self, problem: BandProblem) -> str:
+        """Return the problem with the band it concerns, for a message at the top of the page."""
+        if problem.band_index is None or problem.band_index >= len(self.bands):
+            return problem.message
+        band = self.bands[problem.band_index]
+        return f"Band {band_range(band.lower_percent, band.upper_percent)}: {problem.message}"
+
+
+def draft_of(formset: BaseBandFormSet) -> Draft:
+    """Read the bands of every kept, filled-in row; collect the field errors of the others.
+
+    Works on a formset with errors too (the live preview validates as the user types).
+    """
+    draft = Draft(formset=formset)
+    for index, form in enumerate(formset.forms):
+        valid = form.is_valid()
+        if form.empty_permitted and not form.has_changed():
+            continue
+        if form.cleaned_data.get("DELETE"):
+            continue
+        if not valid:
+            for name, messages in form.errors.items():
+                for message in messages:
+                    draft.field_errors.append(
+                        {
+                            "level": "error",
+                            "form": index,
+                            "field": name if name in form.fields else ROW,
+                            "message": message,
+                        }
+                    )
+            continue
+        draft.bands.append(form.band())
+        draft.form_indexes.append(index)
+    return draft
+
+
+def band_range(lower, upper) -> str:
+    return f"{format_percent(lower)}–{format_percent(upper)} %"
+
+
+def parse_percent(text) -> Decimal | None:
+    """Return a typed percentage rounded to two decimals, or None when it is not a number."""
+    try:
+        value = Decimal(str(text).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite():
+        return None
+    return value.quantize(CENT)
+
+
+def describe_decision(decision: Decision, *, account) -> str:
+    """Say in a sentence what happens to an order of this divergence under the draft."""
+    at = f"At {format_percent(decision.divergence_percent)} %"
+    if decision.reason is Reason.NO_DIVERGENCE:
+        return f"{at}: no divergence; the order is integrated without consulting the rule."
+    if decision.reason is Reason.OVERPAYMENT:
+        return f"{at}: the marketplace pays more, which {account} does not count as a divergence; integrated."
+    if decision.reason is Reason.GAP:
+        return f"{at}: in a gap between bands; the order is not integrated (denied)."
+    if decision.reason is Reason.ABOVE_LAST_BAND:
+        return f"{at}: above the last band; the order is not integrated (denied)."
+    band = decision.band
+    where = f"band {band_range(band.lower_percent, band.upper_percent)}"
+    if decision.outcome is Outcome.AUTHORIZE:
+        return f"{at}: {where} authorizes; the order is integrated and its stock reserved."
+    if decision.outcome is Outcome.MANUAL:
+        approvers = ", then ".join(band.approvers) or "nobody yet"
+        return (
+            f"{at}: {where} holds the order for manual authorization by {approvers} "
+            f"(escalating after {band.escalate_after_minutes} min)."
+        )
+    return f"{at}: {where} denies; the order is not integrated."
+
+
+def decision_json(decision: Decision, *, draft: Draft, account) -> dict:
+    band = None
+    if decision.band is not None:
+        band = {
+            "form": draft.form_indexes[decision.band_index] if decision.band_index is not None else None,
+            "from": format_percent(decision.band.lower_percent),
+            "to": format_percent(decision.band.upper_percent),
+            "action": str(decision.band.action),
+            "approvers": list(decision.band.approvers),
+            "escalateAfterMinutes": decision.band.escalate_after_minutes,
+        }
+    return {
+        "percent": format_percent(decision.divergence_percent),
+        "outcome": str(decision.outcome),
+        "reason": str(decision.reason),
+        "integrates": decision.integrates,
+        "gap": decision.reason is Reason.GAP,
+        "aboveLastBand": decision.reason is Reason.ABOVE_LAST_BAND,
+        "band": band,
+        "summary": describe_decision(decision, account=account),
+    }
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    """A stretch of the drawn bar, in percent of its width."""
+
+    kind: str
+    label: str
+    short_label: str
+    lower: str
+    upper: str
+    left: str
+    width: str
+
+
+def bar_of(bands) -> list[BarSegment]:
+    """Return the bar the editor draws without JavaScript: every band and every gap."""
+    drawn = []
+    for segment in segments(bands):
+        lower = max(segment.lower_percent, Decimal(0))
+        upper = min(segment.upper_percent, HUNDRED)
+        if upper <= lower:
+            continue
+        kind = segment.kind
+        label = GAP_LABEL if kind == "gap" else ACTION_LABELS[Action(kind)]
+        drawn.append(
+            BarSegment(
+                kind=kind,
+                label=label,
+                short_label=SHORT_LABELS[kind],
+                lower=format_percent(lower),
+                upper=format_percent(upper),
+                left=format(lower, "f"),
+                width=format(upper - lower, "f"),
+            )
+        )
+    return drawn
+
+
+def describe_band_row(row: dict) -> str:
+    """Say what a band stored in a revision (`Band.as_dict()`) does, in a line."""
+    action = Action(row["action"])
+    text = f"{band_range(row['from'], row['to'])}: {ACTION_LABELS[action]}"
+    if action is Action.MANUAL:
+        approvers = ", ".join(row.get("approvers") or []) or "no approver"
+        minutes = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
+        text += f" by {approvers} (escalating after {minutes} min)"
+    return text
+
+
+def rule_summary(bands) -> str:
+    """Say what a whole rule does, gaps included, in a line (the account list)."""
+    if not bands:
+        return "No rule"
+    return " · ".join(
+        f"{band_range(segment.lower, segment.upper)} {segment.label.lower()}" for segment in bar_of(bands)
+    )
+
+
+@dataclass(frozen=True)
+class RevisionLine:
+    text: str
+    state: str  # "kept", "removed" or "added"
+
+
+def revision_lines(revision: RuleRevision) -> tuple[list[RevisionLine], list[RevisionLine]]:
+    """Return the bands before and after a change, each marked kept, removed or added."""
+    before, after = revision.bands_before or [], revision.bands_after or []
+    return (
+        [RevisionLine(describe_band_row(row), "kept" if row in after else "removed") for row in before],
+        [RevisionLine(describe_band_row(row), "kept" if row in before else "added") for row in after],
+    )
+
+
+def rule_revisions(*, account):
+    """Return the account's rule history, newest first."""
+    return RuleRevision.objects.filter(account=account).select_related("actor")

@@ -1,0 +1,68 @@
+"""Real-browser fixtures: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Chromium is /usr/bin/chromium (Playwright cannot download its own here). Without it the browser
+tests are skipped, unless REQUIRE_BROWSER=1 makes its absence a failure (CI). Every test leaves
+a full-page screenshot in test-artifacts/, named after the test.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch headless Chromium once for the session."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium) so real-browser tests cannot run"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}, and REQUIRE_BROWSER=1 requires them.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, settings, request):
+    """Return a fresh browser page on the live server; screenshot it when the test ends."""
+    # The live server speaks plain HTTP.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.script_errors = []
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """Return a function logging a user in through the admin's login page."""
+
+    def log_in_as(user, password=PASSWORD):
+        page.goto("/admin/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#user-tools")
+
+    return log_in_as

@@ -1,0 +1,145 @@
+"""The rule editor in a real browser: dragging, live preview, approvers, saving."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from authorization.selectors import rule_bands, rule_of
+from authorization.services import rule_replace
+from tests.factories import band
+
+pytestmark = pytest.mark.browser
+
+ANA = "ana@acme.example"
+BO = "bo@acme.example"
+
+
+@pytest.fixture
+def rule(account, owner, approver, second_approver):
+    return rule_replace(
+        account=account,
+        bands=[band(0, 10, "authorize"), band(10, 30, "manual", [ANA, BO]), band(30, 100, "deny")],
+        actor=owner,
+    )[0]
+
+
+def editor_path(account):
+    return reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
+
+
+def drag(page, handle, to_percent):
+    """Drag a band end to `to_percent` of the bar with the mouse."""
+    start = handle.bounding_box()
+    bar = page.locator(".rule-bar").bounding_box()
+    y = start["y"] + start["height"] / 2
+    page.mouse.move(start["x"] + start["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + bar["width"] * to_percent / 100, y, steps=12)
+    page.mouse.up()
+
+
+def test_owner_drags_the_end_of_the_first_band_saves_and_finds_it_after_reload(
+    page, log_in, account, owner, rule
+):
+    log_in(owner)
+    page.goto(editor_path(account))
+    first_end = page.locator("#id_bands-0-upper_percent")
+    second_start = page.locator("#id_bands-1-lower_percent")
+    expect(first_end).to_have_value("10")
+
+    drag(page, page.locator('.rule-handle[aria-label="Boundary: end of band 1 and start of band 2"]'), 20)
+
+    expect(first_end).to_have_value("20")
+    expect(second_start).to_have_value("20")
+    expect(page.locator("#rule-segment-list")).to_contain_text("0–20 %: band 1, Authorize")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("The price divergence rule of acme was saved.")
+
+    page.reload()
+
+    expect(first_end).to_have_value("20")
+    expect(second_start).to_have_value("20")
+    expect(page.locator("#id_bands-2-lower_percent")).to_have_value("30")
+    expect(page.locator("#rule-segment-list")).to_contain_text(
+        "20–30 %: band 2, Hold for manual authorization"
+    )
+    assert [(b.lower_percent, b.upper_percent) for b in rule_bands(rule=rule_of(account=account))] == [
+        (0, 20),
+        (20, 30),
+        (30, 100),
+    ]
+    assert page.script_errors == []
+
+
+def test_typing_updates_the_bar_and_the_live_preview_shows_gaps_and_errors(
+    page, log_in, account, owner, rule
+):
+    log_in(owner)
+    page.goto(editor_path(account))
+
+    page.fill("#id_bands-2-lower_percent", "40")
+    page.fill("#rule-preview-at", "35")
+
+    expect(page.locator(".rule-segment.is-gap")).to_have_count(1)
+    expect(page.locator("#rule-segment-list")).to_contain_text("30–40 %: Not integrated (gap)")
+    expect(page.locator("#rule-preview-result")).to_have_text(
+        "At 35 %: in a gap between bands; the order is not integrated (denied)."
+    )
+
+    page.fill("#id_bands-2-lower_percent", "25")
+
+    expect(page.locator('tr[data-form-prefix="bands-2"] .field-lower_percent .band-error')).to_have_text(
+        "Overlaps the band 10–30 %."
+    )
+    expect(page.locator(".rule-segment.is-overlap")).to_have_count(1)
+    assert rule_bands(rule=rule_of(account=account))[2].lower_percent == 30
+    assert page.script_errors == []
+
+
+def test_owner_reorders_approvers_adds_a_band_and_saves(page, log_in, account, owner, rule):
+    log_in(owner)
+    page.goto(editor_path(account))
+    manual_row = page.locator('tr[data-form-prefix="bands-1"]')
+
+    manual_row.get_by_role("button", name=f"Move {BO} up").click()
+    expect(manual_row.locator(".approver-email")).to_have_text([BO, ANA])
+    manual_row.get_by_role("button", name=f"Remove {ANA}").click()
+    expect(manual_row.locator(".field-approvers .band-warning")).to_contain_text("Only one approver")
+    page.fill("#id_bands-2-lower_percent", "50")
+    page.get_by_role("button", name="Add band").click()
+    new_row = page.locator('tr[data-form-prefix="bands-3"]')
+    expect(new_row.locator("input[name$=lower_percent]")).to_have_value("30")
+    expect(new_row.locator("input[name$=upper_percent]")).to_have_value("50")
+    new_row.locator("select").select_option("manual")
+    new_row.get_by_label("Add an approver's e-mail").fill(ANA)
+    new_row.get_by_role("button", name="Add", exact=True).click()
+    new_row.get_by_label("Add an approver's e-mail").fill(owner.email)
+    new_row.get_by_label("Add an approver's e-mail").press("Enter")
+    expect(new_row.locator(".approver-email")).to_have_text([ANA, owner.email])
+
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist")).to_contain_text("The price divergence rule of acme was saved.")
+    expect(page.locator(".messagelist")).to_contain_text("Band 10–30 %: Only one approver")
+    saved = rule_bands(rule=rule_of(account=account))
+    assert [(b.lower_percent, b.upper_percent, str(b.action), b.approvers) for b in saved] == [
+        (0, 10, "authorize", ()),
+        (10, 30, "manual", (BO,)),
+        (30, 50, "manual", (ANA, owner.email)),
+        (50, 100, "deny", ()),
+    ]
+    assert page.script_errors == []
+
+
+def test_viewer_sees_the_bar_without_handles_or_save(page, log_in, account, viewer, rule):
+    log_in(viewer)
+    page.goto(editor_path(account))
+
+    expect(page.locator(".rule-segment")).to_have_count(3)
+    expect(page.locator(".rule-handle")).to_have_count(0)
+    expect(page.locator("input[name=_save]")).to_have_count(0)
+    page.fill("#rule-preview-at", "100")
+    expect(page.locator("#rule-preview-result")).to_have_text(
+        "At 100 %: band 30–100 % denies; the order is not integrated."
+    )
+    assert page.script_errors == []
