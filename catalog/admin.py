@@ -126,6 +126,7 @@ class AccountImportExportMixin(ImportExportMixin):
         form = super().create_import_form(request)
         accounts = self.import_accounts(request)
         form.fields["account"].queryset = accounts
+        form.fields["import_file"].help_text = self.get_import_resource_classes(request)[0].import_help
         if len(accounts) == 1:
             form.fields["account"].initial = accounts[0].pk
         return form
@@ -263,6 +264,7 @@ class SkuAdmin(AccountImportExportMixin, SimpleHistoryAdmin, CatalogAdmin):
     list_filter = ["active"]
     search_fields = ["sku_id", "name"]
     search_help_text = "Search by SKU id or name."
+    fields = ["account", "sku_id", "name", "price_cents", "active", "sales_channels"]
     fixed_fields = ("sku_id",)
     inlines = [StockInline]
     history_list_display = ["price", "active"]
@@ -384,6 +386,16 @@ class ShippingPolicyAdmin(CatalogAdmin):
     list_filter = ["delivery_channel", "active"]
     search_fields = ["policy_id"]
     filter_horizontal = ["warehouses", "pickup_points"]
+    fields = [
+        "account",
+        "policy_id",
+        "delivery_channel",
+        "freight_cents",
+        "estimate",
+        "active",
+        "warehouses",
+        "pickup_points",
+    ]
     fixed_fields = ("policy_id",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -117,6 +117,7 @@ class AccountScopedResource(resources.ModelResource):
 
     account_column = fields.Field(attribute="account__name", column_name="account", readonly=True)
     lookup_widgets: tuple[str, ...] = ()
+    import_help = ""
 
     def __init__(self, account=None, **kwargs):
         super().__init__(**kwargs)
@@ -184,6 +185,12 @@ class SkuResource(AccountScopedResource):
         attribute="sales_channels", column_name="salesChannels", widget=SalesChannelsWidget()
     )
 
+    import_help = (
+        "Columns: id, name, price (cents, e.g. 975 for 9.75), active (true or false), salesChannels "
+        "(e.g. 1;2). A column left out keeps the current values; an account column must name the "
+        "chosen account."
+    )
+
     class Meta:
         model = Sku
         name = "SKUs"
@@ -203,6 +210,10 @@ class StockResource(AccountScopedResource):
     reserved = fields.Field(attribute="reserved", column_name="reserved", readonly=True)
     available = fields.Field(attribute="available", column_name="available", readonly=True)
     lookup_widgets = ("sku", "warehouse")
+    import_help = (
+        "Columns: sku, warehouse, quantity (units on hand, never below the reserved ones). A new "
+        "warehouse id creates the warehouse; reserved and available are only exported."
+    )
 
     class Meta:
         model = Stock

@@ -242,3 +242,21 @@ def test_stock_rows_holding_reservations_cannot_be_deleted(owner_client, account
     assert "holds 4 units reserved by orders" in inline.content.decode()
     assert owner_client.post(f"/admin/catalog/stock/{stock.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Stock.objects.filter(pk=stock.pk).exists()
+
+
+def test_stock_row_mixing_two_accounts_is_refused(client, owner, account, other_account):
+    membership_set(user=owner, account=other_account, role=Role.OWNER)
+    shirt = SkuFactory(account=account, name="Shirt")
+    foreign = WarehouseFactory(account=other_account, warehouse_id="WH9")
+    client.force_login(owner)
+    response = client.post(
+        "/admin/catalog/stock/add/", {"sku": shirt.pk, "warehouse": foreign.pk, "quantity": "5"}
+    )
+    assert "The warehouse belongs to another account than the SKU." in response.content.decode()
+    assert not Stock.objects.exists()
+
+
+def test_viewer_sees_no_add_button_and_cannot_add(client, viewer):
+    client.force_login(viewer)
+    assert "/admin/catalog/sku/add/" not in client.get(SKUS).content.decode()
+    assert client.get(f"{SKUS}add/").status_code == 403

@@ -201,3 +201,8 @@ def test_viewer_exports_but_does_not_import(client, viewer, account):
     assert "/admin/catalog/sku/import/" not in page
     assert client.get(SKU_IMPORT).status_code == 403
     assert client.post(SKU_CONFIRM, {}).status_code == 403
+
+
+def test_import_page_explains_the_columns(owner_client):
+    page = owner_client.get(STOCK_IMPORT).content.decode()
+    assert "Columns: sku, warehouse, quantity (units on hand, never below the reserved ones)." in page
