@@ -66,6 +66,7 @@ def test_other_accounts_skus_are_neither_listed_nor_opened(owner_client, account
     assert "Globex secret" not in page
     assert "doesn’t exist" in page
     assert owner_client.get(f"{SKUS}{secret.pk}/history/").status_code == 404
+    assert owner_client.get(f"{SKUS}nonsense/history/").status_code == 404
 
 
 def test_account_filter_offers_only_the_users_accounts(client, owner, account, other_account):
