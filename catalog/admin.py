@@ -287,9 +287,11 @@ class SkuAdmin(AccountImportExportMixin, SimpleHistoryAdmin, CatalogAdmin):
     def history_view(self, request, object_id, extra_context=None):
         """Answer 404, as the change page does, for a SKU outside the user's accounts."""
         sku_id = unquote(object_id)
+        if not sku_id.isdigit():
+            raise Http404
         visible = (
             request.user.is_superuser
-            or Sku.history.filter(id=sku_id, account_id__in=list(account_roles(request.user))).exists()
+            or Sku.history.filter(id=int(sku_id), account_id__in=list(account_roles(request.user))).exists()
         )
         if not visible:
             raise Http404
