@@ -81,5 +81,5 @@ def start_connector_server() -> ConnectorServer:
 
     state.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.server.daemon_threads = True
-    threading.Thread(target=state.server.serve_forever, daemon=True).start()
+    threading.Thread(target=state.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return state

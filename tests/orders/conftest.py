@@ -42,7 +42,9 @@ class ConnectorClient:
         with self.capture(execute=True):
             return self.client.put(
                 f"/api/order-integration/orders/status?an={an}",
-                data=json.dumps({"marketplaceOrderId": marketplace_order_id, "marketplaceOrderStatus": status}),
+                data=json.dumps(
+                    {"marketplaceOrderId": marketplace_order_id, "marketplaceOrderStatus": status}
+                ),
                 content_type="application/json",
                 **self.headers(),
             )

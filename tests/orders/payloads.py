@@ -56,7 +56,11 @@ EXAMPLE_ORDER = {
     "invoiceData": {"userPaymentInfo": {"paymentMethods": ["creditCardPaymentGroup"]}},
     "customData": {
         "customApps": [
-            {"id": "marketplace-integration", "major": 1, "fields": {"marketplacePaymentMethod": "credit card"}}
+            {
+                "id": "marketplace-integration",
+                "major": 1,
+                "fields": {"marketplacePaymentMethod": "credit card"},
+            }
         ]
     },
     "taxData": [],

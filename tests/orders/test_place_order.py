@@ -25,7 +25,11 @@ def test_scenario_1_new_order_is_enqueued_then_integrated(mkp, shop, connector_s
     assert notification.body["success"] is True
     order = Order.objects.get()
     assert order.status == "payment-pending"
-    assert (order.seller_value_cents, order.paid_value_cents, str(order.divergence_percent)) == (3025, 3025, "0.00")
+    assert (order.seller_value_cents, order.paid_value_cents, str(order.divergence_percent)) == (
+        3025,
+        3025,
+        "0.00",
+    )
     shop.stock.refresh_from_db()
     assert shop.stock.reserved == 1
     assert IntakeRecord.objects.get().status == "integrated"
