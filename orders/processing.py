@@ -407,16 +407,15 @@ def _order_ids(intake: IntakeRecord, fulfilment_account: Account) -> tuple[str, 
 
 def _divergence_rejection(values: dict, decision, *, has_rule: bool) -> Rejection:
     seller, paid = values["seller_value_cents"], values["paid_value_cents"]
-    where = "no rule covers it"
-    if decision.decision.band is not None:
+    if not has_rule:
+        where = "the seller has no price divergence rule"
+    elif decision.decision.band is not None:
         band = decision.decision.band
         where = f"the rule denies {band.lower_percent:.2f}–{band.upper_percent:.2f} %"
     elif decision.decision.reason == "gap":
         where = "it falls in a gap of the rule, where orders are not integrated"
-    elif decision.decision.reason == "above-last-band":
+    else:
         where = "it is above the last band of the rule"
-    elif not has_rule:
-        where = "the seller has no price divergence rule"
     return Rejection(
         "EOI003",
         [
