@@ -235,8 +235,8 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             rule_delete(account=account, actor=request.user)
             messages.success(
                 request,
-                f"The price divergence rule of {account} was deleted. Divergent orders now follow "
-                f"the account's no-rule policy.",
+                f"The price divergence rule of {account} was deleted. Divergent orders are now "
+                f"decided as without a rule.",
             )
             return redirect(self.url("editor", account))
         return TemplateResponse(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils.text import format_lazy
 
 from .decision import (
     DEFAULT_ESCALATE_AFTER_MINUTES,
@@ -84,7 +83,7 @@ class BandForm(forms.Form):
         required=False,
         min_value=1,
         initial=DEFAULT_ESCALATE_AFTER_MINUTES,
-        help_text=format_lazy("Manual bands only; empty means {}.", DEFAULT_ESCALATE_AFTER_MINUTES),
+        help_text=f"Manual bands only; empty means {DEFAULT_ESCALATE_AFTER_MINUTES}.",
     )
 
     def __init__(self, *args, read_only=False, **kwargs):

@@ -6,6 +6,7 @@ a full-page screenshot in test-artifacts/, named after the test.
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,33 +37,52 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server, settings, request):
-    """Return a fresh browser page on the live server; screenshot it when the test ends."""
+@contextmanager
+def open_page(browser, live_server, settings, request, **context_options):
+    """Open a fresh page on the live server; screenshot it when done, named after the test."""
     # The live server speaks plain HTTP.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 1000}, **context_options
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.script_errors = []
     page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    context.close()
+    try:
+        yield page
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server, settings, request):
+    """Return a browser page on the live server (`page.script_errors` collects script errors)."""
+    with open_page(browser, live_server, settings, request) as page:
+        yield page
+
+
+@pytest.fixture
+def page_without_javascript(browser, live_server, settings, request):
+    """Return a browser page with JavaScript switched off, to check the plain-HTML path."""
+    with open_page(browser, live_server, settings, request, java_script_enabled=False) as page:
+        yield page
+
+
+def log_in_on(page, user, password=PASSWORD):
+    """Log the user in through the admin's login page."""
+    page.goto("/admin/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
 
 
 @pytest.fixture
 def log_in(page):
-    """Return a function logging a user in through the admin's login page."""
-
-    def log_in_as(user, password=PASSWORD):
-        page.goto("/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", password)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
-
-    return log_in_as
+    """Return a function logging a user in on `page`."""
+    return lambda user, password=PASSWORD: log_in_on(page, user, password)

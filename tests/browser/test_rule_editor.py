@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import rule_replace
+from tests.browser.conftest import log_in_on
 from tests.factories import band
 
 pytestmark = pytest.mark.browser
@@ -143,3 +144,46 @@ def test_viewer_sees_the_bar_without_handles_or_save(page, log_in, account, view
         "At 100 %: band 30–100 % denies; the order is not integrated."
     )
     assert page.script_errors == []
+
+
+def test_band_ends_move_with_the_keyboard(page, log_in, account, owner, rule):
+    log_in(owner)
+    page.goto(editor_path(account))
+    handle = page.get_by_role("slider", name="Boundary: end of band 2 and start of band 3")
+
+    handle.focus()
+    handle.press("ArrowRight")
+    handle.press("PageUp")
+
+    expect(page.locator("#id_bands-1-upper_percent")).to_have_value("35.5")
+    expect(page.locator("#id_bands-2-lower_percent")).to_have_value("35.5")
+    expect(page.get_by_role("slider", name="Boundary: end of band 2 and start of band 3")).to_be_focused()
+    assert page.script_errors == []
+
+
+def test_numbers_are_edited_and_saved_without_javascript(page_without_javascript, account, owner, rule):
+    page = page_without_javascript
+    log_in_on(page, owner)
+    page.goto(editor_path(account))
+    expect(page.locator(".rule-handle")).to_have_count(0)
+
+    page.fill("#id_bands-0-upper_percent", "12.5")
+    page.fill("#id_bands-1-lower_percent", "12.5")
+    page.fill("#id_bands-3-lower_percent", "0")
+    page.fill("#id_bands-3-upper_percent", "1")
+    page.click("input[name=_save]")
+
+    expect(page.locator("#id_bands-1-upper_percent")).to_have_value("30")
+    expect(page.locator(".errornote")).to_have_text(
+        "The rule was not saved. Please correct the problems below."
+    )
+    expect(page.locator('tr[data-form-prefix="bands-0"] .field-lower_percent')).to_contain_text(
+        "Overlaps the band 0–1 %."
+    )
+    page.fill("#id_bands-3-lower_percent", "")
+    page.fill("#id_bands-3-upper_percent", "")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist")).to_contain_text("The price divergence rule of acme was saved.")
+    expect(page.locator("#id_bands-0-upper_percent")).to_have_value("12.5")
+    expect(page.locator(".rule-segment-list")).to_contain_text("0–12.5 %: Authorize")
