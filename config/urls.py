@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
     path("api/order-integration/", include("connectors.urls")),
+    path("api/", include("orders.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -1,0 +1,112 @@
+"""Seller API for orders: the account's orders, filtered and paginated, and one order with its history.
+
+Any member of the account may read. The account comes from `?an=`; an order of another
+account, like an unknown one, answers 404.
+"""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import CursorPagination
+
+from config.api import request_account
+
+from .filters import OrderFilter
+from .models import Order
+from .selectors import order_get, orders_list
+from .serializers import OrderDetailSerializer, OrderSerializer
+
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "an", str, description="Account name; may be left out by a user of a single account."
+)
+ERROR_BODY = inline_serializer(
+    "OrderApiError",
+    {
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": inline_serializer(
+            "OrderApiFieldError",
+            {"field": serializers.CharField(allow_null=True), "message": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+READ_ERRORS = {
+    401: OpenApiResponse(ERROR_BODY, description="No or bad token."),
+    403: OpenApiResponse(ERROR_BODY, description="Not a user of the account."),
+}
+
+
+class OrderCursorPagination(CursorPagination):
+    """Newest first; pages follow `next` / `previous` links, with no count of the whole table."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "pageSize"
+    max_page_size = 200
+
+
+class AccountFilterBackend(DjangoFilterBackend):
+    """Hand the view's account to the filter set: dates are read in the account's time zone."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {
+            **super().get_filterset_kwargs(request, queryset, view),
+            "account": getattr(view, "account", None),
+        }
+
+
+class OrdersApi(ListAPIView):
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()  # the real one is the account's, in get_queryset
+    filter_backends = [AccountFilterBackend]
+    filterset_class = OrderFilter
+    pagination_class = OrderCursorPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        self.account = request_account(self.request)
+        return orders_list(account=self.account)
+
+    @extend_schema(
+        operation_id="orders_list",
+        summary="List the account's orders",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={200: OrderSerializer(many=True), 400: OpenApiResponse(ERROR_BODY), **READ_ERRORS},
+        tags=["Orders"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrderApi(RetrieveAPIView):
+    serializer_class = OrderDetailSerializer
+    queryset = Order.objects.none()
+
+    def get_object(self):
+        account = request_account(self.request)
+        main_order_id = self.kwargs["main_order_id"]
+        order = order_get(account=account, main_order_id=main_order_id)
+        if order is None:
+            raise NotFound(f"Account '{account.name}' has no order {main_order_id}.")
+        return order
+
+    @extend_schema(
+        operation_id="orders_read",
+        summary="Read one order with its events and notifications",
+        parameters=[
+            ACCOUNT_PARAMETER,
+            OpenApiParameter("main_order_id", str, OpenApiParameter.PATH, description="The mainOrderId."),
+        ],
+        responses={
+            200: OrderDetailSerializer,
+            404: OpenApiResponse(ERROR_BODY, description="No such order in the account."),
+            **READ_ERRORS,
+        },
+        tags=["Orders"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

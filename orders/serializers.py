@@ -1,0 +1,180 @@
+"""Output shapes of the seller order API, in the contract's camelCase; money is integer cents."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from connectors.models import Notification
+
+from .models import Order, OrderEvent, OrderItem
+from .statuses import OrderStatus
+
+
+class DecidedBandSerializer(serializers.Serializer):
+    """A band of the rule, as it was when the order was decided."""
+
+    to = serializers.CharField(help_text="Upper end, percent with two decimals.")
+    action = serializers.ChoiceField(choices=["authorize", "deny", "manual"])
+    approvers = serializers.ListField(child=serializers.EmailField())
+    escalateAfterMinutes = serializers.IntegerField()
+
+    def get_fields(self):
+        # "from" is a Python keyword: declared through the field map.
+        fields = super().get_fields()
+        return {"from": serializers.CharField(help_text="Lower end, percent with two decimals."), **fields}
+
+
+class ConnectorRefSerializer(serializers.Serializer):
+    affiliateId = serializers.CharField(source="affiliate_id")
+    name = serializers.CharField()
+    type = serializers.CharField()
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="sku_id", help_text="The SKU id the connector sent.")
+    price = serializers.IntegerField(source="price_cents", help_text="Marketplace unit price, in cents.")
+    sellerPrice = serializers.IntegerField(
+        source="seller_price_cents", help_text="The seller's catalog unit price when priced, in cents."
+    )
+    freight = serializers.IntegerField(source="freight_cents", help_text="Freight the order declares.")
+    sellerFreight = serializers.IntegerField(source="seller_freight_cents")
+    divergencePercent = serializers.DecimalField(
+        source="divergence_percent", max_digits=14, decimal_places=2, coerce_to_string=True
+    )
+    deliveryChannel = serializers.CharField(source="delivery_channel")
+    warehouseId = serializers.SerializerMethodField()
+    pickupPointId = serializers.SerializerMethodField()
+    reservedQuantity = serializers.IntegerField(source="reserved_quantity")
+
+    class Meta:
+        model = OrderItem
+        fields = [
+            "id",
+            "name",
+            "quantity",
+            "price",
+            "sellerPrice",
+            "freight",
+            "sellerFreight",
+            "divergencePercent",
+            "deliveryChannel",
+            "sla",
+            "warehouseId",
+            "pickupPointId",
+            "reservedQuantity",
+        ]
+
+    def get_warehouseId(self, item) -> str | None:
+        return item.stock.warehouse.warehouse_id if item.stock_id else None
+
+    def get_pickupPointId(self, item) -> str | None:
+        return item.pickup_point.point_id if item.pickup_point_id else None
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    mainOrderId = serializers.CharField(source="main_order_id")
+    marketplaceOrderId = serializers.CharField(source="marketplace_order_id")
+    franchiseOrderId = serializers.SerializerMethodField()
+    connector = ConnectorRefSerializer()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    marketplaceApproved = serializers.BooleanField(source="marketplace_approved")
+    paymentValue = serializers.IntegerField(
+        source="payment_value_cents", help_text="marketplacePaymentValue."
+    )
+    interestValue = serializers.IntegerField(source="interest_cents")
+    taxValue = serializers.IntegerField(source="tax_cents")
+    marketplaceFreightValue = serializers.IntegerField(
+        source="marketplace_freight_cents", help_text="Freight of the marketplace's own delivery (isFob)."
+    )
+    paidValue = serializers.IntegerField(
+        source="paid_value_cents", help_text="What the marketplace pays for what the seller prices."
+    )
+    sellerValue = serializers.IntegerField(
+        source="seller_value_cents", help_text="What the seller expects, at catalog prices."
+    )
+    divergencePercent = serializers.DecimalField(
+        source="divergence_percent",
+        max_digits=14,
+        decimal_places=2,
+        coerce_to_string=True,
+        help_text="(seller − paid) / seller × 100; positive when the marketplace pays less.",
+    )
+    outcome = serializers.CharField(help_text="no-divergence, authorize, manual or deny.")
+    decisionReason = serializers.CharField(source="decision_reason", help_text="route:reason.")
+    band = DecidedBandSerializer(allow_null=True, help_text="The band that decided, as it was.")
+    customerEmail = serializers.CharField(source="customer_email")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    items = OrderItemSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "mainOrderId",
+            "marketplaceOrderId",
+            "franchiseOrderId",
+            "connector",
+            "status",
+            "marketplaceApproved",
+            "paymentValue",
+            "interestValue",
+            "taxValue",
+            "marketplaceFreightValue",
+            "paidValue",
+            "sellerValue",
+            "divergencePercent",
+            "outcome",
+            "decisionReason",
+            "band",
+            "customerEmail",
+            "createdAt",
+            "updatedAt",
+            "items",
+        ]
+
+    def get_franchiseOrderId(self, order) -> str | None:
+        return order.franchise_order_id or None
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=OrderEvent.Kind.choices)
+    actor = serializers.CharField(source="actor_label", help_text="The user, connector or system that acted.")
+    fromStatus = serializers.SerializerMethodField()
+    toStatus = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = OrderEvent
+        fields = ["createdAt", "kind", "actor", "fromStatus", "toStatus", "note"]
+
+    def get_fromStatus(self, event) -> str | None:
+        return event.from_status or None
+
+    def get_toStatus(self, event) -> str | None:
+        return event.to_status or None
+
+
+class OrderNotificationSerializer(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=Notification.State.choices)
+    attempts = serializers.IntegerField(source="attempt_count")
+    lastStatus = serializers.IntegerField(
+        source="last_status", allow_null=True, help_text="Last HTTP status."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+    deliveredAt = serializers.DateTimeField(source="delivered_at", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["code", "flow", "state", "attempts", "lastStatus", "createdAt", "deliveredAt"]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    ruleSnapshot = serializers.SerializerMethodField(help_text="Every band of the rule, as it was.")
+    events = OrderEventSerializer(many=True)
+    notifications = OrderNotificationSerializer(many=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "ruleSnapshot", "events", "notifications"]
+
+    @extend_schema_field(DecidedBandSerializer(many=True))
+    def get_ruleSnapshot(self, order):
+        return order.rule_snapshot or []
