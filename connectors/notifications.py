@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 PROCESSING_RESULT_PATH = "/order-integration/notification/processing-result"
 RETRYABLE_STATUSES = frozenset({408, 429})
 LEASE = timedelta(seconds=60)
+# A retry whose task arrives a little before its time is sent anyway: being early by a second harms no one.
+EARLY_TOLERANCE = timedelta(seconds=1)
 
 
 def notification_url(*, endpoint: str, account_name: str) -> str:
@@ -101,7 +103,7 @@ def sign(body: bytes, secret: str) -> str:
 def _claim(notification_id: int, now) -> Notification | None:
     claimed = (
         Notification.objects.filter(
-            pk=notification_id, state=Notification.State.PENDING, next_attempt_at__lte=now
+            pk=notification_id, state=Notification.State.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE
         )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + LEASE)

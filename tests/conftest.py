@@ -82,3 +82,26 @@ def eager_tasks(settings):
     settings.NOTIFICATION_TIMEOUT_SECONDS = 2
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def shop(account, connector_server, eager_tasks):
+    """The seller of the contract's example: SKU 1 at 975, Express freight 2050, ten in stock."""
+    from tests.connector_client import Shop
+    from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
+
+    warehouse = WarehouseFactory(account=account, warehouse_id="WH1")
+    sku = SkuFactory(account=account, sku_id="1", price_cents=975, name="Shirt")
+    stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
+    policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
+    policy.warehouses.add(warehouse)
+    marketplace, credentials = connector(account, endpoint=connector_server.url, name="SkyHub")
+    return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
+
+
+@pytest.fixture
+def mkp(client, shop, django_capture_on_commit_callbacks):
+    """The shop's connector, calling the API; processing and notifications run as each request commits."""
+    from tests.connector_client import ConnectorClient
+
+    return ConnectorClient(client, shop.credentials, django_capture_on_commit_callbacks)

@@ -41,7 +41,7 @@ class ConnectorServer:
         with self.lock:
             return [r.body.get("code") for r in self.received]
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:

@@ -4,8 +4,8 @@ import pytest
 
 from authorization.services import rule_replace
 from orders.models import IntakeRecord, Order
+from tests.connector_client import ConnectorClient
 from tests.factories import band, connector
-from tests.orders.conftest import ConnectorClient
 from tests.orders.payloads import order_body
 
 # The seller expects 3025 for the example order.

@@ -57,7 +57,7 @@ def test_account_defaults_to_the_connectors(mkp, shop, connector_server):
 def test_a_connector_of_another_account_cannot_place_here(
     client, shop, connector_server, django_capture_on_commit_callbacks
 ):
-    from tests.orders.conftest import ConnectorClient
+    from tests.connector_client import ConnectorClient
 
     _, stranger = connector(AccountFactory(name="globex"), endpoint=connector_server.url)
     response = ConnectorClient(client, stranger, django_capture_on_commit_callbacks).place(

@@ -1,0 +1,141 @@
+"""Notifications to the connector: where they go, retries, final failures, resend, signature, order."""
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connectors.models import Notification
+from connectors.notifications import (
+    notification_resend,
+    notification_url,
+    notifications_requeue_due,
+    retry_delay,
+)
+from tests.orders.payloads import order_body
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        (
+            "https://c.example/api/vtex",
+            "https://c.example/api/vtex/order-integration/notification/processing-result?an=acme",
+        ),
+        (
+            "https://c.example/api/vtex/?token=abc",
+            "https://c.example/api/vtex/order-integration/notification/processing-result?token=abc&an=acme",
+        ),
+        ("https://c.example", "https://c.example/order-integration/notification/processing-result?an=acme"),
+    ],
+)
+def test_the_url_keeps_the_endpoints_own_query_string(endpoint, expected):
+    assert notification_url(endpoint=endpoint, account_name="acme") == expected
+
+
+def test_delays_grow_between_tries(settings):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 10
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 3600
+    delays = [retry_delay(n).total_seconds() for n in (1, 2, 3, 4, 12)]
+    assert 9 <= delays[0] <= 11 and 18 <= delays[1] <= 22 and 36 <= delays[2] <= 44 and 72 <= delays[3] <= 88
+    assert delays[4] <= 3600 * 1.1
+
+
+@pytest.mark.parametrize("transient", [500, 502, 503, 408, 429])
+def test_transient_failures_are_retried_with_the_same_idempotency_key(mkp, shop, connector_server, transient):
+    connector_server.respond_with(transient, transient, 200)
+    mkp.place(order_body())
+    received = connector_server.wait_for(3)
+    assert [r.body["code"] for r in received] == ["SOI001"] * 3
+    assert len({r.headers["Idempotency-Key"] for r in received}) == 1
+    assert [r.headers["X-Notification-Attempt"] for r in received] == ["1", "2", "3"]
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count) == ("delivered", 3)
+    assert list(notification.attempts.values_list("http_status", flat=True)) == [transient, transient, 200]
+
+
+def test_a_timeout_is_retried(mkp, shop, connector_server, settings):
+    settings.NOTIFICATION_TIMEOUT_SECONDS = 0.3
+    connector_server.respond_with(("sleep", 1.0), 200)
+    mkp.place(order_body())
+    connector_server.wait_for(2)
+    notification = Notification.objects.get()
+    assert notification.state == "delivered"
+    first = notification.attempts.first()
+    assert (first.http_status, first.error) == (None, "Timed out after 0.3 s")
+
+
+def test_a_connection_error_is_retried(mkp, shop, connector_server, settings):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    shop.connector.endpoint = "http://127.0.0.1:9/api/vtex"  # nothing listens on the discard port
+    shop.connector.save()
+    mkp.place(order_body())
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count) == ("failed", 2)
+    assert notification.attempts.first().error.startswith("ConnectionError")
+
+
+def test_other_4xx_are_final_and_a_resend_delivers(mkp, shop, connector_server):
+    connector_server.respond_with(404)
+    mkp.place(order_body())
+    connector_server.wait_for(1)
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count, notification.last_error) == (
+        "failed",
+        1,
+        "HTTP 404",
+    )
+    with mkp.capture(execute=True):
+        assert notification_resend(notification=notification)
+    connector_server.wait_for(2)
+    notification.refresh_from_db()
+    assert notification.state == "delivered"
+    assert notification_resend(notification=notification) is False
+
+
+def test_after_the_last_try_the_notification_is_failed(mkp, shop, connector_server, settings):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    connector_server.respond_with(500, 500, 500, 500)
+    mkp.place(order_body())
+    connector_server.wait_for(3)
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count) == ("failed", 3)
+
+
+def test_notifications_are_signed_when_the_connector_has_a_secret(mkp, shop, connector_server):
+    from connectors.services import connector_set_secret
+
+    connector_set_secret(connector=shop.connector, secret="s3cret")
+    mkp.place(order_body())
+    (received,) = connector_server.wait_for(1)
+    expected = "sha256=" + hmac.new(b"s3cret", received.raw, hashlib.sha256).hexdigest()
+    assert received.headers["X-Signature-SHA256"] == expected
+
+
+def test_notifications_of_an_order_arrive_in_order(mkp, shop, connector_server):
+    connector_server.respond_with(500, 200, 200)
+    mkp.place(order_body(marketplaceOrderStatus="approved"))
+    assert [r.body["code"] for r in connector_server.wait_for(3)] == ["SOI001", "SOI001", "SOI002"]
+
+
+def test_the_sweep_queues_notifications_whose_task_was_lost(
+    shop, connector_server, eager_tasks, django_capture_on_commit_callbacks
+):
+    from connectors.notifications import notification_enqueue
+
+    notification = notification_enqueue(
+        connector=shop.connector,
+        account_name="acme",
+        flow="PlaceOrder",
+        code="SOI001",
+        marketplace_order_id="1",
+        operation_id="op",
+    )  # not captured: its task is never sent, as if the broker had been down
+    Notification.objects.filter(pk=notification.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_requeue_due() == 1
+    assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
