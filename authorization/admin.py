@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
 
 from .admin_base import AccountScopedAdmin, managed_accounts
@@ -134,9 +135,9 @@ class MembershipAdmin(AccountScopedAdmin):
     def delete_model(self, request, obj):
         membership_remove(membership=obj)
 
-    def get_actions(self, request, *args, **kwargs):
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # Removing a member goes through the service, which also updates their role groups.
-        actions = super().get_actions(request, *args, **kwargs)
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
 
