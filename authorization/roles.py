@@ -29,6 +29,10 @@ ACCOUNT_MODELS = (
     "catalog.shippingpolicy",
     "catalog.pickuppoint",
     "connectors.connector",
+    "connectors.notification",
+    "orders.order",
+    "orders.intakerecord",
+    "orders.orderevent",
 )
 
 # What the managing roles may change; everything else they, like everyone, only view.

@@ -186,3 +186,6 @@ class ConnectorAdmin(AccountScopedAdmin, SimpleHistoryAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/connectors/connector/rotate_token.html", context)
+
+
+from . import notification_admin  # noqa: E402,F401

@@ -1,0 +1,104 @@
+"""What the order, connection order and notification screens share: read-only scoping, badges, money."""
+
+import json
+from decimal import Decimal
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+
+from authorization.admin_base import AccountScopedAdmin
+from authorization.backends import account_roles
+
+# Badge tone of each status: ok (green), info (blue), warn (amber), bad (red), done (grey).
+TONES = {
+    # connection orders
+    "received": "info",
+    "processing": "info",
+    "integrated": "ok",
+    "rejected": "bad",
+    "held": "warn",
+    "failed": "bad",
+    # orders
+    "waiting-for-manual-authorization": "warn",
+    "payment-pending": "info",
+    "ready-for-handling": "ok",
+    "handling": "ok",
+    "invoiced": "done",
+    "canceled": "bad",
+    # notifications
+    "pending": "info",
+    "delivered": "ok",
+}
+
+ADMIN_CSS = {"all": ["orders/admin.css"]}
+
+
+def badge(value: str, label: str):
+    return format_html('<span class="oa-badge oa-badge--{}">{}</span>', TONES.get(value, "done"), label)
+
+
+def money(cents: int | None) -> str:
+    """Show integer cents as money: 97550 → "975.50"."""
+    if cents is None:
+        return "-"
+    return f"{Decimal(cents).scaleb(-2):,.2f}"
+
+
+def signed_percent(value: Decimal | None) -> str:
+    """Show a divergence with its sign: positive when the marketplace pays less."""
+    if value is None:
+        return "-"
+    return f"{Decimal(value):+.2f} %"
+
+
+def moment(value) -> str:
+    """Show a time to the second, in the admin's time zone: attempts are seconds apart."""
+    if value is None:
+        return "-"
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
+
+
+def pretty_json(value):
+    return format_html(
+        '<pre class="oa-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+    )
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ReadOnlyAccountAdmin(AccountScopedAdmin):
+    """Rows only services write: every member of the account reads them, nobody edits them here."""
+
+    show_full_result_count = False  # one COUNT per page is enough on tables that grow without end
+
+    class Media:
+        css = ADMIN_CSS
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def several_accounts(self, request) -> bool:
+        return request.user.is_superuser or len(account_roles(request.user)) > 1
+
+    def get_list_filter(self, request):
+        # Offer only the accounts the user sees, never every account's name.
+        filters = list(admin.ModelAdmin.get_list_filter(self, request))
+        if self.several_accounts(request):
+            filters.insert(0, (self.account_path, admin.RelatedOnlyFieldListFilter))
+        return filters
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self.several_accounts(request):
+            columns.append(self.account_path)
+        return columns

@@ -1,0 +1,294 @@
+"""What the seller sees of intake in the admin: connection orders, reprocessing, and the order page."""
+
+import html
+
+import pytest
+
+from authorization.services import rule_replace
+from catalog.models import Stock
+from orders.models import IntakeRecord, Order
+from tests.connector_client import ConnectorClient
+from tests.factories import band, connector
+from tests.orders.payloads import order_body
+
+INTAKES = "/admin/orders/intakerecord/"
+ORDERS = "/admin/orders/order/"
+PAID_15_PERCENT_LESS = 2571  # the seller expects 3025: 15.01 %
+
+
+def intake_url(intake):
+    return f"{INTAKES}{intake.pk}/change/"
+
+
+def reprocess_url(intake):
+    return f"{INTAKES}{intake.pk}/reprocess/"
+
+
+def order_url(order):
+    return f"{ORDERS}{order.pk}/change/"
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.content.decode())
+
+
+def client_for(mkp, connector_server, account, an="acme", **kind):
+    _, credentials = connector(account, endpoint=connector_server.url, **kind)
+    client = ConnectorClient(mkp.client, credentials, mkp.capture)
+    return lambda body: client.place(body, an=an)
+
+
+@pytest.fixture
+def deny_above_ten(shop, owner):
+    rule_replace(account=shop.account, bands=[band(0, 10, "authorize"), band(10, 100, "deny")], actor=owner)
+
+
+@pytest.fixture
+def denied(mkp, deny_above_ten):
+    """An order the rule denies: 15 % below the seller's price."""
+    mkp.place(order_body(marketplaceOrderId="D1", marketplacePaymentValue=PAID_15_PERCENT_LESS))
+    intake = IntakeRecord.objects.get(marketplace_order_id="D1")
+    assert intake.status == "rejected"
+    return intake
+
+
+@pytest.fixture
+def held_native(mkp, shop, connector_server):
+    """An Amazon order with a divergence, held because the account has no rule yet."""
+    amazon = client_for(mkp, connector_server, shop.account, type="native", name="Amazon", affiliate_id="AMZ")
+    amazon(order_body(marketplaceOrderId="A1", marketplacePaymentValue=PAID_15_PERCENT_LESS))
+    intake = IntakeRecord.objects.get(marketplace_order_id="A1")
+    assert intake.status == "held"
+    return intake
+
+
+# The connection orders list
+
+
+def test_owner_sees_every_submission_with_status_code_and_errors(client, owner, mkp, denied):
+    mkp.place(order_body(marketplaceOrderId="OK1"))
+    client.force_login(owner)
+    listing = page(client, INTAKES)
+    assert "OK1" in listing and "D1" in listing
+    assert "Integrated" in listing and "Rejected" in listing
+    assert "EOI003" in listing and "SOI001" in listing
+    assert "Price divergence of 15.01 %: the rule denies 10.00–100.00 %" in listing
+    integrated = Order.objects.get(marketplace_order_id="OK1")
+    assert f'href="/admin/orders/order/{integrated.pk}/change/"' in listing
+    assert "MKP-OK1" in listing
+
+
+def test_connection_orders_of_another_account_are_invisible(
+    client, owner, mkp, connector_server, other_account
+):
+    mkp.place(order_body(marketplaceOrderId="OURS"))
+    globex = client_for(mkp, connector_server, other_account, an="globex", name="Globex", affiliate_id="GLX")
+    globex(order_body(marketplaceOrderId="THEIRS"))
+    theirs = IntakeRecord.objects.get(marketplace_order_id="THEIRS")
+    client.force_login(owner)
+    listing = page(client, INTAKES)
+    assert "OURS" in listing
+    assert "THEIRS" not in listing and "Globex" not in listing
+    assert client.get(intake_url(theirs), follow=True).redirect_chain[-1][0] == "/admin/"
+
+
+def test_detail_shows_the_body_the_errors_and_the_notifications(client, viewer, denied):
+    client.force_login(viewer)
+    detail = page(client, intake_url(denied))
+    assert '"marketplacePaymentValue": 2571' in detail
+    assert "FMT007" in detail and "Payment total (2571) differs from store desired value (3025)" in detail
+    notification = denied.notifications.get()
+    assert f'href="/admin/connectors/notification/{notification.pk}/change/"' in detail
+    assert "EOI003" in detail and "Delivered" in detail
+
+
+def test_held_native_order_tells_the_seller_to_configure_a_rule(client, owner, held_native):
+    client.force_login(owner)
+    listing = page(client, INTAKES)
+    assert "Held" in listing
+    assert (
+        "The order price in the marketplace is different from the price determined by the seller." in listing
+    )
+    detail = page(client, intake_url(held_native))
+    assert "To automatically integrate orders with price divergence, go to Order authorization and " in detail
+    assert "configure a Price Divergence rule." in detail
+    assert "It is reprocessed automatically as soon as the account has a rule" in detail
+    assert 'href="/admin/authorization/pricedivergencerule/' in detail
+
+
+def test_a_new_rule_reprocesses_the_held_native_order(
+    client, owner, held_native, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rule_replace(account=held_native.account, bands=[band(0, 100, "authorize")], actor=owner)
+    client.force_login(owner)
+    detail = page(client, intake_url(held_native))
+    assert "Integrated" in detail and "SOI001" in detail
+    assert "configure a Price Divergence rule" not in detail
+    assert "AMZ-A1" in detail
+
+
+# Reprocessing
+
+
+def test_owner_ignores_the_divergence_and_the_denied_order_is_integrated(
+    client, owner, denied, connector_server, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    detail = page(client, intake_url(denied))
+    assert "Ignore divergence and reprocess" in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reprocess_url(denied), {"ignore_divergence": "1"})
+    assert response.status_code == 302
+    detail = page(client, intake_url(denied))
+    assert "D1: sent for reprocessing ignoring the divergence" in detail
+    assert "Integrated" in detail and "SOI001" in detail
+    assert "by owner@acme.example ignoring the divergence" in detail
+    order = Order.objects.get(marketplace_order_id="D1")
+    assert order.decision_reason == "ignored-divergence"
+    assert [body["code"] for body in connector_server.bodies()][-1] == "SOI001"
+    order_page = page(client, order_url(order))
+    assert "Divergence ignored on reprocessing." in order_page
+    assert "owner@acme.example" in order_page
+
+
+def test_plain_reprocess_of_a_denied_order_rejects_it_again(
+    client, oms_full, denied, django_capture_on_commit_callbacks
+):
+    client.force_login(oms_full)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reprocess_url(denied), {"ignore_divergence": "0"})
+    denied.refresh_from_db()
+    assert (denied.status, denied.code, denied.attempts) == ("rejected", "EOI003", 2)
+    assert Order.objects.filter(marketplace_order_id="D1").count() == 0
+
+
+def test_reprocess_action_in_the_list_reports_each_record(
+    client, owner, mkp, held_native, django_capture_on_commit_callbacks
+):
+    mkp.place(order_body(marketplaceOrderId="OK1"))
+    done = IntakeRecord.objects.get(marketplace_order_id="OK1")
+    # Without a rule, an external connector's order with a divergence is denied.
+    mkp.place(order_body(marketplaceOrderId="D1", marketplacePaymentValue=PAID_15_PERCENT_LESS))
+    denied = IntakeRecord.objects.get(marketplace_order_id="D1", status="rejected")
+    client.force_login(owner)
+    assert "Ignore divergence and reprocess" in page(client, INTAKES)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            INTAKES,
+            {
+                "action": "reprocess_ignoring_divergence",
+                "_selected_action": [denied.pk, held_native.pk, done.pk],
+            },
+        )
+    listing = page(client, INTAKES)
+    assert "MKP D1: sent for reprocessing ignoring the divergence" in listing
+    assert "AMZ A1: sent for reprocessing ignoring the divergence" in listing
+    assert "MKP OK1: not reprocessed, it is integrated; only held, rejected or failed" in listing
+    assert set(Order.objects.values_list("main_order_id", flat=True)) == {"MKP-OK1", "MKP-D1", "AMZ-A1"}
+
+
+@pytest.mark.parametrize("role", ["viewer", "approver"])
+def test_viewer_and_approver_cannot_reprocess(
+    request, client, denied, role, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(role))
+    detail = page(client, intake_url(denied))
+    assert "Ignore divergence and reprocess" not in detail
+    assert ">Reprocess</button>" not in detail
+    assert "reprocess" not in page(client, INTAKES)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reprocess_url(denied), {"ignore_divergence": "1"}).status_code == 403
+        client.post(INTAKES, {"action": "reprocess_ignoring_divergence", "_selected_action": [denied.pk]})
+    denied.refresh_from_db()
+    assert (denied.status, denied.attempts, denied.reprocessed_at) == ("rejected", 1, None)
+    assert not Order.objects.exists()
+
+
+def test_nobody_edits_or_deletes_a_connection_order(client, owner, denied):
+    client.force_login(owner)
+    detail = page(client, intake_url(denied))
+    assert 'name="_save"' not in detail
+    assert client.get(f"{INTAKES}{denied.pk}/delete/").status_code == 403
+    assert client.get(f"{INTAKES}add/").status_code == 403
+
+
+# The order page
+
+
+@pytest.fixture
+def discounted_order(mkp, shop, owner):
+    """The marketplace sells the 9.75 shirt at 9.00; the rule authorizes up to 10 %."""
+    rule_replace(account=shop.account, bands=[band(0, 10, "authorize"), band(10, 100, "deny")], actor=owner)
+    mkp.place(
+        order_body(
+            marketplaceOrderId="SALE",
+            items=[{"id": "1", "price": 900, "quantity": 1}],
+            marketplacePaymentValue=2950,
+        )
+    )
+    return Order.objects.get(marketplace_order_id="SALE")
+
+
+def test_order_list_shows_money_and_the_signed_divergence(client, viewer, discounted_order):
+    client.force_login(viewer)
+    listing = page(client, ORDERS)
+    assert "MKP-SALE" in listing
+    assert "29.50" in listing and "30.25" in listing
+    assert "+2.48 %" in listing
+    assert "Payment pending" in listing
+    assert "authorize" in listing
+
+
+def test_order_page_shows_items_side_by_side_events_and_notifications(client, viewer, discounted_order):
+    client.force_login(viewer)
+    detail = page(client, order_url(discounted_order))
+    assert "Marketplace unit price" in detail and "Seller unit price" in detail
+    assert "9.00" in detail and "9.75" in detail
+    assert "+7.69 %" in detail  # the item's own divergence
+    assert "WH1" in detail and "Express" in detail
+    assert "0.00–10.00 % authorize" in detail  # the band as it was
+    assert "10.00 %" in detail and "deny" in detail  # the rule as it was
+    assert "connector SkyHub (MKP)" in detail
+    assert "→ payment-pending" in detail
+    assert "authorize by the band 0.00–10.00 % (rule)." in detail
+    assert "SOI001" in detail and "Delivered" in detail
+    assert 'name="_save"' not in detail
+
+
+def test_order_search_finds_by_customer_email_and_ids(client, viewer, discounted_order):
+    client.force_login(viewer)
+    assert "MKP-SALE" in page(client, f"{ORDERS}?q=email@email.com.br")
+    assert "MKP-SALE" in page(client, f"{ORDERS}?q=MKP-SA")
+    assert "MKP-SALE" not in page(client, f"{ORDERS}?q=someone@else.example")
+
+
+def test_another_accounts_order_is_invisible(client, other_account, discounted_order):
+    from tests.factories import member
+
+    stranger = member(other_account, "owner", "owner@globex.example")
+    client.force_login(stranger)
+    assert "MKP-SALE" not in page(client, ORDERS)
+    assert client.get(order_url(discounted_order), follow=True).redirect_chain[-1][0] == "/admin/"
+
+
+# No query per row
+
+
+@pytest.fixture
+def twenty_orders(mkp, shop):
+    Stock.objects.filter(pk=shop.stock.pk).update(quantity=100)
+    for number in range(20):
+        mkp.place(order_body(marketplaceOrderId=str(number)))
+
+
+@pytest.mark.parametrize("url", [ORDERS, INTAKES, "/admin/connectors/notification/"])
+def test_lists_of_twenty_take_a_fixed_number_of_queries(
+    client, owner, twenty_orders, url, django_assert_max_num_queries
+):
+    client.force_login(owner)
+    with django_assert_max_num_queries(16):
+        response = client.get(url)
+    assert response.content.decode().count("MKP-1") >= 11  # MKP-1 and MKP-10 … MKP-19
