@@ -105,3 +105,29 @@ def mkp(client, shop, django_capture_on_commit_callbacks):
     from tests.connector_client import ConnectorClient
 
     return ConnectorClient(client, shop.credentials, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on Redis and this test's PostgreSQL database."""
+    from tests.worker import require_services, start_worker, stop_worker
+
+    require_services()
+    process = start_worker(NOTIFICATION_RETRY_BASE_SECONDS=0.2)
+    yield process
+    stop_worker(process)
+
+
+@pytest.fixture
+def worker_shop(celery_worker, account, connector_server):
+    """The example seller, for tests where a real worker processes orders."""
+    from tests.connector_client import Shop
+    from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
+
+    warehouse = WarehouseFactory(account=account, warehouse_id="WH1")
+    sku = SkuFactory(account=account, sku_id="1", price_cents=975, name="Shirt")
+    stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
+    policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
+    policy.warehouses.add(warehouse)
+    marketplace, credentials = connector(account, endpoint=connector_server.url, name="SkyHub")
+    return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)

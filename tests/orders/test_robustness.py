@@ -1,0 +1,150 @@
+"""Nothing accepted is lost, nothing is done twice, nothing is left half-done."""
+
+import threading
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerDown
+
+from catalog.models import Stock
+from orders.models import IntakeRecord, Order, OrderItem
+from orders.processing import intake_process
+from orders.services import reservations_expire
+from orders.tasks import process_intake, sweep_intake
+from tests.orders.payloads import order_body
+
+
+def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(mkp, shop, connector_server):
+    with mock.patch.object(process_intake, "apply_async", side_effect=BrokerDown("connection refused")):
+        response = mkp.place(order_body())
+    assert response.status_code == 200
+    assert response.json()["code"] == "SOI003"
+    intake = IntakeRecord.objects.get()
+    assert intake.status == "received"
+    assert connector_server.codes() == []
+    IntakeRecord.objects.filter(pk=intake.pk).update(received_at=timezone.now() - timedelta(minutes=1))
+    with mkp.capture(execute=True):
+        assert sweep_intake() == 1
+    assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
+    assert Order.objects.count() == 1
+
+
+def test_processing_twice_changes_nothing(mkp, shop, connector_server):
+    mkp.place(order_body())
+    connector_server.wait_for(1)
+    intake = IntakeRecord.objects.get()
+    with mkp.capture(execute=True):
+        assert intake_process(intake_id=intake.pk) is None
+    shop.stock.refresh_from_db()
+    assert (Order.objects.count(), shop.stock.reserved, connector_server.codes()) == (1, 1, ["SOI001"])
+
+
+def test_a_crash_mid_processing_leaves_nothing_half_done(mkp, shop, connector_server):
+    with mock.patch.object(OrderItem.objects, "bulk_create", side_effect=RuntimeError("disk full")):
+        mkp.place(order_body())
+    intake = IntakeRecord.objects.get()
+    assert (intake.status, intake.last_error) == ("failed", "RuntimeError: disk full")
+    shop.stock.refresh_from_db()
+    assert (Order.objects.count(), shop.stock.reserved, connector_server.codes()) == (0, 0, [])
+    with mkp.capture(execute=True):
+        process_intake.apply_async((intake.pk,))
+    assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
+    shop.stock.refresh_from_db()
+    assert shop.stock.reserved == 1
+
+
+def test_reservations_run_out_with_lock_ttl(mkp, shop, connector_server, owner, approver):
+    from authorization.services import rule_replace
+    from tests.factories import band
+
+    rule_replace(account=shop.account, bands=[band(0, 100, "manual", ["ana@acme.example"])], actor=owner)
+    mkp.place(order_body(marketplacePaymentValue=3000, logistics={"lockTTL": "2d"}))
+    order = Order.objects.get()
+    assert timedelta(days=2) - (order.reservation_expires_at - order.created_at) < timedelta(seconds=5)
+    assert reservations_expire(now=timezone.now() + timedelta(days=1)) == 0
+    assert reservations_expire(now=timezone.now() + timedelta(days=3)) == 1
+    order.refresh_from_db()
+    shop.stock.refresh_from_db()
+    assert (order.reservation_expired, shop.stock.reserved) == (True, 0)
+    assert order.events.filter(kind="reservation").last().note == "The stock reservation ran out (lockTTL)."
+    assert reservations_expire(now=timezone.now() + timedelta(days=3)) == 0
+
+
+def run_together(count, action):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(action())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_requests_racing_make_one_submission_and_one_order(shop, connector_server):
+    from tests.worker import require_services
+
+    require_services()
+    headers = {
+        "HTTP_X_VTEX_API_APPKEY": shop.credentials.app_key,
+        "HTTP_X_VTEX_API_APPTOKEN": shop.credentials.app_token,
+    }
+    body = order_body()
+
+    def post():
+        return Client().post(
+            "/api/order-integration/orders?an=acme", data=body, content_type="application/json", **headers
+        )
+
+    responses = run_together(8, post)
+    assert [response.status_code for response in responses] == [200] * 8
+    assert IntakeRecord.objects.count() == 1
+    connector_server.wait_for(1)
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_racing_for_the_last_units_never_reserve_more_than_there_is(shop, connector_server):
+    from tests.worker import require_services
+
+    require_services()
+    Stock.objects.filter(pk=shop.stock.pk).update(quantity=3)
+    headers = {
+        "HTTP_X_VTEX_API_APPKEY": shop.credentials.app_key,
+        "HTTP_X_VTEX_API_APPTOKEN": shop.credentials.app_token,
+    }
+    counter = iter(range(100))
+    lock = threading.Lock()
+
+    def post():
+        with lock:
+            number = next(counter)
+        return Client().post(
+            "/api/order-integration/orders?an=acme",
+            data=order_body(marketplaceOrderId=f"race-{number}"),
+            content_type="application/json",
+            **headers,
+        )
+
+    run_together(10, post)
+    connector_server.wait_for(10)
+    shop.stock.refresh_from_db()
+    assert shop.stock.reserved == 3
+    assert sorted(connector_server.codes()).count("SOI001") == 3
+    assert Order.objects.count() == 3
