@@ -44,27 +44,64 @@ class AccountScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, "delete", obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Account:
+        if db_field.related_model is Account and "queryset" not in kwargs:
             kwargs["queryset"] = managed_accounts(request.user, self.opts)
         elif hasattr(db_field.related_model, "account_id") and "queryset" not in kwargs:
-            related = db_field.related_model._default_manager.all()
-            if not request.user.is_superuser:
-                related = related.filter(account__in=list(account_roles(request.user)))
-            kwargs["queryset"] = related
+            kwargs["queryset"] = in_managed_accounts(db_field.related_model, request.user, self.opts)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if hasattr(db_field.related_model, "account_id") and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model._default_manager.filter(
-                account__in=list(account_roles(request.user))
-            )
+        if hasattr(db_field.related_model, "account_id") and "queryset" not in kwargs:
+            kwargs["queryset"] = in_managed_accounts(db_field.related_model, request.user, self.opts)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
-        filters = list(super().get_list_filter(request))
+        filters = [self._scoped(entry) for entry in super().get_list_filter(request)]
         if request.user.is_superuser or len(account_roles(request.user)) > 1:
-            return [self.account_path, *filters]
+            return [account_filter(self.account_path), *filters]
         return filters
+
+    def _scoped(self, entry):
+        """Give a filter on a relation to account rows choices from the user's accounts only."""
+        if not isinstance(entry, str) or "__" in entry:
+            return entry
+        try:
+            field = self.opts.get_field(entry)
+        except Exception:
+            return entry
+        if (
+            field.is_relation
+            and hasattr(field.related_model, "account_id")
+            and field.related_model is not Account
+        ):
+            return (entry, AccountScopedRelatedFilter)
+        return entry
+
+
+class AccountScopedRelatedFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        rows = field.related_model._default_manager.all()
+        if not request.user.is_superuser:
+            rows = rows.filter(account__in=list(account_roles(request.user)))
+        return [(row.pk, str(row)) for row in rows]
+
+
+def account_filter(account_path: str):
+    """A list filter offering only the accounts the user belongs to (never every account's name)."""
+
+    class AccountFilter(admin.SimpleListFilter):
+        title = "account"
+        parameter_name = "account"
+
+        def lookups(self, request, model_admin):
+            return [(account.pk, account.name) for account in accounts_for(user=request.user)]
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{account_path: self.value()})
+            return queryset
+
+    return AccountFilter
 
 
 def managed_accounts(user, opts):
@@ -74,3 +111,11 @@ def managed_accounts(user, opts):
         return accounts
     perm = perm_name(opts, "add")
     return accounts.filter(pk__in=[account.pk for account in accounts if user.has_perm(perm, account)])
+
+
+def in_managed_accounts(model, user, opts):
+    """Return the rows of `model` in the accounts where the user may add or change rows of `opts`."""
+    rows = model._default_manager.all()
+    if user.is_superuser:
+        return rows
+    return rows.filter(account__in=managed_accounts(user, opts))
