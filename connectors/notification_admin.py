@@ -5,7 +5,7 @@ first try, by a user who manages the account's connectors (Owner, OMS Full).
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -79,25 +79,17 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
             None,
             {
                 "fields": [
-                    "state_badge",
-                    "code",
-                    "flow",
-                    "connector",
-                    "order_link",
-                    "intake_link",
-                    "marketplace_order_id",
-                    "created_at",
-                    "attempt_count",
-                    "last_status",
+                    ("state_badge", "code", "flow"),
+                    ("connector", "order_link", "intake_link", "marketplace_order_id"),
+                    ("created_at", "delivered_at", "next_attempt"),
+                    ("attempt_count", "last_status"),
                     "last_error",
-                    "next_attempt",
-                    "delivered_at",
                 ]
             },
         ),
-        ("Request", {"fields": ["url", "idempotency_key", "body_pretty"]}),
+        ("Request", {"fields": ["target_url", "idempotency_key", "body_pretty"]}),
     ]
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, notification):
@@ -128,6 +120,10 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
         if notification.state != Notification.State.PENDING:
             return "-"
         return moment(notification.next_attempt_at)
+
+    @admin.display(description="URL")
+    def target_url(self, notification):
+        return notification.url
 
     @admin.display(description="Body")
     def body_pretty(self, notification):

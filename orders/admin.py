@@ -6,7 +6,7 @@ Owner and OMS Full may do (`orders.reprocess_intake` on the record's account).
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -53,6 +53,7 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         "code",
         "summary",
         "order_link",
+        "notifications_link",
     ]
     list_display_links = ["received_at", "marketplace_order_id"]
     list_filter = ["status", "flow", ("connector", admin.RelatedOnlyFieldListFilter), "code"]
@@ -66,15 +67,9 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
             None,
             {
                 "fields": [
-                    "status_badge",
-                    "code",
-                    "connector",
-                    "flow",
-                    "marketplace_order_id",
-                    "order_link",
-                    "received_at",
-                    "processed_at",
-                    "attempts",
+                    ("status_badge", "code", "flow"),
+                    ("connector", "marketplace_order_id", "order_link"),
+                    ("received_at", "processed_at", "attempts"),
                     "last_error",
                     "reprocessed",
                 ]
@@ -84,22 +79,7 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         ("Notifications", {"fields": ["notifications_table"]}),
         ("Body", {"fields": ["body_pretty"]}),
     ]
-    readonly_fields = [
-        "status_badge",
-        "connector",
-        "flow",
-        "marketplace_order_id",
-        "code",
-        "order_link",
-        "received_at",
-        "processed_at",
-        "attempts",
-        "last_error",
-        "reprocessed",
-        "errors_table",
-        "notifications_table",
-        "body_pretty",
-    ]
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     # Columns and fields
 
@@ -124,6 +104,13 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         if intake.order_id is None:
             return "-"
         return admin_link("admin:orders_order_change", intake.order_id, intake.order.main_order_id)
+
+    @admin.display(description="Notifications")
+    def notifications_link(self, intake):
+        if intake.status in (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING):
+            return "-"
+        changelist = reverse("admin:connectors_notification_changelist")
+        return format_html('<a href="{}?intake__id__exact={}">Notifications</a>', changelist, intake.pk)
 
     @admin.display(description="Reprocessed")
     def reprocessed(self, intake):
@@ -296,16 +283,9 @@ class OrderAdmin(ReadOnlyAccountAdmin):
             "Order",
             {
                 "fields": [
-                    "main_order_id",
-                    "marketplace_order_id",
-                    "franchise_order_id",
-                    "connector",
-                    "status_badge",
-                    "marketplace_approved",
-                    "approval_requested_at",
-                    "customer",
-                    "created_at",
-                    "updated_at",
+                    ("main_order_id", "marketplace_order_id", "franchise_order_id"),
+                    ("connector", "status_badge", "marketplace_approved", "approval_requested_at"),
+                    ("customer", "created_at", "updated_at"),
                 ]
             },
         ),
@@ -313,24 +293,21 @@ class OrderAdmin(ReadOnlyAccountAdmin):
             "Money",
             {
                 "fields": [
-                    "payment_value",
-                    "interest_value",
-                    "tax_value",
-                    "marketplace_freight_value",
-                    "paid_value",
-                    "seller_value",
-                    "divergence",
-                    "allowance_rate",
+                    ("payment_value", "interest_value", "tax_value", "marketplace_freight_value"),
+                    ("paid_value", "seller_value", "divergence", "allowance_rate"),
                 ]
             },
         ),
-        ("Decision", {"fields": ["outcome", "decision_route", "decision_why", "band_display", "rule_table"]}),
+        (
+            "Decision",
+            {"fields": [("outcome", "decision_route", "decision_why"), "band_display", "rule_table"]},
+        ),
         (
             "Stock reservation",
-            {"fields": ["reservation_expires_at", "reservation_released_at", "reservation_expired"]},
+            {"fields": [("reservation_expires_at", "reservation_released_at", "reservation_expired")]},
         ),
     ]
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, order):

@@ -75,9 +75,12 @@ def test_owner_sees_every_submission_with_status_code_and_errors(client, owner, 
     assert "Integrated" in listing and "Rejected" in listing
     assert "EOI003" in listing and "SOI001" in listing
     assert "Price divergence of 15.01 %: the rule denies 10.00–100.00 %" in listing
+    assert f'href="/admin/connectors/notification/?intake__id__exact={denied.pk}"' in listing
     integrated = Order.objects.get(marketplace_order_id="OK1")
     assert f'href="/admin/orders/order/{integrated.pk}/change/"' in listing
     assert "MKP-OK1" in listing
+    notifications = page(client, f"/admin/connectors/notification/?intake__id__exact={denied.pk}")
+    assert ">D1<" in notifications and "MKP-OK1" not in notifications
 
 
 def test_connection_orders_of_another_account_are_invisible(
