@@ -67,7 +67,7 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
         "last_status",
         "next_attempt",
     ]
-    list_filter = ["state", "code", ("connector", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", "code", "connector"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
     search_help_text = "Marketplace order id or mainOrderId (beginning)."
     date_hierarchy = "created_at"

@@ -56,7 +56,7 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         "notifications_link",
     ]
     list_display_links = ["received_at", "marketplace_order_id"]
-    list_filter = ["status", "flow", ("connector", admin.RelatedOnlyFieldListFilter), "code"]
+    list_filter = ["status", "flow", "connector", "code"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
     search_help_text = "Marketplace order id or mainOrderId (beginning)."
     date_hierarchy = "received_at"
@@ -273,7 +273,7 @@ class OrderAdmin(ReadOnlyAccountAdmin):
         "outcome",
         "created_at",
     ]
-    list_filter = ["status", ("connector", admin.RelatedOnlyFieldListFilter), "outcome"]
+    list_filter = ["status", "connector", "outcome"]
     search_fields = ["^main_order_id", "^marketplace_order_id", "=customer_email"]
     search_help_text = "mainOrderId or marketplace order id (beginning), or the customer's e-mail."
     date_hierarchy = "created_at"

@@ -3,7 +3,6 @@
 import json
 from decimal import Decimal
 
-from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -89,13 +88,6 @@ class ReadOnlyAccountAdmin(AccountScopedAdmin):
 
     def several_accounts(self, request) -> bool:
         return request.user.is_superuser or len(account_roles(request.user)) > 1
-
-    def get_list_filter(self, request):
-        # Offer only the accounts the user sees, never every account's name.
-        filters = list(admin.ModelAdmin.get_list_filter(self, request))
-        if self.several_accounts(request):
-            filters.insert(0, (self.account_path, admin.RelatedOnlyFieldListFilter))
-        return filters
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
