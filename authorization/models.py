@@ -112,6 +112,8 @@ class PriceDivergenceRule(models.Model):
     )
 
     class Meta:
+        verbose_name = "price divergence rule"
+        verbose_name_plural = "price divergence rule"
         permissions = [("edit_rule", "Can edit the price divergence rule")]
 
     def __str__(self):

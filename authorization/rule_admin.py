@@ -1,6 +1,6 @@
 """The price divergence rule in the admin: the editor of one account's rule, its history, deletion.
 
-The rule is edited per account, not per row: "Price divergence rules" in the admin index leads
+The rule is edited per account, not per row: "Price divergence rule" in the admin index leads
 straight to the editor of the user's account, or to the list of their accounts when they have
 several. Every save and delete goes through `rule_replace` / `rule_delete` with the user as
 actor; Owner and OMS Full edit (`authorization.edit_rule` on the account), every other member

@@ -88,7 +88,7 @@ def test_price_divergence_rules_in_the_admin_index_lead_to_the_editor_of_the_sin
     owner_client, account
 ):
     index = owner_client.get(reverse("admin:index"))
-    assert "Price divergence rules" in index.text
+    assert "Price divergence rule" in index.text
 
     response = owner_client.get(reverse("admin:authorization_pricedivergencerule_changelist"))
 
