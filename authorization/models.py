@@ -174,3 +174,55 @@ class RuleRevision(models.Model):
 
     def __str__(self):
         return f"{self.get_change_display()} rule of {self.account} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DenyReason(models.TextChoices):
+    PRICE_ERROR = "price-error", "Price error"
+    STOCK = "stock", "Stock problem"
+    SUSPICIOUS = "suspicious", "Suspicious order"
+    OTHER = "other", "Other"
+
+
+class ApprovalTask(models.Model):
+    """An order held for manual authorization: its approvers in escalation order, who was asked when, the decision."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="approval_task")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="approval_tasks")
+    approvers = models.JSONField(help_text="The band's approvers as they were when the order was held.")
+    escalate_after_minutes = models.PositiveIntegerField()
+    level = models.IntegerField(
+        default=-1, help_text="Index of the last approver notified; -1 before the first."
+    )
+    notified = models.JSONField(
+        default=list, blank=True, help_text="[{level, email, kind, at}] of every e-mail sent."
+    )
+    next_notification_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.CharField(max_length=16, choices=DenyReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["next_notification_at"],
+                name="approval_task_due",
+                condition=models.Q(decision=""),
+            )
+        ]
+
+    def __str__(self):
+        return f"Approval of {self.order_id}"
+
+    @property
+    def current_approver(self) -> str | None:
+        return self.approvers[self.level] if 0 <= self.level < len(self.approvers) else None

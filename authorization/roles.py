@@ -33,6 +33,7 @@ ACCOUNT_MODELS = (
     "orders.order",
     "orders.intakerecord",
     "orders.orderevent",
+    "authorization.approvaltask",
 )
 
 # What the managing roles may change; everything else they, like everyone, only view.
@@ -71,10 +72,16 @@ DECIDE_ORDER = "orders.decide_order"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(
-        _VIEW_ALL | _MANAGE | _ACCOUNT_SETTINGS | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}
+        _VIEW_ALL
+        | _MANAGE
+        | _ACCOUNT_SETTINGS
+        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER}
     ),
     Role.OMS_FULL: frozenset(
-        _VIEW_ALL | _MANAGE | _ACCOUNT_SETTINGS | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE}
+        _VIEW_ALL
+        | _MANAGE
+        | _ACCOUNT_SETTINGS
+        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER}
     ),
     Role.APPROVER: frozenset(_VIEW_ALL | {DECIDE_ORDER}),
     Role.VIEWER: frozenset(_VIEW_ALL),

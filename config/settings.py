@@ -185,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-intake": {"task": "orders.tasks.sweep_intake", "schedule": 30.0},
     "sweep-notifications": {"task": "connectors.tasks.sweep_notifications", "schedule": 30.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
+    "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
 }
 
 # Order intake and notifications to connectors.

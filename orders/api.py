@@ -6,17 +6,22 @@ account, like an unknown one, answers 404.
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from config.api import request_account
+from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
+from authorization.models import DenyReason
+from config.api import error_body, request_account
 
 from .filters import OrderFilter
 from .models import Order
 from .selectors import order_get, orders_list
 from .serializers import OrderDetailSerializer, OrderSerializer
+from .services import TransitionRefused
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -110,3 +115,94 @@ class OrderApi(RetrieveAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class DenyInputSerializer(serializers.Serializer):
+    reasonCode = serializers.ChoiceField(choices=DenyReason.choices)
+    note = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+DECISION_ERRORS = {
+    403: OpenApiResponse(ERROR_BODY, description="Not an approver of the band that held the order."),
+    404: OpenApiResponse(ERROR_BODY, description="No such order in the account."),
+    409: OpenApiResponse(
+        ERROR_BODY, description="Already decided (who and when), or not waiting for a decision."
+    ),
+    **READ_ERRORS,
+}
+
+
+class OrderDecisionApi(APIView):
+    """Approve or deny an order held for manual authorization; the same rule as the admin."""
+
+    input_serializer = None
+
+    def decide(self, order, user, data):
+        raise NotImplementedError
+
+    def post(self, request, main_order_id):
+        account = request_account(request)
+        order = order_get(account=account, main_order_id=main_order_id)
+        if order is None:
+            raise NotFound(f"Account '{account.name}' has no order {main_order_id}.")
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not may_decide(user=request.user, order=order):
+            raise PermissionDenied(
+                f"Only the approvers of the band that held order {main_order_id} may decide it."
+            )
+        try:
+            self.decide(order, request.user, serializer.validated_data)
+        except AlreadyDecided as decided:
+            return Response(
+                {
+                    **error_body("already_decided", str(decided)),
+                    "decision": decided.task.decision,
+                    "decidedBy": decided.task.decided_by.email if decided.task.decided_by else None,
+                    "decidedAt": decided.task.decided_at,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except (DecisionRefused, TransitionRefused) as refused:
+            return Response(error_body("not_decidable", str(refused)), status=status.HTTP_409_CONFLICT)
+        return Response(OrderDetailSerializer(order_get(account=account, main_order_id=main_order_id)).data)
+
+
+class OrderApproveApi(OrderDecisionApi):
+    input_serializer = ApproveInputSerializer
+
+    def decide(self, order, user, data):
+        order_approve(order=order, approver=user, note=data.get("note", ""))
+
+    @extend_schema(
+        operation_id="orders_approve",
+        summary="Approve an order waiting for manual authorization",
+        parameters=[ACCOUNT_PARAMETER],
+        request=ApproveInputSerializer,
+        responses={200: OrderDetailSerializer, **DECISION_ERRORS},
+        tags=["Orders"],
+    )
+    def post(self, request, main_order_id):
+        return super().post(request, main_order_id)
+
+
+class OrderDenyApi(OrderDecisionApi):
+    input_serializer = DenyInputSerializer
+
+    def decide(self, order, user, data):
+        order_deny(order=order, approver=user, reason_code=data["reasonCode"], note=data["note"])
+
+    @extend_schema(
+        operation_id="orders_deny",
+        summary="Deny an order waiting for manual authorization (it is canceled)",
+        parameters=[ACCOUNT_PARAMETER],
+        request=DenyInputSerializer,
+        responses={200: OrderDetailSerializer, **DECISION_ERRORS},
+        tags=["Orders"],
+    )
+    def post(self, request, main_order_id):
+        return super().post(request, main_order_id)

@@ -131,6 +131,17 @@ class Order(models.Model):
     def __str__(self):
         return self.main_order_id
 
+    def permits(self, user, perm: str) -> bool:
+        """Add the order's own condition to the user's role: only the band's approvers decide it.
+
+        Called by the permission backend; the approvers are those of the band as it was when the
+        order was held, so a later edit of the rule neither adds nor removes deciders.
+        """
+        if perm != "orders.decide_order":
+            return True
+        approvers = {email.lower() for email in (self.band or {}).get("approvers") or []}
+        return bool(user.email) and user.email.lower() in approvers
+
     @property
     def holds_reservation(self) -> bool:
         return self.reservation_released_at is None and self.status not in (

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from authorization.approvals import approval_task_create
 from authorization.decision import ConnectorFacts, Verdict, decide_order
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
 from authorization.models import Account
@@ -597,6 +598,8 @@ def _place(intake: IntakeRecord) -> None:
         )
         return
 
+    if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+        approval_task_create(order=order, band=order.band or {})
     actor = connector_actor(connector)
     order_event_add(
         order=order,

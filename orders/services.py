@@ -62,7 +62,14 @@ def order_event_add(
 
 @transaction.atomic
 def order_transition(
-    *, order: Order, to_status: str, actor: Actor, note: str = "", data=None, extra_updates=None
+    *,
+    order: Order,
+    to_status: str,
+    actor: Actor,
+    note: str = "",
+    data=None,
+    extra_updates=None,
+    kind: str = OrderEvent.Kind.STATUS,
 ) -> Order:
     """Move the order to `to_status`, or raise `TransitionRefused`.
 
@@ -80,7 +87,7 @@ def order_transition(
         setattr(order, field, value)
     order_event_add(
         order=order,
-        kind=OrderEvent.Kind.STATUS,
+        kind=kind,
         actor=actor,
         note=note,
         data=data,

@@ -1,0 +1,266 @@
+"""Manual authorization: who may decide a held order, the decision itself, and the escalation chain.
+
+PRODUCT.md §6. A decision is recorded once: the approval task is claimed with a
+compare-and-set, and the order's status moves through the one transition function in the
+same transaction, so two approvers acting at the same moment get one decision and one
+"already decided" answer.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+
+from .models import ApprovalTask, DenyReason
+from .roles import DECIDE_ORDER
+
+logger = logging.getLogger(__name__)
+
+
+class DecisionRefused(Exception):
+    """The user may not decide this order, or it cannot be decided now."""
+
+
+class AlreadyDecided(DecisionRefused):
+    def __init__(self, task: ApprovalTask):
+        self.task = task
+        who = task.decided_by.email if task.decided_by else "someone"
+        when = timezone.localtime(task.decided_at).strftime("%Y-%m-%d %H:%M:%S %Z") if task.decided_at else ""
+        super().__init__(f"Order {task.order.main_order_id} was already {task.decision} by {who} at {when}.")
+
+
+def may_decide(*, user, order) -> bool:
+    """The one rule: an active user whose e-mail is on the band that held the order, with a deciding role."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return order.permits(user, DECIDE_ORDER) and user.has_perm(DECIDE_ORDER, order)
+
+
+def approval_task_create(*, order, band: dict) -> ApprovalTask:
+    """Open the approval task of an order entering a manual band; its first approver is e-mailed after commit."""
+    task = ApprovalTask.objects.create(
+        order=order,
+        account_id=order.account_id,
+        approvers=list(band.get("approvers") or []),
+        escalate_after_minutes=int(band.get("escalateAfterMinutes") or 240),
+        next_notification_at=timezone.now(),
+    )
+    from .tasks import notify_approvers
+
+    enqueue_on_commit(notify_approvers, task.pk)
+    return task
+
+
+def _claim(task: ApprovalTask, *, decision: str, user, reason_code: str = "", note: str = "") -> None:
+    now = timezone.now()
+    claimed = ApprovalTask.objects.filter(pk=task.pk, decision="").update(
+        decision=decision,
+        decided_by=user,
+        decided_at=now,
+        reason_code=reason_code,
+        note=note,
+        next_notification_at=None,
+    )
+    if not claimed:
+        raise AlreadyDecided(ApprovalTask.objects.select_related("order", "decided_by").get(pk=task.pk))
+    task.decision, task.decided_by, task.decided_at = decision, user, now
+    task.reason_code, task.note = reason_code, note
+
+
+def _task_of(order) -> ApprovalTask:
+    task = ApprovalTask.objects.select_related("order", "decided_by").filter(order=order).first()
+    if task is None:
+        raise DecisionRefused(f"Order {order.main_order_id} is not waiting for manual authorization.")
+    return task
+
+
+def _check(*, order, user) -> ApprovalTask:
+    if not may_decide(user=user, order=order):
+        raise DecisionRefused(
+            f"Only the approvers of the band that held order {order.main_order_id} may decide it."
+        )
+    task = _task_of(order)
+    if task.decision:
+        raise AlreadyDecided(task)
+    return task
+
+
+def _operation_id(order) -> str:
+    latest = order.intake_records.order_by("-received_at", "-pk").first()
+    return str(latest.operation_id) if latest else ""
+
+
+@transaction.atomic
+def order_approve(*, order, approver, note: str = ""):
+    """Approve a held order: it moves on, and a marketplace approval asked for meanwhile is applied and notified."""
+    from orders.services import Actor, OutOfStock, order_transition, reservation_renew
+    from orders.statuses import OrderStatus
+
+    task = _check(order=order, user=approver)
+    _claim(task, decision=ApprovalTask.Decision.APPROVED, user=approver, note=note)
+    actor = Actor.of_user(approver)
+    if order.reservation_released_at is not None:
+        try:
+            reservation_renew(order=order, actor=actor, expires_at=timezone.now() + timedelta(days=1))
+        except OutOfStock as short:
+            raise DecisionRefused(
+                f"Order {order.main_order_id} cannot be approved: its reservation ran out and SKU "
+                f"{short.sku_id} has no stock left."
+            ) from None
+    apply_marketplace_approval = order.approval_requested_at is not None
+    to_status = (
+        OrderStatus.READY_FOR_HANDLING
+        if apply_marketplace_approval or order.marketplace_approved
+        else OrderStatus.PAYMENT_PENDING
+    )
+    order_transition(
+        order=order,
+        to_status=to_status,
+        actor=actor,
+        kind="decision",
+        note=f"Approved by {approver.email}." + (f" {note}" if note else ""),
+        data={"decision": "approved", "note": note},
+        extra_updates={"marketplace_approved": True} if apply_marketplace_approval else None,
+    )
+    if apply_marketplace_approval:
+        _notify(order, code="SOI002")
+    return order
+
+
+@transaction.atomic
+def order_deny(*, order, approver, reason_code: str, note: str):
+    """Deny a held order: it is canceled, its stock released, and the reason recorded (and told the connector)."""
+    from orders.services import Actor, order_transition
+    from orders.statuses import OrderStatus
+
+    if reason_code not in DenyReason.values:
+        raise DecisionRefused(f"Choose a reason: {', '.join(DenyReason.values)}.")
+    if not note.strip():
+        raise DecisionRefused("Say in a note why the order is denied: the connector is told.")
+    task = _check(order=order, user=approver)
+    _claim(task, decision=ApprovalTask.Decision.DENIED, user=approver, reason_code=reason_code, note=note)
+    label = DenyReason(reason_code).label
+    order_transition(
+        order=order,
+        to_status=OrderStatus.CANCELED,
+        actor=Actor.of_user(approver),
+        kind="decision",
+        note=f"Denied by {approver.email}: {label}. {note}",
+        data={"decision": "denied", "reasonCode": reason_code, "note": note},
+    )
+    if order.approval_requested_at is not None:
+        from connectors.contract import ContractError
+
+        _notify(
+            order,
+            code="EOI009",
+            errors=[ContractError(reason_code.upper(), f"Denied by the seller ({label}): {note}")],
+        )
+    return order
+
+
+def _notify(order, *, code: str, errors=None) -> None:
+    from connectors.contract import APPROVE_ORDER
+    from connectors.notifications import notification_enqueue
+
+    notification_enqueue(
+        connector=order.connector,
+        account_name=order.account.name,
+        flow=APPROVE_ORDER,
+        code=code,
+        marketplace_order_id=order.marketplace_order_id,
+        operation_id=_operation_id(order),
+        order=order,
+        errors=errors,
+        main_order_id=order.main_order_id,
+        franchise_order_id=order.franchise_order_id or None,
+    )
+
+
+# The escalation chain -------------------------------------------------------------------------
+
+
+def order_admin_url(order) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("admin:orders_order_change", args=[order.pk])
+
+
+def approval_notify_step(*, task_id: int, now=None) -> str | None:
+    """E-mail the next approver of a task that is due; return whom, or None when nothing was due.
+
+    The step is claimed with a compare-and-set on (level, due time), so two schedulers never
+    e-mail the same person twice for the same step. The last approver is reminded after each
+    further delay.
+    """
+    now = now or timezone.now()
+    task = ApprovalTask.objects.select_related("order", "order__account").filter(pk=task_id).first()
+    if task is None or task.decision or task.next_notification_at is None or task.next_notification_at > now:
+        return None
+    if not task.approvers:
+        return None
+    last = len(task.approvers) - 1
+    level = min(task.level + 1, last)
+    kind = "first" if task.level < 0 else ("escalation" if task.level < last else "reminder")
+    email = task.approvers[level]
+    entry = {"level": level, "email": email, "kind": kind, "at": now.isoformat()}
+    claimed = ApprovalTask.objects.filter(
+        pk=task.pk, decision="", level=task.level, next_notification_at=task.next_notification_at
+    ).update(
+        level=level,
+        notified=[*task.notified, entry],
+        next_notification_at=now + timedelta(minutes=task.escalate_after_minutes),
+    )
+    if not claimed:
+        return None
+    try:
+        _send_approval_mail(task=task, email=email, kind=kind)
+    except Exception:
+        # Give the step back so the next run tries again.
+        ApprovalTask.objects.filter(pk=task.pk, level=level, notified=[*task.notified, entry]).update(
+            level=task.level, notified=task.notified, next_notification_at=task.next_notification_at
+        )
+        logger.exception("Could not e-mail %s about order %s", email, task.order.main_order_id)
+        raise
+    return email
+
+
+def _send_approval_mail(*, task: ApprovalTask, email: str, kind: str) -> None:
+    order = task.order
+    waited = ""
+    if kind != "first":
+        waited = f"It has waited for a decision for {task.escalate_after_minutes} minutes or more.\n"
+    subject = {
+        "first": f"Order {order.main_order_id} waits for your authorization",
+        "escalation": f"Order {order.main_order_id} waits for your authorization (escalated to you)",
+        "reminder": f"Reminder: order {order.main_order_id} still waits for your authorization",
+    }[kind]
+    body = (
+        f"Order {order.main_order_id} of {order.account.name} ({order.connector.name}) is held for manual "
+        f"authorization.\n\n"
+        f"Paid by the marketplace: {order.paid_value_cents / 100:.2f}\n"
+        f"Seller value: {order.seller_value_cents / 100:.2f}\n"
+        f"Divergence: {order.divergence_percent} %\n\n"
+        f"{waited}"
+        f"Open it to approve or deny (you will be asked to log in):\n{order_admin_url(order)}\n"
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+
+
+def approvals_notify_due(*, now=None, limit: int = 500) -> int:
+    """Send every due first e-mail, escalation and reminder; return how many were sent."""
+    now = now or timezone.now()
+    due = ApprovalTask.objects.filter(decision="", next_notification_at__lte=now).order_by(
+        "next_notification_at"
+    )
+    sent = 0
+    for task_id in due.values_list("pk", flat=True)[:limit]:
+        try:
+            sent += approval_notify_step(task_id=task_id, now=now) is not None
+        except Exception:
+            continue
+    return sent

@@ -1,0 +1,243 @@
+"""Deciding orders held for manual authorization: who may, what happens after, escalation, expiry."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from authorization.approvals import approvals_notify_due
+from authorization.models import ApprovalTask
+from authorization.roles import Role
+from authorization.services import rule_replace
+from catalog.models import Stock
+from orders.models import Order
+from orders.services import reservations_expire
+from tests.factories import band, member
+from tests.orders.payloads import order_body
+
+HELD = 2571  # 15.01 % below the seller's 3025
+
+
+@pytest.fixture
+def held_rule(shop, owner, approver, second_approver):
+    rule_replace(
+        account=shop.account,
+        bands=[
+            band(0, 10, "authorize"),
+            band(10, 20, "manual", ["ana@acme.example", "bo@acme.example"], escalate_after_minutes=30),
+            band(20, 100, "deny"),
+        ],
+        actor=owner,
+    )
+
+
+@pytest.fixture
+def held_order(mkp, held_rule, connector_server):
+    mkp.place(order_body(marketplacePaymentValue=HELD))
+    connector_server.wait_for(1)
+    return Order.objects.get()
+
+
+def decide(api_client_for, user, action, **body):
+    return api_client_for(user).post(f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json")
+
+
+def test_the_first_approver_is_emailed_a_link_when_the_order_is_held(held_order):
+    task = ApprovalTask.objects.get(order=held_order)
+    assert (task.approvers, task.level) == (["ana@acme.example", "bo@acme.example"], 0)
+    (message,) = mail.outbox
+    assert message.to == ["ana@acme.example"]
+    assert message.subject == "Order MKP-123456789 waits for your authorization"
+    assert f"/admin/orders/order/{held_order.pk}/change/" in message.body
+
+
+def test_a_listed_approver_approves_and_the_order_moves_on(
+    held_order, approver, api_client_for, connector_server
+):
+    response = decide(api_client_for, approver, "approve", note="Known promotion")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "payment-pending"
+    held_order.refresh_from_db()
+    event = held_order.events.get(kind="decision", actor__isnull=False)
+    assert (event.actor_label, event.from_status, event.to_status) == (
+        "ana@acme.example",
+        "waiting-for-manual-authorization",
+        "payment-pending",
+    )
+    assert "Known promotion" in event.note
+    assert connector_server.codes() == ["SOI001"]  # the marketplace had not asked to approve
+
+
+@pytest.mark.parametrize("who", ["viewer", "oms_full", "stranger_approver"])
+def test_anyone_not_on_the_band_is_refused_and_nothing_changes(request, held_order, api_client_for, who):
+    if who == "stranger_approver":
+        user = member(held_order.account, Role.APPROVER, "carla@acme.example")
+    else:
+        user = request.getfixturevalue(who)
+    response = decide(api_client_for, user, "approve")
+    assert response.status_code == 403
+    assert (
+        response.json()["message"]
+        == "Only the approvers of the band that held order MKP-123456789 may decide it."
+    )
+    held_order.refresh_from_db()
+    assert held_order.status == "waiting-for-manual-authorization"
+
+
+def test_the_band_as_it_was_decides_who_may_approve(held_order, owner, approver, api_client_for):
+    rule_replace(
+        account=held_order.account, bands=[band(0, 100, "manual", ["owner@acme.example"])], actor=owner
+    )
+    assert decide(api_client_for, owner, "approve").status_code == 403
+    assert decide(api_client_for, approver, "approve").status_code == 200
+
+
+def test_a_deny_needs_a_reason_code_and_a_note(held_order, approver, api_client_for):
+    response = decide(api_client_for, approver, "deny", reasonCode="because", note="")
+    assert response.status_code == 400
+    assert {error["field"] for error in response.json()["errors"]} == {"reasonCode", "note"}
+
+
+def test_deny_cancels_releases_stock_and_records_the_reason(
+    held_order, approver, api_client_for, shop, connector_server
+):
+    response = decide(api_client_for, approver, "deny", reasonCode="price-error", note="Wrong feed price")
+    assert response.status_code == 200
+    held_order.refresh_from_db()
+    shop.stock.refresh_from_db()
+    assert (held_order.status, shop.stock.reserved) == ("canceled", 0)
+    task = held_order.approval_task
+    assert (task.decision, task.reason_code, task.note, task.decided_by) == (
+        "denied",
+        "price-error",
+        "Wrong feed price",
+        approver,
+    )
+    assert connector_server.codes() == ["SOI001"]
+
+
+def test_an_approval_asked_for_meanwhile_is_applied_and_notified(
+    held_order, mkp, approver, api_client_for, connector_server
+):
+    mkp.approve("123456789")
+    assert connector_server.codes() == ["SOI001", "EOI011"]
+    with mkp.capture(execute=True):
+        decide(api_client_for, approver, "approve")
+    approved = connector_server.wait_for(3)[2].body
+    assert (approved["code"], approved["flow"]) == ("SOI002", "ApproveOrder")
+    held_order.refresh_from_db()
+    assert (held_order.status, held_order.marketplace_approved) == ("ready-for-handling", True)
+
+
+def test_a_denial_after_the_marketplace_asked_is_notified_eoi009_with_the_reason(
+    held_order, mkp, approver, api_client_for, connector_server
+):
+    mkp.approve("123456789")
+    with mkp.capture(execute=True):
+        decide(api_client_for, approver, "deny", reasonCode="suspicious", note="Fraud pattern")
+    denied = connector_server.wait_for(3)[2].body
+    assert denied["code"] == "EOI009"
+    assert denied["errors"] == [
+        {
+            "source": "Order Integration",
+            "code": "SUSPICIOUS",
+            "description": "Denied by the seller (Suspicious order): Fraud pattern",
+        }
+    ]
+
+
+def test_a_second_decision_gets_already_decided_with_who_and_when(
+    held_order, approver, second_approver, api_client_for
+):
+    assert decide(api_client_for, approver, "approve").status_code == 200
+    response = decide(api_client_for, second_approver, "deny", reasonCode="other", note="no")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["message"].startswith("Order MKP-123456789 was already approved by ana@acme.example at ")
+    assert (body["decision"], body["decidedBy"]) == ("approved", "ana@acme.example")
+
+
+def test_escalation_emails_the_next_approver_once_then_reminds_the_last(held_order):
+    mail.outbox.clear()
+    now = timezone.now()
+    assert approvals_notify_due(now=now + timedelta(minutes=29)) == 0
+    assert approvals_notify_due(now=now + timedelta(minutes=31)) == 1
+    assert approvals_notify_due(now=now + timedelta(minutes=32)) == 0
+    assert [m.to for m in mail.outbox] == [["bo@acme.example"]]
+    assert "escalated to you" in mail.outbox[0].subject
+    assert approvals_notify_due(now=now + timedelta(minutes=62)) == 1
+    assert mail.outbox[1].to == ["bo@acme.example"]
+    assert mail.outbox[1].subject.startswith("Reminder:")
+    task = ApprovalTask.objects.get()
+    assert [(entry["email"], entry["kind"]) for entry in task.notified] == [
+        ("ana@acme.example", "first"),
+        ("bo@acme.example", "escalation"),
+        ("bo@acme.example", "reminder"),
+    ]
+
+
+def test_no_more_emails_once_decided(held_order, approver, api_client_for):
+    decide(api_client_for, approver, "approve")
+    mail.outbox.clear()
+    assert approvals_notify_due(now=timezone.now() + timedelta(days=2)) == 0
+
+
+def test_after_the_reservation_ran_out_approval_reserves_again(held_order, approver, api_client_for, shop):
+    reservations_expire(now=timezone.now() + timedelta(days=2))
+    shop.stock.refresh_from_db()
+    assert shop.stock.reserved == 0
+    assert decide(api_client_for, approver, "approve").status_code == 200
+    shop.stock.refresh_from_db()
+    held_order.refresh_from_db()
+    assert (shop.stock.reserved, held_order.reservation_expired) == (1, False)
+
+
+def test_after_the_reservation_ran_out_approval_fails_naming_the_sku_without_stock(
+    held_order, approver, api_client_for, shop
+):
+    reservations_expire(now=timezone.now() + timedelta(days=2))
+    Stock.objects.filter(pk=shop.stock.pk).update(quantity=0)
+    response = decide(api_client_for, approver, "approve")
+    assert response.status_code == 409
+    assert response.json()["message"] == (
+        "Order MKP-123456789 cannot be approved: its reservation ran out and SKU 1 has no stock left."
+    )
+    held_order.refresh_from_db()
+    assert held_order.status == "waiting-for-manual-authorization"
+    assert held_order.approval_task.decision == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_at_the_same_moment_make_one_decision(
+    shop, held_rule, mkp, connector_server, approver, second_approver, api_client_for
+):
+    from tests.worker import require_services
+
+    require_services()
+    mkp.place(order_body(marketplacePaymentValue=HELD))
+    clients = [api_client_for(approver), api_client_for(second_approver)]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def act(client, action, body):
+        barrier.wait()
+        statuses.append(
+            client.post(f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json").status_code
+        )
+        connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=(clients[0], "approve", {})),
+        threading.Thread(target=act, args=(clients[1], "deny", {"reasonCode": "other", "note": "no"})),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    order = Order.objects.get()
+    assert order.status in ("payment-pending", "canceled")
+    assert order.events.filter(kind="decision", actor__isnull=False).count() == 1
