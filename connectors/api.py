@@ -5,7 +5,6 @@ The body is checked here, synchronously; everything else happens in processing, 
 result reaches the connector as a notification.
 """
 
-import hashlib
 import json
 
 from django.conf import settings
@@ -165,8 +164,7 @@ class ConnectorAPIView(APIView):
         problems = self.check(body)
         if problems:
             raise ContractException(status.HTTP_400_BAD_REQUEST, "EOI005", problems)
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return body, hashlib.sha256(canonical.encode()).hexdigest()
+        return body, contract.body_digest(body)
 
 
 class OrderIntegrationView(ConnectorAPIView):

@@ -3,6 +3,7 @@
 Every API answer and every notification to a connector has the same body (contract §1.3).
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -236,6 +237,12 @@ def check_update_status(body) -> list[ContractError]:
         if isinstance(status, str) and status.lower() != "approved":
             errors.append(ContractError("EOI005", "marketplaceOrderStatus must be approved"))
     return errors
+
+
+def body_digest(body) -> str:
+    """Identify a body by its content, whatever its key order or spacing: exact replays share it."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _unique(errors: list[ContractError]) -> list[ContractError]:

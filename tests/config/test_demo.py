@@ -64,3 +64,21 @@ def test_credentials_that_no_longer_work_are_replaced_and_printed_anew(db, tmp_p
     viewer_password = password_of(second, "viewer@demo.example")
     assert viewer_password not in ("forgotten", password_of(first, "viewer@demo.example"))
     assert client.login(username="viewer@demo.example", password=viewer_password)
+
+
+def test_demo_orders_are_valid_and_processed_into_every_outcome(
+    db, tmp_path, eager_tasks, django_capture_on_commit_callbacks
+):
+    from connectors.contract import check_place_order
+    from orders.models import IntakeRecord, Order
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(tmp_path / "credentials.txt")
+    assert all(check_place_order(intake.body) == [] for intake in IntakeRecord.objects.all())
+    statuses = set(IntakeRecord.objects.values_list("status", flat=True))
+    assert statuses == {"integrated", "rejected"}
+    order_statuses = set(Order.objects.values_list("status", flat=True))
+    assert {"waiting-for-manual-authorization", "payment-pending", "ready-for-handling"} <= order_statuses
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(tmp_path / "credentials.txt")
+    assert IntakeRecord.objects.count() == 8

@@ -85,6 +85,8 @@ def _render(*, passwords: dict, app_key: str, app_token: str, api_token: str) ->
         f"  Token: {api_token}\n"
         f"\n"
         f"Rule: 0-5 % authorize, 5-20 % hold for ana@ then bo@, 20-100 % deny.\n"
+        f"Demo orders: {len(DEMO_ORDERS)} posted by the demo marketplace on the first start; some wait\n"
+        f"for ana@ or bo@ in the queue.\n"
     )
 
 
@@ -147,6 +149,85 @@ def _load_catalog(account: Account) -> None:
     pickup.pickup_points.add(store)
 
 
+# Demo orders: (marketplace order id, [(SKU id, quantity)], how much less the marketplace pays, its status).
+DEMO_ORDERS = (
+    ("100001", [("1001", 2)], Decimal("0"), "approved"),
+    ("100002", [("1002", 1), ("1003", 3)], Decimal("0.03"), "new"),
+    ("100003", [("1004", 1)], Decimal("0.08"), "new"),
+    ("100004", [("1001", 1), ("1002", 1)], Decimal("0.12"), "approved"),
+    ("100005", [("1003", 5)], Decimal("0.18"), "new"),
+    ("100006", [("1002", 2)], Decimal("0.35"), "new"),
+    ("100007", [("1001", 4)], Decimal("0.01"), "approved"),
+    ("100008", [("1004", 1), ("1001", 1)], Decimal("0.15"), "new"),
+)
+
+
+def demo_order_body(marketplace_order_id: str, lines, shortfall: Decimal, status: str) -> dict:
+    """An order as the demo marketplace would post it, paying `shortfall` less than the seller's price."""
+    prices = dict(Sku.objects.filter(account__name=ACCOUNT).values_list("sku_id", "price_cents"))
+    freight = 990
+    seller_value = sum(prices[sku_id] * quantity for sku_id, quantity in lines) + freight * sum(
+        q for _, q in lines
+    )
+    paid = int(seller_value * (1 - shortfall))
+    return {
+        "marketplaceOrderId": marketplace_order_id,
+        "marketplaceOrderStatus": status,
+        "marketplacePaymentValue": paid,
+        "marketplaceInterestValue": 0,
+        "allowFranchises": False,
+        "items": [
+            {"id": sku_id, "price": prices[sku_id], "quantity": quantity} for sku_id, quantity in lines
+        ],
+        "clientProfileData": {
+            "email": f"customer{marketplace_order_id}@demo.example",
+            "firstName": "Demo",
+            "lastName": f"Customer {marketplace_order_id}",
+            "phone": "5541999999999",
+            "document": "12345678909",
+        },
+        "shippingData": {
+            "logisticsInfo": [
+                {
+                    "price": freight * quantity,
+                    "selectedDeliveryChannel": "delivery",
+                    "selectedSla": "Normal",
+                    "lockTTL": "5d",
+                    "shippingEstimate": "5bd",
+                }
+                for _, quantity in lines
+            ],
+            "selectedAddresses": [
+                {
+                    "addressType": "residential",
+                    "receiverName": "Demo Customer",
+                    "postalCode": "80010-000",
+                    "city": "Curitiba",
+                    "state": "PR",
+                    "country": "BRA",
+                    "street": "Rua XV de Novembro",
+                    "number": "200",
+                }
+            ],
+            "isFob": False,
+            "isMarketplaceFulfillment": False,
+        },
+        "invoiceData": {"userPaymentInfo": {"paymentMethods": ["creditCardPaymentGroup"]}},
+    }
+
+
+def _post_demo_orders(account: Account, connector: Connector) -> None:
+    """Submit a few orders as the demo marketplace would; the worker processes them once it runs."""
+    from connectors.contract import body_digest
+    from orders.services import intake_receive
+
+    for marketplace_order_id, lines, shortfall, status in DEMO_ORDERS:
+        body = demo_order_body(marketplace_order_id, lines, shortfall, status)
+        intake_receive(
+            connector=connector, account=account, flow="PlaceOrder", body=body, body_digest=body_digest(body)
+        )
+
+
 class Command(BaseCommand):
     help = "Load the demo account (users, a connector, a catalog, a rule) once, and print its credentials."
 
@@ -190,8 +271,9 @@ class Command(BaseCommand):
         else:
             credentials = connector_rotate_token(connector=connector)
         api_token = token_issue(user=users[OWNER])
+        fresh_catalog = not Sku.objects.filter(account=account).exists()
 
-        if not Sku.objects.filter(account=account).exists():
+        if fresh_catalog:
             _load_catalog(account)
         if rule_of(account=account) is None:
             rule_replace(
@@ -203,6 +285,8 @@ class Command(BaseCommand):
                 ],
                 actor=users[OWNER],
             )
+        if fresh_catalog and not account.intake_records.exists():
+            _post_demo_orders(account, connector)
         return _render(
             passwords=passwords,
             app_key=credentials.app_key,
