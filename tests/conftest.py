@@ -84,8 +84,7 @@ def eager_tasks(settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
-@pytest.fixture
-def shop(account, connector_server, eager_tasks):
+def make_shop(account, endpoint):
     """The seller of the contract's example: SKU 1 at 975, Express freight 2050, ten in stock."""
     from tests.connector_client import Shop
     from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
@@ -95,8 +94,14 @@ def shop(account, connector_server, eager_tasks):
     stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
     policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
     policy.warehouses.add(warehouse)
-    marketplace, credentials = connector(account, endpoint=connector_server.url, name="SkyHub")
+    marketplace, credentials = connector(account, endpoint=endpoint, name="SkyHub")
     return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
+
+
+@pytest.fixture
+def shop(account, connector_server, eager_tasks):
+    """The example seller; its connector's tasks run inline."""
+    return make_shop(account, connector_server.url)
 
 
 @pytest.fixture
@@ -121,13 +126,4 @@ def celery_worker(transactional_db):
 @pytest.fixture
 def worker_shop(celery_worker, account, connector_server):
     """The example seller, for tests where a real worker processes orders."""
-    from tests.connector_client import Shop
-    from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
-
-    warehouse = WarehouseFactory(account=account, warehouse_id="WH1")
-    sku = SkuFactory(account=account, sku_id="1", price_cents=975, name="Shirt")
-    stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
-    policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
-    policy.warehouses.add(warehouse)
-    marketplace, credentials = connector(account, endpoint=connector_server.url, name="SkyHub")
-    return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
+    return make_shop(account, connector_server.url)
