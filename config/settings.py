@@ -5,6 +5,7 @@ on SQLite and a Celery broker kept in files under `var/`, so it needs no server;
 `DATABASE_URL` and `REDIS_URL` it uses PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "import_export",
+    "axes",
     "authorization",
     "catalog",
     "connectors",
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,6 +91,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "authorization.backends.AccountRoleBackend",
 ]
@@ -109,6 +114,13 @@ STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "admin:login"
+
+# Admin logins are locked for a while after repeated failures from one address for one user.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 # E-mail: console by default; EMAIL_URL=smtp+tls://user:password@host:587 for SMTP.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -184,6 +196,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-intake": {"task": "orders.tasks.sweep_intake", "schedule": 30.0},
     "sweep-notifications": {"task": "connectors.tasks.sweep_notifications", "schedule": 30.0},
+    "sweep-hook-deliveries": {"task": "connectors.tasks.sweep_hook_deliveries", "schedule": 30.0},
+    "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
 }
@@ -195,6 +209,12 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=10.0)
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600.0)
 INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=8)
+
+# Order hooks: each status change POSTed to the URL a connector configured (contract: 5 s).
+HOOK_TIMEOUT_SECONDS = env.float("HOOK_TIMEOUT_SECONDS", default=5.0)
+HOOK_MAX_ATTEMPTS = env.int("HOOK_MAX_ATTEMPTS", default=10)
+HOOK_RETRY_BASE_SECONDS = env.float("HOOK_RETRY_BASE_SECONDS", default=10.0)
+HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
 
 LOGGING = {
     "version": 1,
@@ -211,5 +231,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -127,3 +127,10 @@ def celery_worker(transactional_db):
 def worker_shop(celery_worker, account, connector_server):
     """The example seller, for tests where a real worker processes orders."""
     return make_shop(account, connector_server.url)
+
+
+@pytest.fixture(autouse=True)
+def _login_lockout_off(settings, request):
+    """Let tests log in with the test client; the lockout tests switch it back on."""
+    if "login_lockout" not in request.keywords:
+        settings.AXES_ENABLED = False
