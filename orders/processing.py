@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from authorization.approvals import approval_task_create
-from authorization.decision import ConnectorFacts, Verdict, decide_order
+from authorization.decision import ConnectorFacts, Outcome, Verdict, decide_order
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
 from authorization.models import Account
 from authorization.selectors import rule_bands, rule_of
@@ -96,6 +96,22 @@ def intake_process(*, intake_id: int) -> str | None:
     return intake.status
 
 
+def intake_process_now(*, intake_id: int) -> IntakeRecord:
+    """Decide a place-order submission in the caller's transaction, for a connector that waits.
+
+    This is the previous fulfillment protocol without `isCreatedAsync`: any divergence that the
+    rule and the allowances would not count as none is refused (EOI003 with FMT007) instead of
+    consulting the bands, and nothing is notified, since the answer to the request is the result.
+    An unexpected error propagates, so the caller's transaction takes everything back.
+    """
+    intake = intake_claim(intake_id=intake_id)
+    if intake is None or intake.flow != PLACE_ORDER:
+        raise ValueError(f"Submission {intake_id} is not a place order waiting to be processed.")
+    with transaction.atomic():
+        _place(intake, answer_now=True)
+    return intake
+
+
 def _finish(
     intake: IntakeRecord,
     *,
@@ -144,10 +160,11 @@ def _notify(
     )
 
 
-def _reject(intake: IntakeRecord, rejection: Rejection) -> None:
+def _reject(intake: IntakeRecord, rejection: Rejection, *, notify: bool = True) -> None:
     _finish(intake, status=IntakeStatus.REJECTED, code=rejection.code, errors=rejection.errors)
-    flow = PLACE_ORDER if intake.flow == PLACE_ORDER else APPROVE_ORDER
-    _notify(intake, code=rejection.code, flow=flow, errors=rejection.errors, message=rejection.message)
+    if notify:
+        flow = PLACE_ORDER if intake.flow == PLACE_ORDER else APPROVE_ORDER
+        _notify(intake, code=rejection.code, flow=flow, errors=rejection.errors, message=rejection.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,9 +423,13 @@ def _order_ids(intake: IntakeRecord, fulfilment_account: Account) -> tuple[str, 
     return f"{base}-01", f"{prefix}-{base}-01"
 
 
-def _divergence_rejection(values: dict, decision, *, has_rule: bool) -> Rejection:
+def _divergence_rejection(
+    values: dict, decision, *, has_rule: bool, refused_at_once: bool = False
+) -> Rejection:
     seller, paid = values["seller_value_cents"], values["paid_value_cents"]
-    if not has_rule:
+    if refused_at_once:
+        where = "an order placed without isCreatedAsync is refused whatever the rule"
+    elif not has_rule:
         where = "the seller has no price divergence rule"
     elif decision.decision.band is not None:
         band = decision.decision.band
@@ -447,28 +468,31 @@ def _reserve(plan: OrderPlan) -> dict[int, Stock]:
     return chosen
 
 
-def _place(intake: IntakeRecord) -> None:
+def _already_exists(intake: IntakeRecord) -> Rejection:
+    return Rejection(
+        "EOI007",
+        [
+            ContractError(
+                "FMT009",
+                f"The request order with marketplace order id {intake.marketplace_order_id} for affiliate "
+                f"{intake.connector.affiliate_id} already exists",
+                SOURCE_FULFILLMENT,
+            )
+        ],
+    )
+
+
+def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
+    """Integrate the submission or reject it; `answer_now` as `intake_process_now` describes."""
     connector, body = intake.connector, intake.body
+    notify = not answer_now
     if Order.objects.filter(connector=connector, marketplace_order_id=intake.marketplace_order_id).exists():
-        _reject(
-            intake,
-            Rejection(
-                "EOI007",
-                [
-                    ContractError(
-                        "FMT009",
-                        f"The request order with marketplace order id {intake.marketplace_order_id} for affiliate "
-                        f"{connector.affiliate_id} already exists",
-                        SOURCE_FULFILLMENT,
-                    )
-                ],
-            ),
-        )
+        _reject(intake, _already_exists(intake), notify=notify)
         return
     try:
         plan = plan_order(intake=intake)
     except Rejection as rejection:
-        _reject(intake, rejection)
+        _reject(intake, rejection, notify=notify)
         return
 
     values = _values(body, plan.items)
@@ -496,6 +520,10 @@ def _place(intake: IntakeRecord) -> None:
         no_rule_policy=intake.account.no_rule_policy,
         overpayment_is_divergence=intake.account.overpayment_is_divergence,
     )
+    if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
+        refusal = _divergence_rejection(values, decision, has_rule=rule is not None, refused_at_once=True)
+        _reject(intake, refusal, notify=False)
+        return
     verdict = decision.verdict
     ignored = intake.ignore_divergence and verdict in (Verdict.DENY, Verdict.HOLD, Verdict.MANUAL)
     if ignored:
@@ -509,7 +537,7 @@ def _place(intake: IntakeRecord) -> None:
         )
         return
     if verdict is Verdict.DENY:
-        _reject(intake, _divergence_rejection(values, decision, has_rule=rule is not None))
+        _reject(intake, _divergence_rejection(values, decision, has_rule=rule is not None), notify=notify)
         return
 
     marketplace_approved = str(body["marketplaceOrderStatus"]).lower() == "approved"
@@ -579,23 +607,11 @@ def _place(intake: IntakeRecord) -> None:
                 for position, item in enumerate(plan.items)
             )
     except Rejection as rejection:
-        _reject(intake, rejection)
+        _reject(intake, rejection, notify=notify)
         return
     except IntegrityError:
         # The same marketplace order was integrated by a concurrent submission.
-        _reject(
-            intake,
-            Rejection(
-                "EOI007",
-                [
-                    ContractError(
-                        "FMT009",
-                        f"The order {intake.marketplace_order_id} already exists",
-                        SOURCE_FULFILLMENT,
-                    )
-                ],
-            ),
-        )
+        _reject(intake, _already_exists(intake), notify=notify)
         return
 
     if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
@@ -623,6 +639,8 @@ def _place(intake: IntakeRecord) -> None:
         },
     )
     _finish(intake, status=IntakeStatus.INTEGRATED, code="SOI001", order=order)
+    if not notify:
+        return
     _notify(intake, code="SOI001", flow=PLACE_ORDER, order=order)
     if marketplace_approved:
         if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
