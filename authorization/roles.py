@@ -69,19 +69,20 @@ EDIT_RULE = "authorization.edit_rule"
 MANAGE_CONNECTORS = "connectors.manage_connectors"
 REPROCESS_INTAKE = "orders.reprocess_intake"
 DECIDE_ORDER = "orders.decide_order"
+HANDLE_ORDERS = "orders.handle_order"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(
         _VIEW_ALL
         | _MANAGE
         | _ACCOUNT_SETTINGS
-        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER}
+        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER, HANDLE_ORDERS}
     ),
     Role.OMS_FULL: frozenset(
         _VIEW_ALL
         | _MANAGE
         | _ACCOUNT_SETTINGS
-        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER}
+        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER, HANDLE_ORDERS}
     ),
     Role.APPROVER: frozenset(_VIEW_ALL | {DECIDE_ORDER}),
     Role.VIEWER: frozenset(_VIEW_ALL),

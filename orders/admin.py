@@ -1,8 +1,10 @@
 """Orders and connection orders in the admin: read-only, in the user's accounts.
 
-Statuses change only through services. The one thing done from here is reprocessing a held,
-rejected or failed connection order ("Reprocess", "Ignore divergence and reprocess"), which
-Owner and OMS Full may do (`orders.reprocess_intake` on the record's account).
+Statuses change only through services. What is done from here: reprocessing a held, rejected
+or failed connection order ("Reprocess", "Ignore divergence and reprocess"), which Owner and
+OMS Full may do (`orders.reprocess_intake`); approving or denying a held order, which only the
+approvers of the band that held it may do (`may_decide`); and starting to handle and
+invoicing an order, for Owner and OMS Full (`orders.handle_order`).
 """
 
 from django.contrib import admin, messages
@@ -11,21 +13,33 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
-from authorization.roles import REPROCESS_INTAKE
+from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
+from authorization.models import DenyReason
+from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
 
 from .admin_display import ReadOnlyAccountAdmin, badge, moment, money, pretty_json, shorten, signed_percent
 from .models import IntakeRecord, Order
+from .queue_admin import DenyForm, approver_level_text, reservation_expired, reservation_left
 from .selectors import (
     intake_notifications,
+    order_approval_task,
     order_events,
     order_intake_records,
     order_items_queryset,
     order_notifications,
 )
-from .services import Actor, intake_reprocess
-from .statuses import IntakeStatus
+from .services import (
+    Actor,
+    InvoiceNumberMissing,
+    TransitionRefused,
+    intake_reprocess,
+    order_invoice,
+    order_start_handling,
+)
+from .statuses import IntakeStatus, OrderStatus
 
 REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
 
@@ -262,6 +276,9 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAccountAdmin):
+    class Media:
+        css = {"all": ["orders/admin.css", "orders/queue.css"]}
+
     list_display = [
         "main_order_id",
         "marketplace_order_id",
@@ -304,7 +321,12 @@ class OrderAdmin(ReadOnlyAccountAdmin):
         ),
         (
             "Stock reservation",
-            {"fields": [("reservation_expires_at", "reservation_released_at", "reservation_expired")]},
+            {
+                "fields": [
+                    "reservation_state",
+                    ("reservation_expires_at", "reservation_released_at", "reservation_expired"),
+                ]
+            },
         ),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
@@ -383,21 +405,189 @@ class OrderAdmin(ReadOnlyAccountAdmin):
             rows,
         )
 
+    @admin.display(description="Reservation")
+    def reservation_state(self, order):
+        if reservation_expired(order):
+            return format_html(
+                "{} The stock reservation ran out; approving the order reserves stock again.",
+                reservation_left(order),
+            )
+        if order.reservation_released_at is not None:
+            return "Released."
+        return reservation_left(order)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, unquote(object_id))
         if order is not None:
-            extra_context = {**(extra_context or {}), **self.detail_context(order)}
+            extra_context = {**(extra_context or {}), **self.detail_context(order, request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def detail_context(self, order) -> dict:
-        """What the order page shows besides its fields: items, events, notifications, submissions."""
-        return {
+    def detail_context(self, order, request=None) -> dict:
+        """What the order page shows besides its fields: items and totals, events, notifications,
+        submissions, the approval task, and the actions the user may take."""
+        items = list(order_items_queryset().filter(order=order))
+        task = order_approval_task(order=order)
+        context = {
             "order": order,
-            "items": list(order_items_queryset().filter(order=order)),
+            "items": items,
+            "totals": item_totals(order, items),
             "events": list(order_events(order=order)),
             "notifications": list(order_notifications(order=order)),
             "intake_records": list(order_intake_records(order=order)),
+            "approval_task": task,
+            "approval_level": approver_level_text(task),
+            "approval_notified": [
+                {**entry, "at": parse_moment(entry.get("at"))} for entry in (task.notified if task else [])
+            ],
         }
+        if request is not None:
+            waiting = order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
+            context.update(
+                {
+                    "may_decide": waiting and may_decide(user=request.user, order=order),
+                    "deny_form": DenyForm(),
+                    "approve_url": reverse("admin:orders_order_approve", args=[order.pk]),
+                    "deny_url": reverse("admin:orders_order_deny", args=[order.pk]),
+                    "queue_url": reverse("admin:orders_waitingorder_changelist"),
+                    "may_handle": order.status in (OrderStatus.READY_FOR_HANDLING, OrderStatus.HANDLING)
+                    and request.user.has_perm(HANDLE_ORDERS, order),
+                    "start_handling_url": reverse("admin:orders_order_start_handling", args=[order.pk]),
+                    "invoice_url": reverse("admin:orders_order_invoice", args=[order.pk]),
+                }
+            )
+        return context
+
+    # Approve, deny, handle, invoice
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/approve/", view(self.approve_view), name="orders_order_approve"),
+            path("<path:object_id>/deny/", view(self.deny_view), name="orders_order_deny"),
+            path(
+                "<path:object_id>/start-handling/",
+                view(self.start_handling_view),
+                name="orders_order_start_handling",
+            ),
+            path("<path:object_id>/invoice/", view(self.invoice_view), name="orders_order_invoice"),
+            *super().get_urls(),
+        ]
+
+    def posted_order(self, request, object_id):
+        if request.method != "POST":
+            return None, HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("No such order.")
+        return order, redirect(reverse("admin:orders_order_change", args=[order.pk]))
+
+    def refuse_decision(self, request, order) -> bool:
+        """Say so, and return True, when the user may not decide the order."""
+        if may_decide(user=request.user, order=order):
+            return False
+        approvers = ", ".join((order.band or {}).get("approvers") or []) or "nobody"
+        messages.error(
+            request,
+            f"Only the approvers of the band that held order {order.main_order_id} may decide it "
+            f"({approvers}).",
+        )
+        return True
+
+    def approve_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_decision(request, order):
+            return response
+        try:
+            order_approve(order=order, approver=request.user, note=request.POST.get("note", "").strip())
+        except (DecisionRefused, TransitionRefused) as refused:
+            messages.error(request, str(refused))
+            return response
+        self.log_change(request, order, "Approved.")
+        messages.success(
+            request, f"Order {order.main_order_id} approved: it is now {order.get_status_display().lower()}."
+        )
+        return response
+
+    def deny_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_decision(request, order):
+            return response
+        form = DenyForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{form.fields[field].label}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            messages.error(request, f"Order {order.main_order_id} was not denied. {problems}")
+            return response
+        reason_code = form.cleaned_data["reason_code"]
+        try:
+            order_deny(
+                order=order, approver=request.user, reason_code=reason_code, note=form.cleaned_data["note"]
+            )
+        except (AlreadyDecided, DecisionRefused, TransitionRefused) as refused:
+            messages.error(request, str(refused))
+            return response
+        self.log_change(request, order, "Denied.")
+        messages.success(
+            request,
+            f"Order {order.main_order_id} denied ({DenyReason(reason_code).label}): it is canceled and its "
+            "stock released.",
+        )
+        return response
+
+    def refuse_handling(self, request, order) -> bool:
+        if request.user.has_perm(HANDLE_ORDERS, order):
+            return False
+        messages.error(
+            request, f"Only an Owner or OMS Full user may handle or invoice order {order.main_order_id}."
+        )
+        return True
+
+    def start_handling_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_handling(request, order):
+            return response
+        try:
+            order_start_handling(order=order, actor=Actor.of_user(request.user))
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return response
+        self.log_change(request, order, "Handling started.")
+        messages.success(request, f"Order {order.main_order_id} is now being handled.")
+        return response
+
+    def invoice_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_handling(request, order):
+            return response
+        invoice_number = request.POST.get("invoice_number", "")
+        try:
+            order_invoice(order=order, actor=Actor.of_user(request.user), invoice_number=invoice_number)
+        except (InvoiceNumberMissing, TransitionRefused) as refused:
+            messages.error(request, str(refused))
+            return response
+        self.log_change(request, order, f"Invoiced ({invoice_number.strip()}).")
+        messages.success(request, f"Order {order.main_order_id} invoiced: invoice {invoice_number.strip()}.")
+        return response
+
+
+def item_totals(order, items) -> dict:
+    """Sum the items' lines on both sides, as the divergence compares them."""
+    return {
+        "quantity": sum(item.quantity for item in items),
+        "marketplace_goods_cents": sum(item.price_cents * item.quantity for item in items),
+        "seller_goods_cents": sum(item.seller_price_cents * item.quantity for item in items),
+        "marketplace_freight_cents": sum(item.freight_cents for item in items),
+        "seller_freight_cents": sum(item.seller_freight_cents for item in items),
+        "paid_value_cents": order.paid_value_cents,
+        "seller_value_cents": order.seller_value_cents,
+        "divergence_percent": order.divergence_percent,
+    }
+
+
+def parse_moment(value):
+    """Read a time stored in JSON as ISO 8601, for the template to show in the admin's time zone."""
+    return parse_datetime(value) if value else None
 
 
 def band_text(band: dict) -> str:

@@ -111,7 +111,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        permissions = [("decide_order", "Can approve or deny orders held for manual authorization")]
+        permissions = [
+            ("decide_order", "Can approve or deny orders held for manual authorization"),
+            ("handle_order", "Can start handling and invoice orders"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["connector", "marketplace_order_id"], name="one_order_per_marketplace_order"
@@ -148,6 +151,66 @@ class Order(models.Model):
             OrderStatus.CANCELED,
             OrderStatus.INVOICED,
         )
+
+
+class WaitingOrderManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION)
+
+
+class WaitingOrder(Order):
+    """The orders waiting for manual authorization: the approvers' queue in the admin."""
+
+    objects = WaitingOrderManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["created_at", "pk"]
+        verbose_name = "order waiting for manual authorization"
+        verbose_name_plural = "waiting for manual authorization"
+
+
+class BulkDecision(models.Model):
+    """Approving or denying many orders from the queue at once, run by a worker, and what became of each."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        DENY = "deny", "Deny"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bulk_decisions",
+        help_text="The account of the orders; empty when the selection spans several accounts.",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    reason_code = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    order_ids = models.JSONField(
+        default=list, help_text="The selected orders, in the order they are decided."
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    results = models.JSONField(
+        default=list, blank=True, help_text="[{order, main_order_id, ok, message}] of every order decided."
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.total} orders ({self.get_state_display()})"
 
 
 class OrderItem(models.Model):

@@ -1,10 +1,17 @@
 """Reads of orders and connection orders that the admin and the seller API share."""
 
-from django.db.models import Prefetch, QuerySet
+import json
 
+from django.db import connections
+from django.db.models import Prefetch, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from authorization.backends import account_roles
+from authorization.models import ApprovalTask
+from authorization.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from connectors.models import Notification
 
-from .models import IntakeRecord, Order, OrderEvent, OrderItem
+from .models import BulkDecision, IntakeRecord, Order, OrderEvent, OrderItem, WaitingOrder
 
 
 def order_items_queryset() -> QuerySet[OrderItem]:
@@ -56,3 +63,78 @@ def intake_notifications(*, intake: IntakeRecord) -> QuerySet[Notification]:
 def order_intake_records(*, order: Order) -> QuerySet[IntakeRecord]:
     """Return the submissions that made or touched the order (placed, approved, reprocessed)."""
     return IntakeRecord.objects.filter(order=order).order_by("received_at", "pk")
+
+
+# The manual-authorization queue ---------------------------------------------------------------
+
+
+def waiting_orders(*, user) -> QuerySet[WaitingOrder]:
+    """Return the orders waiting for manual authorization in the user's accounts, oldest first.
+
+    The filter on account and status, ordered by creation, is what the partial index
+    `order_waiting_oldest` serves; the connector, account and approval task come in the same
+    query, the bulky payload and rule snapshot do not.
+    """
+    queryset = WaitingOrder.objects.select_related("connector", "account", "approval_task").defer(
+        "payload", "rule_snapshot"
+    )
+    if not user.is_superuser:
+        queryset = queryset.filter(account__in=sorted(account_roles(user)))
+    return queryset.order_by("created_at", "pk")
+
+
+def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
+    """Keep the orders the user may decide: their e-mail is on the band that held the order.
+
+    On PostgreSQL this is JSON containment on the band's approvers; elsewhere a match of the
+    quoted e-mail in the band's JSON text (the band holds no other free text).
+    """
+    email = (user.email or "").strip().lower()
+    if not email:
+        return queryset.none()
+    if not user.is_superuser:
+        deciding = [
+            account_id
+            for account_id, role in account_roles(user).items()
+            if DECIDE_ORDER in ROLE_PERMISSIONS[role]
+        ]
+        queryset = queryset.filter(account__in=sorted(deciding))
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(band__approvers__contains=[email])
+    return queryset.annotate(band_text=Cast("band", TextField())).filter(
+        band_text__icontains=json.dumps(email)
+    )
+
+
+def count_capped(queryset: QuerySet, *, cap: int) -> int:
+    """Count at most `cap + 1` rows: "more than `cap`" is all a screen needs to say of a long queue."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def waiting_counts(*, user, cap: int) -> tuple[int, int]:
+    """Return (waiting, waiting for the user's decision) in the user's accounts, each capped at `cap + 1`."""
+    waiting = waiting_orders(user=user)
+    return (
+        count_capped(waiting, cap=cap),
+        count_capped(awaiting_decision_by(waiting, user=user), cap=cap),
+    )
+
+
+def orders_to_decide(*, user, order_ids) -> dict[int, Order]:
+    """Return {id: order} of the given orders that are in the user's accounts, whatever their status."""
+    queryset = Order.objects.filter(pk__in=list(order_ids)).select_related("connector", "account")
+    if not user.is_superuser:
+        queryset = queryset.filter(account__in=sorted(account_roles(user)))
+    return {order.pk: order for order in queryset}
+
+
+def order_approval_task(*, order: Order) -> ApprovalTask | None:
+    return ApprovalTask.objects.select_related("decided_by").filter(order=order).first()
+
+
+def bulk_decision_of(*, user, job_id: int) -> BulkDecision | None:
+    """Return a bulk decision the user started (any, for a superuser)."""
+    queryset = BulkDecision.objects.filter(pk=job_id)
+    if not user.is_superuser:
+        queryset = queryset.filter(user=user)
+    return queryset.first()

@@ -226,3 +226,63 @@ def intake_receive(
         return intake, True
     except IntegrityError:
         return IntakeRecord.objects.get(connector=connector, flow=flow, body_digest=body_digest), False
+
+
+# Handling and invoicing -----------------------------------------------------------------------
+
+
+def order_start_handling(*, order: Order, actor: Actor) -> Order:
+    """Start handling an order that is ready for it (ready-for-handling → handling)."""
+    return order_transition(
+        order=order, to_status=OrderStatus.HANDLING, actor=actor, note="Handling started."
+    )
+
+
+class InvoiceNumberMissing(ValueError):
+    def __init__(self):
+        super().__init__("Give the invoice number to mark the order invoiced.")
+
+
+@transaction.atomic
+def order_invoice(*, order: Order, actor: Actor, invoice_number: str) -> Order:
+    """Mark a handled order invoiced (handling → invoiced); its reserved units leave stock as sold."""
+    invoice_number = (invoice_number or "").strip()
+    if not invoice_number:
+        raise InvoiceNumberMissing()
+    order_transition(
+        order=order,
+        to_status=OrderStatus.INVOICED,
+        actor=actor,
+        note=f"Invoiced: invoice {invoice_number}.",
+        data={"invoiceNumber": invoice_number},
+    )
+    reservation_sell(order=order, actor=actor)
+    return order
+
+
+@transaction.atomic
+def reservation_sell(*, order: Order, actor: Actor) -> bool:
+    """Take the order's reserved units out of stock for good, once; return False when nothing was held."""
+    now = timezone.now()
+    claimed = Order.objects.filter(pk=order.pk, reservation_released_at__isnull=True).update(
+        reservation_released_at=now
+    )
+    if not claimed:
+        return False
+    order.reservation_released_at = now
+    items = list(order.items.filter(reserved_quantity__gt=0, stock__isnull=False).order_by("stock_id"))
+    for item in items:
+        Stock.objects.filter(
+            pk=item.stock_id, reserved__gte=item.reserved_quantity, quantity__gte=item.reserved_quantity
+        ).update(
+            quantity=F("quantity") - item.reserved_quantity, reserved=F("reserved") - item.reserved_quantity
+        )
+    order.items.filter(pk__in=[item.pk for item in items]).update(reserved_quantity=0)
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.RESERVATION,
+        actor=actor,
+        note="Reserved stock sold with the invoice.",
+        data={"sold": [{"sku": item.sku_id, "quantity": item.reserved_quantity} for item in items]},
+    )
+    return True

@@ -75,3 +75,11 @@ def reprocess_held_until_rule(account_id: int) -> int:
 @shared_task(ignore_result=True)
 def expire_reservations() -> int:
     return reservations_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def decide_in_bulk(job_id: int) -> None:
+    """Decide the orders of a bulk decision from the queue; a redelivered job resumes where it stopped."""
+    from .bulk import bulk_decision_run
+
+    bulk_decision_run(job_id=job_id)
