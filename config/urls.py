@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
     path("api/order-integration/", include("connectors.urls")),
+    path("api/fulfillment/", include("connectors.fulfillment_urls")),
+    path("api/checkout/", include("connectors.checkout_urls")),
     path("api/", include("orders.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
