@@ -1,9 +1,10 @@
 """Processing a submission: price it against the catalog, decide, reserve stock, record, notify.
 
-Runs in a Celery task (`orders.tasks.process_intake`). It is idempotent: a submission is
-claimed with a compare-and-set on its status, and everything it writes — the order, its
-items, the stock reservation, the events and the notifications — commits together or not
-at all.
+Runs in a Celery task (`orders.tasks.process_intake`), or in the request for a connector of
+the previous protocol that waits for the answer (`intake_process_now`). It is idempotent: a
+submission is claimed with a compare-and-set on its status, and everything it writes — the
+order, its items, the stock reservation, the events and the notifications — commits together
+or not at all.
 """
 
 import logging
