@@ -279,6 +279,20 @@ def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
             assert "LIMIT" in sql.upper(), sql
 
 
+def test_pages_follow_the_queue_oldest_first(client, viewer, queue, mkp, monkeypatch):
+    from django.contrib import admin
+
+    from orders.models import WaitingOrder
+
+    hold(mkp, "C")
+    monkeypatch.setattr(admin.site.get_model_admin(WaitingOrder), "list_per_page", 2)
+    client.force_login(viewer)
+    first = page(client)
+    assert rows(first) == ["MKP-A", "MKP-B"]
+    assert "3 orders waiting" in first
+    assert rows(page(client, f"{QUEUE}?p=2")) == ["MKP-C"]
+
+
 # CSV export
 
 
