@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/order-integration/", include("connectors.urls")),
     path("api/fulfillment/", include("connectors.fulfillment_urls")),
     path("api/checkout/", include("connectors.checkout_urls")),
+    # Before orders.urls, whose orders/<main_order_id> would take orders/feed.
+    path("api/", include("connectors.oms_urls")),
     path("api/", include("orders.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

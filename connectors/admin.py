@@ -188,4 +188,4 @@ class ConnectorAdmin(AccountScopedAdmin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/connectors/connector/rotate_token.html", context)
 
 
-from . import notification_admin  # noqa: E402,F401
+from . import feed_admin, notification_admin  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Connectors: the marketplace integrations that post a seller's orders."""
 
+import json
 import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -127,6 +128,143 @@ class Notification(models.Model):
 class NotificationAttempt(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts")
     attempted_at = models.DateTimeField(default=timezone.now)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.http_status or self.error} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+
+
+# Order status changes for connectors: a feed they read and commit, and a hook that is called.
+# Both are filled from the order's events, in the transaction that writes the event (an outbox).
+
+
+class FeedConfig(models.Model):
+    """A connector's feed of its orders' status changes (one per connector, as one per app key)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feed_configs")
+    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="feed_config")
+    statuses = models.JSONField(default=list, help_text="The statuses whose changes enter the feed.")
+    visibility_timeout_seconds = models.PositiveIntegerField(
+        default=250, help_text="How long an item read stays invisible before it comes back, unless committed."
+    )
+    retention_seconds = models.PositiveIntegerField(
+        default=345600, help_text="How long an item stays in the feed when nobody commits it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "order feed"
+        ordering = ["account__name", "connector__name"]
+
+    def __str__(self):
+        return f"Feed of {self.connector}"
+
+
+class FeedItem(models.Model):
+    """One status change waiting in a feed until the connector commits its handle."""
+
+    feed = models.ForeignKey(FeedConfig, on_delete=models.CASCADE, related_name="items")
+    event = models.ForeignKey("orders.OrderEvent", on_delete=models.CASCADE, related_name="+")
+    event_uid = models.CharField(
+        "event id", max_length=32, db_index=True, help_text="The eventId the connector sees."
+    )
+    handle = models.CharField(max_length=64, unique=True)
+    body = models.JSONField()
+    visible_after = models.DateTimeField(default=timezone.now)
+    receive_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["feed", "event"], name="one_feed_item_per_event")]
+        indexes = [models.Index(fields=["feed", "visible_after"], name="feed_item_visible")]
+
+    def __str__(self):
+        return f"{self.body.get('orderId')} {self.body.get('state')}"
+
+
+class HookConfig(models.Model):
+    """A connector's hook: the URL called with each status change of its orders (one per connector)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hook_configs")
+    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="hook_config")
+    statuses = models.JSONField(default=list, help_text="The statuses whose changes are sent.")
+    url = models.URLField(max_length=1000)
+    headers_encrypted = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "order hook"
+        ordering = ["account__name", "connector__name"]
+
+    def __str__(self):
+        return f"Hook of {self.connector}"
+
+    @property
+    def headers(self) -> dict:
+        """The headers sent with every call; stored encrypted, as they often carry a credential."""
+        plain = crypto.decrypt(self.headers_encrypted)
+        return json.loads(plain) if plain else {}
+
+
+class HookDelivery(models.Model):
+    """A status change owed to a connector's hook: delivered at least once, every attempt kept."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hook_deliveries")
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="hook_deliveries")
+    hook = models.ForeignKey(
+        HookConfig, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="hook_deliveries")
+    event = models.ForeignKey("orders.OrderEvent", on_delete=models.CASCADE, related_name="+")
+    event_uid = models.CharField(
+        "event id", max_length=32, db_index=True, help_text="The eventId the connector sees."
+    )
+    body = models.JSONField()
+    url = models.URLField(max_length=1000, help_text="Where it was last sent.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "hook delivery"
+        verbose_name_plural = "hook deliveries"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "event"], name="one_hook_delivery_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="hook_delivery_due", condition=models.Q(state="pending")
+            ),
+            models.Index(fields=["order", "id"], name="hook_delivery_order_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.body.get('OrderId')} {self.body.get('State')} → {self.connector}"
+
+
+class HookAttempt(models.Model):
+    delivery = models.ForeignKey(HookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    url = models.URLField(max_length=1000)
     http_status = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)

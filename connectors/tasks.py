@@ -1,7 +1,11 @@
-"""Celery tasks of connectors: notification delivery and its sweep. Tasks take ids and re-read state."""
+"""Celery tasks of connectors: notification and hook delivery, their sweeps, the feed's retention.
+
+Tasks take ids and re-read state.
+"""
 
 from celery import shared_task
 
+from .feed import feed_items_purge, hook_deliver, hook_deliveries_requeue_due
 from .notifications import notification_deliver, notifications_requeue_due
 
 
@@ -13,3 +17,18 @@ def deliver_notification(notification_id: int) -> str:
 @shared_task(ignore_result=True)
 def sweep_notifications() -> int:
     return notifications_requeue_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_hook(delivery_id: int) -> str:
+    return hook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_hook_deliveries() -> int:
+    return hook_deliveries_requeue_due()
+
+
+@shared_task(ignore_result=True)
+def purge_feed_items() -> int:
+    return feed_items_purge()

@@ -5,6 +5,7 @@ changes the status only if it is still the one read (compare-and-set), and write
 in the same transaction.
 """
 
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from catalog.models import Stock
 from config.celery import enqueue_on_commit
+from connectors.feed import order_event_publish
 
 from .models import IntakeRecord, Order, OrderEvent
 from .statuses import RESERVATION_TTL_STATUSES, IntakeStatus, OrderStatus, can_transition
@@ -45,10 +47,11 @@ class TransitionRefused(Exception):
         super().__init__(f"Order {order.main_order_id} is {current_status}; it cannot become {to_status}.")
 
 
+@transaction.atomic
 def order_event_add(
     *, order: Order, kind: str, actor: Actor, note: str = "", data=None, from_status="", to_status=""
 ):
-    return OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order,
         kind=kind,
         actor=actor.user,
@@ -58,6 +61,8 @@ def order_event_add(
         from_status=from_status,
         to_status=to_status,
     )
+    order_event_publish(event=event)  # a status change enters its connector's feed and hook outbox
+    return event
 
 
 @transaction.atomic
@@ -286,3 +291,119 @@ def reservation_sell(*, order: Order, actor: Actor) -> bool:
         data={"sold": [{"sku": item.sku_id, "quantity": item.reserved_quantity} for item in items]},
     )
     return True
+
+
+# Canceling, and invoices a connector sends -----------------------------------------------------
+
+
+class ActionRefused(Exception):
+    """The order's status does not allow what was asked; the message says why and what to do instead."""
+
+    def __init__(self, order: Order, message: str):
+        self.order = order
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the connector gets back for a cancellation or an invoice: when, which order, a receipt code."""
+
+    order_id: str
+    date: object
+    receipt: str
+
+
+def _receipt_of(event: OrderEvent) -> Receipt:
+    # A cancellation that came another way (a denial) has no stored receipt: derive a stable one.
+    code = (event.data or {}).get("receipt") or uuid.uuid5(uuid.NAMESPACE_URL, f"order-event:{event.pk}").hex
+    return Receipt(order_id=event.order.main_order_id, date=event.created_at, receipt=code)
+
+
+def _cancellation(order: Order) -> OrderEvent:
+    return order.events.filter(to_status=OrderStatus.CANCELED).order_by("pk").first()
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Receipt:
+    """Cancel an order that is not invoiced: its stock is released and the event carries a receipt.
+
+    Canceling a canceled order changes nothing and answers the first cancellation's receipt.
+    An invoiced order raises `ActionRefused`: it takes a return invoice instead.
+    """
+    if order.status == OrderStatus.CANCELED:
+        return _receipt_of(_cancellation(order))
+    if order.status == OrderStatus.INVOICED:
+        raise ActionRefused(
+            order,
+            f"Order {order.main_order_id} is invoiced and cannot be canceled: send a return invoice "
+            "(type Input) instead.",
+        )
+    try:
+        order_transition(
+            order=order,
+            to_status=OrderStatus.CANCELED,
+            actor=actor,
+            note=f"Canceled: {reason}" if reason else "Canceled.",
+            data={"reason": reason, "receipt": uuid.uuid4().hex},
+        )
+    except TransitionRefused:
+        order.refresh_from_db(fields=["status"])
+        if order.status != OrderStatus.CANCELED:
+            raise
+    from authorization.models import ApprovalTask
+
+    # Nobody is to be reminded of a decision the order no longer waits for.
+    ApprovalTask.objects.filter(order=order, decision="").update(next_notification_at=None)
+    return _receipt_of(_cancellation(order))
+
+
+INVOICE_OUTPUT, INVOICE_INPUT = "Output", "Input"
+
+
+@transaction.atomic
+def order_invoice_record(*, order: Order, actor: Actor, invoice: dict) -> Receipt:
+    """Record an invoice a connector sends (`invoiceNumber`, `invoiceValue`, `type`, ...).
+
+    An Output (sale) invoice makes a handled order invoiced, starting handling first when the
+    order is ready for it; sent again with the same number, it only gets a new receipt. An
+    Input (return) invoice is recorded on an invoiced order. Anything else raises `ActionRefused`.
+    """
+    number = invoice["invoiceNumber"]
+    if invoice["type"] == INVOICE_OUTPUT:
+        if order.status == OrderStatus.INVOICED:
+            sent = {
+                event.data["invoice"]["invoiceNumber"]
+                for event in order.events.filter(kind=OrderEvent.Kind.NOTE, data__has_key="invoice")
+                if event.data["invoice"].get("type") == INVOICE_OUTPUT
+            }
+            if number not in sent:
+                raise ActionRefused(
+                    order,
+                    f"Order {order.main_order_id} is already invoiced, with invoice {', '.join(sorted(sent))}.",
+                )
+        elif order.status in (OrderStatus.READY_FOR_HANDLING, OrderStatus.HANDLING):
+            if order.status == OrderStatus.READY_FOR_HANDLING:
+                order_start_handling(order=order, actor=actor)
+            order_invoice(order=order, actor=actor, invoice_number=number)
+        else:
+            raise ActionRefused(
+                order,
+                f"Order {order.main_order_id} is {order.status}: order status should be ready-for-handling or "
+                "handling to be invoiced.",
+            )
+    elif order.status != OrderStatus.INVOICED:
+        raise ActionRefused(
+            order,
+            f"Order {order.main_order_id} is {order.status}: a return invoice (type Input) is for invoiced "
+            "orders; cancel it instead.",
+        )
+    receipt = uuid.uuid4().hex
+    kind = "return invoice" if invoice["type"] == INVOICE_INPUT else "invoice"
+    event = order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.NOTE,
+        actor=actor,
+        note=f"The {kind} {number} of {invoice['invoiceValue']} cents was received; receipt {receipt}.",
+        data={"invoice": invoice, "receipt": receipt},
+    )
+    return _receipt_of(event)

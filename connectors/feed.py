@@ -1,0 +1,651 @@
+"""Status changes of orders for their connector: a feed it reads and commits, a hook that is called.
+
+Every status change of an order is an `OrderEvent` with a `to_status`. `order_event_publish`
+runs in the transaction that writes the event and puts the change in the outbox of the
+order's connector: a `FeedItem` when its feed's filter takes the status, a `HookDelivery`
+when its hook's does. Both are delivered at least once and carry the same `eventId`, so a
+connector can recognise a change it has already seen.
+
+Feed (contract §4.3): items read are invisible for the feed's visibility timeout and come
+back unless committed by their handle; items nobody commits are dropped after the retention
+period. Hook (contract §4.4): the configured URL is pinged when the hook is saved and must
+answer 200; each change is POSTed with the configured headers, a timeout, and retries with
+growing delays, every attempt recorded, like notifications.
+"""
+
+import json
+import logging
+import random
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+
+from . import crypto
+from .models import Connector, FeedConfig, FeedItem, HookAttempt, HookConfig, HookDelivery
+from .notifications import RETRYABLE_STATUSES, sign
+
+logger = logging.getLogger(__name__)
+
+DOMAIN = "Fulfillment"
+
+# The statuses a FromWorkflow filter may name (contract §4.1); an order here takes six of them.
+FILTER_STATUSES = (
+    "order-created",
+    "on-order-completed",
+    "on-order-completed-ffm",
+    "payment-pending",
+    "waiting-for-order-authorization",
+    "approve-payment",
+    "payment-approved",
+    "request-cancel",
+    "waiting-for-seller-decision",
+    "waiting-ffmt-authorization",
+    "waiting-for-authorization",
+    "waiting-for-manual-authorization",
+    "authorize-fulfillment",
+    "order-create-error",
+    "order-creation-error",
+    "window-to-cancel",
+    "window-to-change-seller",
+    "waiting-for-mkt-authorization",
+    "waiting-seller-handling",
+    "ready-for-handling",
+    "start-handling",
+    "handling",
+    "invoice-after-cancellation-deny",
+    "order-accepted",
+    "invoice",
+    "invoiced",
+    "replaced",
+    "cancellation-requested",
+    "cancel",
+    "canceled",
+)
+
+VISIBILITY_TIMEOUT_RANGE = (0, 43200)
+RETENTION_RANGE = (345600, 1209600)
+DEFAULT_VISIBILITY_TIMEOUT = 250
+DEFAULT_RETENTION = 345600
+MAX_LOT = 10
+PING_BODY = {"hookConfig": "ping"}
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# Headers the app sets itself on every call, which a hook's configured headers may not replace.
+RESERVED_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "host",
+        "connection",
+        "transfer-encoding",
+        "idempotency-key",
+        "x-event-id",
+        "x-hook-attempt",
+        "x-signature-sha256",
+    }
+)
+MAX_HEADERS = 20
+LEASE = timedelta(seconds=60)
+EARLY_TOLERANCE = timedelta(seconds=1)
+
+
+class FilterConflict(ValueError):
+    """A filter mixes the FromWorkflow status list with FromOrders' expression (the contract's 409)."""
+
+
+class FilterInvalid(ValueError):
+    """A filter, queue or hook setting the contract or this app does not accept (400)."""
+
+
+class HookPingFailed(ValueError):
+    """The hook's URL did not answer the ping with 200: the hook is not saved (400)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters and settings
+
+
+def filter_statuses(filter_data) -> list[str]:
+    """Return the statuses a filter takes; raise `FilterConflict` or `FilterInvalid`.
+
+    No filter takes every status. Only FromWorkflow filters (a list of statuses) are
+    supported: FromOrders filters are JSONata expressions over the order document.
+    """
+    if filter_data is None:
+        return list(FILTER_STATUSES)
+    if not isinstance(filter_data, dict):
+        raise FilterInvalid('filter: give an object, e.g. {"type": "FromWorkflow", "status": [...]}.')
+    has_status = "status" in filter_data
+    has_expression = "expression" in filter_data or "disableSingleFire" in filter_data
+    if has_status and has_expression:
+        raise FilterConflict(
+            "filter: status belongs to FromWorkflow filters, expression and disableSingleFire to FromOrders "
+            "filters; send one or the other."
+        )
+    kind = filter_data.get("type")
+    if kind == "FromOrders":
+        raise FilterInvalid(
+            "filter: FromOrders (JSONata expression) filters are not supported; use "
+            '{"type": "FromWorkflow", "status": [...]} with the statuses you want.'
+        )
+    if kind != "FromWorkflow":
+        raise FilterInvalid("filter.type: use FromWorkflow.")
+    statuses = filter_data.get("status")
+    if not isinstance(statuses, list) or not statuses or not all(isinstance(s, str) for s in statuses):
+        raise FilterInvalid("filter.status: name at least one status, as a list of strings.")
+    unknown = sorted({status for status in statuses if status not in FILTER_STATUSES})
+    if unknown:
+        raise FilterInvalid(f"filter.status: unknown status {', '.join(unknown)}.")
+    return list(dict.fromkeys(statuses))
+
+
+def _whole_seconds(value, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FilterInvalid(f"queue.{name}: a whole number of seconds from {low} to {high}.")
+    return value
+
+
+def queue_settings(queue_data) -> tuple[int, int]:
+    """Return (visibility timeout, retention) in seconds from the feed's `queue`; defaults when absent."""
+    if queue_data is None:
+        return DEFAULT_VISIBILITY_TIMEOUT, DEFAULT_RETENTION
+    if not isinstance(queue_data, dict):
+        raise FilterInvalid(
+            "queue: give an object with visibilityTimeoutInSeconds and MessageRetentionPeriodInSeconds."
+        )
+    visibility = queue_data.get("visibilityTimeoutInSeconds", DEFAULT_VISIBILITY_TIMEOUT)
+    # The published example of the GET answer spells it with a small m: accept both.
+    retention = queue_data.get(
+        "MessageRetentionPeriodInSeconds",
+        queue_data.get("messageRetentionPeriodInSeconds", DEFAULT_RETENTION),
+    )
+    return (
+        _whole_seconds(visibility, "visibilityTimeoutInSeconds", *VISIBILITY_TIMEOUT_RANGE),
+        _whole_seconds(retention, "MessageRetentionPeriodInSeconds", *RETENTION_RANGE),
+    )
+
+
+def hook_settings(hook_data) -> tuple[str, dict]:
+    """Return (url, headers) from the hook's `hook` object; raise `FilterInvalid`."""
+    if not isinstance(hook_data, dict):
+        raise FilterInvalid("hook: give an object with url and headers.")
+    url = hook_data.get("url")
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/?#]+", url) or len(url) > 1000:
+        raise FilterInvalid("hook.url: an http:// or https:// URL of at most 1000 characters.")
+    headers = hook_data.get("headers") or {}
+    if not isinstance(headers, dict) or len(headers) > MAX_HEADERS:
+        raise FilterInvalid(f"hook.headers: an object of at most {MAX_HEADERS} header names and values.")
+    for name, value in headers.items():
+        if not HEADER_NAME.match(name):
+            raise FilterInvalid(f"hook.headers: {name!r} is not a header name.")
+        if name.lower() in RESERVED_HEADERS:
+            raise FilterInvalid(
+                f"hook.headers: {name} is set by the app on every call; choose another header."
+            )
+        if not isinstance(value, str) or "\r" in value or "\n" in value or len(value) > 4000:
+            raise FilterInvalid(f"hook.headers.{name}: a string on one line, at most 4000 characters.")
+    return url, dict(headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# The event a status change becomes
+
+
+def event_id_of(event) -> str:
+    """Return the change's id, the same in the feed and the hook and on every redelivery."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"order-authorization:order-event:{event.pk}").hex.upper()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    event_id: str
+    order_id: str
+    state: str
+    last_state: str
+    last_change: str
+    current_change: str
+
+    def feed_body(self) -> dict:
+        """The feed item, but its handle (contract §4.3)."""
+        return {
+            "eventId": self.event_id,
+            "domain": DOMAIN,
+            "state": self.state,
+            "lastState": self.last_state,
+            "orderId": self.order_id,
+            "lastChange": self.last_change,
+            "currentChange": self.current_change,
+        }
+
+    def hook_body(self, *, account_name: str, app_key: str) -> dict:
+        """The hook's body (contract §4.4), with the change's id for de-duplication."""
+        return {
+            "Domain": DOMAIN,
+            "OrderId": self.order_id,
+            "State": self.state,
+            "LastState": self.last_state,
+            "LastChange": self.last_change,
+            "CurrentChange": self.current_change,
+            "Origin": {"Account": account_name, "Key": app_key},
+            "EventId": self.event_id,
+        }
+
+
+def status_change_of(event) -> StatusChange:
+    """Describe a status event: `lastChange` is when the order took its previous status.
+
+    An order's first event has no previous status: `lastState` is empty and `lastChange`
+    is the event's own time.
+    """
+    from orders.models import OrderEvent
+
+    previous = (
+        OrderEvent.objects.filter(order_id=event.order_id, pk__lt=event.pk)
+        .exclude(to_status="")
+        .order_by("-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return StatusChange(
+        event_id=event_id_of(event),
+        order_id=event.order.main_order_id,
+        state=event.to_status,
+        last_state=event.from_status,
+        last_change=iso(previous or event.created_at),
+        current_change=iso(event.created_at),
+    )
+
+
+def order_event_publish(*, event) -> None:
+    """Put a status change in the outbox of the order's connector, in the caller's transaction.
+
+    Events without a new status (notes, reservations, decisions that change nothing) are not
+    status changes and go nowhere.
+    """
+    if not event.to_status:
+        return
+    connector_id = event.order.connector_id
+    feed = FeedConfig.objects.filter(connector_id=connector_id).first()
+    hook = HookConfig.objects.select_related("connector", "account").filter(connector_id=connector_id).first()
+    wants_feed = feed is not None and event.to_status in feed.statuses
+    wants_hook = hook is not None and event.to_status in hook.statuses
+    if not (wants_feed or wants_hook):
+        return
+    change = status_change_of(event)
+    if wants_feed:
+        FeedItem.objects.create(
+            feed=feed,
+            event=event,
+            event_uid=change.event_id,
+            handle=secrets.token_urlsafe(48),
+            body=change.feed_body(),
+        )
+    if wants_hook:
+        delivery = HookDelivery.objects.create(
+            account_id=hook.account_id,
+            connector_id=connector_id,
+            hook=hook,
+            order_id=event.order_id,
+            event=event,
+            event_uid=change.event_id,
+            body=change.hook_body(account_name=hook.account.name, app_key=hook.connector.app_key),
+            url=hook.url,
+        )
+        from .tasks import deliver_hook
+
+        enqueue_on_commit(deliver_hook, delivery.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Feed
+
+
+@transaction.atomic
+def feed_configure(
+    *, connector: Connector, statuses: list[str], visibility_timeout_seconds: int, retention_seconds: int
+) -> FeedConfig:
+    """Create or replace the connector's feed; items already in it stay."""
+    feed, _ = FeedConfig.objects.update_or_create(
+        connector=connector,
+        defaults={
+            "account_id": connector.account_id,
+            "statuses": statuses,
+            "visibility_timeout_seconds": visibility_timeout_seconds,
+            "retention_seconds": retention_seconds,
+        },
+    )
+    return feed
+
+
+def feed_delete(*, connector: Connector) -> bool:
+    """Remove the connector's feed and everything in it; False when it had none."""
+    deleted, _ = FeedConfig.objects.filter(connector=connector).delete()
+    return bool(deleted)
+
+
+def feed_of(*, connector: Connector) -> FeedConfig | None:
+    return FeedConfig.objects.filter(connector=connector).first()
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    quantity: int
+    oldest_age_seconds: float
+
+
+def feed_stats(*, feed: FeedConfig, now=None) -> FeedStats:
+    """Count the items in the feed, invisible ones too, and the age of the oldest."""
+    now = now or timezone.now()
+    items = FeedItem.objects.filter(feed=feed, created_at__gt=now - timedelta(seconds=feed.retention_seconds))
+    oldest = items.aggregate(oldest=Min("created_at"))["oldest"]
+    return FeedStats(
+        quantity=items.count(), oldest_age_seconds=(now - oldest).total_seconds() if oldest else 0.0
+    )
+
+
+@transaction.atomic
+def feed_read(*, feed: FeedConfig, max_items: int, now=None) -> list[FeedItem]:
+    """Hand out up to `max_items` visible items, oldest first; they are invisible for the visibility timeout.
+
+    Concurrent readers never get the same item: rows another reader holds are skipped.
+    """
+    now = now or timezone.now()
+    FeedItem.objects.filter(
+        feed=feed, created_at__lte=now - timedelta(seconds=feed.retention_seconds)
+    ).delete()
+    ids = list(
+        FeedItem.objects.select_for_update(skip_locked=True)
+        .filter(feed=feed, visible_after__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:max_items]
+    )
+    FeedItem.objects.filter(pk__in=ids).update(
+        visible_after=now + timedelta(seconds=feed.visibility_timeout_seconds),
+        receive_count=F("receive_count") + 1,
+    )
+    return list(FeedItem.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def feed_item_body(item: FeedItem) -> dict:
+    body = dict(item.body)
+    return {"eventId": body.pop("eventId"), "handle": item.handle, **body}
+
+
+def feed_commit(*, feed: FeedConfig, handles: list[str]) -> int:
+    """Remove the items of these handles from the feed; unknown or already committed handles are ignored."""
+    deleted, _ = FeedItem.objects.filter(feed=feed, handle__in=set(handles)).delete()
+    return deleted
+
+
+def feed_items_purge(*, now=None) -> int:
+    """Drop the items nobody committed within their feed's retention period; return how many."""
+    now = now or timezone.now()
+    dropped = 0
+    for feed_id, retention in FeedConfig.objects.values_list("pk", "retention_seconds"):
+        deleted, _ = FeedItem.objects.filter(
+            feed_id=feed_id, created_at__lte=now - timedelta(seconds=retention)
+        ).delete()
+        dropped += deleted
+    return dropped
+
+
+# ---------------------------------------------------------------------------------------------
+# Hook
+
+
+def hook_ping(*, url: str, headers: dict) -> None:
+    """POST the ping to a hook's URL; raise `HookPingFailed` unless it answers 200 in time."""
+    try:
+        response = requests.post(
+            url,
+            data=json.dumps(PING_BODY),
+            headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
+            timeout=settings.HOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        raise HookPingFailed(
+            f"hook.url: {url} did not answer the ping within {settings.HOOK_TIMEOUT_SECONDS:g} s."
+        ) from None
+    except requests.RequestException as error:
+        raise HookPingFailed(f"hook.url: {url} could not be reached: {type(error).__name__}.") from None
+    if response.status_code != 200:
+        raise HookPingFailed(f"hook.url: {url} answered the ping with HTTP {response.status_code}, not 200.")
+
+
+def hook_configure(*, connector: Connector, statuses: list[str], url: str, headers: dict) -> HookConfig:
+    """Ping the URL, then create or replace the connector's hook; raise `HookPingFailed` and save nothing."""
+    hook_ping(url=url, headers=headers)
+    with transaction.atomic():
+        hook, _ = HookConfig.objects.update_or_create(
+            connector=connector,
+            defaults={
+                "account_id": connector.account_id,
+                "statuses": statuses,
+                "url": url,
+                "headers_encrypted": crypto.encrypt(json.dumps(headers)) if headers else "",
+            },
+        )
+    return hook
+
+
+def hook_of(*, connector: Connector) -> HookConfig | None:
+    return HookConfig.objects.filter(connector=connector).first()
+
+
+def hook_delete(*, connector: Connector) -> bool:
+    """Remove the connector's hook; changes still owed to it are not sent. False when it had none."""
+    deleted, _ = HookConfig.objects.filter(connector=connector).delete()
+    return bool(deleted)
+
+
+def hook_retry_delay(attempt_count: int) -> timedelta:
+    """Growing delays between tries: base × 2^(n−1), capped, with a little jitter."""
+    base = settings.HOOK_RETRY_BASE_SECONDS
+    seconds = min(base * 2 ** max(attempt_count - 1, 0), settings.HOOK_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def _claim(delivery_id: int, now) -> HookDelivery | None:
+    claimed = (
+        HookDelivery.objects.filter(
+            pk=delivery_id, state=HookDelivery.State.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE)
+    )
+    if not claimed:
+        return None
+    return HookDelivery.objects.select_related("connector", "hook").get(pk=delivery_id)
+
+
+def _waits_for_an_earlier_one(delivery: HookDelivery) -> bool:
+    return HookDelivery.objects.filter(
+        order_id=delivery.order_id,
+        connector_id=delivery.connector_id,
+        state=HookDelivery.State.PENDING,
+        pk__lt=delivery.pk,
+    ).exists()
+
+
+def hook_deliver(*, delivery_id: int) -> str:
+    """Try to deliver one change to the hook now; return "delivered", "retry", "failed", "waiting" or "skipped".
+
+    Changes of one order reach the hook in the order they happened: a later one waits until
+    the earlier one is delivered or has failed for good.
+    """
+    now = timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return "skipped"
+    hook = delivery.hook
+    if hook is None:
+        return _record(
+            delivery,
+            url=delivery.url,
+            http_status=None,
+            error="The hook was removed.",
+            duration_ms=0,
+            delivered=False,
+            retryable=False,
+        )
+    if _waits_for_an_earlier_one(delivery):
+        HookDelivery.objects.filter(pk=delivery.pk).update(lease_until=None)
+        return "waiting"
+
+    payload = json.dumps(delivery.body, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {
+        **hook.headers,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Idempotency-Key": delivery.event_uid,
+        "X-Event-Id": delivery.event_uid,
+        "X-Hook-Attempt": str(delivery.attempt_count + 1),
+    }
+    if delivery.connector.has_secret:
+        headers["X-Signature-SHA256"] = sign(payload, delivery.connector.signing_secret)
+
+    started = time.monotonic()
+    http_status, error = None, ""
+    try:
+        response = requests.post(
+            hook.url,
+            data=payload,
+            headers=headers,
+            timeout=settings.HOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        http_status = response.status_code
+    except requests.Timeout:
+        error = f"Timed out after {settings.HOOK_TIMEOUT_SECONDS:g} s"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+    duration_ms = int((time.monotonic() - started) * 1000)
+
+    delivered = http_status is not None and 200 <= http_status < 300
+    retryable = http_status is None or http_status in RETRYABLE_STATUSES or http_status >= 500
+    if not delivered and not error:
+        error = f"HTTP {http_status}"
+    return _record(
+        delivery,
+        url=hook.url,
+        http_status=http_status,
+        error=error,
+        duration_ms=duration_ms,
+        delivered=delivered,
+        retryable=retryable,
+    )
+
+
+@transaction.atomic
+def _record(delivery, *, url, http_status, error, duration_ms, delivered, retryable) -> str:
+    now = timezone.now()
+    HookAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=now,
+        url=url,
+        http_status=http_status,
+        error="" if delivered else error,
+        duration_ms=duration_ms,
+    )
+    attempts = delivery.attempt_count + 1
+    updates = {
+        "attempt_count": F("attempt_count") + 1,
+        "lease_until": None,
+        "last_status": http_status,
+        "url": url,
+    }
+    if delivered:
+        outcome = "delivered"
+        updates.update(state=HookDelivery.State.DELIVERED, delivered_at=now, last_error="")
+    elif retryable and attempts < settings.HOOK_MAX_ATTEMPTS:
+        outcome = "retry"
+        delay = hook_retry_delay(attempts)
+        updates.update(next_attempt_at=now + delay, last_error=error)
+        from .tasks import deliver_hook
+
+        enqueue_on_commit(deliver_hook, delivery.pk, countdown=delay.total_seconds())
+    else:
+        outcome = "failed"
+        updates.update(state=HookDelivery.State.FAILED, last_error=error)
+        logger.warning("Hook delivery %s to %s failed for good: %s", delivery.pk, url, error)
+    HookDelivery.objects.filter(pk=delivery.pk).update(**updates)
+    if outcome != "retry":
+        _queue_next_of_order(delivery)
+    return outcome
+
+
+def _queue_next_of_order(delivery: HookDelivery) -> None:
+    following = (
+        HookDelivery.objects.filter(
+            order_id=delivery.order_id,
+            connector_id=delivery.connector_id,
+            state=HookDelivery.State.PENDING,
+            pk__gt=delivery.pk,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        from .tasks import deliver_hook
+
+        enqueue_on_commit(deliver_hook, following)
+
+
+@transaction.atomic
+def hook_delivery_resend(*, delivery: HookDelivery) -> bool:
+    """Send a failed change again from its first try, to the hook as configured now.
+
+    Return False when the change is not failed, or when the connector has no hook any more.
+    """
+    hook = hook_of(connector=delivery.connector)
+    if hook is None:
+        return False
+    changed = HookDelivery.objects.filter(pk=delivery.pk, state=HookDelivery.State.FAILED).update(
+        state=HookDelivery.State.PENDING,
+        attempt_count=0,
+        next_attempt_at=timezone.now(),
+        lease_until=None,
+        hook=hook,
+        url=hook.url,
+    )
+    if changed:
+        from .tasks import deliver_hook
+
+        enqueue_on_commit(deliver_hook, delivery.pk)
+    return bool(changed)
+
+
+def hook_deliveries_requeue_due(*, grace: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:
+    """Queue again the pending deliveries whose task was lost (broker down, worker killed)."""
+    from .tasks import deliver_hook
+
+    now = timezone.now()
+    due = list(
+        HookDelivery.objects.filter(state=HookDelivery.State.PENDING, next_attempt_at__lte=now - grace)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for delivery_id in due:
+        try:
+            deliver_hook.apply_async((delivery_id,), retry=False)
+        except Exception:
+            logger.warning("Broker unavailable; %s hook deliveries wait for the next sweep.", len(due))
+            return 0
+    return len(due)

@@ -1,0 +1,358 @@
+"""Feed v3 and hook for connectors (contract §4.3, §4.4): their settings, reading and committing the feed.
+
+One feed and one hook per connector (per app key), each with a FromWorkflow filter: the
+statuses whose changes it takes. Same credentials, account scoping and error shape as the
+rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.feed`.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from rest_framework.response import Response
+
+from .feed import (
+    FILTER_STATUSES,
+    MAX_LOT,
+    FilterConflict,
+    FilterInvalid,
+    HookPingFailed,
+    feed_commit,
+    feed_configure,
+    feed_delete,
+    feed_item_body,
+    feed_of,
+    feed_read,
+    feed_stats,
+    filter_statuses,
+    hook_configure,
+    hook_delete,
+    hook_of,
+    hook_settings,
+    queue_settings,
+)
+from .oms_api import (
+    ACCOUNT_PARAMETER,
+    FILTER_CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    PING_FAILED,
+    OmsApiView,
+    OmsError,
+    errors,
+)
+
+FILTER_SCHEMA = {
+    "type": "object",
+    "required": ["type"],
+    "description": "Which status changes to take. Without a filter, every status. Only FromWorkflow is "
+    "supported; FromOrders (a JSONata expression) answers 400, and status mixed with expression or "
+    "disableSingleFire answers 409.",
+    "properties": {
+        "type": {"type": "string", "enum": ["FromWorkflow", "FromOrders"]},
+        "status": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(FILTER_STATUSES)},
+            "minItems": 1,
+        },
+        "expression": {"type": "string", "description": "FromOrders only: not supported."},
+        "disableSingleFire": {"type": "boolean", "description": "FromOrders only: not supported."},
+    },
+}
+QUEUE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "visibilityTimeoutInSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 43200,
+            "default": 250,
+            "description": "How long an item read stays invisible; it comes back unless committed.",
+        },
+        "MessageRetentionPeriodInSeconds": {
+            "type": "integer",
+            "minimum": 345600,
+            "maximum": 1209600,
+            "default": 345600,
+            "description": "How long an item nobody commits stays in the feed.",
+        },
+    },
+}
+FEED_CONFIG_REQUEST = {"type": "object", "properties": {"filter": FILTER_SCHEMA, "queue": QUEUE_SCHEMA}}
+FEED_CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["filter", "queue", "quantity", "approximateAgeOfOldestMessageInSeconds"],
+    "properties": {
+        "filter": FILTER_SCHEMA,
+        "queue": QUEUE_SCHEMA,
+        "quantity": {"type": "integer", "description": "Items in the feed, invisible ones included."},
+        "approximateAgeOfOldestMessageInSeconds": {"type": "number"},
+    },
+}
+FEED_ITEM_SCHEMA = {
+    "type": "object",
+    "required": [
+        "eventId",
+        "handle",
+        "domain",
+        "state",
+        "lastState",
+        "orderId",
+        "lastChange",
+        "currentChange",
+    ],
+    "properties": {
+        "eventId": {"type": "string", "description": "The same on every redelivery, and in the hook."},
+        "handle": {"type": "string", "description": "Commit it to remove the item."},
+        "domain": {"type": "string", "enum": ["Fulfillment"]},
+        "state": {"type": "string", "description": "The order's new status."},
+        "lastState": {"type": "string", "description": "Its status before; empty for a new order."},
+        "orderId": {"type": "string", "description": "The mainOrderId."},
+        "lastChange": {"type": "string", "description": "When the order took its previous status."},
+        "currentChange": {"type": "string", "description": "When it took this one."},
+    },
+}
+COMMIT_SCHEMA = {
+    "type": "object",
+    "required": ["handles"],
+    "properties": {"handles": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}},
+}
+HOOK_SCHEMA = {
+    "type": "object",
+    "required": ["url"],
+    "properties": {
+        "url": {"type": "string", "format": "uri", "description": "Pinged on save: it must answer 200."},
+        "headers": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Sent with every call.",
+        },
+    },
+}
+HOOK_CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["filter", "hook"],
+    "properties": {"filter": FILTER_SCHEMA, "hook": HOOK_SCHEMA},
+}
+EMPTY_OK = OpenApiResponse(description="Done; no body.")
+
+
+def _filter_of(data) -> list[str]:
+    if not isinstance(data, dict):
+        raise OmsError(400, INVALID, "The body must be a JSON object.")
+    try:
+        return filter_statuses(data.get("filter"))
+    except FilterConflict as conflict:
+        raise OmsError(409, FILTER_CONFLICT, str(conflict)) from None
+    except FilterInvalid as invalid:
+        raise OmsError(400, INVALID, str(invalid)) from None
+
+
+def _filter_body(statuses: list[str]) -> dict:
+    return {"type": "FromWorkflow", "status": statuses}
+
+
+NO_FEED = "No feed is configured for this app key: POST /api/orders/feed/config first."
+NO_HOOK = "No hook is configured for this app key: POST /api/orders/hook/config first."
+
+
+class FeedView(OmsApiView):
+    def feed(self):
+        feed = feed_of(connector=self.connector)
+        if feed is None:
+            raise OmsError(404, NOT_FOUND, NO_FEED)
+        return feed
+
+
+class FeedConfigApi(FeedView):
+    def body(self, feed) -> dict:
+        stats = feed_stats(feed=feed)
+        return {
+            "filter": _filter_body(feed.statuses),
+            "queue": {
+                "visibilityTimeoutInSeconds": feed.visibility_timeout_seconds,
+                "MessageRetentionPeriodInSeconds": feed.retention_seconds,
+            },
+            "quantity": stats.quantity,
+            "approximateAgeOfOldestMessageInSeconds": stats.oldest_age_seconds,
+        }
+
+    @extend_schema(
+        operation_id="GetFeedConfiguration",
+        summary="Get feed configuration",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={
+            200: OpenApiResponse(FEED_CONFIG_SCHEMA, description="The feed, and how many items wait in it."),
+            **errors({404: "No feed for this app key (OMS002)."}),
+        },
+        tags=["Feed v3"],
+    )
+    def get(self, request):
+        return Response(self.body(self.feed()))
+
+    @extend_schema(
+        operation_id="FeedConfiguration",
+        summary="Create or update feed configuration",
+        description="One feed per app key. Items already in the feed stay when it is reconfigured.",
+        parameters=[ACCOUNT_PARAMETER],
+        request={"application/json": FEED_CONFIG_REQUEST},
+        responses={
+            200: OpenApiResponse(FEED_CONFIG_SCHEMA, description="The feed as saved."),
+            **errors(
+                {
+                    400: "The filter or the queue settings have errors (OMS001).",
+                    409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
+                }
+            ),
+        },
+        tags=["Feed v3"],
+    )
+    def post(self, request):
+        statuses = _filter_of(request.data)
+        try:
+            visibility, retention = queue_settings(request.data.get("queue"))
+        except FilterInvalid as invalid:
+            raise OmsError(400, INVALID, str(invalid)) from None
+        feed = feed_configure(
+            connector=self.connector,
+            statuses=statuses,
+            visibility_timeout_seconds=visibility,
+            retention_seconds=retention,
+        )
+        return Response(self.body(feed))
+
+    @extend_schema(
+        operation_id="FeedConfigurationDelete",
+        summary="Delete feed configuration",
+        description="Removes the feed and every item in it.",
+        parameters=[ACCOUNT_PARAMETER],
+        request=None,
+        responses={200: EMPTY_OK, **errors({404: "No feed for this app key (OMS002)."})},
+        tags=["Feed v3"],
+    )
+    def delete(self, request):
+        if not feed_delete(connector=self.connector):
+            raise OmsError(404, NOT_FOUND, NO_FEED)
+        return Response(status=200)
+
+
+class FeedApi(FeedView):
+    @extend_schema(
+        operation_id="Getfeedorderstatus1",
+        summary="Retrieve feed items",
+        description="Up to `maxlot` status changes, oldest first. Each is invisible for the feed's visibility "
+        "timeout and comes back after it unless its handle is committed: delivery is at least once, and "
+        "`eventId` tells a change already seen.",
+        parameters=[
+            ACCOUNT_PARAMETER,
+            OpenApiParameter(
+                "maxlot", OpenApiTypes.INT, description=f"How many items, 1 to {MAX_LOT}; 1 when left out."
+            ),
+        ],
+        responses={
+            200: OpenApiResponse({"type": "array", "items": FEED_ITEM_SCHEMA}, description="The items."),
+            **errors({400: "maxlot is not 1 to 10 (OMS001).", 404: "No feed for this app key (OMS002)."}),
+        },
+        tags=["Feed v3"],
+    )
+    def get(self, request):
+        raw = request.query_params.get("maxlot", "1")
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LOT:
+            raise OmsError(400, INVALID, f"maxlot: a whole number from 1 to {MAX_LOT}.")
+        items = feed_read(feed=self.feed(), max_items=int(raw))
+        return Response([feed_item_body(item) for item in items])
+
+    @extend_schema(
+        operation_id="Commititemfeedorderstatus",
+        summary="Commit feed items",
+        description="Removes the items of these handles from the feed. Handles already committed or unknown "
+        "are ignored, so a commit can be repeated.",
+        parameters=[ACCOUNT_PARAMETER],
+        request={"application/json": COMMIT_SCHEMA},
+        responses={
+            200: EMPTY_OK,
+            **errors(
+                {400: "handles is not a list of strings (OMS001).", 404: "No feed for this app key (OMS002)."}
+            ),
+        },
+        tags=["Feed v3"],
+    )
+    def post(self, request):
+        handles = request.data.get("handles") if isinstance(request.data, dict) else None
+        if (
+            not isinstance(handles, list)
+            or len(handles) > 1000
+            or not all(isinstance(handle, str) for handle in handles)
+        ):
+            raise OmsError(400, INVALID, "handles: a list of at most 1000 handles (strings).")
+        feed_commit(feed=self.feed(), handles=handles)
+        return Response(status=200)
+
+
+class HookConfigApi(OmsApiView):
+    def hook(self):
+        hook = hook_of(connector=self.connector)
+        if hook is None:
+            raise OmsError(404, NOT_FOUND, NO_HOOK)
+        return hook
+
+    @staticmethod
+    def body(hook) -> dict:
+        return {"filter": _filter_body(hook.statuses), "hook": {"url": hook.url, "headers": hook.headers}}
+
+    @extend_schema(
+        operation_id="GetHookConfiguration",
+        summary="Get hook configuration",
+        parameters=[ACCOUNT_PARAMETER],
+        responses={
+            200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook."),
+            **errors({404: "No hook for this app key (OMS002)."}),
+        },
+        tags=["Order hook"],
+    )
+    def get(self, request):
+        return Response(self.body(self.hook()))
+
+    @extend_schema(
+        operation_id="HookConfiguration",
+        summary="Create or update hook configuration",
+        description='The URL is pinged with `{"hookConfig": "ping"}` and the headers; unless it answers 200 '
+        "the hook is not saved (400, OMS005). Then each status change the filter takes is POSTed to it with the "
+        "headers, `Idempotency-Key` and `X-Event-Id` (the change's `EventId`), retried with growing delays "
+        "until it answers 2xx.",
+        parameters=[ACCOUNT_PARAMETER],
+        request={"application/json": HOOK_CONFIG_SCHEMA},
+        responses={
+            200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook as saved."),
+            **errors(
+                {
+                    400: "The filter or hook have errors (OMS001), or the URL did not answer the ping with 200 "
+                    "(OMS005).",
+                    409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
+                }
+            ),
+        },
+        tags=["Order hook"],
+    )
+    def post(self, request):
+        statuses = _filter_of(request.data)
+        try:
+            url, headers = hook_settings(request.data.get("hook"))
+        except FilterInvalid as invalid:
+            raise OmsError(400, INVALID, str(invalid)) from None
+        try:
+            hook = hook_configure(connector=self.connector, statuses=statuses, url=url, headers=headers)
+        except HookPingFailed as failed:
+            raise OmsError(400, PING_FAILED, str(failed)) from None
+        return Response(self.body(hook))
+
+    @extend_schema(
+        operation_id="DeleteHookConfiguration",
+        summary="Delete hook configuration",
+        description="Removes the hook; changes not yet delivered to it are not sent.",
+        parameters=[ACCOUNT_PARAMETER],
+        request=None,
+        responses={200: EMPTY_OK, **errors({404: "No hook for this app key (OMS002)."})},
+        tags=["Order hook"],
+    )
+    def delete(self, request):
+        if not hook_delete(connector=self.connector):
+            raise OmsError(404, NOT_FOUND, NO_HOOK)
+        return Response(status=200)

@@ -1,0 +1,301 @@
+"""The OMS API for connectors: read an order, cancel it, send its invoice (contract §4.2).
+
+These views live with the connector API, not with the seller API in `orders/`: they answer
+connector credentials (`X-VTEX-API-AppKey` + `X-VTEX-API-AppToken`), a connector reaches only
+its own orders, and an order of another connector answers 404 like an unknown one. The
+account comes from `?an=` or is the connector's own. Writes go through `orders.services`.
+
+Errors have the contract's shape, `{"error": {"code", "message", "exception": null}}`:
+
+| HTTP | code | when |
+|---|---|---|
+| 400 | OMS001 | the request has errors; the message names each field |
+| 401 | OMS006 | missing or invalid credentials |
+| 403 | OMS007 | `?an=` names another account than the connector's |
+| 404 | OMS002 | no such order of the connector, no feed or hook configured |
+| 409 | OMS003 | the order's status does not allow the action (the contract's code) |
+| 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
+| 400 | OMS005 | a hook's URL did not answer the ping with 200 |
+"""
+
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.services import (
+    INVOICE_INPUT,
+    INVOICE_OUTPUT,
+    ActionRefused,
+    Receipt,
+    TransitionRefused,
+    connector_actor,
+    order_cancel,
+    order_invoice_record,
+)
+
+from .authentication import ConnectorAuthentication
+from .feed import iso
+from .oms import ORDER_SCHEMA, connector_order_get, order_document
+
+INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
+FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"
+
+
+class OmsError(exceptions.APIException):
+    def __init__(self, status_code: int, code: str, message: str):
+        super().__init__(message)
+        self.status_code, self.code, self.message = status_code, code, message
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message, "exception": None}}
+
+
+def _messages(detail, prefix="") -> list[str]:
+    """Flatten DRF's error detail into "field: message" lines."""
+    if isinstance(detail, dict):
+        lines = []
+        for key, value in detail.items():
+            if isinstance(key, int):
+                lines += _messages(value, f"{prefix}[{key}]")
+                continue
+            name = "" if key == "non_field_errors" else str(key)
+            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            lines += _messages(value, path)
+        return lines
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [f"{prefix}: {item}" if prefix else str(item) for item in detail]
+        lines = []
+        for index, item in enumerate(detail):
+            if item:
+                lines += _messages(item, f"{prefix}[{index}]")
+        return lines
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "exception"],
+            "properties": {
+                "code": {"type": "string", "example": "OMS003"},
+                "message": {"type": "string"},
+                "exception": {"type": "null"},
+            },
+        }
+    },
+}
+RECEIPT_SCHEMA = {
+    "type": "object",
+    "required": ["date", "orderId", "receipt"],
+    "properties": {
+        "date": {"type": "string", "description": "When it was recorded."},
+        "orderId": {"type": "string", "description": "The mainOrderId."},
+        "receipt": {"type": "string", "description": "Protocol code of the change."},
+    },
+}
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "an", OpenApiTypes.STR, description="The seller account; the connector's own account when left out."
+)
+ORDER_ID_PARAMETER = OpenApiParameter(
+    "order_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The order's mainOrderId, e.g. MKP-123456789.",
+)
+
+
+def errors(described: dict[int, str]) -> dict:
+    """OpenAPI responses in the error shape, {status: description}, with the credentials' 401 and 403."""
+    return {
+        401: OpenApiResponse(ERROR_SCHEMA, description="Missing or invalid credentials (OMS006)."),
+        403: OpenApiResponse(ERROR_SCHEMA, description="Another account than the connector's (OMS007)."),
+        **{code: OpenApiResponse(ERROR_SCHEMA, description=text) for code, text in described.items()},
+    }
+
+
+class OmsApiView(APIView):
+    """A connector's call: its credentials, its account, and errors in the contract's shape."""
+
+    authentication_classes = [ConnectorAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.connector = request.auth
+        name = request.query_params.get("an")
+        if name and name != self.connector.account.name:
+            raise OmsError(403, FORBIDDEN, f"This connector cannot act on account {name}.")
+
+    def handle_exception(self, exc):
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            exc = OmsError(401, UNAUTHORIZED, str(exc.detail))
+        elif isinstance(exc, exceptions.ValidationError):
+            exc = OmsError(400, INVALID, "; ".join(_messages(exc.detail)) or "The request has errors.")
+        elif isinstance(exc, exceptions.ParseError):
+            exc = OmsError(400, INVALID, f"The body is not valid JSON: {exc.detail}")
+        if isinstance(exc, OmsError):
+            response = Response(error_body(exc.code, exc.message), status=exc.status_code)
+            if exc.status_code == 401:
+                response["WWW-Authenticate"] = ConnectorAuthentication().authenticate_header(self.request)
+            return response
+        response = super().handle_exception(exc)
+        if isinstance(exc, exceptions.APIException):
+            response.data = error_body(f"HTTP{response.status_code}", str(exc.detail))
+        return response
+
+    def order(self, order_id: str):
+        order = connector_order_get(connector=self.connector, order_id=order_id)
+        if order is None:
+            raise OmsError(404, NOT_FOUND, f"Order {order_id} not found among this connector's orders.")
+        return order
+
+
+def receipt_body(receipt: Receipt) -> dict:
+    return {"date": iso(receipt.date), "orderId": receipt.order_id, "receipt": receipt.receipt}
+
+
+class OrderApi(OmsApiView):
+    @extend_schema(
+        operation_id="GetOrder",
+        summary="Get order",
+        description="The order as the connector sent it and as the seller handled it: status, items, totals, "
+        "shipping, ids, invoices, and in `priceDivergence` the divergence and the decision.",
+        parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
+        responses={
+            200: OpenApiResponse(ORDER_SCHEMA, description="The order."),
+            **errors({404: "Not an order of this connector (OMS002)."}),
+        },
+        tags=["OMS"],
+    )
+    def get(self, request, order_id):
+        return Response(order_document(self.order(order_id)))
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class OrderCancelApi(OmsApiView):
+    @extend_schema(
+        operation_id="CancelOrder",
+        summary="Cancel order",
+        description="Cancels an order that is not invoiced: its stock reservation is released and the change "
+        "enters the feed and hook. Canceling a canceled order again answers the same receipt. An invoiced "
+        "order is refused (409, OMS003): send a return invoice (type Input) instead.",
+        parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
+        request=CancelInput,
+        responses={
+            200: OpenApiResponse(RECEIPT_SCHEMA, description="Canceled (now or before)."),
+            **errors(
+                {
+                    400: "The body has errors (OMS001).",
+                    404: "Not an order of this connector (OMS002).",
+                    409: "Invoiced: it cannot be canceled (OMS003).",
+                }
+            ),
+        },
+        tags=["OMS"],
+    )
+    def post(self, request, order_id):
+        order = self.order(order_id)
+        data = CancelInput(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        try:
+            receipt = order_cancel(
+                order=order, actor=connector_actor(self.connector), reason=data.validated_data["reason"]
+            )
+        except (ActionRefused, TransitionRefused) as refused:
+            raise OmsError(409, WRONG_STATUS, str(refused)) from None
+        return Response(receipt_body(receipt))
+
+
+class InvoiceItemInput(serializers.Serializer):
+    id = serializers.CharField(max_length=64, help_text="The SKU id of an item of the order.")
+    price = serializers.IntegerField(min_value=0, help_text="Unit price, in cents.")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class CentsField(serializers.IntegerField):
+    """Cents as the contract sends them, a string of digits ("2499"), or a number."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.strip().isdigit():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class InvoiceInput(serializers.Serializer):
+    type = serializers.CharField(help_text="Output (a sale) or Input (a return).")
+    invoiceNumber = serializers.CharField(max_length=100)
+    invoiceValue = CentsField(min_value=1, help_text="Total invoiced, in cents (2499 for 24.99).")
+    issuanceDate = serializers.CharField(max_length=64, help_text="Date and time the invoice was issued.")
+    invoiceKey = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    invoiceUrl = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    embeddedInvoice = serializers.CharField(
+        max_length=200_000, required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
+    courier = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    trackingNumber = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    trackingUrl = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    dispatchedDate = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    items = InvoiceItemInput(many=True, required=False)
+
+    def validate_type(self, value):
+        for known in (INVOICE_OUTPUT, INVOICE_INPUT):
+            if value.lower() == known.lower():
+                return known
+        raise serializers.ValidationError("Output (a sale) or Input (a return).")
+
+    def validate_issuanceDate(self, value):
+        if parse_datetime(value) is None and parse_date(value) is None:
+            raise serializers.ValidationError("An ISO 8601 date and time, e.g. 2024-02-07T15:22:56Z.")
+        return value
+
+
+class OrderInvoiceApi(OmsApiView):
+    @extend_schema(
+        operation_id="InvoiceNotification",
+        summary="Order invoice notification",
+        description="An Output invoice moves the order to invoiced (starting handling first when it is "
+        "ready-for-handling); the same invoice number sent again only gets a new receipt. An Input (return) "
+        "invoice is recorded on an invoiced order. Other statuses are refused (409, OMS003).",
+        parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
+        request=InvoiceInput,
+        responses={
+            200: OpenApiResponse(RECEIPT_SCHEMA, description="The invoice was recorded."),
+            **errors(
+                {
+                    400: "The body has errors (OMS001).",
+                    404: "Not an order of this connector (OMS002).",
+                    409: "The order's status does not take this invoice (OMS003).",
+                }
+            ),
+        },
+        tags=["OMS"],
+    )
+    def post(self, request, order_id):
+        order = self.order(order_id)
+        data = InvoiceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = dict(data.validated_data)
+        skus = {item.sku_id for item in order.items.all()}
+        unknown = [line["id"] for line in invoice.get("items", []) if line["id"] not in skus]
+        if unknown:
+            raise OmsError(400, INVALID, f"items: order {order_id} has no item {', '.join(unknown)}.")
+        try:
+            receipt = order_invoice_record(
+                order=order, actor=connector_actor(self.connector), invoice=invoice
+            )
+        except (ActionRefused, TransitionRefused) as refused:
+            raise OmsError(409, WRONG_STATUS, str(refused)) from None
+        return Response(receipt_body(receipt))

@@ -1,0 +1,89 @@
+"""What the OMS API tests share: a connector client, the hook endpoint, the published contract's schemas."""
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft7Validator
+
+# The contract's Orders API, as published (vtex/openapi-schemas, "VTEX - Orders API.json" at 0d207e53),
+# reduced to the paths this app serves.
+SPEC = json.loads((Path(__file__).parent / "contract" / "orders-api-subset.json").read_text())
+
+
+class OmsClient:
+    """A connector calling the OMS API (orders, feed, hook); what it queues runs as each request commits."""
+
+    def __init__(self, client, credentials, capture):
+        self.client, self.credentials, self.capture = client, credentials, capture
+
+    def headers(self):
+        return {
+            "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
+            "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
+        }
+
+    def get(self, path, **extra):
+        with self.capture(execute=True):
+            return self.client.get(path, **{**self.headers(), **extra})
+
+    def post(self, path, body=None, raw=None, **extra):
+        with self.capture(execute=True):
+            return self.client.post(
+                path,
+                data=raw if raw is not None else json.dumps(body if body is not None else {}),
+                content_type="application/json",
+                **{**self.headers(), **extra},
+            )
+
+    def delete(self, path, **extra):
+        with self.capture(execute=True):
+            return self.client.delete(path, **{**self.headers(), **extra})
+
+
+def hook_url(hook_server) -> str:
+    return hook_server.url + "/hook"
+
+
+def hook_calls(hook_server) -> list:
+    """What the hook endpoint received, the pings first."""
+    with hook_server.lock:
+        return list(hook_server.received)
+
+
+def _json_schema(node):
+    """Turn an OpenAPI 3.0 schema into JSON Schema: resolve `$ref`s, make `nullable` a null type."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _json_schema(SPEC["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
+    schema = {}
+    for key, value in node.items():
+        if key == "properties":
+            schema[key] = {name: _json_schema(prop) for name, prop in value.items()}
+        elif key not in ("nullable", "example", "deprecated", "description", "title"):
+            schema[key] = _json_schema(value)
+    if node.get("nullable") and "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def response_schema(path: str, method: str, status: str = "200") -> dict:
+    return _json_schema(
+        SPEC["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    )
+
+
+def component_schema(name: str) -> dict:
+    return _json_schema(SPEC["components"]["schemas"][name])
+
+
+def contract_errors(instance, schema) -> list[str]:
+    """Return where `instance` breaks the published schema; empty when it fits."""
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
+        for error in Draft7Validator(schema).iter_errors(instance)
+    ]

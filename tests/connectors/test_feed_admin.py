@@ -1,0 +1,97 @@
+"""Feeds, hooks and hook deliveries in the admin: read by the account, resend by those who manage connectors."""
+
+import html
+
+import pytest
+
+from connectors.models import HookDelivery
+from tests.connectors.oms_support import hook_url
+from tests.factories import AccountFactory, connector, member
+from tests.orders.payloads import order_body
+
+DELIVERIES = "/admin/connectors/hookdelivery/"
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.content.decode())
+
+
+@pytest.fixture
+def failed(oms, mkp, hook_server, settings):
+    """A hook whose endpoint answered 404 to the order's first change: a final failure."""
+    settings.HOOK_MAX_ATTEMPTS = 1
+    oms.post(
+        "/api/orders/hook/config",
+        {
+            "filter": {"type": "FromWorkflow", "status": ["payment-pending"]},
+            "hook": {"url": hook_url(hook_server), "headers": {"Authorization": "Bearer s3cret"}},
+        },
+    )
+    hook_server.respond_with(404)
+    mkp.place(order_body())
+    delivery = HookDelivery.objects.get()
+    assert delivery.state == "failed"
+    return delivery
+
+
+def test_the_feed_shows_its_filter_and_what_waits_in_it(client, viewer, oms, mkp):
+    oms.post("/api/orders/feed/config", {"filter": {"type": "FromWorkflow", "status": ["payment-pending"]}})
+    mkp.place(order_body())
+    client.force_login(viewer)
+    listing = page(client, "/admin/connectors/feedconfig/")
+    assert "SkyHub (MKP)" in listing and "payment-pending" in listing
+    assert '<td class="field-waiting">1</td>' in listing
+
+
+def test_the_hook_shows_its_url_and_header_names_but_not_their_values(client, viewer, failed, hook_server):
+    client.force_login(viewer)
+    listing = page(client, "/admin/connectors/hookconfig/")
+    assert hook_url(hook_server) in listing
+    from connectors.models import HookConfig
+
+    detail = page(client, f"/admin/connectors/hookconfig/{HookConfig.objects.get().pk}/change/")
+    assert "Authorization (values not shown)" in detail
+    assert "s3cret" not in detail
+
+
+def test_deliveries_show_each_change_with_its_attempts(client, viewer, failed):
+    client.force_login(viewer)
+    listing = page(client, DELIVERIES)
+    assert "MKP-123456789" in listing and "new → payment-pending" in listing and "Failed" in listing
+    detail = page(client, f"{DELIVERIES}{failed.pk}/change/")
+    assert "Not delivered after 1 attempt" in detail and "HTTP 404" in detail
+    assert failed.event_uid in detail
+    assert "Resend" not in detail  # a viewer may not
+
+
+def test_an_oms_full_user_resends_a_failed_delivery(
+    client, oms_full, failed, hook_server, django_capture_on_commit_callbacks
+):
+    client.force_login(oms_full)
+    detail = page(client, f"{DELIVERIES}{failed.pk}/change/")
+    assert f'action="{DELIVERIES}{failed.pk}/resend/"' in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{DELIVERIES}{failed.pk}/resend/")
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.state == "delivered"
+    assert hook_server.received[-1].body["State"] == "payment-pending"
+    messages = page(client, f"{DELIVERIES}{failed.pk}/change/")
+    assert f"queued to be sent again to {hook_url(hook_server)}" in messages
+
+
+def test_a_viewer_cannot_resend(client, viewer, failed):
+    client.force_login(viewer)
+    assert client.post(f"{DELIVERIES}{failed.pk}/resend/").status_code == 403
+    failed.refresh_from_db()
+    assert failed.state == "failed"
+
+
+def test_another_accounts_deliveries_are_not_shown(client, failed):
+    stranger = member(AccountFactory(name="globex"), "owner", "owner@globex.example")
+    connector(AccountFactory(name="globex"), name="Theirs", affiliate_id="THR")
+    client.force_login(stranger)
+    assert "MKP-123456789" not in page(client, DELIVERIES)
+    assert client.get(f"{DELIVERIES}{failed.pk}/change/").status_code in (302, 404)
