@@ -215,6 +215,8 @@ HOOK_TIMEOUT_SECONDS = env.float("HOOK_TIMEOUT_SECONDS", default=5.0)
 HOOK_MAX_ATTEMPTS = env.int("HOOK_MAX_ATTEMPTS", default=10)
 HOOK_RETRY_BASE_SECONDS = env.float("HOOK_RETRY_BASE_SECONDS", default=10.0)
 HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
+# Connectors choose hook URLs themselves: loopback and private addresses are refused unless allowed.
+HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)
 
 LOGGING = {
     "version": 1,

@@ -13,15 +13,18 @@ answer 200; each change is POSTed with the configured headers, a timeout, and re
 growing delays, every attempt recorded, like notifications.
 """
 
+import ipaddress
 import json
 import logging
 import random
 import re
 import secrets
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -407,8 +410,29 @@ def feed_items_purge(*, now=None) -> int:
 # Hook
 
 
+def private_host(url: str) -> str | None:
+    """Return the URL's host when it is or resolves to a loopback, private or otherwise non-public address.
+
+    Connectors choose their hook's URL: without this check one could make the app call the
+    services of its own network. `HOOK_ALLOW_PRIVATE_URLS` lifts it (a receiver on the same host).
+    """
+    if settings.HOOK_ALLOW_PRIVATE_URLS:
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return None  # it cannot be reached at all: the ping or the delivery says so
+    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return host
+    return None
+
+
 def hook_ping(*, url: str, headers: dict) -> None:
     """POST the ping to a hook's URL; raise `HookPingFailed` unless it answers 200 in time."""
+    host = private_host(url)
+    if host is not None:
+        raise HookPingFailed(f"hook.url: {host} is a private or local address; a hook needs a public one.")
     try:
         response = requests.post(
             url,
@@ -506,6 +530,17 @@ def hook_deliver(*, delivery_id: int) -> str:
     if _waits_for_an_earlier_one(delivery):
         HookDelivery.objects.filter(pk=delivery.pk).update(lease_until=None)
         return "waiting"
+    host = private_host(hook.url)
+    if host is not None:
+        return _record(
+            delivery,
+            url=hook.url,
+            http_status=None,
+            error=f"{host} now resolves to a private or local address: not called.",
+            duration_ms=0,
+            delivered=False,
+            retryable=False,
+        )
 
     payload = json.dumps(delivery.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {

@@ -323,8 +323,8 @@ class HookConfigApi(OmsApiView):
             200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook as saved."),
             **errors(
                 {
-                    400: "The filter or hook have errors (OMS001), or the URL did not answer the ping with 200 "
-                    "(OMS005).",
+                    400: "The filter or hook have errors (OMS001), or the URL is a private or local address or "
+                    "did not answer the ping with 200 (OMS005).",
                     409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
                 }
             ),

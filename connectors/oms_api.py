@@ -15,7 +15,7 @@ Errors have the contract's shape, `{"error": {"code", "message", "exception": nu
 | 404 | OMS002 | no such order of the connector, no feed or hook configured |
 | 409 | OMS003 | the order's status does not allow the action (the contract's code) |
 | 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
-| 400 | OMS005 | a hook's URL did not answer the ping with 200 |
+| 400 | OMS005 | a hook's URL did not answer the ping with 200, or is a private or local address |
 """
 
 from django.utils.dateparse import parse_date, parse_datetime

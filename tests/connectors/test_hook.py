@@ -305,3 +305,29 @@ def test_the_hooks_headers_are_stored_encrypted(oms, hook_server):
 
 def test_the_hook_needs_the_connectors_credentials(client, shop):
     assert error(client.get(CONFIG)) == (401, "OMS006")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/hook", "http://localhost/hook", "http://10.0.0.7/hook", "http://[::1]/hook"],
+)
+def test_a_hook_on_a_private_or_local_address_is_refused_without_a_call(oms, hook_server, settings, url):
+    settings.HOOK_ALLOW_PRIVATE_URLS = False
+    response = oms.post(
+        CONFIG, {"filter": {"type": "FromWorkflow", "status": ["canceled"]}, "hook": {"url": url}}
+    )
+    assert error(response) == (400, "OMS005")
+    assert "is a private or local address; a hook needs a public one." in response.json()["error"]["message"]
+    assert error(oms.get(CONFIG)) == (404, "OMS002")
+
+
+def test_a_hook_whose_address_became_private_is_not_called(oms, mkp, hook_server, settings):
+    configure(oms, hook_server)
+    settings.HOOK_ALLOW_PRIVATE_URLS = False
+    mkp.place(order_body())
+    delivery = HookDelivery.objects.get()
+    assert (delivery.state, delivery.last_error) == (
+        "failed",
+        "127.0.0.1 now resolves to a private or local address: not called.",
+    )
+    assert len(hook_calls(hook_server)) == 1  # the ping only
