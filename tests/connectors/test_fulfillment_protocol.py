@@ -206,15 +206,14 @@ class Connector:
     def __init__(self, client, credentials, capture):
         self.client, self.credentials, self.capture = client, credentials, capture
 
+    def headers(self) -> dict:
+        return {
+            "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
+            "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
+        }
+
     def post(self, path, body, *, raw=None, authenticated=True):
-        headers = (
-            {
-                "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
-                "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
-            }
-            if authenticated
-            else {}
-        )
+        headers = self.headers() if authenticated else {}
         with self.capture(execute=True):
             return self.client.post(
                 path,
@@ -711,21 +710,57 @@ class PreviousProtocolConnector(Connector):
         self.log: list[tuple] = []
         self.dead_letters: list[str] = []
 
-    def integrate(self, order: dict, *, canceled_on_marketplace=lambda: False):
+    def _until_answered(self, send, *, on_success, key: str):
         for _ in range(self.RETRIES):
-            if canceled_on_marketplace():
-                self.log.append(("canceled on the marketplace", order["marketplaceOrderId"]))
-                return None
-            response = self.place([order])
+            response = send()
             if response.status_code == 200:
-                self.log.append(("created", response.json()[0]["orderId"]))
+                self.log.append(on_success(response))
                 return response
-            if response.status_code == 400:
+            if 400 <= response.status_code < 500:
                 self.log.append(("error", error_of(response)["code"], error_of(response)["message"]))
                 return response
             self.log.append(("retry", response.status_code))
-        self.dead_letters.append(order["marketplaceOrderId"])
+        self.dead_letters.append(key)
         return None
+
+    def integrate(self, order: dict, *, canceled_on_marketplace=lambda: False):
+        if canceled_on_marketplace():
+            self.log.append(("canceled on the marketplace", order["marketplaceOrderId"]))
+            return None
+        return self._until_answered(
+            lambda: self.place([order]),
+            on_success=lambda response: ("created", response.json()[0]["orderId"]),
+            key=order["marketplaceOrderId"],
+        )
+
+    def cancel(self, order_id: str, *, reason: str):
+        """The marketplace canceled the order: cancel it at the seller's, or return it when invoiced."""
+        with self.capture(execute=True):
+            found = self.client.get(f"/api/oms/pvt/orders/{order_id}", **self.headers())
+        if found.status_code == 404:
+            self.log.append(("not at the seller's", order_id))
+            return None
+        if found.json()["status"] == "invoiced":
+            return self._until_answered(
+                lambda: self.post(f"/api/oms/pvt/orders/{order_id}/invoice", return_invoice()),
+                on_success=lambda response: ("returned", order_id),
+                key=order_id,
+            )
+        return self._until_answered(
+            lambda: self.post(f"/api/oms/pvt/orders/{order_id}/cancel", {"reason": reason}),
+            on_success=lambda response: ("canceled", response.json()["orderId"]),
+            key=order_id,
+        )
+
+
+def return_invoice() -> dict:
+    return {
+        "type": "Input",
+        "invoiceNumber": "DEV-1",
+        "invoiceValue": "3025",
+        "issuanceDate": "2026-11-21T10:00:00Z",
+        "items": [{"id": "1", "price": 975, "quantity": 1}],
+    }
 
 
 @pytest.fixture
@@ -812,3 +847,35 @@ def test_scenario_4_no_pickup_point_is_logged(guide_connector, shop):
     guide_connector.integrate(order)
     assert guide_connector.log == [("error", "ORD027", "Pickup point PP9 is not available")]
     assert Order.objects.count() == 0
+
+
+def test_scenario_5_an_order_canceled_on_the_marketplace_is_canceled_and_its_stock_released(
+    guide_connector, fulfillment, shop
+):
+    guide_connector.integrate(seed_order())
+    guide_connector.cancel("MKP-2630580124", reason="Canceled by the customer on the marketplace")
+    assert guide_connector.log == [("created", "MKP-2630580124"), ("canceled", "MKP-2630580124")]
+    canceled = Order.objects.get()
+    assert canceled.status == "canceled"
+    shop.stock.refresh_from_db()
+    assert shop.stock.reserved == 0
+    late = fulfillment.fulfill("MKP-2630580124")  # authorizing dispatch afterwards is refused
+    assert (late.status_code, error_of(late)["code"]) == (400, "EOI009")
+
+
+def test_scenario_5_an_order_the_seller_never_got_is_only_logged(guide_connector, shop):
+    guide_connector.cancel("MKP-2630580124", reason="Canceled on the marketplace")
+    assert guide_connector.log == [("not at the seller's", "MKP-2630580124")]
+
+
+def test_scenario_5_an_invoiced_order_gets_a_return_invoice_instead(guide_connector, fulfillment, shop):
+    from orders.services import SYSTEM, order_transition
+
+    guide_connector.integrate(seed_order())
+    fulfillment.fulfill("MKP-2630580124")
+    order = Order.objects.get()
+    for status in ("handling", "invoiced"):
+        order = order_transition(order=order, to_status=status, actor=SYSTEM)
+    guide_connector.cancel("MKP-2630580124", reason="Returned by the customer")
+    assert guide_connector.log[-1] == ("returned", "MKP-2630580124")
+    assert Order.objects.get().status == "invoiced"
