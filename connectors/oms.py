@@ -87,12 +87,21 @@ def _client(payload: dict) -> dict:
 
 
 def _packages(events: list[OrderEvent], items: list[OrderItem]) -> list[dict]:
-    """The invoices received, the last receipt of each number winning, as `packageAttachment.packages`."""
+    """The order's invoices, the last receipt of each number winning, as `packageAttachment.packages`."""
     index_of = {}
     for item in items:
         index_of.setdefault(item.sku_id, item.index)
     packages: dict[tuple[str, str], dict] = {}
     for event in events:
+        number = (event.data or {}).get("invoiceNumber")
+        if event.to_status == OrderStatus.INVOICED and number:
+            # Invoiced in the admin: only the number is known, until the connector sends the invoice.
+            packages[("Output", number)] = {
+                "type": "Output",
+                "invoiceNumber": number,
+                "issuanceDate": iso(event.created_at),
+                "items": [],
+            }
         invoice = (event.data or {}).get("invoice") if event.kind == OrderEvent.Kind.NOTE else None
         if not invoice:
             continue

@@ -371,15 +371,11 @@ def order_invoice_record(*, order: Order, actor: Actor, invoice: dict) -> Receip
     number = invoice["invoiceNumber"]
     if invoice["type"] == INVOICE_OUTPUT:
         if order.status == OrderStatus.INVOICED:
-            sent = {
-                event.data["invoice"]["invoiceNumber"]
-                for event in order.events.filter(kind=OrderEvent.Kind.NOTE, data__has_key="invoice")
-                if event.data["invoice"].get("type") == INVOICE_OUTPUT
-            }
-            if number not in sent:
+            invoiced = order.events.filter(to_status=OrderStatus.INVOICED).order_by("pk").first()
+            invoiced_as = (invoiced.data or {}).get("invoiceNumber") if invoiced else None
+            if number != invoiced_as:
                 raise ActionRefused(
-                    order,
-                    f"Order {order.main_order_id} is already invoiced, with invoice {', '.join(sorted(sent))}.",
+                    order, f"Order {order.main_order_id} is already invoiced, with invoice {invoiced_as}."
                 )
         elif order.status in (OrderStatus.READY_FOR_HANDLING, OrderStatus.HANDLING):
             if order.status == OrderStatus.READY_FOR_HANDLING:

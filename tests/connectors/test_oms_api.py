@@ -325,3 +325,22 @@ def test_an_invoice_needs_its_number_value_date_and_type(oms, ready):
     message = response.json()["error"]["message"]
     for field in ("type", "invoiceNumber", "invoiceValue", "issuanceDate"):
         assert f"{field}: This field is required." in message
+
+
+def test_an_order_invoiced_in_the_admin_shows_its_invoice_number_and_takes_only_that_invoice(
+    oms, ready, owner
+):
+    from orders.services import Actor, order_invoice, order_start_handling
+
+    order_start_handling(order=ready, actor=Actor.of_user(owner))
+    order_invoice(order=ready, actor=Actor.of_user(owner), invoice_number="NF-9")
+    document = oms.get(ORDER).json()
+    assert contract_errors(document, response_schema("/api/oms/pvt/orders/{orderId}", "get")) == []
+    assert [(p["type"], p["invoiceNumber"]) for p in document["packageAttachment"]["packages"]] == [
+        ("Output", "NF-9")
+    ]
+    refused = oms.post(ORDER + "/invoice", invoice())
+    assert refused.json()["error"]["message"] == "Order MKP-123456789 is already invoiced, with invoice NF-9."
+    assert oms.post(ORDER + "/invoice", invoice(invoiceNumber="NF-9")).status_code == 200
+    (package,) = oms.get(ORDER).json()["packageAttachment"]["packages"]
+    assert (package["invoiceNumber"], package["invoiceValue"]) == ("NF-9", 3025)
