@@ -72,7 +72,7 @@ def check_place_fulfillment_order(body) -> list[ContractError]:
     if not isinstance(order, dict):
         return [ContractError("EOI005", "body must be an order, or an array of one order")]
     order = _with_camel_profile(order)
-    errors = contract._shape_errors("place_fulfillment_order", order)
+    errors = contract.shape_errors("place_fulfillment_order", order)
     shipping = order.get("shippingData")
     if isinstance(shipping, dict):
         errors += _address_errors(shipping) + _logistics_errors(order.get("items"), shipping)

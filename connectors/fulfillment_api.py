@@ -30,7 +30,7 @@ def _check(name: str):
     def check(body) -> list[contract.ContractError]:
         if isinstance(body, list) and len(body) != 1:
             return [contract.ContractError("EOI005", "body must be an object, or an array of one")]
-        return contract._shape_errors(name, single_order(body))
+        return contract.shape_errors(name, single_order(body))
 
     return check
 

@@ -144,7 +144,8 @@ def _describe(error) -> str:
     return f"{where}: {error.message}"
 
 
-def _shape_errors(name: str, body) -> list[ContractError]:
+def shape_errors(name: str, body) -> list[ContractError]:
+    """Return every way `body` departs from the JSON schema `name`, each naming its field."""
     if not isinstance(body, dict):
         return [ContractError("EOI005", "body must be a JSON object")]
     found = sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
@@ -157,7 +158,7 @@ def _is_true(value) -> bool:
 
 def check_place_order(body) -> list[ContractError]:
     """Return every problem with a place-order body, each naming its field; empty when it is fine."""
-    errors = _shape_errors("place_order", body)
+    errors = shape_errors("place_order", body)
     if not isinstance(body, dict):
         return errors
     status = body.get("marketplaceOrderStatus")
@@ -231,7 +232,7 @@ def check_place_order(body) -> list[ContractError]:
 
 
 def check_update_status(body) -> list[ContractError]:
-    errors = _shape_errors("update_status", body)
+    errors = shape_errors("update_status", body)
     if isinstance(body, dict):
         status = body.get("marketplaceOrderStatus")
         if isinstance(status, str) and status.lower() != "approved":
