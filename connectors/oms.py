@@ -170,7 +170,6 @@ def order_document(order: Order) -> dict:
     band = order.band or {}
     return {
         "orderId": order.main_order_id,
-        "sequence": str(order.pk),
         "marketplaceOrderId": order.marketplace_order_id,
         "franchiseOrderId": order.franchise_order_id or None,
         "origin": "Fulfillment",
@@ -250,7 +249,6 @@ ORDER_SCHEMA = {
     "type": "object",
     "properties": {
         "orderId": {**_STRING, "description": "The mainOrderId."},
-        "sequence": _STRING,
         "marketplaceOrderId": _STRING,
         "franchiseOrderId": _NULLABLE_STRING,
         "origin": {"type": "string", "enum": ["Fulfillment"]},

@@ -325,3 +325,37 @@ def test_a_body_that_is_not_json_answers_400(oms):
     response = oms.post(CONFIG, raw="{not json")
     assert error(response) == (400, "OMS001")
     assert response.json()["error"]["message"].startswith("The body is not valid JSON")
+
+
+def test_two_readers_at_once_never_get_the_same_item(transactional_db, oms, mkp):
+    """Each reader holds its items until it commits; the other skips them rather than wait or repeat them."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from connectors.feed import feed_read
+    from connectors.models import FeedConfig
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite lets one writer in at a time")
+    configure(oms)
+    mkp.place(order_body(marketplaceOrderId="1"))
+    mkp.place(order_body(marketplaceOrderId="2"))
+    feed = FeedConfig.objects.get()
+    both_hold_their_items = threading.Barrier(2, timeout=10)
+    read_by: dict[str, list[str]] = {}
+
+    def reader(name):
+        try:
+            with transaction.atomic():
+                read_by[name] = [item.body["orderId"] for item in feed_read(feed=feed, max_items=1)]
+                both_hold_their_items.wait()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reader, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(read_by["first"] + read_by["second"]) == ["MKP-1", "MKP-2"]
