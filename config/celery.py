@@ -14,6 +14,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+# A passing hiccup of the broker is retried briefly; an outage is left to the sweeps.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+
 def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
     """Queue `task(*args)` once the current transaction commits; never fail the caller.
 
@@ -24,7 +28,7 @@ def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
 
     def send():
         try:
-            task.apply_async(args, countdown=countdown, retry=False)
+            task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
         except Exception:  # the broker is down: the sweep will queue it
             logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
 

@@ -63,6 +63,9 @@ def start_worker(**environment) -> subprocess.Popen:
             "--without-gossip",
             "--without-mingle",
             "--loglevel=WARNING",
+            # The sweeps run too, as in production: whatever a lost message leaves is picked up.
+            "--beat",
+            f"--schedule={ROOT / 'var' / 'test-celerybeat-schedule'}",
         ],
         cwd=ROOT,
         env=env,

@@ -20,7 +20,7 @@ def connector_client(client, worker_shop):
 
 def test_happy_path_with_a_real_worker(connector_client, worker_shop, connector_server):
     assert connector_client.place(order_body()).status_code == 200
-    (received,) = connector_server.wait_for(1, timeout=30)
+    (received,) = connector_server.wait_for(1, timeout=90)
     assert received.body["code"] == "SOI001"
     assert Order.objects.get().status == "payment-pending"
 
@@ -28,17 +28,17 @@ def test_happy_path_with_a_real_worker(connector_client, worker_shop, connector_
 def test_a_retried_notification_with_a_real_worker(connector_client, worker_shop, connector_server):
     connector_server.respond_with(503, 200)
     connector_client.place(order_body())
-    received = connector_server.wait_for(2, timeout=30)
+    received = connector_server.wait_for(2, timeout=90)
     assert [r.body["code"] for r in received] == ["SOI001", "SOI001"]
     assert received[0].headers["Idempotency-Key"] == received[1].headers["Idempotency-Key"]
 
 
 def test_a_duplicate_with_a_real_worker(connector_client, worker_shop, connector_server):
     connector_client.place(order_body())
-    connector_server.wait_for(1, timeout=30)
+    connector_server.wait_for(1, timeout=90)
     connector_client.place(order_body())  # an exact replay: nothing new
     connector_client.place(order_body(openTextField="another body"))
-    received = connector_server.wait_for(2, timeout=30)
+    received = connector_server.wait_for(2, timeout=90)
     assert [r.body["code"] for r in received] == ["SOI001", "EOI007"]
     assert Order.objects.count() == 1
     assert json.loads(received[1].raw)["errors"][0]["code"] == "FMT009"
