@@ -17,12 +17,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
 from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
+from authorization.decision import Outcome
 from authorization.models import DenyReason
 from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
 
 from .admin_display import ReadOnlyAccountAdmin, badge, moment, money, pretty_json, shorten, signed_percent
 from .models import IntakeRecord, Order
-from .queue_admin import DenyForm, approver_level_text, reservation_expired, reservation_left
+from .queue_admin import DenyForm, LookaheadPaging, approver_level_text, reservation_expired, reservation_left
 from .selectors import (
     intake_notifications,
     order_approval_task,
@@ -274,8 +275,21 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class OutcomeFilter(admin.SimpleListFilter):
+    """The outcomes the decision knows, rather than every value found in a table that never stops growing."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [(outcome.value, outcome.value) for outcome in Outcome]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(outcome=self.value()) if self.value() else queryset
+
+
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAccountAdmin):
+class OrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     class Media:
         css = {"all": ["orders/admin.css", "orders/queue.css"]}
 
@@ -290,7 +304,7 @@ class OrderAdmin(ReadOnlyAccountAdmin):
         "outcome",
         "created_at",
     ]
-    list_filter = ["status", "connector", "outcome"]
+    list_filter = ["status", "connector", OutcomeFilter]
     search_fields = ["^main_order_id", "^marketplace_order_id", "=customer_email"]
     search_help_text = "mainOrderId or marketplace order id (beginning), or the customer's e-mail."
     date_hierarchy = "created_at"

@@ -3,7 +3,8 @@
 Rows are read-only; approving and denying go through the services, one by one from the order
 page or in bulk from here (a large selection as a background job with a progress page).
 A page of the queue costs the same few queries however long the queue is: the partial index
-`order_waiting_oldest` serves the list, and the paginator counts no further than `COUNT_CAP`.
+`order_waiting_oldest` serves the list, and the paginator counts nothing (it looks one row
+past the page to offer the next one).
 """
 
 import csv
@@ -34,10 +35,12 @@ from authorization.roles import DECIDE_ORDER
 from . import bulk
 from .admin_display import ReadOnlyAccountAdmin, badge, money, signed_percent
 from .models import BulkDecision, Order, WaitingOrder
-from .selectors import awaiting_decision_by, bulk_decision_of, count_capped, waiting_orders
+from .selectors import awaiting_decision_by, bulk_decision_of, waiting_orders
 
-# Counts of the queue stop here: "10,000+" says enough, and never costs a count of the whole table.
+# The admin index counts waiting orders up to here ("10,000+"), and those for the user up to MINE_CAP:
+# enough to say how much waits, never a count of the whole queue.
 COUNT_CAP = 10_000
+MINE_CAP = 1_000
 
 
 # Shared with the order page ---------------------------------------------------------------------
@@ -128,36 +131,111 @@ class DenyForm(forms.Form):
     )
 
 
-# Paging without counting everything -------------------------------------------------------------
+# Paging without counting ---------------------------------------------------------------------
 
 
-class CappedPaginator(Paginator):
-    """Count at most `cap + 1` rows, so a page of a huge queue never counts the whole table."""
+class LookaheadPaginator(Paginator):
+    """Page through a list without counting it: read the page's ids and one more.
 
-    cap = COUNT_CAP
+    The one extra id says whether another page follows, so the admin offers the pages up to
+    the next one and never counts the whole list. When the list is in `timeline` order
+    (oldest or newest first, ties by id), a page is found in two steps: the times of its rows,
+    which an index on (account, time) holds alone, then the ids of the rows at those times; a
+    deep page so skips over index entries rather than table rows. The rows themselves are read
+    by id, with what they select_related.
+    """
+
+    timeline = "created_at"
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        *,
+        number=1,
+        nouns=("row", "rows"),
+    ):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.number, self.nouns = number, nouns
+
+    @property
+    def bottom(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    def ids_at(self, bottom: int, size: int) -> list[int]:
+        """Return the ids of the rows at positions [bottom, bottom + size) of the list."""
+        order = tuple(self.object_list.query.order_by)
+        if order not in ((self.timeline, "pk"), (f"-{self.timeline}", "-pk")):
+            return list(self.object_list.values_list("pk", flat=True)[bottom : bottom + size])
+        times = list(
+            self.object_list.order_by(order[0]).values_list(self.timeline, flat=True)[bottom : bottom + size]
+        )
+        if not times:
+            return []
+        earliest, latest = min(times[0], times[-1]), max(times[0], times[-1])
+        candidates = list(
+            self.object_list.filter(
+                **{f"{self.timeline}__gte": earliest, f"{self.timeline}__lte": latest}
+            ).values_list("pk", self.timeline)
+        )
+        # Rows sharing the page's first time may come before `bottom` (by id): skip those.
+        if times[0] != times[-1]:
+            # The page goes past that time: every other row at it comes before.
+            before = sum(1 for _, at in candidates if at == times[0]) - times.count(times[0])
+        else:
+            # The page lies within one time: count the rows before that time (rare, by ties alone).
+            earlier = f"{self.timeline}__lt" if order[0] == self.timeline else f"{self.timeline}__gt"
+            before = bottom - self.object_list.filter(**{earlier: times[0]}).count()
+        return [pk for pk, _ in candidates[before : before + len(times)]]
+
+    @cached_property
+    def window(self) -> list[int]:
+        return self.ids_at(self.bottom, self.per_page + 1)
 
     @cached_property
     def count(self):
-        return count_capped(self.object_list, cap=self.cap)
+        """The rows up to this page, and one more when another page follows."""
+        return self.bottom + len(self.window)
 
     @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
-    def page(self, number):
-        """Find the page's ids first, then read only those rows with their related rows.
-
-        A deep page then skips over index entries rather than over joined rows.
-        """
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+    def has_more(self) -> bool:
+        return len(self.window) > self.per_page
 
     @property
     def count_label(self) -> str:
-        return capped_label(self.count, cap=self.cap)
+        if self.has_more:
+            return f"More than {self.bottom + self.per_page:,} {self.nouns[1]}"
+        return f"{self.count:,} {self.nouns[0] if self.count == 1 else self.nouns[1]}"
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == self.number:
+            ids = self.window[: self.per_page]
+        else:
+            ids = self.ids_at((number - 1) * self.per_page, self.per_page)
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class LookaheadPaging:
+    """Admin mixin: page with `LookaheadPaginator`, its rows named by `count_nouns`.
+
+    The list's templates show `cl.paginator.count_label` (see admin/orders/_lookahead_*.html).
+    """
+
+    paginator = LookaheadPaginator
+    count_nouns = ("order", "orders")
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        try:
+            number = max(int(request.GET.get("p", 1)), 1)
+        except ValueError:
+            number = 1
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, number=number, nouns=self.count_nouns
+        )
 
 
 def capped_label(count: int, *, cap: int) -> str:
@@ -287,7 +365,7 @@ class DivergenceRangeFilter(admin.ListFilter):
 
 
 @admin.register(WaitingOrder)
-class WaitingOrderAdmin(ReadOnlyAccountAdmin):
+class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     list_display = [
         "main_order_link",
         "marketplace_order_id",
@@ -308,7 +386,7 @@ class WaitingOrderAdmin(ReadOnlyAccountAdmin):
     ordering = ["created_at", "pk"]
     list_per_page = 100
     list_max_show_all = 0  # "show all" would load the whole queue
-    paginator = CappedPaginator
+    count_nouns = ("order waiting", "orders waiting")
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a count of the whole queue
     actions = ["approve_selected", "deny_selected"]
     change_list_template = "admin/orders/waitingorder/change_list.html"
@@ -323,6 +401,15 @@ class WaitingOrderAdmin(ReadOnlyAccountAdmin):
 
     def has_decide_permission(self, request):
         return request.user.has_perm(DECIDE_ORDER)
+
+    def action_checkbox(self, obj):
+        # Django's checkbox, written out: rendering a form widget per row is most of a page's time.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="Select order {}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            obj.main_order_id,
+        )
 
     # Columns
 
@@ -414,7 +501,6 @@ class WaitingOrderAdmin(ReadOnlyAccountAdmin):
             **(extra_context or {}),
             "title": "Waiting for manual authorization",
             "export_query": query.urlencode(),
-            "count_cap": COUNT_CAP,
         }
         return super().changelist_view(request, extra_context)
 

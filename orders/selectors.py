@@ -106,17 +106,23 @@ def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
     )
 
 
-def count_capped(queryset: QuerySet, *, cap: int) -> int:
-    """Count at most `cap + 1` rows: "more than `cap`" is all a screen needs to say of a long queue."""
-    return queryset.order_by()[: cap + 1].count()
+def count_capped(queryset: QuerySet, *, cap: int, column: str = "pk") -> int:
+    """Count at most `cap + 1` rows: "more than `cap`" is all a screen needs to say of a long queue.
+
+    Counting a `column` of an index (not the primary key) lets the database read the index alone.
+    """
+    return queryset.order_by().values(column)[: cap + 1].count()
 
 
-def waiting_counts(*, user, cap: int) -> tuple[int, int]:
-    """Return (waiting, waiting for the user's decision) in the user's accounts, each capped at `cap + 1`."""
-    waiting = waiting_orders(user=user)
+def waiting_counts(*, user, cap: int, mine_cap: int) -> tuple[int, int]:
+    """Return (waiting, waiting for the user's decision) in the user's accounts, capped at `cap + 1`
+    and `mine_cap + 1`; the first reads the partial index `order_waiting_oldest` alone."""
+    waiting = WaitingOrder.objects.all()
+    if not user.is_superuser:
+        waiting = waiting.filter(account__in=sorted(account_roles(user)))
     return (
-        count_capped(waiting, cap=cap),
-        count_capped(awaiting_decision_by(waiting, user=user), cap=cap),
+        count_capped(waiting, cap=cap, column="created_at"),
+        count_capped(awaiting_decision_by(waiting, user=user), cap=mine_cap),
     )
 
 

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from orders.queue_admin import COUNT_CAP, capped_label
+from orders.queue_admin import COUNT_CAP, MINE_CAP, capped_label
 from orders.selectors import waiting_counts
 
 register = template.Library()
@@ -15,14 +15,14 @@ def waiting_queue_summary(context):
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("orders.view_order"):
         return {"show": False}
-    waiting, mine = waiting_counts(user=user, cap=COUNT_CAP)
+    waiting, mine = waiting_counts(user=user, cap=COUNT_CAP, mine_cap=MINE_CAP)
     queue_url = reverse("admin:orders_waitingorder_changelist")
     return {
         "show": True,
         "waiting": waiting,
         "waiting_label": capped_label(waiting, cap=COUNT_CAP),
         "mine": mine,
-        "mine_label": capped_label(mine, cap=COUNT_CAP),
+        "mine_label": capped_label(mine, cap=MINE_CAP),
         "queue_url": queue_url,
         "mine_url": f"{queue_url}?mine=yes",
     }

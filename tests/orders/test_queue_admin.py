@@ -15,7 +15,6 @@ from django.utils import timezone
 from authorization.roles import Role
 from authorization.services import rule_replace
 from catalog.models import Stock
-from orders import queue_admin
 from orders.models import BulkDecision, Order
 from orders.services import reservations_expire
 from orders.templatetags import order_queue
@@ -125,6 +124,7 @@ def test_the_queue_lists_waiting_orders_oldest_first_with_what_an_approver_needs
     assert re.search(r"23 h 5\d min left", first)
     assert "+24.99 %" in listing and "20.00–30.00 %" in listing and "10 min" in listing
     assert "2 orders waiting" in listing
+    assert "results" not in text_of(listing)
 
 
 def test_a_viewer_sees_the_queue_without_any_way_to_decide(client, viewer, queue):
@@ -248,14 +248,13 @@ def test_the_admin_index_counts_waiting_orders_and_mine(client, approver, second
     assert "0 need my decision" in page(client, "/admin/")
 
 
-def test_counts_stop_at_the_cap(client, second_approver, queue, mkp, monkeypatch):
+def test_the_index_counts_stop_at_their_caps(client, second_approver, queue, mkp, monkeypatch):
     hold(mkp, "C")
-    monkeypatch.setattr(queue_admin.CappedPaginator, "cap", 2)
     monkeypatch.setattr(order_queue, "COUNT_CAP", 2)
+    monkeypatch.setattr(order_queue, "MINE_CAP", 1)
     client.force_login(second_approver)
-    assert "2+ orders waiting" in page(client)
     index = page(client, "/admin/")
-    assert "2+ orders waiting" in index and "2+ need my decision" in index
+    assert "2+ orders waiting" in index and "1+ need my decision" in index
 
 
 def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
@@ -279,7 +278,7 @@ def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
             assert "LIMIT" in sql.upper(), sql
 
 
-def test_pages_follow_the_queue_oldest_first(client, viewer, queue, mkp, monkeypatch):
+def test_pages_follow_the_queue_oldest_first_without_counting_it(client, viewer, queue, mkp, monkeypatch):
     from django.contrib import admin
 
     from orders.models import WaitingOrder
@@ -289,8 +288,38 @@ def test_pages_follow_the_queue_oldest_first(client, viewer, queue, mkp, monkeyp
     client.force_login(viewer)
     first = page(client)
     assert rows(first) == ["MKP-A", "MKP-B"]
-    assert "3 orders waiting" in first
-    assert rows(page(client, f"{QUEUE}?p=2")) == ["MKP-C"]
+    assert "More than 2 orders waiting" in first
+    assert '<a role="button" href="?p=2">2</a>' in first
+    second = page(client, f"{QUEUE}?p=2")
+    assert rows(second) == ["MKP-C"]
+    assert "3 orders waiting" in second
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_pages_hold_every_order_once_in_order_even_when_times_tie(
+    client, viewer, queue, mkp, monkeypatch, per_page
+):
+    from django.contrib import admin
+
+    from orders.models import WaitingOrder
+
+    for marketplace_order_id in ["C", "D", "E", "F"]:
+        hold(mkp, marketplace_order_id)
+    moment = timezone.now() - timedelta(hours=1)
+    Order.objects.filter(marketplace_order_id__in=["B", "C", "D", "E"]).update(created_at=moment)
+    expected = [order.main_order_id for order in Order.objects.order_by("created_at", "pk")]
+    monkeypatch.setattr(admin.site.get_model_admin(WaitingOrder), "list_per_page", per_page)
+    monkeypatch.setattr(admin.site.get_model_admin(Order), "list_per_page", per_page)
+    client.force_login(viewer)
+    for url, in_order in [(QUEUE, expected), ("/admin/orders/order/", expected[::-1])]:
+        seen, number = [], 1
+        while True:
+            listing = page(client, f"{url}?p={number}")
+            seen += re.findall(r'href="/admin/orders/order/\d+/change/[^"]*">(MKP-[^<]+)</a>', listing)
+            if 'id="queue-count">More than' not in listing:
+                break
+            number += 1
+        assert seen == in_order, url
 
 
 # CSV export
