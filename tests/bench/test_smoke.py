@@ -27,7 +27,7 @@ from bench.harness import (
 EXPECTED_CASES = {
     "queue": {
         "order list, waiting, first page",
-        "order list, waiting, last page",
+        "order list, waiting, deep page (the middle)",
         "order page of a waiting order",
         "API order list",
         "API order list, middle cursor",
