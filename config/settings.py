@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
+    "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
 }
 
 # Order intake and notifications to connectors.

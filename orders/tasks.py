@@ -83,3 +83,22 @@ def decide_in_bulk(job_id: int) -> None:
     from .bulk import bulk_decision_run
 
     bulk_decision_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_bulk_decisions() -> int:
+    """Queue again the bulk decisions still waiting to start a minute after they were asked for."""
+    from .models import BulkDecision
+
+    stale = BulkDecision.objects.filter(
+        state=BulkDecision.State.PENDING, created_at__lte=timezone.now() - timedelta(minutes=1)
+    ).values_list("pk", flat=True)[:100]
+    queued = 0
+    for job_id in stale:
+        try:
+            decide_in_bulk.apply_async((job_id,), retry=False)
+        except Exception:
+            logger.warning("Broker unavailable; bulk decisions wait for the next sweep.")
+            break
+        queued += 1
+    return queued

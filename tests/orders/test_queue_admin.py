@@ -490,3 +490,21 @@ def test_a_job_run_again_decides_nothing_twice(
     assert bulk_decision_run(job_id=job.pk) is None
     job.refresh_from_db()
     assert len(job.results) == 2
+
+
+def test_a_job_whose_message_was_lost_is_started_by_the_sweep(
+    client, second_approver, queue, settings, django_capture_on_commit_callbacks
+):
+    from orders.tasks import sweep_bulk_decisions
+
+    settings.BULK_DECISION_INLINE_MAX = 1
+    client.force_login(second_approver)
+    with django_capture_on_commit_callbacks(execute=False):
+        select(client, "approve_selected", queue)  # the broker never hears of it
+    job = BulkDecision.objects.get()
+    assert sweep_bulk_decisions() == 0  # too early: the worker may still pick it up
+    BulkDecision.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    assert sweep_bulk_decisions() == 1
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 2)
+    assert set(Order.objects.values_list("status", flat=True)) == {"payment-pending"}
