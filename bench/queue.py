@@ -57,9 +57,8 @@ class Side:
         return OrderList(Order.objects.filter(account=self.seeded.account).order_by("-created_at", "-pk"))
 
     def mine(self) -> "OrderList":
-        # The seeded approver is on the first manual band (5–10 %), whose orders diverge below 10 %.
-        orders = Order.objects.filter(account=self.seeded.account, status=WAITING, divergence_percent__lt=10)
-        return OrderList(orders.order_by("created_at", "pk"))
+        """The waiting orders the approver may decide, oldest first: all of them (see bench.seed)."""
+        return self.waiting(newest_first=False)
 
     def get(self, url: str):
         response = self.client.get(url)
@@ -111,7 +110,7 @@ def cases() -> list[Case]:
     if queue:
         from orders.models import WaitingOrder
 
-        per_page = admin.site.get_model_admin(WaitingOrder).list_per_page
+        queue_per_page = admin.site.get_model_admin(WaitingOrder).list_per_page
         found += [
             Case(
                 "queue, first page",
@@ -119,15 +118,19 @@ def cases() -> list[Case]:
             ),
             Case(
                 "queue, deep page (the middle)",
-                lambda side: middle_page(side, queue, per_page, side.waiting(newest_first=False)),
+                lambda side: middle_page(side, queue, queue_per_page, side.waiting(newest_first=False)),
             ),
             Case(
                 "queue, needs my decision",
                 lambda side: Page(f"{queue}?mine=yes", side.mine().at(0).main_order_id),
             ),
+            Case(
+                "admin home, with the queue's counts",
+                lambda side: Page(reverse("admin:index"), f"{queue}?mine=yes"),
+            ),
         ]
     orders = admin_url("orders_order_changelist")
-    per_page = admin.site.get_model_admin(Order).list_per_page
+    orders_per_page = admin.site.get_model_admin(Order).list_per_page
     filtered = f"{orders}?status__exact={WAITING}"
     found += [
         Case(
@@ -136,7 +139,7 @@ def cases() -> list[Case]:
         ),
         Case(
             "order list, waiting, deep page (the middle)",
-            lambda side: middle_page(side, filtered, per_page, side.waiting(newest_first=True)),
+            lambda side: middle_page(side, filtered, orders_per_page, side.waiting(newest_first=True)),
         ),
         Case("order page of a waiting order", order_page),
         Case(

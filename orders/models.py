@@ -129,6 +129,14 @@ class Order(models.Model):
                 name="order_waiting_oldest",
                 condition=models.Q(status=OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION),
             ),
+            # A page of the queue, however deep, and "needs my decision" (the band's approvers)
+            # read from this index alone, in the queue's order (created_at, id): no sort, no
+            # table rows skipped over (bench/run queue).
+            models.Index(
+                fields=["account", "created_at", "id", "band"],
+                name="order_waiting_page",
+                condition=models.Q(status=OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION),
+            ),
         ]
 
     def __str__(self):
