@@ -233,6 +233,14 @@ class ConnectorFacts:
     legacy_rate_percent: Decimal | None = None
     honour_allowance: bool = False
 
+    @classmethod
+    def of(cls, connector) -> "ConnectorFacts":
+        """Read the facts from a connector (any object with these attributes, e.g. the model)."""
+        return cls(**{name: getattr(connector, name) for name in CONNECTOR_FACTS})
+
+
+CONNECTOR_FACTS = ("type", "name", "keep_previous_flow", "legacy_rate_percent", "honour_allowance")
+
 
 def route(*, connector: ConnectorFacts, has_rule: bool, no_rule_policy: str = "deny") -> Route:
     """Choose the flow for an order of this connector (PRODUCT.md §5.3–§5.4)."""
@@ -287,11 +295,7 @@ def decide_order(
     only where the seller switched "honour connector allowance" on for the connector.
     `item_divergences` are the per-item divergences, used for own-store orders.
     """
-    allowance = (
-        (Decimal(allowance_rate) * HUNDRED).quantize(Decimal("0.01"))
-        if connector.honour_allowance and allowance_rate is not None
-        else None
-    )
+    allowance = allowance_percent(allowance_rate) if connector.honour_allowance else None
     chosen = route(connector=connector, has_rule=has_rule, no_rule_policy=no_rule_policy)
     options = {"allowance_percent": allowance, "overpayment_is_divergence": overpayment_is_divergence}
     overall = decide(bands=bands, divergence_percent=divergence_percent, **options)
@@ -320,3 +324,73 @@ def decide_order(
     if chosen is Route.AUTHORIZE_WITHOUT_RULE:
         return OrderDecision(Verdict.INTEGRATE, chosen, overall)
     return OrderDecision(Verdict.DENY, chosen, overall)
+
+
+# One submission as processing decides it; the replay of past orders decides the same way.
+
+
+def allowance_percent(rate: Decimal | None) -> Decimal | None:
+    """Return the order's allowance rate (a fraction) as the percentage the bands compare with."""
+    return None if rate is None else (Decimal(rate) * HUNDRED).quantize(Decimal("0.01"))
+
+
+class Result(StrEnum):
+    """What became of a decided submission, as the dashboard and the replay count it."""
+
+    NO_DIVERGENCE = "no-divergence"  # integrated: no divergence, or within an allowance
+    AUTHORIZE = "authorize"  # integrated despite a divergence
+    MANUAL = "manual"  # integrated, waiting for manual authorization
+    DENY = "deny"  # not integrated (EOI003)
+    HELD = "held"  # not integrated, kept in the intake list
+
+
+@dataclass(frozen=True)
+class SubmissionFacts:
+    """Everything of one submission the decision reads besides the rule and the account's settings."""
+
+    connector: ConnectorFacts
+    divergence_percent: Decimal
+    item_divergences: tuple[Decimal, ...] = ()
+    allowance_rate: Decimal | None = None
+    ignore_divergence: bool = False
+
+
+@dataclass(frozen=True)
+class SubmissionDecision:
+    verdict: Verdict
+    result: Result
+    decision: OrderDecision
+    ignored: bool  # "ignore divergence and reprocess" overrode the rule
+
+
+def decide_submission(
+    *,
+    facts: SubmissionFacts,
+    bands: Sequence[Band],
+    has_rule: bool,
+    no_rule_policy: str = "deny",
+    overpayment_is_divergence: bool = True,
+) -> SubmissionDecision:
+    """Decide a submission as processing does: `decide_order`, then a seller's "ignore divergence"."""
+    decision = decide_order(
+        connector=facts.connector,
+        bands=bands,
+        has_rule=has_rule,
+        divergence_percent=facts.divergence_percent,
+        item_divergences=facts.item_divergences,
+        allowance_rate=facts.allowance_rate,
+        no_rule_policy=no_rule_policy,
+        overpayment_is_divergence=overpayment_is_divergence,
+    )
+    verdict = decision.verdict
+    ignored = facts.ignore_divergence and verdict in (Verdict.DENY, Verdict.HOLD, Verdict.MANUAL)
+    if ignored:
+        verdict = Verdict.INTEGRATE
+    if verdict is Verdict.INTEGRATE:
+        plain = not ignored and decision.decision.outcome is Outcome.NO_DIVERGENCE
+        result = Result.NO_DIVERGENCE if plain else Result.AUTHORIZE
+    else:
+        result = {Verdict.MANUAL: Result.MANUAL, Verdict.DENY: Result.DENY, Verdict.HOLD: Result.HELD}[
+            verdict
+        ]
+    return SubmissionDecision(verdict, result, decision, ignored)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "catalog",
     "connectors",
     "orders",
+    "insight",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from authorization.approvals import approval_task_create
-from authorization.decision import ConnectorFacts, Outcome, Verdict, decide_order
+from authorization.decision import ConnectorFacts, Outcome, SubmissionFacts, Verdict, decide_submission
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
 from authorization.models import Account
 from authorization.selectors import rule_bands, rule_of
@@ -32,6 +32,7 @@ from connectors.contract import (
     ContractError,
 )
 from connectors.notifications import notification_enqueue
+from insight.services import ItemFacts, decision_record
 
 from .models import IntakeRecord, Order, OrderEvent, OrderItem
 from .services import (
@@ -503,32 +504,27 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         divergence_percent(seller_value_cents=item.seller_sku.price_cents, paid_value_cents=item.price_cents)
         for item in plan.items
     ]
-    decision = decide_order(
-        connector=ConnectorFacts(
-            type=connector.type,
-            name=connector.name,
-            keep_previous_flow=connector.keep_previous_flow,
-            legacy_rate_percent=connector.legacy_rate_percent,
-            honour_allowance=connector.honour_allowance,
-        ),
-        bands=bands,
-        has_rule=rule is not None,
+    facts = SubmissionFacts(
+        connector=ConnectorFacts.of(connector),
         divergence_percent=values["divergence_percent"],
-        item_divergences=item_divergences,
+        item_divergences=tuple(item_divergences),
         allowance_rate=Decimal(str(body["priceDivergenceAllowanceRate"]))
         if body.get("priceDivergenceAllowanceRate") is not None
         else None,
+        ignore_divergence=intake.ignore_divergence,
+    )
+    submission = decide_submission(
+        facts=facts,
+        bands=bands,
+        has_rule=rule is not None,
         no_rule_policy=intake.account.no_rule_policy,
         overpayment_is_divergence=intake.account.overpayment_is_divergence,
     )
+    decision, verdict, ignored = submission.decision, submission.verdict, submission.ignored
     if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
         refusal = _divergence_rejection(values, decision, has_rule=rule is not None, refused_at_once=True)
         _reject(intake, refusal, notify=False)
         return
-    verdict = decision.verdict
-    ignored = intake.ignore_divergence and verdict in (Verdict.DENY, Verdict.HOLD, Verdict.MANUAL)
-    if ignored:
-        verdict = Verdict.INTEGRATE
     if verdict is Verdict.HOLD:
         _finish(
             intake,
@@ -536,9 +532,11 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
             held_reason=decision.held_reason,
             held_until_rule=decision.route == "hold-until-rule",
         )
+        _record(intake, facts, submission, values, plan)
         return
     if verdict is Verdict.DENY:
         _reject(intake, _divergence_rejection(values, decision, has_rule=rule is not None), notify=notify)
+        _record(intake, facts, submission, values, plan)
         return
 
     marketplace_approved = str(body["marketplaceOrderStatus"]).lower() == "approved"
@@ -640,6 +638,7 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         },
     )
     _finish(intake, status=IntakeStatus.INTEGRATED, code="SOI001", order=order)
+    _record(intake, facts, submission, values, plan, order=order)
     if not notify:
         return
     _notify(intake, code="SOI001", flow=PLACE_ORDER, order=order)
@@ -654,6 +653,22 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
             _notify(intake, code="EOI011", flow=APPROVE_ORDER, order=order)
         else:
             _notify(intake, code="SOI002", flow=APPROVE_ORDER, order=order)
+
+
+def _record(intake, facts, submission, values, plan: OrderPlan, order: Order | None = None) -> None:
+    """Keep what the rule read and decided, for the dashboard and the replay of past orders."""
+    decision_record(
+        intake=intake,
+        facts=facts,
+        submission=submission,
+        paid_value_cents=values["paid_value_cents"],
+        seller_value_cents=values["seller_value_cents"],
+        items=[
+            ItemFacts(item.sku_id, item.quantity, item.price_cents, item.seller_sku.price_cents)
+            for item in plan.items
+        ],
+        order=order,
+    )
 
 
 def _decision_note(decision) -> str:
