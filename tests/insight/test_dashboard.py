@@ -1,0 +1,210 @@
+"""The dashboard says what the orders placed through the real flow and decided by the rule add up to."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from authorization.roles import Role
+from authorization.services import membership_set
+from tests.factories import UserFactory, member
+from tests.insight.conftest import DASHBOARD, page
+from tests.orders.payloads import order_body
+
+
+def caption(text: str, slug: str) -> str:
+    found = re.search(
+        rf'id="chart-{slug}".*?<figcaption class="insight-summary">(.*?)</figcaption>', text, re.S
+    )
+    assert found, f"no figure {slug}"
+    return " ".join(found.group(1).split())
+
+
+def tile(text: str, name: str) -> str:
+    return re.search(rf'id="tile-{name}">(.*?)<', text).group(1)
+
+
+def numbers(text: str, slug: str) -> list[list[str]]:
+    """The rows of the table behind a picture, cell by cell."""
+    figure = re.search(rf'id="chart-{slug}".*?</figure>', text, re.S).group(0)
+    body = re.search(r"<tbody>(.*?)</tbody>", figure, re.S).group(1)
+    return [
+        re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_dashboard_adds_up_what_the_rule_decided(client, owner, placed):
+    client.force_login(owner)
+    text = page(client, DASHBOARD)
+
+    assert (tile(text, "decided"), tile(text, "waiting"), tile(text, "waiting-value")) == ("5", "1", "25.71")
+    divergence = caption(text, "divergence")
+    assert ": 2 without divergence, 3 (60 %) with one." in divergence
+    assert "Half of those diverged by less than 15.5 %, nine in ten by less than 34 %." in divergence
+    assert "Of all of them: 1 authorized; 1 held for manual authorization; 1 denied." in divergence
+    assert "today's bands, 0–5 %: authorize; 5–20 %: manual; 20–100 %: deny." in divergence
+    assert numbers(text, "divergence") == [
+        ["0 % (none)", "2"],
+        ["2–2.5 %", "1"],
+        ["15–15.5 %", "1"],
+        ["33.5–34 %", "1"],
+    ]
+    assert (
+        "no divergence: 2; authorized by 0–5 %: 1; held for approval by 5–20 %: 1; denied by 20–100 %: 1"
+        in (caption(text, "decisions"))
+    )
+    assert caption(text, "queue-age").startswith("1 order waits for a decision; the oldest has waited ")
+    assert "Waiting under 1 hour: 1. None has been passed on to a 2nd approver yet." in caption(
+        text, "queue-age"
+    )
+    assert caption(text, "value-waiting") == (
+        "25.71 waits for a decision (the seller's price of those orders: 30.25); 0.00 of it has waited a day or more."
+    )
+    assert caption(text, "connectors") == (
+        "SkyHub (MKP) had the most divergence: 3 of 5 orders (60 %), paid 15.54 less than the seller's prices."
+    )
+    assert caption(text, "skus") == "No item lines diverged in the period."
+    assert caption(text, "approvers") == "No order was approved or denied in the period."
+
+
+def test_every_picture_is_an_image_with_a_title_and_a_description(client, owner, placed):
+    client.force_login(owner)
+    text = page(client, DASHBOARD)
+
+    pictures = re.findall(r'<svg class="insight-chart"[^>]*role="img"[^>]*aria-labelledby="([^"]+)"', text)
+    assert len(pictures) == 7
+    for labelled_by in pictures:
+        title, desc = labelled_by.split()
+        assert re.search(rf'<title id="{title}">[^<]+</title>', text)
+        assert re.search(rf'<desc id="{desc}">[^<]+</desc>', text)
+    assert text.count('class="tone-bar"') == 3  # the three divergent orders' steps in the histogram
+    assert 'class="band band-manual"' in text
+
+
+def test_an_approval_shows_in_the_time_to_decision(client, owner, approver, placed, api_client_for):
+    response = api_client_for(approver).post("/api/orders/MKP-M1/approve?an=acme", {}, format="json")
+    assert response.status_code == 200, response.json()
+
+    client.force_login(owner)
+    text = page(client, DASHBOARD)
+
+    assert caption(text, "approvers").startswith(
+        "1 approver decided 1 order in the period. ana@acme.example: 1 decided"
+    )
+    assert tile(text, "waiting") == "0"
+    assert caption(text, "queue-age") == "No order waits for manual authorization."
+    assert numbers(text, "approvers")[0][:3] == ["ana@acme.example", "1", "0"]
+
+
+def test_a_period_before_the_orders_shows_none_of_them_but_the_queue_as_it_is(client, owner, placed):
+    client.force_login(owner)
+    text = page(client, DASHBOARD, period="custom", first="2020-01-01", last="2020-01-31")
+
+    assert "acme, 01 Jan 2020 – 31 Jan 2020 (31 days)." in text
+    assert tile(text, "decided") == "0"
+    assert caption(text, "divergence").startswith("No order was decided from 01 Jan 2020 to 31 Jan 2020.")
+    assert tile(text, "waiting") == "1"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        ("2024-02-01", "2024-01-01", "The period must start before it ends."),
+        ("2020-01-01", "2024-01-01", "Choose at most 366 days."),
+        ("", "2024-01-01", "Give both days of a custom period."),
+    ],
+)
+def test_a_wrong_custom_period_is_explained_and_the_last_30_days_shown(
+    client, owner, placed, first, last, message
+):
+    client.force_login(owner)
+    text = page(client, DASHBOARD, period="custom", first=first, last=last)
+
+    assert f"{message} Showing the last 30 days." in text
+    assert tile(text, "decided") == "5"
+
+
+def test_the_day_is_the_accounts_day(client, owner, placed, account):
+    """An order decided late in the evening UTC counts on the next day in Tokyo."""
+    account.time_zone = "Asia/Tokyo"
+    account.save()
+    client.force_login(owner)
+    today_in_tokyo = timezone.localtime(timezone.now(), __import__("zoneinfo").ZoneInfo("Asia/Tokyo")).date()
+
+    text = page(client, DASHBOARD, period="7")
+
+    assert f"to {today_in_tokyo:%d %b %Y}" in caption(text, "decisions")
+    assert "Days are in acme’s time zone (Asia/Tokyo)." in text
+
+
+@pytest.mark.parametrize("role", ["viewer", "approver", "oms_full"])
+def test_every_member_of_the_account_sees_its_dashboard(request, client, placed, role):
+    client.force_login(request.getfixturevalue(role))
+    assert tile(page(client, DASHBOARD), "decided") == "5"
+
+
+def test_another_accounts_dashboard_is_neither_offered_nor_shown(client, placed, account, other_account):
+    stranger = member(other_account, Role.OWNER, "owner@globex.example")
+    client.force_login(stranger)
+
+    text = page(client, DASHBOARD, account=account.pk)
+
+    assert "Dashboard of globex" in text
+    assert tile(text, "decided") == "0"
+    assert "acme" not in text
+
+
+def test_a_member_of_two_accounts_chooses_which(client, placed, account, other_account, owner):
+    membership_set(user=owner, account=other_account, role=Role.VIEWER)
+    client.force_login(owner)
+
+    text = page(client, DASHBOARD, account=account.pk)
+
+    assert re.search(rf'<option value="{account.pk}" selected>acme</option>', text)
+    assert f'<option value="{other_account.pk}">globex</option>' in text
+    assert tile(text, "decided") == "5"
+    assert tile(page(client, DASHBOARD, account=other_account.pk), "decided") == "0"
+
+
+def test_the_admin_index_links_the_dashboard_for_members_only(client, owner, db):
+    client.force_login(owner)
+    assert 'href="/admin/insight/dashboard/"' in page(client, "/admin/")
+
+    loner = UserFactory(email="loner@nowhere.example")
+    client.force_login(loner)
+    assert 'href="/admin/insight/dashboard/"' not in client.get("/admin/").content.decode()
+    assert client.get(DASHBOARD).status_code == 403
+
+
+def test_the_dashboard_asks_for_a_login(client):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_the_queries_do_not_grow_with_the_orders(client, owner, mkp, placed):
+    client.force_login(owner)
+    page(client, DASHBOARD)  # sessions, permissions and the like, once
+    with CaptureQueriesContext(connection) as before:
+        page(client, DASHBOARD)
+    for number in range(4):
+        mkp.place(order_body(marketplaceOrderId=f"MORE{number}", marketplacePaymentValue=2950 - number))
+    with CaptureQueriesContext(connection) as after:
+        text = page(client, DASHBOARD)
+
+    assert tile(text, "decided") == "9"
+    assert len(after.captured_queries) == len(before.captured_queries) <= 20
+
+
+def test_an_order_decided_before_the_period_is_left_out(client, owner, placed):
+    from insight.models import DailyDecisionStat
+
+    DailyDecisionStat.objects.filter(outcome="deny").update(day=timezone.localdate() - timedelta(days=40))
+    client.force_login(owner)
+
+    text = page(client, DASHBOARD)
+
+    assert tile(text, "decided") == "4"
+    assert "denied" not in caption(text, "decisions")
