@@ -1,9 +1,9 @@
 """`python -m bench [NAME ...]`, which `bench/run` calls: run benchmarks on a database of their own.
 
-The database named by BENCH_DATABASE_URL (default `oa_bench` on the local PostgreSQL) is
-dropped and created again, migrated, seeded by the benchmarks and dropped at the end, unless
-`--keep` keeps it, and its seeded accounts, for the next run. The Redis database of
-BENCH_REDIS_URL is flushed before and after.
+The database named by BENCH_DATABASE_URL (default `oa_bench` on the local PostgreSQL; the
+smoke mode adds `_smoke` to its name) is dropped and created again, migrated, seeded by the
+benchmarks and dropped at the end, unless `--keep` keeps it, and its seeded accounts, for the
+next run. The Redis database of BENCH_REDIS_URL is flushed before and after.
 """
 
 import argparse
@@ -105,6 +105,11 @@ def database_drop(url: str) -> None:
     say(f"database {name}: dropped")
 
 
+def smoke_database_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_smoke"))
+
+
 def maintenance_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(
@@ -122,8 +127,11 @@ def redis_flush(url: str) -> None:
 
 
 def main(argv=None) -> int:
-    options = arguments(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    options = arguments(argv)
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if options.smoke:  # its own database: a smoke run leaves a database kept by --keep alone
+        database_url = smoke_database_url(database_url)
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     redis_flush(redis_url)
     database_prepare(database_url, keep=options.keep)
@@ -133,6 +141,16 @@ def main(argv=None) -> int:
     os.environ["REDIS_URL"] = redis_url
     os.environ["CELERY_BROKER_URL"] = redis_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    try:
+        return run(options, command=shlex.join(["bench/run", *argv]))
+    finally:
+        redis_flush(redis_url)
+        if not options.keep:
+            database_drop(database_url)
+
+
+def run(options, *, command: str) -> int:
+    """Migrate, run the chosen benchmarks, print their tables and write RESULTS.md; 1 when one fails."""
     import django
 
     django.setup()
@@ -152,41 +170,27 @@ def main(argv=None) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     say(f"migrated in {time.perf_counter() - started:.1f} s")
 
-    context = Context(
-        smoke=options.smoke,
-        scale=options.scale,
-        explain=options.explain,
-        progress=say,
-    )
-    if options.smoke:
-        context = Context.for_smoke(scale=options.scale, explain=options.explain, progress=say)
+    settings = {"scale": options.scale, "explain": options.explain, "progress": say}
+    context = Context.for_smoke(**settings) if options.smoke else Context(**settings)
     if options.repetitions:
         context.repetitions = options.repetitions
     write = not (options.smoke or options.no_results or options.scale != 1.0)
     description = machine()
     commit = git_commit()
-    command = shlex.join(["bench/run", *(sys.argv[1:] if argv is None else argv)])
     passed = True
-    try:
-        for name in options.names or list(BENCHMARKS):
-            report = run_benchmark(name, context)
-            passed = passed and report.passed
+    for name in options.names or list(BENCHMARKS):
+        report = run_benchmark(name, context)
+        passed = passed and report.passed
+        say("")
+        say(report.text())
+        if report.diagnostics:
             say("")
-            say(report.text())
-            if report.diagnostics:
-                say("")
-                say("\n".join(report.diagnostics))
-            say("")
-            if write:
-                results_write(
-                    results_section(report, machine_description=description, commit=commit, command=command),
-                    name,
-                )
-                say(f"written to bench/RESULTS.md ({name})")
-    finally:
-        redis_flush(redis_url)
-        if not options.keep:
-            database_drop(database_url)
+            say("\n".join(report.diagnostics))
+        say("")
+        if write:
+            section = results_section(report, machine_description=description, commit=commit, command=command)
+            results_write(section, name)
+            say(f"written to bench/RESULTS.md ({name})")
     return 0 if options.smoke or passed else 1
 
 

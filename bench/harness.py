@@ -200,7 +200,7 @@ class Report:
                 row.target.text,
                 "; ".join(
                     [
-                        *(check.text + ("" if check.ok else " ✗") for check in row.checks),
+                        *(check.text + ("" if check.ok or self.smoke else " ✗") for check in row.checks),
                         *filter(None, [row.detail]),
                     ]
                 ),
@@ -281,6 +281,7 @@ def machine() -> dict[str, str]:
         "cpu": _cpu_model(),
         "memory": _memory(),
         "system": platform.platform(),
+        "load average at the start": ", ".join(f"{load:.2f}" for load in os.getloadavg()),
         "python": platform.python_version(),
     }
     import django
