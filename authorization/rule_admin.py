@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import rule_editor
+from . import replay, rule_editor
 from .admin_base import AccountScopedAdmin
 from .decision import decide
 from .models import PriceDivergenceRule
@@ -37,6 +37,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
         return [
             path("account/<int:account_id>/", wrap(self.editor_view), name=name("editor")),
             path("account/<int:account_id>/preview/", wrap(self.preview_view), name=name("preview")),
+            path("account/<int:account_id>/replay/", wrap(self.replay_view), name=name("replay")),
             path("account/<int:account_id>/delete/", wrap(self.delete_rule_view), name=name("delete_rule")),
             path(
                 "account/<int:account_id>/history/", wrap(self.rule_history_view), name=name("rule_history")
@@ -70,6 +71,9 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             "history_url": account and self.url("rule_history", account),
             "delete_url": account and self.url("delete_rule", account),
             "preview_url": account and self.url("preview", account),
+            "replay_url": account and self.url("replay", account),
+            "replay_days": replay.DEFAULT_DAYS,
+            "replay_most": f"{replay.MOST_SUBMISSIONS:,}",
             "changelist_url": reverse(
                 f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
             ),
@@ -221,6 +225,44 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 self._decide(account, draft.bands, at), draft=draft, account=account
             )
         return JsonResponse(answer)
+
+    def replay_view(self, request, account_id):
+        """Replay the account's recent submissions under the posted draft, beside what happened.
+
+        Owner and OMS Full replay the draft as edited; every other member of the account, who
+        cannot edit, replays the saved rule. Answers the result's HTML: a fragment for the
+        editor's script (`?fragment=1`), or a page of its own without JavaScript.
+        """
+        account = self.account_or_404(request, account_id)
+        if request.method != "POST":
+            return redirect(self.url("editor", account))
+        fragment = request.GET.get("fragment") == "1"
+        can_edit = request.user.has_perm(EDIT_RULE, account)
+        if can_edit:
+            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+            check = rule_check(account=account, bands=draft.bands)
+            problems = [problem["message"] for problem in draft.field_errors] + [
+                draft.describe(problem) for problem in check.errors
+            ]
+            bands = draft.bands
+        else:
+            bands, problems = rule_bands(rule=rule_of(account=account)), []
+        context = self.context(
+            request,
+            account,
+            title=f"Replay of the price divergence rule of {account}",
+            can_edit=can_edit,
+            problems=problems,
+            bar=rule_editor.bar_of(bands),
+        )
+        if not problems:
+            try:
+                days = int(request.POST.get("replay_days") or replay.DEFAULT_DAYS)
+            except ValueError:
+                days = replay.DEFAULT_DAYS
+            context.update(replay.shown(replay.replay_draft(account=account, bands=bands, days=days)))
+        template = f"{TEMPLATES}/{'_replay.html' if fragment else 'replay.html'}"
+        return TemplateResponse(request, template, context, status=400 if problems and fragment else 200)
 
     def delete_rule_view(self, request, account_id):
         """Ask for confirmation, then delete the account's rule for good through `rule_delete`."""

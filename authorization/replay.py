@@ -1,0 +1,339 @@
+"""Replay past submissions under a draft rule: what would have happened, beside what did.
+
+The input is what processing recorded of every decided submission (`insight.DecisionRecord`:
+the divergence, the items' divergences, the allowance, "ignore divergence"), read in one
+query; each is decided again by `decide_submission`, the function processing itself calls,
+with the connectors' and the account's settings as they are now. So the replay says exactly
+what saving the draft would do to the same orders arriving again. Submissions rejected before
+the rule was consulted (unknown SKU, no stock, a duplicate) were never decided and are not
+replayed.
+"""
+
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils import timezone
+
+from connectors.models import Connector
+from insight import charts
+from insight.models import DecisionRecord
+
+from .decision import (
+    CONNECTOR_FACTS,
+    HUNDRED,
+    Band,
+    ConnectorFacts,
+    Result,
+    SubmissionFacts,
+    decide_submission,
+)
+
+DEFAULT_DAYS = 30
+LONGEST_DAYS = 366
+MOST_SUBMISSIONS = 100_000
+SHOWN_CHANGES = 200
+
+RESULT_LABELS = {
+    Result.NO_DIVERGENCE: "No divergence",
+    Result.AUTHORIZE: "Authorized",
+    Result.MANUAL: "Held for manual authorization",
+    Result.DENY: "Denied",
+    Result.HELD: "Held in the connection orders",
+}
+
+# The decision inputs, one row a submission; the item divergences stay text until needed.
+INPUTS = (
+    "pk",
+    "connector_id",
+    "divergence_percent",
+    "item_divergences_text",
+    "allowance_percent",
+    "ignore_divergence",
+    "paid_value_cents",
+    "outcome",
+)
+
+
+@dataclass
+class Tally:
+    orders: int = 0
+    paid_value_cents: int = 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """A submission the draft would decide otherwise."""
+
+    intake_id: int
+    order_id: int | None
+    marketplace_order_id: str
+    affiliate_id: str
+    decided_at: datetime
+    divergence_percent: Decimal
+    paid_value_cents: int
+    actual: Result
+    draft: Result
+    main_order_id: str = ""
+
+
+@dataclass
+class Replay:
+    since: datetime
+    days: int
+    limit: int
+    replayed: int = 0
+    truncated: bool = False  # the period held more submissions than `limit`
+    actual: dict[Result, Tally] = field(default_factory=lambda: {result: Tally() for result in Result})
+    draft: dict[Result, Tally] = field(default_factory=lambda: {result: Tally() for result in Result})
+    moves: Counter = field(default_factory=Counter)  # (actual, draft) → submissions
+    changed: int = 0
+    changes: list[Change] = field(default_factory=list)  # the newest SHOWN_CHANGES of them
+    seconds: float = 0.0
+
+
+def replay_inputs(*, account, since: datetime, limit: int):
+    """Return the decision inputs (`INPUTS`) of the account's submissions decided since `since`.
+
+    One query, newest first, one row more than `limit` to tell whether there were more.
+    """
+    return (
+        DecisionRecord.objects.filter(account=account, decided_at__gte=since)
+        .order_by("-decided_at", "-pk")
+        .annotate(item_divergences_text=Cast("item_divergences", TextField()))
+        .values_list(*INPUTS)[: limit + 1]
+    )
+
+
+def replay_draft(
+    *,
+    account,
+    bands: Sequence[Band],
+    days: int = DEFAULT_DAYS,
+    limit: int = MOST_SUBMISSIONS,
+    now: datetime | None = None,
+) -> Replay:
+    """Decide the account's submissions of the last `days` days (the newest `limit`) under `bands`."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    days = max(1, min(int(days), LONGEST_DAYS))
+    answer = Replay(since=now - timedelta(days=days), days=days, limit=limit)
+    rows = list(replay_inputs(account=account, since=answer.since, limit=limit))
+    answer.truncated = len(rows) > limit
+    del rows[limit:]
+    answer.replayed = len(rows)
+    connectors = {
+        pk: ConnectorFacts(*facts)
+        for pk, *facts in Connector.objects.filter(account=account).values_list("pk", *CONNECTOR_FACTS)
+    }
+    decide = _decider(account=account, bands=bands)
+    results = {result.value: result for result in Result}
+    orders, values = Counter(), Counter()
+    listed = []
+    for pk, connector_id, divergence, items_text, allowance, ignore, paid, outcome in rows:
+        actual = results[outcome]
+        draft = decide(connectors[connector_id], divergence, items_text, allowance, ignore)
+        orders[actual, "actual"] += 1
+        values[actual, "actual"] += paid
+        orders[draft, "draft"] += 1
+        values[draft, "draft"] += paid
+        if draft is not actual:
+            answer.moves[actual, draft] += 1
+            if len(listed) < SHOWN_CHANGES:
+                listed.append((pk, actual, draft))
+    for result in Result:
+        for side, tallies in (("actual", answer.actual), ("draft", answer.draft)):
+            tallies[result] = Tally(orders[result, side], values[result, side])
+    answer.changed = sum(answer.moves.values())
+    answer.changes = _changes(listed)
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
+def _changes(listed) -> list[Change]:
+    """Describe the listed changes (record id, actual, draft), reading them in one query."""
+    shown = {
+        row[0]: row[1:]
+        for row in DecisionRecord.objects.filter(pk__in=[pk for pk, _, _ in listed]).values_list(
+            "pk",
+            "intake_id",
+            "order_id",
+            "marketplace_order_id",
+            "connector__affiliate_id",
+            "decided_at",
+            "divergence_percent",
+            "paid_value_cents",
+            "order__main_order_id",
+        )
+    }
+    return [
+        Change(*shown[pk][:7], actual=actual, draft=draft, main_order_id=shown[pk][7] or "")
+        for pk, actual, draft in listed
+    ]
+
+
+def _decider(*, account, bands):
+    """Return decide(connector, divergence, item divergences as JSON, allowance %, ignore) → Result, memoized.
+
+    The decision is a pure function of these values, so submissions that share them share the
+    answer; a month of orders holds far fewer distinct inputs than orders.
+    """
+    bands = tuple(bands)
+    options = {
+        "bands": bands,
+        "has_rule": bool(bands),
+        "no_rule_policy": account.no_rule_policy,
+        "overpayment_is_divergence": account.overpayment_is_divergence,
+    }
+    known: dict[tuple, Result] = {}
+
+    def decide(connector, divergence, item_divergences_text, allowance, ignore) -> Result:
+        key = (connector, divergence, item_divergences_text, allowance, ignore)
+        result = known.get(key)
+        if result is None:
+            facts = SubmissionFacts(
+                connector=connector,
+                divergence_percent=divergence,
+                item_divergences=tuple(Decimal(value) for value in json.loads(item_divergences_text or "[]")),
+                # The record keeps the percentage the rate came to; a rate of p/100 gives p again.
+                allowance_rate=None if allowance is None else allowance / HUNDRED,
+                ignore_divergence=ignore,
+            )
+            result = known[key] = decide_submission(facts=facts, **options).result
+        return result
+
+    return decide
+
+
+def describe_moves(answer: Replay) -> list[str]:
+    """Say each change of outcome in words, most frequent first: "3 denied instead of authorized"."""
+    lines = []
+    for (actual, draft), number in sorted(answer.moves.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"{number:,} {RESULT_LABELS[draft].lower()} instead of {RESULT_LABELS[actual].lower()}")
+    return lines
+
+
+def outcome_rows(answer: Replay) -> list[dict]:
+    """Return one row per outcome: actual and draft orders and value, and the difference."""
+    rows = []
+    for result in Result:
+        actual, draft = answer.actual[result], answer.draft[result]
+        if not actual.orders and not draft.orders:
+            continue
+        rows.append(
+            {
+                "result": result,
+                "label": RESULT_LABELS[result],
+                "actual": actual,
+                "draft": draft,
+                "orders_change": draft.orders - actual.orders,
+                "value_change": draft.paid_value_cents - actual.paid_value_cents,
+            }
+        )
+    return rows
+
+
+# What the editor shows -----------------------------------------------------------------------
+
+
+def _change_url(change: Change) -> str:
+    if change.order_id:
+        return reverse("admin:orders_order_change", args=[change.order_id])
+    return reverse("admin:orders_intakerecord_change", args=[change.intake_id])
+
+
+def shown(answer: Replay) -> dict:
+    """Return the replay's figures, picture and words for the template."""
+    rows = outcome_rows(answer)
+    moves = describe_moves(answer)
+    period = f"the last {answer.days} day{'s' if answer.days != 1 else ''}"
+    if not answer.replayed:
+        summary = f"No order was decided in {period}: there is nothing to replay."
+    else:
+        summary = f"Replayed {charts.counted(answer.replayed, 'order')} decided in {period}"
+        summary += f" (the newest {answer.limit:,})." if answer.truncated else "."
+        if answer.changed:
+            summary += f" Under this rule {answer.changed:,} would change outcome: " + "; ".join(moves) + "."
+        else:
+            summary += " Under this rule every one of them would have the same outcome."
+    picture_rows, series = [], []
+    for row in rows:
+        for side, shade, words in (("actual", 0.45, "happened"), ("draft", 1.0, "this rule")):
+            tally = row[side]
+            key = f"{row['result']}-{side}"
+            label = f"{_SHORT_LABELS[row['result']]}: {words}"
+            orders_and_value = f"{tally.orders:,} · {charts.money(tally.paid_value_cents)}"
+            picture_rows.append((label, {key: tally.orders}, orders_and_value))
+            series.append(charts.Series(key, label, _TONES[row["result"]], shade))
+    picture = charts.horizontal_bars(
+        slug="replay",
+        title="Orders per outcome: what happened, and under this rule",
+        summary=summary,
+        rows=picture_rows,
+        series=series,
+        table=charts.Table([], []),
+        x_label="orders",
+    )
+    picture.legend = []
+    changes = [
+        {
+            "change": change,
+            "url": _change_url(change),
+            "name": change.main_order_id or f"{change.affiliate_id}-{change.marketplace_order_id}",
+            "actual": RESULT_LABELS[change.actual],
+            "draft": RESULT_LABELS[change.draft],
+            "paid": charts.money(change.paid_value_cents),
+        }
+        for change in answer.changes
+    ]
+    return {
+        "replay": answer,
+        "replay_rows": [
+            {
+                **row,
+                "actual_value": charts.money(row["actual"].paid_value_cents),
+                "draft_value": charts.money(row["draft"].paid_value_cents),
+                "orders_change_text": _signed(row["orders_change"], lambda number: f"{number:,}"),
+                "value_change_text": _signed(row["value_change"], charts.money),
+            }
+            for row in rows
+        ],
+        "replay_summary": summary,
+        "replay_moves": moves,
+        "replay_picture": picture,
+        "replay_changes": changes,
+        "replay_more_changes": answer.changed - len(changes),
+        "replay_limit": f"{answer.limit:,}",
+    }
+
+
+_TONES = {
+    Result.NO_DIVERGENCE: "clear",
+    Result.AUTHORIZE: "authorize",
+    Result.MANUAL: "manual",
+    Result.DENY: "deny",
+    Result.HELD: "held",
+}
+
+
+_SHORT_LABELS = {
+    Result.NO_DIVERGENCE: "No divergence",
+    Result.AUTHORIZE: "Authorized",
+    Result.MANUAL: "Held for approval",
+    Result.DENY: "Denied",
+    Result.HELD: "Held, not integrated",
+}
+
+
+def _signed(number: int, text) -> str:
+    """A difference with its sign: +3, −25.71, and no sign for none."""
+    if number == 0:
+        return text(0)
+    return f"+{text(number)}" if number > 0 else f"−{text(-number)}"
