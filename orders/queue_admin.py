@@ -166,7 +166,7 @@ class LookaheadPaginator(Paginator):
 
     def ids_at(self, bottom: int, size: int) -> list[int]:
         """Return the ids of the rows at positions [bottom, bottom + size) of the list."""
-        order = tuple(self.object_list.query.order_by)
+        order = effective_order(self.object_list.query.order_by)
         if order not in ((self.timeline, "pk"), (f"-{self.timeline}", "-pk")):
             return list(self.object_list.values_list("pk", flat=True)[bottom : bottom + size])
         times = list(
@@ -217,6 +217,17 @@ class LookaheadPaginator(Paginator):
             ids = self.ids_at((number - 1) * self.per_page, self.per_page)
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def effective_order(order_by) -> tuple[str, ...]:
+    """Return the ordering that decides: each field's first mention (the admin appends the queryset's own)."""
+    seen, effective = set(), []
+    for entry in order_by:
+        name = str(entry).lstrip("-")
+        if name not in seen:
+            seen.add(name)
+            effective.append(str(entry))
+    return tuple(effective)
 
 
 class LookaheadPaging:
@@ -368,7 +379,7 @@ class DivergenceRangeFilter(admin.ListFilter):
 class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     list_display = [
         "main_order_link",
-        "marketplace_order_id",
+        "marketplace_id",
         "connector",
         "paid_value",
         "seller_value",
@@ -384,7 +395,8 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     search_fields = ["^main_order_id", "^marketplace_order_id"]
     search_help_text = "mainOrderId or marketplace order id (beginning)."
     ordering = ["created_at", "pk"]
-    list_per_page = 100
+    sortable_by = ["waiting"]  # oldest or newest first; the pages follow the index either way
+    list_per_page = 50  # a worklist: what an approver gets through before looking again
     list_max_show_all = 0  # "show all" would load the whole queue
     count_nouns = ("order waiting", "orders waiting")
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a count of the whole queue
@@ -413,17 +425,21 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
 
     # Columns
 
-    @admin.display(description="mainOrderId", ordering="main_order_id")
+    @admin.display(description="mainOrderId")
     def main_order_link(self, order):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[order.pk]), order.main_order_id
         )
 
-    @admin.display(description="Paid value")
+    @admin.display(description="Marketplace id")
+    def marketplace_id(self, order):
+        return order.marketplace_order_id
+
+    @admin.display(description="Paid")
     def paid_value(self, order):
         return money(order.paid_value_cents)
 
-    @admin.display(description="Seller value")
+    @admin.display(description="Seller")
     def seller_value(self, order):
         return money(order.seller_value_cents)
 
@@ -443,11 +459,11 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
             human_duration(timezone.now() - order.created_at),
         )
 
-    @admin.display(description="Stock reservation")
+    @admin.display(description="Reservation")
     def reservation(self, order):
         return reservation_left(order)
 
-    @admin.display(description="Approver level")
+    @admin.display(description="Approver")
     def approver_level(self, order):
         return approver_level_text(approval_task_of(order))
 
