@@ -23,6 +23,8 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # Every benchmark: its name on the command line and its module, which has `run(context) -> Report`.
 BENCHMARKS = {
     "queue": "bench.queue",
+    "dashboard": "bench.dashboard",
+    "replay": "bench.replay",
 }
 
 
