@@ -9,10 +9,14 @@ import importlib
 import os
 import platform
 import re
+import signal
+import socket
 import statistics
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +108,114 @@ def median_of_runs(run: Callable[[], float], *, runs: int = 3) -> tuple[float, l
         raise ValueError("a median needs at least three runs")
     values = [run() for _ in range(runs)]
     return median(values), values
+
+
+# Processes: web servers, workers and load generators on 127.0.0.1 -------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_answers(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Return once 127.0.0.1:`port` accepts connections; fail when `process` ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(
+                f"{shorten_command(process.args)} ended ({process.returncode}) before answering"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {timeout:g} s")
+
+
+def app_environment(**overrides) -> dict[str, str]:
+    """The environment of an app process (gunicorn, a Celery worker) on this run's database and broker."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "DEBUG": "false",
+    }
+    if connection.vendor == "postgresql":
+        environment["DATABASE_URL"] = (
+            f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}:"
+            f"{db.get('PORT') or 5432}/{db['NAME']}"
+        )
+    return {**environment, **{key: str(value) for key, value in overrides.items()}}
+
+
+@contextmanager
+def background(
+    command: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    timeout: float = 30.0,
+    log: Path | None = None,
+) -> Iterator[subprocess.Popen]:
+    """Run `command` for the length of the `with` block, in a process group of its own.
+
+    With `port`, wait until it answers there first. On the way out the whole group (gunicorn's
+    or Celery's children too) gets SIGTERM, then SIGKILL if it still runs after ten seconds:
+    nothing a benchmark starts outlives it.
+    """
+    output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        if port is not None:
+            wait_until_answers(port, timeout=timeout, process=process)
+        yield process
+    finally:
+        _stop_group(process)
+        if log:
+            output.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while _group_alive(process) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(process):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=5)
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    process.poll()  # reap the leader: a zombie would still count as alive
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def python_command(*args: str) -> list[str]:
+    """A command run by this virtualenv's Python (`python_command("-m", "gunicorn", ...)`)."""
+    return [sys.executable, *args]
+
+
+def shorten_command(args) -> str:
+    text = " ".join(str(arg) for arg in args) if isinstance(args, list | tuple) else str(args)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 # Reports ----------------------------------------------------------------------------------------

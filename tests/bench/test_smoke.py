@@ -6,6 +6,9 @@ a table with a row per case, and results written where they belong.
 """
 
 import importlib
+import os
+import sys
+import urllib.request
 
 import pytest
 
@@ -15,6 +18,8 @@ from bench.harness import (
     Report,
     Row,
     Samples,
+    background,
+    free_port,
     percentile,
     ratio_at_most,
     results_section,
@@ -103,3 +108,13 @@ def test_results_keep_one_section_per_benchmark_replaced_by_its_latest_run(tmp_p
     assert "| a page | 10.0 ms | 5.00 ms | 0.50× | ≤ 1.5× |  | PASS |" in text
     assert "Machine: cores 2 usable of 2, postgresql 15.2." in text
     assert "at commit abc1234" in text
+
+
+def test_a_process_started_for_a_benchmark_answers_then_stops_with_its_children():
+    port = free_port()
+    server = f"{sys.executable} -m http.server {port} --bind 127.0.0.1"
+    with background(["bash", "-c", f"sleep 60 & exec {server}"], port=port) as process:
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status == 200
+
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # neither the server nor the sleep it started is left
