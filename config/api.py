@@ -1,16 +1,21 @@
-"""What every seller API view shares: the account from `?an=`, and one error shape.
+"""What every seller API view shares: the account from `?an=`, and one error shape; and the JSON parser
+of every API.
 
 Errors answer `{"code": ..., "message": ..., "errors": [{"field": ..., "message": ...}]}`.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from authorization.models import Account
 from authorization.selectors import accounts_for
+
+from .text import unstorable_problems
 
 
 def _flatten(detail, prefix=""):
@@ -34,11 +39,47 @@ def _flatten(detail, prefix=""):
         yield {"field": prefix or None, "message": str(detail)}
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The body is over the size limit."
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing with a 400 what would otherwise fail with a 500.
+
+    JSON nested too deeply for Python to parse, and strings holding NUL or a lone surrogate,
+    which no database stores (`config.text`).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
+        problems = unstorable_problems(data)
+        if problems:
+            raise exceptions.ParseError(f"JSON parse error - {'; '.join(problems)}.")
+        return data
+
+
+def api_exception(exc):
+    """Return Django's refusal of an oversized body as DRF's 413, so that each API answers it in its shape.
+
+    Django raises `RequestDataTooBig` (answered as a bare 400 page) when DRF reads a body over
+    `DATA_UPLOAD_MAX_MEMORY_SIZE`.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return BodyTooLarge(f"The body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    return exc
+
+
 def error_body(code: str, message: str, errors=None) -> dict:
     return {"code": code, "message": message, "errors": list(errors or [])}
 
 
 def exception_handler(exc, context):
+    exc = api_exception(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

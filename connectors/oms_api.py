@@ -16,16 +16,17 @@ Errors have the contract's shape, `{"error": {"code", "message", "exception": nu
 | 409 | OMS003 | the order's status does not allow the action (the contract's code) |
 | 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
 | 400 | OMS005 | a hook's URL did not answer the ping with 200, or is a private or local address |
+| 413 | HTTP413 | the body is over Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` |
 """
 
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import JSONParser, api_exception
 from orders.services import (
     INVOICE_INPUT,
     INVOICE_OUTPUT,
@@ -137,6 +138,7 @@ class OmsApiView(APIView):
             raise OmsError(403, FORBIDDEN, f"This connector cannot act on account {name}.")
 
     def handle_exception(self, exc):
+        exc = api_exception(exc)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             exc = OmsError(401, UNAUTHORIZED, str(exc.detail))
         elif isinstance(exc, exceptions.ValidationError):

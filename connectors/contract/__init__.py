@@ -11,6 +11,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from config.text import unstorable_problems
+
 HERE = Path(__file__).resolve().parent
 
 # Codes and their messages (contract §1.5).
@@ -149,7 +151,9 @@ def shape_errors(name: str, body) -> list[ContractError]:
     if not isinstance(body, dict):
         return [ContractError("EOI005", "body must be a JSON object")]
     found = sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
-    return [ContractError("EOI005", _describe(error)) for error in found]
+    return [ContractError("EOI005", _describe(error)) for error in found] + [
+        ContractError("EOI005", problem) for problem in unstorable_problems(body)
+    ]
 
 
 def _is_true(value) -> bool:

@@ -1,0 +1,53 @@
+"""Text no database stores: the NUL character and lone surrogates, which JSON and URLs can carry.
+
+PostgreSQL refuses NUL in text and JSON columns, and a lone surrogate cannot be encoded as
+UTF-8 at all, so a request holding either is refused before anything looks it up or stores it.
+"""
+
+from collections.abc import Iterator
+
+
+def unstorable_character(text: str) -> str | None:
+    """Return the first NUL or lone surrogate in `text`, or None."""
+    return next((char for char in text if char == "\x00" or "\ud800" <= char <= "\udfff"), None)
+
+
+def unstorable_texts(node, parts: tuple = ()) -> Iterator[tuple[tuple, str, bool]]:
+    """Yield (path, character, in a key) for every string of a parsed JSON value holding such a character."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            bad = unstorable_character(key) if isinstance(key, str) else None
+            if bad is not None:
+                yield parts, bad, True
+            else:
+                yield from unstorable_texts(value, (*parts, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from unstorable_texts(value, (*parts, index))
+    elif isinstance(node, str):
+        bad = unstorable_character(node)
+        if bad is not None:
+            yield parts, bad, False
+
+
+def json_path(parts) -> str:
+    """Write a path as `items[0].id`."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def unstorable_problems(node) -> list[str]:
+    """Describe each string of `node` holding NUL or a lone surrogate, naming where it is."""
+    problems = []
+    for parts, char, in_key in unstorable_texts(node):
+        where = json_path(parts) or "body"
+        problem = (
+            f"{where} must not have a key with the character U+{ord(char):04X}"
+            if in_key
+            else f"{where} must not contain the character U+{ord(char):04X}"
+        )
+        if problem not in problems:
+            problems.append(problem)
+    return problems
