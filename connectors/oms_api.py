@@ -221,10 +221,14 @@ class OrderCancelApi(OmsApiView):
         return Response(receipt_body(receipt))
 
 
+# The order contract's own bounds: money up to a billion (in cents), quantities up to 100,000.
+MAX_CENTS, MAX_QUANTITY = 100_000_000_000, 100_000
+
+
 class InvoiceItemInput(serializers.Serializer):
     id = serializers.CharField(max_length=64, help_text="The SKU id of an item of the order.")
-    price = serializers.IntegerField(min_value=0, help_text="Unit price, in cents.")
-    quantity = serializers.IntegerField(min_value=1)
+    price = serializers.IntegerField(min_value=0, max_value=MAX_CENTS, help_text="Unit price, in cents.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class CentsField(serializers.IntegerField):
@@ -239,7 +243,9 @@ class CentsField(serializers.IntegerField):
 class InvoiceInput(serializers.Serializer):
     type = serializers.CharField(help_text="Output (a sale) or Input (a return).")
     invoiceNumber = serializers.CharField(max_length=100)
-    invoiceValue = CentsField(min_value=1, help_text="Total invoiced, in cents (2499 for 24.99).")
+    invoiceValue = CentsField(
+        min_value=1, max_value=MAX_CENTS, help_text="Total invoiced, in cents (2499 for 24.99)."
+    )
     issuanceDate = serializers.CharField(max_length=64, help_text="Date and time the invoice was issued.")
     invoiceKey = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
     invoiceUrl = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
