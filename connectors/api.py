@@ -118,6 +118,16 @@ class ConnectorAPIView(APIView):
                 errors=[contract.ContractError("AUTH", str(exc.detail))],
                 message=str(exc.detail),
             )
+        if isinstance(
+            exc, exceptions.APIException
+        ):  # a method not allowed, for one: still the contract's body
+            return contract_response(
+                status_code=exc.status_code,
+                code="EOI001",
+                flow=self.flow,
+                errors=[contract.ContractError("EOI001", str(exc.detail))],
+                message=str(exc.detail),
+            )
         return super().handle_exception(exc)
 
     def account(self, request):
