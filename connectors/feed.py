@@ -185,6 +185,13 @@ def hook_settings(hook_data) -> tuple[str, dict]:
     url = hook_data.get("url")
     if not isinstance(url, str) or not re.match(r"^https?://[^\s/?#]+", url) or len(url) > 1000:
         raise FilterInvalid("hook.url: an http:// or https:// URL of at most 1000 characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port out of range raises too
+    except ValueError as error:
+        raise FilterInvalid(f"hook.url: not a URL ({error}).") from None
+    if not parts.hostname or port == 0:
+        raise FilterInvalid("hook.url: an http:// or https:// URL of at most 1000 characters.")
     headers = hook_data.get("headers") or {}
     if not isinstance(headers, dict) or len(headers) > MAX_HEADERS:
         raise FilterInvalid(f"hook.headers: an object of at most {MAX_HEADERS} header names and values.")
