@@ -35,6 +35,7 @@ from .services import (
 
 MAX_ROWS = 5000
 DEFAULT_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1  # beyond every catalog; larger numbers overflow the database's OFFSET
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -112,8 +113,8 @@ def page_of(request, queryset):
         raise ValidationError({"limit": ["limit and offset are whole numbers."]}) from None
     if not 1 <= limit <= DEFAULT_LIMIT:
         raise ValidationError({"limit": [f"Between 1 and {DEFAULT_LIMIT}."]})
-    if offset < 0:
-        raise ValidationError({"offset": ["0 or more."]})
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError({"offset": [f"From 0 to {MAX_OFFSET}."]})
     return queryset[offset : offset + limit], queryset.count()
 
 
@@ -127,7 +128,7 @@ class SkusApi(APIView):
             OpenApiParameter(
                 "limit", int, description=f"At most this many (1–{DEFAULT_LIMIT}, default {DEFAULT_LIMIT})."
             ),
-            OpenApiParameter("offset", int, description="Skip this many."),
+            OpenApiParameter("offset", int, description=f"Skip this many (0–{MAX_OFFSET})."),
             OpenApiParameter(
                 "X-Total-Count",
                 int,
