@@ -7,7 +7,7 @@ account, like an unknown one, answers 404.
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -51,6 +51,15 @@ class OrderCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "pageSize"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """Refuse a cursor this API did not give with a 400 naming it (DRF answers 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: ["Not a cursor of this list: follow the next and previous links."]}
+            ) from None
 
 
 class AccountFilterBackend(DjangoFilterBackend):
@@ -127,6 +136,7 @@ class ApproveInputSerializer(serializers.Serializer):
 
 
 DECISION_ERRORS = {
+    400: OpenApiResponse(ERROR_BODY, description="The body has errors (a deny needs reasonCode and note)."),
     403: OpenApiResponse(ERROR_BODY, description="Not an approver of the band that held the order."),
     404: OpenApiResponse(ERROR_BODY, description="No such order in the account."),
     409: OpenApiResponse(
