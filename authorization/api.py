@@ -1,7 +1,7 @@
 """Seller API for the price divergence rule: read, replace, delete, history."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,28 @@ from .services import RuleInvalid, rule_delete, rule_replace
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
 )
+ERROR_BODY = inline_serializer(
+    "RuleApiError",
+    {
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": inline_serializer(
+            "RuleApiFieldError",
+            {"field": serializers.CharField(allow_null=True), "message": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+READ_ERRORS = {
+    400: OpenApiResponse(ERROR_BODY, description="`an` is needed: the user has several accounts."),
+    401: OpenApiResponse(ERROR_BODY, description="No or bad token."),
+    403: OpenApiResponse(ERROR_BODY, description="Not a user of the account."),
+}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    403: OpenApiResponse(ERROR_BODY, description="Not an Owner or OMS Full user of the account."),
+}
+NO_RULE = OpenApiResponse(ERROR_BODY, description="The account has no rule.")
 
 
 def problem_field(problem: BandProblem) -> str:
@@ -54,7 +76,7 @@ class PriceDivergenceRuleView(APIView):
     @extend_schema(
         operation_id="price_divergence_rule_read",
         parameters=[ACCOUNT_PARAMETER],
-        responses={200: RuleOutputSerializer, 404: OpenApiResponse(description="The account has no rule.")},
+        responses={200: RuleOutputSerializer, 404: NO_RULE, **READ_ERRORS},
     )
     def get(self, request):
         account = request_account(request)
@@ -67,7 +89,11 @@ class PriceDivergenceRuleView(APIView):
         operation_id="price_divergence_rule_replace",
         parameters=[ACCOUNT_PARAMETER],
         request=RuleInputSerializer,
-        responses={200: RuleOutputSerializer, 400: OpenApiResponse(description="Invalid bands.")},
+        responses={
+            200: RuleOutputSerializer,
+            **WRITE_ERRORS,
+            400: OpenApiResponse(ERROR_BODY, description="Invalid bands, each named; nothing was saved."),
+        },
     )
     def put(self, request):
         account = request_account(request)
@@ -85,7 +111,7 @@ class PriceDivergenceRuleView(APIView):
     @extend_schema(
         operation_id="price_divergence_rule_delete",
         parameters=[ACCOUNT_PARAMETER],
-        responses={204: None, 404: OpenApiResponse(description="The account has no rule.")},
+        responses={204: None, 404: NO_RULE, **WRITE_ERRORS},
     )
     def delete(self, request):
         account = request_account(request)
@@ -99,7 +125,7 @@ class PriceDivergenceRuleHistoryView(APIView):
     @extend_schema(
         operation_id="price_divergence_rule_history",
         parameters=[ACCOUNT_PARAMETER],
-        responses={200: RuleRevisionSerializer(many=True)},
+        responses={200: RuleRevisionSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request):
         account = request_account(request)

@@ -34,6 +34,17 @@ class BandSerializer(serializers.Serializer):
         )
 
 
+class BandOutputSerializer(BandSerializer):
+    """A band as the API answers it: percentages as decimal strings ("10.00")."""
+
+    to = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True)
+        return fields
+
+
 class RuleInputSerializer(serializers.Serializer):
     bands = BandSerializer(many=True, allow_empty=False)
 
@@ -49,7 +60,7 @@ class ProblemSerializer(serializers.Serializer):
 
 class RuleOutputSerializer(serializers.Serializer):
     account = serializers.CharField()
-    bands = BandSerializer(many=True)
+    bands = BandOutputSerializer(many=True)
     gaps = serializers.ListField(
         child=serializers.DictField(),
         help_text="Stretches of 0–100 % no band covers: orders there are denied.",

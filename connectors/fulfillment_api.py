@@ -101,6 +101,8 @@ def _errors(described: dict[int, str]) -> dict:
     common = {
         401: OpenApiResponse(ERROR_RESPONSE, description="Missing or invalid credentials."),
         403: OpenApiResponse(ERROR_RESPONSE, description="Another account than the connector's."),
+        413: OpenApiResponse(ERROR_RESPONSE, description="The body is over the size limit (EOI005)."),
+        415: OpenApiResponse(ERROR_RESPONSE, description="The body is not JSON (EOI005)."),
         500: OpenApiResponse(
             ERROR_RESPONSE, description="Unexpected failure, nothing done: send it again (EOI006)."
         ),
