@@ -21,6 +21,7 @@ from .services import warehouse_id_problem, warehouses_ensure
 
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
+NUL = "\x00"  # no database column stores it (PostgreSQL refuses it), so a row holding one is refused
 
 
 def _text(value) -> str:
@@ -141,6 +142,9 @@ class AccountScopedResource(resources.ModelResource):
             raise ValueError("Choose the account to import into.")
 
     def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            if isinstance(value, str) and NUL in value:
+                raise ValidationError({column: "Has a NUL character (a broken or binary file?); remove it."})
         named = _text(row.get("account"))
         if named and named != self.account.name:
             raise ValidationError(
@@ -231,7 +235,9 @@ class StockResource(AccountScopedResource):
             named = {_text(value) for value in dataset["warehouse"]}
             warehouses_ensure(
                 account=self.account,
-                warehouse_ids={value for value in named if warehouse_id_problem(value) is None},
+                warehouse_ids={
+                    value for value in named if warehouse_id_problem(value) is None and NUL not in value
+                },
             )
 
     def get_instance(self, instance_loader, row):
