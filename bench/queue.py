@@ -204,7 +204,7 @@ def run(context: Context) -> Report:
         name=NAME,
         title="the manual-authorization queue at scale",
         description=(
-            f"Each case is requested as an approver of a small account ({small.seeded.orders:,} orders, "
+            f"Each case is requested as an approver on every manual band of a small account ({small.seeded.orders:,} orders, "
             f"{small.seeded.waiting:,} waiting) and of a big one ({big.seeded.orders:,} orders, "
             f"{big.seeded.waiting:,} waiting) in the same database, through Django's test client, "
             "alternately; times are medians of the requests. Target: the big account's page at most "
