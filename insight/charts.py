@@ -332,7 +332,11 @@ def horizontal_bars(
     chart.empty = not any(totals)
     if not chart.empty:
         chart.x_ticks = [
-            Tick(left + width * fraction, value_text(ceiling * fraction)) for fraction in (0, 0.5, 1)
+            Tick(
+                left + width * fraction,
+                value_text(round(ceiling * fraction) if whole else ceiling * fraction),
+            )
+            for fraction in (0, 0.5, 1)
         ]
     return chart
 

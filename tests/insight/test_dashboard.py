@@ -208,3 +208,17 @@ def test_an_order_decided_before_the_period_is_left_out(client, owner, placed):
 
     assert tile(text, "decided") == "4"
     assert "denied" not in caption(text, "decisions")
+
+
+def test_a_count_axis_counts_in_whole_numbers_and_an_empty_picture_has_no_axis(client, owner, placed):
+    client.force_login(owner)
+    text = page(client, DASHBOARD)
+
+    connectors = re.search(r'id="chart-connectors".*?</svg>', text, re.S).group(0)
+    assert re.findall(r'<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]*)</text>', connectors) == [
+        "0",
+        "3",
+        "6",
+    ]
+    approvers = re.search(r'id="chart-approvers".*?</svg>', text, re.S).group(0)
+    assert "Nothing to draw" in approvers and "average time to decision" not in approvers
