@@ -435,16 +435,27 @@ def private_host(url: str) -> str | None:
     return None
 
 
-def hook_ping(*, url: str, headers: dict) -> None:
-    """POST the ping to a hook's URL; raise `HookPingFailed` unless it answers 200 in time."""
+def hook_ping(*, url: str, headers: dict, secret: str = "") -> None:
+    """POST the ping to a hook's URL; raise `HookPingFailed` unless it answers 200 in time.
+
+    Signed like every call to the hook when the connector has a secret, so that a receiver
+    checking signatures accepts the ping too.
+    """
     host = private_host(url)
     if host is not None:
         raise HookPingFailed(f"hook.url: {host} is a private or local address; a hook needs a public one.")
+    payload = json.dumps(PING_BODY).encode()
+    signature = {"X-Signature-SHA256": sign(payload, secret)} if secret else {}
     try:
         response = requests.post(
             url,
-            data=json.dumps(PING_BODY),
-            headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
+            data=payload,
+            headers={
+                **headers,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                **signature,
+            },
             timeout=settings.HOOK_TIMEOUT_SECONDS,
             allow_redirects=False,
         )
@@ -460,7 +471,7 @@ def hook_ping(*, url: str, headers: dict) -> None:
 
 def hook_configure(*, connector: Connector, statuses: list[str], url: str, headers: dict) -> HookConfig:
     """Ping the URL, then create or replace the connector's hook; raise `HookPingFailed` and save nothing."""
-    hook_ping(url=url, headers=headers)
+    hook_ping(url=url, headers=headers, secret=connector.signing_secret if connector.has_secret else "")
     with transaction.atomic():
         hook, _ = HookConfig.objects.update_or_create(
             connector=connector,
