@@ -59,7 +59,7 @@ def world(mkp, shop, owner, connector_server, same_connection, monkeypatch):
 
     A hook's ping reaches no generated URL on the internet (the ping has its own tests).
     """
-    monkeypatch.setattr("connectors.feed.hook_ping", lambda *, url, headers: None)
+    monkeypatch.setattr("connectors.feed.hook_ping", lambda **ping: None)
     rule_replace(
         account=shop.account,
         bands=[band(0, 10, "authorize"), band(10, 100, "manual", ["owner@acme.example"])],

@@ -29,7 +29,7 @@ HELD = 2571  # 15.01 % below the seller's 3025: the manual band
 
 
 @pytest.fixture(autouse=True)
-def _postgresql(db):
+def _postgresql():
     require_services()
 
 
