@@ -78,6 +78,22 @@ class AccountScopedAdmin(admin.ModelAdmin):
         return entry
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """An admin page nobody adds to, changes or deletes from; `has_module_permission` says who sees it."""
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AccountScopedRelatedFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         rows = field.related_model._default_manager.all()

@@ -12,7 +12,7 @@ from .decision import BandProblem, segments
 from .roles import EDIT_RULE
 from .selectors import rule_bands, rule_of
 from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
-from .services import RuleInvalid, rule_delete, rule_replace
+from .services import RuleChanged, RuleInvalid, rule_delete, rule_replace, rule_version
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -39,6 +39,48 @@ WRITE_ERRORS = {
     403: OpenApiResponse(ERROR_BODY, description="Not an Owner or OMS Full user of the account."),
 }
 NO_RULE = OpenApiResponse(ERROR_BODY, description="The account has no rule.")
+CHANGED = OpenApiResponse(
+    ERROR_BODY,
+    description="`If-Match` names an older version: someone changed the rule since (who and when); "
+    "nothing was saved. Read the rule again, then retry.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description='The rule\'s ETag as read (e.g. `"7"`): the change is refused with 412 if the rule has '
+    "changed since. Without it the last write wins.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=True,
+    description="The rule's version, for `If-Match` on the next change.",
+)
+
+
+def etag(account) -> str:
+    return f'"{rule_version(account=account)}"'
+
+
+def based_on(request) -> int | None:
+    """The version named by `If-Match` (a strong or weak ETag); None without one or with `*`.
+
+    A value that is no version of ours can match nothing: -1 makes the change fail with 412.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.removeprefix("W/").strip().strip('"')
+    return int(tag) if tag.isdigit() else -1
+
+
+def changed_response(changed: RuleChanged, account) -> Response:
+    response = Response(error_body("rule_changed", str(changed)), status=status.HTTP_412_PRECONDITION_FAILED)
+    response["ETag"] = etag(account)
+    return response
 
 
 def problem_field(problem: BandProblem) -> str:
@@ -75,7 +117,7 @@ def require_rule_editor(request, account) -> None:
 class PriceDivergenceRuleView(APIView):
     @extend_schema(
         operation_id="price_divergence_rule_read",
-        parameters=[ACCOUNT_PARAMETER],
+        parameters=[ACCOUNT_PARAMETER, ETAG],
         responses={200: RuleOutputSerializer, 404: NO_RULE, **READ_ERRORS},
     )
     def get(self, request):
@@ -83,16 +125,17 @@ class PriceDivergenceRuleView(APIView):
         rule = rule_of(account=account)
         if rule is None:
             raise NotFound(f"Account '{account.name}' has no price divergence rule.")
-        return Response(rule_body(account=account, rule=rule))
+        return Response(rule_body(account=account, rule=rule), headers={"ETag": etag(account)})
 
     @extend_schema(
         operation_id="price_divergence_rule_replace",
-        parameters=[ACCOUNT_PARAMETER],
+        parameters=[ACCOUNT_PARAMETER, IF_MATCH, ETAG],
         request=RuleInputSerializer,
         responses={
             200: RuleOutputSerializer,
             **WRITE_ERRORS,
             400: OpenApiResponse(ERROR_BODY, description="Invalid bands, each named; nothing was saved."),
+            412: CHANGED,
         },
     )
     def put(self, request):
@@ -101,22 +144,36 @@ class PriceDivergenceRuleView(APIView):
         serializer = RuleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            rule, warnings = rule_replace(account=account, bands=serializer.bands_value(), actor=request.user)
+            rule, warnings = rule_replace(
+                account=account,
+                bands=serializer.bands_value(),
+                actor=request.user,
+                based_on=based_on(request),
+            )
         except RuleInvalid as invalid:
             body = error_body("invalid", "The rule has errors; nothing was saved.", problems(invalid.errors))
             body["warnings"] = problems(invalid.warnings)
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(rule_body(account=account, rule=rule_of(account=account) or rule, warnings=warnings))
+        except RuleChanged as changed:
+            return changed_response(changed, account)
+        return Response(
+            rule_body(account=account, rule=rule_of(account=account) or rule, warnings=warnings),
+            headers={"ETag": etag(account)},
+        )
 
     @extend_schema(
         operation_id="price_divergence_rule_delete",
-        parameters=[ACCOUNT_PARAMETER],
-        responses={204: None, 404: NO_RULE, **WRITE_ERRORS},
+        parameters=[ACCOUNT_PARAMETER, IF_MATCH],
+        responses={204: None, 404: NO_RULE, 412: CHANGED, **WRITE_ERRORS},
     )
     def delete(self, request):
         account = request_account(request)
         require_rule_editor(request, account)
-        if not rule_delete(account=account, actor=request.user):
+        try:
+            deleted = rule_delete(account=account, actor=request.user, based_on=based_on(request))
+        except RuleChanged as changed:
+            return changed_response(changed, account)
+        if not deleted:
             raise NotFound(f"Account '{account.name}' has no price divergence rule.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -37,6 +37,7 @@ ACCOUNT_MODELS = (
     "orders.intakerecord",
     "orders.orderevent",
     "authorization.approvaltask",
+    "insight.decisionrecord",
 )
 
 # What the managing roles may change; everything else they, like everyone, only view.

@@ -22,7 +22,7 @@ from .decision import decide
 from .models import PriceDivergenceRule
 from .roles import EDIT_RULE
 from .selectors import accounts_for, possible_approvers, rule_bands, rule_of
-from .services import RuleInvalid, rule_check, rule_delete, rule_replace
+from .services import RuleChanged, RuleInvalid, rule_check, rule_delete, rule_replace, rule_version
 
 TEMPLATES = "admin/authorization/rule_editor"
 
@@ -138,6 +138,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
         rule = rule_of(account=account)
         saved_bands = rule_bands(rule=rule)
         bar_bands = saved_bands
+        conflict = ""
         if request.method == "POST":
             if not can_edit:
                 raise PermissionDenied
@@ -146,9 +147,17 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 draft = rule_editor.draft_of(formset)
                 bar_bands = draft.bands
                 try:
-                    _, warnings = rule_replace(account=account, bands=draft.bands, actor=request.user)
+                    _, warnings = rule_replace(
+                        account=account,
+                        bands=draft.bands,
+                        actor=request.user,
+                        based_on=rule_editor.parse_version(request.POST.get("based_on")),
+                    )
                 except RuleInvalid as invalid:
                     draft.attach(errors=invalid.errors, warnings=invalid.warnings)
+                except RuleChanged as changed:
+                    # Their change is in "Recent changes" below; saving again replaces it knowingly.
+                    conflict = f"{changed} Compare with their change below; save again to replace it."
                 else:
                     messages.success(request, f"The price divergence rule of {account} was saved.")
                     for warning in warnings:
@@ -189,6 +198,13 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 recent_revisions=self._revisions(rule_editor.rule_revisions(account=account)[:5]),
                 preview_at=request.GET.get("at", ""),
                 preview=preview,
+                # A draft shown again keeps the version it was based on, until a conflict was shown.
+                based_on=(
+                    request.POST.get("based_on", "")
+                    if request.method == "POST" and not conflict
+                    else rule_version(account=account)
+                ),
+                conflict=conflict,
             ),
         )
 
@@ -274,7 +290,15 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             messages.info(request, f"{account} has no price divergence rule to delete.")
             return redirect(self.url("editor", account))
         if request.method == "POST":
-            rule_delete(account=account, actor=request.user)
+            try:
+                rule_delete(
+                    account=account,
+                    actor=request.user,
+                    based_on=rule_editor.parse_version(request.POST.get("based_on")),
+                )
+            except RuleChanged as changed:
+                messages.error(request, f"{changed} Look at the rule as it is now before deleting it.")
+                return redirect(self.url("editor", account))
             messages.success(
                 request,
                 f"The price divergence rule of {account} was deleted. Divergent orders are now "
@@ -291,6 +315,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 rule=rule,
                 bar=rule_editor.bar_of(rule_bands(rule=rule)),
                 band_lines=[rule_editor.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
+                based_on=rule_version(account=account),
             ),
         )
 

@@ -238,6 +238,14 @@ def band_range(lower, upper) -> str:
     return f"{format_percent(lower)}–{format_percent(upper)} %"
 
 
+def parse_version(text) -> int | None:
+    """The rule version a posted form was based on; None (last save wins) when missing or garbled."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_percent(text) -> Decimal | None:
     """Return a typed percentage rounded to two decimals, or None when it is not a number."""
     try:

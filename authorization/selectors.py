@@ -29,20 +29,40 @@ def rule_of(*, account) -> PriceDivergenceRule | None:
     )
 
 
+BAND_FIELDS = ("lower_percent", "upper_percent", "action", "approvers", "escalate_after_minutes")
+
+
+def _band(lower_percent, upper_percent, action, approvers, escalate_after_minutes) -> Band:
+    return Band(
+        lower_percent=lower_percent,
+        upper_percent=upper_percent,
+        action=Action(action),
+        approvers=tuple(approvers),
+        escalate_after_minutes=escalate_after_minutes,
+    )
+
+
 def rule_bands(*, rule: PriceDivergenceRule | None) -> list[Band]:
     """Return the rule's bands as the pure decision function takes them."""
     if rule is None:
         return []
-    return [
-        Band(
-            lower_percent=band.lower_percent,
-            upper_percent=band.upper_percent,
-            action=Action(band.action),
-            approvers=tuple(band.approvers),
-            escalate_after_minutes=band.escalate_after_minutes,
-        )
-        for band in rule.bands.all()
-    ]
+    return [_band(*(getattr(band, name) for name in BAND_FIELDS)) for band in rule.bands.all()]
+
+
+def account_bands(*, account) -> list[Band] | None:
+    """Return the bands of the account's rule in one query, or None when the account has no rule.
+
+    For processing, which decides every order: `rule_of` and `rule_bands` take two queries.
+    """
+    rows = (
+        PriceDivergenceRule.objects.filter(account=account)
+        .order_by("bands__lower_percent")
+        .values_list(*(f"bands__{name}" for name in BAND_FIELDS))
+    )
+    bands = list(rows)
+    if not bands:
+        return None
+    return [_band(*row) for row in bands if row[0] is not None]  # a rule without bands: one empty row
 
 
 def possible_approvers(*, account):

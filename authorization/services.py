@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -31,6 +32,39 @@ class RuleInvalid(Exception):
         super().__init__("; ".join(problem.message for problem in errors))
         self.errors = errors
         self.warnings = warnings
+
+
+class RuleChanged(Exception):
+    """Someone changed the rule after the version a draft was based on; nothing was saved.
+
+    `revision` is the newest change (who, when, the bands after it), or None when the rule
+    the draft was based on has since been deleted without a trace in the history.
+    """
+
+    def __init__(self, revision: RuleRevision | None):
+        who = (revision.actor.email if revision and revision.actor else None) or "someone"
+        when = ""
+        if revision:
+            local = revision.created_at.astimezone(ZoneInfo(revision.account.time_zone))
+            when = f" at {local:%Y-%m-%d %H:%M} ({revision.account.time_zone})"
+        super().__init__(f"The rule was changed by {who}{when} after you opened it; nothing was saved.")
+        self.revision = revision
+
+
+def rule_version(*, account: Account) -> int:
+    """The version of the account's rule: its newest revision's number, 0 before the first.
+
+    A save that names the version its draft was based on (`based_on`) is refused with
+    `RuleChanged` when the rule has changed since, so two editors never overwrite each other
+    unknowingly.
+    """
+    return account.rule_revisions.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _check_based_on(account: Account, based_on: int | None) -> None:
+    """Under the account's row lock: refuse a draft based on an older version of the rule."""
+    if based_on is not None and rule_version(account=account) != based_on:
+        raise RuleChanged(account.rule_revisions.select_related("actor", "account").order_by("-pk").first())
 
 
 @dataclass
@@ -126,12 +160,13 @@ def _band_rows(bands: Sequence[Band]) -> list[dict]:
 
 @transaction.atomic
 def rule_replace(
-    *, account: Account, bands: Sequence[Band], actor
+    *, account: Account, bands: Sequence[Band], actor, based_on: int | None = None
 ) -> tuple[PriceDivergenceRule, list[BandProblem]]:
     """Replace the account's rule with `bands`; return the rule and the warnings.
 
-    Raises `RuleInvalid` and changes nothing when the draft has errors. Every change is kept
-    as a `RuleRevision` with the bands before and after.
+    Raises `RuleInvalid` and changes nothing when the draft has errors, and `RuleChanged`
+    when `based_on` (a `rule_version`) is given and the rule has changed since. Every change
+    is kept as a `RuleRevision` with the bands before and after.
     """
     bands = [
         Band(
@@ -147,6 +182,7 @@ def rule_replace(
     if check.errors:
         raise RuleInvalid(check.errors, check.warnings)
     Account.objects.select_for_update().filter(pk=account.pk).first()
+    _check_based_on(account, based_on)
     rule = rule_of(account=account)
     before = _band_rows(rule_bands(rule=rule))
     after = _band_rows(bands)
@@ -181,8 +217,13 @@ def rule_replace(
 
 
 @transaction.atomic
-def rule_delete(*, account: Account, actor) -> bool:
-    """Delete the account's rule, for good; return False when there was none."""
+def rule_delete(*, account: Account, actor, based_on: int | None = None) -> bool:
+    """Delete the account's rule, for good; return False when there was none.
+
+    Raises `RuleChanged` when `based_on` is given and the rule has changed since.
+    """
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    _check_based_on(account, based_on)
     rule = rule_of(account=account)
     if rule is None:
         return False

@@ -186,3 +186,42 @@ def test_openapi_document_is_served_with_a_browsable_ui(client):
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_change_based_on_an_older_etag_is_refused_with_412_and_who_changed_it(
+    api_client_for, team, oms_full
+):
+    client = api_client_for(team)
+    client.put(URL, RULE, format="json")
+    read = client.get(URL)
+    tag = read["ETag"]
+    assert tag.startswith('"') and tag.endswith('"')
+
+    other = api_client_for(oms_full).put(
+        URL, {"bands": [{"from": 0, "to": 100, "action": "authorize"}]}, format="json"
+    )
+    assert other.status_code == 200
+    assert other["ETag"] != tag
+
+    refused = client.put(URL, RULE, format="json", HTTP_IF_MATCH=tag)
+    assert refused.status_code == 412
+    assert refused.json()["code"] == "rule_changed"
+    assert "changed by oms@acme.example" in refused.json()["message"]
+    assert refused["ETag"] == other["ETag"]
+    assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize"]
+
+    assert client.delete(URL, HTTP_IF_MATCH=tag).status_code == 412
+    assert client.put(URL, RULE, format="json", HTTP_IF_MATCH=refused["ETag"]).status_code == 200
+    current = client.get(URL)["ETag"]
+    assert client.delete(URL, HTTP_IF_MATCH=f"W/{current}").status_code == 204
+
+
+def test_without_if_match_the_last_write_wins(api_client_for, team):
+    client = api_client_for(team)
+    client.put(URL, RULE, format="json")
+    assert (
+        client.put(URL, {"bands": [{"from": 0, "to": 100, "action": "deny"}]}, format="json").status_code
+        == 200
+    )
+    assert client.put(URL, RULE, format="json", HTTP_IF_MATCH="*").status_code == 200
+    assert client.put(URL, RULE, format="json", HTTP_IF_MATCH='"not-a-version"').status_code == 412

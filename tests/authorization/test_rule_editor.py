@@ -420,3 +420,80 @@ def test_the_admins_default_rule_page_leads_to_the_editor(owner_client, account,
 
     assert response.status_code == 302
     assert response.url == url("editor", account)
+
+
+def test_two_editors_at_once_the_second_save_is_refused_with_who_changed_it_and_the_draft_kept(
+    client, account, owner, oms_full, approvers
+):
+    saved_rule(account, owner)
+    first, second = Client(), Client()
+    first.force_login(owner)
+    second.force_login(oms_full)
+    based_on_first = input_value(first.get(url("editor", account)).text, "based_on")
+    based_on_second = input_value(second.get(url("editor", account)).text, "based_on")
+    assert based_on_first == based_on_second
+
+    saved = first.post(
+        url("editor", account),
+        {**formset_data((0, 5, "authorize"), (5, 100, "deny")), "based_on": based_on_first},
+    )
+    assert saved.status_code == 302
+
+    refused = second.post(
+        url("editor", account),
+        {**formset_data((0, 50, "authorize"), (50, 100, "deny")), "based_on": based_on_second},
+    )
+
+    assert refused.status_code == 200
+    assert "The rule was changed by owner@acme.example at " in refused.text
+    assert "nothing was saved" in refused.text
+    assert input_value(refused.text, "bands-0-upper_percent") == "50"  # the draft is not lost
+    assert [b.upper_percent for b in rule_bands(rule=rule_of(account=account))] == [5, 100]
+
+    # Having seen the other change, saving again replaces it knowingly.
+    again = second.post(
+        url("editor", account),
+        {
+            **formset_data((0, 50, "authorize"), (50, 100, "deny")),
+            "based_on": input_value(refused.text, "based_on"),
+        },
+    )
+    assert again.status_code == 302
+    assert [b.upper_percent for b in rule_bands(rule=rule_of(account=account))] == [50, 100]
+
+
+def test_an_invalid_draft_shown_again_keeps_the_version_it_was_based_on(
+    owner_client, account, owner, approvers
+):
+    saved_rule(account, owner)
+    based_on = input_value(owner_client.get(url("editor", account)).text, "based_on")
+    rule_replace(account=account, bands=[band(0, 100, "authorize")], actor=owner)  # someone else meanwhile
+
+    invalid = owner_client.post(
+        url("editor", account),
+        {**formset_data((0, 60, "authorize"), (50, 100, "deny")), "based_on": based_on},
+    )
+    assert invalid.status_code == 200
+    assert input_value(invalid.text, "based_on") == based_on
+
+    fixed = owner_client.post(
+        url("editor", account),
+        {**formset_data((0, 50, "authorize"), (50, 100, "deny")), "based_on": based_on},
+    )
+    assert "The rule was changed by owner@acme.example" in fixed.text
+    assert [b.upper_percent for b in rule_bands(rule=rule_of(account=account))] == [100]
+
+
+def test_deleting_a_rule_changed_since_the_confirmation_page_deletes_nothing(
+    owner_client, account, owner, approvers
+):
+    saved_rule(account, owner)
+    confirmation = owner_client.get(url("delete_rule", account)).text
+    rule_replace(account=account, bands=[band(0, 100, "authorize")], actor=owner)
+
+    response = owner_client.post(
+        url("delete_rule", account), {"based_on": input_value(confirmation, "based_on")}, follow=True
+    )
+
+    assert "The rule was changed by owner@acme.example" in response.text
+    assert rule_of(account=account) is not None
