@@ -25,9 +25,9 @@ from authorization.backends import account_roles
 from authorization.models import Account
 from authorization.selectors import accounts_for
 
-from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
+from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, reserved_stock_message
 from .resources import SkuResource, StockResource
-from .selectors import skus_with_available
+from .selectors import reserved_stock_among, skus_with_available
 from .services import shipping_policy_target_problems
 
 
@@ -76,6 +76,20 @@ class CatalogAdmin(AccountScopedAdmin):
 
     def several_accounts(self, request) -> bool:
         return request.user.is_superuser or len(account_roles(request.user)) > 1
+
+    def get_deleted_objects(self, objs, request):
+        """Name the stock rows holding reserved units as what stops a delete (they are kept, see
+        `keep_reserved_stock`), rather than a missing permission to delete stock."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = reserved_stock_among(objs)
+        if held:
+            may_delete_stock = all(
+                request.user.has_perm(perm_name(Stock._meta, "delete"), stock) for stock in held
+            )
+            if may_delete_stock:
+                perms_needed.discard(Stock._meta.verbose_name)
+            protected = [*protected, *(reserved_stock_message(stock) for stock in held)]
+        return deleted, counts, perms_needed, protected
 
     def get_list_filter(self, request):
         # Offer only the accounts (and related rows) the user sees, never every account's name.
@@ -206,13 +220,6 @@ class StockInlineFormSet(forms.BaseInlineFormSet):
         for form in self.deleted_forms:
             if form.instance.pk and form.instance.reserved:
                 raise ValidationError(reserved_stock_message(form.instance))
-
-
-def reserved_stock_message(stock: Stock) -> str:
-    return (
-        f"{stock.warehouse} holds {stock.reserved} units reserved by orders; "
-        "its stock row stays until they are released."
-    )
 
 
 class StockInline(admin.TabularInline):

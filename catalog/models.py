@@ -8,6 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from authorization.models import Account
@@ -123,6 +125,21 @@ class Stock(models.Model):
             errors["quantity"] = problem
         if errors:
             raise ValidationError(errors)
+
+
+def reserved_stock_message(stock: Stock) -> str:
+    return (
+        f"{stock.sku.sku_id} in {stock.warehouse}: {stock.reserved} units reserved by orders; "
+        "the stock row stays until they are released."
+    )
+
+
+@receiver(pre_delete, sender=Stock, dispatch_uid="catalog.stock.keep_reserved")
+def keep_reserved_stock(sender, instance: Stock, **kwargs):
+    """Reserved units belong to orders: no stock row holding them is deleted, directly or with
+    its SKU, warehouse or account, so that releasing them later finds the row."""
+    if instance.reserved:
+        raise models.ProtectedError(reserved_stock_message(instance), {instance})
 
 
 class DeliveryChannel(models.TextChoices):

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db.models import F, IntegerField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import PickupPoint, ShippingPolicy, Sku, Stock
+from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 
 
 def skus_list(*, account, sku_ids: Iterable[str] | None = None) -> QuerySet[Sku]:
@@ -45,3 +45,19 @@ def shipping_policies_list(*, account) -> QuerySet[ShippingPolicy]:
 
 def pickup_points_list(*, account) -> QuerySet[PickupPoint]:
     return PickupPoint.objects.filter(account=account).order_by("point_id").select_related("warehouse")
+
+
+def reserved_stock_among(objs) -> list[Stock]:
+    """The stock rows holding reserved units that deleting `objs` (SKUs, warehouses or stock
+    rows of one kind) would take with them."""
+    objs = list(objs)
+    lookup = (
+        {Sku: "sku__in", Warehouse: "warehouse__in", Stock: "pk__in"}.get(type(objs[0])) if objs else None
+    )
+    if lookup is None:
+        return []
+    return list(
+        Stock.objects.filter(**{lookup: [obj.pk for obj in objs]}, reserved__gt=0)
+        .select_related("sku", "warehouse")
+        .order_by("sku__sku_id", "warehouse__warehouse_id")
+    )

@@ -240,8 +240,51 @@ def test_stock_rows_holding_reservations_cannot_be_deleted(owner_client, account
             "stock-0-DELETE": "on",
         },
     )
-    assert "holds 4 units reserved by orders" in inline.content.decode()
+    assert (
+        "4 units reserved by orders; the stock row stays until they are released" in inline.content.decode()
+    )
     assert owner_client.post(f"/admin/catalog/stock/{stock.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Stock.objects.filter(pk=stock.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["sku", "warehouse"])
+def test_a_sku_or_warehouse_whose_stock_is_reserved_is_not_deleted_and_the_page_says_why(
+    owner_client, account, kind
+):
+    shirt = SkuFactory(account=account, sku_id="SHIRT", name="Shirt")
+    stock = StockFactory(
+        sku=shirt, warehouse=WarehouseFactory(account=account, name="North"), quantity=10, reserved=4
+    )
+    target = shirt if kind == "sku" else stock.warehouse
+    delete_url = f"/admin/catalog/{kind}/{target.pk}/delete/"
+
+    page = owner_client.get(delete_url).content.decode()
+    owner_client.post(delete_url, {"post": "yes"})
+    listed = owner_client.post(
+        f"/admin/catalog/{kind}/",
+        {"action": "delete_selected", "_selected_action": [target.pk], "post": "yes"},
+    ).content.decode()
+
+    message = "SHIRT in North: 4 units reserved by orders; the stock row stays until they are released."
+    assert message in page
+    assert "doesn&#x27;t have permission" not in page
+    assert message in listed
+    assert Stock.objects.get(pk=stock.pk).reserved == 4
+
+
+def test_a_sku_whose_stock_is_not_reserved_is_deleted_with_its_stock(owner_client, account):
+    stock = StockFactory(sku__account=account, quantity=10, reserved=0)
+    owner_client.post(f"/admin/catalog/sku/{stock.sku.pk}/delete/", {"post": "yes"})
+    assert not Stock.objects.filter(pk=stock.pk).exists()
+
+
+def test_reserved_stock_survives_a_delete_from_code_too(account):
+    from django.db import transaction
+    from django.db.models import ProtectedError
+
+    stock = StockFactory(sku__account=account, quantity=10, reserved=4)
+    with pytest.raises(ProtectedError, match="4 units reserved by orders"), transaction.atomic():
+        stock.sku.delete()
     assert Stock.objects.filter(pk=stock.pk).exists()
 
 
