@@ -15,12 +15,9 @@ growing delays, every attempt recorded, like notifications.
 
 import ipaddress
 import json
-import logging
-import random
 import re
 import secrets
 import socket
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,16 +26,12 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
-
-from . import crypto
+from . import crypto, outbound
 from .models import Connector, FeedConfig, FeedItem, HookAttempt, HookConfig, HookDelivery
-from .notifications import RETRYABLE_STATUSES, sign
-
-logger = logging.getLogger(__name__)
+from .notifications import sign
 
 DOMAIN = "Fulfillment"
 
@@ -98,8 +91,6 @@ RESERVED_HEADERS = frozenset(
     }
 )
 MAX_HEADERS = 20
-LEASE = timedelta(seconds=60)
-EARLY_TOLERANCE = timedelta(seconds=1)
 
 
 class FilterConflict(ValueError):
@@ -289,8 +280,11 @@ def order_event_publish(*, event) -> None:
     if not event.to_status:
         return
     connector_id = event.order.connector_id
-    feed = FeedConfig.objects.filter(connector_id=connector_id).first()
-    hook = HookConfig.objects.select_related("connector", "account").filter(connector_id=connector_id).first()
+    connector = (
+        Connector.objects.select_related("feed_config", "hook_config__account").filter(pk=connector_id).get()
+    )
+    feed = getattr(connector, "feed_config", None)
+    hook = getattr(connector, "hook_config", None)
     wants_feed = feed is not None and event.to_status in feed.statuses
     wants_hook = hook is not None and event.to_status in hook.statuses
     if not (wants_feed or wants_hook):
@@ -315,9 +309,7 @@ def order_event_publish(*, event) -> None:
             body=change.hook_body(account_name=hook.account.name, app_key=hook.connector.app_key),
             url=hook.url,
         )
-        from .tasks import deliver_hook
-
-        enqueue_on_commit(deliver_hook, delivery.pk)
+        HOOK_DELIVERIES.enqueue(delivery.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,33 +487,26 @@ def hook_delete(*, connector: Connector) -> bool:
     return bool(deleted)
 
 
+def _sequence(delivery: HookDelivery) -> dict:
+    """An order's changes reach a connector's hook in the order they happened."""
+    return {"order_id": delivery.order_id, "connector_id": delivery.connector_id}
+
+
+HOOK_DELIVERIES = outbound.Channel(
+    name="Hook delivery",
+    model=HookDelivery,
+    attempt_model=HookAttempt,
+    attempt_parent="delivery",
+    task="connectors.tasks.deliver_hook",
+    settings_prefix="HOOK",
+    sequence=_sequence,
+    related=("connector", "hook"),
+)
+
+
 def hook_retry_delay(attempt_count: int) -> timedelta:
     """Growing delays between tries: base × 2^(n−1), capped, with a little jitter."""
-    base = settings.HOOK_RETRY_BASE_SECONDS
-    seconds = min(base * 2 ** max(attempt_count - 1, 0), settings.HOOK_RETRY_MAX_SECONDS)
-    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
-
-
-def _claim(delivery_id: int, now) -> HookDelivery | None:
-    claimed = (
-        HookDelivery.objects.filter(
-            pk=delivery_id, state=HookDelivery.State.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE
-        )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE)
-    )
-    if not claimed:
-        return None
-    return HookDelivery.objects.select_related("connector", "hook").get(pk=delivery_id)
-
-
-def _waits_for_an_earlier_one(delivery: HookDelivery) -> bool:
-    return HookDelivery.objects.filter(
-        order_id=delivery.order_id,
-        connector_id=delivery.connector_id,
-        state=HookDelivery.State.PENDING,
-        pk__lt=delivery.pk,
-    ).exists()
+    return outbound.retry_delay(HOOK_DELIVERIES, attempt_count)
 
 
 def hook_deliver(*, delivery_id: int) -> str:
@@ -530,35 +515,23 @@ def hook_deliver(*, delivery_id: int) -> str:
     Changes of one order reach the hook in the order they happened: a later one waits until
     the earlier one is delivered or has failed for good.
     """
-    now = timezone.now()
-    delivery = _claim(delivery_id, now)
+    delivery = outbound.claim(HOOK_DELIVERIES, delivery_id)
     if delivery is None:
         return "skipped"
     hook = delivery.hook
     if hook is None:
-        return _record(
-            delivery,
-            url=delivery.url,
-            http_status=None,
-            error="The hook was removed.",
-            duration_ms=0,
-            delivered=False,
-            retryable=False,
-        )
-    if _waits_for_an_earlier_one(delivery):
-        HookDelivery.objects.filter(pk=delivery.pk).update(lease_until=None)
+        removed = outbound.Answer(http_status=None, error="The hook was removed.", duration_ms=0)
+        return outbound.record(HOOK_DELIVERIES, delivery, removed, final=True, url=delivery.url)
+    if outbound.wait_for_earlier(HOOK_DELIVERIES, delivery):
         return "waiting"
     host = private_host(hook.url)
     if host is not None:
-        return _record(
-            delivery,
-            url=hook.url,
+        refused = outbound.Answer(
             http_status=None,
             error=f"{host} now resolves to a private or local address: not called.",
             duration_ms=0,
-            delivered=False,
-            retryable=False,
         )
+        return outbound.record(HOOK_DELIVERIES, delivery, refused, final=True, url=hook.url)
 
     payload = json.dumps(delivery.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
@@ -571,93 +544,8 @@ def hook_deliver(*, delivery_id: int) -> str:
     }
     if delivery.connector.has_secret:
         headers["X-Signature-SHA256"] = sign(payload, delivery.connector.signing_secret)
-
-    started = time.monotonic()
-    http_status, error = None, ""
-    try:
-        response = requests.post(
-            hook.url,
-            data=payload,
-            headers=headers,
-            timeout=settings.HOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        http_status = response.status_code
-    except requests.Timeout:
-        error = f"Timed out after {settings.HOOK_TIMEOUT_SECONDS:g} s"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
-    duration_ms = int((time.monotonic() - started) * 1000)
-
-    delivered = http_status is not None and 200 <= http_status < 300
-    retryable = http_status is None or http_status in RETRYABLE_STATUSES or http_status >= 500
-    if not delivered and not error:
-        error = f"HTTP {http_status}"
-    return _record(
-        delivery,
-        url=hook.url,
-        http_status=http_status,
-        error=error,
-        duration_ms=duration_ms,
-        delivered=delivered,
-        retryable=retryable,
-    )
-
-
-@transaction.atomic
-def _record(delivery, *, url, http_status, error, duration_ms, delivered, retryable) -> str:
-    now = timezone.now()
-    HookAttempt.objects.create(
-        delivery=delivery,
-        attempted_at=now,
-        url=url,
-        http_status=http_status,
-        error="" if delivered else error,
-        duration_ms=duration_ms,
-    )
-    attempts = delivery.attempt_count + 1
-    updates = {
-        "attempt_count": F("attempt_count") + 1,
-        "lease_until": None,
-        "last_status": http_status,
-        "url": url,
-    }
-    if delivered:
-        outcome = "delivered"
-        updates.update(state=HookDelivery.State.DELIVERED, delivered_at=now, last_error="")
-    elif retryable and attempts < settings.HOOK_MAX_ATTEMPTS:
-        outcome = "retry"
-        delay = hook_retry_delay(attempts)
-        updates.update(next_attempt_at=now + delay, last_error=error)
-        from .tasks import deliver_hook
-
-        enqueue_on_commit(deliver_hook, delivery.pk, countdown=delay.total_seconds())
-    else:
-        outcome = "failed"
-        updates.update(state=HookDelivery.State.FAILED, last_error=error)
-        logger.warning("Hook delivery %s to %s failed for good: %s", delivery.pk, url, error)
-    HookDelivery.objects.filter(pk=delivery.pk).update(**updates)
-    if outcome != "retry":
-        _queue_next_of_order(delivery)
-    return outcome
-
-
-def _queue_next_of_order(delivery: HookDelivery) -> None:
-    following = (
-        HookDelivery.objects.filter(
-            order_id=delivery.order_id,
-            connector_id=delivery.connector_id,
-            state=HookDelivery.State.PENDING,
-            pk__gt=delivery.pk,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if following is not None:
-        from .tasks import deliver_hook
-
-        enqueue_on_commit(deliver_hook, following)
+    answer = outbound.post(HOOK_DELIVERIES, hook.url, payload=payload, headers=headers)
+    return outbound.record(HOOK_DELIVERIES, delivery, answer, url=hook.url)
 
 
 @transaction.atomic
@@ -669,36 +557,9 @@ def hook_delivery_resend(*, delivery: HookDelivery) -> bool:
     hook = hook_of(connector=delivery.connector)
     if hook is None:
         return False
-    changed = HookDelivery.objects.filter(pk=delivery.pk, state=HookDelivery.State.FAILED).update(
-        state=HookDelivery.State.PENDING,
-        attempt_count=0,
-        next_attempt_at=timezone.now(),
-        lease_until=None,
-        hook=hook,
-        url=hook.url,
-    )
-    if changed:
-        from .tasks import deliver_hook
-
-        enqueue_on_commit(deliver_hook, delivery.pk)
-    return bool(changed)
+    return outbound.resend(HOOK_DELIVERIES, delivery, hook=hook, url=hook.url)
 
 
 def hook_deliveries_requeue_due(*, grace: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:
     """Queue again the pending deliveries whose task was lost (broker down, worker killed)."""
-    from .tasks import deliver_hook
-
-    now = timezone.now()
-    due = list(
-        HookDelivery.objects.filter(state=HookDelivery.State.PENDING, next_attempt_at__lte=now - grace)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for delivery_id in due:
-        try:
-            deliver_hook.apply_async((delivery_id,), retry=False)
-        except Exception:
-            logger.warning("Broker unavailable; %s hook deliveries wait for the next sweep.", len(due))
-            return 0
-    return len(due)
+    return outbound.requeue_due(HOOK_DELIVERIES, grace=grace, limit=limit)

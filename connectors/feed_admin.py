@@ -7,20 +7,18 @@ configured now, by a user who manages the account's connectors (Owner, OMS Full)
 
 from datetime import timedelta
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from authorization.roles import MANAGE_CONNECTORS
-from orders.admin_display import ReadOnlyAccountAdmin, badge, moment, pretty_json, shorten
+from orders.admin_display import ReadOnlyAccountAdmin, moment, shorten
+from orders.admin_lists import DateHierarchyFromRange
 
 from .feed import FILTER_STATUSES, feed_stats, hook_delivery_resend
 from .models import FeedConfig, HookAttempt, HookConfig, HookDelivery
+from .outbound_admin import AttemptInline, OutboxAdmin
 
 
 def statuses_text(statuses: list[str]) -> str:
@@ -101,43 +99,14 @@ class HookConfigAdmin(ReadOnlyAccountAdmin):
         )
 
 
-class HookAttemptInline(admin.TabularInline):
+class HookAttemptInline(AttemptInline):
     model = HookAttempt
-    fields = readonly_fields = ["attempted", "status", "duration", "error", "url"]
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "Attempts"
-
-    @admin.display(description="Time")
-    def attempted(self, attempt):
-        return moment(attempt.attempted_at)
-
-    @admin.display(description="HTTP status")
-    def status(self, attempt):
-        return attempt.http_status or "-"
-
-    @admin.display(description="Duration (ms)")
-    def duration(self, attempt):
-        return attempt.duration_ms
-
-    def has_view_permission(self, request, obj=None):
-        # Attempts are part of the delivery: whoever sees it sees them.
-        if obj is None:
-            return request.user.has_perm("connectors.view_hookdelivery")
-        return request.user.has_perm("connectors.view_hookdelivery", obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = readonly_fields = [*AttemptInline.fields, "url"]
+    parent_view_perm = "connectors.view_hookdelivery"
 
 
 @admin.register(HookDelivery)
-class HookDeliveryAdmin(ReadOnlyAccountAdmin):
+class HookDeliveryAdmin(DateHierarchyFromRange, OutboxAdmin):
     list_display = [
         "created_at",
         "connector",
@@ -153,8 +122,8 @@ class HookDeliveryAdmin(ReadOnlyAccountAdmin):
     search_help_text = "mainOrderId (beginning) or event id."
     date_hierarchy = "created_at"
     list_select_related = ["connector", "order"]
-    actions = ["resend"]
     inlines = [HookAttemptInline]
+    resend_select_related = ("connector", "order")
     fieldsets = [
         (
             None,
@@ -172,10 +141,6 @@ class HookDeliveryAdmin(ReadOnlyAccountAdmin):
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="State", ordering="state")
-    def state_badge(self, delivery):
-        return badge(delivery.state, delivery.get_state_display())
-
     @admin.display(description="Status change")
     def change(self, delivery):
         last = delivery.body.get("LastState") or "new"
@@ -189,82 +154,15 @@ class HookDeliveryAdmin(ReadOnlyAccountAdmin):
             delivery.order.main_order_id,
         )
 
-    @admin.display(description="Next attempt", ordering="next_attempt_at")
-    def next_attempt(self, delivery):
-        if delivery.state != HookDelivery.State.PENDING:
-            return "-"
-        return moment(delivery.next_attempt_at)
-
-    @admin.display(description="Body")
-    def body_pretty(self, delivery):
-        return pretty_json(delivery.body)
-
     # Resending
 
-    def has_resend_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.has_perm(MANAGE_CONNECTORS)
-        return request.user.has_perm(MANAGE_CONNECTORS, obj)
+    def label(self, delivery) -> str:
+        return f"{delivery.order.main_order_id} {delivery.body.get('State')}"
 
-    @admin.action(description="Resend", permissions=["resend"])
-    def resend(self, request, queryset):
-        self.resend_deliveries(request, queryset.select_related("connector", "order"))
+    def target(self, delivery) -> str:
+        return delivery.url
 
-    def resend_deliveries(self, request, deliveries) -> None:
-        """Resend each failed delivery the user may, and say in a message what became of each."""
-        for delivery in deliveries:
-            label = f"{delivery.order.main_order_id} {delivery.body.get('State')}"
-            if not self.has_resend_permission(request, delivery):
-                messages.error(request, f"{label}: only an Owner or OMS Full user may resend it.")
-                continue
-            if delivery.state != HookDelivery.State.FAILED:
-                messages.warning(
-                    request,
-                    f"{label}: not resent, it is {delivery.get_state_display().lower()}; "
-                    "only failed deliveries are.",
-                )
-                continue
-            if not hook_delivery_resend(delivery=delivery):
-                messages.warning(request, f"{label}: not resent, {delivery.connector} has no hook any more.")
-                continue
-            self.log_change(request, delivery, "Resent.")
-            delivery.refresh_from_db()
-            if delivery.state == HookDelivery.State.DELIVERED:
-                messages.success(request, f"{label}: resent, delivered to {delivery.url}.")
-            elif delivery.state == HookDelivery.State.FAILED:
-                messages.error(request, f"{label}: resent, failed again: {delivery.last_error}")
-            else:
-                messages.success(request, f"{label}: queued to be sent again to {delivery.url}.")
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/resend/",
-                self.admin_site.admin_view(self.resend_view),
-                name="connectors_hookdelivery_resend",
-            ),
-            *super().get_urls(),
-        ]
-
-    def resend_view(self, request, object_id):
-        """The detail page's button: resend one failed delivery."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        delivery = self.get_object(request, unquote(object_id))
-        if delivery is None:
-            raise Http404("No such hook delivery.")
-        if not self.has_resend_permission(request, delivery):
-            raise PermissionDenied
-        self.resend_deliveries(request, [delivery])
-        return redirect(reverse("admin:connectors_hookdelivery_change", args=[delivery.pk]))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        delivery = self.get_object(request, unquote(object_id))
-        if delivery is not None:
-            extra_context = {
-                **(extra_context or {}),
-                "may_resend": delivery.state == HookDelivery.State.FAILED
-                and self.has_resend_permission(request, delivery),
-                "resend_url": reverse("admin:connectors_hookdelivery_resend", args=[delivery.pk]),
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def resend_row(self, delivery) -> str | None:
+        return (
+            None if hook_delivery_resend(delivery=delivery) else f"{delivery.connector} has no hook any more."
+        )

@@ -79,13 +79,18 @@ class Connector(models.Model):
         return crypto.decrypt(self.secret_encrypted)
 
 
+class DeliveryState(models.TextChoices):
+    """Where an outbox row owed to a connector stands (a notification, a hook delivery)."""
+
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
 class Notification(models.Model):
     """A message owed to a connector: written in the transaction of the change it reports (the outbox)."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+    State = DeliveryState
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="notifications")
@@ -217,10 +222,7 @@ class HookConfig(models.Model):
 class HookDelivery(models.Model):
     """A status change owed to a connector's hook: delivered at least once, every attempt kept."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+    State = DeliveryState
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hook_deliveries")
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="hook_deliveries")

@@ -1,61 +1,29 @@
 """The notification log in the admin: every message owed to a connector, every attempt, and resend.
 
 Read-only for every member of the account. A failed notification may be sent again, from its
-first try, by a user who manages the account's connectors (Owner, OMS Full).
+first try, by a user who manages the account's connectors (Owner, OMS Full): see
+`connectors/outbound_admin.py`, shared with hook deliveries.
 """
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.urls import reverse
 from django.utils.html import format_html
 
-from authorization.roles import MANAGE_CONNECTORS
-from orders.admin_display import ReadOnlyAccountAdmin, badge, moment, pretty_json
+from orders.admin_lists import ContractCodeFilter, DateHierarchyFromRange
 
 from .models import Notification, NotificationAttempt
 from .notifications import notification_resend
+from .outbound_admin import AttemptInline, OutboxAdmin
 
 
-class NotificationAttemptInline(admin.TabularInline):
+class NotificationAttemptInline(AttemptInline):
     model = NotificationAttempt
-    fields = readonly_fields = ["attempted", "status", "duration", "error"]
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "Attempts"
-
-    @admin.display(description="Time")
-    def attempted(self, attempt):
-        return moment(attempt.attempted_at)
-
-    @admin.display(description="HTTP status")
-    def status(self, attempt):
-        return attempt.http_status or "-"
-
-    @admin.display(description="Duration (ms)")
-    def duration(self, attempt):
-        return attempt.duration_ms
-
-    def has_view_permission(self, request, obj=None):
-        # Attempts are part of the notification: whoever sees it sees them.
-        if obj is None:
-            return request.user.has_perm("connectors.view_notification")
-        return request.user.has_perm("connectors.view_notification", obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    parent_view_perm = "connectors.view_notification"
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAccountAdmin):
+class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
     list_display = [
         "created_at",
         "connector",
@@ -67,12 +35,11 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
         "last_status",
         "next_attempt",
     ]
-    list_filter = ["state", "code", "connector"]
+    list_filter = ["state", ContractCodeFilter, "connector"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
     search_help_text = "Marketplace order id or mainOrderId (beginning)."
     date_hierarchy = "created_at"
     list_select_related = ["connector", "order"]
-    actions = ["resend"]
     inlines = [NotificationAttemptInline]
     fieldsets = [
         (
@@ -90,10 +57,6 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
         ("Request", {"fields": ["target_url", "idempotency_key", "body_pretty"]}),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
-
-    @admin.display(description="State", ordering="state")
-    def state_badge(self, notification):
-        return badge(notification.state, notification.get_state_display())
 
     @admin.display(description="Order", ordering="order__main_order_id")
     def order_link(self, notification):
@@ -115,83 +78,17 @@ class NotificationAdmin(ReadOnlyAccountAdmin):
             "The submission it answers",
         )
 
-    @admin.display(description="Next attempt", ordering="next_attempt_at")
-    def next_attempt(self, notification):
-        if notification.state != Notification.State.PENDING:
-            return "-"
-        return moment(notification.next_attempt_at)
-
     @admin.display(description="URL")
     def target_url(self, notification):
         return notification.url
 
-    @admin.display(description="Body")
-    def body_pretty(self, notification):
-        return pretty_json(notification.body)
-
     # Resending
 
-    def has_resend_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.has_perm(MANAGE_CONNECTORS)
-        return request.user.has_perm(MANAGE_CONNECTORS, obj)
+    def label(self, notification) -> str:
+        return f"{notification.code} for {notification.marketplace_order_id or notification.pk}"
 
-    @admin.action(description="Resend", permissions=["resend"])
-    def resend(self, request, queryset):
-        self.resend_notifications(request, queryset.select_related("connector"))
+    def target(self, notification) -> str:
+        return str(notification.connector)
 
-    def resend_notifications(self, request, notifications) -> None:
-        """Resend each failed notification the user may, and say in a message what became of each."""
-        for notification in notifications:
-            label = f"{notification.code} for {notification.marketplace_order_id or notification.pk}"
-            if not self.has_resend_permission(request, notification):
-                messages.error(request, f"{label}: only an Owner or OMS Full user may resend it.")
-                continue
-            if not notification_resend(notification=notification):
-                messages.warning(
-                    request,
-                    f"{label}: not resent, it is {notification.get_state_display().lower()}; "
-                    "only failed notifications are.",
-                )
-                continue
-            self.log_change(request, notification, "Resent.")
-            notification.refresh_from_db()
-            if notification.state == Notification.State.DELIVERED:
-                messages.success(request, f"{label}: resent, delivered to {notification.connector}.")
-            elif notification.state == Notification.State.FAILED:
-                messages.error(request, f"{label}: resent, failed again: {notification.last_error}")
-            else:
-                messages.success(request, f"{label}: queued to be sent again to {notification.connector}.")
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/resend/",
-                self.admin_site.admin_view(self.resend_view),
-                name="connectors_notification_resend",
-            ),
-            *super().get_urls(),
-        ]
-
-    def resend_view(self, request, object_id):
-        """The detail page's button: resend one failed notification."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        notification = self.get_object(request, unquote(object_id))
-        if notification is None:
-            raise Http404("No such notification.")
-        if not self.has_resend_permission(request, notification):
-            raise PermissionDenied
-        self.resend_notifications(request, [notification])
-        return redirect(reverse("admin:connectors_notification_change", args=[notification.pk]))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        notification = self.get_object(request, unquote(object_id))
-        if notification is not None:
-            extra_context = {
-                **(extra_context or {}),
-                "may_resend": notification.state == Notification.State.FAILED
-                and self.has_resend_permission(request, notification),
-                "resend_url": reverse("admin:connectors_notification_resend", args=[notification.pk]),
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def resend_row(self, notification) -> str | None:
+        return None if notification_resend(notification=notification) else "it is no longer failed."
