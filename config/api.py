@@ -4,9 +4,12 @@ of every API.
 Errors answer `{"code": ..., "message": ..., "errors": [{"field": ..., "message": ...}]}`.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
@@ -16,6 +19,11 @@ from authorization.models import Account
 from authorization.selectors import accounts_for
 
 from .text import unstorable_problems
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before sending again a request the database could not serve.
+RETRY_AFTER_SECONDS = 5
 
 
 def _flatten(detail, prefix=""):
@@ -45,6 +53,45 @@ class BodyTooLarge(exceptions.APIException):
     default_detail = "The body is over the size limit."
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached (restarting, failing over): nothing was done; send again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = (
+        f"The service is briefly unavailable and did nothing: send the request again in "
+        f"{RETRY_AFTER_SECONDS} seconds."
+    )
+    wait = RETRY_AFTER_SECONDS  # DRF's handler answers it as Retry-After
+
+
+def document_unavailable(result, generator, request, public):
+    """Document the 503 of every authenticated operation, in the body its API answers its 401 with.
+
+    drf-spectacular's postprocessing hook (`SPECTACULAR_SETTINGS`): any operation that reads
+    the database can meet it unavailable.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if not responses or "401" not in responses or "503" in responses:
+                continue
+            responses["503"] = {
+                "description": "The database is briefly unavailable and nothing was done: send the "
+                "request again after the seconds of Retry-After.",
+                "headers": {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                },
+                **({"content": responses["401"]["content"]} if "content" in responses["401"] else {}),
+            }
+    return result
+
+
+def database_unavailable(exc) -> bool:
+    """Whether `exc` says the database could not be reached or dropped the connection."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing with a 400 what would otherwise fail with a 500.
 
@@ -64,13 +111,17 @@ class JSONParser(parsers.JSONParser):
 
 
 def api_exception(exc):
-    """Return Django's refusal of an oversized body as DRF's 413, so that each API answers it in its shape.
+    """Return what Django raises as the API exception each API answers in its own shape.
 
     Django raises `RequestDataTooBig` (answered as a bare 400 page) when DRF reads a body over
-    `DATA_UPLOAD_MAX_MEMORY_SIZE`.
+    `DATA_UPLOAD_MAX_MEMORY_SIZE`: a 413. A database that cannot be reached is a 503 with
+    Retry-After, which a client retries, rather than a 500 page.
     """
     if isinstance(exc, RequestDataTooBig):
         return BodyTooLarge(f"The body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    if database_unavailable(exc):
+        logger.warning("The database is unavailable; answering 503: %s", exc)
+        return ServiceUnavailable()
     return exc
 
 

@@ -4,12 +4,26 @@ PostgreSQL refuses NUL in text and JSON columns, and a lone surrogate cannot be 
 UTF-8 at all, so a request holding either is refused before anything looks it up or stores it.
 """
 
+import re
 from collections.abc import Iterator
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def unstorable_character(text: str) -> str | None:
     """Return the first NUL or lone surrogate in `text`, or None."""
-    return next((char for char in text if char == "\x00" or "\ud800" <= char <= "\udfff"), None)
+    found = UNSTORABLE.search(text)
+    return found.group() if found else None
+
+
+def _holds_unstorable(node) -> bool:
+    if isinstance(node, str):
+        return UNSTORABLE.search(node) is not None
+    if isinstance(node, dict):
+        return any(_holds_unstorable(key) or _holds_unstorable(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_holds_unstorable(value) for value in node)
+    return False
 
 
 def unstorable_texts(node, parts: tuple = ()) -> Iterator[tuple[tuple, str, bool]]:
@@ -40,6 +54,8 @@ def json_path(parts) -> str:
 
 def unstorable_problems(node) -> list[str]:
     """Describe each string of `node` holding NUL or a lone surrogate, naming where it is."""
+    if not _holds_unstorable(node):  # nearly always: a quick look before naming paths
+        return []
     problems = []
     for parts, char, in_key in unstorable_texts(node):
         where = json_path(parts) or "body"

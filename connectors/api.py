@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import ServiceUnavailable, api_exception
 from orders.services import intake_receive
 
 from . import contract
@@ -102,6 +103,16 @@ class ConnectorAPIView(APIView):
     check = None
 
     def handle_exception(self, exc):
+        exc = api_exception(exc)
+        if isinstance(exc, ServiceUnavailable):
+            response = contract_response(
+                status_code=exc.status_code,
+                code="EOI006",
+                flow=self.flow,
+                errors=[contract.ContractError("EOI006", str(exc.detail))],
+            )
+            response["Retry-After"] = str(exc.wait)
+            return response
         if isinstance(exc, ContractException):
             return contract_response(
                 status_code=exc.status_code,

@@ -11,6 +11,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiType
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from config.api import ServiceUnavailable, api_exception
+
 from . import contract
 from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException
 from .fulfillment import (
@@ -44,6 +46,11 @@ class FulfillmentAPIView(ConnectorAPIView):
     """A connector's call in the previous protocol."""
 
     def handle_exception(self, exc):
+        exc = api_exception(exc)
+        if isinstance(exc, ServiceUnavailable):
+            response = error_response(FulfillmentError(exc.status_code, "EOI006", str(exc.detail)))
+            response["Retry-After"] = str(exc.wait)
+            return response
         if isinstance(exc, FulfillmentError):
             return error_response(exc)
         if isinstance(exc, ContractException):

@@ -115,8 +115,9 @@ ORDER_ID_PARAMETER = OpenApiParameter(
 
 
 def errors(described: dict[int, str]) -> dict:
-    """OpenAPI responses in the error shape, {status: description}, with the credentials' 401 and 403."""
+    """OpenAPI responses in the error shape, {status: description}, with the 400, 401 and 403 of every call."""
     return {
+        400: OpenApiResponse(ERROR_SCHEMA, description="The URL has a NUL character (OMS001)."),
         401: OpenApiResponse(ERROR_SCHEMA, description="Missing or invalid credentials (OMS006)."),
         403: OpenApiResponse(ERROR_SCHEMA, description="Another account than the connector's (OMS007)."),
         **{code: OpenApiResponse(ERROR_SCHEMA, description=text) for code, text in described.items()},

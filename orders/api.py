@@ -39,6 +39,9 @@ ERROR_BODY = inline_serializer(
     },
 )
 READ_ERRORS = {
+    400: OpenApiResponse(
+        ERROR_BODY, description="The request has errors: a filter, the cursor, a NUL character in the URL."
+    ),
     401: OpenApiResponse(ERROR_BODY, description="No or bad token."),
     403: OpenApiResponse(ERROR_BODY, description="Not a user of the account."),
 }
@@ -89,7 +92,7 @@ class OrdersApi(ListAPIView):
         operation_id="orders_list",
         summary="List the account's orders",
         parameters=[ACCOUNT_PARAMETER],
-        responses={200: OrderSerializer(many=True), 400: OpenApiResponse(ERROR_BODY), **READ_ERRORS},
+        responses={200: OrderSerializer(many=True), **READ_ERRORS},
         tags=["Orders"],
     )
     def get(self, request, *args, **kwargs):
@@ -136,13 +139,16 @@ class ApproveInputSerializer(serializers.Serializer):
 
 
 DECISION_ERRORS = {
+    **READ_ERRORS,
     400: OpenApiResponse(ERROR_BODY, description="The body has errors (a deny needs reasonCode and note)."),
-    403: OpenApiResponse(ERROR_BODY, description="Not an approver of the band that held the order."),
+    403: OpenApiResponse(
+        ERROR_BODY,
+        description="Not a user of the account, or not an approver of the band that held the order.",
+    ),
     404: OpenApiResponse(ERROR_BODY, description="No such order in the account."),
     409: OpenApiResponse(
         ERROR_BODY, description="Already decided (who and when), or not waiting for a decision."
     ),
-    **READ_ERRORS,
 }
 
 

@@ -130,6 +130,14 @@ def worker_shop(celery_worker, account, connector_server):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_failed_earlier(monkeypatch):
+    """Start each test with the broker reachable: a failed publish makes the process leave it alone a while."""
+    import config.celery
+
+    monkeypatch.setattr(config.celery, "_broker_failed_at", None)
+
+
+@pytest.fixture(autouse=True)
 def _login_lockout_off(settings, request):
     """Let tests log in with the test client; the lockout tests switch it back on."""
     if "login_lockout" not in request.keywords:
