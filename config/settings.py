@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "connectors",
     "orders",
     "insight",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound by the server, and a statement prepared on its second run: what the
+        # app repeats (every order runs the same statements) is planned once per connection,
+        # not every time. Off behind a pooler in transaction mode, which cannot keep them.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -169,6 +175,10 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_unavailable",
+    ],
 }
 
 # CSV import of the catalog: all rows or none, in one transaction.
@@ -188,12 +198,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Bounded waits on Redis: a broker that is down or unreachable fails a publish within
+    # seconds (the sweeps queue the work later) instead of holding the request on the OS's timeouts.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+# Celery's Django integration closes the database connection around every task unless told to
+# reuse it: a new PostgreSQL connection per task, two tasks per order. Reused here, bounded by
+# DATABASE_CONN_MAX_AGE, and dropped when broken (`config/celery.py`, as Django does per request).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
@@ -205,10 +225,13 @@ CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
     "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
+    "sweep-exports": {"task": "exports.tasks.sweep_exports", "schedule": 60.0},
+    "expire-exports": {"task": "exports.tasks.expire_exports", "schedule": 600.0},
 }
 
 # Order intake and notifications to connectors.
 ORDER_BODY_MAX_BYTES = env.int("ORDER_BODY_MAX_BYTES", default=512 * 1024)
+CONNECTOR_AUTH_CACHE_SECONDS = env.float("CONNECTOR_AUTH_CACHE_SECONDS", default=5.0)
 NOTIFICATION_TIMEOUT_SECONDS = env.float("NOTIFICATION_TIMEOUT_SECONDS", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=10.0)
@@ -222,6 +245,21 @@ HOOK_RETRY_BASE_SECONDS = env.float("HOOK_RETRY_BASE_SECONDS", default=10.0)
 HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
 # Connectors choose hook URLs themselves: loopback and private addresses are refused unless allowed.
 HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)
+
+# CSV exports of the admin's lists: up to EXPORT_INLINE_MAX_ROWS rows stream at once, longer lists
+# are written by a worker into the "exports" storage, which no URL serves (the download view checks
+# permissions), and deleted EXPORT_RETENTION_HOURS after they were written.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=10_000)
+EXPORT_RETENTION_HOURS = env.int("EXPORT_RETENTION_HOURS", default=24)
+EXPORT_ROOT = env.str("EXPORT_ROOT", default=str(VAR_DIR / "exports"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EXPORT_ROOT, "base_url": None},
+    },
+}
 
 LOGGING = {
     "version": 1,

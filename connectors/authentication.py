@@ -1,12 +1,111 @@
 """Connector authentication: the `X-VTEX-API-AppKey` + `X-VTEX-API-AppToken` pair of a connector."""
 
+import copy
 import hmac
+import logging
+import time
+import uuid
 
+import redis
+from django.conf import settings
+from django.db import transaction
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .models import Connector
 from .services import app_token_digest
+
+logger = logging.getLogger(__name__)
+
+# Credentials this process accepted lately, so that a connector posting orders costs no query
+# per request: {(app key, token digest): (generation, until, connector)}. An entry holds while
+# the generation in Redis is the one read before the connector was; every change to a connector
+# or an account replaces it as it commits (`credentials_changed`), with a random value, so that
+# Redis losing its data cannot bring an old one back: a rotated token or a deactivated
+# connector stops working at once in every process. Without Redis, or while it does not
+# answer, each request reads the connector. CONNECTOR_AUTH_CACHE_SECONDS bounds an entry's
+# life, should a change ever fail to reach Redis.
+_accepted: dict[tuple[str, str], tuple[str, float, Connector]] = {}
+ACCEPTED_MAX = 1000
+GENERATION_KEY = "connectors:credentials-generation"
+REDIS_BACKOFF_SECONDS = 2.0
+_redis_client: redis.Redis | None = None
+_redis_failed_at: float | None = None
+
+
+def _redis() -> redis.Redis | None:
+    global _redis_client
+    if not settings.REDIS_URL or settings.CONNECTOR_AUTH_CACHE_SECONDS <= 0:
+        return None
+    if _redis_failed_at is not None and time.monotonic() - _redis_failed_at < REDIS_BACKOFF_SECONDS:
+        return None
+    if _redis_client is None:
+        _redis_client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+    return _redis_client
+
+
+def _generation() -> str | None:
+    """Return the credentials' generation, or None when Redis cannot say."""
+    global _redis_failed_at
+    client = _redis()
+    if client is None:
+        return None
+    try:
+        value = client.get(GENERATION_KEY)
+        if value is None:  # a new or emptied Redis: the first to ask starts a generation
+            client.set(GENERATION_KEY, uuid.uuid4().hex, nx=True)
+            value = client.get(GENERATION_KEY)
+    except redis.RedisError:
+        _redis_failed_at = time.monotonic()
+        logger.warning("Redis did not answer; connectors' credentials are read from the database.")
+        return None
+    return value.decode() if value is not None else None
+
+
+def forget_accepted() -> None:
+    """Read every connector's credentials again on its next request (in this process)."""
+    _accepted.clear()
+
+
+def credentials_changed(**kwargs) -> None:
+    """Make every process read connectors again once the current transaction commits."""
+    forget_accepted()
+
+    def advance():
+        forget_accepted()
+        if not settings.REDIS_URL:
+            return
+        try:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+            client.set(GENERATION_KEY, uuid.uuid4().hex)
+        except redis.RedisError:
+            logger.error(
+                "Could not tell other processes that connectors' credentials changed; they trust "
+                "what they accepted for up to CONNECTOR_AUTH_CACHE_SECONDS.",
+                exc_info=True,
+            )
+
+    transaction.on_commit(advance, robust=True)
+
+
+def _recently_accepted(app_key: str, digest: str, generation: str) -> Connector | None:
+    entry = _accepted.get((app_key, digest))
+    if entry is None:
+        return None
+    accepted_generation, until, connector = entry
+    if accepted_generation != generation or time.monotonic() >= until:
+        _accepted.pop((app_key, digest), None)
+        return None
+    return copy.copy(connector)  # a request may set attributes on its connector: not on ours
+
+
+def _accept(app_key: str, digest: str, connector: Connector, generation: str) -> None:
+    if len(_accepted) >= ACCEPTED_MAX:
+        _accepted.clear()
+    until = time.monotonic() + settings.CONNECTOR_AUTH_CACHE_SECONDS
+    _accepted[(app_key, digest)] = (generation, until, copy.copy(connector))
 
 
 class ConnectorPrincipal:
@@ -29,13 +128,17 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
         app_token = request.META.get("HTTP_X_VTEX_API_APPTOKEN", "")
         if not app_key or not app_token:
             raise exceptions.NotAuthenticated("Send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers.")
-        connector = Connector.objects.select_related("account").filter(app_key=app_key).first()
-        if connector is None or not hmac.compare_digest(
-            connector.app_token_digest, app_token_digest(app_token)
-        ):
-            raise exceptions.AuthenticationFailed("Invalid X-VTEX-API-AppKey or X-VTEX-API-AppToken.")
-        if not connector.active:
-            raise exceptions.AuthenticationFailed("This connector is deactivated.")
+        digest = app_token_digest(app_token)
+        generation = _generation()  # before the connector is read: a change after it moves it on
+        connector = _recently_accepted(app_key, digest, generation) if generation is not None else None
+        if connector is None:
+            connector = Connector.objects.select_related("account").filter(app_key=app_key).first()
+            if connector is None or not hmac.compare_digest(connector.app_token_digest, digest):
+                raise exceptions.AuthenticationFailed("Invalid X-VTEX-API-AppKey or X-VTEX-API-AppToken.")
+            if not connector.active:
+                raise exceptions.AuthenticationFailed("This connector is deactivated.")
+            if generation is not None:
+                _accept(app_key, digest, connector, generation)
         return ConnectorPrincipal(connector), connector
 
     def authenticate_header(self, request):

@@ -14,14 +14,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q, StringAgg, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from authorization.approvals import approval_task_create
 from authorization.decision import ConnectorFacts, Outcome, SubmissionFacts, Verdict, decide_submission
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
 from authorization.models import Account
-from authorization.selectors import rule_bands, rule_of
+from authorization.selectors import account_bands
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.contract import (
     APPROVE_ORDER,
@@ -47,7 +48,10 @@ from .statuses import IntakeStatus, OrderStatus, status_after_authorization
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+# How long a claim keeps other workers off a submission. A worker that dies mid-processing
+# (killed, its host lost) holds it that long, after which the sweep queues it again; a live one
+# that is merely slow keeps it anyway, by the row lock its transaction takes (`_still_claimed`).
+LEASE = timedelta(seconds=60)
 
 
 class Rejection(Exception):
@@ -76,7 +80,23 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
     )
     if not claimed:
         return None
-    return IntakeRecord.objects.select_related("account", "connector", "connector__account").get(pk=intake_id)
+    intake = IntakeRecord.objects.select_related("account", "connector").get(pk=intake_id)
+    if intake.connector.account_id == intake.account_id:  # always, but for a join less to plan
+        intake.connector.account = intake.account
+    return intake
+
+
+def _still_claimed(intake: IntakeRecord) -> bool:
+    """Lock the submission for this transaction, if this claim still holds it.
+
+    A claim whose lease ran out may have been taken over; the lock makes a later claim wait
+    until this transaction ends, and then find the submission done.
+    """
+    return (
+        IntakeRecord.objects.select_for_update()
+        .filter(pk=intake.pk, status=IntakeStatus.PROCESSING, attempts=intake.attempts)
+        .exists()
+    )
 
 
 def intake_process(*, intake_id: int) -> str | None:
@@ -84,14 +104,23 @@ def intake_process(*, intake_id: int) -> str | None:
     intake = intake_claim(intake_id=intake_id)
     if intake is None:
         return None
+    return intake_process_claimed(intake=intake)
+
+
+def intake_process_claimed(*, intake: IntakeRecord) -> str | None:
+    """Process a submission `intake_claim` gave; None when another claim took it over meanwhile."""
     try:
         with transaction.atomic():
+            if not _still_claimed(intake):
+                return None
             if intake.flow == PLACE_ORDER:
                 _place(intake)
             else:
                 _approve(intake)
     except Exception as error:
-        IntakeRecord.objects.filter(pk=intake.pk).update(
+        IntakeRecord.objects.filter(
+            pk=intake.pk, status=IntakeStatus.PROCESSING, attempts=intake.attempts
+        ).update(
             status=IntakeStatus.FAILED, lease_until=None, last_error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
@@ -227,13 +256,24 @@ def _items_of(body: dict) -> list[ItemPlan]:
 
 
 def _stock_rows(account: Account, sku_ids: set[str], warehouse_ids=None) -> dict[str, list[Stock]]:
-    rows = Stock.objects.filter(account=account, sku__sku_id__in=sku_ids).select_related("sku", "warehouse")
+    rows = Stock.objects.filter(
+        account=account, sku__account=account, sku__sku_id__in=sku_ids
+    ).select_related("sku", "warehouse")
     if warehouse_ids is not None:
         rows = rows.filter(warehouse_id__in=warehouse_ids)
     by_sku: dict[str, list[Stock]] = {}
     for row in rows.order_by("pk"):
         by_sku.setdefault(row.sku.sku_id, []).append(row)
     return by_sku
+
+
+def _skus_and_stock(account: Account, sku_ids: set[str]) -> tuple[dict[str, Sku], dict[str, list[Stock]]]:
+    """Return the account's SKUs of `sku_ids` and their stock rows: one query when each has stock."""
+    stock = _stock_rows(account, sku_ids)
+    skus = {rows[0].sku.sku_id: rows[0].sku for rows in stock.values()}
+    if not sku_ids <= skus.keys():  # a SKU without stock, or none such: read the SKUs themselves
+        skus = {sku.sku_id: sku for sku in Sku.objects.filter(account=account, sku_id__in=sku_ids)}
+    return skus, stock
 
 
 def _with_stock(rows: list[Stock], quantity: int) -> list[Stock]:
@@ -244,22 +284,48 @@ def _with_stock(rows: list[Stock], quantity: int) -> list[Stock]:
     )
 
 
+def _policies(account: Account, *, picks_up: bool) -> list[ShippingPolicy]:
+    """Return the account's active shipping policies, each with the pks of its warehouses in
+    `warehouse_pks`, in one query (and one more for their pickup points when `picks_up`)."""
+    policies = (
+        ShippingPolicy.objects.filter(account=account, active=True)
+        # DISTINCT: SQLite before 3.44 has no STRING_AGG, and Django writes GROUP_CONCAT for it then.
+        .annotate(warehouse_list=StringAgg(Cast("warehouses__id", CharField()), Value(","), distinct=True))
+        .order_by("pk")
+    )
+    if picks_up:
+        policies = policies.prefetch_related("pickup_points")
+    found = list(policies)
+    for policy in found:
+        policy.warehouse_pks = {int(pk) for pk in (policy.warehouse_list or "").split(",") if pk}
+    return found
+
+
 def _plan_fulfilment(
-    account: Account, items: list[ItemPlan], body: dict, sales_channel: str
+    account: Account,
+    items: list[ItemPlan],
+    body: dict,
+    sales_channel: str,
+    read: tuple[dict[str, Sku], dict[str, list[Stock]]] | None = None,
 ) -> list[ContractError]:
-    """Find SLA, freight and stock for every item in `account`; return what is not available."""
+    """Find SLA, freight and stock for every item in `account`; return what is not available.
+
+    `read` is the account's SKUs of the items and their stock rows, when the caller has them.
+    """
     shipping = body["shippingData"]
     is_fob = shipping.get("isFob") is True
     marketplace_fulfils = is_fob and shipping.get("isMarketplaceFulfillment") is True
     address = shipping["selectedAddresses"][0]
     sku_ids = {item.sku_id for item in items}
-    local_skus = {sku.sku_id: sku for sku in Sku.objects.filter(account=account, sku_id__in=sku_ids)}
-    policies = list(
-        ShippingPolicy.objects.filter(account=account, active=True).prefetch_related(
-            "warehouses", "pickup_points"
-        )
+    local_skus, stock = read or _skus_and_stock(account, sku_ids)
+    picks_up = any(item.delivery_channel == DeliveryChannel.PICKUP_IN_POINT for item in items)
+    policies = _policies(account, picks_up=picks_up)
+    # Every pickup item goes to the one selected address: read its pickup point once.
+    point = (
+        PickupPoint.objects.filter(account=account, point_id=address.get("addressId") or "").first()
+        if picks_up
+        else None
     )
-    stock = _stock_rows(account, sku_ids)
     problems: list[ContractError] = []
     for item in items:
         item.policy, item.pickup_point, item.seller_freight_cents, item.stock_candidates = None, None, 0, []
@@ -269,9 +335,6 @@ def _plan_fulfilment(
             continue
         rows = stock.get(item.sku_id, [])
         if item.delivery_channel == DeliveryChannel.PICKUP_IN_POINT:
-            point = PickupPoint.objects.filter(
-                account=account, point_id=address.get("addressId") or ""
-            ).first()
             if point is None:
                 problems.append(
                     ContractError(
@@ -315,9 +378,8 @@ def _plan_fulfilment(
                 problems.append(_sla_not_available(item))
                 continue
             for policy in sorted(delivery, key=lambda p: (p.freight_cents, p.policy_id)):
-                warehouses = {warehouse.pk for warehouse in policy.warehouses.all()}
                 candidates = _with_stock(
-                    [row for row in rows if row.warehouse_id in warehouses], item.quantity
+                    [row for row in rows if row.warehouse_id in policy.warehouse_pks], item.quantity
                 )
                 if candidates:
                     item.policy, item.stock_candidates = policy, candidates
@@ -356,9 +418,7 @@ def plan_order(*, intake: IntakeRecord) -> OrderPlan:
     """Price and place every item, or raise `Rejection` (EOI004 unknown item, EOI002 not available)."""
     body, main = intake.body, intake.account
     items = _items_of(body)
-    seller_skus = {
-        sku.sku_id: sku for sku in Sku.objects.filter(account=main, sku_id__in={i.sku_id for i in items})
-    }
+    seller_skus, seller_stock = _skus_and_stock(main, {item.sku_id for item in items})
     unknown = [item for item in items if item.sku_id not in seller_skus]
     if unknown:
         raise Rejection(
@@ -372,7 +432,13 @@ def plan_order(*, intake: IntakeRecord) -> OrderPlan:
         item.seller_sku = seller_skus[item.sku_id]
     first_problems = None
     for account in _fulfilment_accounts(main, body):
-        problems = _plan_fulfilment(account, items, body, intake.connector.sales_channel)
+        problems = _plan_fulfilment(
+            account,
+            items,
+            body,
+            intake.connector.sales_channel,
+            read=(seller_skus, seller_stock) if account.pk == main.pk else None,
+        )
         if not problems:
             return OrderPlan(fulfilment_account=account, items=items)
         first_problems = first_problems or problems
@@ -498,8 +564,9 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         return
 
     values = _values(body, plan.items)
-    rule = rule_of(account=intake.account)
-    bands = rule_bands(rule=rule)
+    bands = account_bands(account=intake.account)
+    has_rule = bands is not None
+    bands = bands or []
     item_divergences = [
         divergence_percent(seller_value_cents=item.seller_sku.price_cents, paid_value_cents=item.price_cents)
         for item in plan.items
@@ -516,13 +583,13 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
     submission = decide_submission(
         facts=facts,
         bands=bands,
-        has_rule=rule is not None,
+        has_rule=has_rule,
         no_rule_policy=intake.account.no_rule_policy,
         overpayment_is_divergence=intake.account.overpayment_is_divergence,
     )
     decision, verdict, ignored = submission.decision, submission.verdict, submission.ignored
     if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
-        refusal = _divergence_rejection(values, decision, has_rule=rule is not None, refused_at_once=True)
+        refusal = _divergence_rejection(values, decision, has_rule=has_rule, refused_at_once=True)
         _reject(intake, refusal, notify=False)
         return
     if verdict is Verdict.HOLD:
@@ -535,7 +602,7 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         _record(intake, facts, submission, values, plan)
         return
     if verdict is Verdict.DENY:
-        _reject(intake, _divergence_rejection(values, decision, has_rule=rule is not None), notify=notify)
+        _reject(intake, _divergence_rejection(values, decision, has_rule=has_rule), notify=notify)
         _record(intake, facts, submission, values, plan)
         return
 
@@ -552,9 +619,14 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         default=timedelta(days=1),
     )
     profile = body["clientProfileData"]
+    actor = connector_actor(connector)
+    order = None
     try:
+        # The order and all it writes, or nothing (a savepoint: a refusal is written instead).
+        # Rows every order of a connector, a day or a SKU writes to — the rollups and the stock —
+        # come last, so their locks are held only until the commit: concurrent workers would
+        # otherwise queue on them for the whole transaction.
         with transaction.atomic():
-            reserved = _reserve(plan)
             order = Order.objects.create(
                 account=intake.account,
                 connector=connector,
@@ -583,6 +655,34 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
                 reservation_expires_at=now + ttl,
                 **values,
             )
+            if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+                approval_task_create(order=order, band=order.band or {})
+            order_event_add(
+                order=order,
+                kind=OrderEvent.Kind.CREATED,
+                actor=actor,
+                to_status=status,
+                note=f"Integrated from {connector.name}: paid {values['paid_value_cents']}, seller value "
+                f"{values['seller_value_cents']}, divergence {values['divergence_percent']} %.",
+            )
+            order_event_add(
+                order=order,
+                kind=OrderEvent.Kind.DECISION,
+                actor=Actor.of_user(intake.reprocessed_by) if ignored and intake.reprocessed_by else SYSTEM,
+                note="Divergence ignored on reprocessing." if ignored else _decision_note(decision),
+                data={
+                    "route": str(decision.route),
+                    "outcome": order.outcome,
+                    "reason": decision.decision.reason.value,
+                    "divergencePercent": str(values["divergence_percent"]),
+                    "band": order.band,
+                },
+            )
+            _finish(intake, status=IntakeStatus.INTEGRATED, code="SOI001", order=order)
+            if notify:
+                _notify_integrated(intake, order, actor=actor, marketplace_approved=marketplace_approved)
+            _record(intake, facts, submission, values, plan, order=order)
+            reserved = _reserve(plan)
             OrderItem.objects.bulk_create(
                 OrderItem(
                     order=order,
@@ -607,52 +707,29 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
             )
     except Rejection as rejection:
         _reject(intake, rejection, notify=notify)
-        return
     except IntegrityError:
+        if order is not None:
+            raise
         # The same marketplace order was integrated by a concurrent submission.
         _reject(intake, _already_exists(intake), notify=notify)
-        return
 
-    if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
-        approval_task_create(order=order, band=order.band or {})
-    actor = connector_actor(connector)
-    order_event_add(
-        order=order,
-        kind=OrderEvent.Kind.CREATED,
-        actor=actor,
-        to_status=status,
-        note=f"Integrated from {connector.name}: paid {values['paid_value_cents']}, seller value "
-        f"{values['seller_value_cents']}, divergence {values['divergence_percent']} %.",
-    )
-    order_event_add(
-        order=order,
-        kind=OrderEvent.Kind.DECISION,
-        actor=Actor.of_user(intake.reprocessed_by) if ignored and intake.reprocessed_by else SYSTEM,
-        note="Divergence ignored on reprocessing." if ignored else _decision_note(decision),
-        data={
-            "route": str(decision.route),
-            "outcome": order.outcome,
-            "reason": decision.decision.reason.value,
-            "divergencePercent": str(values["divergence_percent"]),
-            "band": order.band,
-        },
-    )
-    _finish(intake, status=IntakeStatus.INTEGRATED, code="SOI001", order=order)
-    _record(intake, facts, submission, values, plan, order=order)
-    if not notify:
-        return
+
+def _notify_integrated(
+    intake: IntakeRecord, order: Order, *, actor: Actor, marketplace_approved: bool
+) -> None:
     _notify(intake, code="SOI001", flow=PLACE_ORDER, order=order)
-    if marketplace_approved:
-        if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
-            order_event_add(
-                order=order,
-                kind=OrderEvent.Kind.APPROVAL_REQUESTED,
-                actor=actor,
-                note="Posted as approved: applied once the order is authorized.",
-            )
-            _notify(intake, code="EOI011", flow=APPROVE_ORDER, order=order)
-        else:
-            _notify(intake, code="SOI002", flow=APPROVE_ORDER, order=order)
+    if not marketplace_approved:
+        return
+    if order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+        order_event_add(
+            order=order,
+            kind=OrderEvent.Kind.APPROVAL_REQUESTED,
+            actor=actor,
+            note="Posted as approved: applied once the order is authorized.",
+        )
+        _notify(intake, code="EOI011", flow=APPROVE_ORDER, order=order)
+    else:
+        _notify(intake, code="SOI002", flow=APPROVE_ORDER, order=order)
 
 
 def _record(intake, facts, submission, values, plan: OrderPlan, order: Order | None = None) -> None:

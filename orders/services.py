@@ -47,7 +47,9 @@ class TransitionRefused(Exception):
         super().__init__(f"Order {order.main_order_id} is {current_status}; it cannot become {to_status}.")
 
 
-@transaction.atomic
+# No savepoint: nobody goes on after a failed event insert, and the savepoint's two round
+# trips were a tenth of processing's statements.
+@transaction.atomic(savepoint=False)
 def order_event_add(
     *, order: Order, kind: str, actor: Actor, note: str = "", data=None, from_status="", to_status=""
 ):

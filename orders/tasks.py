@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import requeue
+
 from .models import IntakeRecord
 from .processing import intake_process
 from .services import reservations_expire
@@ -48,15 +50,7 @@ def sweep_intake() -> int:
         .order_by("received_at")
         .values_list("pk", flat=True)[:1000]
     )
-    queued = 0
-    for intake_id in stale:
-        try:
-            process_intake.apply_async((intake_id,), retry=False)
-        except Exception:
-            logger.warning("Broker unavailable; submissions wait for the next sweep.")
-            break
-        queued += 1
-    return queued
+    return requeue(process_intake, stale, what="submissions")
 
 
 @shared_task(ignore_result=True)
@@ -93,12 +87,4 @@ def sweep_bulk_decisions() -> int:
     stale = BulkDecision.objects.filter(
         state=BulkDecision.State.PENDING, created_at__lte=timezone.now() - timedelta(minutes=1)
     ).values_list("pk", flat=True)[:100]
-    queued = 0
-    for job_id in stale:
-        try:
-            decide_in_bulk.apply_async((job_id,), retry=False)
-        except Exception:
-            logger.warning("Broker unavailable; bulk decisions wait for the next sweep.")
-            break
-        queued += 1
-    return queued
+    return requeue(decide_in_bulk, stale, what="bulk decisions")

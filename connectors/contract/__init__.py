@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from config.text import unstorable_problems
@@ -90,6 +91,59 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+# What the compiled check reads exactly as jsonschema does. fastjsonschema compiles to draft 7,
+# which ignores the siblings of `$ref` and knows none of 2020-12's new keywords; and its `enum`
+# takes True for 1, which jsonschema tells apart. A schema using anything else is checked by
+# jsonschema alone.
+_FAST_KEYWORDS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "examples", "type", "properties", "required"}
+    | {"items", "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum"}
+    | {"exclusiveMinimum", "exclusiveMaximum", "enum", "oneOf", "anyOf", "allOf", "not", "$ref", "$defs"}
+    | {"additionalProperties"}
+)
+_ANNOTATIONS = frozenset({"$comment", "title", "description", "examples"})
+
+
+def _fast_compatible(node) -> bool:
+    if isinstance(node, bool):
+        return True
+    if not isinstance(node, dict) or not set(node) <= _FAST_KEYWORDS:
+        return False
+    if "$ref" in node and not set(node) - {"$ref"} <= _ANNOTATIONS:
+        return False
+    if any(not (value is None or isinstance(value, str)) for value in node.get("enum", [])):
+        return False
+    children = [*node.get("properties", {}).values(), *node.get("$defs", {}).values()]
+    children += [node[key] for key in ("items", "not", "additionalProperties") if key in node]
+    children += [child for key in ("oneOf", "anyOf", "allOf") for child in node.get(key, [])]
+    return all(_fast_compatible(child) for child in children)
+
+
+@cache
+def fast_check(name: str):
+    """Return a compiled check of schema `name` that raises on any departure, or None.
+
+    About a tenth of jsonschema's time on a valid order; jsonschema still names the fields of
+    an invalid one. The compiled check may refuse a little more than jsonschema (its `$` does
+    not match before a final newline), never less: what it refuses goes to jsonschema.
+    """
+    schema = _validator(name).schema
+    if not _fast_compatible(schema):
+        return None
+    return fastjsonschema.compile(schema, use_default=False, use_formats=False, detailed_exceptions=False)
+
+
+def _conforms(name: str, body) -> bool:
+    check = fast_check(name)
+    if check is None:
+        return False
+    try:
+        check(body)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def schema(name: str) -> dict:
     """Return the JSON schema of a request body with its definitions inlined, for the OpenAPI document."""
     source = _validator(name).schema
@@ -150,7 +204,11 @@ def shape_errors(name: str, body) -> list[ContractError]:
     """Return every way `body` departs from the JSON schema `name`, each naming its field."""
     if not isinstance(body, dict):
         return [ContractError("EOI005", "body must be a JSON object")]
-    found = sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
+    found = (
+        []
+        if _conforms(name, body)
+        else sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
+    )
     return [ContractError("EOI005", _describe(error)) for error in found] + [
         ContractError("EOI005", problem) for problem in unstorable_problems(body)
     ]

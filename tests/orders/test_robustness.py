@@ -12,13 +12,22 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
-from orders.processing import intake_process
+from orders.processing import LEASE, intake_claim, intake_process, intake_process_claimed
 from orders.services import reservations_expire
 from orders.tasks import process_intake, sweep_intake
 from tests.orders.payloads import order_body
 
 
-def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(mkp, shop, connector_server):
+def backoff_over(monkeypatch):
+    """Let pass the seconds during which a process leaves a broker that just failed alone."""
+    import config.celery
+
+    monkeypatch.setattr(config.celery, "BROKER_BACKOFF_SECONDS", 0)
+
+
+def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(
+    mkp, shop, connector_server, monkeypatch
+):
     with mock.patch.object(process_intake, "apply_async", side_effect=BrokerDown("connection refused")):
         response = mkp.place(order_body())
     assert response.status_code == 200
@@ -26,11 +35,67 @@ def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(m
     intake = IntakeRecord.objects.get()
     assert intake.status == "received"
     assert connector_server.codes() == []
+    backoff_over(monkeypatch)
     IntakeRecord.objects.filter(pk=intake.pk).update(received_at=timezone.now() - timedelta(minutes=1))
     with mkp.capture(execute=True):
         assert sweep_intake() == 1
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
     assert Order.objects.count() == 1
+
+
+def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
+    mkp, shop, connector_server, monkeypatch
+):
+    with mock.patch.object(
+        process_intake, "apply_async", side_effect=BrokerDown("connection refused")
+    ) as send:
+        first = mkp.place(order_body(marketplaceOrderId="1"))
+        second = mkp.place(order_body(marketplaceOrderId="2"))
+    assert [first.json()["code"], second.json()["code"]] == ["SOI003", "SOI003"]
+    assert send.call_count == 1  # the second request left the broker alone: the sweep queues both
+    assert list(IntakeRecord.objects.values_list("status", flat=True)) == ["received", "received"]
+    backoff_over(monkeypatch)
+    with mock.patch.object(process_intake, "apply_async") as send:
+        mkp.place(order_body(marketplaceOrderId="3"))
+    assert send.call_count == 1  # and tries it again once the backoff is over
+
+
+def test_a_submission_whose_worker_died_mid_processing_is_processed_once_its_lease_runs_out(
+    mkp, shop, connector_server
+):
+    with mock.patch.object(process_intake, "apply_async"):  # the worker that would take it is killed
+        mkp.place(order_body())
+    intake = IntakeRecord.objects.get()
+    claimed = intake_claim(intake_id=intake.pk)
+    assert claimed.lease_until - timezone.now() <= LEASE <= timedelta(minutes=1)
+    IntakeRecord.objects.filter(pk=intake.pk).update(received_at=timezone.now() - timedelta(minutes=1))
+    with mkp.capture(execute=True):
+        assert sweep_intake() == 0  # the claim still holds
+    IntakeRecord.objects.filter(pk=intake.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    with mkp.capture(execute=True):
+        assert sweep_intake() == 1
+    assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
+    assert Order.objects.count() == 1
+
+
+def test_a_slow_worker_whose_claim_was_taken_over_changes_nothing(mkp, shop, connector_server):
+    with mock.patch.object(process_intake, "apply_async"):
+        mkp.place(order_body())
+    intake = IntakeRecord.objects.get()
+    stalled = intake_claim(intake_id=intake.pk)  # then it stalls past its lease
+    IntakeRecord.objects.filter(pk=intake.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    with mkp.capture(execute=True):
+        assert intake_process(intake_id=intake.pk) == "integrated"  # another worker took it over
+        assert intake_process_claimed(intake=stalled) is None  # the stalled one wakes up
+    shop.stock.refresh_from_db()
+    intake.refresh_from_db()
+    assert (intake.status, intake.code, Order.objects.count(), shop.stock.reserved) == (
+        "integrated",
+        "SOI001",
+        1,
+        1,
+    )
+    assert connector_server.codes() == ["SOI001"]
 
 
 def test_processing_twice_changes_nothing(mkp, shop, connector_server):
