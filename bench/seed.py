@@ -36,7 +36,7 @@ from authorization.roles import Role
 from authorization.services import account_create, membership_set, rule_replace, user_upsert
 from catalog.models import ShippingPolicy, Sku, Stock, Warehouse
 from connectors.models import Connector, Notification
-from connectors.services import connector_create
+from connectors.services import Credentials, connector_create
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.statuses import OrderStatus
 
@@ -79,11 +79,22 @@ def approver_email(account_name: str, who: str = "bo") -> str:
     return f"{who}@{account_name}.example"
 
 
-def seed_account(*, orders: int, waiting: int, progress: Callable[[str], None] = lambda line: None) -> Seeded:
-    """Return the account with `orders` orders of which `waiting` wait; seed it unless it exists."""
+def seed_account(
+    *,
+    orders: int,
+    waiting: int,
+    progress: Callable[[str], None] = lambda line: None,
+    name: str | None = None,
+    endpoint: str | None = None,
+) -> Seeded:
+    """Return the account with `orders` orders of which `waiting` wait; seed it unless it exists.
+
+    `name` replaces the name made of the sizes; `endpoint`, the connectors' made-up endpoints
+    (for a benchmark whose workers notify a receiver on 127.0.0.1).
+    """
     if not 0 <= waiting <= orders:
         raise ValueError(f"waiting ({waiting}) must be between 0 and orders ({orders})")
-    name = account_name(orders=orders, waiting=waiting)
+    name = name or account_name(orders=orders, waiting=waiting)
     existing = Account.objects.filter(name=name).first()
     if existing is not None:
         approver = existing.memberships.get(user__email=approver_email(name)).user
@@ -92,7 +103,7 @@ def seed_account(*, orders: int, waiting: int, progress: Callable[[str], None] =
     started = time.perf_counter()
     progress(f"seeding {name}: {orders:,} orders, {waiting:,} waiting")
     with transaction.atomic():
-        shop = _shop(name)
+        shop = _shop(name, endpoint=endpoint)
         _orders(shop, orders=orders, waiting=waiting, progress=progress)
     _analyze(progress)
     seconds = time.perf_counter() - started
@@ -112,9 +123,16 @@ class Shop:
     stock: list[Stock]
     policy: ShippingPolicy
     bands: dict[str, Band]  # "authorize", "manual-a", "manual-b", "deny"
+    credentials: list[Credentials]  # of each connector, in the order of `connectors`
 
 
-def _shop(name: str) -> Shop:
+def seed_shop(*, name: str, endpoint: str) -> Shop:
+    """An account with no orders, its connectors notifying `endpoint`: for benchmarks that post orders."""
+    with transaction.atomic():
+        return _shop(name, endpoint=endpoint)
+
+
+def _shop(name: str, *, endpoint: str | None = None) -> Shop:
     account = account_create(name=name)
     team = {}
     for who, role in (
@@ -126,16 +144,17 @@ def _shop(name: str) -> Shop:
         # No password: benchmarks log in with force_login, and hashing one costs a second.
         team[who] = user_upsert(email=approver_email(name, who))
         membership_set(user=team[who], account=account, role=role)
-    connectors = [
+    made = [
         connector_create(
             account=account,
             name=connector_name,
             type=kind,
             affiliate_id=affiliate_id,
-            endpoint=f"https://{affiliate_id.lower()}.connector.example/api/vtex",
-        )[0]
+            endpoint=endpoint or f"https://{affiliate_id.lower()}.connector.example/api/vtex",
+        )
         for connector_name, kind, affiliate_id in CONNECTORS
     ]
+    connectors = [connector for connector, _ in made]
     warehouse = Warehouse.objects.create(account=account, warehouse_id="WH1", name="Main warehouse")
     skus = Sku.objects.bulk_create(
         Sku(
@@ -166,7 +185,7 @@ def _shop(name: str) -> Shop:
         "deny": _band(20, 100, "deny"),
     }
     rule_replace(account=account, bands=list(bands.values()), actor=team["owner"])
-    return Shop(account, team["bo"], connectors, skus, stock, policy, bands)
+    return Shop(account, team["bo"], connectors, skus, stock, policy, bands, [key for _, key in made])
 
 
 def _band(lower, upper, action, approvers=()) -> Band:

@@ -27,6 +27,7 @@ from bench.harness import (
     run_benchmark,
     side_by_side,
 )
+from tests.worker import require_services
 
 # Cases each benchmark must measure, whatever else it adds.
 EXPECTED_CASES = {
@@ -37,12 +38,20 @@ EXPECTED_CASES = {
         "API order list",
         "API order list, middle cursor",
     },
+    "intake": {
+        "orders accepted a second, 16 connections",
+    },
+    "processing": {"10 orders processed a second"},
+    "end-to-end": {"time to the notification, p50", "time to the notification, p99"},
+    "burst": {"30 orders: drained"},
+    "decisions": {"60 orders approved"},
 }
 
 
 def benchmarks():
     """Each benchmark, on the test database; one whose smoke needs committed data (a worker or a
-    server reading it) says so with `SMOKE_TRANSACTION = True`."""
+    server reading it) says so with `SMOKE_TRANSACTION = True`, one that runs the app's servers
+    (PostgreSQL and Redis, as in production) with `SMOKE_NEEDS_SERVICES = True`."""
     for name in sorted(BENCHMARKS):
         module = importlib.import_module(BENCHMARKS[name])
         transaction = getattr(module, "SMOKE_TRANSACTION", False)
@@ -51,6 +60,8 @@ def benchmarks():
 
 @pytest.mark.parametrize("name", list(benchmarks()))
 def test_benchmark_runs_in_smoke_mode_and_reports_every_case(name):
+    if getattr(importlib.import_module(BENCHMARKS[name]), "SMOKE_NEEDS_SERVICES", False):
+        require_services()
     report = run_benchmark(name, Context.for_smoke())
 
     assert report.rows, "no case was measured"

@@ -1,0 +1,182 @@
+"""Benchmark "processing": orders fully processed a second by Celery workers, against a no-op task.
+
+The subject: `N` submissions of the contract's example order are taken in (as the order API
+does, through `intake_receive`: the intake record, and its `process_intake` task queued on
+Redis); then a Celery worker is started and drains the queue: each task prices the order
+against the catalog, decides by the account's rule, reserves stock, writes the order, its
+events, its decision record and rollups, and the notification to the connector (outbox), whose
+delivery is queued in turn. The baseline: `N` no-op tasks (`bench.baseline.tasks.noop`) drained
+by a worker with the same settings (pool, concurrency, prefetch). Rates are counted between
+the first and the last completion the workers note (`processed_at`; the no-op's own note), so
+the worker's start is in neither. Target: at least 0.5 times the no-op's rate, and at least
+100 orders a second.
+"""
+
+import json
+import statistics
+import time
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max, Min
+from django.test.utils import CaptureQueriesContext
+
+from config.celery import app
+from connectors import contract
+from orders.models import IntakeRecord
+from orders.processing import intake_process
+from orders.services import intake_receive
+from orders.statuses import IntakeStatus
+
+from .baseline.tasks import NOOP_COUNT, NOOP_FIRST, NOOP_LAST
+from .harness import Check, Context, Report, Row, alternately, each_run, ratio_at_least
+from .pipeline import Stage, stage
+from .servers import WORKERS, broker_flush, celery_worker
+
+NAME = "processing"
+SMOKE_TRANSACTION = True
+SMOKE_NEEDS_SERVICES = True
+ORDERS = 2_000
+SMOKE_ORDERS = 10
+RUNS = 3
+TARGET = 0.5
+LEAST_PER_SECOND = 100
+
+
+class BenchmarkError(Exception):
+    """The workers did not finish: nothing to measure."""
+
+
+def submissions_take_in(on: Stage, *, count: int, tag: str) -> list[str]:
+    """Take in `count` example orders as the order API does; return their marketplace order ids."""
+    bodies = on.bodies(tag)
+    connector = on.shop.connectors[0]
+    ids = []
+    for i in range(count):
+        body = json.loads(bodies(i))
+        intake_receive(
+            connector=connector,
+            account=on.account,
+            flow=contract.PLACE_ORDER,
+            body=body,
+            body_digest=contract.body_digest(body),
+        )
+        ids.append(body["marketplaceOrderId"])
+    return ids
+
+
+def orders_in_process(on: Stage, count: int = 5) -> tuple[int, float]:
+    """Process a few more orders here, as the worker does; return the last one's queries and the median ms."""
+    order_ids = submissions_take_in(on, count=count, tag="in-process")
+    broker_flush()  # their tasks are not for a worker: they are processed here
+    times = []
+    for intake in IntakeRecord.objects.filter(account=on.account, marketplace_order_id__in=order_ids):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            intake_process(intake_id=intake.pk)
+            times.append((time.perf_counter() - started) * 1000)
+    return len(captured.captured_queries), statistics.median(times)
+
+
+def wait(condition, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise BenchmarkError(f"{what} within {timeout:g} s")
+        time.sleep(0.1)
+
+
+def run(context: Context) -> Report:
+    count = SMOKE_ORDERS if context.smoke else max(int(ORDERS * context.scale), 10)
+    runs = 1 if context.smoke else RUNS
+    timeout = 120 + count / 5
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    outcomes = {"integrated": [], "notified": [], "exactly once": [], "drained": []}
+
+    with stage(NAME) as on:
+
+        def orders() -> float:
+            broker_flush()
+            on.receiver.clear()
+            ids = submissions_take_in(on, count=count, tag="p")
+            records = IntakeRecord.objects.filter(account=on.account, marketplace_order_id__in=ids)
+            with celery_worker(WORKERS, ready=False):
+                wait(
+                    lambda: not records.filter(processed_at__isnull=True).exists(),
+                    timeout=timeout,
+                    what=f"{count:,} orders were not processed",
+                )
+                finished = time.monotonic()
+                notified = on.receiver.wait_for(ids, timeout=timeout)
+                outcomes["drained"].append(time.monotonic() - finished)
+            span = records.aggregate(first=Min("processed_at"), last=Max("processed_at"))
+            outcomes["integrated"].append(records.filter(status=IntakeStatus.INTEGRATED).count())
+            outcomes["notified"].append(notified)
+            tally = on.receiver.tally(expected=ids)
+            outcomes["exactly once"].append(not tally.duplicated and not tally.missing)
+            rate = (count - 1) / max((span["last"] - span["first"]).total_seconds(), 1e-3)
+            context.progress(f"{NAME}: {count:,} orders processed at {rate:,.0f}/s; {tally.summary()}")
+            return rate
+
+        def noops() -> float:
+            broker_flush()
+            for number in range(count):
+                app.send_task("bench.baseline.tasks.noop", (number,))
+            with celery_worker(WORKERS, ready=False):
+                wait(
+                    lambda: int(broker.get(NOOP_COUNT) or 0) >= count,
+                    timeout=timeout,
+                    what=f"{count:,} no-op tasks did not run",
+                )
+            first, last = float(broker.get(NOOP_FIRST)), float(broker.get(NOOP_LAST))
+            rate = (count - 1) / max(last - first, 1e-3)
+            context.progress(f"{NAME}: {count:,} no-op tasks at {rate:,.0f}/s")
+            return rate
+
+        noop_rates, order_rates = alternately(noops, orders, runs=runs)
+        queries, milliseconds = orders_in_process(on)
+
+    measured = statistics.median(order_rates)
+    integrated = min(outcomes["integrated"])
+    report = Report(
+        name=NAME,
+        title="orders fully processed a second by the workers",
+        description=(
+            f"{WORKERS.describe()} (no beat), on the same two cores as PostgreSQL and Redis. Subject: {count:,} "
+            "submissions of the contract's example order, taken in as the order API takes them (intake record, "
+            "task queued on Redis), then drained by the worker: price, decide, reserve stock, write the order, "
+            "its events, decision record and rollups and the outbox notification, whose delivery to a "
+            "connector on 127.0.0.1 is queued in turn. Baseline: as many no-op Celery tasks, drained by a worker "
+            "with the same settings. Rates are counted between the first and the last completion, so the "
+            f"worker's start is in neither. Medians of {runs} runs, the sides taking turns. Target: at least "
+            f"{TARGET:g} times the no-op's rate and at least {LEAST_PER_SECOND} orders a second."
+        ),
+        baseline_label="no-op task",
+        measured_label="order processing",
+    )
+    report.rows.append(
+        Row(
+            label=f"{count:,} orders processed a second",
+            baseline=statistics.median(noop_rates),
+            measured=measured,
+            unit="/s",
+            target=ratio_at_least(TARGET),
+            checks=(
+                Check(f"≥ {LEAST_PER_SECOND} orders/s", measured >= LEAST_PER_SECOND),
+                Check(f"{integrated:,} of {count:,} integrated", integrated == count),
+                Check(
+                    "every order notified once", all(outcomes["notified"]) and all(outcomes["exactly once"])
+                ),
+            ),
+            detail=(
+                each_run(noop_rates, order_rates)
+                + f"; last notification {statistics.median(outcomes['drained']):.1f} s after the last order"
+            ),
+        )
+    )
+    report.notes.append(
+        f"Where the time goes: an order processed in the benchmark's process, as the worker processes it, "
+        f"makes {queries} queries and takes {milliseconds:.1f} ms (median of 5)."
+    )
+    return report
