@@ -1,7 +1,9 @@
-"""The dashboard in the admin: "Insight › Dashboard" in the app list, one account and period at a time.
+"""Insight in the admin: the dashboard, one account and period at a time, and the list of decisions.
 
 Every member of an account sees its dashboard (the role's `orders.view_order` on the account,
 answered by the one permission backend); the account chooser offers only the user's accounts.
+The decisions list shows every submission the rule decided, with the approver's decision of a
+held order beside it, and exports them to CSV.
 """
 
 from datetime import timedelta
@@ -10,14 +12,23 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
+from authorization.admin_base import ViewOnlyAdmin
+from authorization.decision import Result
 from authorization.selectors import accounts_for
+from exports.admin import ExportableAdmin
+from exports.tables import CsvTable, percent
+from orders.admin import OutcomeFilter
+from orders.admin_display import ReadOnlyAccountAdmin, decider, moment, signed_percent, user_name
+from orders.admin_lists import DateHierarchyFromRange
+from orders.queue_admin import LookaheadPaginator, LookaheadPaging, approval_task_of
 
 from . import dashboard, selectors
 from .charts import count, money
-from .models import Dashboard
+from .models import Dashboard, DecisionRecord
 
 VIEW = "orders.view_order"
 PERIODS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "From … to …")]
@@ -66,21 +77,9 @@ class PeriodForm(forms.Form):
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(ViewOnlyAdmin):
     def has_module_permission(self, request):
         return bool(request.user.is_active and dashboard_accounts(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
@@ -115,3 +114,201 @@ class DashboardAdmin(admin.ModelAdmin):
                 "charts": {chart.slug: chart for chart in shown.charts},
             },
         )
+
+
+# Decisions ---------------------------------------------------------------------------------------
+
+
+def band_words(label: str) -> str:
+    """Say a band as the other lists do: "5.00-20.00" → "5.00–20.00 %"."""
+    return f"{label.replace('-', '–')} %" if label else ""
+
+
+class DecisionTable(CsvTable):
+    """The decisions' CSV: a line for each decision, who took it, when, by which band and why.
+
+    The rule's decision of a submission is one line; when an approver then decided the order it
+    held, their decision follows as a line of its own.
+    """
+
+    columns = (
+        "account",
+        "decided_at ({zone})",
+        "decided_by",
+        "decision",
+        "band",
+        "reason",
+        "note",
+        "marketplace_order_id",
+        "main_order_id",
+        "connector",
+        "divergence_percent",
+        "paid_value_cents",
+        "seller_value_cents",
+    )
+    fields = (
+        "account__name",
+        "account__time_zone",
+        "decided_at",
+        "outcome",
+        "band_label",
+        "route",
+        "reason",
+        "ignore_divergence",
+        "intake__reprocessed_by__email",
+        "intake__reprocessed_by__username",
+        "marketplace_order_id",
+        "order__main_order_id",
+        "order__approval_task__decision",
+        "order__approval_task__decided_by__email",
+        "order__approval_task__decided_by__username",
+        "order__approval_task__decided_at",
+        "order__approval_task__reason_code",
+        "order__approval_task__note",
+        "connector__name",
+        "divergence_percent",
+        "paid_value_cents",
+        "seller_value_cents",
+    )
+    nouns = ("decided submission", "decided submissions")
+    file_stem = "decisions"
+
+    def lines(self, record, clock):
+        account, order = record.account, record.order
+        band = band_words(record.band_label)
+        reason = f"{record.route}:{record.reason}"
+        by = "rule"
+        if record.ignore_divergence:
+            by = user_name(record.intake.reprocessed_by)
+            reason = f"divergence ignored on reprocessing; the rule said {reason}"
+        order_facts = [
+            record.marketplace_order_id,
+            order.main_order_id if order else "",
+            record.connector.name,
+            percent(record.divergence_percent),
+            record.paid_value_cents,
+            record.seller_value_cents,
+        ]
+        yield [
+            account.name,
+            clock.stamp(record.decided_at, account),
+            by,
+            record.outcome,
+            band,
+            reason,
+            "",
+            *order_facts,
+        ]
+        task = approval_task_of(order) if order else None
+        if task is not None and task.decision:
+            yield [
+                account.name,
+                clock.stamp(task.decided_at, account),
+                decider(task),
+                task.decision,
+                band,
+                task.reason_code,
+                task.note,
+                *order_facts,
+            ]
+
+
+class ResultFilter(OutcomeFilter):
+    """What became of a decided submission, as the dashboard counts it."""
+
+    title = "decision"
+
+    def lookups(self, request, model_admin):
+        return [(result.value, result.value) for result in Result]
+
+
+class ManualDecisionFilter(admin.SimpleListFilter):
+    title = "approver's decision"
+    parameter_name = "manual"
+
+    def lookups(self, request, model_admin):
+        return [("approved", "Approved"), ("denied", "Denied"), ("waiting", "Waiting")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("approved", "denied"):
+            return queryset.filter(order__approval_task__decision=self.value())
+        if self.value() == "waiting":
+            return queryset.filter(order__approval_task__decision="")
+        return queryset
+
+
+class DecisionPaginator(LookaheadPaginator):
+    timeline = "decided_at"
+
+
+@admin.register(DecisionRecord)
+class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadOnlyAccountAdmin):
+    """Every submission the rule decided, newest first, with the approver's decision of those it held."""
+
+    list_display = [
+        "decided",
+        "marketplace_order_id",
+        "order_link",
+        "connector",
+        "outcome",
+        "band",
+        "reason_column",
+        "divergence",
+        "manual_decision",
+    ]
+    list_display_links = None
+    list_filter = [ResultFilter, ManualDecisionFilter, "connector"]
+    search_fields = ["^marketplace_order_id", "^order__main_order_id"]
+    search_help_text = "Marketplace order id or mainOrderId (beginning)."
+    date_hierarchy = "decided_at"
+    ordering = ["-decided_at", "-pk"]
+    list_select_related = ["connector", "order__approval_task__decided_by"]
+    paginator = DecisionPaginator
+    count_nouns = DecisionTable.nouns
+    export_table = DecisionTable()
+
+    def get_queryset(self, request):
+        # The list reads none of the wide columns of a record or its order.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("items", "item_divergences", "order__payload", "order__rule_snapshot")
+        )
+
+    @admin.display(description="Decided", ordering="decided_at")
+    def decided(self, record):
+        return moment(record.decided_at)
+
+    @admin.display(description="Order")
+    def order_link(self, record):
+        if record.order is None:
+            return format_html(
+                '<a href="{}">connection order</a>',
+                reverse("admin:orders_intakerecord_change", args=[record.intake_id]),
+            )
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:orders_order_change", args=[record.order_id]),
+            record.order.main_order_id,
+        )
+
+    @admin.display(description="Band")
+    def band(self, record):
+        return band_words(record.band_label) or "-"
+
+    @admin.display(description="Reason")
+    def reason_column(self, record):
+        return f"{record.route}:{record.reason}"
+
+    @admin.display(description="Divergence")
+    def divergence(self, record):
+        return signed_percent(record.divergence_percent)
+
+    @admin.display(description="Approver's decision")
+    def manual_decision(self, record):
+        task = approval_task_of(record.order) if record.order else None
+        if task is None:
+            return "-"
+        if not task.decision:
+            return "waiting"
+        return f"{task.decision} by {decider(task)} at {moment(task.decided_at)}"

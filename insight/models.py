@@ -51,6 +51,8 @@ class DecisionRecord(models.Model):
     divergence_bucket = models.SmallIntegerField(help_text="Half-percent step of |divergence|; -1 for none.")
 
     class Meta:
+        verbose_name = "decision"
+        verbose_name_plural = "decisions"
         indexes = [models.Index(fields=["account", "-decided_at"], name="decision_account_recent")]
 
     def __str__(self):

@@ -74,7 +74,7 @@ def deciding_band(submission: SubmissionDecision):
     return submission.decision.decision.band
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def decision_record(
     *,
     intake,
@@ -110,10 +110,20 @@ def decision_record(
     }
     if order is not None and order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
         queue_enter(order=order)
-    earlier = DecisionRecord.objects.select_for_update().filter(intake=intake).first()
+    # Only a reprocessed submission can have been decided before: any earlier attempt that
+    # failed took its record back with its transaction.
+    earlier = (
+        DecisionRecord.objects.select_for_update().filter(intake=intake).first()
+        if intake.reprocessed_at is not None
+        else None
+    )
     if earlier is None:
-        record = DecisionRecord.objects.create(intake=intake, **values)
-        _count(added=[record], removed=[])
+        record = DecisionRecord(intake=intake, **values)
+        if connection.vendor == "postgresql":
+            _insert_counted(record)
+        else:
+            record.save(force_insert=True)
+            _count(added=[record], removed=[])
         return record
     removed = DecisionRecord(**{field: getattr(earlier, field) for field in _RECORD_FIELDS})
     for name, value in values.items():
@@ -242,6 +252,47 @@ def _columns(model, names) -> list[str]:
     return [model._meta.get_field(name).column for name in names]
 
 
+def _upsert_sql(model, rows: int) -> str:
+    """`INSERT … ON CONFLICT DO UPDATE` of `rows` cells of a rollup, adding their sums in place."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    keys = [quote(column) for column in _columns(model, model.KEY)]
+    sums = [quote(column) for column in _columns(model, model.SUMS)]
+    row = f"({', '.join(['%s'] * (len(keys) + len(sums)))})"
+    return (
+        f"INSERT INTO {table} ({', '.join(keys + sums)}) VALUES {', '.join([row] * rows)} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in sums)
+    )
+
+
+def _insert_counted(record: DecisionRecord) -> None:
+    """Insert a new record and add it to both rollups in one statement (PostgreSQL's writable WITH).
+
+    The same writes as `save()` and `_count()`, in one round trip instead of three: processing
+    makes one for every submission it decides.
+    """
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for model, cells in ((DailyDecisionStat, _decision_cells(record)), (DailySkuStat, _sku_cells(record))):
+        cells = sorted(((key, sums) for key, sums in cells.items() if any(sums)), key=_sort_key)
+        if cells:
+            parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, len(cells))})")
+            params += [value for key, sums in cells for value in (*key, *sums)]
+    fields = [field for field in DecisionRecord._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(record, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            (f"WITH {', '.join(parts)} " if parts else "")
+            + f"INSERT INTO {quote(DecisionRecord._meta.db_table)} "
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(DecisionRecord._meta.pk.column)}",
+            [*params, *values],
+        )
+        record.pk = cursor.fetchone()[0]
+    record._state.adding, record._state.db = False, connection.alias
+
+
 def _bump(model, cells: dict[tuple, tuple]) -> None:
     """Add `cells` ({key: sums}) to the model's rows in one upsert per cell, in key order.
 
@@ -255,11 +306,7 @@ def _bump(model, cells: dict[tuple, tuple]) -> None:
     table = quote(model._meta.db_table)
     keys = [quote(column) for column in _columns(model, model.KEY)]
     sums = [quote(column) for column in _columns(model, model.SUMS)]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(keys + sums)}) VALUES ({', '.join(['%s'] * (len(keys) + len(sums)))}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in sums)
-    )
+    sql = _upsert_sql(model, 1)
     emptied = [key for key, values in cells.items() if values[0] < 0]
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(*key, *values) for key, values in sorted(cells.items(), key=_sort_key)])

@@ -20,10 +20,30 @@ from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide,
 from authorization.decision import Outcome
 from authorization.models import DenyReason
 from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
+from exports.admin import ExportableAdmin
+from exports.tables import CsvTable, percent
 
-from .admin_display import ReadOnlyAccountAdmin, badge, moment, money, pretty_json, shorten, signed_percent
+from .admin_display import (
+    ReadOnlyAccountAdmin,
+    badge,
+    decider,
+    moment,
+    money,
+    pretty_json,
+    shorten,
+    signed_percent,
+)
+from .admin_lists import ContractCodeFilter, DateHierarchyFromRange
 from .models import IntakeRecord, Order
-from .queue_admin import DenyForm, LookaheadPaging, approver_level_text, reservation_expired, reservation_left
+from .queue_admin import (
+    DenyForm,
+    LookaheadPaging,
+    approval_task_of,
+    approver_level_text,
+    band_range,
+    reservation_expired,
+    reservation_left,
+)
 from .selectors import (
     intake_notifications,
     order_approval_task,
@@ -58,7 +78,7 @@ def rule_editor_url(account) -> str:
 
 
 @admin.register(IntakeRecord)
-class IntakeRecordAdmin(ReadOnlyAccountAdmin):
+class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
     list_display = [
         "received_at",
         "connector",
@@ -71,7 +91,7 @@ class IntakeRecordAdmin(ReadOnlyAccountAdmin):
         "notifications_link",
     ]
     list_display_links = ["received_at", "marketplace_order_id"]
-    list_filter = ["status", "flow", "connector", "code"]
+    list_filter = ["status", "flow", "connector", ContractCodeFilter]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
     search_help_text = "Marketplace order id or mainOrderId (beginning)."
     date_hierarchy = "received_at"
@@ -288,8 +308,95 @@ class OutcomeFilter(admin.SimpleListFilter):
         return queryset.filter(outcome=self.value()) if self.value() else queryset
 
 
+class OrderTable(CsvTable):
+    """The order list's CSV: each order, its values, the rule's decision and the approver's."""
+
+    columns = (
+        "account",
+        "main_order_id",
+        "marketplace_order_id",
+        "franchise_order_id",
+        "connector",
+        "affiliate_id",
+        "status",
+        "marketplace_approved",
+        "created_at ({zone})",
+        "customer_name",
+        "customer_email",
+        "paid_value_cents",
+        "seller_value_cents",
+        "divergence_percent",
+        "outcome",
+        "decision_reason",
+        "band",
+        "approvers",
+        "manual_decision",
+        "decided_by",
+        "decided_at ({zone})",
+        "deny_reason",
+        "decision_note",
+    )
+    fields = (
+        "account__name",
+        "account__time_zone",
+        "main_order_id",
+        "marketplace_order_id",
+        "franchise_order_id",
+        "connector__name",
+        "connector__affiliate_id",
+        "status",
+        "marketplace_approved",
+        "created_at",
+        "customer_name",
+        "customer_email",
+        "paid_value_cents",
+        "seller_value_cents",
+        "divergence_percent",
+        "outcome",
+        "decision_reason",
+        "band",
+        "approval_task__decision",
+        "approval_task__decided_by__email",
+        "approval_task__decided_by__username",
+        "approval_task__decided_at",
+        "approval_task__reason_code",
+        "approval_task__note",
+    )
+    nouns = ("order", "orders")
+    file_stem = "orders"
+
+    def lines(self, order, clock):
+        task = approval_task_of(order)
+        decided = task is not None and bool(task.decision)
+        yield [
+            order.account.name,
+            order.main_order_id,
+            order.marketplace_order_id,
+            order.franchise_order_id,
+            order.connector.name,
+            order.connector.affiliate_id,
+            order.status,
+            order.marketplace_approved,
+            clock.stamp(order.created_at, order.account),
+            order.customer_name,
+            order.customer_email,
+            order.paid_value_cents,
+            order.seller_value_cents,
+            percent(order.divergence_percent),
+            order.outcome,
+            order.decision_reason,
+            band_range(order.band) if order.band else "",
+            " ".join((order.band or {}).get("approvers") or []),
+            task.decision if decided else "",
+            decider(task) if decided else "",
+            clock.stamp(task.decided_at, order.account) if decided else "",
+            task.reason_code if decided else "",
+            task.note if decided else "",
+        ]
+
+
 @admin.register(Order)
-class OrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
+class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadOnlyAccountAdmin):
     class Media:
         css = {"all": ["orders/admin.css", "orders/queue.css"]}
 
@@ -309,6 +416,7 @@ class OrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     search_help_text = "mainOrderId or marketplace order id (beginning), or the customer's e-mail."
     date_hierarchy = "created_at"
     list_select_related = ["connector"]
+    export_table = OrderTable()
     fieldsets = [
         (
             "Order",

@@ -25,9 +25,11 @@ TONES = {
     "handling": "ok",
     "invoiced": "done",
     "canceled": "bad",
-    # notifications
+    # notifications, and exports
     "pending": "info",
     "delivered": "ok",
+    "running": "info",
+    "ready": "ok",
 }
 
 ADMIN_CSS = {"all": ["orders/admin.css"]}
@@ -58,6 +60,18 @@ def moment(value) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
 
 
+def decider(task) -> str:
+    """Name who decided an approval task: their e-mail, or that the user is gone."""
+    return user_name(task.decided_by)
+
+
+def user_name(user) -> str:
+    """Name a user who acted: their e-mail, or that the user is gone."""
+    if user is None:
+        return "a deleted user"
+    return user.email or user.get_username()
+
+
 def pretty_json(value):
     return format_html(
         '<pre class="oa-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
@@ -69,13 +83,8 @@ def shorten(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ReadOnlyAccountAdmin(AccountScopedAdmin):
-    """Rows only services write: every member of the account reads them, nobody edits them here."""
-
-    show_full_result_count = False  # one COUNT per page is enough on tables that grow without end
-
-    class Media:
-        css = ADMIN_CSS
+class ChangesNothing:
+    """Admin or inline mixin: nothing is added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -85,6 +94,15 @@ class ReadOnlyAccountAdmin(AccountScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAccountAdmin(ChangesNothing, AccountScopedAdmin):
+    """Rows only services write: every member of the account reads them, nobody edits them here."""
+
+    show_full_result_count = False  # one COUNT per page is enough on tables that grow without end
+
+    class Media:
+        css = ADMIN_CSS
 
     def several_accounts(self, request) -> bool:
         return request.user.is_superuser or len(account_roles(request.user)) > 1

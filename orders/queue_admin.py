@@ -7,8 +7,6 @@ A page of the queue costs the same few queries however long the queue is: the pa
 past the page to offer the next one).
 """
 
-import csv
-import zoneinfo
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -19,7 +17,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,6 +29,8 @@ from django.utils.html import format_html, format_html_join
 from authorization.admin_base import perm_name
 from authorization.models import DenyReason
 from authorization.roles import DECIDE_ORDER
+from exports.admin import ExportableAdmin
+from exports.tables import CsvTable, percent
 
 from . import bulk
 from .admin_display import ReadOnlyAccountAdmin, badge, money, signed_percent
@@ -372,11 +372,83 @@ class DivergenceRangeFilter(admin.ListFilter):
         }
 
 
+# The queue's CSV --------------------------------------------------------------------------------
+
+
+class QueueTable(CsvTable):
+    """The queue's CSV: what waits, for whom, notified when, and for how long."""
+
+    columns = (
+        "account",
+        "main_order_id",
+        "marketplace_order_id",
+        "connector",
+        "created_at ({zone})",
+        "waiting",
+        "paid_value_cents",
+        "seller_value_cents",
+        "divergence_percent",
+        "band",
+        "approvers",
+        "approver_level",
+        "notified",
+        "reservation_expires_at ({zone})",
+        "reservation",
+    )
+    fields = (
+        "account__name",
+        "account__time_zone",
+        "main_order_id",
+        "marketplace_order_id",
+        "connector__name",
+        "created_at",
+        "paid_value_cents",
+        "seller_value_cents",
+        "divergence_percent",
+        "band",
+        "approval_task__level",
+        "approval_task__approvers",
+        "approval_task__notified",
+        "reservation_expires_at",
+        "reservation_released_at",
+        "reservation_expired",
+    )
+    nouns = ("order waiting", "orders waiting")
+    file_stem = "waiting-for-manual-authorization"
+
+    def lines(self, order, clock):
+        now = clock.now
+        task = approval_task_of(order)
+        if reservation_expired(order, now):
+            reservation = "expired"
+        elif order.reservation_released_at is None and order.reservation_expires_at is not None:
+            reservation = f"{human_duration(order.reservation_expires_at - now)} left"
+        else:
+            reservation = ""
+        yield [
+            order.account.name,
+            order.main_order_id,
+            order.marketplace_order_id,
+            order.connector.name,
+            clock.stamp(order.created_at, order.account),
+            human_duration(now - order.created_at),
+            order.paid_value_cents,
+            order.seller_value_cents,
+            percent(order.divergence_percent),
+            band_range(order.band),
+            " ".join((order.band or {}).get("approvers") or []),
+            approver_level_text(task),
+            " ".join(notified_emails(task)),
+            clock.stamp(order.reservation_expires_at, order.account),
+            reservation,
+        ]
+
+
 # The queue --------------------------------------------------------------------------------------
 
 
 @admin.register(WaitingOrder)
-class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
+class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
     list_display = [
         "main_order_link",
         "marketplace_id",
@@ -402,6 +474,7 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a count of the whole queue
     actions = ["approve_selected", "deny_selected"]
     change_list_template = "admin/orders/waitingorder/change_list.html"
+    export_table = QueueTable()
 
     def get_queryset(self, request):
         return waiting_orders(user=request.user)
@@ -484,7 +557,6 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("export.csv", view(self.export_view), name="orders_waitingorder_export"),
             path("bulk/<int:job_id>/", view(self.bulk_progress_view), name="orders_waitingorder_bulk"),
             path(
                 "bulk/<int:job_id>/progress.json",
@@ -511,13 +583,7 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
                 request, "You may read the queue but not decide orders: your role does not approve."
             )
             return redirect(request.get_full_path())
-        query = request.GET.copy()
-        query.pop("p", None)
-        extra_context = {
-            **(extra_context or {}),
-            "title": "Waiting for manual authorization",
-            "export_query": query.urlencode(),
-        }
+        extra_context = {**(extra_context or {}), "title": "Waiting for manual authorization"}
         return super().changelist_view(request, extra_context)
 
     # Bulk decisions
@@ -622,29 +688,6 @@ class WaitingOrderAdmin(LookaheadPaging, ReadOnlyAccountAdmin):
             since = 0
         return JsonResponse(bulk_progress(job, since=since))
 
-    # CSV export
-
-    def export_view(self, request):
-        """Stream the queue as filtered on screen, every page, times in each order's account time zone."""
-        if not self.has_view_permission(request):
-            raise Http404
-        request.GET = request.GET.copy()
-        request.GET.pop("p", None)
-        try:
-            changelist = self.get_changelist_instance(request)
-        except IncorrectLookupParameters:
-            return redirect(reverse("admin:orders_waitingorder_changelist") + "?e=1")
-        rows = changelist.queryset.iterator(chunk_size=1000)
-        writer = csv.writer(Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in csv_rows(rows)), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = (
-            f'attachment; filename="waiting-for-manual-authorization-{stamp}.csv"'
-        )
-        return response
-
 
 def bulk_progress(job: BulkDecision, since: int = 0) -> dict:
     results = job.results or []
@@ -665,69 +708,3 @@ def bulk_progress(job: BulkDecision, since: int = 0) -> dict:
             for result in results[since:]
         ],
     }
-
-
-class Echo:
-    """A file-like object that hands back what is written, for streaming CSV rows."""
-
-    def write(self, value):
-        return value
-
-
-CSV_HEADER = [
-    "account",
-    "main_order_id",
-    "marketplace_order_id",
-    "connector",
-    "created_at",
-    "waiting",
-    "paid_value_cents",
-    "seller_value_cents",
-    "divergence_percent",
-    "band",
-    "approvers",
-    "approver_level",
-    "notified",
-    "reservation_expires_at",
-    "reservation",
-]
-
-
-def csv_rows(orders):
-    yield CSV_HEADER
-    now = timezone.now()
-    zones = {}
-    for order in orders:
-        zone = zones.get(order.account_id)
-        if zone is None:
-            try:
-                zone = zoneinfo.ZoneInfo(order.account.time_zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                zone = timezone.get_default_timezone()
-            zones[order.account_id] = zone
-        task = approval_task_of(order)
-        if reservation_expired(order, now):
-            reservation = "expired"
-        elif order.reservation_released_at is None and order.reservation_expires_at is not None:
-            reservation = f"{human_duration(order.reservation_expires_at - now)} left"
-        else:
-            reservation = ""
-        yield [
-            order.account.name,
-            order.main_order_id,
-            order.marketplace_order_id,
-            order.connector.name,
-            order.created_at.astimezone(zone).isoformat(timespec="seconds"),
-            human_duration(now - order.created_at),
-            order.paid_value_cents,
-            order.seller_value_cents,
-            f"{order.divergence_percent:.2f}",
-            band_range(order.band),
-            " ".join((order.band or {}).get("approvers") or []),
-            approver_level_text(task),
-            " ".join(notified_emails(task)),
-            order.reservation_expires_at.astimezone(zone).isoformat(timespec="seconds")
-            if order.reservation_expires_at
-            else "",
-            reservation,
-        ]

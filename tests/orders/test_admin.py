@@ -295,3 +295,67 @@ def test_lists_of_twenty_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.content.decode().count("MKP-1") >= 11  # MKP-1 and MKP-10 … MKP-19
+
+
+# The date drill-down
+
+
+@pytest.fixture
+def orders_in_three_months(twenty_orders):
+    """Orders created in January and March 2025 and in May 2026; none in February 2025."""
+    from datetime import UTC, datetime
+
+    moments = [datetime(2025, 1, 10, 12, tzinfo=UTC), datetime(2025, 3, 5, 12, tzinfo=UTC)]
+    moments += [datetime(2026, 5, 20, 12, tzinfo=UTC)] * 18
+    for order, moment in zip(Order.objects.order_by("pk"), moments, strict=True):
+        Order.objects.filter(pk=order.pk).update(created_at=moment)
+
+
+@pytest.mark.parametrize("url", [ORDERS, INTAKES])
+def test_the_date_drill_down_and_filters_list_their_choices_without_scanning_for_distinct_values(
+    client, viewer, orders_in_three_months, url
+):
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IntakeRecord.objects.update(received_at=datetime(2025, 1, 10, 12, tzinfo=UTC))
+    IntakeRecord.objects.filter(pk=IntakeRecord.objects.order_by("pk").last().pk).update(
+        received_at=datetime(2026, 5, 20, 12, tzinfo=UTC)
+    )
+    client.force_login(viewer)
+    field = "created_at" if url == ORDERS else "received_at"
+
+    with CaptureQueriesContext(connection) as queries:
+        years = page(client, url)
+    assert not [query["sql"] for query in queries if "DISTINCT" in query["sql"].upper()]
+    assert f'?{field}__year=2025">2025</a>' in years
+    assert f'?{field}__year=2026">2026</a>' in years
+
+    if url == ORDERS:
+        months = page(client, f"{url}?{field}__year=2025")
+        assert ">January 2025</a>" in months and ">March 2025</a>" in months
+        assert ">February 2025</a>" in months  # between the first and the last: listed, and empty
+        assert ">April 2025</a>" not in months
+        days = page(client, f"{url}?{field}__year=2026&{field}__month=5")
+        assert ">May 20</a>" in days and ">May 19</a>" not in days
+        assert days.count("MKP-") >= 18
+        assert "MKP-" not in page(client, f"{url}?{field}__year=2025&{field}__month=2")
+
+
+def test_connection_orders_and_notifications_are_filtered_by_the_contracts_codes(
+    client, viewer, twenty_orders
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(viewer)
+    for url in (INTAKES, "/admin/connectors/notification/"):
+        with CaptureQueriesContext(connection) as queries:
+            page(client, url)
+        assert not [query["sql"] for query in queries if "DISTINCT" in query["sql"].upper()]
+        listing = page(client, f"{url}?code=SOI001")
+        assert "SOI001 · Order integrated successfully" in listing
+        assert listing.count("MKP-1") >= 11
+        assert "MKP-1" not in page(client, f"{url}?code=EOI003")

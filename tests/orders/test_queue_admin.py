@@ -353,8 +353,8 @@ def test_csv_export_has_the_filtered_queue_with_times_in_the_account_time_zone(
     assert row["approver_level"] == f"1 of 2: {ANA}"
     assert row["notified"] == ANA
     assert row["waiting"] == "3 h 12 min"
-    assert row["created_at"].endswith("-03:00")
-    assert row["reservation_expires_at"].endswith("-03:00")
+    assert row["created_at (America/Sao_Paulo)"].endswith("-03:00")
+    assert row["reservation_expires_at (America/Sao_Paulo)"].endswith("-03:00")
     assert re.fullmatch(r"23 h 5\d min left", row["reservation"])
 
 
