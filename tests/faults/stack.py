@@ -1,0 +1,131 @@
+"""The whole app on a fault run's own servers: PostgreSQL, Redis, gunicorn, Celery workers and beat.
+
+Everything listens on 127.0.0.1 only, and everything it starts stops with it (`bench.harness.
+background`: a process group each, SIGTERM then SIGKILL).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.harness import ROOT, app_environment, background, free_port, python_command
+from bench.servers import WebSetup, WorkerSetup, web_command, worker_command
+
+from .servers import PrivatePostgres, PrivateRedis, private_directory
+
+
+@dataclass
+class Stack:
+    """The app's processes on private servers; `logs` keeps what each of them printed."""
+
+    postgres: PrivatePostgres
+    redis: PrivateRedis
+    logs: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    web_port: int = field(default_factory=free_port)
+    processes: ExitStack = field(default_factory=ExitStack)
+    workers: dict[str, subprocess.Popen] = field(default_factory=dict)
+    migrate_seconds: float = 0.0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def environment(self, **overrides) -> dict[str, str]:
+        return app_environment(
+            DATABASE_URL=self.postgres.url,
+            REDIS_URL=self.redis.url,
+            CELERY_BROKER_URL=self.redis.url,
+            LOG_LEVEL="WARNING",
+            **{**self.settings, **overrides},
+        )
+
+    def django(self, *args: str, timeout: float = 120) -> str:
+        """Run `python *args` as an app process (on this stack's database); return what it printed."""
+        result = subprocess.run(
+            python_command(*args),
+            cwd=ROOT,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"python {' '.join(args)} failed: {result.stderr[-3000:]}")
+        return result.stdout
+
+    def world(self, *args: str) -> dict:
+        return json.loads(self.django("-m", "tests.faults.world", *args))
+
+    def start_web(self, setup: WebSetup) -> None:
+        command = web_command(setup, port=self.web_port)
+        self.processes.enter_context(
+            background(command, env=self.environment(), port=self.web_port, log=self.logs / "web.log")
+        )
+
+    def start_worker(self, name: str, setup: WorkerSetup) -> subprocess.Popen:
+        """A Celery worker as the README deploys it, named `name@faults`."""
+        command = worker_command(setup, hostname=f"{name}@faults")
+        process = self.processes.enter_context(
+            background(command, env=self.environment(), log=self.logs / f"{name}.log")
+        )
+        self.workers[name] = process
+        return process
+
+    def kill_worker(self, name: str) -> None:
+        """SIGKILL the worker and its pool processes at once, as the kernel's OOM killer or a lost host would."""
+        process = self.workers.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def start_beat(self) -> None:
+        command = python_command(
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--pidfile=",
+            f"--schedule={self.logs / 'celerybeat-schedule'}",
+        )
+        self.processes.enter_context(background(command, env=self.environment(), log=self.logs / "beat.log"))
+
+
+@contextmanager
+def private_stack(*, settings: dict[str, str] | None = None, keep_logs: Path | None = None):
+    """Create PostgreSQL and Redis of the run's own, migrate, and yield a `Stack` (nothing started yet).
+
+    With `keep_logs`, the processes' logs are copied there at the end.
+    """
+    directory = private_directory("oa-faults-")
+    postgres = PrivatePostgres(directory / "postgresql")
+    redis = PrivateRedis(directory / "redis")
+    logs = directory / "logs"
+    logs.mkdir()
+    try:
+        postgres.create()
+        redis.start()
+        stack = Stack(postgres, redis, logs, settings=dict(settings or {}))
+        started = time.monotonic()
+        stack.django("manage.py", "migrate", "--noinput", "-v", "0", timeout=300)
+        stack.migrate_seconds = time.monotonic() - started
+        with stack.processes:
+            yield stack
+    finally:
+        redis.stop()
+        if keep_logs is not None:
+            keep_logs.mkdir(parents=True, exist_ok=True)
+            for log in [*logs.glob("*.log"), postgres.log, redis.log]:
+                if log.exists():
+                    shutil.copy(log, keep_logs / log.name)
+        postgres.remove()
+        shutil.rmtree(directory, ignore_errors=True)
