@@ -18,6 +18,7 @@ print(json.dumps({
     "engine": database["ENGINE"],
     "name": str(database["NAME"]),
     "init_command": database["OPTIONS"].get("init_command", ""),
+    "prepared": database["OPTIONS"].get("prepare_threshold") is not None,
     "broker": settings.CELERY_BROKER_URL,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
 }))
@@ -58,3 +59,35 @@ def test_with_database_url_and_redis_url_the_app_uses_postgresql_and_redis(tmp_p
     assert found["engine"] == "django.db.backends.postgresql"
     assert found["init_command"] == ""
     assert found["broker"] == "redis://cache.internal:6379/0"
+    assert found["prepared"] is True
+
+
+def test_behind_a_pooler_in_transaction_mode_prepared_statements_can_be_turned_off(tmp_path):
+    found = settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://app@pgbouncer.internal:6432/orders",
+        DATABASE_PREPARED_STATEMENTS="false",
+    )
+    assert found["prepared"] is False
+
+
+def test_on_postgresql_a_statement_a_connection_runs_again_is_prepared(db):
+    from django.db import connection
+
+    from authorization.models import Account
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(3):
+        list(Account.objects.filter(name="prepared-statements-probe"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%prepared-statements-probe%"],
+        )
+        literal = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "authorization_account" WHERE "authorization_account"."name" = $1%'],
+        )
+        assert (literal, cursor.fetchone()[0]) == (0, 1)  # bound by the server, prepared once
