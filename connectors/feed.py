@@ -487,11 +487,6 @@ def hook_delete(*, connector: Connector) -> bool:
     return bool(deleted)
 
 
-def _sequence(delivery: HookDelivery) -> dict:
-    """An order's changes reach a connector's hook in the order they happened."""
-    return {"order_id": delivery.order_id, "connector_id": delivery.connector_id}
-
-
 HOOK_DELIVERIES = outbound.Channel(
     name="Hook delivery",
     model=HookDelivery,
@@ -499,7 +494,10 @@ HOOK_DELIVERIES = outbound.Channel(
     attempt_parent="delivery",
     task="connectors.tasks.deliver_hook",
     settings_prefix="HOOK",
-    sequence=_sequence,
+    sequence_fields=(
+        "order_id",
+        "connector_id",
+    ),  # an order's changes reach a hook in the order they happened
     related=("connector", "hook"),
 )
 
@@ -510,7 +508,7 @@ def hook_retry_delay(attempt_count: int) -> timedelta:
 
 
 def hook_deliver(*, delivery_id: int) -> str:
-    """Try to deliver one change to the hook now; return "delivered", "retry", "failed", "waiting" or "skipped".
+    """Try to deliver one change to the hook now; return "delivered", "retry", "failed" or "skipped".
 
     Changes of one order reach the hook in the order they happened: a later one waits until
     the earlier one is delivered or has failed for good.
@@ -522,8 +520,6 @@ def hook_deliver(*, delivery_id: int) -> str:
     if hook is None:
         removed = outbound.Answer(http_status=None, error="The hook was removed.", duration_ms=0)
         return outbound.record(HOOK_DELIVERIES, delivery, removed, final=True, url=delivery.url)
-    if outbound.wait_for_earlier(HOOK_DELIVERIES, delivery):
-        return "waiting"
     host = private_host(hook.url)
     if host is not None:
         refused = outbound.Answer(

@@ -74,11 +74,6 @@ def notification_enqueue(
     return notification
 
 
-def _sequence(notification: Notification) -> dict | None:
-    """An order's notifications go out in the order they were written."""
-    return {"order_id": notification.order_id} if notification.order_id is not None else None
-
-
 NOTIFICATIONS = outbound.Channel(
     name="Notification",
     model=Notification,
@@ -86,7 +81,7 @@ NOTIFICATIONS = outbound.Channel(
     attempt_parent="notification",
     task="connectors.tasks.deliver_notification",
     settings_prefix="NOTIFICATION",
-    sequence=_sequence,
+    sequence_fields=("order_id",),  # an order's notifications go out in the order they were written
 )
 
 
@@ -100,12 +95,10 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def notification_deliver(*, notification_id: int) -> str:
-    """Try to deliver one notification now; return "delivered", "retry", "failed", "waiting" or "skipped"."""
+    """Try to deliver one notification now; return "delivered", "retry", "failed" or "skipped"."""
     notification = outbound.claim(NOTIFICATIONS, notification_id)
     if notification is None:
         return "skipped"
-    if outbound.wait_for_earlier(NOTIFICATIONS, notification):
-        return "waiting"
     payload = json.dumps(notification.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",

@@ -17,17 +17,18 @@ A `Channel` names what differs: the models, the task, the settings and the seque
 """
 
 import logging
+import os
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from http.cookiejar import DefaultCookiePolicy
 from importlib import import_module
 
 import requests
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit, requeue
@@ -52,7 +53,9 @@ class Channel:
     attempt_parent: str  # the attempt's foreign key to the row: "notification", "delivery"
     task: str  # "connectors.tasks.deliver_notification": the task that delivers one row by its id
     settings_prefix: str  # NOTIFICATION → NOTIFICATION_TIMEOUT_SECONDS, _MAX_ATTEMPTS, _RETRY_BASE_SECONDS …
-    sequence: Callable[[models.Model], dict | None]  # the filter of the row's sequence; None: in none
+    # The fields whose values make a row's sequence (an order's notifications: order_id); a row
+    # with any of them empty is in none.
+    sequence_fields: tuple[str, ...]
     related: tuple[str, ...] = ("connector",)  # read with the claimed row
 
     def setting(self, name: str):
@@ -64,6 +67,11 @@ class Channel:
 
     def enqueue(self, row_id: int, **options) -> None:
         enqueue_on_commit(self.task_function(), row_id, **options)
+
+    def sequence(self, row) -> dict | None:
+        """The filter of the rows in `row`'s sequence, or None when it is in none."""
+        values = {name: getattr(row, name) for name in self.sequence_fields}
+        return None if None in values.values() else values
 
 
 @dataclass(frozen=True)
@@ -92,13 +100,21 @@ def retry_delay(channel: Channel, attempt_count: int) -> timedelta:
 
 
 def claim(channel: Channel, row_id: int):
-    """Lease the row for one try, or return None: not pending, not due, or leased by another task."""
+    """Lease the row for one try, or return None: not pending, not due, leased by another task,
+    or an earlier row of its sequence still pending — whose delivery (or final failure) queues
+    this one. One statement decides all of it."""
     now = timezone.now()
+    earlier_pending = channel.model.objects.filter(
+        **{name: OuterRef(name) for name in channel.sequence_fields},
+        state=DeliveryState.PENDING,
+        pk__lt=OuterRef("pk"),
+    )
     claimed = (
         channel.model.objects.filter(
             pk=row_id, state=DeliveryState.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE
         )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(~Exists(earlier_pending))
         .update(lease_until=now + LEASE)
     )
     if not claimed:
@@ -106,16 +122,19 @@ def claim(channel: Channel, row_id: int):
     return channel.model.objects.select_related(*channel.related).get(pk=row_id)
 
 
-def wait_for_earlier(channel: Channel, row) -> bool:
-    """True, with the lease given back, when an earlier row of its sequence is still pending:
-    that one's delivery (or final failure) queues this one."""
-    sequence = channel.sequence(row)
-    if sequence is None:
-        return False
-    earlier = channel.model.objects.filter(**sequence, state=DeliveryState.PENDING, pk__lt=row.pk).exists()
-    if earlier:
-        channel.model.objects.filter(pk=row.pk).update(lease_until=None)
-    return earlier
+_session: tuple[int, requests.Session] | None = None
+
+
+def _http() -> requests.Session:
+    """This process's HTTP session: connections to a connector are kept open between tries
+    (a new TCP connection a notification was a large part of its cost). Made anew in a forked
+    process; it keeps no cookies, so one call never carries what another was answered."""
+    global _session
+    if _session is None or _session[0] != os.getpid():
+        session = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        _session = (os.getpid(), session)
+    return _session[1]
 
 
 def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer:
@@ -123,7 +142,7 @@ def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer
     started = time.monotonic()
     http_status, error = None, ""
     try:
-        response = requests.post(url, data=payload, headers=headers, timeout=timeout, allow_redirects=False)
+        response = _http().post(url, data=payload, headers=headers, timeout=timeout, allow_redirects=False)
         http_status = response.status_code
     except requests.Timeout:
         error = f"Timed out after {timeout:g} s"

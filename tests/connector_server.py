@@ -21,6 +21,7 @@ class ConnectorServer:
 
     received: list[Received] = field(default_factory=list)
     script: list = field(default_factory=list)  # ints (status) or ("sleep", seconds)
+    answer_headers: dict = field(default_factory=dict)  # sent with every answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -73,6 +74,8 @@ def start_connector_server() -> ConnectorServer:
                 state.received.append(Received(self.path, dict(self.headers), body, raw))
             self.send_response(action)
             self.send_header("Content-Type", "application/json")
+            for name, value in state.answer_headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(b"{}")
 

@@ -114,6 +114,16 @@ def test_notifications_are_signed_when_the_connector_has_a_secret(mkp, shop, con
     assert received.headers["X-Signature-SHA256"] == expected
 
 
+def test_what_a_connector_answered_one_call_is_not_sent_back_on_the_next(mkp, shop, connector_server):
+    # Connections to the connector are kept open between notifications; cookies are not kept.
+    connector_server.answer_headers["Set-Cookie"] = "session=first-answer; Path=/"
+    mkp.place(order_body(marketplaceOrderId="1"))
+    mkp.place(order_body(marketplaceOrderId="2"))
+    first, second = connector_server.wait_for(2)
+    assert "Cookie" not in first.headers and "Cookie" not in second.headers
+    assert second.body["marketplaceOrderId"] == "2"
+
+
 def test_notifications_of_an_order_arrive_in_order(mkp, shop, connector_server):
     connector_server.respond_with(500, 200, 200)
     mkp.place(order_body(marketplaceOrderStatus="approved"))
