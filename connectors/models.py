@@ -94,8 +94,13 @@ class Notification(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="notifications")
-    order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    order = models.ForeignKey(  # indexed first in a composite index below
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        db_index=False,
     )
     intake = models.ForeignKey(
         "orders.IntakeRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"

@@ -22,7 +22,9 @@ LAST_BUCKET = 100 * BUCKETS_PER_PERCENT - 1
 class DecisionRecord(models.Model):
     """What the rule read of one decided submission and what became of it; the replay's input."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # indexed first in a composite index below
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
     intake = models.OneToOneField(IntakeRecord, on_delete=models.CASCADE, related_name="decision_record")
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -62,7 +64,9 @@ class DecisionRecord(models.Model):
 class DailyDecisionStat(models.Model):
     """How many submissions of one account, day and connector had one outcome, band and divergence step."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # indexed first in a composite index below
     day = models.DateField()
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=16)
@@ -90,7 +94,9 @@ class DailyDecisionStat(models.Model):
 class DailySkuStat(models.Model):
     """How often one SKU was sold at a divergent price on one day, and the money between the prices."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # indexed first in a composite index below
     day = models.DateField()
     sku_id = models.CharField(max_length=64)
     lines = models.BigIntegerField(default=0)
@@ -121,7 +127,9 @@ class QueuedOrder(models.Model):
     """
 
     order = models.OneToOneField(Order, primary_key=True, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # indexed first in a composite index below
     task = models.ForeignKey(ApprovalTask, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     paid_value_cents = models.BigIntegerField()

@@ -15,7 +15,9 @@ from .statuses import Flow, IntakeStatus, OrderStatus
 class IntakeRecord(models.Model):
     """One submission from a connector, kept whether or not it became an order ("connection orders")."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="intake_records")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="intake_records", db_index=False
+    )  # indexed first in a composite index below
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="intake_records")
     flow = models.CharField(max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER)
     marketplace_order_id = models.CharField(max_length=100, db_index=True)
@@ -70,8 +72,9 @@ class IntakeRecord(models.Model):
 class Order(models.Model):
     """An integrated order: what the connector posted, what it is worth to the seller, and the decision."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders")
-    connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="orders")
+    # Both indexed first in composite indexes below (and constraints).
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders", db_index=False)
+    connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="orders", db_index=False)
     marketplace_order_id = models.CharField(max_length=100)
     main_order_id = models.CharField(max_length=140)
     franchise_account = models.ForeignKey(
@@ -222,7 +225,9 @@ class BulkDecision(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", db_index=False
+    )  # indexed first in a composite index below
     index = models.PositiveIntegerField()
     catalog_sku = models.ForeignKey(Sku, null=True, on_delete=models.SET_NULL, related_name="+")
     sku_id = models.CharField(max_length=64)
@@ -259,7 +264,9 @@ class OrderEvent(models.Model):
         RESERVATION = "reservation", "Stock reservation"
         NOTE = "note", "Note"
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # indexed first in a composite index below
     kind = models.CharField(max_length=24, choices=Kind.choices)
     from_status = models.CharField(max_length=40, blank=True)
     to_status = models.CharField(max_length=40, blank=True)
