@@ -1,5 +1,7 @@
 """Reads shared by the admin and the API."""
 
+import zoneinfo
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
@@ -14,6 +16,19 @@ def accounts_for(*, user) -> QuerySet[Account]:
     if user.is_superuser:
         return Account.objects.all()
     return Account.objects.filter(pk__in=account_roles(user).keys())
+
+
+def time_zone_for(*, user) -> zoneinfo.ZoneInfo | None:
+    """The time zone all the user's accounts share, or None: signed out, no account, several zones."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    zones = list(accounts_for(user=user).order_by().values_list("time_zone", flat=True).distinct()[:2])
+    if len(zones) != 1:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(zones[0])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def role_in(*, user, account) -> str | None:

@@ -359,3 +359,43 @@ def test_connection_orders_and_notifications_are_filtered_by_the_contracts_codes
         assert "SOI001 · Order integrated successfully" in listing
         assert listing.count("MKP-1") >= 11
         assert "MKP-1" not in page(client, f"{url}?code=EOI003")
+
+
+# Times in the account's time zone
+
+
+@pytest.fixture
+def order_at_noon_utc(twenty_orders):
+    from datetime import UTC, datetime
+
+    order = Order.objects.order_by("pk").first()
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 5, 20, 12, tzinfo=UTC))
+    return Order.objects.get(pk=order.pk)
+
+
+def test_a_user_sees_times_and_days_in_the_time_zone_of_their_account(client, viewer, order_at_noon_utc):
+    from authorization.models import Account
+
+    Account.objects.filter(name="acme").update(time_zone="Asia/Tokyo")  # UTC+9: already the 21st
+    client.force_login(viewer)
+    changed = page(client, order_url(order_at_noon_utc))
+    assert "May 20, 2026, 9 p.m." in changed
+    assert "Times in Asia/Tokyo" in changed
+    listed = page(client, f"{ORDERS}?created_at__year=2026&created_at__month=5&created_at__day=20")
+    assert order_at_noon_utc.main_order_id in listed  # the drill-down counts the day in Tokyo
+
+
+def test_a_user_of_accounts_in_several_zones_sees_the_servers_and_is_told_so(
+    client, viewer, other_account, order_at_noon_utc
+):
+    from authorization.models import Account
+    from authorization.roles import Role
+    from authorization.services import membership_set
+
+    Account.objects.filter(name="acme").update(time_zone="Asia/Tokyo")
+    Account.objects.filter(pk=other_account.pk).update(time_zone="America/Sao_Paulo")
+    membership_set(user=viewer, account=other_account, role=Role.VIEWER)
+    client.force_login(viewer)
+    changed = page(client, order_url(order_at_noon_utc))
+    assert "May 20, 2026, noon" in changed
+    assert "Times in UTC" in changed
