@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -218,6 +219,28 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
+# deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("deliveries"), Queue("upkeep"))
+CELERY_TASK_ROUTES = {
+    "connectors.tasks.deliver_notification": {"queue": "deliveries"},
+    "connectors.tasks.deliver_hook": {"queue": "deliveries"},
+    **{
+        name: {"queue": "upkeep"}
+        for name in (
+            "orders.tasks.sweep_intake",
+            "orders.tasks.expire_reservations",
+            "orders.tasks.sweep_bulk_decisions",
+            "connectors.tasks.sweep_notifications",
+            "connectors.tasks.sweep_hook_deliveries",
+            "connectors.tasks.purge_feed_items",
+            "authorization.tasks.escalate_approvals",
+            "exports.tasks.sweep_exports",
+            "exports.tasks.expire_exports",
+        )
+    },
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-intake": {"task": "orders.tasks.sweep_intake", "schedule": 30.0},
     "sweep-notifications": {"task": "connectors.tasks.sweep_notifications", "schedule": 30.0},

@@ -91,3 +91,22 @@ def test_on_postgresql_a_statement_a_connection_runs_again_is_prepared(db):
             ['%FROM "authorization_account" WHERE "authorization_account"."name" = $1%'],
         )
         assert (literal, cursor.fetchone()[0]) == (0, 1)  # bound by the server, prepared once
+
+
+def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consumes():
+    from django.conf import settings
+
+    from config.celery import app
+
+    def queue_of(task: str) -> str:
+        return app.amqp.router.route({}, task, (), {})["queue"].name
+
+    consumed = set(app.amqp.queues)  # what a worker started without -Q takes from
+    assert consumed == {"celery", "deliveries", "upkeep"}
+    assert queue_of("orders.tasks.process_intake") == "celery"
+    assert queue_of("connectors.tasks.deliver_notification") == "deliveries"
+    assert queue_of("connectors.tasks.deliver_hook") == "deliveries"
+    # Every periodic task: a sweep waiting behind thousands of orders would recover nothing meanwhile.
+    assert {entry["task"]: queue_of(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()} == {
+        entry["task"]: "upkeep" for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
