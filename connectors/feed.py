@@ -494,10 +494,8 @@ HOOK_DELIVERIES = outbound.Channel(
     attempt_parent="delivery",
     task="connectors.tasks.deliver_hook",
     settings_prefix="HOOK",
-    sequence_fields=(
-        "order_id",
-        "connector_id",
-    ),  # an order's changes reach a hook in the order they happened
+    # An order's changes reach a hook in the order they happened.
+    sequence_fields=("order_id", "connector_id"),
     related=("connector", "hook"),
 )
 

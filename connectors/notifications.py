@@ -81,7 +81,8 @@ NOTIFICATIONS = outbound.Channel(
     attempt_parent="notification",
     task="connectors.tasks.deliver_notification",
     settings_prefix="NOTIFICATION",
-    sequence_fields=("order_id",),  # an order's notifications go out in the order they were written
+    # An order's notifications go out in the order they were written.
+    sequence_fields=("order_id",),
 )
 
 
