@@ -5,11 +5,12 @@ does, through `intake_receive`: the intake record, and its `process_intake` task
 Redis); then a Celery worker is started and drains the queue: each task prices the order
 against the catalog, decides by the account's rule, reserves stock, writes the order, its
 events, its decision record and rollups, and the notification to the connector (outbox), whose
-delivery is queued in turn. The baseline: `N` no-op tasks (`bench.baseline.tasks.noop`) drained
-by a worker with the same settings (pool, concurrency, prefetch). Rates are counted between
-the first and the last completion the workers note (`processed_at`; the no-op's own note), so
-the worker's start is in neither. Target: at least 0.5 times the no-op's rate, and at least
-100 orders a second.
+delivery is queued in turn on the deliveries queue; the worker takes from both queues in turn,
+so the rate includes delivering the notifications. The baseline: `N` no-op tasks
+(`bench.baseline.tasks.noop`) drained by a worker with the same settings (pool, concurrency,
+prefetch). Rates are counted between the first and the last completion the workers note
+(`processed_at`; the no-op's own note), so the worker's start is in neither. Target: at least
+0.5 times the no-op's rate, and at least 100 orders a second.
 """
 
 import json
@@ -147,7 +148,8 @@ def run(context: Context) -> Report:
             "submissions of the contract's example order, taken in as the order API takes them (intake record, "
             "task queued on Redis), then drained by the worker: price, decide, reserve stock, write the order, "
             "its events, decision record and rollups and the outbox notification, whose delivery to a "
-            "connector on 127.0.0.1 is queued in turn. Baseline: as many no-op Celery tasks, drained by a worker "
+            "connector on 127.0.0.1 is queued in turn, on the deliveries queue, which the worker takes from in "
+            "turn with the orders: the rate includes delivering the notifications. Baseline: as many no-op Celery tasks, drained by a worker "
             "with the same settings. Rates are counted between the first and the last completion, so the "
             f"worker's start is in neither. Medians of {runs} runs, the sides taking turns. Target: at least "
             f"{TARGET:g} times the no-op's rate and at least {LEAST_PER_SECOND} orders a second."
