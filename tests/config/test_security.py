@@ -52,7 +52,9 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "SECURE_", "EMAIL_URL", "DJANGO_"))
+        if not key.startswith(
+            ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "SECURE_", "EMAIL_URL", "DJANGO_")
+        )
     }
     env.update(
         {
