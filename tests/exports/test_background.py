@@ -266,3 +266,20 @@ def test_a_worker_back_from_silence_changes_nothing_of_the_export_another_wrote(
     export.refresh_from_db()
     assert (export.state, export.attempts, export.done) == ("ready", 2, 4)
     assert [path.name for path in (export_files / str(export.pk)).iterdir()] == [export.file_name]
+
+
+def test_deleting_a_user_deletes_the_files_of_their_exports(
+    client, viewer, placed, short_lists, export_files, django_capture_on_commit_callbacks
+):
+    client.force_login(viewer)
+    export = start(client)
+    export_run(export_id=export.pk)
+    export.refresh_from_db()
+    path = export_files / export.file_path
+    assert path.is_file()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        viewer.delete()
+
+    assert not Export.objects.filter(pk=export.pk).exists()
+    assert not path.exists()
