@@ -76,3 +76,16 @@ def requeue(task, ids, *, what: str) -> int:
             break
         queued += 1
     return queued
+
+
+def messages_waiting(queue: str) -> int:
+    """How many messages wait in `queue` on the broker; 0 when tasks run inline or the broker
+    cannot be asked (a sweep then assumes nothing waits, and queues what it finds)."""
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:
+        logger.warning("Could not count the messages waiting in %s.", queue, exc_info=True)
+        return 0

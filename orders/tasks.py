@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from config.celery import requeue
+from config.celery import messages_waiting, requeue
 
 from .models import IntakeRecord
 from .processing import intake_process
@@ -32,13 +32,30 @@ def process_intake(self, intake_id: int) -> str | None:
         raise self.retry(exc=error, countdown=min(5 * 2**attempts, 600)) from error
 
 
+# A submission received this long ago and still not processed is queued again whatever the
+# broker holds: even while a backlog is worked off, one lost with its message waits no longer.
+WAITING_TRUSTED = timedelta(minutes=5)
+
+
 @shared_task(ignore_result=True)
 def sweep_intake() -> int:
-    """Queue again the submissions whose processing was never queued or never finished."""
+    """Queue again the submissions whose processing was never queued or never finished.
+
+    A submission merely received 20 s ago is usually waiting behind others in the queue: while
+    the queue holds at least as many messages as there are such submissions (younger than
+    WAITING_TRUSTED), they are left to their own messages instead of being queued twice.
+    """
     now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    waiting = Q(
+        status=IntakeStatus.RECEIVED,
+        received_at__lte=now - timedelta(seconds=20),
+        received_at__gt=now - WAITING_TRUSTED,
+    )
     stale = (
         IntakeRecord.objects.filter(
-            Q(status=IntakeStatus.RECEIVED, received_at__lte=now - timedelta(seconds=20))
+            waiting
+            | Q(status=IntakeStatus.RECEIVED, received_at__lte=now - WAITING_TRUSTED)
             | Q(status=IntakeStatus.PROCESSING, lease_until__lt=now)
             | Q(
                 status=IntakeStatus.FAILED,
@@ -46,11 +63,14 @@ def sweep_intake() -> int:
                 processed_at__isnull=True,
             )
         )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(free)
         .order_by("received_at")
-        .values_list("pk", flat=True)[:1000]
     )
-    return requeue(process_intake, stale, what="submissions")
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    recently_received = IntakeRecord.objects.filter(waiting).filter(free).count()
+    if recently_received and messages_waiting(queue) >= recently_received:
+        stale = stale.exclude(waiting)
+    return requeue(process_intake, stale.values_list("pk", flat=True)[:1000], what="submissions")
 
 
 @shared_task(ignore_result=True)

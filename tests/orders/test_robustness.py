@@ -43,6 +43,42 @@ def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(
     assert Order.objects.count() == 1
 
 
+def test_submissions_waiting_behind_a_backlog_are_not_queued_twice_by_the_sweep(mkp, shop):
+    with mock.patch.object(process_intake, "apply_async"):  # queued, and waiting behind others
+        for number in range(3):
+            mkp.place(order_body(marketplaceOrderId=str(number)))
+    IntakeRecord.objects.update(received_at=timezone.now() - timedelta(minutes=1))
+    oldest = IntakeRecord.objects.order_by("pk").first()
+
+    with mock.patch.object(process_intake, "apply_async") as send:
+        with mock.patch("orders.tasks.messages_waiting", return_value=3):  # a message for each
+            assert sweep_intake() == 0
+        with mock.patch("orders.tasks.messages_waiting", return_value=2):  # one at least was lost
+            assert sweep_intake() == 3
+        assert send.call_count == 3
+        # However long the backlog, a submission waiting five minutes is queued again.
+        IntakeRecord.objects.filter(pk=oldest.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+        with mock.patch("orders.tasks.messages_waiting", return_value=10_000):
+            assert sweep_intake() == 1
+        assert send.call_args.args[0] == (oldest.pk,)
+
+
+def test_the_sweep_counts_the_messages_waiting_on_the_broker(settings):
+    from config.celery import app, messages_waiting
+    from tests.worker import require_services
+
+    require_services()
+    queue = "count-probe"
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+        for _ in range(3):
+            app.send_task("orders.tasks.sweep_intake", queue=queue, connection=connection)
+        try:
+            assert messages_waiting(queue) == 3
+        finally:
+            connection.default_channel.queue_purge(queue)
+
+
 def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
     mkp, shop, connector_server, monkeypatch
 ):
