@@ -222,7 +222,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
 # deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("deliveries"), Queue("upkeep"))
+# Each bound by its own name (declared bare, all three would be bound by the default queue's).
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("celery", "deliveries", "upkeep"))
 CELERY_TASK_ROUTES = {
     "connectors.tasks.deliver_notification": {"queue": "deliveries"},
     "connectors.tasks.deliver_hook": {"queue": "deliveries"},

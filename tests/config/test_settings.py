@@ -110,3 +110,29 @@ def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consum
     assert {entry["task"]: queue_of(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()} == {
         entry["task"]: "upkeep" for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_a_task_lands_in_its_own_queue_alone():
+    import redis
+    from django.conf import settings
+
+    from config.celery import app, messages_waiting
+    from tests.worker import require_services
+
+    require_services()
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no binding left by another run
+    try:
+        with app.connection_for_write() as connection:  # as a worker declares them when it starts
+            for queue in app.amqp.queues.values():
+                queue.bind(connection.default_channel).declare()
+        app.send_task("orders.tasks.process_intake", (1,))
+        app.send_task("connectors.tasks.deliver_notification", (1,))
+        app.send_task("connectors.tasks.deliver_hook", (1,))
+        app.send_task("orders.tasks.sweep_intake")
+        assert {queue: messages_waiting(queue) for queue in app.amqp.queues} == {
+            "celery": 1,
+            "deliveries": 2,
+            "upkeep": 1,
+        }
+    finally:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
