@@ -1,8 +1,9 @@
 """The project's own middleware: URLs holding NUL refused; times shown in the account's zone.
 
-`RefuseNulInUrl` refuses URLs holding a NUL character before any view looks them up. No database stores NUL and PostgreSQL fails on a query holding one, so an order id, a filter
-or an account name with `%00` would end in a 500 wherever it is looked up. Such a request
-answers 400 here, in the error body of the API it was sent to.
+`RefuseNulInUrl` refuses URLs holding a NUL character before any view looks them up. No
+database stores NUL and PostgreSQL fails on a query holding one, so an order id, a filter or
+an account name with `%00` would end in a 500 wherever it is looked up. Such a request answers
+400 here, in the error body of the API it was sent to. `AccountTimeZone` is described below.
 """
 
 from django.http import HttpResponseBadRequest, JsonResponse
