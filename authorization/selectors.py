@@ -3,7 +3,7 @@
 import zoneinfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from .backends import account_roles
 from .decision import Action, Band
@@ -22,11 +22,12 @@ def time_zone_for(*, user) -> zoneinfo.ZoneInfo | None:
     """The time zone all the user's accounts share, or None: signed out, no account, several zones."""
     if not getattr(user, "is_authenticated", False):
         return None
-    zones = list(accounts_for(user=user).order_by().values_list("time_zone", flat=True).distinct()[:2])
-    if len(zones) != 1:
+    # One row, whatever the number of accounts: the zones are all one when the least is the greatest.
+    zones = accounts_for(user=user).aggregate(least=Min("time_zone"), greatest=Max("time_zone"))
+    if zones["least"] is None or zones["least"] != zones["greatest"]:
         return None
     try:
-        return zoneinfo.ZoneInfo(zones[0])
+        return zoneinfo.ZoneInfo(zones["least"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
 

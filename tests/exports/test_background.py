@@ -2,12 +2,13 @@
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from authorization.models import Membership
+from authorization.models import Account, Membership
 from authorization.roles import Role
 from authorization.services import membership_remove, membership_set
 from exports.models import Export
@@ -69,7 +70,8 @@ def test_a_long_list_is_offered_written_by_a_worker_with_progress_and_downloaded
     assert "Ready: 4 orders." in text(ready)
     assert "refresh" not in ready.content.decode()
     assert f'href="{EXPORTS}{export.pk}/download/"' in ready.content.decode()
-    kept = timezone.localtime(export.finished_at + timedelta(hours=24))
+    zone = ZoneInfo(Account.objects.get(name="acme").time_zone)  # the viewer's account's, as every time
+    kept = (export.finished_at + timedelta(hours=24)).astimezone(zone)
     assert f"kept until {kept:%Y-%m-%d %H:%M}" in text(ready)
 
     header, rows = downloaded(client.get(f"{EXPORTS}{export.pk}/download/"))
