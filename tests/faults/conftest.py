@@ -66,6 +66,7 @@ def stack(size, receiver):
         running.start_web(size.web)
         for name in ("worker-1", "worker-2"):
             running.start_worker(name, size.workers)
+        running.supervise()
         running.start_beat()
         yield running
 

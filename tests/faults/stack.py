@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,12 @@ class Stack:
     processes: ExitStack = field(default_factory=ExitStack)
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)
     migrate_seconds: float = 0.0
+    # Workers that exited by themselves and were started again, as production's supervisor
+    # (systemd's Restart=always, a container's restart policy) does: name → times.
+    restarts: dict[str, int] = field(default_factory=dict)
+    _setups: dict[str, WorkerSetup] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.RLock)
+    _supervising: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base_url(self) -> str:
@@ -73,17 +80,45 @@ class Stack:
     def start_worker(self, name: str, setup: WorkerSetup) -> subprocess.Popen:
         """A Celery worker as the README deploys it, named `name@faults`."""
         command = worker_command(setup, hostname=f"{name}@faults")
-        process = self.processes.enter_context(
-            background(command, env=self.environment(), log=self.logs / f"{name}.log")
-        )
-        self.workers[name] = process
+        with self._lock:
+            process = self.processes.enter_context(
+                background(command, env=self.environment(), log=self.logs / f"{name}.log")
+            )
+            self.workers[name] = process
+            self._setups[name] = setup
         return process
 
     def kill_worker(self, name: str) -> None:
         """SIGKILL the worker and its pool processes at once, as the kernel's OOM killer or a lost host would."""
-        process = self.workers.pop(name)
+        with self._lock:
+            process = self.workers.pop(name)  # the fault restarts it itself, later
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+    def supervise(self, *, every: float = 1.0) -> None:
+        """Start again, within a second, a worker that exited by itself.
+
+        Celery 5.7's worker can exit when it loses the broker with messages in hand (closing the
+        broken connection raises AttributeError in kombu's Redis transport, which the consumer
+        does not catch): production runs workers under a supervisor, and so does this stack.
+        """
+
+        def watch():
+            while not self._supervising.wait(every):
+                with self._lock:
+                    if self._supervising.is_set():
+                        return
+                    exited = [name for name, process in self.workers.items() if process.poll() is not None]
+                    for name in exited:
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self.start_worker(name, self._setups[name])
+
+        threading.Thread(target=watch, daemon=True, name="supervisor").start()
+
+    def stop_supervising(self) -> None:
+        """Before the processes stop: a worker stopped then must stay stopped."""
+        with self._lock:
+            self._supervising.set()
 
     def start_beat(self) -> None:
         command = python_command(
@@ -119,7 +154,10 @@ def private_stack(*, settings: dict[str, str] | None = None, keep_logs: Path | N
         stack.django("manage.py", "migrate", "--noinput", "-v", "0", timeout=300)
         stack.migrate_seconds = time.monotonic() - started
         with stack.processes:
-            yield stack
+            try:
+                yield stack
+            finally:
+                stack.stop_supervising()
     finally:
         redis.stop()
         if keep_logs is not None:

@@ -146,12 +146,18 @@ def bursts() -> list[list[type[Fault]]]:
 def test_nothing_accepted_is_lost_or_done_twice(faults, stack, receiver, size, reports):
     faults = [fault() for fault in faults]
     burst = Burst(stack, receiver, size, "-".join(fault.name for fault in faults))
+    restarted_before = sum(stack.restarts.values())
     # A single fault comes a third of the way through the burst; several start earlier, one by one.
     burst.start(fault_at=size.seconds / 3 if len(faults) == 1 else size.seconds / 10)
     for fault in faults:
         fault.cause(burst)
         time.sleep(2)
     load = burst.finish()
+    restarted = sum(stack.restarts.values()) - restarted_before
+    if restarted:
+        burst.figures.notes.append(
+            f"workers that exited by themselves, started again by the supervisor: {restarted}"
+        )
     for fault in faults:
         fault.check(burst, load)
     census = burst.settle_and_check(reports)
