@@ -226,6 +226,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("celery", "deliveries", "upkeep"))
 CELERY_TASK_ROUTES = {
     "connectors.tasks.deliver_notification": {"queue": "deliveries"},
+    "connectors.tasks.deliver_notifications": {"queue": "deliveries"},
     "connectors.tasks.deliver_hook": {"queue": "deliveries"},
     **{
         name: {"queue": "upkeep"}

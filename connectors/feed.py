@@ -1,6 +1,6 @@
 """Status changes of orders for their connector: a feed it reads and commits, a hook that is called.
 
-Every status change of an order is an `OrderEvent` with a `to_status`. `order_event_publish`
+Every status change of an order is an `OrderEvent` with a `to_status`. `order_events_publish`
 runs in the transaction that writes the event and puts the change in the outbox of the
 order's connector: a `FeedItem` when its feed's filter takes the status, a `HookDelivery`
 when its hook's does. Both are delivered at least once and carry the same `eventId`, so a
@@ -271,44 +271,54 @@ def status_change_of(event) -> StatusChange:
     )
 
 
-def order_event_publish(*, event) -> None:
-    """Put a status change in the outbox of the order's connector, in the caller's transaction.
+def order_events_publish(*, events) -> None:
+    """Put status changes in the outboxes of their orders' connectors, in the caller's transaction.
 
     Events without a new status (notes, reservations, decisions that change nothing) are not
-    status changes and go nowhere.
+    status changes and go nowhere. The connectors' feed and hook settings are read once for
+    all the events, and each outbox's rows written in one statement.
     """
-    if not event.to_status:
+    changes = [event for event in events if event.to_status]
+    if not changes:
         return
-    connector_id = event.order.connector_id
-    connector = (
-        Connector.objects.select_related("feed_config", "hook_config__account").filter(pk=connector_id).get()
+    connectors = Connector.objects.select_related("feed_config", "hook_config__account").in_bulk(
+        {event.order.connector_id for event in changes}
     )
-    feed = getattr(connector, "feed_config", None)
-    hook = getattr(connector, "hook_config", None)
-    wants_feed = feed is not None and event.to_status in feed.statuses
-    wants_hook = hook is not None and event.to_status in hook.statuses
-    if not (wants_feed or wants_hook):
-        return
-    change = status_change_of(event)
-    if wants_feed:
-        FeedItem.objects.create(
-            feed=feed,
-            event=event,
-            event_uid=change.event_id,
-            handle=secrets.token_urlsafe(48),
-            body=change.feed_body(),
-        )
-    if wants_hook:
-        delivery = HookDelivery.objects.create(
-            account_id=hook.account_id,
-            connector_id=connector_id,
-            hook=hook,
-            order_id=event.order_id,
-            event=event,
-            event_uid=change.event_id,
-            body=change.hook_body(account_name=hook.account.name, app_key=hook.connector.app_key),
-            url=hook.url,
-        )
+    items, deliveries = [], []
+    for event in changes:
+        connector = connectors[event.order.connector_id]
+        feed = getattr(connector, "feed_config", None)
+        hook = getattr(connector, "hook_config", None)
+        wants_feed = feed is not None and event.to_status in feed.statuses
+        wants_hook = hook is not None and event.to_status in hook.statuses
+        if not (wants_feed or wants_hook):
+            continue
+        change = status_change_of(event)
+        if wants_feed:
+            items.append(
+                FeedItem(
+                    feed=feed,
+                    event=event,
+                    event_uid=change.event_id,
+                    handle=secrets.token_urlsafe(48),
+                    body=change.feed_body(),
+                )
+            )
+        if wants_hook:
+            deliveries.append(
+                HookDelivery(
+                    account_id=hook.account_id,
+                    connector_id=connector.pk,
+                    hook=hook,
+                    order_id=event.order_id,
+                    event=event,
+                    event_uid=change.event_id,
+                    body=change.hook_body(account_name=hook.account.name, app_key=connector.app_key),
+                    url=hook.url,
+                )
+            )
+    FeedItem.objects.bulk_create(items)
+    for delivery in HookDelivery.objects.bulk_create(deliveries):
         HOOK_DELIVERIES.enqueue(delivery.pk)
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.db import transaction
 
+from config.celery import enqueue_on_commit
+
 from . import outbound
 from .contract import ContractError, response_body
 from .models import Connector, Notification, NotificationAttempt
@@ -32,7 +34,7 @@ def notification_url(*, endpoint: str, account_name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
-def notification_enqueue(
+def notification_build(
     *,
     connector: Connector,
     account_name: str,
@@ -47,7 +49,7 @@ def notification_enqueue(
     franchise_order_id: str | None = None,
     message: str | None = None,
 ) -> Notification:
-    """Write a notification in the current transaction; it is delivered once that commits."""
+    """A notification to the connector, not saved yet: `notifications_enqueue` writes it."""
     body = response_body(
         code=code,
         flow=flow,
@@ -59,7 +61,7 @@ def notification_enqueue(
         franchise_order_id=franchise_order_id,
         message=message,
     )
-    notification = Notification.objects.create(
+    return Notification(
         account_id=connector.account_id,
         connector=connector,
         order=order,
@@ -70,8 +72,32 @@ def notification_enqueue(
         body=body,
         url=notification_url(endpoint=connector.endpoint, account_name=account_name),
     )
-    NOTIFICATIONS.enqueue(notification.pk)
-    return notification
+
+
+def notification_enqueue(**fields) -> Notification:
+    """Write a notification (`notification_build`'s fields) in the current transaction; it is
+    delivered once that commits."""
+    return notifications_enqueue([notification_build(**fields)])[0]
+
+
+# Notifications written together are delivered by one task for each this many, in turn, over
+# the same connection: a task and a claim a notification cost as much as its POST on loopback.
+DELIVERY_BATCH = 50
+
+
+def notifications_enqueue(notifications: list[Notification]) -> list[Notification]:
+    """Write notifications in one statement in the current transaction; they are delivered once
+    that commits, a task for each `DELIVERY_BATCH` of them."""
+    Notification.objects.bulk_create(notifications)
+    if len(notifications) == 1:
+        NOTIFICATIONS.enqueue(notifications[0].pk)
+        return notifications
+    from .tasks import deliver_notifications
+
+    ids = [notification.pk for notification in notifications]
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        enqueue_on_commit(deliver_notifications, ids[start : start + DELIVERY_BATCH])
+    return notifications
 
 
 NOTIFICATIONS = outbound.Channel(
@@ -100,6 +126,22 @@ def notification_deliver(*, notification_id: int) -> str:
     notification = outbound.claim(NOTIFICATIONS, notification_id)
     if notification is None:
         return "skipped"
+    return outbound.record(NOTIFICATIONS, notification, _post(notification))
+
+
+def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
+    """Try to deliver several notifications now, one after the other over the same connection;
+    return how many were delivered, are to be retried, failed, or were skipped (not claimable)."""
+    claimed = outbound.claim_many(NOTIFICATIONS, notification_ids)
+    tries = [(notification, _post(notification)) for notification in claimed]
+    outcomes = outbound.record_many(NOTIFICATIONS, tries)
+    counts = {"delivered": 0, "retry": 0, "failed": 0, "skipped": len(notification_ids) - len(claimed)}
+    for outcome in outcomes:
+        counts[outcome] += 1
+    return counts
+
+
+def _post(notification: Notification) -> outbound.Answer:
     payload = json.dumps(notification.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
@@ -109,8 +151,7 @@ def notification_deliver(*, notification_id: int) -> str:
     }
     if notification.connector.has_secret:
         headers["X-Signature-SHA256"] = sign(payload, notification.connector.signing_secret)
-    answer = outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers)
-    return outbound.record(NOTIFICATIONS, notification, answer)
+    return outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers)
 
 
 @transaction.atomic

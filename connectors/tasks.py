@@ -6,12 +6,17 @@ Tasks take ids and re-read state.
 from celery import shared_task
 
 from .feed import feed_items_purge, hook_deliver, hook_deliveries_requeue_due
-from .notifications import notification_deliver, notifications_requeue_due
+from .notifications import notification_deliver, notifications_deliver, notifications_requeue_due
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_notification(notification_id: int) -> str:
     return notification_deliver(notification_id=notification_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    return notifications_deliver(notification_ids=notification_ids)
 
 
 @shared_task(ignore_result=True)

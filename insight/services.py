@@ -74,8 +74,7 @@ def deciding_band(submission: SubmissionDecision):
     return submission.decision.decision.band
 
 
-@transaction.atomic(savepoint=False)
-def decision_record(
+def decision_record_build(
     *,
     intake,
     facts: SubmissionFacts,
@@ -85,40 +84,49 @@ def decision_record(
     items: Sequence[ItemFacts],
     order=None,
 ) -> DecisionRecord:
-    """Record what the rule read of a submission and what became of it; count it in the rollups."""
+    """What the rule read of a submission and what became of it, not saved yet."""
     now = timezone.now()
     band = deciding_band(submission)
-    values = {
-        "account_id": intake.account_id,
-        "connector_id": intake.connector_id,
-        "order": order,
-        "marketplace_order_id": intake.marketplace_order_id,
-        "decided_at": now,
-        "day": account_day(intake.account, now),
-        "divergence_percent": facts.divergence_percent,
-        "item_divergences": [str(value) for value in facts.item_divergences],
-        "allowance_percent": allowance_percent(facts.allowance_rate),
-        "ignore_divergence": facts.ignore_divergence,
-        "paid_value_cents": paid_value_cents,
-        "seller_value_cents": seller_value_cents,
-        "items": [[item.sku_id, item.quantity, item.price_cents, item.seller_price_cents] for item in items],
-        "outcome": submission.result.value,
-        "route": submission.decision.route.value,
-        "reason": submission.decision.decision.reason.value,
-        "band_label": band_label(band.lower_percent, band.upper_percent) if band else "",
-        "divergence_bucket": divergence_bucket(facts.divergence_percent),
-    }
+    return DecisionRecord(
+        intake=intake,
+        account_id=intake.account_id,
+        connector_id=intake.connector_id,
+        order=order,
+        marketplace_order_id=intake.marketplace_order_id,
+        decided_at=now,
+        day=account_day(intake.account, now),
+        divergence_percent=facts.divergence_percent,
+        item_divergences=[str(value) for value in facts.item_divergences],
+        allowance_percent=allowance_percent(facts.allowance_rate),
+        ignore_divergence=facts.ignore_divergence,
+        paid_value_cents=paid_value_cents,
+        seller_value_cents=seller_value_cents,
+        items=[[item.sku_id, item.quantity, item.price_cents, item.seller_price_cents] for item in items],
+        outcome=submission.result.value,
+        route=submission.decision.route.value,
+        reason=submission.decision.decision.reason.value,
+        band_label=band_label(band.lower_percent, band.upper_percent) if band else "",
+        divergence_bucket=divergence_bucket(facts.divergence_percent),
+    )
+
+
+@transaction.atomic(savepoint=False)
+def decision_record(**facts) -> DecisionRecord:
+    """Record what the rule read of a submission and what became of it (`decision_record_build`'s
+    facts); count it in the rollups."""
+    record = decision_record_build(**facts)
+    order = record.order
     if order is not None and order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
         queue_enter(order=order)
     # Only a reprocessed submission can have been decided before: any earlier attempt that
     # failed took its record back with its transaction.
+    intake = record.intake
     earlier = (
         DecisionRecord.objects.select_for_update().filter(intake=intake).first()
         if intake.reprocessed_at is not None
         else None
     )
     if earlier is None:
-        record = DecisionRecord(intake=intake, **values)
         if connection.vendor == "postgresql":
             _insert_counted(record)
         else:
@@ -126,11 +134,20 @@ def decision_record(
             _count(added=[record], removed=[])
         return record
     removed = DecisionRecord(**{field: getattr(earlier, field) for field in _RECORD_FIELDS})
-    for name, value in values.items():
-        setattr(earlier, name, value)
+    for field in DecisionRecord._meta.concrete_fields:
+        if not field.primary_key:
+            setattr(earlier, field.attname, getattr(record, field.attname))
     earlier.save()
     _count(added=[earlier], removed=[removed])
     return earlier
+
+
+@transaction.atomic(savepoint=False)
+def decision_records_add(records: list[DecisionRecord]) -> None:
+    """Write the records of submissions decided for the first time, and count them in the
+    rollups: one statement for the records, one a rollup cell they touch."""
+    DecisionRecord.objects.bulk_create(records)
+    _count(added=records, removed=[])
 
 
 _RECORD_FIELDS = (
@@ -164,15 +181,21 @@ def queue_enter(*, order) -> None:
     )
 
 
-def order_event_seen(sender, instance, created, **kwargs) -> None:
-    """Take an order out of the queue's pictures when its status leaves waiting for authorization.
+def queue_follow(*, events) -> None:
+    """Take orders out of the queue's pictures when their status leaves waiting for authorization.
 
-    Connected to `OrderEvent`'s post_save: every status change writes its event in the
-    transaction of the change (`orders.services.order_transition`), so the queue follows it.
+    Called with every event written (`orders.services.order_events_save`): every status change
+    writes its event in the transaction of the change (`orders.services.order_transition`), so
+    the queue follows it.
     """
     waiting = OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
-    if created and instance.from_status == waiting and instance.to_status not in ("", waiting):
-        QueuedOrder.objects.filter(order_id=instance.order_id).delete()
+    leaving = [
+        event.order_id
+        for event in events
+        if event.from_status == waiting and event.to_status not in ("", waiting)
+    ]
+    if leaving:
+        QueuedOrder.objects.filter(order_id__in=leaving).delete()
 
 
 @transaction.atomic

@@ -19,7 +19,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from authorization.approvals import approval_task_create
-from authorization.decision import ConnectorFacts, Outcome, SubmissionFacts, Verdict, decide_submission
+from authorization.decision import (
+    ConnectorFacts,
+    Outcome,
+    SubmissionDecision,
+    SubmissionFacts,
+    Verdict,
+    decide_submission,
+)
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
 from authorization.models import Account
 from authorization.selectors import account_bands
@@ -32,7 +39,7 @@ from connectors.contract import (
     SOURCE_INTEGRATION,
     ContractError,
 )
-from connectors.notifications import notification_enqueue
+from connectors.notifications import notification_build, notifications_enqueue
 from insight.services import ItemFacts, decision_record
 
 from .models import IntakeRecord, Order, OrderEvent, OrderItem
@@ -41,6 +48,8 @@ from .services import (
     Actor,
     connector_actor,
     order_event_add,
+    order_event_build,
+    order_events_save,
     order_transition,
     stock_reserve,
 )
@@ -172,10 +181,10 @@ def _finish(
     )
 
 
-def _notify(
+def _notification(
     intake: IntakeRecord, *, code: str, flow: str, errors=None, order: Order | None = None, message=None
 ):
-    return notification_enqueue(
+    return notification_build(
         connector=intake.connector,
         account_name=intake.account.name,
         flow=flow,
@@ -189,6 +198,10 @@ def _notify(
         franchise_order_id=(order.franchise_order_id or None) if order else None,
         message=message,
     )
+
+
+def _notify(intake: IntakeRecord, **notification) -> None:
+    notifications_enqueue([_notification(intake, **notification)])
 
 
 def _reject(intake: IntakeRecord, rejection: Rejection, *, notify: bool = True) -> None:
@@ -307,10 +320,12 @@ def _plan_fulfilment(
     body: dict,
     sales_channel: str,
     read: tuple[dict[str, Sku], dict[str, list[Stock]]] | None = None,
+    policies: list[ShippingPolicy] | None = None,
 ) -> list[ContractError]:
     """Find SLA, freight and stock for every item in `account`; return what is not available.
 
-    `read` is the account's SKUs of the items and their stock rows, when the caller has them.
+    `read` is the account's SKUs of the items and their stock rows, and `policies` its active
+    shipping policies (without pickup points), when the caller has them.
     """
     shipping = body["shippingData"]
     is_fob = shipping.get("isFob") is True
@@ -319,7 +334,8 @@ def _plan_fulfilment(
     sku_ids = {item.sku_id for item in items}
     local_skus, stock = read or _skus_and_stock(account, sku_ids)
     picks_up = any(item.delivery_channel == DeliveryChannel.PICKUP_IN_POINT for item in items)
-    policies = _policies(account, picks_up=picks_up)
+    if policies is None or picks_up:
+        policies = _policies(account, picks_up=picks_up)
     # Every pickup item goes to the one selected address: read its pickup point once.
     point = (
         PickupPoint.objects.filter(account=account, point_id=address.get("addressId") or "").first()
@@ -550,9 +566,156 @@ def _already_exists(intake: IntakeRecord) -> Rejection:
     )
 
 
+@dataclass
+class Decided:
+    """A planned submission, valued and decided by the account's rule: what writing it needs."""
+
+    plan: OrderPlan
+    values: dict
+    bands: list
+    has_rule: bool
+    item_divergences: list[Decimal]
+    facts: SubmissionFacts
+    submission: SubmissionDecision
+
+    @property
+    def decision(self):
+        return self.submission.decision
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.submission.verdict
+
+
+def decide(intake: IntakeRecord, plan: OrderPlan, bands: list | None) -> Decided:
+    """Value the planned submission and decide it by the account's `bands` (None: it has no rule)."""
+    body = intake.body
+    values = _values(body, plan.items)
+    item_divergences = [
+        divergence_percent(seller_value_cents=item.seller_sku.price_cents, paid_value_cents=item.price_cents)
+        for item in plan.items
+    ]
+    facts = SubmissionFacts(
+        connector=ConnectorFacts.of(intake.connector),
+        divergence_percent=values["divergence_percent"],
+        item_divergences=tuple(item_divergences),
+        allowance_rate=Decimal(str(body["priceDivergenceAllowanceRate"]))
+        if body.get("priceDivergenceAllowanceRate") is not None
+        else None,
+        ignore_divergence=intake.ignore_divergence,
+    )
+    submission = decide_submission(
+        facts=facts,
+        bands=bands or [],
+        has_rule=bands is not None,
+        no_rule_policy=intake.account.no_rule_policy,
+        overpayment_is_divergence=intake.account.overpayment_is_divergence,
+    )
+    return Decided(plan, values, bands or [], bands is not None, item_divergences, facts, submission)
+
+
+def order_status_of(intake: IntakeRecord, decided: Decided) -> tuple[str, bool]:
+    """The status an integrated order starts in, and whether the marketplace posted it approved."""
+    marketplace_approved = str(intake.body["marketplaceOrderStatus"]).lower() == "approved"
+    if decided.verdict is Verdict.MANUAL:
+        return OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION, marketplace_approved
+    return status_after_authorization(marketplace_approved=marketplace_approved), marketplace_approved
+
+
+def order_build(intake: IntakeRecord, decided: Decided, *, now) -> Order:
+    """The order an integrated submission becomes, not saved yet."""
+    body, plan, values = intake.body, decided.plan, decided.values
+    status, marketplace_approved = order_status_of(intake, decided)
+    main_order_id, franchise_order_id = _order_ids(intake, plan.fulfilment_account)
+    ttl = min(
+        (_lock_ttl(info.get("lockTTL")) for info in body["shippingData"]["logisticsInfo"]),
+        default=timedelta(days=1),
+    )
+    profile = body["clientProfileData"]
+    decision, ignored = decided.decision, decided.submission.ignored
+    waiting = status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
+    return Order(
+        account=intake.account,
+        connector=intake.connector,
+        marketplace_order_id=intake.marketplace_order_id,
+        main_order_id=main_order_id,
+        franchise_account=None
+        if plan.fulfilment_account.pk == intake.account_id
+        else plan.fulfilment_account,
+        franchise_order_id=franchise_order_id,
+        status=status,
+        marketplace_approved=marketplace_approved and not waiting,
+        approval_requested_at=now if marketplace_approved and waiting else None,
+        payload=body,
+        allowance_rate=body.get("priceDivergenceAllowanceRate"),
+        outcome="authorize" if ignored else decision.decision.outcome.value,
+        decision_reason="ignored-divergence" if ignored else f"{decision.route}:{decision.decision.reason}",
+        band=decision.decision.band.as_dict() if decision.decision.band else None,
+        rule_snapshot=[band.as_dict() for band in decided.bands],
+        customer_email=profile.get("email") or "",
+        customer_name=f"{profile.get('firstName', '')} {profile.get('lastName', '')}".strip(),
+        reservation_expires_at=now + ttl,
+        **values,
+    )
+
+
+def integration_events(intake: IntakeRecord, order: Order, decided: Decided) -> list[OrderEvent]:
+    """The events of an order's integration, not saved yet: created, then decided."""
+    values, decision, ignored = decided.values, decided.decision, decided.submission.ignored
+    return [
+        order_event_build(
+            order=order,
+            kind=OrderEvent.Kind.CREATED,
+            actor=connector_actor(intake.connector),
+            to_status=order.status,
+            note=f"Integrated from {intake.connector.name}: paid {values['paid_value_cents']}, seller value "
+            f"{values['seller_value_cents']}, divergence {values['divergence_percent']} %.",
+        ),
+        order_event_build(
+            order=order,
+            kind=OrderEvent.Kind.DECISION,
+            actor=Actor.of_user(intake.reprocessed_by) if ignored and intake.reprocessed_by else SYSTEM,
+            note="Divergence ignored on reprocessing." if ignored else _decision_note(decision),
+            data={
+                "route": str(decision.route),
+                "outcome": order.outcome,
+                "reason": decision.decision.reason.value,
+                "divergencePercent": str(values["divergence_percent"]),
+                "band": order.band,
+            },
+        ),
+    ]
+
+
+def order_items_build(order: Order, decided: Decided, reserved: dict[int, Stock]) -> list[OrderItem]:
+    """The order's item lines, not saved yet; `reserved` is the stock row of each item's index."""
+    return [
+        OrderItem(
+            order=order,
+            index=item.index,
+            catalog_sku=item.seller_sku,
+            sku_id=item.sku_id,
+            name=item.seller_sku.name,
+            quantity=item.quantity,
+            price_cents=item.price_cents,
+            seller_price_cents=item.seller_sku.price_cents,
+            freight_cents=item.declared_freight_cents,
+            seller_freight_cents=item.seller_freight_cents,
+            delivery_channel=item.delivery_channel,
+            sla=item.policy.policy_id if item.policy else item.sla,
+            shipping_policy=item.policy,
+            pickup_point=item.pickup_point,
+            stock=reserved[item.index],
+            reserved_quantity=item.quantity,
+            divergence_percent=decided.item_divergences[position],
+        )
+        for position, item in enumerate(decided.plan.items)
+    ]
+
+
 def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
     """Integrate the submission or reject it; `answer_now` as `intake_process_now` describes."""
-    connector, body = intake.connector, intake.body
+    connector = intake.connector
     notify = not answer_now
     if Order.objects.filter(connector=connector, marketplace_order_id=intake.marketplace_order_id).exists():
         _reject(intake, _already_exists(intake), notify=notify)
@@ -563,33 +726,12 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         _reject(intake, rejection, notify=notify)
         return
 
-    values = _values(body, plan.items)
-    bands = account_bands(account=intake.account)
-    has_rule = bands is not None
-    bands = bands or []
-    item_divergences = [
-        divergence_percent(seller_value_cents=item.seller_sku.price_cents, paid_value_cents=item.price_cents)
-        for item in plan.items
-    ]
-    facts = SubmissionFacts(
-        connector=ConnectorFacts.of(connector),
-        divergence_percent=values["divergence_percent"],
-        item_divergences=tuple(item_divergences),
-        allowance_rate=Decimal(str(body["priceDivergenceAllowanceRate"]))
-        if body.get("priceDivergenceAllowanceRate") is not None
-        else None,
-        ignore_divergence=intake.ignore_divergence,
-    )
-    submission = decide_submission(
-        facts=facts,
-        bands=bands,
-        has_rule=has_rule,
-        no_rule_policy=intake.account.no_rule_policy,
-        overpayment_is_divergence=intake.account.overpayment_is_divergence,
-    )
-    decision, verdict, ignored = submission.decision, submission.verdict, submission.ignored
+    decided = decide(intake, plan, account_bands(account=intake.account))
+    decision, verdict = decided.decision, decided.verdict
     if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
-        refusal = _divergence_rejection(values, decision, has_rule=has_rule, refused_at_once=True)
+        refusal = _divergence_rejection(
+            decided.values, decision, has_rule=decided.has_rule, refused_at_once=True
+        )
         _reject(intake, refusal, notify=False)
         return
     if verdict is Verdict.HOLD:
@@ -599,27 +741,15 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
             held_reason=decision.held_reason,
             held_until_rule=decision.route == "hold-until-rule",
         )
-        _record(intake, facts, submission, values, plan)
+        _record(intake, decided)
         return
     if verdict is Verdict.DENY:
-        _reject(intake, _divergence_rejection(values, decision, has_rule=has_rule), notify=notify)
-        _record(intake, facts, submission, values, plan)
+        _reject(
+            intake, _divergence_rejection(decided.values, decision, has_rule=decided.has_rule), notify=notify
+        )
+        _record(intake, decided)
         return
 
-    marketplace_approved = str(body["marketplaceOrderStatus"]).lower() == "approved"
-    status = (
-        OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
-        if verdict is Verdict.MANUAL
-        else status_after_authorization(marketplace_approved=marketplace_approved)
-    )
-    main_order_id, franchise_order_id = _order_ids(intake, plan.fulfilment_account)
-    now = timezone.now()
-    ttl = min(
-        (_lock_ttl(info.get("lockTTL")) for info in body["shippingData"]["logisticsInfo"]),
-        default=timedelta(days=1),
-    )
-    profile = body["clientProfileData"]
-    actor = connector_actor(connector)
     order = None
     try:
         # The order and all it writes, or nothing (a savepoint: a refusal is written instead).
@@ -627,84 +757,16 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         # come last, so their locks are held only until the commit: concurrent workers would
         # otherwise queue on them for the whole transaction.
         with transaction.atomic():
-            order = Order.objects.create(
-                account=intake.account,
-                connector=connector,
-                marketplace_order_id=intake.marketplace_order_id,
-                main_order_id=main_order_id,
-                franchise_account=None
-                if plan.fulfilment_account.pk == intake.account_id
-                else plan.fulfilment_account,
-                franchise_order_id=franchise_order_id,
-                status=status,
-                marketplace_approved=marketplace_approved
-                and status != OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION,
-                approval_requested_at=now
-                if marketplace_approved and status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
-                else None,
-                payload=body,
-                allowance_rate=body.get("priceDivergenceAllowanceRate"),
-                outcome="authorize" if ignored else decision.decision.outcome.value,
-                decision_reason="ignored-divergence"
-                if ignored
-                else f"{decision.route}:{decision.decision.reason}",
-                band=decision.decision.band.as_dict() if decision.decision.band else None,
-                rule_snapshot=[band.as_dict() for band in bands],
-                customer_email=profile.get("email") or "",
-                customer_name=f"{profile.get('firstName', '')} {profile.get('lastName', '')}".strip(),
-                reservation_expires_at=now + ttl,
-                **values,
-            )
-            if status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+            order = order_build(intake, decided, now=timezone.now())
+            order.save(force_insert=True)
+            if order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
                 approval_task_create(order=order, band=order.band or {})
-            order_event_add(
-                order=order,
-                kind=OrderEvent.Kind.CREATED,
-                actor=actor,
-                to_status=status,
-                note=f"Integrated from {connector.name}: paid {values['paid_value_cents']}, seller value "
-                f"{values['seller_value_cents']}, divergence {values['divergence_percent']} %.",
-            )
-            order_event_add(
-                order=order,
-                kind=OrderEvent.Kind.DECISION,
-                actor=Actor.of_user(intake.reprocessed_by) if ignored and intake.reprocessed_by else SYSTEM,
-                note="Divergence ignored on reprocessing." if ignored else _decision_note(decision),
-                data={
-                    "route": str(decision.route),
-                    "outcome": order.outcome,
-                    "reason": decision.decision.reason.value,
-                    "divergencePercent": str(values["divergence_percent"]),
-                    "band": order.band,
-                },
-            )
+            order_events_save(integration_events(intake, order, decided))
             _finish(intake, status=IntakeStatus.INTEGRATED, code="SOI001", order=order)
             if notify:
-                _notify_integrated(intake, order, actor=actor, marketplace_approved=marketplace_approved)
-            _record(intake, facts, submission, values, plan, order=order)
-            reserved = _reserve(plan)
-            OrderItem.objects.bulk_create(
-                OrderItem(
-                    order=order,
-                    index=item.index,
-                    catalog_sku=item.seller_sku,
-                    sku_id=item.sku_id,
-                    name=item.seller_sku.name,
-                    quantity=item.quantity,
-                    price_cents=item.price_cents,
-                    seller_price_cents=item.seller_sku.price_cents,
-                    freight_cents=item.declared_freight_cents,
-                    seller_freight_cents=item.seller_freight_cents,
-                    delivery_channel=item.delivery_channel,
-                    sla=item.policy.policy_id if item.policy else item.sla,
-                    shipping_policy=item.policy,
-                    pickup_point=item.pickup_point,
-                    stock=reserved[item.index],
-                    reserved_quantity=item.quantity,
-                    divergence_percent=item_divergences[position],
-                )
-                for position, item in enumerate(plan.items)
-            )
+                _notify_integrated(intake, order)
+            _record(intake, decided, order=order)
+            OrderItem.objects.bulk_create(order_items_build(order, decided, _reserve(plan)))
     except Rejection as rejection:
         _reject(intake, rejection, notify=notify)
     except IntegrityError:
@@ -714,38 +776,52 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         _reject(intake, _already_exists(intake), notify=notify)
 
 
-def _notify_integrated(
-    intake: IntakeRecord, order: Order, *, actor: Actor, marketplace_approved: bool
-) -> None:
-    _notify(intake, code="SOI001", flow=PLACE_ORDER, order=order)
-    if not marketplace_approved:
-        return
-    if order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
-        order_event_add(
-            order=order,
-            kind=OrderEvent.Kind.APPROVAL_REQUESTED,
-            actor=actor,
-            note="Posted as approved: applied once the order is authorized.",
-        )
-        _notify(intake, code="EOI011", flow=APPROVE_ORDER, order=order)
-    else:
-        _notify(intake, code="SOI002", flow=APPROVE_ORDER, order=order)
+def _notify_integrated(intake: IntakeRecord, order: Order) -> None:
+    """Tell the connector the order is integrated (and approved, or its approval remembered)."""
+    notifications, events = integration_notifications(intake, order)
+    order_events_save(events)
+    notifications_enqueue(notifications)
 
 
-def _record(intake, facts, submission, values, plan: OrderPlan, order: Order | None = None) -> None:
-    """Keep what the rule read and decided, for the dashboard and the replay of past orders."""
-    decision_record(
-        intake=intake,
-        facts=facts,
-        submission=submission,
-        paid_value_cents=values["paid_value_cents"],
-        seller_value_cents=values["seller_value_cents"],
-        items=[
-            ItemFacts(item.sku_id, item.quantity, item.price_cents, item.seller_sku.price_cents)
-            for item in plan.items
-        ],
+def integration_notifications(intake: IntakeRecord, order: Order) -> tuple[list, list[OrderEvent]]:
+    """The notifications of an integrated order, and the event that a remembered approval
+    writes, neither saved yet: SOI001, then SOI002 when it was posted approved and is
+    authorized, or EOI011 when it waits for the seller."""
+    notifications = [_notification(intake, code="SOI001", flow=PLACE_ORDER, order=order)]
+    if str(intake.body["marketplaceOrderStatus"]).lower() != "approved":
+        return notifications, []
+    if order.status != OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+        return [*notifications, _notification(intake, code="SOI002", flow=APPROVE_ORDER, order=order)], []
+    remembered = order_event_build(
         order=order,
+        kind=OrderEvent.Kind.APPROVAL_REQUESTED,
+        actor=connector_actor(intake.connector),
+        note="Posted as approved: applied once the order is authorized.",
     )
+    return [*notifications, _notification(intake, code="EOI011", flow=APPROVE_ORDER, order=order)], [
+        remembered
+    ]
+
+
+def _record(intake: IntakeRecord, decided: Decided, order: Order | None = None) -> None:
+    """Keep what the rule read and decided, for the dashboard and the replay of past orders."""
+    decision_record(**record_facts(intake, decided, order=order))
+
+
+def record_facts(intake: IntakeRecord, decided: Decided, order: Order | None = None) -> dict:
+    """What `insight.services.decision_record_build` needs of a decided submission."""
+    return {
+        "intake": intake,
+        "facts": decided.facts,
+        "submission": decided.submission,
+        "paid_value_cents": decided.values["paid_value_cents"],
+        "seller_value_cents": decided.values["seller_value_cents"],
+        "items": [
+            ItemFacts(item.sku_id, item.quantity, item.price_cents, item.seller_sku.price_cents)
+            for item in decided.plan.items
+        ],
+        "order": order,
+    }
 
 
 def _decision_note(decision) -> str:

@@ -9,12 +9,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from catalog.models import Stock
 from config.celery import enqueue_on_commit
-from connectors.feed import order_event_publish
+from connectors.feed import order_events_publish
+from insight.services import queue_follow
 
 from .models import IntakeRecord, Order, OrderEvent
 from .statuses import RESERVATION_TTL_STATUSES, IntakeStatus, OrderStatus, can_transition
@@ -47,13 +48,11 @@ class TransitionRefused(Exception):
         super().__init__(f"Order {order.main_order_id} is {current_status}; it cannot become {to_status}.")
 
 
-# No savepoint: nobody goes on after a failed event insert, and the savepoint's two round
-# trips were a tenth of processing's statements.
-@transaction.atomic(savepoint=False)
-def order_event_add(
+def order_event_build(
     *, order: Order, kind: str, actor: Actor, note: str = "", data=None, from_status="", to_status=""
-):
-    event = OrderEvent.objects.create(
+) -> OrderEvent:
+    """An event of the order, not saved yet: `order_events_save` writes it."""
+    return OrderEvent(
         order=order,
         kind=kind,
         actor=actor.user,
@@ -63,8 +62,33 @@ def order_event_add(
         from_status=from_status,
         to_status=to_status,
     )
-    order_event_publish(event=event)  # a status change enters its connector's feed and hook outbox
-    return event
+
+
+# No savepoint: nobody goes on after a failed event insert, and the savepoint's two round
+# trips were a tenth of processing's statements.
+@transaction.atomic(savepoint=False)
+def order_events_save(events: list[OrderEvent]) -> list[OrderEvent]:
+    """Write the events in one statement; in the same transaction their status changes enter
+    their connectors' feed and hook outboxes, and orders leaving the queue leave its pictures."""
+    OrderEvent.objects.bulk_create(events)
+    order_events_publish(events=events)
+    queue_follow(events=events)
+    return events
+
+
+def order_event_add(
+    *, order: Order, kind: str, actor: Actor, note: str = "", data=None, from_status="", to_status=""
+) -> OrderEvent:
+    event = order_event_build(
+        order=order,
+        kind=kind,
+        actor=actor,
+        note=note,
+        data=data,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    return order_events_save([event])[0]
 
 
 @transaction.atomic
@@ -120,6 +144,18 @@ def stock_reserve(*, stock_id: int, quantity: int) -> bool:
         )
         == 1
     )
+
+
+def stocks_reserve(quantities: dict[int, int]) -> bool:
+    """Reserve units of several stock rows at once ({stock id: units}), all or none of them, in
+    one statement; False when any row is short (the caller's transaction then takes it back)."""
+    if not quantities:
+        return True
+    enough = Q()
+    for stock_id, quantity in quantities.items():
+        enough |= Q(pk=stock_id, quantity__gte=F("reserved") + quantity)
+    added = Case(*(When(pk=stock_id, then=Value(quantity)) for stock_id, quantity in quantities.items()))
+    return Stock.objects.filter(enough).update(reserved=F("reserved") + added) == len(quantities)
 
 
 def stock_unreserve(*, stock_id: int, quantity: int) -> None:

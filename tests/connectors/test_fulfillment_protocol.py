@@ -452,11 +452,11 @@ def test_the_same_order_again_is_fmt009(fulfillment, shop):
 def test_an_unexpected_failure_answers_500_leaves_nothing_behind_and_a_retry_succeeds(
     fulfillment, shop, monkeypatch
 ):
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise DatabaseError("connection lost")
 
     with monkeypatch.context() as patch:
-        patch.setattr("orders.processing.order_event_add", fail)  # after the order and its reservation
+        patch.setattr("orders.processing.order_events_save", fail)  # after the order is written
         response = fulfillment.place([seed_order()])
     assert response.status_code == 500
     assert error_of(response) == {
