@@ -46,22 +46,87 @@ def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
     """
     from django.db import transaction
 
+    transaction.on_commit(lambda: _publish(task, args, countdown=countdown), robust=True)
+
+
+def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
+    """Queue `task()` once the current transaction commits, unless an earlier call queued it and
+    the task has not started since (it calls `once_started(key)` first thing); never fail the caller.
+
+    For work that a task takes in batches: a thousand rows written a second need a task now
+    and then, not a thousand. The mark lives on the broker's Redis and lasts `seconds` at most,
+    so a task lost with its message holds nothing up for longer. Without Redis (tasks run
+    inline, or the embedded broker) every call queues the task, which then finds less to do.
+    """
+    from django.db import transaction
+
     def send():
-        global _broker_failed_at
-        if _broker_failed_at is not None and time.monotonic() - _broker_failed_at < BROKER_BACKOFF_SECONDS:
-            logger.info("The broker failed moments ago; %s%r waits for the sweep.", task.name, args)
-            return
-        try:
-            task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
-        except (BrokerUnavailable, OSError):
-            _broker_failed_at = time.monotonic()
-            logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
-        except Exception:  # whatever else failed, the sweep will queue it
-            logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
-        else:
-            _broker_failed_at = None
+        marks = _marks()
+        if marks is not None and not _backing_off(task, ()):
+            try:
+                if not marks.set(key, 1, nx=True, px=int(seconds * 1000)):
+                    return
+            except Exception:  # the broker is as unreachable: the sweep queues it
+                _broker_failed()
+                logger.warning("Could not queue %s; the sweep will pick it up.", task.name, exc_info=True)
+                return
+        _publish(task, (), countdown=None)
 
     transaction.on_commit(send, robust=True)
+
+
+def once_started(key: str) -> None:
+    """For a task queued by `enqueue_once_on_commit`: what is written from now on queues it again."""
+    marks = _marks()
+    if marks is not None:
+        try:
+            marks.delete(key)
+        except Exception:  # the mark expires by itself
+            logger.warning("Could not clear %s on the broker.", key, exc_info=True)
+
+
+_redis: tuple[int, object] | None = None
+
+
+def _marks():
+    """This process's client of the broker's Redis, or None when tasks do not go through Redis."""
+    global _redis
+    url = app.conf.broker_url or ""
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    if _redis is None or _redis[0] != os.getpid():
+        import redis
+
+        _redis = (os.getpid(), redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+    return _redis[1]
+
+
+def _backing_off(task, args: tuple) -> bool:
+    """Whether the broker failed moments ago: the work then waits for the sweep."""
+    if _broker_failed_at is not None and time.monotonic() - _broker_failed_at < BROKER_BACKOFF_SECONDS:
+        logger.info("The broker failed moments ago; %s%r waits for the sweep.", task.name, args)
+        return True
+    return False
+
+
+def _broker_failed() -> None:
+    global _broker_failed_at
+    _broker_failed_at = time.monotonic()
+
+
+def _publish(task, args: tuple, *, countdown: float | None) -> None:
+    global _broker_failed_at
+    if _backing_off(task, args):
+        return
+    try:
+        task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
+    except (BrokerUnavailable, OSError):
+        _broker_failed()
+        logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
+    except Exception:  # whatever else failed, the sweep will queue it
+        logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
+    else:
+        _broker_failed_at = None
 
 
 def requeue(task, ids, *, what: str) -> int:
@@ -76,16 +141,3 @@ def requeue(task, ids, *, what: str) -> int:
             break
         queued += 1
     return queued
-
-
-def messages_waiting(queue: str) -> int:
-    """How many messages wait in `queue` on the broker; 0 when tasks run inline or the broker
-    cannot be asked (a sweep then assumes nothing waits, and queues what it finds)."""
-    if app.conf.task_always_eager:
-        return 0
-    try:
-        with app.connection_for_read() as connection:
-            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
-    except Exception:
-        logger.warning("Could not count the messages waiting in %s.", queue, exc_info=True)
-        return 0

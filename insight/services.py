@@ -127,11 +127,7 @@ def decision_record(**facts) -> DecisionRecord:
         else None
     )
     if earlier is None:
-        if connection.vendor == "postgresql":
-            _insert_counted(record)
-        else:
-            record.save(force_insert=True)
-            _count(added=[record], removed=[])
+        decision_records_add([record])
         return record
     removed = DecisionRecord(**{field: getattr(earlier, field) for field in _RECORD_FIELDS})
     for field in DecisionRecord._meta.concrete_fields:
@@ -145,9 +141,14 @@ def decision_record(**facts) -> DecisionRecord:
 @transaction.atomic(savepoint=False)
 def decision_records_add(records: list[DecisionRecord]) -> None:
     """Write the records of submissions decided for the first time, and count them in the
-    rollups: one statement for the records, one a rollup cell they touch."""
-    DecisionRecord.objects.bulk_create(records)
-    _count(added=records, removed=[])
+    rollups: in one statement on PostgreSQL."""
+    if not records:
+        return
+    if connection.vendor == "postgresql":
+        _insert_counted(records)
+    else:
+        DecisionRecord.objects.bulk_create(records)
+        _count(added=records, removed=[])
 
 
 _RECORD_FIELDS = (
@@ -289,31 +290,43 @@ def _upsert_sql(model, rows: int) -> str:
     )
 
 
-def _insert_counted(record: DecisionRecord) -> None:
-    """Insert a new record and add it to both rollups in one statement (PostgreSQL's writable WITH).
+def _insert_counted(records: list[DecisionRecord]) -> None:
+    """Insert new records and add them to both rollups in one statement (PostgreSQL's writable WITH).
 
     The same writes as `save()` and `_count()`, in one round trip instead of three: processing
-    makes one for every submission it decides.
+    makes one for every submission, or every batch of them, it decides. One statement for all
+    of it also takes the rollups' rows in one order whatever the number of records, so two
+    workers never wait for each other's.
     """
     quote = connection.ops.quote_name
+    merged = {DailyDecisionStat: {}, DailySkuStat: {}}
+    for record in records:
+        _merge(merged[DailyDecisionStat], _decision_cells(record), 1)
+        _merge(merged[DailySkuStat], _sku_cells(record), 1)
     parts, params = [], []
-    for model, cells in ((DailyDecisionStat, _decision_cells(record)), (DailySkuStat, _sku_cells(record))):
+    for model, cells in merged.items():
         cells = sorted(((key, sums) for key, sums in cells.items() if any(sums)), key=_sort_key)
         if cells:
             parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, len(cells))})")
             params += [value for key, sums in cells for value in (*key, *sums)]
     fields = [field for field in DecisionRecord._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(record, add=True), connection) for field in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    values = [
+        field.get_db_prep_save(field.pre_save(record, add=True), connection)
+        for record in records
+        for field in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             (f"WITH {', '.join(parts)} " if parts else "")
             + f"INSERT INTO {quote(DecisionRecord._meta.db_table)} "
             f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(DecisionRecord._meta.pk.column)}",
+            f"VALUES {', '.join([row] * len(records))} RETURNING {quote(DecisionRecord._meta.pk.column)}",
             [*params, *values],
         )
-        record.pk = cursor.fetchone()[0]
-    record._state.adding, record._state.db = False, connection.alias
+        for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
+            record.pk = pk
+            record._state.adding, record._state.db = False, connection.alias
 
 
 def _bump(model, cells: dict[tuple, tuple]) -> None:

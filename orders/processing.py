@@ -757,8 +757,9 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         # come last, so their locks are held only until the commit: concurrent workers would
         # otherwise queue on them for the whole transaction.
         with transaction.atomic():
-            order = order_build(intake, decided, now=timezone.now())
-            order.save(force_insert=True)
+            built = order_build(intake, decided, now=timezone.now())
+            built.save(force_insert=True)
+            order = built  # saved: an integrity error from here on is not a duplicate order
             if order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
                 approval_task_create(order=order, band=order.band or {})
             order_events_save(integration_events(intake, order, decided))

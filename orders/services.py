@@ -263,9 +263,9 @@ def intake_receive(
                 body=body,
                 body_digest=body_digest,
             )
-            from .tasks import process_intake
+            from .batching import intake_kick
 
-            enqueue_on_commit(process_intake, intake.pk)
+            intake_kick()
         return intake, True
     except IntegrityError:
         return IntakeRecord.objects.get(connector=connector, flow=flow, body_digest=body_digest), False

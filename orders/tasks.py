@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from config.celery import messages_waiting, requeue
+from config.celery import enqueue_on_commit, once_started, requeue
 
+from .batching import KICK, intakes_process
 from .models import IntakeRecord
 from .processing import intake_process
 from .services import reservations_expire
@@ -29,34 +30,50 @@ def process_intake(self, intake_id: int) -> str | None:
                 "Intake %s failed %s times; it stays failed for the seller to reprocess.", intake_id, attempts
             )
             return IntakeStatus.FAILED
-        raise self.retry(exc=error, countdown=min(5 * 2**attempts, 600)) from error
+        raise self.retry(exc=error, countdown=retry_delay(attempts)) from error
 
 
-# A submission received this long ago and still not processed is queued again whatever the
-# broker holds: even while a backlog is worked off, one lost with its message waits no longer.
-WAITING_TRUSTED = timedelta(minutes=5)
+def retry_delay(attempts: int) -> int:
+    """Seconds before a failed submission is tried again: 10, 20, 40 … up to 10 minutes."""
+    return min(5 * 2**attempts, 600)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def process_intakes() -> int:
+    """Process a batch of the submissions received (`orders.batching`); asked for by the order API."""
+    once_started(KICK)
+    return intakes_process(on_full=lambda: enqueue_on_commit(process_intakes), on_failure=_try_again)
+
+
+def _try_again(intake: IntakeRecord) -> None:
+    """A submission of a batch failed (a deadlock, a lost connection): try it alone, later."""
+    if intake.attempts < settings.INTAKE_MAX_ATTEMPTS:
+        enqueue_on_commit(process_intake, intake.pk, countdown=retry_delay(intake.attempts))
 
 
 @shared_task(ignore_result=True)
 def sweep_intake() -> int:
     """Queue again the submissions whose processing was never queued or never finished.
 
-    A submission merely received 20 s ago is usually waiting behind others in the queue: while
-    the queue holds at least as many messages as there are such submissions (younger than
-    WAITING_TRUSTED), they are left to their own messages instead of being queued twice.
+    Submissions received over 20 s ago and still waiting get a batch (which takes the oldest
+    first, and asks for the next while it finds a full one); those whose claim ran out, and
+    those that failed and may be tried again, a task each. Return how many tasks it queued.
     """
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    waiting = Q(
-        status=IntakeStatus.RECEIVED,
-        received_at__lte=now - timedelta(seconds=20),
-        received_at__gt=now - WAITING_TRUSTED,
+    waiting = IntakeRecord.objects.filter(
+        status=IntakeStatus.RECEIVED, received_at__lte=now - timedelta(seconds=20)
     )
+    batches = 0
+    if waiting.filter(free).exists():
+        try:
+            process_intakes.apply_async(retry=False)
+            batches = 1
+        except Exception:
+            logger.warning("Broker unavailable; the submissions waiting wait for the next sweep.")
     stale = (
         IntakeRecord.objects.filter(
-            waiting
-            | Q(status=IntakeStatus.RECEIVED, received_at__lte=now - WAITING_TRUSTED)
-            | Q(status=IntakeStatus.PROCESSING, lease_until__lt=now)
+            Q(status=IntakeStatus.PROCESSING, lease_until__lt=now)
             | Q(
                 status=IntakeStatus.FAILED,
                 attempts__lt=settings.INTAKE_MAX_ATTEMPTS,
@@ -66,11 +83,7 @@ def sweep_intake() -> int:
         .filter(free)
         .order_by("received_at")
     )
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    recently_received = IntakeRecord.objects.filter(waiting).filter(free).count()
-    if recently_received and messages_waiting(queue) >= recently_received:
-        stale = stale.exclude(waiting)
-    return requeue(process_intake, stale.values_list("pk", flat=True)[:1000], what="submissions")
+    return batches + requeue(process_intake, stale.values_list("pk", flat=True)[:1000], what="submissions")
 
 
 @shared_task(ignore_result=True)

@@ -87,3 +87,11 @@ def stop_worker(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def messages_waiting(queue: str) -> int:
+    """How many messages wait in `queue` on the broker."""
+    from config.celery import app
+
+    with app.connection_for_read() as connection:
+        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count

@@ -104,6 +104,8 @@ def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consum
     consumed = set(app.amqp.queues)  # what a worker started without -Q takes from
     assert consumed == {"celery", "deliveries", "upkeep"}
     assert queue_of("orders.tasks.process_intake") == "celery"
+    assert queue_of("orders.tasks.process_intakes") == "celery"
+    assert queue_of("connectors.tasks.deliver_notifications") == "deliveries"
     assert queue_of("connectors.tasks.deliver_notification") == "deliveries"
     assert queue_of("connectors.tasks.deliver_hook") == "deliveries"
     # Every periodic task: a sweep waiting behind thousands of orders would recover nothing meanwhile.
@@ -116,8 +118,8 @@ def test_a_task_lands_in_its_own_queue_alone():
     import redis
     from django.conf import settings
 
-    from config.celery import app, messages_waiting
-    from tests.worker import require_services
+    from config.celery import app
+    from tests.worker import messages_waiting, require_services
 
     require_services()
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no binding left by another run
@@ -127,11 +129,12 @@ def test_a_task_lands_in_its_own_queue_alone():
                 queue.bind(connection.default_channel).declare()
         app.send_task("orders.tasks.process_intake", (1,))
         app.send_task("connectors.tasks.deliver_notification", (1,))
+        app.send_task("connectors.tasks.deliver_notifications", ([1, 2],))
         app.send_task("connectors.tasks.deliver_hook", (1,))
         app.send_task("orders.tasks.sweep_intake")
         assert {queue: messages_waiting(queue) for queue in app.amqp.queues} == {
             "celery": 1,
-            "deliveries": 2,
+            "deliveries": 3,
             "upkeep": 1,
         }
     finally:

@@ -14,7 +14,7 @@ from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
 from orders.processing import LEASE, intake_claim, intake_process, intake_process_claimed
 from orders.services import reservations_expire
-from orders.tasks import process_intake, sweep_intake
+from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body
 
 
@@ -28,7 +28,7 @@ def backoff_over(monkeypatch):
 def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(
     mkp, shop, connector_server, monkeypatch
 ):
-    with mock.patch.object(process_intake, "apply_async", side_effect=BrokerDown("connection refused")):
+    with mock.patch.object(process_intakes, "apply_async", side_effect=BrokerDown("connection refused")):
         response = mkp.place(order_body())
     assert response.status_code == 200
     assert response.json()["code"] == "SOI003"
@@ -43,47 +43,26 @@ def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(
     assert Order.objects.count() == 1
 
 
-def test_submissions_waiting_behind_a_backlog_are_not_queued_twice_by_the_sweep(mkp, shop):
-    with mock.patch.object(process_intake, "apply_async"):  # queued, and waiting behind others
+def test_submissions_waiting_get_one_batch_from_the_sweep_not_a_task_each(mkp, shop):
+    with mock.patch.object(process_intakes, "apply_async"):  # asked for, and waiting behind others
         for number in range(3):
             mkp.place(order_body(marketplaceOrderId=str(number)))
-    IntakeRecord.objects.update(received_at=timezone.now() - timedelta(minutes=1))
-    oldest = IntakeRecord.objects.order_by("pk").first()
-
-    with mock.patch.object(process_intake, "apply_async") as send:
-        with mock.patch("orders.tasks.messages_waiting", return_value=3):  # a message for each
-            assert sweep_intake() == 0
-        with mock.patch("orders.tasks.messages_waiting", return_value=2):  # one at least was lost
-            assert sweep_intake() == 3
-        assert send.call_count == 3
-        # However long the backlog, a submission waiting five minutes is queued again.
-        IntakeRecord.objects.filter(pk=oldest.pk).update(received_at=timezone.now() - timedelta(minutes=6))
-        with mock.patch("orders.tasks.messages_waiting", return_value=10_000):
-            assert sweep_intake() == 1
-        assert send.call_args.args[0] == (oldest.pk,)
-
-
-def test_the_sweep_counts_the_messages_waiting_on_the_broker(settings):
-    from config.celery import app, messages_waiting
-    from tests.worker import require_services
-
-    require_services()
-    queue = "count-probe"
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(queue)
-        for _ in range(3):
-            app.send_task("orders.tasks.sweep_intake", queue=queue, connection=connection)
-        try:
-            assert messages_waiting(queue) == 3
-        finally:
-            connection.default_channel.queue_purge(queue)
+    with (
+        mock.patch.object(process_intakes, "apply_async") as batch,
+        mock.patch.object(process_intake, "apply_async") as single,
+    ):
+        assert sweep_intake() == 0  # received moments ago: their batch is surely on its way
+        IntakeRecord.objects.update(received_at=timezone.now() - timedelta(minutes=1))
+        assert sweep_intake() == 1
+    assert batch.call_count == 1
+    assert single.call_count == 0
 
 
 def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
     mkp, shop, connector_server, monkeypatch
 ):
     with mock.patch.object(
-        process_intake, "apply_async", side_effect=BrokerDown("connection refused")
+        process_intakes, "apply_async", side_effect=BrokerDown("connection refused")
     ) as send:
         first = mkp.place(order_body(marketplaceOrderId="1"))
         second = mkp.place(order_body(marketplaceOrderId="2"))
@@ -91,7 +70,7 @@ def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
     assert send.call_count == 1  # the second request left the broker alone: the sweep queues both
     assert list(IntakeRecord.objects.values_list("status", flat=True)) == ["received", "received"]
     backoff_over(monkeypatch)
-    with mock.patch.object(process_intake, "apply_async") as send:
+    with mock.patch.object(process_intakes, "apply_async") as send:
         mkp.place(order_body(marketplaceOrderId="3"))
     assert send.call_count == 1  # and tries it again once the backoff is over
 
@@ -99,7 +78,7 @@ def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
 def test_a_submission_whose_worker_died_mid_processing_is_processed_once_its_lease_runs_out(
     mkp, shop, connector_server
 ):
-    with mock.patch.object(process_intake, "apply_async"):  # the worker that would take it is killed
+    with mock.patch.object(process_intakes, "apply_async"):  # the worker that would take it is killed
         mkp.place(order_body())
     intake = IntakeRecord.objects.get()
     claimed = intake_claim(intake_id=intake.pk)
@@ -115,7 +94,7 @@ def test_a_submission_whose_worker_died_mid_processing_is_processed_once_its_lea
 
 
 def test_a_slow_worker_whose_claim_was_taken_over_changes_nothing(mkp, shop, connector_server):
-    with mock.patch.object(process_intake, "apply_async"):
+    with mock.patch.object(process_intakes, "apply_async"):
         mkp.place(order_body())
     intake = IntakeRecord.objects.get()
     stalled = intake_claim(intake_id=intake.pk)  # then it stalls past its lease

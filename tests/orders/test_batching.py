@@ -1,0 +1,204 @@
+"""Submissions processed in batches end exactly as each would alone, in fewer statements."""
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from authorization.services import rule_replace
+from catalog.models import Stock
+from config.celery import enqueue_once_on_commit, once_started
+from connectors import contract
+from connectors.models import Notification
+from insight.models import DailyDecisionStat, DecisionRecord
+from orders.batching import intakes_process
+from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
+from orders.services import intake_receive
+from orders.tasks import process_intakes
+from tests.factories import band
+from tests.orders.payloads import order_body
+
+HELD = 2571  # 15.01 % below the seller's 3025: the manual band of `rule`
+
+
+@pytest.fixture
+def rule(shop, owner, approver):
+    rule_replace(
+        account=shop.account,
+        bands=[band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")],
+        actor=owner,
+    )
+
+
+def receive(shop, **fields) -> IntakeRecord:
+    """Store a submission as the order API does, without running what its commit would queue."""
+    body = order_body(**fields)
+    intake, _ = intake_receive(
+        connector=shop.connector,
+        account=shop.account,
+        flow=contract.PLACE_ORDER,
+        body=body,
+        body_digest=contract.body_digest(body),
+    )
+    return intake
+
+
+def outcome(marketplace_order_id: str) -> tuple:
+    """What the connector and the seller see of a submission: its code, and its order's status."""
+    intakes = IntakeRecord.objects.filter(marketplace_order_id=marketplace_order_id).order_by("pk")
+    return tuple(
+        (intake.status, intake.code, intake.order.status if intake.order else None) for intake in intakes
+    )
+
+
+MIXED = {
+    "plain-1": {},
+    "plain-2": {"items": [{"id": "1", "price": 975, "quantity": 2}], "marketplacePaymentValue": 6050},
+    "approved": {"marketplaceOrderStatus": "approved"},
+    "held": {"marketplacePaymentValue": HELD},
+    "denied": {"marketplacePaymentValue": 1000},
+    "unknown": {"items": [{"id": "404", "price": 975, "quantity": 1}]},
+    "too-many": {"items": [{"id": "1", "price": 975, "quantity": 11}], "marketplacePaymentValue": 12775},
+}
+
+
+def receive_mixed(shop) -> None:
+    for marketplace_order_id, fields in MIXED.items():
+        receive(shop, marketplaceOrderId=marketplace_order_id, **fields)
+    receive(shop, marketplaceOrderId="plain-1", marketplacePaymentValue=3030)  # the same order again
+
+
+EXPECTED = {
+    "plain-1": (("integrated", "SOI001", "payment-pending"), ("rejected", "EOI007", None)),
+    "plain-2": (("integrated", "SOI001", "payment-pending"),),
+    "approved": (("integrated", "SOI001", "ready-for-handling"),),
+    "held": (("integrated", "SOI001", "waiting-for-manual-authorization"),),
+    "denied": (("rejected", "EOI003", None),),
+    "unknown": (("rejected", "EOI004", None),),
+    "too-many": (("rejected", "EOI002", None),),
+}
+
+
+def test_a_mixed_batch_ends_as_each_submission_would_alone(
+    shop, rule, connector_server, django_capture_on_commit_callbacks
+):
+    receive_mixed(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert intakes_process(limit=100) == 8
+    assert {marketplace_order_id: outcome(marketplace_order_id) for marketplace_order_id in MIXED} == EXPECTED
+
+    # Each order as the single path writes it: its items, its events, its decision record.
+    plain = Order.objects.get(marketplace_order_id="plain-2")
+    assert list(plain.items.values_list("sku_id", "quantity", "reserved_quantity", "stock_id")) == [
+        ("1", 2, 2, shop.stock.pk)
+    ]
+    assert list(plain.events.order_by("pk").values_list("kind", "to_status")) == [
+        (OrderEvent.Kind.CREATED, "payment-pending"),
+        (OrderEvent.Kind.DECISION, ""),
+    ]
+    assert DecisionRecord.objects.get(order=plain).outcome == "no-divergence"
+    # plain-1, plain-2, approved and held hold 1 + 2 + 1 + 1 units; the refused ones none.
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 5
+    assert OrderItem.objects.count() == 4
+
+    # The connector hears of each once; the approved order's approval after its integration.
+    received = [(r.body["marketplaceOrderId"], r.body["code"]) for r in connector_server.wait_for(9)]
+    assert sorted(received) == sorted(
+        [
+            ("plain-1", "SOI001"),
+            ("plain-1", "EOI007"),
+            ("plain-2", "SOI001"),
+            ("approved", "SOI001"),
+            ("approved", "SOI002"),
+            ("held", "SOI001"),
+            ("denied", "EOI003"),
+            ("unknown", "EOI004"),
+            ("too-many", "EOI002"),
+        ]
+    )
+    assert received.index(("approved", "SOI001")) < received.index(("approved", "SOI002"))
+    assert Notification.objects.exclude(state="delivered").count() == 0
+    # The dashboard counts every decision once.
+    assert (
+        sum(DailyDecisionStat.objects.values_list("count", flat=True)) == DecisionRecord.objects.count() == 5
+    )
+
+
+def test_the_same_submissions_processed_one_by_one_end_the_same(
+    shop, rule, connector_server, django_capture_on_commit_callbacks
+):
+    from orders.processing import intake_process
+
+    receive_mixed(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        for intake in IntakeRecord.objects.order_by("pk"):
+            intake_process(intake_id=intake.pk)
+    assert {marketplace_order_id: outcome(marketplace_order_id) for marketplace_order_id in MIXED} == EXPECTED
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 5
+
+
+def test_a_batch_takes_as_many_statements_for_twenty_orders_as_for_five(shop):
+    Stock.objects.filter(pk=shop.stock.pk).update(quantity=100)
+    counts = []
+    for size in (5, 20):
+        for number in range(size):
+            receive(shop, marketplaceOrderId=f"{size}-{number}")
+        with CaptureQueriesContext(connection) as captured:
+            assert intakes_process(limit=100) == size
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert IntakeRecord.objects.filter(status="integrated").count() == 25
+    assert Notification.objects.count() == 25
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 25
+
+
+def test_the_last_units_go_to_the_first_orders_and_the_rest_are_refused(shop):
+    for number in range(12):
+        receive(shop, marketplaceOrderId=f"o-{number}")
+    assert intakes_process(limit=100) == 12
+    codes = list(IntakeRecord.objects.order_by("received_at", "pk").values_list("code", flat=True))
+    assert codes == ["SOI001"] * 10 + ["EOI002"] * 2
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 10
+
+
+def test_when_the_batch_fails_each_submission_is_processed_alone(shop, caplog):
+    for number in range(3):
+        receive(shop, marketplaceOrderId=f"o-{number}")
+    with mock.patch(
+        "orders.batching.stocks_reserve", return_value=False
+    ):  # as if another worker took the units
+        assert intakes_process(limit=100) == 3
+    assert "each is processed alone" in caplog.text
+    assert list(IntakeRecord.objects.values_list("code", flat=True)) == ["SOI001"] * 3
+    assert Order.objects.count() == OrderItem.objects.count() == DecisionRecord.objects.count() == 3
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 3
+
+
+def test_a_full_batch_asks_for_the_next_before_processing_it(shop):
+    for number in range(3):
+        receive(shop, marketplaceOrderId=f"o-{number}")
+    asked = mock.Mock()
+    assert intakes_process(limit=2, on_full=asked) == 2
+    assert asked.call_count == 1
+    assert intakes_process(limit=2, on_full=asked) == 1
+    assert asked.call_count == 1
+    assert intakes_process(limit=2, on_full=asked) == 0
+
+
+def test_a_batch_is_asked_for_once_until_it_starts(db, django_capture_on_commit_callbacks):
+    from tests.worker import require_services
+
+    require_services()
+    key = "tests:once"
+    once_started(key)
+    with mock.patch.object(process_intakes, "apply_async") as publish:
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                enqueue_once_on_commit(process_intakes, key=key)
+        assert publish.call_count == 1
+        once_started(key)
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_once_on_commit(process_intakes, key=key)
+        assert publish.call_count == 2
+    once_started(key)
