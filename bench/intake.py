@@ -112,7 +112,7 @@ def run(context: Context) -> Report:
             f"{WEB.describe()} on 127.0.0.1 serves both sides; the load generator (`bench/load.py`, aiohttp) "
             "runs on the same two cores. Subject: `POST /api/order-integration/orders` with the contract's "
             "example order, each with an id of its own (authentication, the contract's check, the intake "
-            "record, its task queued on Redis). Baseline: a bare DRF endpoint on the same server that parses "
+            "record, a batch of processing asked for on Redis unless one is waiting). Baseline: a bare DRF endpoint on the same server that parses "
             "the same body and inserts it as one row. No Celery worker runs during the measurement: queued "
             f"tasks wait in Redis. Maximum rate: {CONNECTIONS} connections posting as fast as answered for "
             f"{SECONDS:g} s; latency: a steady half of the order API's maximum, sent on schedule (open loop), "
@@ -150,7 +150,7 @@ def run(context: Context) -> Report:
         )
     report.notes.append(
         f"Where the time goes: an order posted through Django's test client in the benchmark's process makes "
-        f"{queries} queries and takes {milliseconds:.1f} ms (median of {IN_PROCESS}; its task queued on Redis)."
+        f"{queries} queries and takes {milliseconds:.1f} ms (median of {IN_PROCESS}; a batch of processing asked for on Redis)."
     )
     report.notes.append(
         f"The load generator used {statistics.median(generator_cpu) * 100:.0f} % of a core (median of its loads)."

@@ -5,7 +5,7 @@
 
 Each round posts `--orders` orders through the WSGI application, as gunicorn calls it (the
 connector API's whole stack: middleware, authentication, the contract check, the intake
-record and its task queued on Redis), then processes the submissions it made with
+record and a batch of processing asked for on Redis), then processes the submissions it made with
 `orders.processing.intake_process`, as the worker does, one after the other. It prints each
 round's milliseconds per order (wall time, and this process's CPU time, which other work on a
 busy machine disturbs less) and queries per order, and the median of the rounds.

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -149,3 +150,50 @@ def test_the_sweep_queues_notifications_whose_task_was_lost(
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications_requeue_due() == 1
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
+
+
+def test_notifications_written_together_go_out_in_one_task_each_tried_and_kept_on_its_own(
+    shop, connector_server, eager_tasks, django_capture_on_commit_callbacks
+):
+    from connectors.notifications import notification_build, notifications_deliver, notifications_enqueue
+
+    connector_server.respond_with(200, 500, 200)
+    capture = django_capture_on_commit_callbacks
+    with mock.patch("connectors.tasks.deliver_notifications.apply_async") as queued, capture(execute=True):
+        written = notifications_enqueue(
+            [
+                notification_build(
+                    connector=shop.connector,
+                    account_name="acme",
+                    flow="PlaceOrder",
+                    code="SOI001",
+                    marketplace_order_id=str(number),
+                    operation_id=f"op-{number}",
+                )
+                for number in range(3)
+            ]
+        )
+    ids = [notification.pk for notification in written]
+    assert [call.args[0] for call in queued.call_args_list] == [(ids,)]  # one task for the three
+
+    with mock.patch("connectors.tasks.deliver_notification.apply_async") as retried, capture(execute=True):
+        counts = notifications_deliver(notification_ids=ids)
+    assert counts == {"delivered": 2, "retry": 1, "failed": 0, "skipped": 0}
+    assert [r.body["marketplaceOrderId"] for r in connector_server.wait_for(3)] == ["0", "1", "2"]
+    states = {
+        n.marketplace_order_id: (
+            n.state,
+            n.attempt_count,
+            n.last_status,
+            list(n.attempts.values_list("http_status", flat=True)),
+        )
+        for n in Notification.objects.all()
+    }
+    assert states == {
+        "0": ("delivered", 1, 200, [200]),
+        "1": ("pending", 1, 500, [500]),
+        "2": ("delivered", 1, 200, [200]),
+    }
+    assert [call.args[0] for call in retried.call_args_list] == [(ids[1],)]  # its retry, alone, later
+    # Delivered ones are not sent again, whoever asks.
+    assert notifications_deliver(notification_ids=[ids[0], ids[2]])["skipped"] == 2

@@ -62,18 +62,22 @@ class WorkerKilled(Fault):
             burst.stack.kill_worker(worker)
             time.sleep(5)
             burst.stack.start_worker(worker, burst.size.workers)  # as a supervisor restarts it
-        burst.figures.notes.append(f"submissions in the killed worker's hands: {len(in_hand)}")
+        burst.figures.notes.append(f"processing tasks in the killed worker's hands: {len(in_hand)}")
 
 
-def busy_worker(stack, workers, *, timeout: float = 60) -> tuple[str, list[int]]:
-    """Wait until one of `workers` is processing submissions; return its name and their ids."""
+PROCESSING_TASKS = ("orders.tasks.process_intakes", "orders.tasks.process_intake")
+
+
+def busy_worker(stack, workers, *, timeout: float = 60) -> tuple[str, list[str]]:
+    """Wait until one of `workers` is processing submissions (a batch, or one); return its name
+    and the ids of the tasks it is running."""
     control = Celery(broker=stack.redis.url).control
     hostnames = {f"{worker}@faults": worker for worker in workers}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         replies = control.inspect(destination=list(hostnames), timeout=1).active() or {}
         for hostname, active in replies.items():
-            found = [task["args"][0] for task in active if task["name"] == "orders.tasks.process_intake"]
+            found = [task["id"] for task in active if task["name"] in PROCESSING_TASKS]
             if found and hostname in hostnames:
                 return hostnames[hostname], found
     raise AssertionError(f"no worker processed a submission within {timeout:g} s")
