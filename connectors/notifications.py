@@ -8,6 +8,7 @@ are delivered in the order they were written.
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -131,13 +132,37 @@ def notification_deliver(*, notification_id: int) -> str:
 
 def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
     """Try to deliver several notifications now, one after the other over the same connection;
-    return how many were delivered, are to be retried, failed, or were skipped (not claimable)."""
+    return how many were delivered, are to be retried, failed, were deferred, or were skipped
+    (not claimable: delivered, leased by another task, or behind an earlier one of their order).
+
+    When a connector does not answer at all (down, or hanging until the timeout), the rest would
+    wait as long each: they are deferred, given back and queued again after the first retry
+    delay, as they are when the batch has taken half the time its claim lasts.
+    """
     claimed = outbound.claim_many(NOTIFICATIONS, notification_ids)
-    tries = [(notification, _post(notification)) for notification in claimed]
-    outcomes = outbound.record_many(NOTIFICATIONS, tries)
-    counts = {"delivered": 0, "retry": 0, "failed": 0, "skipped": len(notification_ids) - len(claimed)}
-    for outcome in outcomes:
+    started, tries, rest, delay = time.monotonic(), [], [], 0.0
+    for position, notification in enumerate(claimed):
+        if time.monotonic() - started > outbound.LEASE.total_seconds() / 2:
+            rest = claimed[position:]
+            break
+        answer = _post(notification)
+        tries.append((notification, answer))
+        if answer.http_status is None:
+            rest, delay = claimed[position + 1 :], retry_delay(1).total_seconds()
+            break
+    counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest)}
+    counts["skipped"] = len(notification_ids) - len(claimed)
+    for outcome in outbound.record_many(NOTIFICATIONS, tries):
         counts[outcome] += 1
+    if rest:
+        from .tasks import deliver_notifications
+
+        outbound.release(NOTIFICATIONS, rest)
+        enqueue_on_commit(
+            deliver_notifications,
+            [notification.pk for notification in rest],
+            countdown=delay,
+        )
     return counts
 
 

@@ -242,6 +242,11 @@ def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
     return ["delivered" if answer.delivered else record(channel, row, answer) for row, answer in tries]
 
 
+def release(channel: Channel, rows) -> None:
+    """Give back the leases of claimed rows left untried: any task may take them again."""
+    channel.model.objects.filter(pk__in=[row.pk for row in rows]).update(lease_until=None)
+
+
 def _queue_next(channel: Channel, rows) -> None:
     """Queue the next pending row of each of the rows' sequences, after commit."""
     sequences = [sequence for sequence in map(channel.sequence, rows) if sequence is not None]

@@ -178,7 +178,7 @@ def test_notifications_written_together_go_out_in_one_task_each_tried_and_kept_o
 
     with mock.patch("connectors.tasks.deliver_notification.apply_async") as retried, capture(execute=True):
         counts = notifications_deliver(notification_ids=ids)
-    assert counts == {"delivered": 2, "retry": 1, "failed": 0, "skipped": 0}
+    assert counts == {"delivered": 2, "retry": 1, "failed": 0, "deferred": 0, "skipped": 0}
     assert [r.body["marketplaceOrderId"] for r in connector_server.wait_for(3)] == ["0", "1", "2"]
     states = {
         n.marketplace_order_id: (
@@ -197,3 +197,42 @@ def test_notifications_written_together_go_out_in_one_task_each_tried_and_kept_o
     assert [call.args[0] for call in retried.call_args_list] == [(ids[1],)]  # its retry, alone, later
     # Delivered ones are not sent again, whoever asks.
     assert notifications_deliver(notification_ids=[ids[0], ids[2]])["skipped"] == 2
+
+
+def test_when_the_connector_does_not_answer_the_rest_of_a_batch_waits_instead_of_timing_out_each(
+    shop, connector_server, eager_tasks, settings, django_capture_on_commit_callbacks
+):
+    from connectors.notifications import notification_build, notifications_deliver, notifications_enqueue
+
+    settings.NOTIFICATION_TIMEOUT_SECONDS = 0.3
+    connector_server.respond_with(("sleep", 1))  # answers after the timeout
+    with mock.patch("connectors.tasks.deliver_notifications.apply_async"):
+        written = notifications_enqueue(
+            [
+                notification_build(
+                    connector=shop.connector,
+                    account_name="acme",
+                    flow="PlaceOrder",
+                    code="SOI001",
+                    marketplace_order_id=str(number),
+                    operation_id=f"op-{number}",
+                )
+                for number in range(4)
+            ]
+        )
+    ids = [notification.pk for notification in written]
+    capture = django_capture_on_commit_callbacks
+    with (
+        mock.patch("connectors.tasks.deliver_notifications.apply_async") as queued,
+        mock.patch("connectors.tasks.deliver_notification.apply_async") as retried,
+        capture(execute=True),
+    ):
+        counts = notifications_deliver(notification_ids=ids)
+    assert counts == {"delivered": 0, "retry": 1, "failed": 0, "deferred": 3, "skipped": 0}
+    assert [call.args[0] for call in retried.call_args_list] == [(ids[0],)]
+    # The three left untried are given back, untouched, and queued together for after the first retry delay.
+    untried = Notification.objects.filter(pk__in=ids[1:])
+    assert list(untried.values_list("state", "attempt_count", "lease_until")) == [("pending", 0, None)] * 3
+    (call,) = queued.call_args_list
+    assert call.args[0] == (ids[1:],)
+    assert call.kwargs["countdown"] >= 0.9 * settings.NOTIFICATION_RETRY_BASE_SECONDS
