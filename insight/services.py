@@ -23,6 +23,7 @@ from authorization.decision import (
     allowance_percent,
 )
 from authorization.models import ApprovalTask
+from config.inserts import insert_sql, insert_values, saved
 from orders.models import IntakeRecord, Order, OrderItem
 from orders.statuses import Flow, OrderStatus
 
@@ -309,24 +310,12 @@ def _insert_counted(records: list[DecisionRecord]) -> None:
         if cells:
             parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, len(cells))})")
             params += [value for key, sums in cells for value in (*key, *sums)]
-    fields = [field for field in DecisionRecord._meta.concrete_fields if not field.primary_key]
-    row = f"({', '.join(['%s'] * len(fields))})"
-    values = [
-        field.get_db_prep_save(field.pre_save(record, add=True), connection)
-        for record in records
-        for field in fields
-    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            (f"WITH {', '.join(parts)} " if parts else "")
-            + f"INSERT INTO {quote(DecisionRecord._meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES {', '.join([row] * len(records))} RETURNING {quote(DecisionRecord._meta.pk.column)}",
-            [*params, *values],
+            (f"WITH {', '.join(parts)} " if parts else "") + insert_sql(DecisionRecord, len(records)),
+            [*params, *insert_values(records)],
         )
-        for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
-            record.pk = pk
-            record._state.adding, record._state.db = False, connection.alias
+        saved(records, cursor.fetchall())
 
 
 def _bump(model, cells: dict[tuple, tuple]) -> None:

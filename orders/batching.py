@@ -37,17 +37,17 @@ from .processing import (
     LEASE,
     Decided,
     OrderPlan,
-    _items_of,
-    _plan_fulfilment,
-    _policies,
-    _skus_and_stock,
+    active_policies,
     decide,
     intake_process_claimed,
     integration_events,
     integration_notifications,
+    items_of,
     order_build,
     order_items_build,
+    plan_fulfilment,
     record_facts,
+    skus_and_stock,
 )
 from .services import order_events_save, stocks_reserve
 from .statuses import IntakeStatus
@@ -192,15 +192,15 @@ def _place_together(intakes: list[IntakeRecord]) -> list[IntakeRecord]:
         by_account[intake.account_id].append(intake)
     for group in by_account.values():
         account = group[0].account
-        items_of = {intake.pk: _items_of(intake.body) for intake in group}
-        read = _skus_and_stock(account, {item.sku_id for items in items_of.values() for item in items})
-        policies, bands = _policies(account, picks_up=False), account_bands(account=account)
+        items_by_intake = {intake.pk: items_of(intake.body) for intake in group}
+        read = skus_and_stock(account, {item.sku_id for items in items_by_intake.values() for item in items})
+        policies, bands = active_policies(account, picks_up=False), account_bands(account=account)
         for intake in group:
             key = (intake.connector_id, intake.marketplace_order_id)
             decided = None
             if key not in existing:
                 existing.add(key)  # a second submission of it in the batch is a duplicate
-                decided = _decided(intake, items_of[intake.pk], read, policies, bands)
+                decided = _decided(intake, items_by_intake[intake.pk], read, policies, bands)
             reserved = stock.choose(decided.plan) if decided else None
             if reserved is None:
                 left.append(intake)
@@ -218,7 +218,7 @@ def _decided(intake: IntakeRecord, items, read, policies, bands) -> Decided | No
         return None
     for item in items:
         item.seller_sku = skus[item.sku_id]
-    if _plan_fulfilment(
+    if plan_fulfilment(
         intake.account, items, intake.body, intake.connector.sales_channel, read=read, policies=policies
     ):
         return None

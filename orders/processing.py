@@ -252,7 +252,7 @@ def _sla_not_available(item: ItemPlan, sla: str | None = None) -> ContractError:
     )
 
 
-def _items_of(body: dict) -> list[ItemPlan]:
+def items_of(body: dict) -> list[ItemPlan]:
     logistics = body["shippingData"]["logisticsInfo"]
     return [
         ItemPlan(
@@ -280,7 +280,7 @@ def _stock_rows(account: Account, sku_ids: set[str], warehouse_ids=None) -> dict
     return by_sku
 
 
-def _skus_and_stock(account: Account, sku_ids: set[str]) -> tuple[dict[str, Sku], dict[str, list[Stock]]]:
+def skus_and_stock(account: Account, sku_ids: set[str]) -> tuple[dict[str, Sku], dict[str, list[Stock]]]:
     """Return the account's SKUs of `sku_ids` and their stock rows: one query when each has stock."""
     stock = _stock_rows(account, sku_ids)
     skus = {rows[0].sku.sku_id: rows[0].sku for rows in stock.values()}
@@ -297,7 +297,7 @@ def _with_stock(rows: list[Stock], quantity: int) -> list[Stock]:
     )
 
 
-def _policies(account: Account, *, picks_up: bool) -> list[ShippingPolicy]:
+def active_policies(account: Account, *, picks_up: bool) -> list[ShippingPolicy]:
     """Return the account's active shipping policies, each with the pks of its warehouses in
     `warehouse_pks`, in one query (and one more for their pickup points when `picks_up`)."""
     policies = (
@@ -314,7 +314,7 @@ def _policies(account: Account, *, picks_up: bool) -> list[ShippingPolicy]:
     return found
 
 
-def _plan_fulfilment(
+def plan_fulfilment(
     account: Account,
     items: list[ItemPlan],
     body: dict,
@@ -332,10 +332,10 @@ def _plan_fulfilment(
     marketplace_fulfils = is_fob and shipping.get("isMarketplaceFulfillment") is True
     address = shipping["selectedAddresses"][0]
     sku_ids = {item.sku_id for item in items}
-    local_skus, stock = read or _skus_and_stock(account, sku_ids)
+    local_skus, stock = read or skus_and_stock(account, sku_ids)
     picks_up = any(item.delivery_channel == DeliveryChannel.PICKUP_IN_POINT for item in items)
     if policies is None or picks_up:
-        policies = _policies(account, picks_up=picks_up)
+        policies = active_policies(account, picks_up=picks_up)
     # Every pickup item goes to the one selected address: read its pickup point once.
     point = (
         PickupPoint.objects.filter(account=account, point_id=address.get("addressId") or "").first()
@@ -433,8 +433,8 @@ def _fulfilment_accounts(main: Account, body: dict) -> list[Account]:
 def plan_order(*, intake: IntakeRecord) -> OrderPlan:
     """Price and place every item, or raise `Rejection` (EOI004 unknown item, EOI002 not available)."""
     body, main = intake.body, intake.account
-    items = _items_of(body)
-    seller_skus, seller_stock = _skus_and_stock(main, {item.sku_id for item in items})
+    items = items_of(body)
+    seller_skus, seller_stock = skus_and_stock(main, {item.sku_id for item in items})
     unknown = [item for item in items if item.sku_id not in seller_skus]
     if unknown:
         raise Rejection(
@@ -448,7 +448,7 @@ def plan_order(*, intake: IntakeRecord) -> OrderPlan:
         item.seller_sku = seller_skus[item.sku_id]
     first_problems = None
     for account in _fulfilment_accounts(main, body):
-        problems = _plan_fulfilment(
+        problems = plan_fulfilment(
             account,
             items,
             body,
