@@ -152,27 +152,34 @@ def test_the_sweep_queues_notifications_whose_task_was_lost(
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
 
 
+def written_together(shop, count: int) -> list[Notification]:
+    """Write `count` processing results of as many orders in one go, as a batch of orders does."""
+    from connectors.notifications import notification_build, notifications_enqueue
+
+    return notifications_enqueue(
+        [
+            notification_build(
+                connector=shop.connector,
+                account_name="acme",
+                flow="PlaceOrder",
+                code="SOI001",
+                marketplace_order_id=str(number),
+                operation_id=f"op-{number}",
+            )
+            for number in range(count)
+        ]
+    )
+
+
 def test_notifications_written_together_go_out_in_one_task_each_tried_and_kept_on_its_own(
     shop, connector_server, eager_tasks, django_capture_on_commit_callbacks
 ):
-    from connectors.notifications import notification_build, notifications_deliver, notifications_enqueue
+    from connectors.notifications import notifications_deliver
 
     connector_server.respond_with(200, 500, 200)
     capture = django_capture_on_commit_callbacks
     with mock.patch("connectors.tasks.deliver_notifications.apply_async") as queued, capture(execute=True):
-        written = notifications_enqueue(
-            [
-                notification_build(
-                    connector=shop.connector,
-                    account_name="acme",
-                    flow="PlaceOrder",
-                    code="SOI001",
-                    marketplace_order_id=str(number),
-                    operation_id=f"op-{number}",
-                )
-                for number in range(3)
-            ]
-        )
+        written = written_together(shop, 3)
     ids = [notification.pk for notification in written]
     assert [call.args[0] for call in queued.call_args_list] == [(ids,)]  # one task for the three
 
@@ -202,24 +209,12 @@ def test_notifications_written_together_go_out_in_one_task_each_tried_and_kept_o
 def test_when_the_connector_does_not_answer_the_rest_of_a_batch_waits_instead_of_timing_out_each(
     shop, connector_server, eager_tasks, settings, django_capture_on_commit_callbacks
 ):
-    from connectors.notifications import notification_build, notifications_deliver, notifications_enqueue
+    from connectors.notifications import notifications_deliver
 
     settings.NOTIFICATION_TIMEOUT_SECONDS = 0.3
     connector_server.respond_with(("sleep", 1))  # answers after the timeout
     with mock.patch("connectors.tasks.deliver_notifications.apply_async"):
-        written = notifications_enqueue(
-            [
-                notification_build(
-                    connector=shop.connector,
-                    account_name="acme",
-                    flow="PlaceOrder",
-                    code="SOI001",
-                    marketplace_order_id=str(number),
-                    operation_id=f"op-{number}",
-                )
-                for number in range(4)
-            ]
-        )
+        written = written_together(shop, 4)
     ids = [notification.pk for notification in written]
     capture = django_capture_on_commit_callbacks
     with (
