@@ -260,6 +260,8 @@ def status_change_of(event) -> StatusChange:
         .order_by("-pk")
         .values_list("created_at", flat=True)
         .first()
+        if event.from_status  # the first status has none before it: no query for a new order's
+        else None
     )
     return StatusChange(
         event_id=event_id_of(event),

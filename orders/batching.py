@@ -39,6 +39,7 @@ from .processing import (
     OrderPlan,
     active_policies,
     decide,
+    finished,
     intake_process_claimed,
     integration_events,
     integration_notifications,
@@ -48,6 +49,7 @@ from .processing import (
     plan_fulfilment,
     record_facts,
     skus_and_stock,
+    with_account,
 )
 from .services import order_events_save, stocks_reserve
 from .statuses import IntakeStatus
@@ -80,15 +82,12 @@ def intakes_claim(*, limit: int) -> list[IntakeRecord]:
         IntakeRecord.objects.filter(pk__in=ids).update(
             status=IntakeStatus.PROCESSING, lease_until=now + LEASE, attempts=F("attempts") + 1
         )
-    intakes = list(
-        IntakeRecord.objects.select_related("account", "connector")
+    return [
+        with_account(intake)
+        for intake in IntakeRecord.objects.select_related("account", "connector")
         .filter(pk__in=ids)
         .order_by("received_at", "pk")
-    )
-    for intake in intakes:
-        if intake.connector.account_id == intake.account_id:
-            intake.connector.account = intake.account
-    return intakes
+    ]
 
 
 def intakes_process(*, limit: int | None = None, on_full=None, on_failure=None) -> int:
@@ -241,20 +240,12 @@ def _write(placed: list[tuple], taken: dict[int, int]) -> None:
         events += remembered
         intake.status, intake.code, intake.order = IntakeStatus.INTEGRATED, "SOI001", order
     order_events_save(events)
+    # Each record's order found by the order's unique key: one statement for the batch.
+    its_order = Order.objects.filter(
+        connector_id=OuterRef("connector_id"), marketplace_order_id=OuterRef("marketplace_order_id")
+    ).values("pk")[:1]
     IntakeRecord.objects.filter(pk__in=[intake.pk for intake, _, _ in placed]).update(
-        status=IntakeStatus.INTEGRATED,
-        code="SOI001",
-        order_id=Subquery(
-            Order.objects.filter(
-                connector_id=OuterRef("connector_id"), marketplace_order_id=OuterRef("marketplace_order_id")
-            ).values("pk")[:1]
-        ),
-        errors=[],
-        held_reason="",
-        held_until_rule=False,
-        processed_at=now,
-        lease_until=None,
-        last_error="",
+        **{**finished(status=IntakeStatus.INTEGRATED, code="SOI001"), "order": Subquery(its_order)}
     )
     notifications_enqueue(notifications)
     decision_records_add(

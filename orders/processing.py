@@ -89,8 +89,13 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
     )
     if not claimed:
         return None
-    intake = IntakeRecord.objects.select_related("account", "connector").get(pk=intake_id)
-    if intake.connector.account_id == intake.account_id:  # always, but for a join less to plan
+    return with_account(IntakeRecord.objects.select_related("account", "connector").get(pk=intake_id))
+
+
+def with_account(intake: IntakeRecord) -> IntakeRecord:
+    """Give the submission's connector its account, read with the submission: always the same
+    account, but reading it through the connector would be a join more to plan."""
+    if intake.connector.account_id == intake.account_id:
         intake.connector.account = intake.account
     return intake
 
@@ -152,33 +157,28 @@ def intake_process_now(*, intake_id: int) -> IntakeRecord:
     return intake
 
 
-def _finish(
-    intake: IntakeRecord,
-    *,
-    status: str,
-    code: str = "",
-    errors=(),
-    order=None,
-    held_reason="",
-    held_until_rule=False,
-) -> None:
-    intake.status, intake.code, intake.order = status, code, order
-    intake.errors = [error.as_dict() for error in errors]
-    intake.held_reason, intake.held_until_rule = held_reason, held_until_rule
-    intake.processed_at, intake.lease_until, intake.last_error = timezone.now(), None, ""
-    intake.save(
-        update_fields=[
-            "status",
-            "code",
-            "order",
-            "errors",
-            "held_reason",
-            "held_until_rule",
-            "processed_at",
-            "lease_until",
-            "last_error",
-        ]
-    )
+def finished(
+    *, status: str, code: str = "", errors=(), order=None, held_reason="", held_until_rule=False
+) -> dict:
+    """What a submission's record says once it is decided: the fields and their values."""
+    return {
+        "status": status,
+        "code": code,
+        "order": order,
+        "errors": [error.as_dict() for error in errors],
+        "held_reason": held_reason,
+        "held_until_rule": held_until_rule,
+        "processed_at": timezone.now(),
+        "lease_until": None,
+        "last_error": "",
+    }
+
+
+def _finish(intake: IntakeRecord, **outcome) -> None:
+    values = finished(**outcome)
+    for name, value in values.items():
+        setattr(intake, name, value)
+    intake.save(update_fields=list(values))
 
 
 def _notification(

@@ -140,12 +140,7 @@ class OutOfStock(Exception):
 
 def stock_reserve(*, stock_id: int, quantity: int) -> bool:
     """Reserve `quantity` units of a stock row, never beyond what is on hand; False when short."""
-    return (
-        Stock.objects.filter(pk=stock_id, quantity__gte=F("reserved") + quantity).update(
-            reserved=F("reserved") + quantity
-        )
-        == 1
-    )
+    return stocks_reserve({stock_id: quantity})
 
 
 def stocks_reserve(quantities: dict[int, int]) -> bool:
