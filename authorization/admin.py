@@ -3,13 +3,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from .admin_base import AccountScopedAdmin, managed_accounts
 from .backends import account_roles
 from .models import Account, Membership
 from .roles import Role
-from .services import membership_remove, membership_set, user_upsert
+from .selectors import email_normalized, user_by_email
+from .services import TeamError, member_add, membership_remove, membership_set
 
 admin.site.site_header = "Order Authorization"
 admin.site.site_title = "Order Authorization"
@@ -52,27 +55,48 @@ class AccountAdmin(AccountScopedAdmin):
 
 
 class MembershipForm(forms.ModelForm):
-    """Add a team member by e-mail; the user is created when the e-mail is new."""
+    """Add a team member by e-mail, or change a member's role.
 
-    email = forms.EmailField(label="E-mail")
+    Managing a team changes memberships, never a user: a person who already has a user is
+    added as they are. Only for an e-mail no user has does the form ask, on a second step,
+    for the first password of the user it creates (`offers_password`).
+    """
+
+    email = forms.EmailField(label=_("E-mail"))
     initial_password = forms.CharField(
+        label=_("First password"),
         required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="For a new user only: their first password. Leave empty for an existing user.",
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("No user has this e-mail yet: the password their new user starts with. Tell it to them."),
     )
 
     class Meta:
         model = Membership
         fields = ["account", "role"]
 
+    @staticmethod
+    def offers_password(data) -> bool:
+        """Whether the add form asks for a first password: for a posted e-mail no user has yet.
+
+        Also when a password was posted anyway, so that its refusal is shown beside it.
+        """
+        if not data:
+            return False
+        email = (data.get("email") or "").strip()
+        if data.get("initial_password"):
+            return True
+        return bool(email) and user_by_email(email=email) is None
+
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        if self.instance.pk or not self.offers_password(self.data):
+            self.fields.pop("initial_password", None)
         if self.instance.pk:
-            self.fields["email"].initial = self.instance.user.email
-            self.fields["email"].disabled = True
-            self.fields["initial_password"].disabled = True
-            self.fields["account"].disabled = True
+            self.fields.pop("email", None)
+            if "account" in self.fields:
+                self.fields["account"].disabled = True
 
     def clean(self):
         cleaned = super().clean()
@@ -81,27 +105,60 @@ class MembershipForm(forms.ModelForm):
         touches_owner = role == Role.OWNER or (self.instance.pk and self.instance.role == Role.OWNER)
         is_owner = user.is_superuser or (account and account_roles(user).get(account.pk) == Role.OWNER)
         if account and touches_owner and not is_owner:
-            raise forms.ValidationError("Only an Owner of the account may grant or take the Owner role.")
-        email = cleaned.get("email")
-        if email and account and not self.instance.pk:
-            existing = get_user_model().objects.filter(username=email.lower()).first()
-            if existing and existing.memberships.filter(account=account).exists():
-                raise forms.ValidationError(f"{email} is already a member of {account}.")
+            raise forms.ValidationError(_("Only an Owner of the account may grant or take the Owner role."))
+        if not self.instance.pk:
+            self._clean_new_member(cleaned)
         return cleaned
+
+    def _clean_new_member(self, cleaned) -> None:
+        email, account = cleaned.get("email"), cleaned.get("account")
+        if not email:
+            return
+        existing = user_by_email(email=email)
+        password = cleaned.get("initial_password") or None
+        if existing is not None:
+            if password is not None:
+                self.add_error(
+                    "initial_password",
+                    _("%(email)s already has a user; they keep their own password. Leave this empty.")
+                    % {"email": existing.email},
+                )
+            if account and existing.memberships.filter(account=account).exists():
+                self.add_error(
+                    "email",
+                    _("%(email)s is already a member of %(account)s.")
+                    % {"email": existing.email, "account": account},
+                )
+            return
+        if password is None:
+            self.add_error(
+                "initial_password",
+                _("No user has the e-mail %(email)s yet. Give their new user a first password.")
+                % {"email": email_normalized(email)},
+            )
+            return
+        try:
+            password_validation.validate_password(password, get_user_model()(username=email, email=email))
+        except forms.ValidationError as invalid:
+            self.add_error("initial_password", invalid)
 
 
 @admin.register(Membership)
 class MembershipAdmin(AccountScopedAdmin):
     form = MembershipForm
-    list_display = ["user_email", "account", "role", "created_at"]
+    list_display = ["user_email", "account", "role", "added_by_email", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email"]
-    list_select_related = ["user", "account"]
+    list_select_related = ["user", "account", "added_by"]
     actions = ["remove_members"]
 
-    @admin.display(description="E-mail", ordering="user__email")
+    @admin.display(description=_("E-mail"), ordering="user__email")
     def user_email(self, membership):
         return membership.user.email
+
+    @admin.display(description=_("Added by"))
+    def added_by_email(self, membership):
+        return membership.added_by.email if membership.added_by else "—"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
@@ -113,7 +170,15 @@ class MembershipAdmin(AccountScopedAdmin):
         return RequestBoundForm
 
     def get_fields(self, request, obj=None):
-        return ["email", "initial_password", "account", "role"]
+        if obj is not None:
+            return ["user_email", "account", "role", "added_by_email"]
+        if request.method == "POST" and MembershipForm.offers_password(request.POST):
+            return ["email", "initial_password", "account", "role"]
+        return ["email", "account", "role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The member's user is shown, never edited, here: it is theirs, not the team's.
+        return ["user_email", "added_by_email"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "account":
@@ -127,10 +192,18 @@ class MembershipAdmin(AccountScopedAdmin):
         if change:
             membership_set(user=obj.user, account=obj.account, role=obj.role)
             return
-        password = form.cleaned_data.get("initial_password") or None
-        user = user_upsert(email=form.cleaned_data["email"], password=password)
-        created = membership_set(user=user, account=obj.account, role=obj.role)
-        obj.pk, obj.user = created.pk, user
+        try:
+            added = member_add(
+                email=form.cleaned_data["email"],
+                account=obj.account,
+                role=obj.role,
+                actor=request.user,
+                initial_password=form.cleaned_data.get("initial_password") or None,
+            )
+        except TeamError as refused:
+            # Only when the e-mail was taken between the form's check and the save.
+            raise PermissionDenied(refused.message) from None
+        obj.pk, obj.user, obj.created_at = added.pk, added.user, added.created_at
 
     def delete_model(self, request, obj):
         membership_remove(membership=obj)
@@ -141,14 +214,14 @@ class MembershipAdmin(AccountScopedAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Remove the selected members from their account", permissions=["delete"])
+    @admin.action(description=_("Remove the selected members from their account"), permissions=["delete"])
     def remove_members(self, request, queryset):
         removed = 0
         for membership in queryset.select_related("user", "account"):
             if request.user.has_perm("authorization.delete_membership", membership):
                 membership_remove(membership=membership)
                 removed += 1
-        messages.success(request, f"Removed {removed} member(s).")
+        messages.success(request, _("Removed %(count)d member(s).") % {"count": removed})
 
 
 from . import rule_admin  # noqa: E402,F401

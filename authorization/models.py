@@ -68,6 +68,11 @@ class Account(models.Model):
         return self.pk
 
 
+class MemberNotice(models.TextChoices):
+    ADDED = "added", "Added to the account"
+    CREATED = "created", "Added to the account as a new user"
+
+
 class Membership(models.Model):
     """A user's role in one account."""
 
@@ -75,6 +80,12 @@ class Membership(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The e-mail the member is still to be sent (that they were added, and by whom): an outbox
+    # mark written with the membership, so the e-mail survives a broker that was down.
+    notice_pending = models.CharField(max_length=16, choices=MemberNotice.choices, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "account"], name="one_role_per_account")]

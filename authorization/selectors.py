@@ -89,3 +89,13 @@ def possible_approvers(*, account):
         .exclude(email="")
         .order_by("email")
     )
+
+
+def email_normalized(email: str) -> str:
+    """The form of an e-mail kept as a user's e-mail and username (their login)."""
+    return get_user_model().objects.normalize_email(email.strip()).lower()
+
+
+def user_by_email(*, email: str):
+    """Return the user whose login is this e-mail (any case), or None."""
+    return get_user_model().objects.filter(username=email_normalized(email)).first()

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from authorization.decision import Action, Band
 from authorization.models import Account, ApprovalTask
 from authorization.roles import Role
-from authorization.services import account_create, membership_set, rule_replace, user_upsert
+from authorization.services import account_create, membership_set, rule_replace, user_create
 from catalog.models import ShippingPolicy, Sku, Stock, Warehouse
 from connectors.models import Connector, Notification
 from connectors.services import Credentials, connector_create
@@ -142,7 +142,7 @@ def _shop(name: str, *, endpoint: str | None = None) -> Shop:
         ("carl", Role.APPROVER),
     ):
         # No password: benchmarks log in with force_login, and hashing one costs a second.
-        team[who] = user_upsert(email=approver_email(name, who))
+        team[who] = user_create(email=approver_email(name, who), password=None)
         membership_set(user=team[who], account=account, role=role)
     made = [
         connector_create(

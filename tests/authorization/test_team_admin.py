@@ -1,6 +1,8 @@
 """Accounts and team members in the admin: each user sees and manages only their accounts."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
 
 from authorization.models import Membership
 from authorization.roles import Role
@@ -32,22 +34,117 @@ def test_owner_cannot_open_another_accounts_membership(logged_in, owner, other_a
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_owner_adds_a_new_approver_who_can_then_log_in(logged_in, owner, account, client):
-    response = logged_in(owner).post(
-        "/admin/authorization/membership/add/",
-        {
-            "email": "carla@acme.example",
-            "initial_password": "a-long-first-password",
-            "account": account.pk,
-            "role": "approver",
-        },
-    )
+ADD = "/admin/authorization/membership/add/"
+
+
+def test_owner_adds_a_new_approver_who_can_then_log_in(
+    logged_in, owner, account, client, eager_tasks, django_capture_on_commit_callbacks
+):
+    form = {"email": "Carla@acme.example", "account": account.pk, "role": "approver"}
+    client = logged_in(owner)
+    assert b'name="initial_password"' not in client.get(ADD).content  # e-mail first
+    asked = client.post(ADD, form)
+    assert asked.status_code == 200
+    assert b'name="initial_password"' in asked.content
+    assert b"No user has the e-mail carla@acme.example yet." in asked.content
+    assert not Membership.objects.filter(user__email="carla@acme.example").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ADD, form | {"initial_password": "a-long-first-password"})
     assert response.status_code == 302, response.content
     membership = Membership.objects.get(user__email="carla@acme.example")
-    assert membership.role == Role.APPROVER
+    assert (membership.role, membership.added_by) == (Role.APPROVER, owner)
+    (message,) = mail.outbox
+    assert message.to == ["carla@acme.example"]
+    assert "owner@acme.example added you to the seller account acme as Approver." in message.body
+    assert "owner@acme.example has your first password" in message.body
+    assert "a-long-first-password" not in message.body
     client.logout()
     assert client.login(username="carla@acme.example", password="a-long-first-password")
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_new_users_first_password_must_pass_the_password_rules(logged_in, owner, account):
+    response = logged_in(owner).post(
+        ADD,
+        {
+            "email": "carla@acme.example",
+            "initial_password": "12345678",
+            "account": account.pk,
+            "role": "viewer",
+        },
+    )
+    assert response.status_code == 200
+    assert b"This password is too common." in response.content
+    assert not get_user_model().objects.filter(username="carla@acme.example").exists()
+
+
+def test_adding_an_existing_user_changes_nothing_about_them_and_tells_them_who(
+    logged_in, owner, account, other_account, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A person already on the site is added as they are: no password is asked, none is set."""
+    outsider = member(other_account, Role.APPROVER, "dan@globex.example")
+    before = get_user_model().objects.values().get(pk=outsider.pk)
+    client = logged_in(owner)
+    form = {"email": "DAN@globex.example", "account": account.pk, "role": "viewer"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ADD, form)
+    assert response.status_code == 302, response.content
+    assert get_user_model().objects.values().get(pk=outsider.pk) == before
+    assert dict(outsider.memberships.values_list("account__name", "role")) == {
+        "globex": Role.APPROVER,
+        "acme": Role.VIEWER,
+    }
+    assert set(outsider.groups.values_list("name", flat=True)) == {"Approver", "Viewer"}
+    (message,) = mail.outbox
+    assert message.to == ["dan@globex.example"]
+    assert message.subject == "You were added to acme"
+    assert "owner@acme.example added you to the seller account acme as Viewer." in message.body
+    assert "first password" not in message.body
+    assert "Nothing else about your user was changed" in message.body
+
+
+def test_a_password_given_for_an_existing_user_is_refused_and_nothing_is_saved(
+    logged_in, owner, account, approver, other_account, django_capture_on_commit_callbacks
+):
+    outsider = member(other_account, Role.OWNER, "dan@globex.example")
+    before = get_user_model().objects.values().get(pk=outsider.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(owner).post(
+            ADD,
+            {
+                "email": "dan@globex.example",
+                "initial_password": "chosen-by-the-owner-of-acme",
+                "account": account.pk,
+                "role": "viewer",
+            },
+        )
+    assert response.status_code == 200
+    assert b"dan@globex.example already has a user; they keep their own password." in response.content
+    assert get_user_model().objects.values().get(pk=outsider.pk) == before
+    assert not outsider.memberships.filter(account=account).exists()
+    assert mail.outbox == []
+
+
+def test_a_member_added_while_the_broker_was_down_is_told_by_the_sweep(
+    owner, account, other_account, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authorization.notices import member_notices_due
+    from authorization.services import member_add
+    from authorization.tasks import notify_member_added
+
+    outsider = member(other_account, Role.VIEWER, "dan@globex.example")
+    membership = member_add(email=outsider.email, account=account, role=Role.VIEWER, actor=owner)
+    later = timezone.now() + timedelta(minutes=2)
+    assert member_notices_due(now=later) == [membership.pk]  # its task never ran
+    assert notify_member_added(membership.pk) is True
+    assert notify_member_added(membership.pk) is False  # once only
+    assert member_notices_due(now=later) == []
+    assert [message.to for message in mail.outbox] == [["dan@globex.example"]]
 
 
 def test_oms_full_cannot_grant_the_owner_role(logged_in, oms_full, account):
@@ -70,12 +167,21 @@ def test_owner_cannot_add_members_to_another_account(logged_in, owner, other_acc
     assert not Membership.objects.filter(account=other_account).exists()
 
 
-def test_viewer_sees_members_but_cannot_add_or_change(logged_in, viewer, approver):
-    client = logged_in(viewer)
+@pytest.mark.parametrize("who", ["viewer", "approver"])
+def test_viewer_and_approver_see_a_member_read_only_but_cannot_add_or_change(
+    request, logged_in, who, second_approver, account
+):
+    client = logged_in(request.getfixturevalue(who))
     assert client.get("/admin/authorization/membership/").status_code == 200
-    assert client.get("/admin/authorization/membership/add/").status_code == 403
-    membership = approver.memberships.get()
-    client.post(f"/admin/authorization/membership/{membership.pk}/change/", {"role": "owner"})
+    assert client.get(ADD).status_code == 403
+    membership = second_approver.memberships.get()
+    change = f"/admin/authorization/membership/{membership.pk}/change/"
+    page = client.get(change)
+    assert page.status_code == 200
+    assert b"bo@acme.example" in page.content
+    assert b'name="role"' not in page.content and b'name="initial_password"' not in page.content
+    refused = client.post(change, {"account": account.pk, "role": "owner"})
+    assert refused.status_code == 403
     membership.refresh_from_db()
     assert membership.role == Role.APPROVER
 

@@ -19,14 +19,15 @@ from django.db import transaction
 from authorization.decision import Action, Band
 from authorization.models import Account, ApiToken
 from authorization.roles import Role
-from authorization.selectors import rule_of
+from authorization.selectors import rule_of, user_by_email
 from authorization.services import (
     account_create,
     membership_set,
     rule_replace,
     token_digest,
     token_issue,
-    user_upsert,
+    user_create,
+    user_password_set_by_operator,
 )
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from connectors.models import Connector, ConnectorType
@@ -262,7 +263,11 @@ class Command(BaseCommand):
         users = {}
         for email, role in USERS:
             passwords[email] = secrets.token_urlsafe(12)
-            users[email] = user_upsert(email=email, password=passwords[email])
+            users[email] = user_by_email(email=email)
+            if users[email] is None:
+                users[email] = user_create(email=email, password=passwords[email])
+            else:
+                user_password_set_by_operator(user=users[email], password=passwords[email])
             membership_set(user=users[email], account=account, role=role)
 
         connector = Connector.objects.filter(account=account, name=CONNECTOR["name"]).first()
