@@ -8,6 +8,7 @@ next run. The Redis database of BENCH_REDIS_URL is flushed before and after.
 
 import argparse
 import os
+import secrets
 import shlex
 import sys
 import time
@@ -141,6 +142,8 @@ def main(argv=None) -> int:
     os.environ["REDIS_URL"] = redis_url
     os.environ["CELERY_BROKER_URL"] = redis_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # With DEBUG off, as production runs, the settings refuse the development key.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     try:
         return run(options, command=shlex.join(["bench/run", *argv]))
     finally:

@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import pstats
+import secrets
 import statistics
 import sys
 import time
@@ -38,6 +39,8 @@ ACCOUNT = "profile-paths"
 
 def setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # With DEBUG off, as production runs, the settings refuse the development key.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,9 +19,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production")
+# A key anyone can read here, for development only: with DEBUG off the app does not start on it,
+# as whoever knows it can forge sessions and read the connectors' signing secrets.
+_development_key = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=_development_key)
 # Encrypts connectors' signing secrets at rest; derived from SECRET_KEY when empty.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+if not DEBUG and _development_key in (SECRET_KEY, FIELD_ENCRYPTION_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY (or FIELD_ENCRYPTION_KEY) is the development key written in config/settings.py, "
+        "and DEBUG is off: set SECRET_KEY to a long random value of your own (README, Configuration)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,4 +1,4 @@
-"""Security settings: admin login lockout, CSRF, production checks."""
+"""Security settings: admin login lockout, CSRF, the secret key, production checks."""
 
 import os
 import subprocess
@@ -78,3 +78,47 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+DEVELOPMENT_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+VENV_BIN = Path(sys.executable).parent
+
+
+def started_with(tmp_path, command: list[str], **variables) -> subprocess.CompletedProcess:
+    """Run an app command from a folder without `.env`, with only the variables given."""
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), **variables}
+    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("process", "command"),
+    [
+        ("manage.py (runserver, migrate, check)", [sys.executable, str(ROOT / "manage.py"), "check"]),
+        ("gunicorn", [sys.executable, "-c", "import config.wsgi"]),
+        (
+            "celery",
+            [str(VENV_BIN / "celery"), "--workdir", str(ROOT), "-A", "config", "worker", "--pool", "solo"],
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "keys",
+    [{}, {"SECRET_KEY": DEVELOPMENT_KEY}, {"SECRET_KEY": "a" * 60, "FIELD_ENCRYPTION_KEY": DEVELOPMENT_KEY}],
+    ids=["no key", "the development key", "the development key to encrypt"],
+)
+def test_with_debug_off_no_process_starts_on_the_development_key(tmp_path, process, command, keys):
+    result = started_with(tmp_path, command, DEBUG="false", **keys)
+    assert result.returncode != 0, f"{process} started"
+    assert (
+        "ImproperlyConfigured: SECRET_KEY (or FIELD_ENCRYPTION_KEY) is the development key" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"DEBUG": "true"}, {"DEBUG": "false", "SECRET_KEY": "b" * 60}],
+    ids=["the development key with DEBUG on", "a key of its own"],
+)
+def test_the_app_starts_on_a_key_of_its_own_or_in_development(tmp_path, variables):
+    result = started_with(tmp_path, [sys.executable, "-c", "import config.wsgi"], **variables)
+    assert result.returncode == 0, result.stderr

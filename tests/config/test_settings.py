@@ -26,8 +26,14 @@ print(json.dumps({
 
 
 def settings_with(tmp_path, **variables) -> dict:
-    # A working directory without `.env`, and only the variables this test names.
-    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
+    # A working directory without `.env`, and only the variables this test names (and a key of
+    # its own: with DEBUG off the settings refuse the development key).
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        **variables,
+    }
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {PRINT_SETTINGS}"],
         cwd=tmp_path,
