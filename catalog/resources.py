@@ -16,6 +16,8 @@ import re
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from config.spreadsheets import formula_safe, formula_unquoted
+
 from .models import Sku, Stock, Warehouse
 from .services import warehouse_id_problem, warehouses_ensure
 
@@ -145,6 +147,8 @@ class AccountScopedResource(resources.ModelResource):
         for column, value in row.items():
             if isinstance(value, str) and NUL in value:
                 raise ValidationError({column: "Has a NUL character (a broken or binary file?); remove it."})
+            if isinstance(value, str):
+                row[column] = formula_unquoted(value)  # as exported
         named = _text(row.get("account"))
         if named and named != self.account.name:
             raise ValidationError(
@@ -163,6 +167,11 @@ class AccountScopedResource(resources.ModelResource):
                 }
             )
         self.lines_by_key[key] = line
+
+    def export_field(self, field, instance, **kwargs):
+        """Quote text a spreadsheet could read as a formula, as every CSV the app writes."""
+        value = super().export_field(field, instance, **kwargs)
+        return formula_safe(value) if isinstance(value, str) else value
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         try:

@@ -1,8 +1,9 @@
 """How an admin list becomes CSV: its columns, each listed row's lines, times in each account's zone.
 
 A value from a marketplace may start like a spreadsheet formula (`=HYPERLINK(…)`); every text
-cell that does gets a leading apostrophe, so a spreadsheet shows it as text and runs nothing.
-Numbers are written as numbers, so a negative divergence stays a number.
+cell that could be read as one gets a leading apostrophe (`config.spreadsheets`), so a
+spreadsheet shows it as text and runs nothing. Numbers are written as numbers, so a negative
+divergence stays a number.
 """
 
 import csv
@@ -11,10 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from config.spreadsheets import formula_safe
 from insight.selectors import account_zone
 
-# What a spreadsheet reads as the start of a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEVERAL_ZONES = "each account's time zone"
 
 
@@ -24,8 +24,8 @@ def cell(value):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return formula_safe(value)
     return value
 
 
