@@ -14,10 +14,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.urls import reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
-from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from import_export.forms import ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from authorization.admin_base import AccountScopedAdmin, perm_name
@@ -25,6 +24,7 @@ from authorization.backends import account_roles
 from authorization.models import Account
 from authorization.selectors import accounts_for
 
+from .imports import OwnedImportMixin
 from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, reserved_stock_message
 from .resources import SkuResource, StockResource
 from .selectors import reserved_stock_among, skus_with_available
@@ -115,16 +115,11 @@ class AccountImportForm(ImportForm):
     field_order = ["account", "resource", "import_file", "format"]
 
 
-class AccountConfirmImportForm(ConfirmImportForm):
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), widget=forms.HiddenInput)
-
-
-class AccountImportExportMixin(ImportExportMixin):
+class AccountImportExportMixin(OwnedImportMixin, ImportExportMixin):
     """CSV import into one account the user may change; CSV export for whoever may view."""
 
     formats = [CSV]
     import_form_class = AccountImportForm
-    confirm_form_class = AccountConfirmImportForm
     export_form_class = ExportForm
 
     def import_accounts(self, request):
@@ -149,12 +144,6 @@ class AccountImportExportMixin(ImportExportMixin):
         form = super().create_confirm_form(request, import_form)
         form.fields["account"].queryset = self.import_accounts(request)
         return form
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["account"] = import_form.cleaned_data["account"].pk
-        return initial
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
@@ -181,7 +170,7 @@ class AccountImportExportMixin(ImportExportMixin):
                 + (f" (lines {', '.join(map(str, lines))})" if lines else "")
                 + ". Upload it again to see why.",
             )
-            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+            return HttpResponseRedirect(self.import_url())
         return super().process_result(result, request)
 
 

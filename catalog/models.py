@@ -5,6 +5,7 @@ The seller value of an order (PRODUCT.md §4) is computed from these rows.
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -208,3 +209,29 @@ class ShippingPolicy(models.Model):
 
     def __str__(self):
         return self.policy_id
+
+
+class PendingImport(models.Model):
+    """A CSV file previewed on an import page, waiting for its uploader to confirm it.
+
+    The confirmation names it by `token` alone; everything else (the file in the `imports`
+    storage, the account, the list) is read from this row, and only for the user who uploaded it.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    model_label = models.CharField(
+        max_length=100, help_text='The list imported into, as "app_label.model_name".'
+    )
+    file_name = models.CharField(max_length=100, help_text="The file in the imports storage.")
+    original_file_name = models.CharField(max_length=255, help_text="The name the file was uploaded under.")
+    format = models.CharField(max_length=8)
+    resource = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.original_file_name} ({self.model_label})"

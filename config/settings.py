@@ -192,8 +192,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# CSV import of the catalog: all rows or none, in one transaction.
+# CSV import of the catalog: all rows or none, in one transaction. A previewed file waits for its
+# confirmation in the "imports" storage (IMPORT_ROOT), never in the system's temp folder.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "catalog.imports.ImportFiles"
+IMPORT_ROOT = env.str("IMPORT_ROOT", default=str(VAR_DIR / "imports"))
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files (no server needed).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -295,6 +298,10 @@ STORAGES = {
     "exports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": EXPORT_ROOT, "base_url": None},
+    },
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": IMPORT_ROOT, "base_url": None},
     },
 }
 

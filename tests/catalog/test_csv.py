@@ -1,10 +1,14 @@
 """CSV import (preview, confirm, all rows or none, one account) and export of SKUs and stock."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from authorization.roles import Role
 from authorization.services import membership_set
+from catalog.imports import import_storage
 from catalog.models import Sku, Stock, Warehouse
 from tests.factories import SkuFactory, StockFactory
 
@@ -12,6 +16,26 @@ SKU_IMPORT = "/admin/catalog/sku/import/"
 SKU_CONFIRM = "/admin/catalog/sku/process_import/"
 STOCK_IMPORT = "/admin/catalog/stock/import/"
 STOCK_CONFIRM = "/admin/catalog/stock/process_import/"
+
+
+@pytest.fixture(autouse=True)
+def import_files(settings, tmp_path):
+    """Keep the files waiting for an import's confirmation in a folder of the test's own."""
+    folder = tmp_path / "imports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    return folder
+
+
+def import_files_left() -> list[str]:
+    """Return the files waiting in the imports' storage."""
+    folder = Path(import_storage().location)
+    return sorted(os.listdir(folder)) if folder.exists() else []
 
 
 @pytest.fixture
@@ -104,7 +128,10 @@ def test_import_cannot_be_pointed_at_an_account_the_user_only_views(
     good = upload(owner_client, SKU_IMPORT, account, "id,name,price\n1,Shirt,975\n")
     form = good.context["confirm_form"]
     tampered = {name: form.initial.get(name, "") for name in form.fields} | {"account": other_account.pk}
-    owner_client.post(SKU_CONFIRM, tampered)
+    refused = owner_client.post(SKU_CONFIRM, tampered)
+    assert refused["Location"] == SKU_IMPORT
+    page = owner_client.get(SKU_IMPORT).content.decode()
+    assert "You may not import into this account: nothing was imported." in page
     assert not Sku.objects.filter(account=other_account).exists()
     assert not Sku.objects.exists()
 

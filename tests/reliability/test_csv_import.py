@@ -6,6 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Sku, Stock, Warehouse
+from tests.catalog.test_csv import (
+    import_files,  # noqa: F401 (keeps the files in the test's folder)
+    import_files_left,
+)
 from tests.factories import StockFactory
 
 SKU_IMPORT = "/admin/catalog/sku/import/"
@@ -58,6 +62,7 @@ def test_a_broken_sku_file_is_explained_and_saves_nothing(owner_client, account,
     assert reason in page
     assert "Confirm import" not in re.sub(r"click &#x27;Confirm import&#x27;", "", page)
     assert not Sku.objects.exists()
+    assert import_files_left() == []  # a file that cannot be confirmed is not kept
 
 
 BROKEN_STOCK_FILES = [
@@ -94,3 +99,4 @@ def test_unicode_names_in_a_file_with_a_byte_order_mark_are_kept(owner_client, a
     assert done.status_code == 302
     assert Sku.objects.get().name == name
     assert Sku.objects.get().sku_id == "ção-1"
+    assert import_files_left() == []
