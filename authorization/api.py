@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_body, request_account
+from config.fields import whole_number
 
 from .decision import BandProblem, segments
 from .roles import EDIT_RULE
@@ -74,7 +75,10 @@ def based_on(request) -> int | None:
     if not header or header == "*":
         return None
     tag = header.removeprefix("W/").strip().strip('"')
-    return int(tag) if tag.isdigit() else -1
+    try:
+        return whole_number(tag, low=0, high=2**63 - 1)
+    except ValueError:
+        return -1
 
 
 def changed_response(changed: RuleChanged, account) -> Response:

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from config import fields
+
 from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Action, Band
 from .models import RuleRevision
 
@@ -15,7 +17,7 @@ class BandSerializer(serializers.Serializer):
     to = serializers.DecimalField(**PERCENT_FIELD, coerce_to_string=False)
     action = serializers.ChoiceField(choices=[action.value for action in Action])
     approvers = serializers.ListField(child=serializers.EmailField(), required=False, default=list)
-    escalateAfterMinutes = serializers.IntegerField(
+    escalateAfterMinutes = fields.IntegerField(
         min_value=1, max_value=60 * 24 * 30, required=False, default=DEFAULT_ESCALATE_AFTER_MINUTES
     )
 

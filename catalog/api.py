@@ -5,6 +5,7 @@ position (`[2].price`) and nothing is saved. Reading needs any role in the accou
 needs the catalog permissions of an Owner or OMS Full user.
 """
 
+from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import request_account
+from config.fields import whole_number
 
 from .selectors import pickup_points_list, shipping_policies_list, skus_list
 from .serializers import (
@@ -106,15 +108,15 @@ def invalid(problems: list[RowProblem], row_count: int) -> ValidationError:
 
 def page_of(request, queryset):
     """Slice by `?limit=&offset=`; return the page and the total for `X-Total-Count`."""
-    try:
-        limit = int(request.query_params.get("limit", DEFAULT_LIMIT))
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError:
-        raise ValidationError({"limit": ["limit and offset are whole numbers."]}) from None
-    if not 1 <= limit <= DEFAULT_LIMIT:
-        raise ValidationError({"limit": [f"Between 1 and {DEFAULT_LIMIT}."]})
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ValidationError({"offset": [f"From 0 to {MAX_OFFSET}."]})
+    bounds = {"limit": (DEFAULT_LIMIT, 1, DEFAULT_LIMIT), "offset": (0, 0, MAX_OFFSET)}
+    values = {}
+    for name, (default, low, high) in bounds.items():
+        text = request.query_params.get(name)
+        try:
+            values[name] = default if text is None else whole_number(text, low=low, high=high)
+        except ValueError as error:
+            raise ValidationError({name: [f"{capfirst(str(error))}."]}) from None
+    limit, offset = values["limit"], values["offset"]
     return queryset[offset : offset + limit], queryset.count()
 
 
@@ -126,9 +128,15 @@ class SkusApi(APIView):
             ACCOUNT_PARAMETER,
             OpenApiParameter("id", str, many=True, description="Only these SKU ids (repeatable)."),
             OpenApiParameter(
-                "limit", int, description=f"At most this many (1–{DEFAULT_LIMIT}, default {DEFAULT_LIMIT})."
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": DEFAULT_LIMIT},
+                description=f"At most this many (1–{DEFAULT_LIMIT}, default {DEFAULT_LIMIT}).",
             ),
-            OpenApiParameter("offset", int, description=f"Skip this many (0–{MAX_OFFSET})."),
+            OpenApiParameter(
+                "offset",
+                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                description=f"Skip this many (0–{MAX_OFFSET}).",
+            ),
             OpenApiParameter(
                 "X-Total-Count",
                 int,

@@ -5,6 +5,9 @@ A GET answers the very shape a PUT accepts, so a seller can read, edit and send 
 
 from rest_framework import serializers
 
+from config import fields
+from config.fields import MAX_CENTS
+
 from .models import DeliveryChannel, catalog_id
 from .services import MAX_QUANTITY, PickupPointRow, ShippingPolicyRow, SkuRow, warehouse_id_problem
 
@@ -15,7 +18,7 @@ class StockField(serializers.DictField):
     """Units on hand per warehouse id: `{"WH1": 10}`; read from a SKU's stock rows."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY), **kwargs)
+        super().__init__(child=fields.IntegerField(min_value=0, max_value=MAX_QUANTITY), **kwargs)
 
     def to_internal_value(self, data):
         key_errors = {}
@@ -36,14 +39,17 @@ class StockField(serializers.DictField):
 
 
 class SkuInputSerializer(serializers.Serializer):
-    id = serializers.CharField(**ID_FIELD)
-    name = serializers.CharField(max_length=200, required=False, help_text="Required for a new SKU.")
-    price = serializers.IntegerField(
-        min_value=0, required=False, help_text="Unit price in cents; required for a new SKU."
+    id = fields.CharField(**ID_FIELD)
+    name = fields.CharField(max_length=200, required=False, help_text="Required for a new SKU.")
+    price = fields.IntegerField(
+        min_value=0,
+        max_value=MAX_CENTS,
+        required=False,
+        help_text="Unit price in cents; required for a new SKU.",
     )
-    active = serializers.BooleanField(required=False, help_text="True when left out of a new SKU.")
+    active = fields.BooleanField(required=False, help_text="True when left out of a new SKU.")
     salesChannels = serializers.ListField(
-        child=serializers.CharField(max_length=32),
+        child=fields.CharField(max_length=32),
         required=False,
         help_text="Sales channels (trade policies) where the SKU is sold.",
     )
@@ -75,13 +81,13 @@ class SkuOutputSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.Serializer):
-    postalCode = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    street = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    neighborhood = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    complement = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    state = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    postalCode = fields.CharField(max_length=32, required=False, allow_blank=True, default="")
+    street = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    number = fields.CharField(max_length=32, required=False, allow_blank=True, default="")
+    neighborhood = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    complement = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    state = fields.CharField(max_length=32, required=False, allow_blank=True, default="")
     country = serializers.RegexField(
         r"^[A-Z]{3}$",
         required=False,
@@ -92,14 +98,14 @@ class AddressSerializer(serializers.Serializer):
 
 
 class GeoCoordinatesSerializer(serializers.Serializer):
-    latitude = serializers.FloatField(min_value=-90, max_value=90)
-    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    latitude = fields.FloatField(min_value=-90, max_value=90)
+    longitude = fields.FloatField(min_value=-180, max_value=180)
 
 
 class PickupPointInputSerializer(serializers.Serializer):
-    id = serializers.CharField(**ID_FIELD)
-    name = serializers.CharField(max_length=200)
-    warehouse = serializers.CharField(
+    id = fields.CharField(**ID_FIELD)
+    name = fields.CharField(max_length=200)
+    warehouse = fields.CharField(
         **ID_FIELD, help_text="Id of the warehouse that serves the point; created when unknown."
     )
     address = AddressSerializer(required=False)
@@ -145,24 +151,26 @@ class PickupPointOutputSerializer(serializers.Serializer):
 
 
 class ShippingPolicyInputSerializer(serializers.Serializer):
-    id = serializers.CharField(**ID_FIELD)
+    id = fields.CharField(**ID_FIELD)
     deliveryChannel = serializers.ChoiceField(choices=DeliveryChannel.values)
-    freight = serializers.IntegerField(min_value=0, help_text="Seller freight per unit, in cents.")
+    freight = fields.IntegerField(
+        min_value=0, max_value=MAX_CENTS, help_text="Seller freight per unit, in cents."
+    )
     estimate = serializers.RegexField(
         r"^\d+(d|bd|h|m)$",
         max_length=16,
         help_text="Delivery estimate: a number then d, bd, h or m, e.g. 3bd.",
         error_messages={"invalid": "A number then d, bd, h or m, e.g. 3bd."},
     )
-    active = serializers.BooleanField(required=False, default=True)
+    active = fields.BooleanField(required=False, default=True)
     warehouses = serializers.ListField(
-        child=serializers.CharField(**ID_FIELD),
+        child=fields.CharField(**ID_FIELD),
         required=False,
         default=list,
         help_text="Warehouses it ships from (delivery); unknown ones are created.",
     )
     pickupPoints = serializers.ListField(
-        child=serializers.CharField(**ID_FIELD),
+        child=fields.CharField(**ID_FIELD),
         required=False,
         default=list,
         help_text="Pickup points it serves (pickup-in-point); each must exist.",

@@ -4,13 +4,17 @@ of every API.
 Errors answer `{"code": ..., "message": ..., "errors": [{"field": ..., "message": ...}]}`.
 """
 
+import json
 import logging
+import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,7 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from authorization.models import Account
 from authorization.selectors import accounts_for
 
-from .text import unstorable_problems
+from .text import json_path, unstorable_problems
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +96,121 @@ def database_unavailable(exc) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing with a 400 what would otherwise fail with a 500.
+class JSONFraction(float):
+    """A number written with a fraction or an exponent (`2580.0`, `2.58e3`): never a JSON integer.
 
-    JSON nested too deeply for Python to parse, and strings holding NUL or a lone surrogate,
-    which no database stores (`config.text`).
+    JSON Schema since draft 6 counts 2580.0 as an integer by its value, but the contract means
+    what is written. The schema checkers ask `is_integer()`, and this answer makes them refuse it.
+    """
+
+    __slots__ = ()
+
+    def is_integer(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    """What is wrong with a request body, and where: `field` is a path (`items[0].price`) or None."""
+
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.message}" if self.field else self.message
+
+
+class BodyInvalid(exceptions.ParseError):
+    """A body that is not the APIs' JSON; each problem names where it is."""
+
+    def __init__(self, problems: list[BodyProblem]):
+        self.problems = problems
+        super().__init__(f"JSON parse error - {'; '.join(map(str, problems))}.")
+
+
+class _NonFinite:
+    """Where `NaN`, `Infinity` or a number beyond a float's range stood, until its path is named."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _non_finite_problems(node, parts: tuple = ()) -> list[BodyProblem]:
+    if isinstance(node, _NonFinite):
+        return [BodyProblem(json_path(parts) or None, f"must be a finite number, not {node.text[:40]}")]
+    if isinstance(node, dict):
+        return [
+            problem for key, value in node.items() for problem in _non_finite_problems(value, (*parts, key))
+        ]
+    if isinstance(node, list):
+        return [
+            problem
+            for index, value in enumerate(node)
+            for problem in _non_finite_problems(value, (*parts, index))
+        ]
+    return []
+
+
+def json_media_type_problem(content_type: str) -> str | None:
+    """Say why a body of this Content-Type is not the APIs' JSON (`application/json`, UTF-8); None when it is."""
+    media_type, params = parse_header_parameters(content_type or "")
+    if media_type != "application/json":
+        return f"Content-Type must be application/json, not {content_type or 'none'}"
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return f"JSON is read in UTF-8 only, not {params['charset']}"
+    return None
+
+
+def json_body(raw: bytes):
+    """Parse a request body as every API reads JSON: UTF-8 only, and every number finite.
+
+    Python's parser takes `NaN` and `Infinity`, turns `1e400` into infinity, and guesses UTF-16
+    or UTF-32 from the bytes; no database or price computation takes the first two, and the
+    contract says UTF-8. A number written with a fraction or exponent is a `JSONFraction`. Raise
+    `BodyInvalid`.
+    """
+    if b"\x00" in raw:  # UTF-8 JSON never holds a NUL byte; UTF-16 and UTF-32 text always does
+        raise BodyInvalid([BodyProblem(None, "The body must be UTF-8: it looks like UTF-16 or UTF-32")])
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError as error:
+        raise BodyInvalid([BodyProblem(None, f"The body is not UTF-8 (byte {error.start})")]) from None
+    flagged = []
+
+    def non_finite(token: str) -> _NonFinite:
+        flagged.append(token)
+        return _NonFinite(token)
+
+    def number(token: str) -> float:
+        value = JSONFraction(token)
+        return value if math.isfinite(value) else non_finite(token)
+
+    try:
+        data = json.loads(text, parse_float=number, parse_constant=non_finite)
+    except RecursionError:
+        raise BodyInvalid([BodyProblem(None, "The body is nested too deeply")]) from None
+    except ValueError as error:  # JSONDecodeError, and integers over Python's 4300 digits
+        raise BodyInvalid([BodyProblem(None, f"The body is not valid JSON: {error}")]) from None
+    if flagged:
+        raise BodyInvalid(_non_finite_problems(data))
+    return data
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, reading as `json_body` does and refusing with a 400 what would otherwise fail.
+
+    Besides what `json_body` refuses: strings holding NUL or a lone surrogate, which no database
+    stores (`config.text`). A charset other than UTF-8 is an unsupported media type.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
+        problem = json_media_type_problem(media_type or "")
+        if problem:
+            raise exceptions.UnsupportedMediaType(media_type, detail=f"{problem}.")
+        data = json_body(stream.read())
         problems = unstorable_problems(data)
         if problems:
             raise exceptions.ParseError(f"JSON parse error - {'; '.join(problems)}.")
@@ -140,6 +247,9 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         body = error_body("invalid", "The request has errors.", _flatten(exc.detail))
+    elif isinstance(exc, BodyInvalid):
+        problems = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
+        body = error_body("parse_error", str(exc.detail), problems)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")

@@ -5,8 +5,6 @@ The body is checked here, synchronously; everything else happens in processing, 
 result reaches the connector as a notification.
 """
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import exceptions, status
@@ -14,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ServiceUnavailable, api_exception
+from config.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
 from orders.services import intake_receive
 
 from . import contract
@@ -82,6 +80,15 @@ CONTRACT_RESPONSE = {
 }
 
 
+def _taking_statuses(name: str, *statuses: str) -> dict:
+    """The contract's schema `name`, whose marketplaceOrderStatus its check takes only as one of `statuses`,
+    in any case (`contract.check_place_order`, `contract.check_update_status`)."""
+    schema = contract.schema(name)
+    any_case = "|".join("".join(f"[{letter.upper()}{letter}]" for letter in status) for status in statuses)
+    schema["properties"]["marketplaceOrderStatus"]["pattern"] = f"^({any_case})$"
+    return schema
+
+
 def _responses(success_description: str) -> dict:
     return {
         200: OpenApiResponse(CONTRACT_RESPONSE, description=success_description),
@@ -91,7 +98,9 @@ def _responses(success_description: str) -> dict:
         401: OpenApiResponse(CONTRACT_RESPONSE, description="Missing or invalid credentials."),
         403: OpenApiResponse(CONTRACT_RESPONSE, description="Another account than the connector's."),
         413: OpenApiResponse(CONTRACT_RESPONSE, description="The body is over the size limit."),
-        415: OpenApiResponse(CONTRACT_RESPONSE, description="The body is not JSON."),
+        415: OpenApiResponse(
+            CONTRACT_RESPONSE, description="The body is not JSON: Content-Type application/json, in UTF-8."
+        ),
     }
 
 
@@ -156,31 +165,25 @@ class ConnectorAPIView(APIView):
     def body(self, request) -> tuple[dict, str]:
         """Read, size-check and parse the JSON body; return it with its digest."""
         content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type and not content_type.lower().startswith("application/json"):
+        media_type_problem = json_media_type_problem(content_type)
+        if media_type_problem:
             raise ContractException(
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 "EOI005",
-                [
-                    contract.ContractError(
-                        "EOI005", f"Content-Type must be application/json, not {content_type}"
-                    )
-                ],
+                [contract.ContractError("EOI005", media_type_problem)],
             )
         limit = settings.ORDER_BODY_MAX_BYTES
-        declared = request.META.get("CONTENT_LENGTH") or "0"
         too_large = contract.ContractError("EOI005", f"The body is over the limit of {limit} bytes")
-        if declared.isdigit() and int(declared) > limit:
-            raise ContractException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "EOI005", [too_large])
-        raw = request._request.read(limit + 1)
+        raw = request._request.read(limit + 1)  # whatever Content-Length says
         if len(raw) > limit:
             raise ContractException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "EOI005", [too_large])
         try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
+            body = json_body(raw)
+        except BodyInvalid as invalid:
             raise ContractException(
                 status.HTTP_400_BAD_REQUEST,
                 "EOI005",
-                [contract.ContractError("EOI005", "The body is not valid JSON")],
+                [contract.ContractError("EOI005", str(problem)) for problem in invalid.problems],
             ) from None
         problems = self.check(body)
         if problems:
@@ -202,7 +205,7 @@ class OrderIntegrationView(ConnectorAPIView):
             ACCOUNT_PARAMETER,
             OpenApiParameter("affiliateId", OpenApiTypes.STR, description="Accepted, not required."),
         ],
-        request={"application/json": contract.schema("place_order")},
+        request={"application/json": _taking_statuses("place_order", "new", "approved")},
         responses=_responses("Order successfully enqueued (SOI003)."),
         tags=["Order integration"],
     )
@@ -224,7 +227,7 @@ class OrderStatusView(ConnectorAPIView):
         "EOI011 waiting for the seller's manual authorization — remembered and applied once authorized) reaches "
         "the connector as a notification.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": contract.schema("update_status")},
+        request={"application/json": _taking_statuses("update_status", "approved")},
         responses=_responses("Order successfully enqueued (SOI003)."),
         tags=["Order integration"],
     )

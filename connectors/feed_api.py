@@ -5,12 +5,16 @@ statuses whose changes it takes. Same credentials, account scoping and error sha
 rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.feed`.
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
+
+from config.fields import whole_number
 
 from .feed import (
     FILTER_STATUSES,
+    MAX_HEADERS,
     MAX_LOT,
+    RESERVED_HEADERS,
     FilterConflict,
     FilterInvalid,
     HookPingFailed,
@@ -41,20 +45,23 @@ from .oms_api import (
 
 FILTER_SCHEMA = {
     "type": "object",
-    "required": ["type"],
-    "description": "Which status changes to take. Without a filter, every status. Only FromWorkflow is "
-    "supported; FromOrders (a JSONata expression) answers 400, and status mixed with expression or "
-    "disableSingleFire answers 409.",
+    "required": ["type", "status"],
+    "description": "Which status changes to take. Only FromWorkflow is supported: FromOrders (a JSONata "
+    "expression) answers 400, and status mixed with its fields expression or disableSingleFire 409.",
     "properties": {
-        "type": {"type": "string", "enum": ["FromWorkflow", "FromOrders"]},
+        "type": {"type": "string", "enum": ["FromWorkflow"]},
         "status": {
             "type": "array",
             "items": {"type": "string", "enum": list(FILTER_STATUSES)},
             "minItems": 1,
         },
-        "expression": {"type": "string", "description": "FromOrders only: not supported."},
-        "disableSingleFire": {"type": "boolean", "description": "FromOrders only: not supported."},
     },
+}
+# In a request, no filter (or null) takes every status.
+FILTER_REQUEST = {
+    **FILTER_SCHEMA,
+    "nullable": True,
+    "description": f"{FILTER_SCHEMA['description']} Without a filter, or with null, every status.",
 }
 QUEUE_SCHEMA = {
     "type": "object",
@@ -75,7 +82,10 @@ QUEUE_SCHEMA = {
         },
     },
 }
-FEED_CONFIG_REQUEST = {"type": "object", "properties": {"filter": FILTER_SCHEMA, "queue": QUEUE_SCHEMA}}
+FEED_CONFIG_REQUEST = {
+    "type": "object",
+    "properties": {"filter": FILTER_REQUEST, "queue": {**QUEUE_SCHEMA, "nullable": True}},
+}
 FEED_CONFIG_SCHEMA = {
     "type": "object",
     "required": ["filter", "queue", "quantity", "approximateAgeOfOldestMessageInSeconds"],
@@ -114,15 +124,25 @@ COMMIT_SCHEMA = {
     "required": ["handles"],
     "properties": {"handles": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}},
 }
+# A URL as the address policy takes it by its text (`connectors.egress.url_problem`): http(s), a host
+# name with a dot whose last label is not a number, a port from 1 to 65535, no user, no backslash,
+# nothing outside printable ASCII.
+HOOK_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9-]+\.)+[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*"
+    r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"([/?#][!-\[\]-~]*)?$"
+)
 HOOK_SCHEMA = {
     "type": "object",
     "required": ["url"],
     "properties": {
-        "url": {"type": "string", "format": "uri", "description": "Pinged on save: it must answer 200."},
+        "url": {"type": "string", "description": "Pinged on save: it answered 200."},
         "headers": {
             "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "Sent with every call.",
+            "maxProperties": MAX_HEADERS,
+            "additionalProperties": {"type": "string", "maxLength": 4000, "pattern": "^[^\\r\\n]*$"},
+            "description": "Sent with every call. Names are HTTP header names (letters, digits and "
+            f"!#$%&'*+.^_`|~-); {', '.join(sorted(RESERVED_HEADERS))} are the app's own.",
         },
     },
 }
@@ -130,6 +150,23 @@ HOOK_CONFIG_SCHEMA = {
     "type": "object",
     "required": ["filter", "hook"],
     "properties": {"filter": FILTER_SCHEMA, "hook": HOOK_SCHEMA},
+}
+HOOK_REQUEST = {
+    **HOOK_SCHEMA,
+    "properties": {
+        "url": {
+            "type": "string",
+            "maxLength": 1000,
+            "pattern": HOOK_URL_PATTERN,
+            "description": "Pinged on save: it must answer 200. Its host must resolve to public addresses.",
+        },
+        "headers": {**HOOK_SCHEMA["properties"]["headers"], "nullable": True},
+    },
+}
+HOOK_CONFIG_REQUEST = {
+    "type": "object",
+    "required": ["hook"],
+    "properties": {"filter": FILTER_REQUEST, "hook": HOOK_REQUEST},
 }
 EMPTY_OK = OpenApiResponse(description="Done; no body.")
 
@@ -243,7 +280,9 @@ class FeedApi(FeedView):
         parameters=[
             ACCOUNT_PARAMETER,
             OpenApiParameter(
-                "maxlot", OpenApiTypes.INT, description=f"How many items, 1 to {MAX_LOT}; 1 when left out."
+                "maxlot",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LOT},
+                description=f"How many items, 1 to {MAX_LOT}; 1 when left out.",
             ),
         ],
         responses={
@@ -253,10 +292,11 @@ class FeedApi(FeedView):
         tags=["Feed v3"],
     )
     def get(self, request):
-        raw = request.query_params.get("maxlot", "1")
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LOT:
-            raise OmsError(400, INVALID, f"maxlot: a whole number from 1 to {MAX_LOT}.")
-        items = feed_read(feed=self.feed(), max_items=int(raw))
+        try:
+            max_items = whole_number(request.query_params.get("maxlot", "1"), low=1, high=MAX_LOT)
+        except ValueError as error:
+            raise OmsError(400, INVALID, f"maxlot: {error}.") from None
+        items = feed_read(feed=self.feed(), max_items=max_items)
         return Response([feed_item_body(item) for item in items])
 
     @extend_schema(
@@ -318,12 +358,12 @@ class HookConfigApi(OmsApiView):
         "headers, `Idempotency-Key` and `X-Event-Id` (the change's `EventId`), retried with growing delays "
         "until it answers 2xx.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": HOOK_CONFIG_SCHEMA},
+        request={"application/json": HOOK_CONFIG_REQUEST},
         responses={
             200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook as saved."),
             **errors(
                 {
-                    400: "The filter or hook have errors (OMS001), or the URL is a private or local address or "
+                    400: "The filter or hook have errors, the URL's address among them (OMS001), or the URL "
                     "did not answer the ping with 200 (OMS005).",
                     409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
                 }

@@ -15,18 +15,21 @@ Errors have the contract's shape, `{"error": {"code", "message", "exception": nu
 | 404 | OMS002 | no such order of the connector, no feed or hook configured |
 | 409 | OMS003 | the order's status does not allow the action (the contract's code) |
 | 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
-| 400 | OMS005 | a hook's URL did not answer the ping with 200, or is a private or local address |
+| 400 | OMS005 | a hook's URL did not answer the ping with 200 (the same message whatever happened) |
 | 413 | HTTP413 | the body is over Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` |
 """
 
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import fields
 from config.api import JSONParser, api_exception
+from config.dates import DATE_FORMAT_HINT, date_or_datetime
+from config.fields import MAX_CENTS, MAX_QUANTITY
 from orders.services import (
     INVOICE_INPUT,
     INVOICE_OUTPUT,
@@ -185,7 +188,7 @@ class OrderApi(OmsApiView):
 
 
 class CancelInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class OrderCancelApi(OmsApiView):
@@ -222,41 +225,45 @@ class OrderCancelApi(OmsApiView):
         return Response(receipt_body(receipt))
 
 
-# The order contract's own bounds: money up to a billion (in cents), quantities up to 100,000.
-MAX_CENTS, MAX_QUANTITY = 100_000_000_000, 100_000
-
-
 class InvoiceItemInput(serializers.Serializer):
-    id = serializers.CharField(max_length=64, help_text="The SKU id of an item of the order.")
-    price = serializers.IntegerField(min_value=0, max_value=MAX_CENTS, help_text="Unit price, in cents.")
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    id = fields.CharField(max_length=64, help_text="The SKU id of an item of the order.")
+    price = fields.IntegerField(min_value=0, max_value=MAX_CENTS, help_text="Unit price, in cents.")
+    quantity = fields.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class CentsField(serializers.IntegerField):
-    """Cents as the contract sends them, a string of digits ("2499"), or a number."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and not data.strip().isdigit():
-            self.fail("invalid")
-        return super().to_internal_value(data)
+def _date_text(value: str) -> str:
+    """Keep a date as the connector wrote it, once it is a real one."""
+    try:
+        date_or_datetime(value)
+    except ValueError as error:
+        raise serializers.ValidationError(f"{capfirst(str(error))}.") from None
+    return value
 
 
 class InvoiceInput(serializers.Serializer):
-    type = serializers.CharField(help_text="Output (a sale) or Input (a return).")
-    invoiceNumber = serializers.CharField(max_length=100)
-    invoiceValue = CentsField(
+    type = fields.CharField(help_text="Output (a sale) or Input (a return).")
+    invoiceNumber = fields.CharField(max_length=100)
+    invoiceValue = fields.CentsField(
         min_value=1, max_value=MAX_CENTS, help_text="Total invoiced, in cents (2499 for 24.99)."
     )
-    issuanceDate = serializers.CharField(max_length=64, help_text="Date and time the invoice was issued.")
-    invoiceKey = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
-    invoiceUrl = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-    embeddedInvoice = serializers.CharField(
+    issuanceDate = fields.CharField(
+        max_length=64, help_text=f"Date and time the invoice was issued: {DATE_FORMAT_HINT}."
+    )
+    invoiceKey = fields.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    invoiceUrl = fields.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    embeddedInvoice = fields.CharField(
         max_length=200_000, required=False, allow_null=True, allow_blank=True, trim_whitespace=False
     )
-    courier = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
-    trackingNumber = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
-    trackingUrl = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-    dispatchedDate = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    courier = fields.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    trackingNumber = fields.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    trackingUrl = fields.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    dispatchedDate = fields.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=f"When it was dispatched: {DATE_FORMAT_HINT}.",
+    )
     items = InvoiceItemInput(many=True, required=False)
 
     def validate_type(self, value):
@@ -266,9 +273,10 @@ class InvoiceInput(serializers.Serializer):
         raise serializers.ValidationError("Output (a sale) or Input (a return).")
 
     def validate_issuanceDate(self, value):
-        if parse_datetime(value) is None and parse_date(value) is None:
-            raise serializers.ValidationError("An ISO 8601 date and time, e.g. 2024-02-07T15:22:56Z.")
-        return value
+        return _date_text(value)
+
+    def validate_dispatchedDate(self, value):
+        return _date_text(value) if value else value
 
 
 class OrderInvoiceApi(OmsApiView):

@@ -4,6 +4,9 @@ Any member of the account may read. The account comes from `?an=`; an order of a
 account, like an unknown one, answers 404.
 """
 
+import datetime
+
+from django.utils.text import capfirst
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,7 +18,10 @@ from rest_framework.views import APIView
 
 from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
 from authorization.models import DenyReason
+from config import fields
 from config.api import error_body, request_account
+from config.dates import date_or_datetime
+from config.fields import whole_number
 
 from .filters import OrderFilter
 from .models import Order
@@ -56,13 +62,46 @@ class OrderCursorPagination(CursorPagination):
     max_page_size = 200
 
     def decode_cursor(self, request):
-        """Refuse a cursor this API did not give with a 400 naming it (DRF answers 404)."""
+        """Refuse a cursor this API did not give with a 400 naming it (DRF answers 404).
+
+        The cursor's position is compared with the creation time: one that is not a time
+        would fail in the database.
+        """
+        refused = ValidationError(
+            {self.cursor_query_param: ["Not a cursor of this list: follow the next and previous links."]}
+        )
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: ["Not a cursor of this list: follow the next and previous links."]}
-            ) from None
+            raise refused from None
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = date_or_datetime(cursor.position)
+            except ValueError:
+                raise refused from None
+            if not isinstance(position, datetime.datetime):
+                raise refused
+        return cursor
+
+    def get_page_size(self, request):
+        """Refuse a page size out of range with a 400 naming it (DRF takes the default instead)."""
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        try:
+            return whole_number(text, low=1, high=self.max_page_size)
+        except ValueError as error:
+            raise ValidationError({self.page_size_query_param: [f"{capfirst(str(error))}."]}) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Orders per page, 1 to {self.max_page_size}; {self.page_size} when left out."
+                )
+        return parameters
 
 
 class AccountFilterBackend(DjangoFilterBackend):
@@ -131,11 +170,11 @@ class OrderApi(RetrieveAPIView):
 
 class DenyInputSerializer(serializers.Serializer):
     reasonCode = serializers.ChoiceField(choices=DenyReason.choices)
-    note = serializers.CharField(max_length=2000, trim_whitespace=True)
+    note = fields.CharField(max_length=2000, trim_whitespace=True)
 
 
 class ApproveInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 DECISION_ERRORS = {

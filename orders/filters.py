@@ -7,30 +7,25 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+
+from config.dates import DATE_FORMAT_HINT, date_or_datetime
 
 from .models import Order
 from .statuses import OrderStatus
 
 
 class DateOrDateTimeField(forms.Field):
-    """An ISO 8601 date (`2026-05-01`) or date-time (`2026-05-01T12:00:00Z`)."""
+    """An ISO 8601 date (`2026-05-01`) or date-time (`2026-05-01T12:00:00Z`), in `config.dates`' years."""
 
-    default_error_messages = {
-        "invalid": "Enter an ISO 8601 date (2026-05-01) or date-time (2026-05-01T12:00:00Z)."
-    }
+    default_error_messages = {"invalid": f"Enter {DATE_FORMAT_HINT}."}
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        value = str(value).strip()
         try:
-            parsed = parse_date(value) if len(value) == 10 else parse_datetime(value)
+            return date_or_datetime(str(value).strip())
         except ValueError:
-            parsed = None
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return parsed
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class DateOrDateTimeFilter(django_filters.CharFilter):
@@ -52,11 +47,12 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_connector", help_text="The connector's affiliate id (MKP) or name."
     )
     createdFrom = DateOrDateTimeFilter(
-        method="filter_created_from", help_text="Created at or after this date or date-time."
+        method="filter_created_from",
+        help_text=f"Created at or after this date or date-time: {DATE_FORMAT_HINT}.",
     )
     createdTo = DateOrDateTimeFilter(
         method="filter_created_to",
-        help_text="Created at or before this date-time, or on or before this date.",
+        help_text=f"Created at or before this date-time, or on or before this date: {DATE_FORMAT_HINT}.",
     )
 
     class Meta:

@@ -133,7 +133,7 @@ def test_every_bad_row_is_named(token_client, owner):
     response = token_client(owner).put(SKUS, rows, format="json")
     assert response.status_code == 400
     errors = fields_of(response)
-    assert errors["[0].price"] == "A valid integer is required."
+    assert errors["[0].price"] == "A whole number is required, written without a fraction or an exponent."
     assert errors["[2].name"] == "Required for a new SKU."
     assert "Not a warehouse id: 'WH 1'" in errors["[3].stock.WH 1"]
     assert errors["[3].stock.WH2"] == "Ensure this value is greater than or equal to 0."

@@ -302,9 +302,9 @@ def test_a_return_invoice_is_recorded_on_an_invoiced_order_only(oms, ready):
     ("changes", "message"),
     [
         ({"type": "Sale"}, "type: Output (a sale) or Input (a return)."),
-        ({"invoiceValue": "24.99"}, "invoiceValue: A valid integer is required."),
+        ({"invoiceValue": "24.99"}, "invoiceValue: A whole number is required"),
         ({"invoiceValue": 0}, "invoiceValue: Ensure this value is greater than or equal to 1."),
-        ({"issuanceDate": "yesterday"}, "issuanceDate: An ISO 8601 date and time"),
+        ({"issuanceDate": "yesterday"}, "issuanceDate: An ISO 8601 date (2026-05-01) or date and time"),
         ({"invoiceNumber": None}, "invoiceNumber: This field may not be null."),
         ({"items": [{"id": "1", "price": 975}]}, "items[0].quantity: This field is required."),
         (

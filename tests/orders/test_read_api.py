@@ -97,7 +97,8 @@ def test_list_filters_by_creation_date_range(api_client_for, owner, two_orders):
     assert wrong.json()["errors"] == [
         {
             "field": "createdFrom",
-            "message": "Enter an ISO 8601 date (2026-05-01) or date-time (2026-05-01T12:00:00Z).",
+            "message": "Enter an ISO 8601 date (2026-05-01) or date and time (2026-05-01T12:00:00Z), "
+            "in the years 1900 to 2999.",
         }
     ]
 
