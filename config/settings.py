@@ -133,6 +133,8 @@ STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no page of this site to go back to (`next` elsewhere is ignored).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Admin logins are locked for a while after repeated failures from one address for one user.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

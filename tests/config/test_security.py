@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -35,6 +36,34 @@ def test_a_successful_login_resets_the_count(client, owner, settings):
     for _ in range(2):
         response = client.post("/admin/login/", {"username": owner.username, "password": "wrong"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "",
+    ],
+)
+def test_a_login_lands_on_the_admin_whatever_page_elsewhere_it_names(client, owner, next_page):
+    response = client.post(
+        f"/admin/login/?next={quote(next_page)}",
+        {"username": owner.username, "password": PASSWORD, "next": next_page},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert "Orders, rules and connectors" in client.get(response["Location"]).content.decode()  # signed in
+
+
+def test_a_login_goes_back_to_the_page_of_the_admin_it_names(client, owner):
+    response = client.post(
+        "/admin/login/?next=/admin/orders/order/",
+        {"username": owner.username, "password": PASSWORD, "next": "/admin/orders/order/"},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/orders/order/")
 
 
 def test_admin_forms_require_a_csrf_token(owner, account):
