@@ -179,6 +179,7 @@ def app_environment(**overrides) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DEBUG": "false",
+        "OUTBOUND_ALLOW_PRIVATE_URLS": "true",  # the connectors' receivers listen on 127.0.0.1
     }
     if connection.vendor == "postgresql":
         environment["DATABASE_URL"] = (

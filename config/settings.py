@@ -285,7 +285,8 @@ HOOK_TIMEOUT_SECONDS = env.float("HOOK_TIMEOUT_SECONDS", default=5.0)
 HOOK_MAX_ATTEMPTS = env.int("HOOK_MAX_ATTEMPTS", default=10)
 HOOK_RETRY_BASE_SECONDS = env.float("HOOK_RETRY_BASE_SECONDS", default=10.0)
 HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
-# Connectors choose hook URLs themselves: loopback and private addresses are refused unless allowed.
+# Connectors choose the URLs the app calls (endpoints, hooks): loopback, private and other non-public
+# addresses are refused unless allowed (connectors.egress). HOOK_ALLOW_PRIVATE_URLS is its earlier name.
 HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)
 
 # CSV exports of the admin's lists: up to EXPORT_INLINE_MAX_ROWS rows stream at once, longer lists
@@ -304,6 +305,7 @@ STORAGES = {
     "imports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": IMPORT_ROOT, "base_url": None},
+OUTBOUND_ALLOW_PRIVATE_URLS = env.bool("OUTBOUND_ALLOW_PRIVATE_URLS", default=HOOK_ALLOW_PRIVATE_URLS)
     },
 }
 

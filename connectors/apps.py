@@ -10,6 +10,7 @@ class ConnectorsConfig(AppConfig):
 
         from authorization.models import Account
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .authentication import credentials_changed
         from .models import Connector
 

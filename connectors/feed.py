@@ -8,28 +8,25 @@ connector can recognise a change it has already seen.
 
 Feed (contract §4.3): items read are invisible for the feed's visibility timeout and come
 back unless committed by their handle; items nobody commits are dropped after the retention
-period. Hook (contract §4.4): the configured URL is pinged when the hook is saved and must
-answer 200; each change is POSTed with the configured headers, a timeout, and retries with
+period. Hook (contract §4.4): the configured URL, under the address policy of `connectors.egress`,
+is pinged when the hook is saved and must answer 200; each change is POSTed with the configured headers, a timeout, and retries with
 growing delays, every attempt recorded, like notifications.
 """
 
-import ipaddress
 import json
 import re
 import secrets
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from . import crypto, outbound
+from . import crypto, egress, outbound
 from .models import Connector, FeedConfig, FeedItem, HookAttempt, HookConfig, HookDelivery
 from .notifications import sign
 
@@ -174,15 +171,12 @@ def hook_settings(hook_data) -> tuple[str, dict]:
     if not isinstance(hook_data, dict):
         raise FilterInvalid("hook: give an object with url and headers.")
     url = hook_data.get("url")
-    if not isinstance(url, str) or not re.match(r"^https?://[^\s/?#]+", url) or len(url) > 1000:
-        raise FilterInvalid("hook.url: an http:// or https:// URL of at most 1000 characters.")
+    if not isinstance(url, str) or len(url) > 1000:
+        raise FilterInvalid(gettext("hook.url: an http:// or https:// URL of at most 1000 characters."))
     try:
-        parts = urlsplit(url)
-        port = parts.port  # a port out of range raises too
-    except ValueError as error:
-        raise FilterInvalid(f"hook.url: not a URL ({error}).") from None
-    if not parts.hostname or port == 0:
-        raise FilterInvalid("hook.url: an http:// or https:// URL of at most 1000 characters.")
+        egress.url_check(url)
+    except egress.UrlRefused as refused:
+        raise FilterInvalid(gettext("hook.url: %(reason)s") % {"reason": refused}) from None
     headers = hook_data.get("headers") or {}
     if not isinstance(headers, dict) or len(headers) > MAX_HEADERS:
         raise FilterInvalid(f"hook.headers: an object of at most {MAX_HEADERS} header names and values.")
@@ -421,56 +415,24 @@ def feed_items_purge(*, now=None) -> int:
 # Hook
 
 
-def private_host(url: str) -> str | None:
-    """Return the URL's host when it is or resolves to a loopback, private or otherwise non-public address.
-
-    Connectors choose their hook's URL: without this check one could make the app call the
-    services of its own network. `HOOK_ALLOW_PRIVATE_URLS` lifts it (a receiver on the same host).
-    """
-    if settings.HOOK_ALLOW_PRIVATE_URLS:
-        return None
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return None  # it cannot be reached at all: the ping or the delivery says so
-    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
-        return host
-    return None
-
-
 def hook_ping(*, url: str, headers: dict, secret: str = "") -> None:
     """POST the ping to a hook's URL; raise `HookPingFailed` unless it answers 200 in time.
 
     Signed like every call to the hook when the connector has a secret, so that a receiver
-    checking signatures accepts the ping too.
+    checking signatures accepts the ping too. Whatever went wrong, the error is the same
+    (logged in detail by `egress`): it must not tell what answered on an address, or whether
+    anything did.
     """
-    host = private_host(url)
-    if host is not None:
-        raise HookPingFailed(f"hook.url: {host} is a private or local address; a hook needs a public one.")
     payload = json.dumps(PING_BODY).encode()
     signature = {"X-Signature-SHA256": sign(payload, secret)} if secret else {}
-    try:
-        response = requests.post(
-            url,
-            data=payload,
-            headers={
-                **headers,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                **signature,
-            },
-            timeout=settings.HOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-    except requests.Timeout:
-        raise HookPingFailed(
-            f"hook.url: {url} did not answer the ping within {settings.HOOK_TIMEOUT_SECONDS:g} s."
-        ) from None
-    except requests.RequestException as error:
-        raise HookPingFailed(f"hook.url: {url} could not be reached: {type(error).__name__}.") from None
-    if response.status_code != 200:
-        raise HookPingFailed(f"hook.url: {url} answered the ping with HTTP {response.status_code}, not 200.")
+    reply = egress.post(
+        url,
+        payload=payload,
+        headers={**headers, "Content-Type": "application/json", "Accept": "application/json", **signature},
+        timeout=settings.HOOK_TIMEOUT_SECONDS,
+    )
+    if reply.status != 200:
+        raise HookPingFailed(gettext("hook.url: the hook URL did not answer the ping with HTTP 200 in time."))
 
 
 def hook_configure(*, connector: Connector, statuses: list[str], url: str, headers: dict) -> HookConfig:
@@ -530,15 +492,6 @@ def hook_deliver(*, delivery_id: int) -> str:
     if hook is None:
         removed = outbound.Answer(http_status=None, error="The hook was removed.", duration_ms=0)
         return outbound.record(HOOK_DELIVERIES, delivery, removed, final=True, url=delivery.url)
-    host = private_host(hook.url)
-    if host is not None:
-        refused = outbound.Answer(
-            http_status=None,
-            error=f"{host} now resolves to a private or local address: not called.",
-            duration_ms=0,
-        )
-        return outbound.record(HOOK_DELIVERIES, delivery, refused, final=True, url=hook.url)
-
     payload = json.dumps(delivery.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         **hook.headers,

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from authorization.models import Account
 
-from . import crypto
+from . import crypto, egress
 
 
 class ConnectorType(models.TextChoices):
@@ -33,6 +33,7 @@ class Connector(models.Model):
     endpoint = models.URLField(
         "notification endpoint",
         max_length=500,
+        validators=[egress.url_validate],
         help_text="Base URL; notifications go to {endpoint}/order-integration/notification/processing-result.",
     )
     sales_channel = models.CharField(max_length=32, default="1", help_text="Trade policy of its orders.")

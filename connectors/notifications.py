@@ -147,7 +147,7 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
             break
         answer = _post(notification)
         tries.append((notification, answer))
-        if answer.http_status is None:
+        if answer.http_status is None and not answer.refused:
             rest, delay = claimed[position + 1 :], retry_delay(1).total_seconds()
             break
     counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest)}

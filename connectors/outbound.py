@@ -7,25 +7,23 @@ Both are outbox rows written in the transaction of the change they report (`Noti
 - rows of one sequence (an order's notifications; an order's changes for one hook) go out in
   the order they were written: a later one waits until the earlier one is delivered or has
   failed for good, which then queues it;
-- each try is a signed JSON POST with a timeout and no redirects, kept as an attempt row
-  (time, HTTP status, error, duration);
+- each try is a signed JSON POST with a timeout and no redirects, under the address policy of
+  `connectors.egress`, kept as an attempt row (time, HTTP status, error, duration);
 - 2xx delivers; no answer, 408, 429 and 5xx are retried with growing delays up to a maximum
-  number of tries; any other answer fails for good, and a user may resend it from the admin;
+  number of tries; any other answer, or an address the policy refuses, fails for good, and a
+  user may resend it from the admin;
 - a sweep queues again the rows whose task was lost (broker down, worker killed).
 
 A `Channel` names what differs: the models, the task, the settings and the sequence.
 """
 
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from http.cookiejar import DefaultCookiePolicy
 from importlib import import_module
 
-import requests
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -33,6 +31,7 @@ from django.utils import timezone
 
 from config.celery import enqueue_on_commit, requeue
 
+from . import egress
 from .models import DeliveryState
 
 logger = logging.getLogger(__name__)
@@ -81,6 +80,7 @@ class Answer:
     http_status: int | None
     error: str
     duration_ms: int
+    refused: bool = False  # the address policy refused the URL: trying again would change nothing
 
     @property
     def delivered(self) -> bool:
@@ -88,6 +88,8 @@ class Answer:
 
     @property
     def retryable(self) -> bool:
+        if self.refused:
+            return False
         status = self.http_status
         return status is None or status in RETRYABLE_STATUSES or status >= 500
 
@@ -138,35 +140,33 @@ def claim_many(channel: Channel, row_ids: list[int]) -> list:
     return list(channel.model.objects.select_related(*channel.related).filter(pk__in=ids).order_by("pk"))
 
 
-_session: tuple[int, requests.Session] | None = None
-
-
-def _http() -> requests.Session:
-    """This process's HTTP session: connections to a connector are kept open between tries
-    (a new TCP connection a notification was a large part of its cost). Made anew in a forked
-    process; it keeps no cookies, so one call never carries what another was answered."""
-    global _session
-    if _session is None or _session[0] != os.getpid():
-        session = requests.Session()
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        _session = (os.getpid(), session)
-    return _session[1]
+# What a failed try records: never what answered, nor why nothing did (that is logged, by egress).
+FAILURE_ERRORS = {
+    egress.Failure.REFUSED: "Not sent: the URL or its address is not public (outbound address policy).",
+    egress.Failure.UNREACHABLE: "No answer: the connection could not be made.",
+}
 
 
 def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer:
+    """POST one try through the address policy (`connectors.egress`); an address it refuses is
+    not retried."""
     timeout = channel.setting("TIMEOUT_SECONDS")
     started = time.monotonic()
-    http_status, error = None, ""
-    try:
-        response = _http().post(url, data=payload, headers=headers, timeout=timeout, allow_redirects=False)
-        http_status = response.status_code
-    except requests.Timeout:
+    reply = egress.post(url, payload=payload, headers=headers, timeout=timeout)
+    if reply.failure is egress.Failure.TIMEOUT:
         error = f"Timed out after {timeout:g} s"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
-    if http_status is not None and not 200 <= http_status < 300:
-        error = f"HTTP {http_status}"
-    return Answer(http_status=http_status, error=error, duration_ms=int((time.monotonic() - started) * 1000))
+    elif reply.failure is not None:
+        error = FAILURE_ERRORS[reply.failure]
+    elif not 200 <= reply.status < 300:
+        error = f"HTTP {reply.status}"
+    else:
+        error = ""
+    return Answer(
+        http_status=reply.status,
+        error=error,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        refused=reply.failure is egress.Failure.REFUSED,
+    )
 
 
 @transaction.atomic

@@ -138,6 +138,13 @@ def _broker_not_failed_earlier(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _private_urls_allowed(settings):
+    """Let the app call 127.0.0.1, where the tests' connectors listen; the tests of the address
+    policy (tests/security/test_outbound.py) switch it back off."""
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture(autouse=True)
 def _login_lockout_off(settings, request):
     """Let tests log in with the test client; the lockout tests switch it back on."""
     if "login_lockout" not in request.keywords:

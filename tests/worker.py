@@ -48,6 +48,7 @@ def start_worker(**environment) -> subprocess.Popen:
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "OUTBOUND_ALLOW_PRIVATE_URLS": "true",  # the tests' connectors listen on 127.0.0.1
         **{key: str(value) for key, value in environment.items()},
     }
     process = subprocess.Popen(

@@ -11,7 +11,6 @@ def oms(client, shop, django_capture_on_commit_callbacks, settings):
     """The shop's connector on the OMS API; hook retries come at once."""
     settings.HOOK_RETRY_BASE_SECONDS = 0.01
     settings.HOOK_TIMEOUT_SECONDS = 2
-    settings.HOOK_ALLOW_PRIVATE_URLS = True  # the test's hook endpoint listens on 127.0.0.1
     return OmsClient(client, shop.credentials, django_capture_on_commit_callbacks)
 
 

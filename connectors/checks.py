@@ -1,0 +1,54 @@
+"""System checks of the connectors: stored URLs the address policy now refuses."""
+
+from django.core.checks import Warning, register
+from django.db import DatabaseError
+
+from . import egress
+
+
+@register()
+def outbound_urls_check(app_configs=None, **kwargs):
+    """List the connectors' endpoints and hooks that the address policy refuses by their text.
+
+    Saved before the policy (or before `OUTBOUND_ALLOW_PRIVATE_URLS` was turned off), their
+    notifications and hook calls now fail: an operator should hear of it at startup rather than
+    find failed deliveries. Names are not resolved here (each call checks its addresses).
+    """
+    from .models import Connector, HookConfig
+
+    try:
+        connectors = list(
+            Connector.objects.select_related("account").only("name", "endpoint", "account__name")
+        )
+        hooks = list(HookConfig.objects.select_related("connector__account").only("url", "connector"))
+    except DatabaseError:  # not migrated yet, or no database: nothing stored to check
+        return []
+    found = []
+    for connector in connectors:
+        problem = egress.url_problem(connector.endpoint)
+        if problem:
+            found.append(
+                Warning(
+                    f"Connector {connector.name!r} of account {connector.account.name!r}: its notification "
+                    f"endpoint {connector.endpoint!r} is refused by the outbound address policy: {problem}",
+                    hint="Change the endpoint in the admin; or, if this connector lives on your own network, "
+                    "set OUTBOUND_ALLOW_PRIVATE_URLS=true. Until then its notifications fail.",
+                    obj=connector,
+                    id="connectors.W001",
+                )
+            )
+    for hook in hooks:
+        problem = egress.url_problem(hook.url)
+        if problem:
+            connector = hook.connector
+            found.append(
+                Warning(
+                    f"Connector {connector.name!r} of account {connector.account.name!r}: its hook URL "
+                    f"{hook.url!r} is refused by the outbound address policy: {problem}",
+                    hint="The connector must configure its hook again with a public URL; or, if it lives on "
+                    "your own network, set OUTBOUND_ALLOW_PRIVATE_URLS=true. Until then its hook calls fail.",
+                    obj=hook,
+                    id="connectors.W002",
+                )
+            )
+    return found

@@ -1,0 +1,692 @@
+"""The address policy of the app's outbound calls: notifications, hook calls and pings.
+
+A connector chooses the URLs the app calls. Whatever it writes, and whatever its DNS answers,
+the app connects only to public addresses, to the very address it checked, follows no
+redirect, and never tells the connector what answered where it may not call.
+
+Names resolve through a fake DNS (`dns`), so that a name can stand for any address; the
+servers the tests call listen on 127.0.0.1.
+"""
+
+import ast
+import datetime
+import http.server
+import ipaddress
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import CommandError, call_command
+
+from connectors import egress
+from connectors.checks import outbound_urls_check
+from connectors.models import Connector, HookConfig, HookDelivery, Notification
+from tests import factories
+from tests.conftest import make_shop
+from tests.connector_client import ConnectorClient
+from tests.connectors.oms_support import OmsClient
+from tests.connectors.test_admin import add_form
+from tests.orders.payloads import order_body
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["authorization", "catalog", "config", "connectors", "exports", "insight", "orders"]
+REFUSED_ERROR = "Not sent: the URL or its address is not public (outbound address policy)."
+PING_FAILED = "hook.url: the hook URL did not answer the ping with HTTP 200 in time."
+
+REFUSED_ADDRESSES = [
+    "127.0.0.1",  # loopback
+    "127.8.9.10",
+    "0.0.0.0",  # unspecified
+    "10.1.2.3",  # private
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",  # link-local: the cloud's metadata service
+    "100.64.0.1",  # shared (carrier-grade NAT)
+    "198.18.0.1",  # benchmarking
+    "192.0.2.1",  # documentation
+    "198.51.100.1",
+    "203.0.113.1",
+    "224.0.0.1",  # multicast
+    "239.255.255.250",
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fe80::1",  # link-local
+    "fc00::1",  # unique-local
+    "fd12:3456::1",
+    "fec0::1",  # site-local
+    "ff02::1",  # multicast
+    "ff0e::1",
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:10.0.0.1",
+    "::127.0.0.1",  # IPv4-compatible
+    "::8.8.8.8",
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b:1::808:808",  # local-use NAT64
+    "2002:7f00:1::",  # 6to4 of 127.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "2001::1",  # Teredo
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    "2001:db8::1",  # documentation
+    "100::1",  # discard
+]
+PUBLIC_ADDRESSES = ["8.8.8.8", "93.184.215.14", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
+
+# URLs that two parsers read differently, or that hide where they go: refused by their text,
+# before any lookup, whether or not private addresses are allowed.
+MISLEADING_URLS = [
+    "http://127.0.0.1:8744\\@8.8.8.8/x",
+    "http://8.8.8.8\\@127.0.0.1:8744/x",
+    "http://8.8.8.8@127.0.0.1:8744/x",
+    "http://user:secret@connector.example/x",
+    "http://8.8.8.8 @127.0.0.1/x",
+    "http://connector.example\t/x",
+    "http://connec\ntor.example/x",
+    "http://connector.example/x\r\nX-Injected: 1",
+    "http://[fe80::1%25lo]:8744/x",
+    "http://127.1:8744/x",
+    "http://0x7f000001:8744/x",
+    "http://2130706433:8744/x",
+    "http://0177.0.0.1:8744/x",
+    "http://exämple.com/x",
+    "http://ⓔxample.com/x",
+    "file:///etc/passwd",
+    "gopher://connector.example/x",
+    "ftp://connector.example/x",
+    "http:///x",
+    "http://connector.example:0/x",
+    "http://connector.example:99999/x",
+    "",
+]
+
+
+@pytest.fixture(autouse=True)
+def policy_on(settings):
+    """The address policy as in production (the suite allows private addresses elsewhere)."""
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = False
+
+
+class FakeDns:
+    """Answers `socket.getaddrinfo` for the names it is given; counts the lookups of each."""
+
+    def __init__(self, real):
+        self.real, self.answers, self.lookups = real, {}, []
+
+    def answer(self, name: str, *rounds: list[str]) -> None:
+        """Each lookup of `name` gets the next round of addresses; the last round repeats."""
+        self.answers[name] = list(rounds)
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
+        if host not in self.answers:
+            return self.real(host, port, family, type, proto, flags)
+        self.lookups.append(host)
+        rounds = self.answers[host]
+        addresses = rounds.pop(0) if len(rounds) > 1 else rounds[0]
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        found = []
+        for text in addresses:
+            address, _, zone = text.partition("%")
+            if ipaddress.ip_address(address).version == 4:
+                found.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port))))
+            else:
+                scope = socket.if_nametoindex(zone) if zone else 0
+                found.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, int(port), 0, scope)))
+        return found
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    fake = FakeDns(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
+    return fake
+
+
+@pytest.fixture
+def sockets(monkeypatch):
+    """Record every connection the policy lets through; connect for real only to 127.0.0.1."""
+    opened = []
+    real = egress._open_socket
+
+    def record(family, sockaddr, **options):
+        opened.append(sockaddr[0])
+        if sockaddr[0] != "127.0.0.1":
+            raise ConnectionRefusedError(111, "Connection refused (test)")
+        return real(family, sockaddr, **options)
+
+    monkeypatch.setattr(egress, "_open_socket", record)
+    return opened
+
+
+def post(url: str) -> egress.Reply:
+    return egress.post(url, payload=b"{}", headers={"Content-Type": "application/json"}, timeout=2)
+
+
+def literal(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses: as written in the URL, and as a name resolving to them
+
+
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+def test_a_url_naming_a_non_public_address_is_refused_before_any_connection(address, dns, sockets):
+    url = f"http://{literal(address)}:8744/x"
+    problem = egress.url_problem(url)
+    assert problem is not None
+    assert problem.startswith(f"{address} is ")
+    assert problem.endswith("; use a public address.")
+    assert post(url) == egress.Reply(status=None, failure=egress.Failure.REFUSED)
+    assert sockets == []
+
+
+@pytest.mark.parametrize("address", [*REFUSED_ADDRESSES, "fe80::1%lo"])
+def test_a_name_resolving_to_a_non_public_address_is_refused_when_called(address, dns, sockets):
+    dns.answer("connector.example", [address])
+    assert egress.url_problem("http://connector.example:8744/x") is None  # the text alone is fine
+    assert post("http://connector.example:8744/x") == egress.Reply(
+        status=None, failure=egress.Failure.REFUSED
+    )
+    assert dns.lookups == ["connector.example"]
+    assert sockets == []
+
+
+def test_a_name_is_refused_when_any_of_its_addresses_is_not_public(dns, sockets):
+    dns.answer("connector.example", ["8.8.8.8", "2606:4700::1111", "10.0.0.1"])
+    assert post("http://connector.example/x").failure is egress.Failure.REFUSED
+    assert sockets == []
+
+
+@pytest.mark.parametrize("address", PUBLIC_ADDRESSES)
+def test_a_public_address_is_called(address, dns, sockets):
+    dns.answer("connector.example", [address])
+    assert egress.address_problem(ipaddress.ip_address(address)) is None
+    assert post("http://connector.example:8744/x").failure is egress.Failure.UNREACHABLE
+    assert sockets == [address]
+
+
+@pytest.mark.parametrize("url", MISLEADING_URLS)
+def test_a_misleading_url_is_refused_by_its_text_without_a_lookup(url, dns, sockets, settings):
+    dns.answer("connector.example", ["8.8.8.8"])
+    for allowed in (False, True):
+        settings.OUTBOUND_ALLOW_PRIVATE_URLS = allowed
+        assert egress.url_problem(url) is not None, url
+        assert post(url).failure is egress.Failure.REFUSED
+    assert (dns.lookups, sockets) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("localhost", "localhost is this server itself; use a public address."),
+        ("localhost.", "localhost. is this server itself; use a public address."),
+        ("admin.localhost", "admin.localhost is this server itself; use a public address."),
+        ("intranet", "intranet is a name on this server's own network; use a public host name."),
+    ],
+)
+def test_local_names_are_refused_by_their_text(host, message, dns, sockets):
+    assert egress.url_problem(f"http://{host}:8744/x") == message
+    assert post(f"http://{host}:8744/x").failure is egress.Failure.REFUSED
+    assert (dns.lookups, sockets) == ([], [])
+
+
+# ---------------------------------------------------------------------------------------------
+# The connection: one lookup, to the address checked, no redirect, no proxy
+
+
+def test_an_allowed_private_address_is_reached_by_its_name(dns, connector_server, settings):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    port = connector_server.server.server_address[1]
+    dns.answer("connector.test", ["127.0.0.1"])
+    assert post(f"http://connector.test:{port}/api/vtex") == egress.Reply(status=200)
+    (received,) = connector_server.received
+    assert received.headers["Host"] == f"connector.test:{port}"
+    assert dns.lookups == ["connector.test"]
+
+
+def test_the_same_name_is_not_called_under_the_policy(dns, connector_server):
+    port = connector_server.server.server_address[1]
+    dns.answer("connector.test", ["127.0.0.1"])
+    assert post(f"http://connector.test:{port}/api/vtex").failure is egress.Failure.REFUSED
+    assert connector_server.received == []
+
+
+def test_dns_rebinding_cannot_move_the_call_to_another_address(dns, sockets, connector_server):
+    """The DNS answers a public address to the check and loopback to the connection: there is one
+    lookup, and the connection goes to the address checked."""
+    port = connector_server.server.server_address[1]
+    dns.answer("rebind.test", ["93.184.215.14"], ["127.0.0.1"])
+    assert post(f"http://rebind.test:{port}/x").failure is egress.Failure.UNREACHABLE
+    assert dns.lookups == ["rebind.test"]
+    assert sockets == ["93.184.215.14"]
+    assert connector_server.received == []
+
+
+def test_dns_rebinding_with_private_addresses_allowed_still_connects_to_the_first_answer(
+    dns, sockets, connector_server, settings
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    port = connector_server.server.server_address[1]
+    dns.answer("rebind.test", ["127.0.0.1"], ["10.255.255.1"])
+    assert post(f"http://rebind.test:{port}/x") == egress.Reply(status=200)
+    assert (dns.lookups, sockets) == (["rebind.test"], ["127.0.0.1"])
+
+
+def test_a_redirect_is_not_followed(dns, settings, connector_server):
+    from tests.connector_server import start_connector_server
+
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    target = start_connector_server()
+    try:
+        connector_server.respond_with(302)
+        connector_server.answer_headers["Location"] = target.url
+        assert post(connector_server.url) == egress.Reply(status=302)
+        assert len(connector_server.received) == 1
+        assert target.received == []
+    finally:
+        target.server.shutdown()
+        target.server.server_close()
+
+
+def test_the_environments_proxy_is_not_used(monkeypatch, settings, connector_server):
+    from tests.connector_server import start_connector_server
+
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    proxy = start_connector_server()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server.server_address[1]}")
+        monkeypatch.setenv("NO_PROXY", "")
+        assert post(connector_server.url) == egress.Reply(status=200)
+        assert len(connector_server.received) == 1
+        assert proxy.received == []
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
+
+
+def _certificate(tmp_path, name: str) -> tuple[str, str]:
+    """A self-signed certificate for `name`: (certificate file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a certificate for tls.test; records SNI and Host."""
+    cert_file, key_file = _certificate(tmp_path, "tls.test")
+    seen = {"sni": [], "host": []}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen["host"].append(self.headers["Host"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    context.sni_callback = lambda sock, name, ctx: seen["sni"].append(name)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield server.server_address[1], cert_file, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_verifies_the_host_name_while_connecting_to_the_checked_address(
+    dns, settings, tls_server, tmp_path
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    port, cert_file, seen = tls_server
+    dns.answer("tls.test", ["127.0.0.1"])
+    dns.answer("other.test", ["127.0.0.1"])
+    egress._http().verify = cert_file
+    try:
+        assert post(f"https://tls.test:{port}/x") == egress.Reply(status=200)
+        assert seen == {"sni": ["tls.test"], "host": [f"tls.test:{port}"]}
+        # The same address under another name: its certificate does not match, nothing is sent.
+        assert post(f"https://other.test:{port}/x").failure is egress.Failure.UNREACHABLE
+        assert seen["host"] == [f"tls.test:{port}"]
+    finally:
+        egress._http().verify = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications and hook calls
+
+
+@pytest.fixture
+def public_shop(account, connector_server, eager_tasks, dns, client, django_capture_on_commit_callbacks):
+    """The example seller, whose connector's endpoint is a public name when saved; the test
+    decides what the name resolves to afterwards."""
+    port = connector_server.server.server_address[1]
+    dns.answer("connector.test", ["93.184.215.14"])
+    shop = make_shop(account, f"http://connector.test:{port}/api/vtex")
+    mkp = ConnectorClient(client, shop.credentials, django_capture_on_commit_callbacks)
+    return shop, mkp
+
+
+def test_a_notification_to_an_address_that_became_private_fails_at_once_and_says_nothing_of_it(
+    public_shop, dns, connector_server, settings
+):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 5
+    _, mkp = public_shop
+    dns.answer("connector.test", ["127.0.0.1"])
+    mkp.place(order_body())
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count, notification.last_error) == (
+        "failed",
+        1,
+        REFUSED_ERROR,
+    )
+    assert notification.attempts.get().error == REFUSED_ERROR
+    assert connector_server.received == []
+
+
+def test_a_connector_stored_on_a_private_address_is_listed_and_its_notifications_fail(
+    account, connector_server, eager_tasks, client, django_capture_on_commit_callbacks
+):
+    shop = make_shop(account, "https://connector.example/api/vtex")
+    # Saved before the policy existed:
+    Connector.objects.filter(pk=shop.connector.pk).update(endpoint=connector_server.url)
+    HookConfig.objects.create(
+        account=account, connector=shop.connector, statuses=["canceled"], url="http://10.0.0.7/hook"
+    )
+
+    warnings = {warning.id: warning for warning in run_checks() if warning.id.startswith("connectors.")}
+    assert warnings["connectors.W001"].msg == (
+        f"Connector 'SkyHub' of account 'acme': its notification endpoint {connector_server.url!r} is "
+        "refused by the outbound address policy: 127.0.0.1 is a loopback address; use a public address."
+    )
+    assert warnings["connectors.W002"].msg == (
+        "Connector 'SkyHub' of account 'acme': its hook URL 'http://10.0.0.7/hook' is refused by the "
+        "outbound address policy: 10.0.0.7 is a private address; use a public address."
+    )
+
+    ConnectorClient(client, shop.credentials, django_capture_on_commit_callbacks).place(order_body())
+    notification = Notification.objects.get()
+    assert (notification.state, notification.attempt_count, notification.last_error) == (
+        "failed",
+        1,
+        REFUSED_ERROR,
+    )
+    assert connector_server.received == []
+
+
+def test_the_check_is_quiet_when_private_addresses_are_allowed(account, settings):
+    connector, _ = factories.connector(account)
+    Connector.objects.filter(pk=connector.pk).update(endpoint="http://127.0.0.1:9/x")
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    assert outbound_urls_check() == []
+
+
+@pytest.fixture
+def oms(public_shop, client, django_capture_on_commit_callbacks, settings):
+    settings.HOOK_TIMEOUT_SECONDS = 0.5
+    shop, _ = public_shop
+    return OmsClient(client, shop.credentials, django_capture_on_commit_callbacks)
+
+
+def configure_hook(oms, url: str, statuses=("canceled",)):
+    return oms.post(
+        "/api/orders/hook/config",
+        {"filter": {"type": "FromWorkflow", "status": list(statuses)}, "hook": {"url": url}},
+    )
+
+
+def test_the_backslash_hook_url_is_refused_with_a_clear_error_and_never_called(oms, connector_server):
+    response = configure_hook(oms, "http://127.0.0.1:8744\\@8.8.8.8/x")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "OMS001")
+    assert response.json()["error"]["message"] == "hook.url: A URL may not contain a backslash."
+    assert connector_server.received == []
+    assert not HookConfig.objects.exists()
+
+
+def test_a_hook_on_a_private_address_is_refused_with_a_clear_error(oms, connector_server):
+    port = connector_server.server.server_address[1]
+    response = configure_hook(oms, f"http://127.0.0.1:{port}/hook")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "OMS001")
+    assert (
+        response.json()["error"]["message"]
+        == "hook.url: 127.0.0.1 is a loopback address; use a public address."
+    )
+    assert connector_server.received == []
+    assert not HookConfig.objects.exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "case", ["refused by the policy", "closed port", 302, 500, "timeout", "no such name"]
+)
+def test_the_ping_fails_with_the_same_words_whatever_happened(case, oms, dns, connector_server, settings):
+    port = connector_server.server.server_address[1]
+    url = f"http://hook.test:{port}/hook"
+    dns.answer("hook.test", ["127.0.0.1"])
+    if case != "refused by the policy":
+        settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    if case == "closed port":
+        url = f"http://hook.test:{_closed_port()}/hook"
+    elif case == "timeout":
+        connector_server.respond_with(("sleep", 1.5))
+    elif case == "no such name":
+        dns.answer("hook.test", [])
+    elif isinstance(case, int):
+        connector_server.respond_with(case)
+    response = configure_hook(oms, url)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "OMS005")
+    assert response.json()["error"]["message"] == PING_FAILED
+    assert not HookConfig.objects.exists()
+    if case == "refused by the policy":
+        assert connector_server.received == []
+
+
+def test_a_hook_call_to_an_address_that_became_private_fails_at_once(oms, dns, public_shop, connector_server):
+    port = connector_server.server.server_address[1]
+    dns.answer("hook.test", ["93.184.215.14"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("connectors.feed.hook_ping", lambda **ping: None)  # nothing answers at 93.184.215.14
+        response = configure_hook(oms, f"http://hook.test:{port}/hook", statuses=["payment-pending"])
+        assert response.status_code == 200, response.json()
+    dns.answer("hook.test", ["127.0.0.1"])
+    _, mkp = public_shop
+    mkp.place(order_body())
+    delivery = HookDelivery.objects.get()
+    assert (delivery.state, delivery.attempt_count, delivery.last_error) == ("failed", 1, REFUSED_ERROR)
+    assert [call.path for call in connector_server.received] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a connector's endpoint is saved
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("http://127.0.0.1:8744/vtex", "127.0.0.1 is a loopback address; use a public address."),
+        ("http://[64:ff9b::7f00:1]/vtex", "64:ff9b::7f00:1 is a NAT64 address embedding a loopback address"),
+        ("http://127.0.0.1:8744\\@8.8.8.8/vtex", None),  # Django's own URL check refuses it first
+        ("http://internal.test/vtex", "internal.test resolves to an address that is not public"),
+    ],
+)
+def test_the_admin_refuses_an_endpoint_the_policy_refuses(client, owner, account, dns, endpoint, message):
+    dns.answer("internal.test", ["192.168.0.10"])
+    client.force_login(owner)
+    response = client.post("/admin/connectors/connector/add/", add_form(account, endpoint=endpoint))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["endpoint"]
+    if message:
+        assert any(message in error for error in errors), errors
+    assert not Connector.objects.filter(affiliate_id="NEW").exists()
+
+
+def test_the_admin_refuses_a_private_endpoint_on_change(client, owner, account):
+    connector, _ = factories.connector(account)
+    client.force_login(owner)
+    form = add_form(account, name=connector.name, type=connector.type, affiliate_id=connector.affiliate_id)
+    response = client.post(
+        f"/admin/connectors/connector/{connector.pk}/change/", {**form, "endpoint": "http://10.0.0.5/vtex"}
+    )
+    assert response.context["adminform"].form.errors["endpoint"] == [
+        "10.0.0.5 is a private address; use a public address."
+    ]
+    connector.refresh_from_db()
+    assert connector.endpoint == "https://connector.example/api/vtex"
+
+
+def test_create_connector_refuses_a_private_endpoint(account):
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "create_connector",
+            "--account=acme",
+            "--name=Local",
+            "--type=external",
+            "--affiliate-id=LOC",
+            "--endpoint=http://169.254.169.254/latest",
+        )
+    assert str(refused.value) == (
+        "Cannot create the connector: --endpoint: 169.254.169.254 is a link-local address; use a public address."
+    )
+    assert not Connector.objects.filter(affiliate_id="LOC").exists()
+
+
+def test_create_connector_accepts_a_private_endpoint_when_allowed(account, settings, capsys):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    call_command(
+        "create_connector",
+        "--account=acme",
+        "--name=Local",
+        "--type=external",
+        "--affiliate-id=LOC",
+        "--endpoint=http://127.0.0.1:9999/vtex",
+    )
+    assert Connector.objects.get(affiliate_id="LOC").endpoint == "http://127.0.0.1:9999/vtex"
+
+
+@pytest.mark.parametrize(
+    ("environment", "allowed"),
+    [
+        ({}, "False"),
+        ({"HOOK_ALLOW_PRIVATE_URLS": "true"}, "True"),
+        ({"OUTBOUND_ALLOW_PRIVATE_URLS": "true"}, "True"),
+        ({"HOOK_ALLOW_PRIVATE_URLS": "true", "OUTBOUND_ALLOW_PRIVATE_URLS": "false"}, "False"),
+    ],
+)
+def test_the_setting_is_off_by_default_and_read_under_its_earlier_name_too(environment, allowed):
+    clean = {k: v for k, v in os.environ.items() if not k.endswith("_ALLOW_PRIVATE_URLS")}
+    answer = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.OUTBOUND_ALLOW_PRIVATE_URLS)",
+        ],
+        env={**clean, **environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert answer.stdout.strip() == allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# Every outbound call goes through the policy
+
+
+NETWORK_MODULES = {
+    "requests",
+    "urllib3",
+    "httpx",
+    "aiohttp",
+    "pycurl",
+    "socket",
+    "http.client",
+    "urllib.request",
+    "ftplib",
+    "telnetlib",
+    "xmlrpc.client",
+}
+
+
+def _imports(tree) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("__import__", "import_module"):
+            found.update(arg.value for arg in node.args if isinstance(arg, ast.Constant))
+    return found
+
+
+def test_only_the_policy_module_imports_a_network_client():
+    """A new outbound call must go through `connectors.egress.post`, which enforces the policy."""
+    callers = {}
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            imported = _imports(ast.parse(path.read_text(), filename=str(path)))
+            network = {
+                name for name in imported if name in NETWORK_MODULES or name.split(".")[0] in NETWORK_MODULES
+            }
+            if network:
+                callers[str(path.relative_to(ROOT))] = sorted(network)
+    assert set(callers) == {"connectors/egress.py"}, callers
+
+
+def test_a_json_body_reaches_an_allowed_server_unchanged(settings, connector_server):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    payload = json.dumps({"hello": "world"}).encode()
+    reply = egress.post(
+        connector_server.url, payload=payload, headers={"Content-Type": "application/json"}, timeout=2
+    )
+    assert reply == egress.Reply(status=200)
+    assert connector_server.received[0].raw == payload
