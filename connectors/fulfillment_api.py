@@ -12,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from config.api import ServiceUnavailable, api_exception
+from config.openapi import BODY_REQUIRED
 
 from . import contract
 from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException
@@ -120,7 +121,11 @@ def _errors(described: dict[int, str]) -> dict:
 
 
 def _one_or_array(schema: dict) -> dict:
-    return {"oneOf": [schema, {"type": "array", "minItems": 1, "maxItems": 1, "items": schema}]}
+    """A body of one object, or an array of one; never none (`ConnectorAPIView.body`)."""
+    return {
+        "oneOf": [schema, {"type": "array", "minItems": 1, "maxItems": 1, "items": schema}],
+        BODY_REQUIRED: True,
+    }
 
 
 SIMULATION_RESPONSE = {

@@ -22,6 +22,7 @@ from config import fields
 from config.api import error_body, request_account
 from config.dates import date_or_datetime
 from config.fields import whole_number
+from config.openapi import DATE_OR_DATETIME
 
 from .filters import OrderFilter
 from .models import Order
@@ -130,7 +131,15 @@ class OrdersApi(ListAPIView):
     @extend_schema(
         operation_id="orders_list",
         summary="List the account's orders",
-        parameters=[ACCOUNT_PARAMETER],
+        parameters=[
+            ACCOUNT_PARAMETER,
+            *(
+                OpenApiParameter(
+                    name, DATE_OR_DATETIME, description=OrderFilter.base_filters[name].extra["help_text"]
+                )
+                for name in ("createdFrom", "createdTo")
+            ),
+        ],
         responses={200: OrderSerializer(many=True), **READ_ERRORS},
         tags=["Orders"],
     )
