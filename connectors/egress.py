@@ -113,10 +113,14 @@ class AddressRefused(NewConnectionError):
     """The host resolved to an address the policy refuses: no connection was opened."""
 
 
+class _NotPublic(Exception):
+    """Raised by `_checked_addresses`: which address the policy refuses, and why (for the log)."""
+
+
 def _checked_addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple]]:
     """Resolve `host` once; return every (family, socket address) when all of them may be called.
 
-    Raise `socket.gaierror` when it does not resolve, `ValueError` naming the first refused
+    Raise `socket.gaierror` when it does not resolve, `_NotPublic` naming the first refused
     address otherwise.
     """
     found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
@@ -124,11 +128,11 @@ def _checked_addresses(host: str, port: int) -> list[tuple[socket.AddressFamily,
     if not private_urls_allowed():
         for family, sockaddr in addresses:
             address = ipaddress.ip_address(sockaddr[0])
-            if family == socket.AF_INET6 and sockaddr[3]:
+            if family == socket.AF_INET6 and sockaddr[3] and not address.scope_id:
                 address = ipaddress.IPv6Address(f"{address}%{sockaddr[3]}")
             problem = address_problem(address)
             if problem:
-                raise ValueError(f"{host} resolves to {address}, {problem}")
+                raise _NotPublic(f"{host} resolves to {address}, {problem}")
     return addresses
 
 
@@ -158,7 +162,7 @@ class _CheckedConnect:
             addresses = _checked_addresses(host, self.port)
         except socket.gaierror as error:
             raise NameResolutionError(self.host, self, error) from error
-        except ValueError as refused:
+        except _NotPublic as refused:
             raise AddressRefused(self, str(refused)) from None
         error = None
         for family, sockaddr in addresses:
@@ -290,7 +294,7 @@ def url_validate(url) -> None:
         _checked_addresses(parts.hostname, parts.port or (443 if parts.scheme.lower() == "https" else 80))
     except (socket.gaierror, UnicodeError):
         return
-    except ValueError:
+    except _NotPublic:
         raise ValidationError(
             gettext("%(host)s resolves to an address that is not public; use a public host name.")
             % {"host": parts.hostname},
