@@ -1,9 +1,10 @@
 """Manual authorization: who may decide a held order, the decision itself, and the escalation chain.
 
-PRODUCT.md §6. A decision is recorded once: the approval task is claimed with a
-compare-and-set, and the order's status moves through the one transition function in the
-same transaction, so two approvers acting at the same moment get one decision and one
-"already decided" answer.
+PRODUCT.md §6. A decision is recorded once: the order is locked, then its approval task (the
+order every writer takes them in, `orders.locking`), the task is claimed with a compare-and-set,
+and the order's status moves through the one transition function in the same transaction, so
+two approvers acting at the same moment get one decision and one "already decided" answer, and
+a decision racing a cancel waits for it instead of deadlocking with it.
 """
 
 import logging
@@ -14,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from config.celery import enqueue_on_commit
 
@@ -81,6 +83,11 @@ def _task_of(order) -> ApprovalTask:
 
 
 def _check(*, order, user) -> ApprovalTask:
+    """Lock the order, then its task (`orders.locking`); return the task if `user` may decide it now."""
+    from orders.locking import order_lock
+    from orders.statuses import OrderStatus
+
+    order_lock(order)
     if not may_decide(user=user, order=order):
         raise DecisionRefused(
             f"Only the approvers of the band that held order {order.main_order_id} may decide it."
@@ -88,6 +95,11 @@ def _check(*, order, user) -> ApprovalTask:
     task = _task_of(order)
     if task.decision:
         raise AlreadyDecided(task)
+    if order.status != OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
+        raise DecisionRefused(
+            gettext("Order %(order)s is %(status)s: it no longer waits for a decision.")
+            % {"order": order.main_order_id, "status": order.status}
+        )
     return task
 
 

@@ -212,13 +212,23 @@ def _sku_values(sku: Sku) -> tuple:
     return (sku.name, sku.price_cents, sku.active, list(sku.sales_channels or []))
 
 
+def stocks_lock(stock_ids: Iterable[int]) -> None:
+    """Lock stock rows until the transaction ends, by primary key ascending: the order every
+    writer of several rows takes them in (`orders.locking`), so two never wait for each other."""
+    ids = sorted(set(stock_ids))
+    if ids:
+        list(Stock.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 def _skus_plan(*, account, rows: Sequence[SkuRow], lock: bool) -> _SkuPlan:
     problems = _duplicate_problems([row.sku_id for row in rows])
     skus = Sku.objects.filter(account=account, sku_id__in={row.sku_id for row in rows})
     stock = Stock.objects.filter(account=account, sku__in=skus).select_related("sku", "warehouse")
     if lock:
-        skus = skus.select_for_update()
-        stock = stock.select_for_update(of=("self",))
+        # SKUs, then stock rows, each by primary key (`orders.locking`). No key lock: orders
+        # being written meanwhile refer to them (a key-share lock) without waiting.
+        skus = skus.select_for_update(no_key=True).order_by("pk")
+        stock = stock.select_for_update(of=("self",), no_key=True).order_by("pk")
     existing = {sku.sku_id: sku for sku in skus}
     current_stock = {(row.sku.sku_id, row.warehouse.warehouse_id): row for row in stock}
 
@@ -297,7 +307,7 @@ def _pickup_points_plan(*, account, rows: Sequence[PickupPointRow], lock: bool):
     problems = _duplicate_problems([row.point_id for row in rows])
     points = PickupPoint.objects.filter(account=account, point_id__in={row.point_id for row in rows})
     if lock:
-        points = points.select_for_update()
+        points = points.select_for_update(no_key=True).order_by("pk")
     existing = {point.point_id: point for point in points}
     planned = []
     for index, row in enumerate(rows):
@@ -355,7 +365,7 @@ def _shipping_policies_plan(*, account, rows: Sequence[ShippingPolicyRow], lock:
     problems = _duplicate_problems([row.policy_id for row in rows])
     policies = ShippingPolicy.objects.filter(account=account, policy_id__in={row.policy_id for row in rows})
     if lock:
-        policies = policies.select_for_update()
+        policies = policies.select_for_update(no_key=True).order_by("pk")
     existing = {policy.policy_id: policy for policy in policies}
     named_points = {point_id for row in rows for point_id in row.pickup_point_ids}
     points = {

@@ -172,9 +172,10 @@ def _place_together(intakes: list[IntakeRecord]) -> list[IntakeRecord]:
     """Integrate the ordinary authorized submissions together; return the ones left for the single path."""
     if not intakes:
         return []
-    held = set(
+    held = set(  # locked by key (`orders.locking`); the stock rows last, in `_write`
         IntakeRecord.objects.select_for_update()
         .filter(pk__in=[intake.pk for intake in intakes], status=IntakeStatus.PROCESSING)
+        .order_by("pk")
         .values_list("pk", "attempts")
     )
     intakes = [intake for intake in intakes if (intake.pk, intake.attempts) in held]

@@ -42,6 +42,7 @@ from connectors.contract import (
 from connectors.notifications import notification_build, notifications_enqueue
 from insight.services import ItemFacts, decision_record
 
+from .locking import order_lock, stocks_lock
 from .models import IntakeRecord, Order, OrderEvent, OrderItem
 from .services import (
     SYSTEM,
@@ -540,8 +541,15 @@ def _divergence_rejection(
 
 
 def _reserve(plan: OrderPlan) -> dict[int, Stock]:
-    """Reserve every item's units; raise `OutOfStock`-style `Rejection` naming the first short SKU."""
+    """Reserve every item's units; raise `OutOfStock`-style `Rejection` naming the first short SKU.
+
+    The items' rows are tried most available first, so they are locked by key beforehand
+    (`orders.locking`): in the order they are tried, two orders could each hold a row of the other.
+    """
     chosen: dict[int, Stock] = {}
+    candidates = {row.pk for item in plan.items for row in item.stock_candidates}
+    if len(candidates) > 1:
+        stocks_lock(candidates)
     for item in sorted(plan.items, key=lambda i: min((row.pk for row in i.stock_candidates), default=0)):
         for row in item.stock_candidates:
             if stock_reserve(stock_id=row.pk, quantity=item.quantity):
@@ -840,11 +848,9 @@ def _decision_note(decision) -> str:
 
 
 def _approve(intake: IntakeRecord) -> None:
-    order = (
-        Order.objects.select_for_update()
-        .filter(connector=intake.connector, marketplace_order_id=intake.marketplace_order_id)
-        .first()
-    )
+    order = Order.objects.filter(
+        connector=intake.connector, marketplace_order_id=intake.marketplace_order_id
+    ).first()
     if order is None:
         _reject(
             intake,
@@ -879,7 +885,11 @@ def _approve(intake: IntakeRecord) -> None:
 
 
 def order_marketplace_approve(*, order: Order, actor: Actor) -> str:
-    """Apply the marketplace's approval; return "approved", "remembered" (waiting for the seller) or "refused"."""
+    """Apply the marketplace's approval; return "approved", "remembered" (waiting for the seller) or "refused".
+
+    Call it in a transaction: the order is locked (`orders.locking`) and judged as it is then.
+    """
+    order_lock(order)
     if order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
         if order.approval_requested_at is None:
             Order.objects.filter(pk=order.pk).update(approval_requested_at=timezone.now())

@@ -1,8 +1,9 @@
 """Writes to orders: the one transition function, events, reservations, reprocessing.
 
-Every status change goes through `order_transition`: it checks the transition table,
-changes the status only if it is still the one read (compare-and-set), and writes the event
-in the same transaction.
+Every status change goes through `order_transition`: it locks the order, checks the
+transition table against the status it has then, changes the status with a compare-and-set,
+and writes the event in the same transaction. Every service here that changes an existing
+order locks it first, and takes the rows it locks in the one order `orders.locking` documents.
 """
 
 import uuid
@@ -19,6 +20,7 @@ from config.inserts import insert
 from connectors.feed import order_events_publish
 from insight.services import queue_follow
 
+from .locking import order_lock, stocks_lock
 from .models import IntakeRecord, Order, OrderEvent
 from .statuses import RESERVATION_TTL_STATUSES, IntakeStatus, OrderStatus, can_transition
 
@@ -106,8 +108,32 @@ def order_transition(
 ) -> Order:
     """Move the order to `to_status`, or raise `TransitionRefused`.
 
-    `extra_updates` are field values written by the same compare-and-set update.
+    The order is locked and read again first, so the table judges the status it has, not one a
+    request read before. `extra_updates` are field values written by the same update.
     """
+    order_lock(order)
+    return _transition(
+        order=order,
+        to_status=to_status,
+        actor=actor,
+        note=note,
+        data=data,
+        extra_updates=extra_updates,
+        kind=kind,
+    )
+
+
+def _transition(
+    *,
+    order: Order,
+    to_status: str,
+    actor: Actor,
+    note="",
+    data=None,
+    extra_updates=None,
+    kind=OrderEvent.Kind.STATUS,
+) -> Order:
+    """`order_transition` for a caller holding the order's lock (`order_lock`)."""
     from_status = order.status
     if not can_transition(from_status, to_status):
         raise TransitionRefused(order, to_status, from_status)
@@ -128,7 +154,7 @@ def order_transition(
         to_status=to_status,
     )
     if to_status in (OrderStatus.CANCELED,):
-        reservation_release(order=order, actor=actor, note="Order canceled.")
+        _reservation_release(order=order, actor=actor, note="Order canceled.")
     return order
 
 
@@ -148,6 +174,9 @@ def stocks_reserve(quantities: dict[int, int]) -> bool:
     one statement; False when any row is short (the caller's transaction then takes it back)."""
     if not quantities:
         return True
+    if len(quantities) > 1:
+        # One UPDATE locks its rows in the order it finds them: take them by key first.
+        stocks_lock(quantities)
     enough = Q()
     for stock_id, quantity in quantities.items():
         enough |= Q(pk=stock_id, quantity__gte=F("reserved") + quantity)
@@ -162,6 +191,11 @@ def stock_unreserve(*, stock_id: int, quantity: int) -> None:
 @transaction.atomic
 def reservation_release(*, order: Order, actor: Actor, note: str, expired: bool = False) -> bool:
     """Give the order's reserved units back to stock, once; return False when nothing was held."""
+    order_lock(order)
+    return _reservation_release(order=order, actor=actor, note=note, expired=expired)
+
+
+def _reservation_release(*, order: Order, actor: Actor, note: str, expired: bool = False) -> bool:
     now = timezone.now()
     claimed = Order.objects.filter(pk=order.pk, reservation_released_at__isnull=True).update(
         reservation_released_at=now, reservation_expired=expired
@@ -186,6 +220,7 @@ def reservation_release(*, order: Order, actor: Actor, note: str, expired: bool 
 @transaction.atomic
 def reservation_renew(*, order: Order, actor: Actor, expires_at) -> None:
     """Reserve the order's items again after its reservation ran out; raise `OutOfStock` naming the SKU."""
+    order_lock(order)
     items = list(order.items.select_related("stock").order_by("stock_id"))
     for item in items:
         if item.stock_id is None:
@@ -213,13 +248,28 @@ def reservations_expire(*, now=None, limit: int = 500) -> int:
         reservation_released_at__isnull=True,
         reservation_expires_at__lte=now,
     ).order_by("reservation_expires_at")[:limit]
-    released = 0
-    for order in due:
-        if reservation_release(
-            order=order, actor=SYSTEM, note="The stock reservation ran out (lockTTL).", expired=True
-        ):
-            released += 1
-    return released
+    return sum(reservation_expire(order=order, now=now) for order in due)
+
+
+@transaction.atomic
+def reservation_expire(*, order: Order, now) -> bool:
+    """Release the order's reservation if its lockTTL has run out while it waits; False otherwise.
+
+    Judged under the order's lock: an approval may have renewed the reservation, or moved the
+    order on, since the expiry found it due.
+    """
+    order_lock(order)
+    due = (
+        order.status in RESERVATION_TTL_STATUSES
+        and order.reservation_released_at is None
+        and order.reservation_expires_at is not None
+        and order.reservation_expires_at <= now
+    )
+    if not due:
+        return False
+    return _reservation_release(
+        order=order, actor=SYSTEM, note="The stock reservation ran out (lockTTL).", expired=True
+    )
 
 
 @transaction.atomic
@@ -277,11 +327,15 @@ def intake_receive(
 # Handling and invoicing -----------------------------------------------------------------------
 
 
+@transaction.atomic
 def order_start_handling(*, order: Order, actor: Actor) -> Order:
     """Start handling an order that is ready for it (ready-for-handling → handling)."""
-    return order_transition(
-        order=order, to_status=OrderStatus.HANDLING, actor=actor, note="Handling started."
-    )
+    order_lock(order)
+    return _start_handling(order=order, actor=actor)
+
+
+def _start_handling(*, order: Order, actor: Actor) -> Order:
+    return _transition(order=order, to_status=OrderStatus.HANDLING, actor=actor, note="Handling started.")
 
 
 class InvoiceNumberMissing(ValueError):
@@ -295,19 +349,23 @@ def order_invoice(*, order: Order, actor: Actor, invoice_number: str) -> Order:
     invoice_number = (invoice_number or "").strip()
     if not invoice_number:
         raise InvoiceNumberMissing()
-    order_transition(
+    order_lock(order)
+    return _invoice(order=order, actor=actor, invoice_number=invoice_number)
+
+
+def _invoice(*, order: Order, actor: Actor, invoice_number: str) -> Order:
+    _transition(
         order=order,
         to_status=OrderStatus.INVOICED,
         actor=actor,
         note=f"Invoiced: invoice {invoice_number}.",
         data={"invoiceNumber": invoice_number},
     )
-    reservation_sell(order=order, actor=actor)
+    _reservation_sell(order=order, actor=actor)
     return order
 
 
-@transaction.atomic
-def reservation_sell(*, order: Order, actor: Actor) -> bool:
+def _reservation_sell(*, order: Order, actor: Actor) -> bool:
     """Take the order's reserved units out of stock for good, once; return False when nothing was held."""
     now = timezone.now()
     claimed = Order.objects.filter(pk=order.pk, reservation_released_at__isnull=True).update(
@@ -371,6 +429,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Receipt:
     Canceling a canceled order changes nothing and answers the first cancellation's receipt.
     An invoiced order raises `ActionRefused`: it takes a return invoice instead.
     """
+    order_lock(order)
     if order.status == OrderStatus.CANCELED:
         return _receipt_of(_cancellation(order))
     if order.status == OrderStatus.INVOICED:
@@ -379,18 +438,13 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Receipt:
             f"Order {order.main_order_id} is invoiced and cannot be canceled: send a return invoice "
             "(type Input) instead.",
         )
-    try:
-        order_transition(
-            order=order,
-            to_status=OrderStatus.CANCELED,
-            actor=actor,
-            note=f"Canceled: {reason}" if reason else "Canceled.",
-            data={"reason": reason, "receipt": uuid.uuid4().hex},
-        )
-    except TransitionRefused:
-        order.refresh_from_db(fields=["status"])
-        if order.status != OrderStatus.CANCELED:
-            raise
+    _transition(
+        order=order,
+        to_status=OrderStatus.CANCELED,
+        actor=actor,
+        note=f"Canceled: {reason}" if reason else "Canceled.",
+        data={"reason": reason, "receipt": uuid.uuid4().hex},
+    )
     from authorization.models import ApprovalTask
 
     # Nobody is to be reminded of a decision the order no longer waits for.
@@ -410,6 +464,7 @@ def order_invoice_record(*, order: Order, actor: Actor, invoice: dict) -> Receip
     Input (return) invoice is recorded on an invoiced order. Anything else raises `ActionRefused`.
     """
     number = invoice["invoiceNumber"]
+    order_lock(order)
     if invoice["type"] == INVOICE_OUTPUT:
         if order.status == OrderStatus.INVOICED:
             invoiced = order.events.filter(to_status=OrderStatus.INVOICED).order_by("pk").first()
@@ -420,8 +475,8 @@ def order_invoice_record(*, order: Order, actor: Actor, invoice: dict) -> Receip
                 )
         elif order.status in (OrderStatus.READY_FOR_HANDLING, OrderStatus.HANDLING):
             if order.status == OrderStatus.READY_FOR_HANDLING:
-                order_start_handling(order=order, actor=actor)
-            order_invoice(order=order, actor=actor, invoice_number=number)
+                _start_handling(order=order, actor=actor)
+            _invoice(order=order, actor=actor, invoice_number=number.strip())
         else:
             raise ActionRefused(
                 order,

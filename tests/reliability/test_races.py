@@ -98,6 +98,17 @@ def held(shop, owner, approver, second_approver, connector_server, mkp):
     return order
 
 
+def seller_decision(token: str, main_order_id: str, action: str):
+    """Approve or deny the order through the seller API, as the user of `token`."""
+    body = {} if action == "approve" else {"reasonCode": "other", "note": "Not this one."}
+    return Client().post(
+        f"/api/orders/{main_order_id}/{action}?an=acme",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+
 def admin_messages(response) -> list[tuple[str, str]]:
     page = response.content.decode()
     return [(kind, html.unescape(text)) for kind, text in re.findall(r'<li class="(\w+)">(.*?)</li>', page)]
@@ -112,15 +123,8 @@ def test_twenty_decisions_on_one_order_at_once_make_one_decision(held, approver,
         browsers[user.email].force_login(user)
 
     def by_api(email, action):
-        body = {} if action == "approve" else {"reasonCode": "other", "note": "Not this one."}
-
         def decide():
-            response = Client().post(
-                f"/api/orders/MKP-123456789/{action}?an=acme",
-                data=json.dumps(body),
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Token {tokens[email]}",
-            )
+            response = seller_decision(tokens[email], "MKP-123456789", action)
             return ("api", email, action, response.status_code, response.json())
 
         return decide

@@ -1,0 +1,42 @@
+"""The one order in which writes lock rows, so that no two transactions wait for each other in a circle.
+
+When two transactions each hold a row the other needs, PostgreSQL breaks the circle by failing
+one of them (a deadlock, which the APIs answer with 503). A transaction that changes several of
+the rows below locks them in this order, top to bottom, and never an earlier kind once it holds
+a later one:
+
+1. the account, while its rule changes (`authorization.services.rule_replace`);
+2. submissions (intake records) being processed, by primary key;
+3. an existing order, then its approval task (`order_lock`), one order a transaction: a bulk
+   decision and the reservation expiry take each order in a transaction of its own. The order's
+   items, its place in the queue and the rows added for it (events, feed items, hook deliveries,
+   notifications) are written only under its lock, or by the transaction creating the order;
+4. the decision records' rollups, in the order of their keys (`insight.services`);
+5. catalog SKUs, then stock rows, each by primary key ascending (`stocks_lock`).
+
+Every service that changes an existing order — a decision (approve, deny; the admin, the seller
+API, the bulk decisions), a cancel, an invoice, a reservation's expiry, renewal or sale, the
+marketplace's approval, any status transition — starts with `order_lock`, and decides on what it
+reads then, not on what a request read before the lock. Processing creates its orders and takes
+the stock last, so shared rows stay locked only until its commit.
+
+Locks are FOR NO KEY UPDATE, the lock an UPDATE itself takes: rows being inserted that refer to
+a locked row (an event of the order, an item of a stock row) are not held up by it.
+"""
+
+from authorization.models import ApprovalTask
+from catalog.services import stocks_lock
+
+from .models import Order
+
+__all__ = ["order_lock", "stocks_lock"]
+
+
+def order_lock(order: Order) -> Order:
+    """Lock the order, then its approval task, until the transaction ends; read the order again.
+
+    Call it in a transaction, before reading anything of the order a change depends on.
+    """
+    order.refresh_from_db(from_queryset=Order.objects.select_for_update(no_key=True))
+    list(ApprovalTask.objects.select_for_update(no_key=True).filter(order_id=order.pk).values_list("pk"))
+    return order
