@@ -69,28 +69,6 @@ class ServiceUnavailable(exceptions.APIException):
     wait = RETRY_AFTER_SECONDS  # DRF's handler answers it as Retry-After
 
 
-def document_unavailable(result, generator, request, public):
-    """Document the 503 of every authenticated operation, in the body its API answers its 401 with.
-
-    drf-spectacular's postprocessing hook (`SPECTACULAR_SETTINGS`): any operation that reads
-    the database can meet it unavailable.
-    """
-    for path in result.get("paths", {}).values():
-        for operation in path.values():
-            responses = operation.get("responses") if isinstance(operation, dict) else None
-            if not responses or "401" not in responses or "503" in responses:
-                continue
-            responses["503"] = {
-                "description": "The database is briefly unavailable and nothing was done: send the "
-                "request again after the seconds of Retry-After.",
-                "headers": {
-                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-                },
-                **({"content": responses["401"]["content"]} if "content" in responses["401"] else {}),
-            }
-    return result
-
-
 def database_unavailable(exc) -> bool:
     """Whether `exc` says the database could not be reached or dropped the connection."""
     return isinstance(exc, OperationalError | InterfaceError)

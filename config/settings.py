@@ -182,15 +182,20 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Order Authorization API",
     "DESCRIPTION": (
         "Connector API (order integration) and seller API (price divergence rule, catalog, "
-        "orders). Money is integer cents everywhere."
+        "orders). Money is integer cents everywhere. Bodies are JSON in UTF-8; a number where an "
+        "integer is expected is written without a fraction or an exponent (2580, not 2580.0), and "
+        "no string or key holds the character U+0000, which no database stores."
     ),
     "VERSION": "1.0.0",
-    "OAS_VERSION": "3.1.0",
+    # 3.0, whose schemas read JSON Schema draft 4: an `integer` is written without a fraction (config.openapi).
+    "OAS_VERSION": "3.0.3",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.document_unavailable",
+        "config.openapi.require_bodies",
+        "config.openapi.document_errors",
+        "config.openapi.as_openapi_30",
     ],
 }
 
@@ -288,6 +293,7 @@ HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
 # Connectors choose the URLs the app calls (endpoints, hooks): loopback, private and other non-public
 # addresses are refused unless allowed (connectors.egress). HOOK_ALLOW_PRIVATE_URLS is its earlier name.
 HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)
+OUTBOUND_ALLOW_PRIVATE_URLS = env.bool("OUTBOUND_ALLOW_PRIVATE_URLS", default=HOOK_ALLOW_PRIVATE_URLS)
 
 # CSV exports of the admin's lists: up to EXPORT_INLINE_MAX_ROWS rows stream at once, longer lists
 # are written by a worker into the "exports" storage, which no URL serves (the download view checks
@@ -305,7 +311,6 @@ STORAGES = {
     "imports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": IMPORT_ROOT, "base_url": None},
-OUTBOUND_ALLOW_PRIVATE_URLS = env.bool("OUTBOUND_ALLOW_PRIVATE_URLS", default=HOOK_ALLOW_PRIVATE_URLS)
     },
 }
 
