@@ -2,14 +2,16 @@
 
 Chromium is /usr/bin/chromium (Playwright cannot download its own here). Without it the browser
 tests are skipped, unless REQUIRE_BROWSER=1 makes its absence a failure (CI). Every test leaves
-a full-page screenshot in test-artifacts/, named after the test.
+a full-page screenshot in test-artifacts/, named after the test, and fails when anything the
+Content-Security-Policy refused happened on any of its pages (`page.csp_violations`).
 """
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.factories import PASSWORD
 
@@ -19,6 +21,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Runs in every document before its own scripts: reports each violation of the policy.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.reportCspViolation(
+        `${event.effectiveDirective} refused ${event.blockedURI || "inline"} on ${event.documentURI}` +
+            ` (${event.sourceFile || "the page"}:${event.lineNumber}): ${event.sample}`,
+    );
+});
+"""
 
 
 @pytest.fixture(scope="session")
@@ -46,17 +57,28 @@ def open_page(browser, live_server, settings, request, **context_options):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1400, "height": 1000}, **context_options
     )
+    # What the policy refused, from the page's event (scripts on) and the browser's console (always).
+    violations = []
+    context.expose_binding("reportCspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and violations.append(message.text),
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.script_errors = []
+    page.csp_violations = violations
     page.on("pageerror", lambda error: page.script_errors.append(str(error)))
     try:
         yield page
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
-        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        with suppress(PlaywrightTimeoutError):  # a page too long to picture whole (Redoc's): no picture
+            page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True, timeout=30_000)
         context.close()
+    assert violations == [], "The Content-Security-Policy refused:\n" + "\n".join(violations)
 
 
 @pytest.fixture
