@@ -436,3 +436,16 @@ def test_odd_digits_in_a_header_or_parameter_are_not_a_500(api_client_for, owner
     for maxlot in ["²", "1" * 5000]:
         response = mkp.client.get(f"/api/orders/feed?maxlot={maxlot}", **mkp.headers())
         assert (response.status_code, response.json()["error"]["code"]) == (400, "OMS001")
+
+
+def test_the_walk_of_the_document_finds_the_numbers_and_dates_it_must_attack():
+    """The tests above are only as good as this walk: were it to find nothing, they would pass vacuously."""
+    by_name = {name(op): op for op in OPERATIONS}
+    order_fields = dict(numeric_fields(body_schema(by_name["EnqueueNewOrder"])))
+    assert order_fields[("priceDivergenceAllowanceRate",)] == "number"
+    assert order_fields[("items", 0, "price")] == "integer"
+    assert order_fields[("shippingData", "selectedAddresses", 0, "geoCoordinates", "latitude")] == "number"
+    assert dict(numeric_fields(body_schema(by_name["catalog_skus_upsert"])))[(0, "price")] == "integer"
+    listed = {parameter["name"]: parameter for parameter in query_parameters(by_name["orders_list"])}
+    assert "date" in listed["createdTo"]["description"].lower()
+    assert kind(resolve(listed["pageSize"]["schema"])) == "integer"
