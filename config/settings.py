@@ -267,6 +267,7 @@ CELERY_TASK_ROUTES = {
             "connectors.tasks.sweep_hook_deliveries",
             "connectors.tasks.purge_feed_items",
             "authorization.tasks.escalate_approvals",
+            "authorization.tasks.sweep_member_notices",
             "exports.tasks.sweep_exports",
             "exports.tasks.expire_exports",
         )
@@ -279,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
+    "sweep-member-notices": {"task": "authorization.tasks.sweep_member_notices", "schedule": 60.0},
     "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
     "sweep-exports": {"task": "exports.tasks.sweep_exports", "schedule": 60.0},
     "expire-exports": {"task": "exports.tasks.expire_exports", "schedule": 600.0},
