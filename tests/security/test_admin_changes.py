@@ -37,7 +37,6 @@ def filled(held_order, mkp, shop, settings, connector_server, globex):
 
     from tests.factories import PickupPointFactory
 
-    settings.HOOK_ALLOW_PRIVATE_URLS = True
     settings.HOOK_RETRY_BASE_SECONDS = 3600
     connector = mkp.client
     headers = mkp.headers()

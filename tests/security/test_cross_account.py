@@ -175,7 +175,6 @@ def test_a_simulation_never_prices_with_another_accounts_catalog(held_order, glo
 def test_another_accounts_feed_and_hook_never_carry_this_accounts_changes(
     globex, client, mkp, settings, connector_server
 ):
-    settings.HOOK_ALLOW_PRIVATE_URLS = True
     headers = globex.connector_headers()
     assert call(client, "post", "/api/orders/feed/config", {}, **headers).status_code == 200
     hook = {"hook": {"url": connector_server.url + "/hook"}}

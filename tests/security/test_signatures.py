@@ -25,7 +25,6 @@ def verifies(received, secret: str) -> bool:
 @pytest.fixture
 def hooked(mkp, shop, connector_server, settings):
     """The shop's connector with a secret, its hook on the same test server as its notifications."""
-    settings.HOOK_ALLOW_PRIVATE_URLS = True
     settings.HOOK_RETRY_BASE_SECONDS = 0.01
     settings.HOOK_TIMEOUT_SECONDS = 2
 

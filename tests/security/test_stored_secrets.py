@@ -45,7 +45,6 @@ def shown_token(page: str) -> str:
 def test_no_table_holds_a_token_a_secret_or_a_password_in_clear(
     client, owner, account, mkp, shop, connector_server, settings
 ):
-    settings.HOOK_ALLOW_PRIVATE_URLS = True
     client.force_login(owner)
     form = {
         "account": account.pk,
