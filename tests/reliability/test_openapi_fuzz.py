@@ -10,7 +10,7 @@ real credentials and, about half the time, name a real order.
 
 `SCHEMATHESIS_MAX_EXAMPLES` (default 5) sets the examples per operation and phase; generation is
 derandomized, so every run sends the same requests. A deeper run against a real server:
-`MAX_EXAMPLES=500 bin/fuzz-api`.
+`bin/fuzz-api` (README, Reliability).
 """
 
 import os
