@@ -2,9 +2,20 @@
 
 `AccountScopedAdmin` limits querysets to the user's accounts, asks the permission backend
 about each object (`user.has_perm(perm, obj)`), and offers only the user's accounts in forms.
+
+Every list of the app's admins is a `GuardedChangeList` (see `GuardedLists`): a filter, date or
+search the list cannot use is refused there, once, instead of ending in a server error.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .backends import account_roles
 from .models import Account
@@ -15,7 +26,107 @@ def perm_name(opts, action: str) -> str:
     return f"{opts.app_label}.{action}_{opts.model_name}"
 
 
-class AccountScopedAdmin(admin.ModelAdmin):
+# Lookups whose value the database itself parses, and refuses with an error when it cannot.
+DATABASE_PARSED_LOOKUPS = frozenset({"regex", "iregex"})
+
+REFUSED_LIST = _(
+    "The list could not be filtered, searched or paged as asked (a date, number or page it cannot "
+    "use), so it shows every row instead."
+)
+
+
+def query_checked(queryset):
+    """Build the queryset's SQL, to find a value it cannot hold before the query runs.
+
+    Years 0 and 10000, a date past 9999-12-31 once moved to UTC, a decimal too long for its
+    column fail only while the SQL is built, which happens when the rows are first read: in a
+    template, long after the list could still refuse them. PostgreSQL refuses a NUL character.
+    """
+    try:
+        _sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except (EmptyResultSet, FullResultSet):
+        return queryset  # no rows, or every row: nothing the database would refuse
+    if any(isinstance(param, str) and "\x00" in param for param in params):
+        raise ValueError("A filter holds a NUL character.")
+    return queryset
+
+
+class GuardedChangeList(ChangeList):
+    """A list whose filters, date drill-down and search refuse values they cannot use.
+
+    Django turns some bad values into `IncorrectLookupParameters` (the list then opens without
+    its filters); others fail later, out of its reach: `created_at__year=9999` (the year after
+    it does not exist), a filter's own `queryset()` given a word for a number, a date the time
+    zone moves out of range. Here every one of them is `IncorrectLookupParameters`.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        try:
+            return query_checked(super().get_queryset(request, exclude_parameters))
+        except (ValueError, ArithmeticError, ValidationError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class GuardedLists:
+    """Admin mixin: lists that answer bad filters, dates and pages with a message, never a 500.
+
+    A list refused its query string sends to itself with `?e=1` (Django's way); that list opens
+    unfiltered and now says why.
+    """
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rpartition("__")[2] in DATABASE_PARSED_LOOKUPS:
+            return False  # answered 400, as Django answers any lookup a list does not allow
+        return super().lookup_allowed(lookup, value, request)
+
+    def changelist_view(self, request, extra_context=None):
+        if ERROR_FLAG in request.GET:
+            messages.error(request, REFUSED_LIST)
+        return super().changelist_view(request, extra_context)
+
+
+def list_refused(model_admin):
+    """Send back to the list, refused its query string: it opens unfiltered and says why (`GuardedLists`)."""
+    opts = model_admin.opts
+    return redirect(f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?{ERROR_FLAG}=1")
+
+
+def guard_every_list(site) -> None:
+    """Give the lists of admins the app did not write (users, groups, login attempts) the same guard."""
+    for model, model_admin in list(site._registry.items()):
+        if not isinstance(model_admin, GuardedLists):
+            admin_class = type(model_admin)
+            site.unregister(model)
+            site.register(model, type(f"Guarded{admin_class.__name__}", (GuardedLists, admin_class), {}))
+
+
+class GuardedHistory:
+    """SimpleHistoryAdmin mixin: a row id or a version that is no number answers 404, as a change page does.
+
+    django-simple-history looks both up as given, and the database refuses a word for a number.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        pk_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        pk_or_404(self.model, object_id)
+        pk_or_404(self.model.history.model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def pk_or_404(model, value: str) -> None:
+    try:
+        model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404 from None
+
+
+class AccountScopedAdmin(GuardedLists, admin.ModelAdmin):
     """A ModelAdmin for rows that belong to an account.
 
     `account_path` is the lookup from the model to its account ("account", "rule__account").
@@ -78,7 +189,7 @@ class AccountScopedAdmin(admin.ModelAdmin):
         return entry
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
+class ViewOnlyAdmin(GuardedLists, admin.ModelAdmin):
     """An admin page nobody adds to, changes or deletes from; `has_module_permission` says who sees it."""
 
     def has_view_permission(self, request, obj=None):

@@ -254,7 +254,10 @@ def parse_percent(text) -> Decimal | None:
         return None
     if not value.is_finite():
         return None
-    return value.quantize(CENT)
+    try:
+        return value.quantize(CENT)
+    except InvalidOperation:
+        return None  # more digits than a percentage has: 1e999999
 
 
 def describe_decision(decision: Decision, *, account) -> str:

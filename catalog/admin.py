@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -19,7 +20,7 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from authorization.admin_base import AccountScopedAdmin, perm_name
+from authorization.admin_base import AccountScopedAdmin, GuardedHistory, list_refused, perm_name
 from authorization.backends import account_roles
 from authorization.models import Account
 from authorization.selectors import accounts_for
@@ -130,6 +131,12 @@ class AccountImportExportMixin(OwnedImportMixin, ImportExportMixin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            return list_refused(self)
 
     def create_import_form(self, request):
         form = super().create_import_form(request)
@@ -252,7 +259,7 @@ class StockInline(admin.TabularInline):
 
 
 @admin.register(Sku)
-class SkuAdmin(AccountImportExportMixin, SimpleHistoryAdmin, CatalogAdmin):
+class SkuAdmin(GuardedHistory, AccountImportExportMixin, SimpleHistoryAdmin, CatalogAdmin):
     form = SkuForm
     resource_classes = [SkuResource]
     list_display = ["sku_id", "name", "price", "active", "channels", "available_stock"]

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from authorization.admin_base import AccountScopedAdmin
+from authorization.admin_base import AccountScopedAdmin, GuardedHistory
 from authorization.roles import MANAGE_CONNECTORS
 
 from .models import Connector
@@ -67,7 +67,7 @@ def credentials_message(connector, credentials, what: str):
 
 
 @admin.register(Connector)
-class ConnectorAdmin(AccountScopedAdmin, SimpleHistoryAdmin):
+class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
     form = ConnectorForm
     list_display = ["name", "account", "type", "affiliate_id", "endpoint", "active"]
     list_filter = ["type", "active"]

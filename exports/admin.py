@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from authorization.admin_base import ViewOnlyAdmin
+from authorization.admin_base import ViewOnlyAdmin, list_refused
 from authorization.backends import account_roles
 from orders.admin_display import ADMIN_CSS, badge
 from orders.selectors import count_capped
@@ -87,7 +87,7 @@ class ExportableAdmin:
         try:
             rows = list_rows(self, list_request(user=request.user, query=query))
         except IncorrectLookupParameters:
-            return redirect(changelist_url(self.opts.label_lower, "e=1"))
+            return list_refused(self)
         limit = inline_max()
         if count_capped(rows, cap=limit) > limit:
             return self.export_offer(request, query, limit)
@@ -204,7 +204,7 @@ class ExportAdmin(ViewOnlyAdmin):
         try:
             list_rows(model_admin, list_request(user=request.user, query=query))
         except IncorrectLookupParameters:
-            return redirect(changelist_url(model_admin.opts.label_lower, "e=1"))
+            return list_refused(model_admin)
         export = export_start(
             user=request.user,
             model_admin=model_admin,

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -133,6 +133,10 @@ class DenyForm(forms.Form):
 
 # Paging without counting ---------------------------------------------------------------------
 
+# The largest OFFSET the database takes (a 64-bit integer): no list has a row past it, so a page
+# beyond it is past the end without asking the database, which would refuse the number.
+LAST_POSITION = 2**63 - 1
+
 
 class LookaheadPaginator(Paginator):
     """Page through a list without counting it: read the page's ids and one more.
@@ -166,6 +170,8 @@ class LookaheadPaginator(Paginator):
 
     def ids_at(self, bottom: int, size: int) -> list[int]:
         """Return the ids of the rows at positions [bottom, bottom + size) of the list."""
+        if bottom + size > LAST_POSITION:
+            return []
         order = effective_order(self.object_list.query.order_by)
         if order not in ((self.timeline, "pk"), (f"-{self.timeline}", "-pk")):
             return list(self.object_list.values_list("pk", flat=True)[bottom : bottom + size])
@@ -208,6 +214,13 @@ class LookaheadPaginator(Paginator):
         if self.has_more:
             return f"More than {self.bottom + self.per_page:,} {self.nouns[1]}"
         return f"{self.count:,} {self.nouns[0] if self.count == 1 else self.nouns[1]}"
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        # Past LAST_POSITION: `num_pages`, divided in floats, can let such a number through.
+        if number * self.per_page > LAST_POSITION:
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
 
     def page(self, number):
         number = self.validate_number(number)
