@@ -11,8 +11,11 @@ import copy
 import json
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 from django.test import Client
@@ -28,7 +31,7 @@ from tests.reliability.concurrency import at_once
 from tests.reliability.test_races import admin_messages, connector_headers, seller_decision
 from tests.worker import require_services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+races = pytest.mark.django_db(transaction=True)
 
 ANA, BO = "ana@acme.example", "bo@acme.example"
 ORDERS = 20
@@ -39,7 +42,7 @@ HELD = 5140
 WAITING, CANCELED = "waiting-for-manual-authorization", "canceled"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _postgresql():
     require_services()
 
@@ -70,7 +73,7 @@ def held_body(number: int, *, approved: bool) -> dict:
 
 
 @pytest.fixture
-def place_held(shop, owner, approver, second_approver, mkp, connector_server):
+def place_held(_postgresql, shop, owner, approver, second_approver, mkp, connector_server):
     """Return a function placing `ORDERS` held orders that share two stock rows."""
     StockFactory(sku=SkuFactory(account=shop.account, sku_id="2", name="Trousers"), warehouse=shop.warehouse)
     Stock.objects.update(quantity=UNITS)
@@ -169,6 +172,7 @@ def stock_matches_the_orders() -> None:
         assert stock.reserved == (held or 0), (stock.sku_id, stock.reserved, held)
 
 
+@races
 def test_approvals_racing_cancels_never_deadlock(place_held, seller_api, oms_api):
     """The finding: an approve through the seller API and a connector's cancel through the OMS API."""
     orders = place_held()
@@ -200,6 +204,7 @@ def test_approvals_racing_cancels_never_deadlock(place_held, seller_api, oms_api
     stock_matches_the_orders()
 
 
+@races
 def test_approvals_and_denials_racing_invoices_never_deadlock(
     place_held, seller_api, oms_api, connector_server
 ):
@@ -254,6 +259,7 @@ def test_approvals_and_denials_racing_invoices_never_deadlock(
     stock_matches_the_orders()
 
 
+@races
 def test_approvals_racing_the_reservation_expiry_neither_deadlock_nor_lose_their_stock(
     place_held, seller_api
 ):
@@ -289,6 +295,7 @@ def test_approvals_racing_the_reservation_expiry_neither_deadlock_nor_lose_their
     stock_matches_the_orders()
 
 
+@races
 def test_a_bulk_approval_racing_cancels_never_deadlocks(place_held, oms_api, approver):
     """One approver approves the whole queue from the admin while the connector cancels each order."""
     orders = place_held()
@@ -328,3 +335,32 @@ def test_a_bulk_approval_racing_cancels_never_deadlocks(place_held, oms_api, app
     assert f"{approved} of {ORDERS} selected orders approved." in said
     assert Counter(Stock.objects.values_list("reserved", flat=True)) == {0: 2}
     stock_matches_the_orders()
+
+
+# Every row lock the app takes explicitly, and where it stands in `orders.locking`'s order. A new
+# one fails here until it is placed in that order (and the count below says so).
+ROW_LOCKS = {
+    "authorization/services.py": 2,  # the account, while its rule is replaced or deleted (1)
+    "orders/processing.py": 1,  # the submission being processed (2)
+    "orders/batching.py": 2,  # claiming submissions (skip locked, never waits), the batch's by key (2)
+    "insight/services.py": 1,  # a reprocessed submission's earlier decision record, under it (2)
+    "connectors/fulfillment.py": 1,  # the order the marketplace authorizes, first in its transaction (3)
+    "orders/locking.py": 2,  # `order_lock`: the order, then its approval task (3)
+    "catalog/services.py": 5,  # SKUs then their stock, `stocks_lock` (5); pickup points, policies alone
+    "connectors/feed.py": 1,  # feed items being read (skip locked, never waits)
+    "connectors/outbound.py": 1,  # deliveries being claimed (skip locked, never waits)
+}
+
+
+def test_every_row_lock_is_placed_in_the_lock_order():
+    root = Path(settings.BASE_DIR)
+    folders = {root / "config"} | {
+        Path(app.path) for app in apps.get_app_configs() if Path(app.path).parent == root
+    }
+    found = {}
+    for folder in folders:
+        for path in folder.rglob("*.py"):
+            count = path.read_text().count("select_for_update(")
+            if count and "migrations" not in path.parts:
+                found[str(path.relative_to(root))] = count
+    assert found == ROW_LOCKS
