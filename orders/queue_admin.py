@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -221,6 +221,13 @@ class LookaheadPaginator(Paginator):
         if number * self.per_page > LAST_POSITION:
             raise EmptyPage(self.error_messages["no_results"])
         return number
+
+    def get_page(self, number):
+        """Return the page, or the first when there is no such page: the last is not known without counting."""
+        try:
+            return self.page(number)
+        except InvalidPage:
+            return self.page(1)
 
     def page(self, number):
         number = self.validate_number(number)
