@@ -60,6 +60,29 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _storage_in(settings, name, folder):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        name: {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def import_files(settings, tmp_path):
+    """Keep the files waiting for an import's confirmation in a folder of the test's own."""
+    return _storage_in(settings, "imports", tmp_path / "imports")
+
+
+@pytest.fixture(autouse=True)
+def export_files(settings, tmp_path):
+    """Keep the exports' files in a folder of the test's own."""
+    return _storage_in(settings, "exports", tmp_path / "exports")
+
+
 @pytest.fixture
 def connector_server():
     """A connector's notification endpoint on 127.0.0.1 that records what it receives."""

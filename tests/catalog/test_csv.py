@@ -18,20 +18,6 @@ STOCK_IMPORT = "/admin/catalog/stock/import/"
 STOCK_CONFIRM = "/admin/catalog/stock/process_import/"
 
 
-@pytest.fixture(autouse=True)
-def import_files(settings, tmp_path):
-    """Keep the files waiting for an import's confirmation in a folder of the test's own."""
-    folder = tmp_path / "imports"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "imports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder), "base_url": None},
-        },
-    }
-    return folder
-
-
 def import_files_left() -> list[str]:
     """Return the files waiting in the imports' storage."""
     folder = Path(import_storage().location)

@@ -12,20 +12,6 @@ DECISIONS = "/admin/insight/decisionrecord/"
 QUEUE = "/admin/orders/waitingorder/"
 
 
-@pytest.fixture(autouse=True)
-def export_files(settings, tmp_path):
-    """Keep the exports' files in a folder of the test's own."""
-    folder = tmp_path / "exports"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder), "base_url": None},
-        },
-    }
-    return folder
-
-
 def read_csv(content: bytes | str) -> tuple[list[str], list[dict]]:
     """Return (header, rows as dicts) of a CSV file."""
     text = content.decode() if isinstance(content, bytes) else content

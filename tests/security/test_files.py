@@ -30,11 +30,9 @@ from tests.catalog.test_csv import (
     SKU_IMPORT,
     STOCK_CONFIRM,
     confirm,
-    import_files,  # noqa: F401 (keeps the files in the test's folder)
     import_files_left,
     upload,
 )
-from tests.exports.conftest import export_files  # noqa: F401 (keeps the files in the test's folder)
 from tests.factories import SkuFactory, member
 
 NOT_WAITING = "This import is not waiting for your confirmation"

@@ -17,7 +17,7 @@ from config.spreadsheets import formula_safe, formula_unquoted
 from exports.models import Export
 from exports.tasks import write_export
 from orders.models import Order
-from tests.exports.conftest import ORDERS, downloaded, export_files, read_csv  # noqa: F401 (fixture)
+from tests.exports.conftest import ORDERS, downloaded, read_csv
 from tests.factories import SkuFactory
 from tests.insight.conftest import placed, rule  # noqa: F401 (fixtures)
 
