@@ -6,7 +6,7 @@ The decisions list shows every submission the rule decided, with the approver's 
 held order beside it, and exports them to CSV.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin
@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from authorization.admin_base import ViewOnlyAdmin
 from authorization.decision import Result
@@ -33,6 +34,9 @@ from .models import Dashboard, DecisionRecord
 VIEW = "orders.view_order"
 PERIODS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "From … to …")]
 LONGEST_PERIOD_DAYS = 366
+# The days a custom period may cover: every day the app can have decided an order, and none so near
+# the calendar's ends (years 1 and 9999) that its midnight in the account's zone cannot be written.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def dashboard_accounts(user):
@@ -60,6 +64,11 @@ class PeriodForm(forms.Form):
                 raise forms.ValidationError("Give both days of a custom period.")
             if first > last:
                 raise forms.ValidationError("The period must start before it ends.")
+            if first < EARLIEST_DAY or last > LATEST_DAY:
+                raise forms.ValidationError(
+                    _("Choose days from %(earliest)s to %(latest)s.")
+                    % {"earliest": f"{EARLIEST_DAY:%d %b %Y}", "latest": f"{LATEST_DAY:%d %b %Y}"}
+                )
             if (last - first).days + 1 > LONGEST_PERIOD_DAYS:
                 raise forms.ValidationError(f"Choose at most {LONGEST_PERIOD_DAYS} days.")
         return data

@@ -331,6 +331,19 @@ GENERAL = [
     f"account={HUGE}",
 ]
 FILTER_VALUES = ["abc", HUGE, "-1"]
+# What the views with a form of their own read from the query string.
+VIEW_QUERIES = {
+    "insight_dashboard_changelist": [
+        "period=custom&first=9999-12-01&last=9999-12-31",
+        "period=custom&first=0001-01-01&last=0001-01-02",
+        "period=custom&first=abc&last=",
+        f"period={HUGE}",
+        "period=-5",
+        "account=abc",
+        f"account={HUGE}",
+    ],
+    "authorization_pricedivergencerule_editor": ["at=1e999999", "at=NaN", "at=-0.000000000001"],
+}
 
 
 def date_queries(name: str) -> list[str]:
@@ -456,6 +469,7 @@ def plan(world: World) -> list[Request]:
                         f"p={HUGE}&nope=1",
                         f"_changelist_filters=created_at__year%3D9999%26p%3D{HUGE}",
                     ]
+                hostile += VIEW_QUERIES.get(pattern.name, [])
                 shared += [("get", f"{base}?{query}") for query in hostile]
                 if pattern.model_admin is not None and not pattern.name.endswith(STANDARD):
                     # The views that act on a POST, with values none of them can use.
@@ -631,3 +645,15 @@ def test_the_lists_of_admins_the_app_did_not_write_are_guarded_too(client, db):
     ):
         response = client.get(url)
         assert (response.status_code, response["Location"]) == (302, url.split("?")[0] + "?e=1")
+
+
+def test_a_dashboard_period_at_the_calendars_end_is_refused_with_a_message(client, held_order, owner):
+    held_order.account.time_zone = "Asia/Tokyo"
+    held_order.account.save()
+    client.force_login(owner)
+
+    response = client.get("/admin/insight/dashboard/?period=custom&first=9999-12-01&last=9999-12-31")
+
+    page = response.content.decode()
+    assert "Choose days from 01 Jan 2000 to 31 Dec 2999." in page
+    assert "Showing the last 30 days." in page
