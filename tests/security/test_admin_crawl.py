@@ -427,6 +427,29 @@ HOSTILE_POST = {
     "form-TOTAL_FORMS": HUGE,
     "form-INITIAL_FORMS": "abc",
 }
+EDITORS = ("acme owner", "superuser")  # who posts every add and change form, with values it cannot hold
+
+
+def hostile_form(model) -> dict:
+    """A value for each field of the model that its form cannot take, by the field's type."""
+    values = {}
+    for model_field in model._meta.concrete_fields:
+        if isinstance(model_field, models.DateTimeField):
+            value = "9999-12-31 23:59:59"
+        elif isinstance(model_field, models.DateField):
+            value = "0000-01-01"
+        elif isinstance(model_field, (models.DecimalField, models.FloatField)):
+            value = "1e999999"
+        elif isinstance(model_field, (models.IntegerField, models.ForeignKey)):
+            value = HUGE
+        elif isinstance(model_field, models.JSONField):
+            value = "{"
+        else:
+            value = "x" * ((getattr(model_field, "max_length", None) or 100) + 1)
+        values[model_field.name] = value
+    return values
+
+
 EXPORT_QUERIES = ["", "created_at__year=9999", f"p={HUGE}", "decided_at__year=10000", "q=%00", "account=abc"]
 
 
@@ -474,6 +497,9 @@ def plan(world: World) -> list[Request]:
                 if pattern.model_admin is not None and not pattern.name.endswith(STANDARD):
                     # The views that act on a POST, with values none of them can use.
                     shared += [("post", f"{url}?fragment=1") for url in rows + bad]
+            if who in EDITORS and pattern.model_admin and pattern.name.endswith(("_add", "_change")) and rows:
+                form = hostile_form(pattern.model_admin.model) | HOSTILE_POST
+                requests.append(Request(who, "post", rows[0], form))
         for index, (method, url) in enumerate(shared):
             who = viewers[(turn + index) % len(viewers)]
             requests.append(Request(who, method, url, HOSTILE_POST if method == "post" else None))
