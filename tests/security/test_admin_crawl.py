@@ -137,17 +137,10 @@ ACME, GLOBEX, UMBRELLA = "zqacme", "zqglobex", "zqumbrella"
 
 
 @pytest.fixture
-def world(db, client, django_capture_on_commit_callbacks, connector_server, eager_tasks, settings, tmp_path):
+def world(db, client, django_capture_on_commit_callbacks, connector_server, eager_tasks, settings):
     from axes.models import AccessAttempt
 
     settings.HOOK_RETRY_BASE_SECONDS = 3600
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "exports"), "base_url": None},
-        },
-    }
     seeded = {}
     for mark, zone, full in [
         (ACME, "Asia/Tokyo", True),
