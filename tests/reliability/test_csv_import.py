@@ -6,10 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Sku, Stock, Warehouse
-from tests.catalog.test_csv import (
-    import_files,  # noqa: F401 (keeps the files in the test's folder)
-    import_files_left,
-)
+from tests.catalog.test_csv import import_files_left
 from tests.factories import StockFactory
 
 SKU_IMPORT = "/admin/catalog/sku/import/"
