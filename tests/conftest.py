@@ -83,15 +83,25 @@ def export_files(settings, tmp_path):
     return _storage_in(settings, "exports", tmp_path / "exports")
 
 
-@pytest.fixture
-def connector_server():
-    """A connector's notification endpoint on 127.0.0.1 that records what it receives."""
+def _served():
     from tests.connector_server import start_connector_server
 
     server = start_connector_server()
     yield server
     server.server.shutdown()
     server.server.server_close()
+
+
+@pytest.fixture
+def connector_server():
+    """A connector's notification endpoint on 127.0.0.1 that records what it receives."""
+    yield from _served()
+
+
+@pytest.fixture
+def other_server():
+    """A second endpoint on 127.0.0.1, for what must not reach it."""
+    yield from _served()
 
 
 @pytest.fixture

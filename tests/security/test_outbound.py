@@ -282,36 +282,22 @@ def test_dns_rebinding_with_private_addresses_allowed_still_connects_to_the_firs
     assert (dns.lookups, sockets) == (["rebind.test"], ["127.0.0.1"])
 
 
-def test_a_redirect_is_not_followed(dns, settings, connector_server):
-    from tests.connector_server import start_connector_server
-
+def test_a_redirect_is_not_followed(dns, settings, connector_server, other_server):
     settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
-    target = start_connector_server()
-    try:
-        connector_server.respond_with(302)
-        connector_server.answer_headers["Location"] = target.url
-        assert post(connector_server.url) == egress.Reply(status=302)
-        assert len(connector_server.received) == 1
-        assert target.received == []
-    finally:
-        target.server.shutdown()
-        target.server.server_close()
+    connector_server.respond_with(302)
+    connector_server.answer_headers["Location"] = other_server.url
+    assert post(connector_server.url) == egress.Reply(status=302)
+    assert len(connector_server.received) == 1
+    assert other_server.received == []
 
 
-def test_the_environments_proxy_is_not_used(monkeypatch, settings, connector_server):
-    from tests.connector_server import start_connector_server
-
+def test_the_environments_proxy_is_not_used(monkeypatch, settings, connector_server, other_server):
     settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
-    proxy = start_connector_server()
-    try:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server.server_address[1]}")
-        monkeypatch.setenv("NO_PROXY", "")
-        assert post(connector_server.url) == egress.Reply(status=200)
-        assert len(connector_server.received) == 1
-        assert proxy.received == []
-    finally:
-        proxy.server.shutdown()
-        proxy.server.server_close()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{other_server.server.server_address[1]}")
+    monkeypatch.setenv("NO_PROXY", "")
+    assert post(connector_server.url) == egress.Reply(status=200)
+    assert len(connector_server.received) == 1
+    assert other_server.received == []
 
 
 def _certificate(tmp_path, name: str) -> tuple[str, str]:
