@@ -36,8 +36,11 @@ def database_url() -> str:
     )
 
 
-def start_worker(**environment) -> subprocess.Popen:
-    """Start `celery -A config worker` on the test database; return once it answers a ping."""
+def start_worker(*, queues: str | None = None, **environment) -> subprocess.Popen:
+    """Start `celery -A config worker` on the test database; return once it answers a ping.
+
+    `queues` ("deliveries", "celery,upkeep") limits the worker to those queues, as `-Q` does.
+    """
     import redis
 
     from config.celery import app
@@ -67,6 +70,7 @@ def start_worker(**environment) -> subprocess.Popen:
             # The sweeps run too, as in production: whatever a lost message leaves is picked up.
             "--beat",
             f"--schedule={ROOT / 'var' / 'test-celerybeat-schedule'}",
+            *(["--queues", queues] if queues else []),
         ],
         cwd=ROOT,
         env=env,
