@@ -146,6 +146,14 @@ def mkp(client, shop, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def held_order(shop, owner, approver, second_approver):
+    """The example order MKP-123456789, 15.01 % below the seller's price: held for ana, then bo."""
+    from tests.support.orders import place_held
+
+    return place_held(shop.connector)
+
+
+@pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker process on Redis and this test's PostgreSQL database."""
     from tests.worker import require_services, start_worker, stop_worker

@@ -10,6 +10,8 @@ from authorization.models import Account
 from authorization.services import membership_set
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from connectors.services import connector_create
+from orders.models import Order
+from tests.orders.payloads import order_body
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -121,3 +123,37 @@ def band(lower, upper, action, approvers=(), escalate_after_minutes=240):
     return Band(
         Decimal(str(lower)), Decimal(str(upper)), Action(action), tuple(approvers), escalate_after_minutes
     )
+
+
+class OrderFactory(factory.Factory):
+    """An order as its connector places it: the example order, received by the intake service and
+    decided by the account's rule, with the decision record, events, reservation and approval task
+    that path gives it (`tests.support.orders.placed_order`); never a row written by hand.
+
+    `connector` is required, its account holding the example catalog (the `shop` fixture); other
+    keyword arguments change the body (see `order_body`).
+    """
+
+    class Meta:
+        model = Order
+
+    connector = None
+    marketplace_order_id = factory.Sequence(lambda n: f"F{n + 1}")
+    paid = 3025  # what the example seller expects: no divergence
+    status = "new"
+
+    @classmethod
+    def _create(cls, model_class, *, connector, marketplace_order_id, paid, status, **changes):
+        from tests.support.orders import placed_order
+
+        body = order_body(
+            marketplaceOrderId=marketplace_order_id,
+            marketplacePaymentValue=paid,
+            marketplaceOrderStatus=status,
+            **changes,
+        )
+        return placed_order(connector, body)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("An order is only made by placing it: OrderFactory(connector=…), not .build().")
