@@ -42,16 +42,26 @@ def other_account(db):
 @pytest.fixture
 def api_client_for():
     """Return a function giving an API client authenticated with the user's token."""
-    from rest_framework.test import APIClient
+    from tests.support.clients import api_client_for
 
-    from authorization.services import token_issue
+    return api_client_for
 
-    def make(user):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
-        return client
 
-    return make
+def _browser_of(role: str):
+    """A fixture giving the browser of the member `role` (a fixture), logged in: `owner_client` …"""
+
+    def browser(request):
+        from tests.support.clients import client_for
+
+        return client_for(request.getfixturevalue(role))
+
+    return pytest.fixture(browser, name=f"{role}_client")
+
+
+owner_client = _browser_of("owner")
+oms_full_client = _browser_of("oms_full")
+approver_client = _browser_of("approver")
+viewer_client = _browser_of("viewer")
 
 
 @pytest.fixture(autouse=True)

@@ -78,12 +78,6 @@ def approvers(approver, second_approver):
     return approver, second_approver
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def test_price_divergence_rules_in_the_admin_index_lead_to_the_editor_of_the_single_account(
     owner_client, account
 ):

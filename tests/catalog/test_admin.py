@@ -18,12 +18,6 @@ def cell(page: str, column: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def test_owner_sees_skus_with_price_as_money_and_available_stock(owner_client, account):
     shirt = SkuFactory(
         account=account, sku_id="1", name="Shirt", price_cents=97550, sales_channels=["1", "2"]

@@ -1,52 +1,17 @@
 """CSV import (preview, confirm, all rows or none, one account) and export of SKUs and stock."""
 
-import os
-from pathlib import Path
-
-import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from authorization.roles import Role
 from authorization.services import membership_set
-from catalog.imports import import_storage
 from catalog.models import Sku, Stock, Warehouse
 from tests.factories import SkuFactory, StockFactory
-
-SKU_IMPORT = "/admin/catalog/sku/import/"
-SKU_CONFIRM = "/admin/catalog/sku/process_import/"
-STOCK_IMPORT = "/admin/catalog/stock/import/"
-STOCK_CONFIRM = "/admin/catalog/stock/process_import/"
-
-
-def import_files_left() -> list[str]:
-    """Return the files waiting in the imports' storage."""
-    folder = Path(import_storage().location)
-    return sorted(os.listdir(folder)) if folder.exists() else []
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-def upload(client, url, account, text: str):
-    """Send a CSV file to the import page; return the preview response."""
-    return client.post(
-        url,
-        {
-            "account": account.pk,
-            "resource": "0",
-            "format": "0",
-            "import_file": SimpleUploadedFile("catalog.csv", text.encode(), content_type="text/csv"),
-        },
-    )
-
-
-def confirm(client, url, preview):
-    """Press "Confirm import" on a preview page."""
-    form = preview.context["confirm_form"]
-    return client.post(url, {name: form.initial.get(name, "") for name in form.fields})
+from tests.support.imports import (
+    SKU_CONFIRM,
+    SKU_IMPORT,
+    STOCK_CONFIRM,
+    STOCK_IMPORT,
+    confirm,
+    upload,
+)
 
 
 def test_sku_import_previews_then_saves_on_confirmation(owner_client, account):

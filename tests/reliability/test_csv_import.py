@@ -3,35 +3,11 @@
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Sku, Stock, Warehouse
-from tests.catalog.test_csv import import_files_left
 from tests.factories import StockFactory
-
-SKU_IMPORT = "/admin/catalog/sku/import/"
-STOCK_IMPORT = "/admin/catalog/stock/import/"
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-def upload(client, url, account, data: bytes) -> str:
-    response = client.post(
-        url,
-        {
-            "account": account.pk,
-            "resource": "0",
-            "format": "0",
-            "import_file": SimpleUploadedFile("catalog.csv", data, content_type="text/csv"),
-        },
-    )
-    assert response.status_code == 200
-    return response.content.decode()
-
+from tests.support.imports import SKU_IMPORT, STOCK_IMPORT, import_files_left, upload
+from tests.support.pages import markup
 
 BROKEN_SKU_FILES = [
     ("not utf-8", "id,name,price\n1,Camisa Ação,975\n".encode("latin-1"), "UnicodeDecodeError"),
@@ -55,9 +31,9 @@ BROKEN_SKU_FILES = [
     ("data", "reason"), [case[1:] for case in BROKEN_SKU_FILES], ids=[case[0] for case in BROKEN_SKU_FILES]
 )
 def test_a_broken_sku_file_is_explained_and_saves_nothing(owner_client, account, data, reason):
-    page = upload(owner_client, SKU_IMPORT, account, data)
+    page = markup(upload(owner_client, SKU_IMPORT, account, data))
     assert reason in page
-    assert "Confirm import" not in re.sub(r"click &#x27;Confirm import&#x27;", "", page)
+    assert "Confirm import" not in re.sub(r"click 'Confirm import'", "", page)
     assert not Sku.objects.exists()
     assert import_files_left() == []  # a file that cannot be confirmed is not kept
 
@@ -66,7 +42,7 @@ BROKEN_STOCK_FILES = [
     ("huge quantity", b"sku,warehouse,quantity\n1,WH1,100000000000000000000000\n", "Whole units, 0 or more."),
     ("negative quantity", b"sku,warehouse,quantity\n1,WH1,-3\n", "Whole units, 0 or more."),
     ("NUL in a warehouse", b"sku,warehouse,quantity\n1,WH\x002,3\n", "Has a NUL character"),
-    ("unknown sku", b"sku,warehouse,quantity\n404,WH1,3\n", "No SKU &#x27;404&#x27; in account acme"),
+    ("unknown sku", b"sku,warehouse,quantity\n404,WH1,3\n", "No SKU '404' in account acme"),
 ]
 
 
@@ -77,9 +53,9 @@ BROKEN_STOCK_FILES = [
 )
 def test_a_broken_stock_file_is_explained_and_changes_nothing(owner_client, account, data, reason):
     stock = StockFactory(sku__account=account, sku__sku_id="1", warehouse__warehouse_id="WH1", quantity=10)
-    page = upload(owner_client, STOCK_IMPORT, account, data)
+    page = markup(upload(owner_client, STOCK_IMPORT, account, data))
     assert reason in page
-    assert "Confirm import" not in re.sub(r"click &#x27;Confirm import&#x27;", "", page)
+    assert "Confirm import" not in re.sub(r"click 'Confirm import'", "", page)
     stock.refresh_from_db()
     assert stock.quantity == 10
     assert list(Warehouse.objects.values_list("warehouse_id", flat=True)) == ["WH1"]
@@ -88,7 +64,9 @@ def test_a_broken_stock_file_is_explained_and_changes_nothing(owner_client, acco
 
 def test_unicode_names_in_a_file_with_a_byte_order_mark_are_kept(owner_client, account):
     name = "Camisa 🛒 ação עברית 北京"
-    page = upload(owner_client, SKU_IMPORT, account, f"\ufeffid,name,price\nção-1,{name},975\n".encode())
+    page = markup(
+        upload(owner_client, SKU_IMPORT, account, f"\ufeffid,name,price\nção-1,{name},975\n".encode())
+    )
     form = re.search(r'<form action="(/admin/catalog/sku/process_import/)".*?</form>', page, re.S)
     assert form is not None
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))

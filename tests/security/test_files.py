@@ -7,7 +7,6 @@ is never deleted on a client's word.
 """
 
 import os
-import re
 import tempfile
 import uuid
 from datetime import timedelta
@@ -25,7 +24,8 @@ from catalog.imports import ImportFiles, OwnedImportMixin, PendingImportConfirmF
 from catalog.models import PendingImport, Sku
 from exports.models import Export
 from exports.services import export_storage
-from tests.catalog.test_csv import (
+from tests.factories import SkuFactory, member
+from tests.support.imports import (
     SKU_CONFIRM,
     SKU_IMPORT,
     STOCK_CONFIRM,
@@ -33,14 +33,10 @@ from tests.catalog.test_csv import (
     import_files_left,
     upload,
 )
-from tests.factories import SkuFactory, member
+from tests.support.pages import text
 
 NOT_WAITING = "This import is not waiting for your confirmation"
 SKUS = "id,name,price\n1,Shirt,975\n"
-
-
-def text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def refused(client, response) -> str:
@@ -50,12 +46,6 @@ def refused(client, response) -> str:
     page = client.get(response["Location"])
     assert page.status_code == 200
     return text(page)
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""Clients of the app as its users hold them: a browser per person, an API client per token."""
+
+from django.test import Client
+from rest_framework.test import APIClient
+
+from authorization.services import token_issue
+
+
+def client_for(user=None) -> Client:
+    """A browser of its own (its own cookies and session), logged in as `user`; anonymous for None."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client_for(user) -> APIClient:
+    """An API client of its own, sending a token issued to `user`."""
+    client = APIClient()
+    client.credentials(**token_header(token_issue(user=user)))
+    return client
+
+
+def token_header(token: str) -> dict:
+    """The header a seller's API call carries its token in."""
+    return {"HTTP_AUTHORIZATION": f"Token {token}"}
+
+
+def connector_headers(credentials) -> dict:
+    """The headers a connector authenticates with (`credentials` as `connector_create` gives them)."""
+    return {
+        "HTTP_X_VTEX_API_APPKEY": credentials.app_key,
+        "HTTP_X_VTEX_API_APPTOKEN": credentials.app_token,
+    }
