@@ -6,6 +6,7 @@ its subject in the same run, alternating them, and judges the ratio of their med
 """
 
 import importlib
+import itertools
 import os
 import platform
 import re
@@ -165,6 +166,22 @@ def wait_until_answers(port: int, *, timeout: float = 30.0, process: subprocess.
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {timeout:g} s")
+
+
+def delete_redis_keys(url: str, prefix: str) -> None:
+    """Empty the Redis database of `url` of the keys under `prefix`, or of all keys without one.
+
+    A run with a prefix of its own (REDIS_KEY_PREFIX) may share the database with other runs and
+    apps: only its own keys go.
+    """
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    if not prefix:
+        client.flushdb()
+        return
+    for batch in itertools.batched(client.scan_iter(match=f"{prefix}*", count=1000), 1000):
+        client.delete(*batch)
 
 
 def app_environment(**overrides) -> dict[str, str]:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .harness import ROOT, app_environment, background, free_port, python_command
+from .harness import ROOT, app_environment, background, delete_redis_keys, free_port, python_command
 
 LOGS = ROOT / "var" / "bench"
 
@@ -128,8 +128,8 @@ def _wait_for_worker(process, timeout: float = 60.0) -> None:
 
 
 def broker_flush() -> None:
-    """Empty the run's Redis database: tasks left by one measurement must not run in the next."""
-    import redis
+    """Empty the run's Redis database (or the run's keys in it, when they carry a prefix of its
+    own): tasks left by one measurement must not run in the next."""
     from django.conf import settings
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    delete_redis_keys(settings.CELERY_BROKER_URL, settings.REDIS_KEY_PREFIX)

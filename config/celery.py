@@ -64,7 +64,7 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
         marks = _marks()
         if marks is not None and not _backing_off(task, ()):
             try:
-                if not marks.set(key, 1, nx=True, px=int(seconds * 1000)):
+                if not marks.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)):
                     return
             except Exception:  # the broker is as unreachable: the sweep queues it
                 _broker_failed()
@@ -80,7 +80,7 @@ def once_started(key: str) -> None:
     marks = _marks()
     if marks is not None:
         try:
-            marks.delete(key)
+            marks.delete(_mark_key(key))
         except Exception:  # the mark expires by itself
             logger.warning("Could not clear %s on the broker.", key, exc_info=True)
 
@@ -99,6 +99,12 @@ def _marks():
 
         _redis = (os.getpid(), redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
     return _redis[1]
+
+
+def _mark_key(key: str) -> str:
+    from django.conf import settings
+
+    return settings.REDIS_KEY_PREFIX + key
 
 
 def _backing_off(task, args: tuple) -> bool:

@@ -217,6 +217,9 @@ IMPORT_ROOT = env.str("IMPORT_ROOT", default=str(VAR_DIR / "imports"))
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files (no server needed).
 REDIS_URL = env.str("REDIS_URL", default="")
+# Put before every key the app keeps on Redis (the broker's, its queue-once marks, the connectors'
+# credentials generation), so that apps or test runs sharing one Redis database keep apart.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -235,6 +238,7 @@ else:
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
+        **({"global_keyprefix": REDIS_KEY_PREFIX} if REDIS_KEY_PREFIX else {}),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True

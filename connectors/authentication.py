@@ -53,10 +53,11 @@ def _generation() -> str | None:
     if client is None:
         return None
     try:
-        value = client.get(GENERATION_KEY)
+        key = settings.REDIS_KEY_PREFIX + GENERATION_KEY
+        value = client.get(key)
         if value is None:  # a new or emptied Redis: the first to ask starts a generation
-            client.set(GENERATION_KEY, uuid.uuid4().hex, nx=True)
-            value = client.get(GENERATION_KEY)
+            client.set(key, uuid.uuid4().hex, nx=True)
+            value = client.get(key)
     except redis.RedisError:
         _redis_failed_at = time.monotonic()
         logger.warning("Redis did not answer; connectors' credentials are read from the database.")
@@ -79,7 +80,7 @@ def credentials_changed(**kwargs) -> None:
             return
         try:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-            client.set(GENERATION_KEY, uuid.uuid4().hex)
+            client.set(settings.REDIS_KEY_PREFIX + GENERATION_KEY, uuid.uuid4().hex)
         except redis.RedisError:
             logger.error(
                 "Could not tell other processes that connectors' credentials changed; they trust "

@@ -1,7 +1,23 @@
+import contextlib
+
 import pytest
+import redis
 
 from authorization.roles import Role
 from tests.factories import AccountFactory, member
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_left_clean():
+    """Leave nothing of this run behind: its keys on Redis (tests/settings.py names the run)."""
+    yield
+    from django.conf import settings
+
+    if getattr(settings, "OWNS_TEST_RUN", False):
+        from tests.worker import delete_run_keys
+
+        with contextlib.suppress(redis.RedisError):
+            delete_run_keys()
 
 
 @pytest.fixture

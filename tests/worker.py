@@ -1,6 +1,8 @@
 """A real Celery worker process, on Redis and the test's PostgreSQL database."""
 
+import itertools
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -36,16 +38,31 @@ def database_url() -> str:
     )
 
 
+def delete_run_keys() -> None:
+    """Delete this run's keys on Redis (what an earlier test queued or marked), and no one else's:
+    other runs and apps may share the database."""
+    from bench.harness import delete_redis_keys
+
+    if not settings.REDIS_KEY_PREFIX:
+        raise RuntimeError("the test settings give every run a key prefix of its own")
+    for url in {settings.CELERY_BROKER_URL, settings.REDIS_URL}:
+        if url.startswith(("redis://", "rediss://")):
+            delete_redis_keys(url, settings.REDIS_KEY_PREFIX)
+
+
+_workers_started = itertools.count(1)
+
+
 def start_worker(*, queues: str | None = None, **environment) -> subprocess.Popen:
     """Start `celery -A config worker` on the test database; return once it answers a ping.
 
     `queues` ("deliveries", "celery,upkeep") limits the worker to those queues, as `-Q` does.
     """
-    import redis
-
     from config.celery import app
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    delete_run_keys()
+    # A name of its own, and only it is pinged: a worker of another run never answers for it.
+    name = f"test-{settings.TEST_RUN}-{next(_workers_started)}@{socket.gethostname()}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -67,6 +84,7 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
             "--without-gossip",
             "--without-mingle",
             "--loglevel=WARNING",
+            f"--hostname={name}",
             # The sweeps run too, as in production: whatever a lost message leaves is picked up.
             "--beat",
             f"--schedule={ROOT / 'var' / 'test-celerybeat-schedule'}",
@@ -79,7 +97,7 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the worker exited with {process.returncode}")
-        if app.control.ping(timeout=0.5):
+        if app.control.ping(destination=[name], timeout=0.5):
             return process
     process.kill()
     raise RuntimeError("the worker did not answer within 30 s")
@@ -99,4 +117,5 @@ def messages_waiting(queue: str) -> int:
     from config.celery import app
 
     with app.connection_for_read() as connection:
-        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        # Not passive: kombu's Redis transport looks a queue up without the run's key prefix.
+        return connection.default_channel.queue_declare(queue=queue).message_count

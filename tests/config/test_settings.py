@@ -121,14 +121,11 @@ def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consum
 
 
 def test_a_task_lands_in_its_own_queue_alone():
-    import redis
-    from django.conf import settings
-
     from config.celery import app
-    from tests.worker import messages_waiting, require_services
+    from tests.worker import delete_run_keys, messages_waiting, require_services
 
     require_services()
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no binding left by another run
+    delete_run_keys()  # no binding left by an earlier test
     try:
         with app.connection_for_write() as connection:  # as a worker declares them when it starts
             for queue in app.amqp.queues.values():
@@ -144,4 +141,4 @@ def test_a_task_lands_in_its_own_queue_alone():
             "upkeep": 1,
         }
     finally:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+        delete_run_keys()
