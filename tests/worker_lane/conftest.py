@@ -1,0 +1,65 @@
+"""The real-worker lane (`pytest -m real_worker`): what only a Celery worker on Redis shows —
+intake to notification, decisions, retries and their countdowns, the sweeps beat runs, the
+queue-once marks, routing to the three queues, a worker lost mid-task.
+
+Each module starts one worker (with beat) and its tests share it: starting one takes seconds.
+Each test still has a database of its own (`transactional_db` empties it after the test), which
+the worker reads; a task of an earlier test that comes late finds its rows gone and does nothing.
+"""
+
+import pytest
+
+from tests.factories import band
+from tests.orders.payloads import order_body
+from tests.worker import require_services, stop_worker
+from tests.worker_lane.lane import HELD_PAYMENT, calling, start_lane_worker
+
+
+@pytest.fixture(scope="module")
+def worker_queues():
+    """The queues the module's worker takes tasks from: all three, unless the module says otherwise."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def lane_worker(django_db_setup, worker_queues):
+    require_services()
+    process = start_lane_worker(queues=worker_queues)
+    yield process
+    stop_worker(process)
+
+
+@pytest.fixture
+def celery_worker(lane_worker, transactional_db):
+    """The module's worker, for the suite's `worker_shop`: started once a module, not once a test."""
+    return lane_worker
+
+
+@pytest.fixture
+def marketplace(client, worker_shop):
+    """The shop's connector calling the order API."""
+    return calling(client, worker_shop.credentials)
+
+
+# Authorize below 10 %, hold 10–20 % for Ana then Bo, deny 30–60 %.
+RULE = [(0, 10, "authorize"), (10, 20, "manual", ["ana@acme.example", "bo@acme.example"]), (30, 60, "deny")]
+
+
+@pytest.fixture
+def held_rule(worker_shop, owner, approver, second_approver):
+    from authorization.services import rule_replace
+
+    rule_replace(account=worker_shop.account, bands=[band(*each) for each in RULE], actor=owner)
+
+
+@pytest.fixture
+def held_order(marketplace, held_rule, connector_server):
+    """An order held for manual authorization, whose approval the marketplace has asked for
+    (EOI011): a decision is then told to the connector."""
+    from orders.models import Order
+
+    marketplace.place(order_body(marketplacePaymentValue=HELD_PAYMENT))
+    connector_server.wait_for(1, timeout=30)
+    marketplace.approve("123456789")
+    assert [r.body["code"] for r in connector_server.wait_for(2, timeout=30)] == ["SOI001", "EOI011"]
+    return Order.objects.get()
