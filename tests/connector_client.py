@@ -3,6 +3,8 @@
 import json
 from dataclasses import dataclass
 
+from tests.support.clients import connector_headers
+
 
 @dataclass
 class Shop:
@@ -22,10 +24,7 @@ class ConnectorClient:
         self.client, self.credentials, self.capture = client, credentials, capture
 
     def headers(self):
-        return {
-            "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
-            "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
-        }
+        return connector_headers(self.credentials)
 
     def place(self, body, an="acme", raw=None, content_type="application/json", **extra):
         with self.capture(execute=True):

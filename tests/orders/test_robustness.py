@@ -16,6 +16,8 @@ from orders.processing import LEASE, intake_claim, intake_process, intake_proces
 from orders.services import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body
+from tests.support.clients import connector_headers
+from tests.support.orders import ANA, place_held
 
 
 def backoff_over(monkeypatch):
@@ -137,13 +139,8 @@ def test_a_crash_mid_processing_leaves_nothing_half_done(mkp, shop, connector_se
     assert shop.stock.reserved == 1
 
 
-def test_reservations_run_out_with_lock_ttl(mkp, shop, connector_server, owner, approver):
-    from authorization.services import rule_replace
-    from tests.factories import band
-
-    rule_replace(account=shop.account, bands=[band(0, 100, "manual", ["ana@acme.example"])], actor=owner)
-    mkp.place(order_body(marketplacePaymentValue=3000, logistics={"lockTTL": "2d"}))
-    order = Order.objects.get()
+def test_reservations_run_out_with_lock_ttl(shop, owner, approver):
+    order = place_held(shop.connector, approvers=[ANA], logistics={"lockTTL": "2d"})
     assert timedelta(days=2) - (order.reservation_expires_at - order.created_at) < timedelta(seconds=5)
     assert reservations_expire(now=timezone.now() + timedelta(days=1)) == 0
     assert reservations_expire(now=timezone.now() + timedelta(days=3)) == 1
@@ -181,10 +178,7 @@ def test_identical_requests_racing_make_one_submission_and_one_order(shop, conne
     from tests.worker import require_services
 
     require_services()
-    headers = {
-        "HTTP_X_VTEX_API_APPKEY": shop.credentials.app_key,
-        "HTTP_X_VTEX_API_APPTOKEN": shop.credentials.app_token,
-    }
+    headers = connector_headers(shop.credentials)
     body = order_body()
 
     def post():
@@ -205,10 +199,7 @@ def test_orders_racing_for_the_last_units_never_reserve_more_than_there_is(shop,
 
     require_services()
     Stock.objects.filter(pk=shop.stock.pk).update(quantity=3)
-    headers = {
-        "HTTP_X_VTEX_API_APPKEY": shop.credentials.app_key,
-        "HTTP_X_VTEX_API_APPTOKEN": shop.credentials.app_token,
-    }
+    headers = connector_headers(shop.credentials)
     counter = iter(range(100))
     lock = threading.Lock()
 

@@ -21,19 +21,20 @@ from django.db.models import Sum
 from django.test import Client
 
 from authorization.models import ApprovalTask
-from authorization.services import rule_replace, token_issue
+from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import Order, OrderItem
 from orders.tasks import expire_reservations
-from tests.factories import SkuFactory, StockFactory, band
-from tests.orders.payloads import EXAMPLE_ORDER, order_body
+from tests.factories import SkuFactory, StockFactory
+from tests.orders.payloads import EXAMPLE_ORDER
 from tests.reliability.concurrency import at_once
-from tests.reliability.test_races import admin_messages, connector_headers, seller_decision
+from tests.support.clients import client_for, connector_headers, seller_decision
+from tests.support.orders import ANA, BO, place_held
+from tests.support.pages import messages
 from tests.worker import require_services
 
 races = pytest.mark.django_db(transaction=True)
 
-ANA, BO = "ana@acme.example", "bo@acme.example"
 ORDERS = 20
 THREADS = 16
 UNITS = 1000
@@ -59,35 +60,33 @@ def deadlocks() -> int:
         return cursor.fetchone()[0]
 
 
-def held_body(number: int, *, approved: bool) -> dict:
-    """An order of SKUs 1 and 2, every other one listing them the other way round."""
+def two_skus(number: int) -> dict:
+    """Changes to the example order: SKUs 1 and 2, every other order listing them the other way round."""
     skus = ["1", "2"] if number % 2 == 0 else ["2", "1"]
     logistics = EXAMPLE_ORDER["shippingData"]["logisticsInfo"][0]
-    return order_body(
-        marketplaceOrderId=f"lock-{number}",
-        marketplaceOrderStatus="approved" if approved else "new",
-        marketplacePaymentValue=HELD,
-        items=[{"id": sku, "price": 975, "quantity": 1} for sku in skus],
-        shipping={"logisticsInfo": [copy.deepcopy(logistics) for _ in skus]},
-    )
+    return {
+        "items": [{"id": sku, "price": 975, "quantity": 1} for sku in skus],
+        "shipping": {"logisticsInfo": [copy.deepcopy(logistics) for _ in skus]},
+    }
 
 
 @pytest.fixture
-def place_held(_postgresql, shop, owner, approver, second_approver, mkp, connector_server):
+def held_orders(_postgresql, shop, owner, approver, second_approver, connector_server):
     """Return a function placing `ORDERS` held orders that share two stock rows."""
     StockFactory(sku=SkuFactory(account=shop.account, sku_id="2", name="Trousers"), warehouse=shop.warehouse)
     Stock.objects.update(quantity=UNITS)
-    rule_replace(
-        account=shop.account,
-        bands=[band(0, 10, "authorize"), band(10, 20, "manual", [ANA, BO])],
-        actor=owner,
-    )
 
     def place(*, approved: bool = False) -> list[Order]:
-        for number in range(ORDERS):
-            assert mkp.place(held_body(number, approved=approved)).json()["code"] == "SOI003"
-        orders = list(Order.objects.order_by("pk"))
-        assert [order.status for order in orders] == [WAITING] * ORDERS
+        orders = [
+            place_held(
+                shop.connector,
+                paid=HELD,
+                status="approved" if approved else "new",
+                marketplaceOrderId=f"lock-{number}",
+                **two_skus(number),
+            )
+            for number in range(ORDERS)
+        ]
         connector_server.wait_for(ORDERS * (2 if approved else 1), timeout=30)
         return orders
 
@@ -110,7 +109,7 @@ def seller_api(approver, second_approver):
 
 @pytest.fixture
 def oms_api(shop):
-    headers = connector_headers(shop)
+    headers = connector_headers(shop.credentials)
 
     def call(order: Order, action: str):
         body = {"reason": "The customer gave up."}
@@ -173,9 +172,9 @@ def stock_matches_the_orders() -> None:
 
 
 @races
-def test_approvals_racing_cancels_never_deadlock(place_held, seller_api, oms_api):
+def test_approvals_racing_cancels_never_deadlock(held_orders, seller_api, oms_api):
     """The finding: an approve through the seller API and a connector's cancel through the OMS API."""
-    orders = place_held()
+    orders = held_orders()
     before = deadlocks()
     actions = []
     for order in orders:
@@ -206,10 +205,10 @@ def test_approvals_racing_cancels_never_deadlock(place_held, seller_api, oms_api
 
 @races
 def test_approvals_and_denials_racing_invoices_never_deadlock(
-    place_held, seller_api, oms_api, connector_server
+    held_orders, seller_api, oms_api, connector_server
 ):
     """Orders the marketplace posted approved: an approval makes them ready for handling and invoicable."""
-    orders = place_held(approved=True)
+    orders = held_orders(approved=True)
     sent_before = len(connector_server.received)
     before = deadlocks()
     actions = []
@@ -261,10 +260,10 @@ def test_approvals_and_denials_racing_invoices_never_deadlock(
 
 @races
 def test_approvals_racing_the_reservation_expiry_neither_deadlock_nor_lose_their_stock(
-    place_held, seller_api
+    held_orders, seller_api
 ):
     """Reservations run out as the approver decides: an approval holds stock, taken again when it ran out."""
-    orders = place_held()
+    orders = held_orders()
     Order.objects.update(reservation_expires_at="2020-01-01T00:00:00Z")
     before = deadlocks()
 
@@ -296,11 +295,10 @@ def test_approvals_racing_the_reservation_expiry_neither_deadlock_nor_lose_their
 
 
 @races
-def test_a_bulk_approval_racing_cancels_never_deadlocks(place_held, oms_api, approver):
+def test_a_bulk_approval_racing_cancels_never_deadlocks(held_orders, oms_api, approver):
     """One approver approves the whole queue from the admin while the connector cancels each order."""
-    orders = place_held()
-    browser = Client()
-    browser.force_login(approver)
+    orders = held_orders()
+    browser = client_for(approver)
     before = deadlocks()
 
     def bulk():
@@ -309,7 +307,7 @@ def test_a_bulk_approval_racing_cancels_never_deadlocks(place_held, oms_api, app
             {"action": "approve_selected", "_selected_action": [order.pk for order in orders]},
             follow=True,
         )
-        return (None, "bulk", response.status_code, [text for _, text in admin_messages(response)])
+        return (None, "bulk", response.status_code, [text for _, text in messages(response)])
 
     actions = [bulk]
     for order in orders:

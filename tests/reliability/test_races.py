@@ -5,27 +5,24 @@ connection, as separate web processes would; processing and notifications run as
 request commits. Under `bin/test` these fail without PostgreSQL rather than skip.
 """
 
-import html
 import json
-import re
 
 import pytest
 from django.test import Client
 
 from authorization.models import ApprovalTask
-from authorization.services import rule_replace, token_issue
+from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
 from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.factories import band
 from tests.orders.payloads import order_body
 from tests.reliability.concurrency import at_once
+from tests.support.clients import client_for, connector_headers, seller_decision
+from tests.support.orders import ANA, BO
+from tests.support.pages import messages
 from tests.worker import require_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ANA, BO = "ana@acme.example", "bo@acme.example"
-HELD = 2571  # 15.01 % below the seller's 3025: the manual band
 
 
 @pytest.fixture(autouse=True)
@@ -33,15 +30,8 @@ def _postgresql():
     require_services()
 
 
-def connector_headers(shop) -> dict:
-    return {
-        "HTTP_X_VTEX_API_APPKEY": shop.credentials.app_key,
-        "HTTP_X_VTEX_API_APPTOKEN": shop.credentials.app_token,
-    }
-
-
 def test_fifty_identical_order_posts_at_once_make_one_order(shop, connector_server):
-    headers, body = connector_headers(shop), json.dumps(order_body())
+    headers, body = connector_headers(shop.credentials), json.dumps(order_body())
 
     def post():
         return Client().post(
@@ -61,7 +51,7 @@ def test_fifty_identical_order_posts_at_once_make_one_order(shop, connector_serv
 
 def test_identical_orders_decided_in_the_request_at_once_make_one_order(shop, connector_server):
     """The previous protocol without isCreatedAsync: each post is decided in its request."""
-    headers = connector_headers(shop)
+    headers = connector_headers(shop.credentials)
     body = json.dumps([seed_order()])
 
     def post():
@@ -85,42 +75,10 @@ def test_identical_orders_decided_in_the_request_at_once_make_one_order(shop, co
     assert shop.stock.reserved == 1
 
 
-@pytest.fixture
-def held(shop, owner, approver, second_approver, connector_server, mkp):
-    rule_replace(
-        account=shop.account,
-        bands=[band(0, 10, "authorize"), band(10, 20, "manual", [ANA, BO])],
-        actor=owner,
-    )
-    mkp.place(order_body(marketplacePaymentValue=HELD))
-    order = Order.objects.get()
-    assert order.status == "waiting-for-manual-authorization"
-    return order
-
-
-def seller_decision(token: str, main_order_id: str, action: str):
-    """Approve or deny the order through the seller API, as the user of `token`."""
-    body = {} if action == "approve" else {"reasonCode": "other", "note": "Not this one."}
-    return Client().post(
-        f"/api/orders/{main_order_id}/{action}?an=acme",
-        data=json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token}",
-    )
-
-
-def admin_messages(response) -> list[tuple[str, str]]:
-    page = response.content.decode()
-    return [(kind, html.unescape(text)) for kind, text in re.findall(r'<li class="(\w+)">(.*?)</li>', page)]
-
-
-def test_twenty_decisions_on_one_order_at_once_make_one_decision(held, approver, second_approver, shop):
+def test_twenty_decisions_on_one_order_at_once_make_one_decision(held_order, approver, second_approver, shop):
     """Both approvers, through the API and the order page, approving and denying at the same moment."""
     tokens = {user.email: token_issue(user=user) for user in (approver, second_approver)}
-    browsers = {}
-    for user in (approver, second_approver):
-        browsers[user.email] = Client()
-        browsers[user.email].force_login(user)
+    browsers = {user.email: client_for(user) for user in (approver, second_approver)}
 
     def by_api(email, action):
         def decide():
@@ -133,8 +91,10 @@ def test_twenty_decisions_on_one_order_at_once_make_one_decision(held, approver,
         data = {} if action == "approve" else {"reason_code": "other", "note": "Not this one."}
 
         def decide():
-            response = browsers[email].post(f"/admin/orders/order/{held.pk}/{action}/", data, follow=True)
-            return ("admin", email, action, response.status_code, admin_messages(response))
+            response = browsers[email].post(
+                f"/admin/orders/order/{held_order.pk}/{action}/", data, follow=True
+            )
+            return ("admin", email, action, response.status_code, messages(response))
 
         return decide
 
@@ -147,8 +107,8 @@ def test_twenty_decisions_on_one_order_at_once_make_one_decision(held, approver,
     assert len(actions) == 20
     outcomes = at_once(actions)
 
-    task = ApprovalTask.objects.get(order=held)
-    held.refresh_from_db()
+    task = ApprovalTask.objects.get(order=held_order)
+    held_order.refresh_from_db()
     assert task.decision in ("approved", "denied")
     winner = task.decided_by.email
     won = [
@@ -167,15 +127,15 @@ def test_twenty_decisions_on_one_order_at_once_make_one_decision(held, approver,
         else:
             assert [kind for kind, _ in said] == ["error"], said
             assert f"was already {task.decision} by {winner}" in said[0][1]
-    assert held.events.filter(kind="decision", actor__isnull=False).count() == 1
+    assert held_order.events.filter(kind="decision", actor__isnull=False).count() == 1
     shop.stock.refresh_from_db()
     expected = ("payment-pending", 1) if task.decision == "approved" else ("canceled", 0)
-    assert (held.status, shop.stock.reserved) == expected
+    assert (held_order.status, shop.stock.reserved) == expected
 
 
 def test_two_hundred_orders_for_the_last_ten_units_reserve_ten(shop, connector_server):
     assert (shop.stock.quantity, shop.stock.reserved) == (10, 0)
-    headers = connector_headers(shop)
+    headers = connector_headers(shop.credentials)
 
     def post(number):
         body = json.dumps(order_body(marketplaceOrderId=f"race-{number}"))

@@ -8,6 +8,7 @@ from authorization.roles import Role
 from authorization.services import token_issue
 from tests.conftest import make_shop
 from tests.factories import member
+from tests.support.clients import connector_headers
 
 
 @dataclass
@@ -17,10 +18,7 @@ class Globex:
     token: str
 
     def connector_headers(self) -> dict:
-        return {
-            "HTTP_X_VTEX_API_APPKEY": self.shop.credentials.app_key,
-            "HTTP_X_VTEX_API_APPTOKEN": self.shop.credentials.app_token,
-        }
+        return connector_headers(self.shop.credentials)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Clients of the app as its users hold them: a browser per person, an API client per token."""
 
+import json
+
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -32,3 +34,14 @@ def connector_headers(credentials) -> dict:
         "HTTP_X_VTEX_API_APPKEY": credentials.app_key,
         "HTTP_X_VTEX_API_APPTOKEN": credentials.app_token,
     }
+
+
+def seller_decision(token: str, main_order_id: str, action: str):
+    """Approve or deny the order through the seller API, as the user of `token`, in a client of its own."""
+    body = {} if action == "approve" else {"reasonCode": "other", "note": "Not this one."}
+    return Client().post(
+        f"/api/orders/{main_order_id}/{action}?an=acme",
+        data=json.dumps(body),
+        content_type="application/json",
+        **token_header(token),
+    )
