@@ -197,6 +197,24 @@ def worker_shop(celery_worker, account, connector_server):
 
 
 @pytest.fixture(autouse=True)
+def _on_commit_tracked(monkeypatch):
+    """Record the test's on-commit callbacks, so an assertion made before they run is refused."""
+    from tests.support import on_commit
+
+    on_commit.track(monkeypatch)
+    yield
+    on_commit.untrack()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    from tests.support import on_commit
+
+    on_commit.body_starts()
+    return (yield)
+
+
+@pytest.fixture(autouse=True)
 def _broker_not_failed_earlier(monkeypatch):
     """Start each test with the broker reachable: a failed publish makes the process leave it alone a while."""
     import config.celery

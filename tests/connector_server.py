@@ -6,6 +6,11 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.on_commit import assert_settled
+
+# How long no further request may arrive before a wait counts what came as final.
+QUIET_SECONDS = 0.25
+
 
 @dataclass
 class Received:
@@ -17,12 +22,16 @@ class Received:
 
 @dataclass
 class ConnectorServer:
-    """Records every request; answers with the scripted statuses in turn (then 200)."""
+    """Records every request; answers with the scripted statuses in turn (then 200).
 
-    received: list[Received] = field(default_factory=list)
+    Reading what it received first checks that no on-commit work of the test is still pending:
+    otherwise "nothing was sent" would be true only because nothing was allowed to run.
+    """
+
+    log: list[Received] = field(default_factory=list)
     script: list = field(default_factory=list)  # ints (status) or ("sleep", seconds)
     answer_headers: dict = field(default_factory=dict)  # sent with every answer
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -34,22 +43,36 @@ class ConnectorServer:
         with self.lock:
             self.script = list(statuses)
 
-    def bodies(self, code: str | None = None) -> list[dict]:
+    @property
+    def received(self) -> list[Received]:
+        assert_settled()
         with self.lock:
-            return [r.body for r in self.received if code is None or r.body.get("code") == code]
+            return list(self.log)
+
+    def bodies(self, code: str | None = None) -> list[dict]:
+        return [r.body for r in self.received if code is None or r.body.get("code") == code]
 
     def codes(self) -> list[str]:
-        with self.lock:
-            return [r.body.get("code") for r in self.received]
+        return [r.body.get("code") for r in self.received]
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Exactly `count` requests: waits for them, then for a quiet spell, so one more is seen."""
+        assert_settled()
         deadline = time.monotonic() + timeout
+        seen, quiet_since = -1, time.monotonic()
         while time.monotonic() < deadline:
             with self.lock:
-                if len(self.received) >= count:
-                    return list(self.received)
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} notifications, got {len(self.received)}: {self.codes()}")
+                now = len(self.log)
+            if now != seen:
+                seen, quiet_since = now, time.monotonic()
+            elif now >= count and time.monotonic() - quiet_since >= QUIET_SECONDS:
+                break
+            time.sleep(0.02)
+        received = self.received
+        if len(received) != count:
+            codes = [r.body.get("code") for r in received]
+            raise AssertionError(f"expected {count} notifications, got {len(received)}: {codes}")
+        return received
 
     def _next(self):
         with self.lock:
@@ -71,7 +94,7 @@ def start_connector_server() -> ConnectorServer:
                 time.sleep(action[1])
                 action = 200
             with state.lock:
-                state.received.append(Received(self.path, dict(self.headers), body, raw))
+                state.log.append(Received(self.path, dict(self.headers), body, raw))
             self.send_response(action)
             self.send_header("Content-Type", "application/json")
             for name, value in state.answer_headers.items():

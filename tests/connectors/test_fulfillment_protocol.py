@@ -404,10 +404,11 @@ def test_a_sales_channel_the_connector_does_not_sell_in_has_nothing_available(fu
 
 @pytest.mark.parametrize("with_rule", [True, False])
 def test_without_is_created_async_a_divergent_order_is_refused_with_fmt007_rule_or_not(
-    request, fulfillment, shop, connector_server, with_rule
+    request, fulfillment, shop, connector_server, with_rule, django_capture_on_commit_callbacks
 ):
     if with_rule:
-        request.getfixturevalue("authorizing_rule")
+        with django_capture_on_commit_callbacks(execute=True):
+            request.getfixturevalue("authorizing_rule")
     response = fulfillment.place([seed_order(marketplacePaymentValue=2571)])
     assert response.status_code == 400
     assert error_of(response) == {

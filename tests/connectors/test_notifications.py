@@ -16,6 +16,7 @@ from connectors.notifications import (
     retry_delay,
 )
 from tests.orders.payloads import order_body
+from tests.support.on_commit import lose_queued
 
 
 @pytest.mark.parametrize(
@@ -143,7 +144,8 @@ def test_the_sweep_queues_notifications_whose_task_was_lost(
         code="SOI001",
         marketplace_order_id="1",
         operation_id="op",
-    )  # not captured: its task is never sent, as if the broker had been down
+    )
+    assert lose_queued() == 1  # its task is never sent, as if the broker had been down
     Notification.objects.filter(pk=notification.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=5)
     )

@@ -50,14 +50,19 @@ def test_scenario_3_interest_is_part_of_what_the_seller_expects(mkp, shop, conne
     )
 
 
-def test_scenario_4_discounts_split_over_items_are_priced_per_item(mkp, shop, connector_server, owner):
+def test_scenario_4_discounts_split_over_items_are_priced_per_item(
+    mkp, shop, connector_server, owner, django_capture_on_commit_callbacks
+):
     SkuFactory(account=shop.account, sku_id="1000", price_cents=1000)
     second = SkuFactory(account=shop.account, sku_id="4000", price_cents=4000)
     StockFactory(sku=second, warehouse=shop.warehouse, quantity=5)
     StockFactory(sku=shop.account.skus.get(sku_id="1000"), warehouse=shop.warehouse, quantity=5)
     shop.policy.freight_cents = 1000
     shop.policy.save()
-    rule_replace(account=shop.account, bands=[band(0, 30, "authorize"), band(30, 100, "deny")], actor=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        rule_replace(
+            account=shop.account, bands=[band(0, 30, "authorize"), band(30, 100, "deny")], actor=owner
+        )
     body = order_body(
         items=[{"id": "1000", "price": 500, "quantity": 1}, {"id": "4000", "price": 3500, "quantity": 1}],
         marketplacePaymentValue=500 + 3500 + 900 + 900,

@@ -1,0 +1,1 @@
+"""What the tests share: builders, clients and guards. One home, so a helper is written once."""
