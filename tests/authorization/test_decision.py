@@ -3,10 +3,20 @@
 import itertools
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authorization.decision import Outcome, Reason, check_bands, decide, segments, strictest
+from authorization.decision import (
+    Decision,
+    Outcome,
+    Reason,
+    Segment,
+    check_bands,
+    decide,
+    segments,
+    strictest,
+)
 from tests.factories import band
 
 TYPICAL = [band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")]
@@ -143,3 +153,114 @@ def test_check_accepts_gaps_and_refuses_an_empty_rule():
     assert errors == []
     errors, _ = check_bands([])
     assert messages(errors) == [(None, None, "A rule needs at least one band.")]
+
+
+# What the editor and the decision records show, compared whole: the reason, the signed
+# divergence and the band are what a seller reads, not only the outcome.
+
+
+def test_each_way_to_decide_records_its_reason_the_signed_divergence_and_the_band():
+    manual = TYPICAL[1]
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("0")) == Decision(
+        Outcome.NO_DIVERGENCE, Reason.NO_DIVERGENCE, Decimal("0")
+    )
+    assert decide(
+        bands=TYPICAL, divergence_percent=Decimal("-30"), overpayment_is_divergence=False
+    ) == Decision(Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT, Decimal("-30"))
+    assert decide(
+        bands=TYPICAL, divergence_percent=Decimal("-4"), allowance_percent=Decimal("5")
+    ) == Decision(Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, Decimal("-4"))
+    assert decide(bands=TYPICAL, divergence_percent=Decimal("-12.5")) == Decision(
+        Outcome.MANUAL, Reason.BAND, Decimal("-12.5"), manual, 1
+    )
+    gapped = [band(0, 5, "authorize"), band(10, 30, "deny")]
+    assert decide(bands=gapped, divergence_percent=Decimal("7")) == Decision(
+        Outcome.DENY, Reason.GAP, Decimal("7")
+    )
+    assert decide(bands=gapped, divergence_percent=Decimal("-40")) == Decision(
+        Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("-40")
+    )
+
+
+def test_strictest_of_no_decision_is_refused():
+    with pytest.raises(ValueError, match=r"^strictest\(\) needs at least one decision$"):
+        strictest([])
+
+
+def test_segments_show_bands_in_order_of_from_with_the_gaps_between_them():
+    bands = [band(50, 100, "deny"), band(10, 20, "manual", ["ana@acme.example"]), band(0, 10, "authorize")]
+    assert segments(bands) == [
+        Segment(Decimal("0"), Decimal("10"), "authorize", 2),
+        Segment(Decimal("10"), Decimal("20"), "manual", 1),
+        Segment(Decimal("20"), Decimal("50"), "gap"),
+        Segment(Decimal("50"), Decimal("100"), "deny", 0),
+    ]
+    assert segments([band(0, 30, "authorize")]) == [
+        Segment(Decimal("0"), Decimal("30"), "authorize", 0),
+        Segment(Decimal("30"), Decimal("100"), "gap"),
+    ]
+    assert segments([]) == [Segment(Decimal("0"), Decimal("100"), "gap")]
+
+
+def test_band_as_the_api_and_the_editor_show_it():
+    manual = band(10, 20.5, "manual", ["ana@acme.example", "bo@acme.example"], escalate_after_minutes=60)
+    assert manual.as_dict() == {
+        "from": "10.00",
+        "to": "20.50",
+        "action": "manual",
+        "approvers": ["ana@acme.example", "bo@acme.example"],
+        "escalateAfterMinutes": 60,
+    }
+
+
+def test_check_refuses_bounds_outside_zero_to_hundred_with_the_field_to_fix():
+    errors, _ = check_bands([band(-1, 10, "authorize"), band(20, 101, "deny")])
+    assert messages(errors) == [
+        (0, "from", "From must be between 0 and 100."),
+        (1, "to", "To must be between 0 and 100."),
+    ]
+    # 0 and 100 are bounds a band may have: only the empty band is refused.
+    errors, _ = check_bands([band(0, 0, "authorize"), band(100, 100, "deny")])
+    assert messages(errors) == [
+        (0, "to", "From must be lower than To."),
+        (1, "to", "From must be lower than To."),
+    ]
+
+
+def test_check_names_each_approver_listed_twice_once():
+    errors, _ = check_bands(
+        [band(0, 100, "manual", ["bo@x.example", "ana@x.example", "bo@x.example", "ana@x.example"])]
+    )
+    assert messages(errors) == [(0, "approvers", "Approver listed twice: ana@x.example, bo@x.example.")]
+    errors, warnings = check_bands(
+        [band(0, 100, "manual", ["ana@x.example", "bo@x.example", "ana@x.example"])]
+    )
+    assert messages(errors) == [(0, "approvers", "Approver listed twice: ana@x.example.")]
+    assert warnings == []
+
+
+def test_check_warns_of_a_single_approver_on_the_band_with_the_field_to_fix():
+    _, warnings = check_bands([band(0, 10, "authorize"), band(10, 100, "manual", ["ana@acme.example"])])
+    assert messages(warnings) == [
+        (1, "approvers", "Only one approver: name a second so orders never wait on one person.")
+    ]
+
+
+def test_check_refuses_an_escalation_delay_under_one_minute():
+    errors, _ = check_bands([band(0, 50, "authorize", escalate_after_minutes=0), band(50, 100, "deny")])
+    assert messages(errors) == [(0, "escalateAfterMinutes", "Escalation delay must be at least one minute.")]
+    errors, _ = check_bands(
+        [band(0, 100, "manual", ["a@x.example", "b@x.example"], escalate_after_minutes=1)]
+    )
+    assert errors == []
+
+
+def test_check_finds_an_overlap_whatever_order_the_bands_come_in():
+    errors, _ = check_bands([band(50, 100, "deny"), band(0, 60, "authorize")])
+    assert messages(errors) == [(0, "from", "Overlaps the band 0–60 %.")]
+    # Two bands from the same point: the shorter is taken first, the longer overlaps it.
+    errors, _ = check_bands([band(0, 50, "authorize"), band(0, 20, "deny")])
+    assert messages(errors) == [(0, "from", "Overlaps the band 0–20 %.")]
+    # Bands that touch do not overlap.
+    errors, _ = check_bands([band(10, 20, "deny"), band(0, 10, "authorize"), band(20, 100, "deny")])
+    assert errors == []

@@ -25,6 +25,8 @@ def test_seller_value_adds_quantities_freight_taxes_and_interest():
 
 def test_marketplace_freight_is_taken_out_of_the_paid_value():
     assert paid_value_cents(payment_value_cents=3025, marketplace_freight_cents=2050) == 975
+    # The seller delivers: the whole payment is for what the seller prices.
+    assert paid_value_cents(payment_value_cents=3025) == 3025
 
 
 def test_paying_less_is_a_positive_divergence_rounded_half_up():
