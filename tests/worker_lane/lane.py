@@ -1,12 +1,11 @@
 """What the lane's tests share: the worker they start, and the ways they watch it through the broker."""
 
 import contextlib
+import json
 import os
 import signal
 import time
 from pathlib import Path
-
-from django.conf import settings
 
 from tests.worker import start_worker
 from tests.worker_lane.worker_settings import SWEEP_SECONDS
@@ -36,11 +35,15 @@ def calling(client, credentials):
     return ConnectorClient(client, credentials, lambda execute: contextlib.nullcontext())
 
 
-def broker():
-    """A client of the broker's Redis, to read what Celery keeps there."""
-    import redis
+def unacknowledged() -> list[str]:
+    """The tasks the broker has handed to a worker and keeps until the worker acknowledges them."""
+    from config.celery import app
 
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    with app.connection_for_read() as connection:
+        channel = connection.default_channel
+        # kombu puts the run's key prefix before the keys of the commands it sends itself, not HVALS.
+        held = channel.client.hvals(channel.global_keyprefix + channel.unacked_key)
+        return [json.loads(raw)[0]["headers"]["task"] for raw in held]
 
 
 def consume(queue: str) -> None:
