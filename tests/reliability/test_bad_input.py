@@ -6,85 +6,17 @@ everywhere a text goes, which must come back unchanged.
 """
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
-from authorization.services import rule_replace
-from catalog.models import ShippingPolicy, Sku, Stock
-from connectors.models import FeedConfig, HookConfig
-from orders.models import IntakeRecord, Order, OrderEvent
+from connectors.models import HookConfig
+from orders.models import IntakeRecord, Order
 from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.factories import band
 from tests.orders.payloads import order_body
 from tests.reliability.shapes import problems_of
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    url: str
-    seller: bool = False  # the seller API (a user's token) rather than a connector's credentials
-
-    @property
-    def path(self) -> str:
-        return self.url.split("?")[0]
-
-
-ENDPOINTS = [
-    Endpoint("place order", "post", "/api/order-integration/orders?an=acme"),
-    Endpoint("approve order", "put", "/api/order-integration/orders/status?an=acme"),
-    Endpoint("simulation", "post", "/api/checkout/pub/orderForms/simulation?affiliateId=MKP"),
-    Endpoint("place fulfillment order", "post", "/api/fulfillment/pvt/orders?affiliateId=MKP"),
-    Endpoint(
-        "authorize dispatch", "post", "/api/fulfillment/pvt/orders/MKP-123456789/fulfill?affiliateId=MKP"
-    ),
-    Endpoint("cancel", "post", "/api/oms/pvt/orders/MKP-123456789/cancel"),
-    Endpoint("invoice", "post", "/api/oms/pvt/orders/MKP-123456789/invoice"),
-    Endpoint("feed config", "post", "/api/orders/feed/config"),
-    Endpoint("feed commit", "post", "/api/orders/feed"),
-    Endpoint("hook config", "post", "/api/orders/hook/config"),
-    Endpoint("rule", "put", "/api/authorization/price-divergence-rule?an=acme", seller=True),
-    Endpoint("skus", "put", "/api/catalog/skus?an=acme", seller=True),
-    Endpoint("shipping policies", "put", "/api/catalog/shipping-policies?an=acme", seller=True),
-    Endpoint("pickup points", "put", "/api/catalog/pickup-points?an=acme", seller=True),
-    Endpoint("approve", "post", "/api/orders/MKP-123456789/approve?an=acme", seller=True),
-    Endpoint("deny", "post", "/api/orders/MKP-123456789/deny?an=acme", seller=True),
-]
-BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
-
-
-@pytest.fixture
-def send(mkp, shop, owner, connector_server):
-    """Send a raw body to an endpoint with working credentials; one order exists, MKP-123456789."""
-    from authorization.services import token_issue
-
-    mkp.place(order_body())
-    seller = {"HTTP_AUTHORIZATION": f"Token {token_issue(user=owner)}"}
-
-    def send(endpoint: Endpoint, raw, content_type="application/json"):
-        headers = seller if endpoint.seller else mkp.headers()
-        with mkp.capture(execute=True):
-            return getattr(mkp.client, endpoint.method)(
-                endpoint.url, data=raw, content_type=content_type, **headers
-            )
-
-    return send
-
-
-def kept() -> dict:
-    """What a refused request must not change."""
-    return {
-        "submissions": IntakeRecord.objects.count(),
-        "orders": list(Order.objects.values_list("main_order_id", "status")),
-        "events": OrderEvent.objects.count(),
-        "skus": list(Sku.objects.values_list("sku_id", "name", "price_cents")),
-        "stock": list(Stock.objects.values_list("quantity", "reserved")),
-        "policies": ShippingPolicy.objects.count(),
-        "feeds": FeedConfig.objects.count(),
-        "hooks": HookConfig.objects.count(),
-    }
+from tests.support.endpoints import BY_NAME, ENDPOINTS, Endpoint
+from tests.support.orders import ANA, place_held
+from tests.support.state import kept
 
 
 def refused(endpoint: Endpoint, response, status: int) -> str:
@@ -359,15 +291,14 @@ def test_unicode_in_every_text_of_an_order_comes_back_unchanged(
     assert "pedido-ção-🛒" in page
 
 
-def test_unicode_in_the_catalog_and_a_denial_comes_back_unchanged(shop, owner, approver, api_client_for, mkp):
+def test_unicode_in_the_catalog_and_a_denial_comes_back_unchanged(shop, owner, approver, api_client_for):
     seller = api_client_for(owner)
     saved = seller.put(
         "/api/catalog/skus?an=acme", [{"id": "ção-1", "name": UNICODE, "price": 100}], format="json"
     )
     assert saved.status_code == 200, saved.json()
     assert seller.get("/api/catalog/skus?an=acme&id=ção-1").json()[0]["name"] == UNICODE
-    rule_replace(account=shop.account, bands=[band(0, 100, "manual", ["ana@acme.example"])], actor=owner)
-    mkp.place(order_body(marketplacePaymentValue=2571))
+    place_held(shop.connector, approvers=[ANA])
     denied = api_client_for(approver).post(
         "/api/orders/MKP-123456789/deny?an=acme", {"reasonCode": "other", "note": UNICODE}, format="json"
     )

@@ -16,7 +16,8 @@ from django.test import Client
 
 from connectors.authentication import forget_accepted
 from tests.reliability.shapes import problems_of
-from tests.reliability.test_bad_input import ENDPOINTS, kept, send  # noqa: F401 (send is a fixture)
+from tests.support.endpoints import ENDPOINTS
+from tests.support.state import kept
 
 REFUSED = OperationalError(
     'connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection refused'
@@ -33,7 +34,7 @@ def database_down():
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda endpoint: endpoint.name)
-def test_every_api_answers_503_with_retry_after_in_its_own_body(send, endpoint):  # noqa: F811
+def test_every_api_answers_503_with_retry_after_in_its_own_body(send, endpoint):
     before = kept()
     # As a process that has not accepted the connector's credentials yet, and must read them: one
     # that has answers a body the contract refuses (as "{}" is) with 400, the database unneeded.

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from authorization.models import ApiToken
-from authorization.services import rule_replace, token_digest, token_issue
+from authorization.services import token_digest, token_issue
 from connectors.authentication import forget_accepted
 from connectors.services import app_token_digest
-from tests.factories import band
-from tests.orders.payloads import order_body
+from tests.factories import OrderFactory, band
 from tests.reliability.shapes import error_shape_problems
+from tests.support.orders import place_held
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -70,13 +70,12 @@ def world(mkp, shop, owner, connector_server, same_connection, monkeypatch):
     Hooks are pinged at the connector's test server (tests/reliability/fuzz_hooks.py).
     """
     monkeypatch.setenv("FUZZ_HOOK_URL", connector_server.url)
-    rule_replace(
-        account=shop.account,
+    place_held(
+        shop.connector,
         bands=[band(0, 10, "authorize"), band(10, 100, "manual", ["owner@acme.example"])],
-        actor=owner,
+        marketplaceOrderId="held",
     )
-    mkp.place(order_body())
-    mkp.place(order_body(marketplaceOrderId="held", marketplacePaymentValue=2571))
+    OrderFactory(connector=shop.connector, marketplace_order_id="123456789")
     connector = shop.connector
     connector.app_key = os.environ["FUZZ_APP_KEY"]
     connector.app_token_digest = app_token_digest(os.environ["FUZZ_APP_TOKEN"])

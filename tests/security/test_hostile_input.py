@@ -19,10 +19,11 @@ from authorization.services import rule_replace, token_issue
 from config.text import json_path
 from orders.models import IntakeRecord, Order, OrderEvent
 from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.factories import band
+from tests.factories import OrderFactory, band
 from tests.orders.payloads import order_body
 from tests.reliability.shapes import family, problems_of
-from tests.reliability.test_bad_input import kept
+from tests.support.orders import place_held
+from tests.support.state import kept
 
 SCHEMA = json.loads(Client().get("/api/schema", {"format": "json"}).content)
 OPERATIONS = [
@@ -140,13 +141,12 @@ def hostile_bodies(op, tokens_by_kind: dict[str, list[str]]):
 @pytest.fixture
 def api(mkp, shop, owner):
     """Call any operation with working credentials, at the account's two orders (one of them held)."""
-    rule_replace(
-        account=shop.account,
+    place_held(
+        shop.connector,
         bands=[band(0, 10, "authorize"), band(10, 100, "manual", ["owner@acme.example"])],
-        actor=owner,
+        marketplaceOrderId="held",
     )
-    mkp.place(order_body())
-    mkp.place(order_body(marketplaceOrderId="held", marketplacePaymentValue=2571))
+    OrderFactory(connector=shop.connector, marketplace_order_id="123456789")
     seller = {"HTTP_AUTHORIZATION": f"Token {token_issue(user=owner)}"}
 
     def call(op, *, raw=None, query=None, content_type="application/json", **headers):
