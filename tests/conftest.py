@@ -1,4 +1,5 @@
 import contextlib
+import shutil
 
 import pytest
 import redis
@@ -7,17 +8,16 @@ from authorization.roles import Role
 from tests.factories import AccountFactory, member
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _run_left_clean():
-    """Leave nothing of this run behind: its keys on Redis (tests/settings.py names the run)."""
-    yield
+def pytest_sessionfinish(session, exitstatus):
+    """Leave nothing of this run behind: its keys on Redis and its folder (tests/settings.py)."""
     from django.conf import settings
 
-    if getattr(settings, "OWNS_TEST_RUN", False):
+    if settings.configured and getattr(settings, "OWNS_TEST_RUN", False):
         from tests.worker import delete_run_keys
 
         with contextlib.suppress(redis.RedisError):
             delete_run_keys()
+        shutil.rmtree(settings.TEST_RUN_DIR, ignore_errors=True)
 
 
 @pytest.fixture

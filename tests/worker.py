@@ -63,12 +63,16 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
     delete_run_keys()
     # A name of its own, and only it is pinged: a worker of another run never answers for it.
     name = f"test-{settings.TEST_RUN}-{next(_workers_started)}@{socket.gethostname()}"
+    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "OUTBOUND_ALLOW_PRIVATE_URLS": "true",  # the tests' connectors listen on 127.0.0.1
+        # The files it writes go where the test reads them (tests/conftest.py: the test's own folders).
+        "IMPORT_ROOT": settings.STORAGES["imports"]["OPTIONS"]["location"],
+        "EXPORT_ROOT": settings.STORAGES["exports"]["OPTIONS"]["location"],
         **{key: str(value) for key, value in environment.items()},
     }
     process = subprocess.Popen(
@@ -87,7 +91,7 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
             f"--hostname={name}",
             # The sweeps run too, as in production: whatever a lost message leaves is picked up.
             "--beat",
-            f"--schedule={ROOT / 'var' / 'test-celerybeat-schedule'}",
+            f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",  # in the run's folder
             *(["--queues", queues] if queues else []),
         ],
         cwd=ROOT,
