@@ -208,18 +208,33 @@ def _on_commit_tracked(monkeypatch):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    from tests.support import on_commit
+    from tests.support import on_commit, outbox
 
     on_commit.body_starts()
+    outbox.settled_from_here(item)
     return (yield)
 
 
 @pytest.fixture(autouse=True)
-def _broker_not_failed_earlier(monkeypatch):
-    """Start each test with the broker reachable: a failed publish makes the process leave it alone a while."""
-    import config.celery
+def _process_caches_reset():
+    """Start each test as a fresh process would: credentials an earlier test's connector had
+    accepted, a connection pooled to its server, a backoff after its broker failed or its Django
+    cache must not decide this test's outcome. (The `@cache`s of the apps only hold what the code
+    and the schemas derive, the same for every test.)"""
+    from django.core.cache import caches
 
-    monkeypatch.setattr(config.celery, "_broker_failed_at", None)
+    import config.celery
+    from connectors import authentication, egress
+
+    authentication.forget_accepted()
+    authentication._redis_client = authentication._redis_failed_at = None
+    if egress._session is not None:
+        egress._session[1].close()
+        egress._session = None
+    config.celery._broker_failed_at = None
+    config.celery._redis = None
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
