@@ -208,10 +208,9 @@ def _on_commit_tracked(monkeypatch):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    from tests.support import on_commit, outbox
+    from tests.support import on_commit
 
     on_commit.body_starts()
-    outbox.settled_from_here(item)
     return (yield)
 
 
