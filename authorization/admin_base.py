@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
-from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.core.exceptions import EmptyResultSet, FullResultSet, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -104,9 +104,12 @@ def guard_every_list(site) -> None:
 
 
 class GuardedHistory:
-    """SimpleHistoryAdmin mixin: a row id or a version that is no number answers 404, as a change page does.
+    """SimpleHistoryAdmin mixin: only who may change a row reverts it to an earlier version; a row
+    id or a version that is no number answers 404, as a change page does.
 
-    django-simple-history looks both up as given, and the database refuses a word for a number.
+    django-simple-history saves a posted version for anyone who may view the row (it only hides
+    the Revert button), and looks both ids up as given, where the database refuses a word for a
+    number.
     """
 
     def history_view(self, request, object_id, extra_context=None):
@@ -116,6 +119,10 @@ class GuardedHistory:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         pk_or_404(self.model, object_id)
         pk_or_404(self.model.history.model, version_id)
+        if request.method == "POST":
+            row = self.get_object(request, unquote(object_id))
+            if row is None or not self.has_change_permission(request, row):
+                raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

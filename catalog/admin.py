@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
@@ -299,14 +299,6 @@ class SkuAdmin(GuardedHistory, AccountImportExportMixin, SimpleHistoryAdmin, Cat
         if not visible:
             raise Http404
         return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """Let only those who may change the SKU revert it to an earlier version."""
-        if request.method == "POST":
-            sku = self.get_object(request, object_id)
-            if sku is None or not self.has_change_permission(request, sku):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class StockForm(forms.ModelForm):
