@@ -208,9 +208,10 @@ def _on_commit_tracked(monkeypatch):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    from tests.support import on_commit
+    from tests.support import on_commit, outbox
 
     on_commit.body_starts()
+    outbox.settled_from_here(item)
     return (yield)
 
 

@@ -7,6 +7,7 @@ from django.core import mail
 from authorization.models import Membership
 from authorization.roles import Role
 from tests.factories import PASSWORD, member
+from tests.support.on_commit import lose_queued
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def test_a_member_added_while_the_broker_was_down_is_told_by_the_sweep(
 
     outsider = member(other_account, Role.VIEWER, "dan@globex.example")
     membership = member_add(email=outsider.email, account=account, role=Role.VIEWER, actor=owner)
+    assert lose_queued() == 1  # the broker was down: the e-mail's task never reaches a worker
     later = timezone.now() + timedelta(minutes=2)
     assert member_notices_due(now=later) == [membership.pk]  # its task never ran
     assert notify_member_added(membership.pk) is True
