@@ -146,10 +146,23 @@ def each_run(baseline_values, subject_values, unit: str = "", digits: int = 0) -
 
 
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing listens on, kept from other processes for a minute.
+
+    A port merely probed is free for anyone to take before the server for which it was chosen
+    binds it. This one is left with a connection in TIME_WAIT (closed first on the server's
+    side): for the next 60 s the kernel gives it to no one asking for a free port (bind to port 0,
+    as this function and every other run does), while a server binding it by number with
+    SO_REUSEADDR, as redis-server, PostgreSQL, gunicorn and Python's servers do, can.
+    """
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = server.accept()
+            accepted.close()
+    return port
 
 
 def wait_until_answers(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:

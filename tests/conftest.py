@@ -1,5 +1,6 @@
 import contextlib
 import shutil
+import socket
 
 import pytest
 import redis
@@ -128,6 +129,15 @@ def connector_server():
 def other_server():
     """A second endpoint on 127.0.0.1, for what must not reach it."""
     yield from _served()
+
+
+@pytest.fixture
+def closed_port():
+    """A port of 127.0.0.1 that refuses connections for the whole test: this socket holds it
+    bound without listening, so no other process can start listening there meanwhile."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture

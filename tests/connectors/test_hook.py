@@ -57,12 +57,12 @@ def test_a_url_that_does_not_answer_the_ping_with_200_is_refused_and_nothing_is_
     assert error(oms.get(CONFIG)) == (404, "OMS002")
 
 
-def test_a_url_that_cannot_be_reached_is_refused(oms):
+def test_a_url_that_cannot_be_reached_is_refused(oms, closed_port):
     response = oms.post(
         CONFIG,
         {
             "filter": {"type": "FromWorkflow", "status": ["canceled"]},
-            "hook": {"url": "http://127.0.0.1:9/hook"},
+            "hook": {"url": f"http://127.0.0.1:{closed_port}/hook"},
         },
     )
     assert error(response) == (400, "OMS005")

@@ -69,9 +69,9 @@ def test_a_timeout_is_retried(mkp, shop, connector_server, settings):
     assert (first.http_status, first.error) == (None, "Timed out after 0.3 s")
 
 
-def test_a_connection_error_is_retried(mkp, shop, connector_server, settings):
+def test_a_connection_error_is_retried(mkp, shop, connector_server, settings, closed_port):
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
-    shop.connector.endpoint = "http://127.0.0.1:9/api/vtex"  # nothing listens on the discard port
+    shop.connector.endpoint = f"http://127.0.0.1:{closed_port}/api/vtex"
     shop.connector.save()
     mkp.place(order_body())
     notification = Notification.objects.get()

@@ -39,7 +39,7 @@ CREDENTIALS = {
     "FUZZ_APP_TOKEN": "fuzz-app-token-of-the-openapi-run",
     "FUZZ_SELLER_TOKEN": "Token fuzz-seller-token-of-the-openapi-run",
     "FUZZ_AFFILIATE_ID": "MKP",
-    "FUZZ_HOOK_URL": "http://127.0.0.1:9/set-by-the-world-fixture",
+    "FUZZ_HOOK_URL": "http://set-by-the-world-fixture.invalid/",  # a name that never resolves
 }
 for _name, _value in CREDENTIALS.items():
     os.environ.setdefault(_name, _value)
