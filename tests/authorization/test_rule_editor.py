@@ -10,6 +10,7 @@ from authorization.roles import Role
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import membership_remove, rule_replace
 from tests.factories import AccountFactory, band, member
+from tests.support.rule_editor import formset_data
 
 ANA = "ana@acme.example"
 BO = "bo@acme.example"
@@ -17,29 +18,6 @@ BO = "bo@acme.example"
 
 def url(view, account):
     return reverse(f"admin:authorization_pricedivergencerule_{view}", kwargs={"account_id": account.pk})
-
-
-def formset_data(*rows, initial=0):
-    """Return the editor's POST data for rows of (from, to, action[, approvers[, minutes]])."""
-    data = {
-        "bands-TOTAL_FORMS": str(len(rows)),
-        "bands-INITIAL_FORMS": str(initial),
-        "bands-MIN_NUM_FORMS": "0",
-        "bands-MAX_NUM_FORMS": "1000",
-    }
-    for index, (lower, upper, action, *rest) in enumerate(rows):
-        approvers = rest[0] if rest else []
-        minutes = rest[1] if len(rest) > 1 else ""
-        data.update(
-            {
-                f"bands-{index}-lower_percent": str(lower),
-                f"bands-{index}-upper_percent": str(upper),
-                f"bands-{index}-action": action,
-                f"bands-{index}-approvers": "\n".join(approvers),
-                f"bands-{index}-escalate_after_minutes": str(minutes),
-            }
-        )
-    return data
 
 
 def row_html(html, index):

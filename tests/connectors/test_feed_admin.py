@@ -1,21 +1,14 @@
 """Feeds, hooks and hook deliveries in the admin: read by the account, resend by those who manage connectors."""
 
-import html
-
 import pytest
 
 from connectors.models import HookDelivery
 from tests.connectors.oms_support import hook_url
 from tests.factories import AccountFactory, connector, member
 from tests.orders.payloads import order_body
+from tests.support.pages import page
 
 DELIVERIES = "/admin/connectors/hookdelivery/"
-
-
-def page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The notification log in the admin: every attempt, and resending a failed notification."""
 
-import html
 import re
 
 import pytest
@@ -10,6 +9,7 @@ from orders.admin_display import moment
 from tests.connector_client import ConnectorClient
 from tests.factories import connector, member
 from tests.orders.payloads import order_body
+from tests.support.pages import page
 
 NOTIFICATIONS = "/admin/connectors/notification/"
 
@@ -31,12 +31,6 @@ def attempt_rows(detail: str) -> list[list[str]]:
         re.findall(cell.format(name), table, re.S) for name in ("attempted", "status", "duration", "error")
     ]
     return [list(row) for row in zip(*columns, strict=True)]
-
-
-def page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())
 
 
 @pytest.fixture

@@ -16,13 +16,9 @@ from exports.services import MAX_ATTEMPTS, export_run, exports_expire, exports_s
 from exports.tasks import sweep_exports, write_export
 from tests.exports.conftest import ORDERS, downloaded, read_csv
 from tests.factories import member
+from tests.support.pages import text
 
 EXPORTS = "/admin/exports/export/"
-
-
-def text(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 @pytest.fixture

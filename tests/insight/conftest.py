@@ -1,5 +1,3 @@
-import html
-
 import pytest
 
 from authorization.services import rule_replace
@@ -33,9 +31,3 @@ def placed(mkp, rule):
     """Five orders placed by the connector and decided by the rule."""
     for marketplace_order_id, paid, _ in PLACED:
         mkp.place(order_body(marketplaceOrderId=marketplace_order_id, marketplacePaymentValue=paid))
-
-
-def page(client, url, **query) -> str:
-    response = client.get(url, query)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())

@@ -11,8 +11,9 @@ from django.utils import timezone
 from authorization.roles import Role
 from authorization.services import membership_set
 from tests.factories import UserFactory, member
-from tests.insight.conftest import DASHBOARD, page
+from tests.insight.conftest import DASHBOARD
 from tests.orders.payloads import order_body
+from tests.support.pages import page
 
 
 def caption(text: str, slug: str) -> str:

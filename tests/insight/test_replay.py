@@ -1,6 +1,5 @@
 """Replaying past orders under a draft rule gives exactly what processing would decide."""
 
-import html
 import re
 from collections import Counter
 from datetime import timedelta
@@ -15,11 +14,12 @@ from authorization.replay import replay_draft
 from authorization.roles import Role
 from authorization.services import rule_replace
 from insight.models import DecisionRecord
-from tests.authorization.test_rule_editor import formset_data
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector, member
 from tests.insight.conftest import ANA, BO, bands_of_the_rule
 from tests.orders.payloads import order_body
+from tests.support.pages import markup, text_of
+from tests.support.rule_editor import formset_data
 
 DRAFTS = {
     "authorize up to 16 %": [
@@ -186,10 +186,6 @@ def replay_url(account):
     )
 
 
-def text_of(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 DRAFT_16 = formset_data((0, 16, "authorize"), (16, 20, "manual", [ANA, BO]), (20, 100, "deny"))
 
 
@@ -198,7 +194,7 @@ def test_the_owner_replays_the_posted_draft(client, owner, account, placed):
 
     response = client.post(replay_url(account), {**DRAFT_16, "replay_days": "30"})
 
-    text = text_of(response)
+    text = markup(response)
     assert response.status_code == 200
     assert (
         "Replayed 5 orders decided in the last 30 days. Under this rule 1 would change outcome: "
@@ -215,7 +211,7 @@ def test_a_denied_submission_links_to_its_connection_order(client, owner, accoun
     client.force_login(owner)
     data = formset_data((0, 40, "authorize"), (40, 100, "deny"))
 
-    text = text_of(client.post(replay_url(account), data))
+    text = markup(client.post(replay_url(account), data))
 
     denied = DecisionRecord.objects.get(marketplace_order_id="D1")
     assert f'<a href="/admin/orders/intakerecord/{denied.intake_id}/change/">MKP-D1</a>' in text
@@ -227,8 +223,8 @@ def test_a_draft_that_could_not_be_saved_is_not_replayed(client, owner, account,
 
     response = client.post(replay_url(account), data)
 
-    text = text_of(response)
     assert response.status_code == 400
+    text = text_of(response.content.decode())
     assert "Correct the draft to replay it" in text
     assert "A manual band needs at least one approver." in text
     assert "Replayed" not in text
@@ -238,7 +234,7 @@ def test_a_draft_that_could_not_be_saved_is_not_replayed(client, owner, account,
 def test_a_member_who_cannot_edit_replays_the_saved_rule(request, client, account, placed, role):
     client.force_login(request.getfixturevalue(role))
 
-    text = text_of(client.post(replay_url(account), DRAFT_16))
+    text = markup(client.post(replay_url(account), DRAFT_16))
 
     assert "every one of them would have the same outcome" in text
     assert "This replays the saved rule" in text
@@ -254,7 +250,7 @@ def test_without_javascript_the_replay_is_a_page(client, owner, account, placed)
     client.force_login(owner)
     url = replay_url(account).removesuffix("?fragment=1")
 
-    text = text_of(client.post(url, DRAFT_16))
+    text = markup(client.post(url, DRAFT_16))
 
     assert "<title>Replay of the price divergence rule of acme" in text
     assert "1 authorized instead of held for manual authorization" in text
@@ -266,7 +262,7 @@ def test_the_editor_offers_the_replay(client, owner, account, rule):
     client.force_login(owner)
     editor = reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
 
-    text = text_of(client.get(editor))
+    text = markup(client.get(editor))
 
     assert 'formaction="' + replay_url(account).removesuffix("?fragment=1") + '"' in text
     assert 'name="replay_days" form="rule-form"' in text

@@ -1,7 +1,5 @@
 """What the seller sees of intake in the admin: connection orders, reprocessing, and the order page."""
 
-import html
-
 import pytest
 
 from authorization.services import rule_replace
@@ -10,6 +8,7 @@ from orders.models import IntakeRecord, Order
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector
 from tests.orders.payloads import order_body
+from tests.support.pages import page
 
 INTAKES = "/admin/orders/intakerecord/"
 ORDERS = "/admin/orders/order/"
@@ -28,13 +27,8 @@ def order_url(order):
     return f"{ORDERS}{order.pk}/change/"
 
 
-def page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())
-
-
-def client_for(mkp, connector_server, account, an="acme", **kind):
+def placing_as(mkp, connector_server, account, an="acme", **kind):
+    """Return a function placing orders as a new connector of `account` (`kind`: its fields)."""
     _, credentials = connector(account, endpoint=connector_server.url, **kind)
     client = ConnectorClient(mkp.client, credentials, mkp.capture)
     return lambda body: client.place(body, an=an)
@@ -57,7 +51,7 @@ def denied(mkp, deny_above_ten):
 @pytest.fixture
 def held_native(mkp, shop, connector_server):
     """An Amazon order with a divergence, held because the account has no rule yet."""
-    amazon = client_for(mkp, connector_server, shop.account, type="native", name="Amazon", affiliate_id="AMZ")
+    amazon = placing_as(mkp, connector_server, shop.account, type="native", name="Amazon", affiliate_id="AMZ")
     amazon(order_body(marketplaceOrderId="A1", marketplacePaymentValue=PAID_15_PERCENT_LESS))
     intake = IntakeRecord.objects.get(marketplace_order_id="A1")
     assert intake.status == "held"
@@ -87,7 +81,7 @@ def test_connection_orders_of_another_account_are_invisible(
     client, owner, mkp, connector_server, other_account
 ):
     mkp.place(order_body(marketplaceOrderId="OURS"))
-    globex = client_for(mkp, connector_server, other_account, an="globex", name="Globex", affiliate_id="GLX")
+    globex = placing_as(mkp, connector_server, other_account, an="globex", name="Globex", affiliate_id="GLX")
     globex(order_body(marketplaceOrderId="THEIRS"))
     theirs = IntakeRecord.objects.get(marketplace_order_id="THEIRS")
     client.force_login(owner)

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from authorization.roles import Role
-from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.models import BulkDecision, Order
 from orders.services import reservations_expire
@@ -29,6 +28,8 @@ from tests.factories import (
     member,
 )
 from tests.orders.payloads import order_body
+from tests.support.orders import place_held
+from tests.support.pages import messages, page, text_of
 
 QUEUE = "/admin/orders/waitingorder/"
 ANA = "ana@acme.example"
@@ -37,40 +38,26 @@ FIFTEEN = 2571  # 15.01 % below the seller's 3025: held for Ana and Bo
 TWENTY_FIVE = 2269  # 24.99 %: held for Bo alone
 
 
+BANDS = [
+    band(0, 10, "authorize"),
+    band(10, 20, "manual", [ANA, BO]),
+    band(20, 30, "manual", [BO]),
+    band(30, 100, "deny"),
+]
+
+
 @pytest.fixture
-def rule(shop, owner, approver, second_approver):
-    rule_replace(
-        account=shop.account,
-        bands=[
-            band(0, 10, "authorize"),
-            band(10, 20, "manual", [ANA, BO]),
-            band(20, 30, "manual", [BO]),
-            band(30, 100, "deny"),
-        ],
-        actor=owner,
-    )
+def hold(shop, owner, approver, second_approver):
+    """Return a function placing an order the rule holds, for Ana and Bo (15 %) or Bo alone (25 %)."""
 
+    def place(marketplace_order_id, paid=FIFTEEN):
+        return place_held(shop.connector, bands=BANDS, paid=paid, marketplaceOrderId=marketplace_order_id)
 
-def hold(mkp, marketplace_order_id, paid=FIFTEEN):
-    mkp.place(order_body(marketplaceOrderId=marketplace_order_id, marketplacePaymentValue=paid))
-    order = Order.objects.get(marketplace_order_id=marketplace_order_id)
-    assert order.status == "waiting-for-manual-authorization"
-    return order
+    return place
 
 
 def age(order, **waited):
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(**waited))
-
-
-def page(client, url=QUEUE) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())
-
-
-def text_of(markup: str) -> str:
-    """Return the words of a page as a reader sees them, tags left out."""
-    return " ".join(re.sub(r"<[^>]+>", "", markup).split())
 
 
 def rows(listing: str) -> list[str]:
@@ -79,7 +66,7 @@ def rows(listing: str) -> list[str]:
 
 
 def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
+    return [words for _, words in messages(response)]
 
 
 def select(client, action, orders, **extra):
@@ -91,10 +78,10 @@ def select(client, action, orders, **extra):
 
 
 @pytest.fixture
-def queue(mkp, rule):
+def queue(hold):
     """Two held orders: A (15 %, Ana and Bo) waiting 3 h 12 min, B (25 %, Bo only) waiting 10 min."""
-    older = hold(mkp, "A")
-    newer = hold(mkp, "B", paid=TWENTY_FIVE)
+    older = hold("A")
+    newer = hold("B", paid=TWENTY_FIVE)
     age(older, hours=3, minutes=12)
     age(newer, minutes=10)
     return older, newer
@@ -106,7 +93,7 @@ def queue(mkp, rule):
 def test_the_queue_lists_waiting_orders_oldest_first_with_what_an_approver_needs(client, viewer, mkp, queue):
     mkp.place(order_body(marketplaceOrderId="PAID-IN-FULL"))  # authorized: not in the queue
     client.force_login(viewer)
-    listing = page(client)
+    listing = page(client, QUEUE)
     assert rows(listing) == ["MKP-A", "MKP-B"]
     assert "MKP-PAID-IN-FULL" not in listing
     first = listing[listing.index("MKP-A") : listing.index("MKP-B")]
@@ -129,7 +116,7 @@ def test_the_queue_lists_waiting_orders_oldest_first_with_what_an_approver_needs
 
 def test_a_viewer_sees_the_queue_without_any_way_to_decide(client, viewer, queue):
     client.force_login(viewer)
-    listing = page(client)
+    listing = page(client, QUEUE)
     assert rows(listing) == ["MKP-A", "MKP-B"]
     assert "Approve the selected orders" not in listing
     assert 'name="_selected_action"' not in listing
@@ -140,26 +127,16 @@ def test_a_viewer_sees_the_queue_without_any_way_to_decide(client, viewer, queue
     assert set(Order.objects.values_list("status", flat=True)) == {"waiting-for-manual-authorization"}
 
 
-def test_orders_of_another_account_are_not_in_the_queue(client, approver, queue, other_account, mkp, owner):
-    globex_owner = member(other_account, Role.OWNER, "owner@globex.example")
+def test_orders_of_another_account_are_not_in_the_queue(client, approver, queue, other_account, other_server):
+    member(other_account, Role.OWNER, "owner@globex.example")
     warehouse = WarehouseFactory(account=other_account, warehouse_id="WH1")
     sku = SkuFactory(account=other_account, sku_id="1", price_cents=975)
     StockFactory(sku=sku, warehouse=warehouse, quantity=10)
     ShippingPolicyFactory(account=other_account, policy_id="Express").warehouses.add(warehouse)
-    rule_replace(
-        account=other_account,
-        bands=[band(0, 100, "manual", ["owner@globex.example"])],
-        actor=globex_owner,
-    )
-    _, credentials = connector(
-        other_account, endpoint="http://127.0.0.1:9/", name="Globex", affiliate_id="GLX"
-    )
-    ConnectorClient(mkp.client, credentials, mkp.capture).place(
-        order_body(marketplaceOrderId="THEIRS", marketplacePaymentValue=FIFTEEN), an="globex"
-    )
-    assert Order.objects.get(marketplace_order_id="THEIRS").status == "waiting-for-manual-authorization"
+    theirs, _ = connector(other_account, endpoint=other_server.url, name="Globex", affiliate_id="GLX")
+    place_held(theirs, bands=[band(0, 100, "manual", ["owner@globex.example"])], marketplaceOrderId="THEIRS")
     client.force_login(approver)
-    listing = page(client)
+    listing = page(client, QUEUE)
     assert rows(listing) == ["MKP-A", "MKP-B"]
     assert "THEIRS" not in listing and "Globex" not in listing
 
@@ -169,7 +146,7 @@ def test_the_queue_shows_who_was_notified_and_the_level_after_an_escalation(clie
 
     approvals_notify_due(now=timezone.now() + timedelta(hours=5))
     client.force_login(viewer)
-    first = page(client).split("MKP-B")[0]
+    first = page(client, QUEUE).split("MKP-B")[0]
     assert f"2 of 2: {BO}" in first
     assert f"{ANA}</span>, <span" in first and BO in first
 
@@ -224,7 +201,7 @@ def test_an_expired_reservation_is_flagged_and_can_be_filtered(client, viewer, q
     Order.objects.filter(pk=older.pk).update(reservation_expires_at=timezone.now() - timedelta(minutes=1))
     assert reservations_expire() == 1
     client.force_login(viewer)
-    listing = page(client)
+    listing = page(client, QUEUE)
     first = listing[listing.index("MKP-A") : listing.index("MKP-B")]
     assert '<span class="oa-badge oa-badge--bad">expired</span>' in first
     assert rows(page(client, f"{QUEUE}?reservation=expired")) == ["MKP-A"]
@@ -248,8 +225,8 @@ def test_the_admin_index_counts_waiting_orders_and_mine(client, approver, second
     assert "0 need my decision" in page(client, "/admin/")
 
 
-def test_the_index_counts_stop_at_their_caps(client, second_approver, queue, mkp, monkeypatch):
-    hold(mkp, "C")
+def test_the_index_counts_stop_at_their_caps(client, second_approver, queue, hold, monkeypatch):
+    hold("C")
     monkeypatch.setattr(order_queue, "COUNT_CAP", 2)
     monkeypatch.setattr(order_queue, "MINE_CAP", 1)
     client.force_login(second_approver)
@@ -258,10 +235,10 @@ def test_the_index_counts_stop_at_their_caps(client, second_approver, queue, mkp
 
 
 def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
-    client, second_approver, queue, mkp
+    client, second_approver, queue, hold
 ):
     client.force_login(second_approver)
-    page(client)  # the session and the user's roles are read once, whatever the page
+    page(client, QUEUE)  # the session and the user's roles are read once, whatever the page
 
     def queries(url):
         with CaptureQueriesContext(connection) as captured:
@@ -270,7 +247,7 @@ def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
 
     few = queries(QUEUE), queries(f"{QUEUE}?mine=yes")
     for marketplace_order_id in ["C", "D", "E", "F"]:
-        hold(mkp, marketplace_order_id)
+        hold(marketplace_order_id)
     many = queries(QUEUE), queries(f"{QUEUE}?mine=yes")
     assert [len(sqls) for sqls in many] == [len(sqls) for sqls in few]
     for sql in many[0] + many[1]:
@@ -278,15 +255,15 @@ def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
             assert "LIMIT" in sql.upper(), sql
 
 
-def test_pages_follow_the_queue_oldest_first_without_counting_it(client, viewer, queue, mkp, monkeypatch):
+def test_pages_follow_the_queue_oldest_first_without_counting_it(client, viewer, queue, hold, monkeypatch):
     from django.contrib import admin
 
     from orders.models import WaitingOrder
 
-    hold(mkp, "C")
+    hold("C")
     monkeypatch.setattr(admin.site.get_model_admin(WaitingOrder), "list_per_page", 2)
     client.force_login(viewer)
-    first = page(client)
+    first = page(client, QUEUE)
     assert rows(first) == ["MKP-A", "MKP-B"]
     assert "More than 2 orders waiting" in first
     assert '<a role="button" href="?p=2">2</a>' in first
@@ -297,14 +274,14 @@ def test_pages_follow_the_queue_oldest_first_without_counting_it(client, viewer,
 
 @pytest.mark.parametrize("per_page", [1, 2, 3])
 def test_pages_hold_every_order_once_in_order_even_when_times_tie(
-    client, viewer, queue, mkp, monkeypatch, per_page
+    client, viewer, queue, hold, monkeypatch, per_page
 ):
     from django.contrib import admin
 
     from orders.models import WaitingOrder
 
     for marketplace_order_id in ["C", "D", "E", "F"]:
-        hold(mkp, marketplace_order_id)
+        hold(marketplace_order_id)
     moment = timezone.now() - timedelta(hours=1)
     Order.objects.filter(marketplace_order_id__in=["B", "C", "D", "E"]).update(created_at=moment)
     expected = [order.main_order_id for order in Order.objects.order_by("created_at", "pk")]
@@ -369,11 +346,11 @@ def test_csv_export_of_the_whole_queue_ignores_the_page(client, viewer, queue):
 
 
 def test_bulk_approve_reports_what_became_of_each_order(
-    client, approver, second_approver, queue, mkp, api_client_for
+    client, approver, second_approver, queue, hold, api_client_for
 ):
     mine, not_mine = queue
-    decided_meanwhile = hold(mkp, "C")
-    no_stock = hold(mkp, "D")
+    decided_meanwhile = hold("C")
+    no_stock = hold("D")
     api_client_for(second_approver).post("/api/orders/MKP-C/approve?an=acme", {}, format="json")
     Order.objects.filter(pk=no_stock.pk).update(reservation_expires_at=timezone.now() - timedelta(minutes=1))
     reservations_expire()
@@ -443,18 +420,18 @@ def test_bulk_deny_asks_for_a_reason_and_a_note_then_denies_each(
 
 
 def test_a_large_selection_runs_as_a_job_with_a_progress_page(
-    client, second_approver, approver, queue, mkp, settings, django_capture_on_commit_callbacks
+    client, second_approver, approver, queue, hold, settings, django_capture_on_commit_callbacks
 ):
-    third = hold(mkp, "C")
+    third = hold("C")
     settings.BULK_DECISION_INLINE_MAX = 2
     client.force_login(second_approver)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = select(client, "approve_selected", [*queue, third])
     job = BulkDecision.objects.get()
-    (said,) = messages_of(response)
-    assert said == (
-        f'3 orders are being approved in the background: <a href="{QUEUE}bulk/{job.pk}/">follow the progress</a>.'
-    )
+    assert messages(response) == [
+        ("info", "3 orders are being approved in the background: follow the progress.")
+    ]
+    assert f'<a href="{QUEUE}bulk/{job.pk}/">follow the progress</a>' in response.content.decode()
     progress = page(client, f"{QUEUE}bulk/{job.pk}/")
     assert "Waiting to start: 0 of 3 orders done, 0 approved, 0 not." in text_of(progress)
     assert (job.user, job.total, job.state) == (second_approver, 3, "pending")

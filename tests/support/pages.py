@@ -17,7 +17,8 @@ def page(client, url: str, **query) -> str:
 
 def text_of(markup: str) -> str:
     """The words of `markup` as a reader sees them: tags left out, entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+    return re.sub(r" (?=[.,:;!?)])", "", words)  # "<a>the link</a>." reads "the link."
 
 
 def text(response) -> str:
