@@ -115,8 +115,7 @@ def _served():
 
     server = start_connector_server()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()
 
 
 @pytest.fixture

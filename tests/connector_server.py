@@ -10,6 +10,8 @@ from tests.support.on_commit import assert_settled
 
 # How long no further request may arrive before a wait counts what came as final.
 QUIET_SECONDS = 0.25
+# A request held unanswered ("hang") waits for its release at most this long: past any app timeout.
+HANG_LIMIT_SECONDS = 60
 
 
 @dataclass
@@ -29,10 +31,11 @@ class ConnectorServer:
     """
 
     log: list[Received] = field(default_factory=list)
-    script: list = field(default_factory=list)  # ints (status) or ("sleep", seconds)
+    script: list = field(default_factory=list)  # ints (status) or "hang" (no answer until released)
     answer_headers: dict = field(default_factory=dict)  # sent with every answer
     lock: threading.RLock = field(default_factory=threading.RLock)
     server: ThreadingHTTPServer | None = None
+    released: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -42,6 +45,15 @@ class ConnectorServer:
     def respond_with(self, *statuses) -> None:
         with self.lock:
             self.script = list(statuses)
+
+    def release(self) -> None:
+        """Answer the requests held by "hang" (200; the app gave up waiting long before)."""
+        self.released.set()
+
+    def stop(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
 
     @property
     def received(self) -> list[Received]:
@@ -90,11 +102,11 @@ def start_connector_server() -> ConnectorServer:
             except ValueError:
                 body = {}
             action = state._next()
-            if isinstance(action, tuple) and action[0] == "sleep":
-                time.sleep(action[1])
-                action = 200
             with state.lock:
                 state.log.append(Received(self.path, dict(self.headers), body, raw))
+            if action == "hang":  # the app times out however slow the machine: nothing answers
+                state.released.wait(HANG_LIMIT_SECONDS)
+                action = 200
             self.send_response(action)
             self.send_header("Content-Type", "application/json")
             for name, value in state.answer_headers.items():

@@ -39,5 +39,4 @@ def hook_server():
 
     server = start_connector_server()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()

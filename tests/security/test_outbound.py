@@ -450,7 +450,7 @@ def test_the_check_is_quiet_when_private_addresses_are_allowed(account, settings
 
 @pytest.fixture
 def oms(public_shop, client, django_capture_on_commit_callbacks, settings):
-    settings.HOOK_TIMEOUT_SECONDS = 0.5
+    settings.HOOK_TIMEOUT_SECONDS = 2
     shop, _ = public_shop
     return OmsClient(client, shop.credentials, django_capture_on_commit_callbacks)
 
@@ -482,25 +482,21 @@ def test_a_hook_on_a_private_address_is_refused_with_a_clear_error(oms, connecto
     assert not HookConfig.objects.exists()
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     "case", ["refused by the policy", "closed port", 302, 500, "timeout", "no such name"]
 )
-def test_the_ping_fails_with_the_same_words_whatever_happened(case, oms, dns, connector_server, settings):
+def test_the_ping_fails_with_the_same_words_whatever_happened(
+    case, oms, dns, connector_server, settings, closed_port
+):
     port = connector_server.server.server_address[1]
     url = f"http://hook.test:{port}/hook"
     dns.answer("hook.test", ["127.0.0.1"])
     if case != "refused by the policy":
         settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
     if case == "closed port":
-        url = f"http://hook.test:{_closed_port()}/hook"
+        url = f"http://hook.test:{closed_port}/hook"
     elif case == "timeout":
-        connector_server.respond_with(("sleep", 1.5))
+        connector_server.respond_with("hang")
     elif case == "no such name":
         dns.answer("hook.test", [])
     elif isinstance(case, int):
