@@ -15,6 +15,7 @@ from authorization.models import ApprovalTask
 from authorization.roles import Role
 from authorization.services import token_issue
 from tests.factories import member
+from tests.support.clients import token_header
 
 QUEUE = "/admin/orders/waitingorder/"
 DENY_FIELDS = {"reason_code": "other", "note": "Not this one."}
@@ -75,7 +76,7 @@ def by_api(client, user, order, action):
         f"/api/orders/{order.main_order_id}/{action}?an=acme",
         data=json.dumps(body),
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}",
+        **token_header(token_issue(user=user)),
     )
     assert response.status_code in (403, 404), response.content
 

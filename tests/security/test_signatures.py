@@ -12,6 +12,7 @@ import pytest
 
 from connectors.services import connector_set_secret
 from tests.orders.payloads import order_body
+from tests.support.orders import ANA, place_held
 
 SECRET = "a-long-connector-signing-secret-2b7e"
 
@@ -44,18 +45,10 @@ def hooked(mkp, shop, connector_server, settings):
 def test_every_call_of_an_orders_life_is_signed_and_verifies(
     hooked, mkp, shop, connector_server, owner, approver, second_approver, api_client_for
 ):
-    from authorization.services import rule_replace
-    from tests.factories import band
-
     connector_set_secret(connector=shop.connector, secret=SECRET)
     hooked()
-    rule_replace(
-        account=shop.account,
-        bands=[band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"])],
-        actor=owner,
-    )
     connector_server.respond_with(500)  # the first hook call is answered 500, and signed again when retried
-    mkp.place(order_body(marketplacePaymentValue=2571))
+    place_held(shop.connector, approvers=[ANA])
     mkp.approve("123456789")
     with mkp.capture(execute=True):
         decided = api_client_for(approver).post(
