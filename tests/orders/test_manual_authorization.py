@@ -16,29 +16,10 @@ from catalog.models import Stock
 from orders.models import Order
 from orders.services import reservations_expire
 from tests.factories import band, member
-from tests.orders.payloads import order_body
+from tests.support.observe import observed
 
-HELD = 2571  # 15.01 % below the seller's 3025
-
-
-@pytest.fixture
-def held_rule(shop, owner, approver, second_approver):
-    rule_replace(
-        account=shop.account,
-        bands=[
-            band(0, 10, "authorize"),
-            band(10, 20, "manual", ["ana@acme.example", "bo@acme.example"], escalate_after_minutes=30),
-            band(20, 100, "deny"),
-        ],
-        actor=owner,
-    )
-
-
-@pytest.fixture
-def held_order(mkp, held_rule, connector_server):
-    mkp.place(order_body(marketplacePaymentValue=HELD))
-    connector_server.wait_for(1)
-    return Order.objects.get()
+# `held_order` (tests/conftest.py) is held for ana, escalating to bo after 240 minutes.
+ESCALATE = timedelta(minutes=240)
 
 
 def decide(api_client_for, user, action, **body):
@@ -55,9 +36,10 @@ def test_the_first_approver_is_emailed_a_link_when_the_order_is_held(held_order)
 
 
 def test_a_listed_approver_approves_and_the_order_moves_on(
-    held_order, approver, api_client_for, connector_server
+    held_order, approver, api_client_for, connector_server, django_capture_on_commit_callbacks
 ):
-    response = decide(api_client_for, approver, "approve", note="Known promotion")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(api_client_for, approver, "approve", note="Known promotion")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "payment-pending"
     held_order.refresh_from_db()
@@ -68,23 +50,28 @@ def test_a_listed_approver_approves_and_the_order_moves_on(
         "payment-pending",
     )
     assert "Known promotion" in event.note
-    assert connector_server.codes() == ["SOI001"]  # the marketplace had not asked to approve
+    # The marketplace had not asked to approve: nothing more is sent, SOI002 waits for its request.
+    assert connector_server.codes() == ["SOI001"]
 
 
 @pytest.mark.parametrize("who", ["viewer", "oms_full", "stranger_approver"])
-def test_anyone_not_on_the_band_is_refused_and_nothing_changes(request, held_order, api_client_for, who):
+def test_anyone_not_on_the_band_is_refused_and_nothing_changes(
+    request, held_order, api_client_for, who, connector_server, django_capture_on_commit_callbacks
+):
     if who == "stranger_approver":
         user = member(held_order.account, Role.APPROVER, "carla@acme.example")
     else:
         user = request.getfixturevalue(who)
-    response = decide(api_client_for, user, "approve")
+    before = observed(held_order.account)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(api_client_for, user, "approve")
     assert response.status_code == 403
     assert (
         response.json()["message"]
         == "Only the approvers of the band that held order MKP-123456789 may decide it."
     )
-    held_order.refresh_from_db()
-    assert held_order.status == "waiting-for-manual-authorization"
+    assert observed(held_order.account) == before
+    assert connector_server.codes() == ["SOI001"]
 
 
 def test_the_band_as_it_was_decides_who_may_approve(held_order, owner, approver, api_client_for):
@@ -92,19 +79,26 @@ def test_the_band_as_it_was_decides_who_may_approve(held_order, owner, approver,
         account=held_order.account, bands=[band(0, 100, "manual", ["owner@acme.example"])], actor=owner
     )
     assert decide(api_client_for, owner, "approve").status_code == 403
+    assert held_order.approval_task.decision == ""
     assert decide(api_client_for, approver, "approve").status_code == 200
+    held_order.refresh_from_db()
+    held_order.approval_task.refresh_from_db()
+    assert (held_order.status, held_order.approval_task.decided_by) == ("payment-pending", approver)
 
 
 def test_a_deny_needs_a_reason_code_and_a_note(held_order, approver, api_client_for):
+    before = observed(held_order.account)
     response = decide(api_client_for, approver, "deny", reasonCode="because", note="")
     assert response.status_code == 400
     assert {error["field"] for error in response.json()["errors"]} == {"reasonCode", "note"}
+    assert observed(held_order.account) == before
 
 
 def test_deny_cancels_releases_stock_and_records_the_reason(
-    held_order, approver, api_client_for, shop, connector_server
+    held_order, approver, api_client_for, shop, connector_server, django_capture_on_commit_callbacks
 ):
-    response = decide(api_client_for, approver, "deny", reasonCode="price-error", note="Wrong feed price")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(api_client_for, approver, "deny", reasonCode="price-error", note="Wrong feed price")
     assert response.status_code == 200
     held_order.refresh_from_db()
     shop.stock.refresh_from_db()
@@ -116,6 +110,7 @@ def test_deny_cancels_releases_stock_and_records_the_reason(
         "Wrong feed price",
         approver,
     )
+    # The marketplace had not asked to approve: it hears of the denial only when it asks (EOI009).
     assert connector_server.codes() == ["SOI001"]
 
 
@@ -153,22 +148,27 @@ def test_a_second_decision_gets_already_decided_with_who_and_when(
     held_order, approver, second_approver, api_client_for
 ):
     assert decide(api_client_for, approver, "approve").status_code == 200
+    before = observed(held_order.account)
     response = decide(api_client_for, second_approver, "deny", reasonCode="other", note="no")
     assert response.status_code == 409
     body = response.json()
     assert body["message"].startswith("Order MKP-123456789 was already approved by ana@acme.example at ")
     assert (body["decision"], body["decidedBy"]) == ("approved", "ana@acme.example")
+    assert observed(held_order.account) == before
+    held_order.refresh_from_db()
+    assert held_order.status == "payment-pending"
 
 
 def test_escalation_emails_the_next_approver_once_then_reminds_the_last(held_order):
     mail.outbox.clear()
     now = timezone.now()
-    assert approvals_notify_due(now=now + timedelta(minutes=29)) == 0
-    assert approvals_notify_due(now=now + timedelta(minutes=31)) == 1
-    assert approvals_notify_due(now=now + timedelta(minutes=32)) == 0
+    minute = timedelta(minutes=1)
+    assert approvals_notify_due(now=now + ESCALATE - minute) == 0
+    assert approvals_notify_due(now=now + ESCALATE + minute) == 1
+    assert approvals_notify_due(now=now + ESCALATE + 2 * minute) == 0
     assert [m.to for m in mail.outbox] == [["bo@acme.example"]]
     assert "escalated to you" in mail.outbox[0].subject
-    assert approvals_notify_due(now=now + timedelta(minutes=62)) == 1
+    assert approvals_notify_due(now=now + 2 * ESCALATE + 2 * minute) == 1
     assert mail.outbox[1].to == ["bo@acme.example"]
     assert mail.outbox[1].subject.startswith("Reminder:")
     task = ApprovalTask.objects.get()
@@ -180,9 +180,10 @@ def test_escalation_emails_the_next_approver_once_then_reminds_the_last(held_ord
 
 
 def test_no_more_emails_once_decided(held_order, approver, api_client_for):
-    decide(api_client_for, approver, "approve")
+    assert decide(api_client_for, approver, "approve").status_code == 200
     mail.outbox.clear()
     assert approvals_notify_due(now=timezone.now() + timedelta(days=2)) == 0
+    assert mail.outbox == []
 
 
 def test_after_the_reservation_ran_out_approval_reserves_again(held_order, approver, api_client_for, shop):
@@ -212,21 +213,20 @@ def test_after_the_reservation_ran_out_approval_fails_naming_the_sku_without_sto
 
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_the_same_moment_make_one_decision(
-    shop, held_rule, mkp, connector_server, approver, second_approver, api_client_for
+    held_order, approver, second_approver, api_client_for
 ):
     from tests.worker import require_services
 
     require_services()
-    mkp.place(order_body(marketplacePaymentValue=HELD))
     clients = [api_client_for(approver), api_client_for(second_approver)]
     barrier = threading.Barrier(2)
-    statuses = []
+    statuses = {}
 
     def act(client, action, body):
         barrier.wait()
-        statuses.append(
-            client.post(f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json").status_code
-        )
+        statuses[action] = client.post(
+            f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json"
+        ).status_code
         connection.close()
 
     threads = [
@@ -237,7 +237,10 @@ def test_two_approvers_at_the_same_moment_make_one_decision(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [200, 409]
+    assert sorted(statuses.values()) == [200, 409]
+    (won,) = [action for action, status in statuses.items() if status == 200]
     order = Order.objects.get()
-    assert order.status in ("payment-pending", "canceled")
+    # Either may win the race; the order is what the winner decided, and the loser changed nothing.
+    assert order.status == {"approve": "payment-pending", "deny": "canceled"}[won]
+    assert order.approval_task.decision == {"approve": "approved", "deny": "denied"}[won]
     assert order.events.filter(kind="decision", actor__isnull=False).count() == 1
