@@ -152,8 +152,9 @@ def eager_tasks(settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
-def make_shop(account, endpoint):
-    """The seller of the contract's example: SKU 1 at 975, Express freight 2050, ten in stock."""
+def make_shop(account, endpoint, **connector_fields):
+    """The seller of the contract's example: SKU 1 at 975, Express freight 2050, ten in stock;
+    its connector SkyHub (MKP), or as `connector_fields` say."""
     from tests.connector_client import Shop
     from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
 
@@ -162,7 +163,7 @@ def make_shop(account, endpoint):
     stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
     policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
     policy.warehouses.add(warehouse)
-    marketplace, credentials = connector(account, endpoint=endpoint, name="SkyHub")
+    marketplace, credentials = connector(account, endpoint=endpoint, **{"name": "SkyHub", **connector_fields})
     return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
 
 
