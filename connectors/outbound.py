@@ -169,77 +169,79 @@ def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer
     )
 
 
-@transaction.atomic
 def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept) -> str:
     """Keep the try and its outcome; queue the retry or the next of the sequence, after commit.
 
     Return "delivered", "retry" or "failed". `final` fails the row whatever the answer (e.g. a
     hook removed); `kept` names fields written both on the attempt and on the row (a hook's URL).
     """
-    now = timezone.now()
-    channel.attempt_model.objects.create(
-        **{channel.attempt_parent: row},
-        attempted_at=now,
-        http_status=answer.http_status,
-        error="" if answer.delivered else answer.error,
-        duration_ms=answer.duration_ms,
-        **kept,
-    )
-    updates = {
-        "attempt_count": F("attempt_count") + 1,
-        "lease_until": None,
-        "last_status": answer.http_status,
-    }
-    updates.update(kept)
-    if answer.delivered and not final:
-        outcome = "delivered"
-        updates.update(state=DeliveryState.DELIVERED, delivered_at=now, last_error="")
-    elif answer.retryable and not final and row.attempt_count + 1 < channel.setting("MAX_ATTEMPTS"):
-        outcome = "retry"
-        delay = retry_delay(channel, row.attempt_count + 1)
-        updates.update(next_attempt_at=now + delay, last_error=answer.error)
-        channel.enqueue(row.pk, countdown=delay.total_seconds())
-    else:
-        outcome = "failed"
-        updates.update(state=DeliveryState.FAILED, last_error=answer.error)
-        url = kept.get("url", row.url)
-        logger.warning("%s %s to %s failed for good: %s", channel.name, row.pk, url, answer.error)
-    channel.model.objects.filter(pk=row.pk).update(**updates)
-    if outcome != "retry":
-        _queue_next(channel, [row])
-    return outcome
-
-
-@transaction.atomic
-def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
-    """`record` for several (row, answer) tries at once: the delivered ones in three statements
-    for them all (their attempts, their rows, the next of their sequences); the others one by one."""
-    now = timezone.now()
-    delivered = [(row, answer) for row, answer in tries if answer.delivered]
-    channel.attempt_model.objects.bulk_create(
-        channel.attempt_model(
+    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
+    with transaction.atomic():
+        now = timezone.now()
+        channel.attempt_model.objects.create(
             **{channel.attempt_parent: row},
             attempted_at=now,
             http_status=answer.http_status,
-            error="",
+            error="" if answer.delivered else answer.error,
             duration_ms=answer.duration_ms,
+            **kept,
         )
-        for row, answer in delivered
-    )
-    rows = [row for row, _ in delivered]
-    for status in {answer.http_status for _, answer in delivered}:  # one statement: all answered 200
-        channel.model.objects.filter(
-            pk__in=[row.pk for row, answer in delivered if answer.http_status == status]
-        ).update(
-            attempt_count=F("attempt_count") + 1,
-            lease_until=None,
-            last_status=status,
-            state=DeliveryState.DELIVERED,
-            delivered_at=now,
-            last_error="",
+        updates = {
+            "attempt_count": F("attempt_count") + 1,
+            "lease_until": None,
+            "last_status": answer.http_status,
+        }
+        updates.update(kept)
+        if answer.delivered and not final:
+            outcome = "delivered"
+            updates.update(state=DeliveryState.DELIVERED, delivered_at=now, last_error="")
+        elif answer.retryable and not final and row.attempt_count + 1 < channel.setting("MAX_ATTEMPTS"):
+            outcome = "retry"
+            delay = retry_delay(channel, row.attempt_count + 1)
+            updates.update(next_attempt_at=now + delay, last_error=answer.error)
+            channel.enqueue(row.pk, countdown=delay.total_seconds())
+        else:
+            outcome = "failed"
+            updates.update(state=DeliveryState.FAILED, last_error=answer.error)
+            url = kept.get("url", row.url)
+            logger.warning("%s %s to %s failed for good: %s", channel.name, row.pk, url, answer.error)
+        channel.model.objects.filter(pk=row.pk).update(**updates)
+        if outcome != "retry":
+            _queue_next(channel, [row])
+        return outcome
+
+
+def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
+    """`record` for several (row, answer) tries at once: the delivered ones in three statements
+    for them all (their attempts, their rows, the next of their sequences); the others one by one."""
+    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
+    with transaction.atomic():
+        now = timezone.now()
+        delivered = [(row, answer) for row, answer in tries if answer.delivered]
+        channel.attempt_model.objects.bulk_create(
+            channel.attempt_model(
+                **{channel.attempt_parent: row},
+                attempted_at=now,
+                http_status=answer.http_status,
+                error="",
+                duration_ms=answer.duration_ms,
+            )
+            for row, answer in delivered
         )
-    _queue_next(channel, rows)
-    return ["delivered" if answer.delivered else record(channel, row, answer) for row, answer in tries]
+        rows = [row for row, _ in delivered]
+        for status in {answer.http_status for _, answer in delivered}:  # one statement: all answered 200
+            channel.model.objects.filter(
+                pk__in=[row.pk for row, answer in delivered if answer.http_status == status]
+            ).update(
+                attempt_count=F("attempt_count") + 1,
+                lease_until=None,
+                last_status=status,
+                state=DeliveryState.DELIVERED,
+                delivered_at=now,
+                last_error="",
+            )
+        _queue_next(channel, rows)
+        return ["delivered" if answer.delivered else record(channel, row, answer) for row, answer in tries]
 
 
 def release(channel: Channel, rows) -> None:
