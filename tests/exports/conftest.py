@@ -3,9 +3,12 @@ import io
 
 import pytest
 
-from orders.models import Order
-from tests.factories import connector
-from tests.insight.conftest import ANA, BO, placed, rule  # noqa: F401 (fixtures)
+from authorization.roles import Role
+from tests.conftest import make_shop
+from tests.factories import OrderFactory, member
+from tests.insight.conftest import ANA, BO, PLACED, placed, rule  # noqa: F401 (fixtures)
+from tests.orders.payloads import order_body
+from tests.support.orders import place, place_held
 
 ORDERS = "/admin/orders/order/"
 DECISIONS = "/admin/insight/decisionrecord/"
@@ -28,17 +31,27 @@ def downloaded(response) -> tuple[list[str], list[dict]]:
     return read_csv(b"".join(response.streaming_content))
 
 
+GLOBEX_APPROVER = "ana@globex.example"
+
+
 @pytest.fixture
-def globex_orders(placed, other_account, connector_server):  # noqa: F811 (the fixture imported above)
-    """Copies of acme's orders in globex: rows no acme member may ever export."""
-    theirs, _ = connector(
-        other_account, endpoint=connector_server.url, name="Globex market", affiliate_id="GLX"
-    )
-    copies = []
-    for order in Order.objects.filter(account__name="acme"):
-        order.pk = None
-        order.account = other_account
-        order.connector = theirs
-        order.main_order_id = f"GLX-{order.marketplace_order_id}"
-        copies.append(order)
-    return Order.objects.bulk_create(copies)
+def globex_orders(placed, other_account, other_server):  # noqa: F811 (the fixture imported above)
+    """acme's five orders placed in globex too, by its own connector (GLX) and decided by its own
+    rule (`held_bands`, for its own approver; the held M1 first, as placing it sets the rule):
+    orders and decision records no acme member may ever export. Returns the four orders (D1 is
+    denied: a decision without an order)."""
+    shop = make_shop(other_account, other_server.url, name="Globex market", affiliate_id="GLX")
+    owner = member(other_account, Role.OWNER, "owner@globex.example")
+    member(other_account, Role.APPROVER, GLOBEX_APPROVER)
+    paid = {marketplace_order_id: value for marketplace_order_id, value, _ in PLACED}
+    held = place_held(shop.connector, approvers=(GLOBEX_APPROVER,), actor=owner, marketplaceOrderId="M1")
+    decided = [
+        OrderFactory(
+            connector=shop.connector,
+            marketplace_order_id=marketplace_order_id,
+            paid=paid[marketplace_order_id],
+        )
+        for marketplace_order_id in ("N1", "N2", "A1")
+    ]
+    place(shop.connector, order_body(marketplaceOrderId="D1", marketplacePaymentValue=paid["D1"]))
+    return [held, *decided]
