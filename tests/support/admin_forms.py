@@ -76,11 +76,16 @@ class Form:
     id: str
     page_url: str
     controls: list[Control] = field(default_factory=list)
-    buttons: list[tuple[str, str]] = field(default_factory=list)  # named submit buttons
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # submit buttons: (name or "", value)
 
     @property
     def url(self) -> str:
         return urljoin(self.page_url, self.action or self.page_url)
+
+    @property
+    def submittable(self) -> bool:
+        """Whether a person can send it: a read-only page shows its fields but no button."""
+        return bool(self.buttons)
 
     def named(self, name: str) -> list[Control]:
         return [control for control in self.controls if control.name == name]
@@ -96,7 +101,7 @@ class Form:
             for value in control.values():
                 data.setdefault(control.name, []).append(value)
         if button is not None:
-            pressed = [value for name, value in self.buttons if name == button]
+            pressed = [value for name, value in self.buttons if name and name == button]
             assert pressed, f"the form has no button named {button!r}"
             data.setdefault(button, []).append(pressed[0])
         return data
@@ -147,16 +152,19 @@ class Form:
                 alter(control)
         return form
 
-    def changed(self) -> tuple["Form", str]:
+    def changed(self, first: str = "checkbox") -> tuple["Form", str]:
         """A copy with one harmless visible field altered, and that field's name.
 
-        A text field of the form itself (not of an inline row) if there is one, else a checkbox is
-        flipped, else a select takes another option.
+        A field of the form itself (not of an inline row): a checkbox flipped, which every value
+        of it accepts, else a text field, else a select's next choice; `first="text"` tries text
+        fields first (a new row told apart from the one it was copied from).
         """
         form = self.copy()
         candidates = [control for control in form.controls if control.editable]
         candidates.sort(key=lambda control: "-" in control.name)  # the form's own fields first
-        for kinds in (TEXT_KINDS - {"password", "date", "time"} | {"textarea"}, {"checkbox"}, {"select"}):
+        texts = TEXT_KINDS - {"password", "date", "time"} | {"textarea"}
+        order = [{"checkbox"}, texts] if first == "checkbox" else [texts, {"checkbox"}]
+        for kinds in (*order, {"select"}):
             for control in candidates:
                 if control.kind in kinds and not control.multiple and alter(control):
                     return form, control.name
@@ -259,8 +267,8 @@ class _Reader(HTMLParser):
         if tag == "input":
             self._input(attributes)
         elif tag == "button":
-            if attributes.get("type", "submit").lower() == "submit" and attributes.get("name"):
-                self.form.buttons.append((attributes["name"], attributes.get("value", "")))
+            if attributes.get("type", "submit").lower() == "submit":
+                self.form.buttons.append((attributes.get("name", ""), attributes.get("value", "")))
         elif tag == "select" and attributes.get("name"):
             self.select = self._control(attributes, "select")
             self.select.multiple = "multiple" in attributes
@@ -273,11 +281,11 @@ class _Reader(HTMLParser):
 
     def _input(self, attributes):
         kind = attributes.get("type", "text").lower()
-        if not attributes.get("name"):
-            return
         if kind in BUTTON_KINDS:
             if kind in ("submit", "image"):
-                self.form.buttons.append((attributes["name"], attributes.get("value", "")))
+                self.form.buttons.append((attributes.get("name", ""), attributes.get("value", "")))
+            return
+        if not attributes.get("name"):
             return
         control = self._control(attributes, kind)
         default = "on" if kind in ("checkbox", "radio") else ""
