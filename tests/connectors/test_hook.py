@@ -254,29 +254,27 @@ def test_a_hook_configured_again_replaces_url_headers_and_filter(oms, mkp, hook_
 @pytest.mark.parametrize(
     ("hook", "message"),
     [
-        ({"url": "ftp://example.com/hook"}, "hook.url: Give an http:// or https:// URL."),
-        ({"url": "http://127.0.0.1:8744\\@8.8.8.8/x"}, "hook.url: A URL may not contain a backslash."),
+        ({"url": "ftp://{address}/hook"}, "hook.url: Give an http:// or https:// URL."),
+        ({"url": "http://{address}\\@8.8.8.8/x"}, "hook.url: A URL may not contain a backslash."),
         ({"headers": {}}, "hook.url: an http:// or https:// URL"),
-        (
-            {"url": "https://c.example/hook", "headers": {"Bad Name": "x"}},
-            "hook.headers: 'Bad Name' is not a header name.",
-        ),
-        (
-            {"url": "https://c.example/hook", "headers": {"Idempotency-Key": "x"}},
-            "is set by the app on every call",
-        ),
-        (
-            {"url": "https://c.example/hook", "headers": {"X-Token": "a\r\nInjected: 1"}},
-            "a string on one line",
-        ),
-        ({"url": "https://c.example/hook", "headers": {"X-Token": 5}}, "a string on one line"),
+        ({"url": "{url}", "headers": {"Bad Name": "x"}}, "hook.headers: 'Bad Name' is not a header name."),
+        ({"url": "{url}", "headers": {"Idempotency-Key": "x"}}, "is set by the app on every call"),
+        ({"url": "{url}", "headers": {"X-Token": "a\r\nInjected: 1"}}, "a string on one line"),
+        ({"url": "{url}", "headers": {"X-Token": 5}}, "a string on one line"),
     ],
 )
 def test_a_hook_with_errors_answers_400_before_any_ping(oms, hook_server, hook, message):
+    """Each URL is the hook endpoint's own (in a form refused), so a ping sent anyway would reach it."""
+    configure(oms, hook_server, headers={"X-Token": "kept"})
+    saved = oms.get(CONFIG).json()
+    if "url" in hook:
+        address = hook_server.url.split("/")[2]
+        hook = {**hook, "url": hook["url"].format(url=hook_url(hook_server), address=address)}
     response = oms.post(CONFIG, {"filter": {"type": "FromWorkflow", "status": ["canceled"]}, "hook": hook})
     assert error(response) == (400, "OMS001")
     assert message in response.json()["error"]["message"]
-    assert hook_calls(hook_server) == []
+    assert [call.body for call in hook_calls(hook_server)] == [{"hookConfig": "ping"}]  # the first save's
+    assert oms.get(CONFIG).json() == saved
 
 
 def test_a_hook_filter_mixing_status_and_expression_answers_409(oms, hook_server):
