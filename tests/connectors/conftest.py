@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
@@ -14,22 +12,12 @@ def oms(client, shop, django_capture_on_commit_callbacks, settings):
     return OmsClient(client, shop.credentials, django_capture_on_commit_callbacks)
 
 
-class Clock:
-    """Moves `timezone.now()` forward, for everything that asks it."""
-
-    def __init__(self):
-        self.offset = timedelta()
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    real_now = timezone.now
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + clock.offset)
-    return clock
+def clock(time_machine):
+    """The process's clock, moved forward by `clock.shift(seconds)` (time-machine): whatever reads
+    the time sees it, the models' `default=timezone.now` too, not only calls of `timezone.now`."""
+    time_machine.move_to(timezone.now())
+    return time_machine
 
 
 @pytest.fixture
