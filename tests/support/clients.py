@@ -45,3 +45,8 @@ def seller_decision(token: str, main_order_id: str, action: str):
         content_type="application/json",
         **token_header(token),
     )
+
+
+def api_error(response) -> tuple[int, str]:
+    """The status and error code of a refusal by the OMS, feed or hook API."""
+    return response.status_code, response.json()["error"]["code"]
