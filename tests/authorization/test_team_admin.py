@@ -6,43 +6,55 @@ from django.core import mail
 
 from authorization.models import Membership
 from authorization.roles import Role
-from tests.factories import PASSWORD, member
+from tests.factories import member
+from tests.support.clients import client_for
+from tests.support.observe import observed
 from tests.support.on_commit import lose_queued
+from tests.support.pages import messages
 
 
-@pytest.fixture
-def logged_in(client):
-    def login(user):
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return login
-
-
-def test_owner_sees_only_own_accounts_members(logged_in, owner, approver, other_account):
+def test_owner_sees_only_own_accounts_members(owner, approver, other_account):
     member(other_account, Role.APPROVER, "spy@globex.example")
-    page = logged_in(owner).get("/admin/authorization/membership/")
+    page = client_for(owner).get("/admin/authorization/membership/")
     assert page.status_code == 200
     assert b"ana@acme.example" in page.content
     assert b"spy@globex.example" not in page.content
 
 
-def test_owner_cannot_open_another_accounts_membership(logged_in, owner, other_account):
+def test_owner_can_neither_open_nor_change_nor_delete_another_accounts_membership(
+    owner, approver, other_account
+):
     stranger = member(other_account, Role.APPROVER, "spy@globex.example")
-    membership = stranger.memberships.get()
-    response = logged_in(owner).get(f"/admin/authorization/membership/{membership.pk}/change/")
-    assert response.status_code == 302  # the admin sends an unknown object back to the list
-    assert Membership.objects.filter(pk=membership.pk).exists()
+    theirs = stranger.memberships.get()
+    client = client_for(owner)
+    before = observed(other_account)
+    not_found = [("warning", f"Membership with ID “{theirs.pk}” doesn’t exist. Perhaps it was deleted?")]
+    for action, form in [
+        ("change", {"account": theirs.account_id, "role": "owner"}),
+        ("delete", {"post": "yes"}),
+    ]:
+        url = f"/admin/authorization/membership/{theirs.pk}/{action}/"
+        assert messages(client.get(url, follow=True)) == not_found
+        assert messages(client.post(url, form, follow=True)) == not_found
+    assert observed(other_account) == before
+    assert list(stranger.groups.values_list("name", flat=True)) == ["Approver"]
+    # The same change of a member of the Owner's own account is made: the refusal was the account's.
+    mine = approver.memberships.get()
+    client.post(
+        f"/admin/authorization/membership/{mine.pk}/change/", {"account": mine.account_id, "role": "owner"}
+    )
+    mine.refresh_from_db()
+    assert mine.role == Role.OWNER
 
 
 ADD = "/admin/authorization/membership/add/"
 
 
 def test_owner_adds_a_new_approver_who_can_then_log_in(
-    logged_in, owner, account, client, eager_tasks, django_capture_on_commit_callbacks
+    owner, account, eager_tasks, django_capture_on_commit_callbacks
 ):
     form = {"email": "Carla@acme.example", "account": account.pk, "role": "approver"}
-    client = logged_in(owner)
+    client = client_for(owner)
     assert b'name="initial_password"' not in client.get(ADD).content  # e-mail first
     asked = client.post(ADD, form)
     assert asked.status_code == 200
@@ -65,8 +77,8 @@ def test_owner_adds_a_new_approver_who_can_then_log_in(
     assert client.get("/admin/").status_code == 200
 
 
-def test_a_new_users_first_password_must_pass_the_password_rules(logged_in, owner, account):
-    response = logged_in(owner).post(
+def test_a_new_users_first_password_must_pass_the_password_rules(owner, account):
+    response = client_for(owner).post(
         ADD,
         {
             "email": "carla@acme.example",
@@ -81,12 +93,12 @@ def test_a_new_users_first_password_must_pass_the_password_rules(logged_in, owne
 
 
 def test_adding_an_existing_user_changes_nothing_about_them_and_tells_them_who(
-    logged_in, owner, account, other_account, eager_tasks, django_capture_on_commit_callbacks
+    owner, account, other_account, eager_tasks, django_capture_on_commit_callbacks
 ):
     """A person already on the site is added as they are: no password is asked, none is set."""
     outsider = member(other_account, Role.APPROVER, "dan@globex.example")
     before = get_user_model().objects.values().get(pk=outsider.pk)
-    client = logged_in(owner)
+    client = client_for(owner)
     form = {"email": "DAN@globex.example", "account": account.pk, "role": "viewer"}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(ADD, form)
@@ -106,12 +118,12 @@ def test_adding_an_existing_user_changes_nothing_about_them_and_tells_them_who(
 
 
 def test_a_password_given_for_an_existing_user_is_refused_and_nothing_is_saved(
-    logged_in, owner, account, approver, other_account, django_capture_on_commit_callbacks
+    owner, account, approver, other_account, django_capture_on_commit_callbacks
 ):
     outsider = member(other_account, Role.OWNER, "dan@globex.example")
     before = get_user_model().objects.values().get(pk=outsider.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in(owner).post(
+        response = client_for(owner).post(
             ADD,
             {
                 "email": "dan@globex.example",
@@ -149,8 +161,8 @@ def test_a_member_added_while_the_broker_was_down_is_told_by_the_sweep(
     assert [message.to for message in mail.outbox] == [["dan@globex.example"]]
 
 
-def test_oms_full_cannot_grant_the_owner_role(logged_in, oms_full, account):
-    response = logged_in(oms_full).post(
+def test_oms_full_cannot_grant_the_owner_role(oms_full, account):
+    response = client_for(oms_full).post(
         "/admin/authorization/membership/add/",
         {"email": "eve@acme.example", "account": account.pk, "role": "owner"},
     )
@@ -159,8 +171,8 @@ def test_oms_full_cannot_grant_the_owner_role(logged_in, oms_full, account):
     assert not Membership.objects.filter(user__email="eve@acme.example").exists()
 
 
-def test_owner_cannot_add_members_to_another_account(logged_in, owner, other_account):
-    response = logged_in(owner).post(
+def test_owner_cannot_add_members_to_another_account(owner, other_account):
+    response = client_for(owner).post(
         "/admin/authorization/membership/add/",
         {"email": "eve@acme.example", "account": other_account.pk, "role": "viewer"},
     )
@@ -171,9 +183,9 @@ def test_owner_cannot_add_members_to_another_account(logged_in, owner, other_acc
 
 @pytest.mark.parametrize("who", ["viewer", "approver"])
 def test_viewer_and_approver_see_a_member_read_only_but_cannot_add_or_change(
-    request, logged_in, who, second_approver, account
+    request, who, second_approver, account
 ):
-    client = logged_in(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
     assert client.get("/admin/authorization/membership/").status_code == 200
     assert client.get(ADD).status_code == 403
     membership = second_approver.memberships.get()
@@ -188,10 +200,10 @@ def test_viewer_and_approver_see_a_member_read_only_but_cannot_add_or_change(
     assert membership.role == Role.APPROVER
 
 
-def test_changing_a_role_changes_what_the_user_may_do(logged_in, owner, approver, account):
+def test_changing_a_role_changes_what_the_user_may_do(owner, approver, account):
     assert not approver.has_perm("authorization.edit_rule", account)
     membership = approver.memberships.get()
-    response = logged_in(owner).post(
+    response = client_for(owner).post(
         f"/admin/authorization/membership/{membership.pk}/change/",
         {"account": account.pk, "role": "oms-full"},
     )
@@ -201,8 +213,8 @@ def test_changing_a_role_changes_what_the_user_may_do(logged_in, owner, approver
     assert list(approver.groups.values_list("name", flat=True)) == ["OMS Full"]
 
 
-def test_owner_changes_account_settings_but_not_its_name(logged_in, owner, account):
-    response = logged_in(owner).post(
+def test_owner_changes_account_settings_but_not_its_name(owner, account):
+    response = client_for(owner).post(
         f"/admin/authorization/account/{account.pk}/change/",
         {
             "no_rule_policy": "authorize",
