@@ -49,6 +49,9 @@ class Stack:
             DATABASE_URL=self.postgres.url,
             REDIS_URL=self.redis.url,
             CELERY_BROKER_URL=self.redis.url,
+            # A Redis of the stack's own: its keys need no run's prefix, and the fault tests'
+            # own Celery client (test_faults.busy_worker) reads them without one.
+            REDIS_KEY_PREFIX="",
             LOG_LEVEL="WARNING",
             **{**self.settings, **overrides},
         )
