@@ -2,10 +2,12 @@
 
 `place` is the order API's path without HTTP: the body is checked against the contract, received by
 `orders.services.intake_receive`, and the work its commit queues (processing, the notification,
-the approver's e-mail) is run at once. So every order comes with the decision record, events,
-stock reservation and approval task the real path gives it. The tasks run inline: the `shop`
-fixture (eager tasks) is needed.
+the approver's e-mail) is run: inline under eager tasks (the `shop` fixture), by the worker
+otherwise (`worker_shop`, whose test commits; the builder waits for it). So every order comes with
+the decision record, events, stock reservation and approval task the real path gives it.
 """
+
+import time
 
 from django.test import TestCase
 
@@ -16,7 +18,7 @@ from authorization.services import rule_replace
 from connectors import contract
 from orders.models import IntakeRecord, Order
 from orders.services import intake_receive
-from orders.statuses import OrderStatus
+from orders.statuses import IntakeStatus, OrderStatus
 from tests.factories import band
 from tests.orders.payloads import order_body
 
@@ -44,11 +46,8 @@ def rule_set(account, bands: list[Band], *, actor=None) -> None:
         rule_replace(account=account, bands=bands, actor=actor)
 
 
-def place(connector, body: dict) -> IntakeRecord:
+def place(connector, body: dict, *, timeout: float = 30.0) -> IntakeRecord:
     """Receive `body` from `connector` as the order API does, and run the work its commit queues."""
-    from config.celery import app
-
-    assert app.conf.task_always_eager, "orders are placed with tasks run inline: use the shop fixture"
     problems = contract.check_place_order(body)
     assert not problems, [problem.message for problem in problems]
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -59,7 +58,12 @@ def place(connector, body: dict) -> IntakeRecord:
             body=body,
             body_digest=contract.body_digest(body),
         )
+    deadline = time.monotonic() + timeout
     intake.refresh_from_db()
+    while intake.status in (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING):  # a worker has it
+        assert time.monotonic() < deadline, f"no worker processed {intake.marketplace_order_id}"
+        time.sleep(0.05)
+        intake.refresh_from_db()
     return intake
 
 
