@@ -3,6 +3,7 @@
 import pytest
 
 from authorization.models import RuleRevision
+from tests.support.observe import observed
 
 URL = "/api/authorization/price-divergence-rule?an=acme"
 
@@ -26,6 +27,10 @@ def team(owner, approver, second_approver):
     return owner
 
 
+def bands_of(rule: dict) -> list[tuple[str, str, str]]:
+    return [(band["from"], band["to"], band["action"]) for band in rule["bands"]]
+
+
 def test_get_without_rule_answers_404(api_client_for, owner):
     response = api_client_for(owner).get(URL)
     assert response.status_code == 404
@@ -37,7 +42,7 @@ def test_owner_replaces_the_rule_and_reads_it_back(api_client_for, team):
     response = client.put(URL, RULE, format="json")
     assert response.status_code == 200, response.json()
     body = client.get(URL).json()
-    assert [(b["from"], b["to"], b["action"]) for b in body["bands"]] == [
+    assert bands_of(body) == [
         ("0.00", "10.00", "authorize"),
         ("10.00", "20.00", "manual"),
         ("20.00", "100.00", "deny"),
@@ -49,19 +54,38 @@ def test_owner_replaces_the_rule_and_reads_it_back(api_client_for, team):
 
 
 def test_oms_full_may_replace_the_rule(api_client_for, oms_full, approver, second_approver):
-    assert api_client_for(oms_full).put(URL, RULE, format="json").status_code == 200
+    client = api_client_for(oms_full)
+    assert client.put(URL, RULE, format="json").status_code == 200
+    assert bands_of(client.get(URL).json()) == [
+        ("0.00", "10.00", "authorize"),
+        ("10.00", "20.00", "manual"),
+        ("20.00", "100.00", "deny"),
+    ]
+    (created,) = RuleRevision.objects.all()
+    assert (created.change, created.actor, len(created.bands_after)) == ("created", oms_full, 3)
 
 
 @pytest.mark.parametrize("role_fixture", ["approver", "viewer"])
-def test_approver_and_viewer_may_read_but_not_change(request, api_client_for, team, role_fixture):
-    api_client_for(team).put(URL, RULE, format="json")
+def test_approver_and_viewer_may_read_but_not_change(
+    request, api_client_for, team, role_fixture, eager_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the new rule's reprocessing runs
+        api_client_for(team).put(URL, RULE, format="json")
     client = api_client_for(request.getfixturevalue(role_fixture))
-    assert client.get(URL).status_code == 200
+    read = client.get(URL)
+    assert bands_of(read.json()) == [
+        ("0.00", "10.00", "authorize"),
+        ("10.00", "20.00", "manual"),
+        ("20.00", "100.00", "deny"),
+    ]
+    before = observed(team.memberships.get().account)
     put = client.put(URL, {"bands": [{"from": 0, "to": 100, "action": "authorize"}]}, format="json")
     assert put.status_code == 403
     assert put.json()["message"] == "Only an Owner or OMS Full user of this account may change its rule."
-    assert client.delete(URL).status_code == 403
-    assert len(api_client_for(team).get(URL).json()["bands"]) == 3
+    deleted = client.delete(URL)
+    assert (deleted.status_code, deleted.json()["message"]) == (403, put.json()["message"])
+    assert observed(team.memberships.get().account) == before
+    assert client.get(URL).json() == read.json()
 
 
 def test_another_accounts_user_is_refused(api_client_for, team, other_account):
@@ -75,12 +99,17 @@ def test_another_accounts_user_is_refused(api_client_for, team, other_account):
 
 
 def test_without_token_answers_401(client, team):
-    assert client.get(URL).status_code in (401, 403)
+    response = client.get(URL)
+    assert (response.status_code, response.json()["code"]) == (401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
     from rest_framework.test import APIClient
 
     anonymous = APIClient()
     anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert anonymous.get(URL).status_code == 401
+    put = anonymous.put(URL, RULE, format="json")
+    assert put.status_code == 401
+    assert RuleRevision.objects.count() == 0
 
 
 def test_overlapping_bands_are_refused_naming_the_band(api_client_for, team):
@@ -105,6 +134,7 @@ def test_shape_errors_name_every_field(api_client_for, team):
     assert response.status_code == 400
     fields = {error["field"] for error in response.json()["errors"]}
     assert fields == {"bands[0].from", "bands[0].to", "bands[0].action", "bands[1].from"}
+    assert RuleRevision.objects.count() == 0
 
 
 def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer):
@@ -134,6 +164,8 @@ def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer
             "message": "Not an approver, owner or OMS Full user of acme: nobody@else.example, viewer@acme.example.",
         }
     ]
+    assert client.get(URL).status_code == 404  # nothing saved
+    assert RuleRevision.objects.count() == 0
 
 
 def test_single_approver_saves_with_a_warning(api_client_for, team):
@@ -211,9 +243,18 @@ def test_a_change_based_on_an_older_etag_is_refused_with_412_and_who_changed_it(
     assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize"]
 
     assert client.delete(URL, HTTP_IF_MATCH=tag).status_code == 412
+    assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize"]
     assert client.put(URL, RULE, format="json", HTTP_IF_MATCH=refused["ETag"]).status_code == 200
+    assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize", "manual", "deny"]
     current = client.get(URL)["ETag"]
     assert client.delete(URL, HTTP_IF_MATCH=f"W/{current}").status_code == 204
+    assert client.get(URL).status_code == 404
+    assert list(RuleRevision.objects.order_by("pk").values_list("change", "actor__email")) == [
+        ("created", "owner@acme.example"),
+        ("updated", "oms@acme.example"),
+        ("updated", "owner@acme.example"),
+        ("deleted", "owner@acme.example"),
+    ]
 
 
 def test_without_if_match_the_last_write_wins(api_client_for, team):
@@ -223,5 +264,16 @@ def test_without_if_match_the_last_write_wins(api_client_for, team):
         client.put(URL, {"bands": [{"from": 0, "to": 100, "action": "deny"}]}, format="json").status_code
         == 200
     )
+    assert bands_of(client.get(URL).json()) == [("0.00", "100.00", "deny")]
     assert client.put(URL, RULE, format="json", HTTP_IF_MATCH="*").status_code == 200
-    assert client.put(URL, RULE, format="json", HTTP_IF_MATCH='"not-a-version"').status_code == 412
+    assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize", "manual", "deny"]
+    before = RuleRevision.objects.count()
+    refused = client.put(
+        URL,
+        {"bands": [{"from": 0, "to": 100, "action": "deny"}]},
+        format="json",
+        HTTP_IF_MATCH='"not-a-version"',
+    )
+    assert refused.status_code == 412
+    assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize", "manual", "deny"]
+    assert RuleRevision.objects.count() == before
