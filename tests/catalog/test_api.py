@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from tests.factories import PickupPointFactory, SkuFactory, StockFactory, WarehouseFactory
+from tests.support.observe import observed
 
 SKUS = "/api/catalog/skus?an=acme"
 POLICIES = "/api/catalog/shipping-policies?an=acme"
@@ -104,6 +105,15 @@ def test_price_change_is_kept_in_the_skus_history_with_who_made_it(token_client,
 
 def test_oms_full_may_upsert_skus(token_client, oms_full):
     assert token_client(oms_full).put(SKUS, [SHIRT], format="json").status_code == 200
+    sku = Sku.objects.get()
+    assert (sku.account.name, sku.sku_id, sku.name, sku.price_cents, sku.history.get().history_user) == (
+        "acme",
+        "1",
+        "Shirt",
+        975,
+        oms_full,
+    )
+    assert list(Stock.objects.values_list("warehouse__warehouse_id", "quantity")) == [("WH1", 10)]
 
 
 def test_one_bad_row_among_good_ones_saves_nothing(token_client, owner):
@@ -206,10 +216,17 @@ def test_viewer_may_read_but_not_change_the_catalog(token_client, owner, viewer)
         assert response.status_code == 403
         assert response.json()["message"] == "Only an Owner or OMS Full user of acme may change its catalog."
     assert Sku.objects.get().price_cents == 975
+    assert not (ShippingPolicy.objects.exists() or PickupPoint.objects.exists())
 
 
-def test_approver_may_not_change_the_catalog(token_client, approver):
-    assert token_client(approver).put(SKUS, [SHIRT], format="json").status_code == 403
+def test_approver_may_not_change_the_catalog(token_client, approver, account):
+    before = observed(account)
+    for url, body in [(SKUS, [SHIRT]), (POLICIES, [EXPRESS]), (POINTS, [STORE])]:
+        response = token_client(approver).put(url, body, format="json")
+        assert response.status_code == 403
+        assert response.json()["message"] == "Only an Owner or OMS Full user of acme may change its catalog."
+    assert observed(account) == before
+    assert not Warehouse.objects.exists()
 
 
 @pytest.mark.parametrize("url", [SKUS, POLICIES, POINTS])
@@ -218,9 +235,12 @@ def test_another_account_answers_403(token_client, owner, other_account, url):
     client = token_client(owner)
     other = url.replace("an=acme", "an=globex")
     assert client.get(other).status_code == 403
-    response = client.put(other, [], format="json")
+    before = observed(other_account)
+    row = {SKUS: {**SHIRT, "id": "secret", "price": 1}, POLICIES: EXPRESS, POINTS: STORE}[url]
+    response = client.put(other, [row], format="json")
     assert response.status_code == 403
     assert response.json()["message"] == "You have no access to account 'globex'."
+    assert observed(other_account) == before
 
 
 @pytest.mark.parametrize("url", [SKUS, POLICIES, POINTS])

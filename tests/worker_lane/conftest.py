@@ -22,7 +22,24 @@ def worker_queues():
 
 
 @pytest.fixture(scope="module")
-def lane_worker(django_db_setup, worker_queues):
+def _migrated_rows_restored(django_db_setup, django_db_blocker):
+    """Each test starts from the rows migrate leaves (content types, permissions, the role groups),
+    loaded from a copy taken when the test database was made (serialized rollback): Django would
+    otherwise make them again after each test (post_migrate), which takes seconds a test. The
+    copy goes into empty tables, so they are emptied first; after the module, the rows are made
+    once more, as the tests that follow expect them."""
+    from django.core.management import call_command
+    from django.core.management.sql import emit_post_migrate_signal
+
+    with django_db_blocker.unblock():
+        call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    yield
+    with django_db_blocker.unblock():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture(scope="module")
+def lane_worker(_migrated_rows_restored, worker_queues):
     require_services()
     process = start_lane_worker(queues=worker_queues)
     yield process
@@ -30,7 +47,7 @@ def lane_worker(django_db_setup, worker_queues):
 
 
 @pytest.fixture
-def celery_worker(lane_worker, transactional_db):
+def celery_worker(lane_worker, transactional_db, django_db_serialized_rollback):
     """The module's worker, for the suite's `worker_shop`: started once a module, not once a test."""
     return lane_worker
 
