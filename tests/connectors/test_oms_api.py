@@ -3,15 +3,12 @@
 import pytest
 
 from authorization.models import ApprovalTask
-from authorization.services import rule_replace
 from catalog.models import Stock
-from orders.models import Order
 from tests.connectors.oms_support import OmsClient, contract_errors, response_schema
-from tests.factories import band, connector
-from tests.orders.payloads import order_body
+from tests.factories import OrderFactory, connector
+from tests.support.observe import observed
 
 ORDER = "/api/oms/pvt/orders/MKP-123456789"
-HELD = 2571  # 15.01 % below the seller's 3025
 
 
 def error(response) -> tuple[int, str]:
@@ -34,28 +31,15 @@ def invoice(**changes) -> dict:
 
 
 @pytest.fixture
-def placed(mkp):
+def placed(shop):
     """An order the marketplace has not approved yet: payment-pending, one unit reserved."""
-    mkp.place(order_body())
-    return Order.objects.get()
+    return OrderFactory(connector=shop.connector, marketplace_order_id="123456789")
 
 
 @pytest.fixture
-def ready(mkp):
+def ready(shop):
     """An order posted as approved: ready-for-handling."""
-    mkp.place(order_body(marketplaceOrderStatus="approved"))
-    return Order.objects.get()
-
-
-@pytest.fixture
-def held(mkp, shop, owner, approver):
-    rule_replace(
-        account=shop.account,
-        bands=[band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")],
-        actor=owner,
-    )
-    mkp.place(order_body(marketplacePaymentValue=HELD))
-    return Order.objects.get()
+    return OrderFactory(connector=shop.connector, marketplace_order_id="123456789", status="approved")
 
 
 def reserved(shop) -> int:
@@ -110,15 +94,16 @@ def test_the_order_is_answered_in_the_contracts_shape(oms, placed):
     }
 
 
-def test_a_held_order_shows_its_divergence_band_and_decision(oms, held, approver, api_client_for):
+def test_a_held_order_shows_its_divergence_band_and_decision(oms, held_order, approver, api_client_for):
     divergence = oms.get(ORDER).json()["priceDivergence"]
     assert (divergence["divergencePercent"], divergence["outcome"]) == ("15.01", "manual")
     assert divergence["band"] == {"from": "10.00", "to": "20.00", "action": "manual"}
     assert divergence["decision"] == {"decision": None, "decidedAt": None, "reasonCode": None, "note": None}
-    assert "ana@acme.example" not in str(oms.get(ORDER).json())
+    shown = str(oms.get(ORDER).json())
+    assert "ana@acme.example" not in shown and "bo@acme.example" not in shown  # the approvers stay private
 
     api_client_for(approver).post(
-        f"/api/orders/{held.main_order_id}/approve?an=acme", {"note": "Promo"}, format="json"
+        f"/api/orders/{held_order.main_order_id}/approve?an=acme", {"note": "Promo"}, format="json"
     )
     document = oms.get(ORDER).json()
     assert document["status"] == "payment-pending"
@@ -144,9 +129,11 @@ def test_a_connector_reaches_only_its_own_orders(
 ):
     _, credentials = connector(shop.account, name="Other", affiliate_id="OTH")
     other_oms = OmsClient(client, credentials, django_capture_on_commit_callbacks)
+    before = observed(shop.account)
     assert error(other_oms.get(ORDER)) == (404, "OMS002")
     assert error(other_oms.post(ORDER + "/cancel", {"reason": "Not mine"})) == (404, "OMS002")
     assert error(other_oms.post(ORDER + "/invoice", invoice())) == (404, "OMS002")
+    assert observed(shop.account) == before
     placed.refresh_from_db()
     assert placed.status == "payment-pending"
 
@@ -193,14 +180,23 @@ def test_cancel_without_a_reason_is_accepted(oms, placed):
     assert oms.get(ORDER).json()["status"] == "canceled"
 
 
-def test_canceling_a_held_order_stops_its_approval(oms, held, approver, api_client_for, shop):
+def test_canceling_a_held_order_stops_its_approval(
+    oms, held_order, approver, api_client_for, shop, connector_server
+):
     assert oms.post(ORDER + "/cancel", {"reason": "Customer gave up"}).status_code == 200
-    assert ApprovalTask.objects.get(order=held).next_notification_at is None
+    assert ApprovalTask.objects.get(order=held_order).next_notification_at is None
     assert reserved(shop) == 0
-    response = api_client_for(approver).post(
-        f"/api/orders/{held.main_order_id}/approve?an=acme", {}, format="json"
-    )
+    before = observed(shop.account)
+    with oms.capture(execute=True):
+        response = api_client_for(approver).post(
+            f"/api/orders/{held_order.main_order_id}/approve?an=acme", {}, format="json"
+        )
     assert response.status_code == 409
+    assert response.json()["message"] == "Order MKP-123456789 is canceled: it no longer waits for a decision."
+    assert observed(shop.account) == before
+    held_order.refresh_from_db()
+    assert (held_order.status, held_order.approval_task.decision) == ("canceled", "")
+    assert connector_server.codes() == ["SOI001"]
 
 
 def test_an_invoiced_order_cannot_be_canceled(oms, ready):
@@ -325,6 +321,7 @@ def test_an_invoice_needs_its_number_value_date_and_type(oms, ready):
     message = response.json()["error"]["message"]
     for field in ("type", "invoiceNumber", "invoiceValue", "issuanceDate"):
         assert f"{field}: This field is required." in message
+    assert oms.get(ORDER).json()["status"] == "ready-for-handling"
 
 
 def test_an_order_invoiced_in_the_admin_shows_its_invoice_number_and_takes_only_that_invoice(
