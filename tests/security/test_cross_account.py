@@ -8,39 +8,13 @@ import json
 
 import pytest
 
-from authorization.models import ApprovalTask, AuthorizationBand
-from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
-from connectors.models import FeedConfig, FeedItem, HookConfig, HookDelivery, Notification
-from orders.models import IntakeRecord, Order, OrderEvent
+from connectors.models import FeedItem, HookDelivery, Notification
+from orders.models import Order
 from tests.connectors.test_fulfillment_protocol import seed_order
 from tests.factories import SkuFactory
 from tests.orders.payloads import order_body
 from tests.reliability.shapes import problems_of
-
-
-def acme_state(account) -> dict:
-    """Everything of acme that an intruder could read into or change."""
-    return {
-        "orders": list(
-            Order.objects.filter(account=account).values_list(
-                "main_order_id", "status", "marketplace_approved", "approval_requested_at"
-            )
-        ),
-        "decisions": list(ApprovalTask.objects.filter(account=account).values_list("decision", flat=True)),
-        "submissions": IntakeRecord.objects.filter(account=account).count(),
-        "events": OrderEvent.objects.filter(order__account=account).count(),
-        "bands": list(
-            AuthorizationBand.objects.filter(rule__account=account).values_list("upper_percent", "action")
-        ),
-        "skus": list(Sku.objects.filter(account=account).values_list("sku_id", "price_cents", "active")),
-        "stock": list(Stock.objects.filter(account=account).values_list("quantity", "reserved")),
-        "policies": list(
-            ShippingPolicy.objects.filter(account=account).values_list("policy_id", "freight_cents")
-        ),
-        "points": PickupPoint.objects.filter(account=account).count(),
-        "feeds": FeedConfig.objects.filter(account=account).count(),
-        "hooks": HookConfig.objects.filter(account=account).count(),
-    }
+from tests.support.observe import observed
 
 
 def error_code(path: str, body) -> str:
@@ -115,7 +89,7 @@ CONNECTOR_CASES = [
 def test_a_connector_of_another_account_reaches_nothing_of_this_one(
     held_order, globex, client, mkp, method, url, body, status, code
 ):
-    before = acme_state(held_order.account)
+    before = observed(held_order.account)
     with mkp.capture(execute=True):
         response = call(client, method, url, body, **globex.connector_headers())
     assert response.status_code == status, response.content[:300]
@@ -124,7 +98,7 @@ def test_a_connector_of_another_account_reaches_nothing_of_this_one(
     assert error_code(path, response.json()) == code
     if status == 403:  # refused before any lookup: the answer says nothing of acme's order
         assert "MKP-123456789" not in response.content.decode()
-    assert acme_state(held_order.account) == before
+    assert observed(held_order.account) == before
 
 
 def test_its_own_order_with_the_same_id_stays_apart_from_this_accounts(
@@ -133,12 +107,12 @@ def test_its_own_order_with_the_same_id_stays_apart_from_this_accounts(
     from tests.connector_client import ConnectorClient
 
     intruder = ConnectorClient(client, globex.shop.credentials, mkp.capture)
-    before = acme_state(held_order.account)
+    before = observed(held_order.account)
     assert intruder.place(order_body(), an="globex").status_code == 200
     assert intruder.approve("123456789", an="globex").status_code == 200
     theirs = Order.objects.get(account=globex.shop.account)
     assert (theirs.main_order_id, theirs.status) == ("MKP-123456789", "ready-for-handling")
-    assert acme_state(held_order.account) == before
+    assert observed(held_order.account) == before
     mine = client.get(ORDER, **mkp.headers()).json()
     assert mine["status"] == "waiting-for-manual-authorization"
     assert client.get(ORDER, **globex.connector_headers()).json()["status"] == "ready-for-handling"
@@ -149,12 +123,12 @@ def test_approving_an_order_only_another_account_has_is_not_integrated_there(
 ):
     from tests.connector_client import ConnectorClient
 
-    before = acme_state(held_order.account)
+    before = observed(held_order.account)
     response = ConnectorClient(client, globex.shop.credentials, mkp.capture).approve("123456789", an="globex")
     assert response.status_code == 200
     told = [received.body for received in connector_server.wait_for(2) if "an=globex" in received.path]
     assert [(body["code"], body["accountName"]) for body in told] == [("EOI008", "globex")]
-    assert acme_state(held_order.account) == before
+    assert observed(held_order.account) == before
 
 
 def test_a_simulation_never_prices_with_another_accounts_catalog(held_order, globex, client):
@@ -173,11 +147,11 @@ def test_a_simulation_never_prices_with_another_accounts_catalog(held_order, glo
 
 
 def test_another_accounts_feed_and_hook_never_carry_this_accounts_changes(
-    globex, client, mkp, settings, connector_server
+    globex, client, mkp, settings, other_server
 ):
     headers = globex.connector_headers()
     assert call(client, "post", "/api/orders/feed/config", {}, **headers).status_code == 200
-    hook = {"hook": {"url": connector_server.url + "/hook"}}
+    hook = {"hook": {"url": other_server.url + "/hook"}}  # globex's hook listens apart, to be watched
     assert call(client, "post", "/api/orders/hook/config", hook, **headers).status_code == 200
     mkp.place(order_body())
     mkp.approve("123456789")
@@ -186,6 +160,7 @@ def test_another_accounts_feed_and_hook_never_carry_this_accounts_changes(
     assert call(client, "get", "/api/orders/feed?maxlot=10", None, **headers).json() == []
     assert HookDelivery.objects.filter(connector=globex.shop.connector).count() == 0
     assert Notification.objects.filter(connector=globex.shop.connector).count() == 0
+    assert [received.body for received in other_server.received] == [{"hookConfig": "ping"}]
 
 
 SELLER_CASES = [
@@ -218,12 +193,12 @@ SELLER_CASES = [
     ("method", "url", "body"), SELLER_CASES, ids=[f"{m} {u}" for m, u, _ in SELLER_CASES]
 )
 def test_a_user_of_another_account_reaches_nothing_of_this_one(held_order, globex, client, method, url, body):
-    before = acme_state(held_order.account)
+    before = observed(held_order.account)
     response = call(client, method, url, body, HTTP_AUTHORIZATION=f"Token {globex.token}")
     assert response.status_code == 403, response.content[:300]
     assert problems_of(url.split("?")[0], response) == []
     assert response.json()["message"] == "You have no access to account 'acme'."
-    assert acme_state(held_order.account) == before
+    assert observed(held_order.account) == before
 
 
 @pytest.mark.parametrize(
@@ -237,19 +212,27 @@ def test_a_user_of_another_account_reaches_nothing_of_this_one(held_order, globe
 def test_another_accounts_order_id_in_ones_own_account_is_not_found(
     held_order, globex, client, method, path, body
 ):
-    before = acme_state(held_order.account)
+    before = observed(held_order.account)
     for query in ("?an=globex", ""):  # named, or the user's only account
         response = call(client, method, path + query, body, HTTP_AUTHORIZATION=f"Token {globex.token}")
         assert response.status_code == 404, response.content[:300]
         assert response.json()["message"] == "Account 'globex' has no order MKP-123456789."
-    assert acme_state(held_order.account) == before
+    assert observed(held_order.account) == before
 
 
 def test_connector_credentials_open_no_seller_endpoint_and_a_token_no_connector_endpoint(
-    held_order, globex, client, mkp
+    held_order, globex, client, mkp, connector_server
 ):
-    assert client.get("/api/orders?an=acme", **mkp.headers()).status_code == 401
-    assert client.post("/api/orders/MKP-123456789/approve?an=acme", **mkp.headers()).status_code == 401
+    before = observed(held_order.account)
     token = {"HTTP_AUTHORIZATION": f"Token {globex.token}"}
-    assert client.get(ORDER, **token).status_code == 401
-    assert call(client, "put", "/api/order-integration/orders/status", APPROVAL, **token).status_code == 401
+    with mkp.capture(execute=True):
+        answers = [
+            client.get("/api/orders?an=acme", **mkp.headers()),
+            call(client, "post", "/api/orders/MKP-123456789/approve?an=acme", {}, **mkp.headers()),
+            client.get(ORDER, **token),
+            call(client, "put", "/api/order-integration/orders/status?an=acme", APPROVAL, **token),
+        ]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 401]
+    assert all("MKP-123456789" not in answer.content.decode() for answer in answers)
+    assert observed(held_order.account) == before
+    assert connector_server.codes() == ["SOI001"]  # the approval was never taken: no EOI011
