@@ -9,10 +9,9 @@ the worker reads; a task of an earlier test that comes late finds its rows gone 
 
 import pytest
 
-from tests.factories import band
-from tests.orders.payloads import order_body
+from tests.support.orders import place_held
 from tests.worker import require_services, stop_worker
-from tests.worker_lane.lane import HELD_PAYMENT, calling, start_lane_worker
+from tests.worker_lane.lane import calling, start_lane_worker
 
 
 @pytest.fixture(scope="module")
@@ -58,25 +57,11 @@ def marketplace(client, worker_shop):
     return calling(client, worker_shop.credentials)
 
 
-# Authorize below 10 %, hold 10–20 % for Ana then Bo, deny 30–60 %.
-RULE = [(0, 10, "authorize"), (10, 20, "manual", ["ana@acme.example", "bo@acme.example"]), (30, 60, "deny")]
-
-
 @pytest.fixture
-def held_rule(worker_shop, owner, approver, second_approver):
-    from authorization.services import rule_replace
-
-    rule_replace(account=worker_shop.account, bands=[band(*each) for each in RULE], actor=owner)
-
-
-@pytest.fixture
-def held_order(marketplace, held_rule, connector_server):
-    """An order held for manual authorization, whose approval the marketplace has asked for
-    (EOI011): a decision is then told to the connector."""
-    from orders.models import Order
-
-    marketplace.place(order_body(marketplacePaymentValue=HELD_PAYMENT))
-    connector_server.wait_for(1, timeout=30)
-    marketplace.approve("123456789")
+def held_order(marketplace, worker_shop, owner, approver, second_approver, connector_server):
+    """An order held for manual authorization (Ana, then Bo), whose approval the marketplace has
+    asked for (EOI011): a decision is then told to the connector."""
+    order = place_held(worker_shop.connector)
+    marketplace.approve(order.marketplace_order_id)
     assert [r.body["code"] for r in connector_server.wait_for(2, timeout=30)] == ["SOI001", "EOI011"]
-    return Order.objects.get()
+    return order

@@ -6,12 +6,12 @@ import json
 import pytest
 
 from authorization.models import ApprovalTask
-from authorization.services import rule_replace
 from insight.models import DecisionRecord
 from orders.models import IntakeRecord, Order
 from tests.factories import band, connector
 from tests.orders.payloads import order_body
-from tests.worker_lane.lane import HELD_PAYMENT, calling, notified
+from tests.support.orders import HELD, held_bands, rule_set
+from tests.worker_lane.lane import calling, notified
 
 pytestmark = pytest.mark.real_worker
 
@@ -40,14 +40,15 @@ def test_an_authorized_order_is_integrated_reserved_and_notified_soi001(
 @pytest.mark.parametrize(
     ("body", "code", "first_error"),
     [
-        (order_body(marketplacePaymentValue=1512), "EOI003", "FMT007"),  # 50.02 %: the deny band
+        (order_body(marketplacePaymentValue=1512), "EOI003", "FMT007"),  # 50.02 %: denied
         (order_body(items=[{"id": "1", "price": 975, "quantity": 11}]), "EOI002", None),  # ten in stock
     ],
     ids=["deny-band", "out-of-stock"],
 )
 def test_a_refused_order_is_notified_with_its_code_and_nothing_is_reserved(
-    marketplace, worker_shop, held_rule, connector_server, body, code, first_error
+    marketplace, worker_shop, owner, approver, second_approver, connector_server, body, code, first_error
 ):
+    rule_set(worker_shop.account, held_bands(), actor=owner)
     marketplace.place(body)
     (received,) = connector_server.wait_for(1, timeout=30)
     assert (received.body["code"], received.body["success"]) == (code, False)
@@ -78,14 +79,14 @@ def test_a_native_order_held_for_want_of_a_rule_is_told_nothing_until_a_rule_exi
     _, credentials = connector(
         worker_shop.account, endpoint=connector_server.url, type="native", name="Amazon", affiliate_id="AMZ"
     )
-    calling(client, credentials).place(order_body(marketplacePaymentValue=HELD_PAYMENT))
+    calling(client, credentials).place(order_body(marketplacePaymentValue=HELD))
     notified(connector_server, 0)
     intake = IntakeRecord.objects.get()
     assert (intake.status, intake.held_until_rule) == ("held", True)
     assert Order.objects.count() == 0
     assert reserved(worker_shop) == 0
 
-    rule_replace(account=worker_shop.account, bands=[band(0, 100, "authorize")], actor=owner)
+    rule_set(worker_shop.account, [band(0, 100, "authorize")], actor=owner)
     (received,) = notified(connector_server, 1)
     assert received.body["code"] == "SOI001"
     intake.refresh_from_db()
