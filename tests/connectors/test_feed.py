@@ -5,6 +5,7 @@ import pytest
 from tests.connectors.oms_support import SPEC, OmsClient, component_schema, contract_errors, response_schema
 from tests.factories import connector
 from tests.orders.payloads import order_body
+from tests.support.observe import observed
 
 CONFIG = "/api/orders/feed/config"
 FEED = "/api/orders/feed"
@@ -135,13 +136,18 @@ def test_committed_items_never_come_back(oms, mkp, clock):
     assert oms.get(CONFIG).json()["quantity"] == 0
 
 
-def test_committing_again_or_an_unknown_handle_is_harmless(oms, mkp):
+def test_committing_again_or_an_unknown_handle_is_harmless(oms, mkp, shop, connector_server):
     configure(oms)
-    mkp.place(order_body())
-    items = read(oms)
-    assert commit(oms, items).status_code == 200
-    assert commit(oms, items).status_code == 200
+    mkp.place(order_body(marketplaceOrderId="1"))
+    mkp.place(order_body(marketplaceOrderId="2"))
+    first, _still_waiting = read(oms)
+    assert commit(oms, [first]).status_code == 200
+    before = observed(shop.account)
+    assert [body["orderId"] for _uid, _handle, body, *_ in before["feed"]] == ["MKP-2"]
+    assert commit(oms, [first]).status_code == 200
     assert oms.post(FEED, {"handles": ["no-such-handle"]}).status_code == 200
+    assert observed(shop.account) == before
+    assert connector_server.codes() == ["SOI001", "SOI001"]
 
 
 @pytest.mark.parametrize("body", [{}, {"handles": "abc"}, {"handles": [1, 2]}, ["abc"]])

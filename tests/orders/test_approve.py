@@ -7,6 +7,7 @@ from orders.models import Order
 from orders.services import SYSTEM, order_transition
 from tests.factories import band
 from tests.orders.payloads import order_body
+from tests.support.observe import changed, observed
 
 
 def test_approving_a_pending_order_moves_it_on(mkp, shop, connector_server):
@@ -39,14 +40,23 @@ def test_approving_a_pending_order_moves_it_on(mkp, shop, connector_server):
 def test_approving_again_is_harmless(mkp, shop, connector_server):
     mkp.place(order_body())
     mkp.approve("123456789")
+    before = observed(shop.account)
     mkp.approve("123456789")
-    assert connector_server.wait_for(3) and connector_server.codes() == ["SOI001", "SOI002", "SOI002"]
+    after = observed(shop.account)
+    # Only the request itself is new, and its answer: the order, its events, stock and feed are as they were.
+    assert changed(before, after) == {"submissions", "notifications"}
+    assert after["submissions"][: len(before["submissions"])] == before["submissions"]
+    assert after["notifications"][: len(before["notifications"])] == before["notifications"]
+    assert [code for *_, code in after["submissions"][len(before["submissions"]) :]] == ["SOI002"]
+    assert [code for _, _, code, *_ in after["notifications"][len(before["notifications"]) :]] == ["SOI002"]
+    assert connector_server.codes() == ["SOI001", "SOI002", "SOI002"]
 
 
 def test_approving_an_unknown_order_is_eoi008(mkp, shop, connector_server):
     mkp.approve("nope")
     body = connector_server.wait_for(1)[0].body
     assert (body["code"], body["flow"], body["success"]) == ("EOI008", "ApproveOrder", False)
+    assert not Order.objects.exists()
 
 
 def test_approving_a_canceled_order_is_eoi009(mkp, shop, connector_server):
@@ -58,6 +68,8 @@ def test_approving_a_canceled_order_is_eoi009(mkp, shop, connector_server):
     assert body["errors"][0]["description"] == "Order MKP-123456789 is canceled and cannot be approved"
     shop.stock.refresh_from_db()
     assert shop.stock.reserved == 0
+    order = Order.objects.get()
+    assert (order.status, order.marketplace_approved) == ("canceled", False)
 
 
 @pytest.fixture
@@ -86,7 +98,11 @@ def test_order_posted_approved_into_the_manual_band_is_integrated_and_its_approv
     assert Order.objects.get().approval_requested_at is not None
 
 
-def test_status_other_than_approved_is_refused(mkp, shop):
+def test_status_other_than_approved_is_refused(mkp, shop, connector_server):
+    mkp.place(order_body())
+    before = observed(shop.account)
     response = mkp.approve("123456789", status="new")
     assert response.status_code == 400
     assert response.json()["errors"][0]["description"] == "marketplaceOrderStatus must be approved"
+    assert observed(shop.account) == before
+    assert connector_server.codes() == ["SOI001"]
