@@ -5,8 +5,10 @@ import re
 import pytest
 
 from connectors.models import Connector
-from connectors.services import app_token_digest
+from connectors.services import Credentials, app_token_digest
 from tests import factories
+from tests.support.clients import connector_headers
+from tests.support.pages import messages
 
 CHANGELIST = "/admin/connectors/connector/"
 
@@ -21,6 +23,16 @@ def rotate_url(connector):
 
 def shown_token(html: str) -> str:
     return re.search(r"app token <code>([^<]+)</code>", html)[1]
+
+
+def api_answer(client, credentials) -> tuple[int, str]:
+    """What the connector API answers these credentials: (404, OMS002), no such order, once it
+    accepted them; (401, OMS006) when it refuses them."""
+    response = client.get("/api/oms/pvt/orders/MKP-0", **connector_headers(credentials))
+    return response.status_code, response.json()["error"]["code"]
+
+
+ACCEPTED, REFUSED = (404, "OMS002"), (401, "OMS006")
 
 
 @pytest.fixture
@@ -52,24 +64,27 @@ def test_change_page_never_shows_the_token_or_the_signing_secret(client, owner, 
         assert secret not in page
 
 
-def test_owner_rotates_the_token_and_sees_the_new_one_once(client, owner, marketplace):
+def test_owner_rotates_the_token_and_sees_the_new_one_once(
+    client, owner, marketplace, django_capture_on_commit_callbacks
+):
     connector, old = marketplace
+    assert api_answer(client, old) == ACCEPTED  # and kept as accepted by this process
     client.force_login(owner)
     assert "Rotate token" in client.get(change_url(connector)).content.decode()
     confirmation = client.get(rotate_url(connector)).content.decode()
     assert "The current token stops working at once" in confirmation
 
-    page = client.post(rotate_url(connector), follow=True).content.decode()
-    new_token = shown_token(page)
-    assert new_token != old.app_token
-    connector.refresh_from_db()
-    assert connector.app_token_digest == app_token_digest(new_token)
-    assert connector.app_token_digest != app_token_digest(old.app_token)
-    assert new_token not in client.get(change_url(connector)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # as the rotation commits
+        page = client.post(rotate_url(connector), follow=True).content.decode()
+    new = Credentials(app_key=old.app_key, app_token=shown_token(page))
+    assert new.app_token != old.app_token
+    assert api_answer(client, old) == REFUSED
+    assert api_answer(client, new) == ACCEPTED
+    assert new.app_token not in client.get(change_url(connector)).content.decode()
 
 
 def test_viewer_can_neither_rotate_the_token_nor_see_the_button(client, viewer, marketplace):
-    connector, _ = marketplace
+    connector, credentials = marketplace
     digest = connector.app_token_digest
     client.force_login(viewer)
     page = client.get(change_url(connector))
@@ -79,13 +94,23 @@ def test_viewer_can_neither_rotate_the_token_nor_see_the_button(client, viewer, 
     assert client.post(rotate_url(connector)).status_code == 403
     connector.refresh_from_db()
     assert connector.app_token_digest == digest
+    assert api_answer(client, credentials) == ACCEPTED
 
 
 def test_owner_cannot_reach_another_accounts_connector(client, owner, other_account):
-    connector, _ = factories.connector(other_account, name="Globex market", affiliate_id="GLX")
+    connector, credentials = factories.connector(other_account, name="Globex market", affiliate_id="GLX")
     client.force_login(owner)
-    assert client.get(change_url(connector)).status_code in (302, 404)
-    assert client.post(rotate_url(connector)).status_code == 404
+    opened = client.get(change_url(connector), follow=True)
+    assert opened.redirect_chain == [("/admin/", 302)]  # the admin's "no such object"
+    assert messages(opened) == [
+        ("warning", f"Connector with ID “{connector.pk}” doesn’t exist. Perhaps it was deleted?")
+    ]
+    refused = client.post(rotate_url(connector))
+    assert refused.status_code == 404
+    assert "app token" not in refused.content.decode()
+    connector.refresh_from_db()
+    assert connector.app_token_digest == app_token_digest(credentials.app_token)
+    assert api_answer(client, credentials) == ACCEPTED
 
 
 def add_form(account, **overrides):
