@@ -9,12 +9,11 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
-# Test modules still being rewritten, whose helpers (seed_order, add_form, everything and
-# try_everything) move to tests/support with that rewrite; until then other modules may import them.
+# Test modules still being rewritten, whose helpers (seed_order, add_form) move to tests/support
+# with that rewrite; until then other modules may import them.
 NOT_YET_MOVED = {
     "tests.connectors.test_admin",
     "tests.connectors.test_fulfillment_protocol",
-    "tests.security.test_admin_changes",
 }
 
 
