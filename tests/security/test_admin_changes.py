@@ -743,3 +743,50 @@ def test_the_policy_names_only_what_the_admin_has():
     assert {name for _, model_admin in REGISTERED for name in url_names(model_admin)} >= NO_FORM
     # A model with no operation at all is a page of the admin, not a table.
     assert all(not model._meta.managed for model, _ in REGISTERED if model._meta.label_lower not in labels)
+
+
+def test_the_form_reader_sends_what_a_browser_sends():
+    """The control of tests/support/admin_forms.py: what is sent, filled, changed and named in errors."""
+    page = """
+    <form method="get" id="search"><input name="q"></form>
+    <form method="post" id="thing_form" action="../save/">
+      <input type="hidden" name="csrfmiddlewaretoken" value="t">
+      <label for="id_name">Name:</label><input name="name" id="id_name" value="Shirt" maxlength="5" required>
+      <input name="code" required>
+      <input type="checkbox" name="active" checked><input type="checkbox" name="gift">
+      <input name="fixed" value="x" disabled>
+      <select name="role"><option value="">---</option><option value="owner">O</option>
+        <option value="viewer" selected>V</option></select>
+      <select name="zone" required><option value="">---</option><option value="utc">UTC</option></select>
+      <select name="tags" multiple><option value="1" selected>a</option><option value="2" selected>b</option></select>
+      <textarea name="note">
+line</textarea>
+      <input name="rows-__prefix__-n" value="">
+      <ul class="errorlist" id="id_name_error"><li>Too long.</li></ul>
+      <ul class="errorlist nonfield"><li>Thing with this Name already exists.</li></ul>
+      <input type="submit" name="_save" value="Save"><button type="submit">Go</button>
+    </form>"""
+    search, form = forms_in(page, "/admin/app/thing/1/change/")
+
+    assert (search.method, form.url, form.submittable) == ("get", "/admin/app/thing/1/save/", True)
+    assert form.data("_save") == {
+        "csrfmiddlewaretoken": ["t"],
+        "name": ["Shirt"],
+        "code": [""],
+        "active": ["on"],
+        "role": ["viewer"],
+        "zone": [""],
+        "tags": ["1", "2"],
+        "note": ["line"],
+        "rows-__prefix__-n": [""],
+        "_save": ["Save"],
+    }
+    filled = form.filled().data()
+    assert filled["code"] != [""] and filled["zone"] == ["utc"] and filled["rows-__prefix__-n"] == [""]
+    changed, name = form.changed()
+    assert (name, changed.data().get("active")) == ("active", None)
+    changed, name = form.changed("text")
+    assert (name, changed.data()["name"]) == ("name", ["Shir2"])  # within its maxlength
+    assert errors_in(page) == {"name": ["Too long."], "__all__": ["Thing with this Name already exists."]}
+    corrected = form.corrected({"__all__": ["Thing with this Name already exists."]})
+    assert corrected.data()["name"] != ["Shirt"] and corrected.data()["code"] == [""]
