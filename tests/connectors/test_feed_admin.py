@@ -82,9 +82,18 @@ def test_a_viewer_cannot_resend(client, viewer, failed):
     assert failed.state == "failed"
 
 
-def test_another_accounts_deliveries_are_not_shown(client, failed):
+def test_another_accounts_deliveries_are_not_shown(client, failed, oms, hook_server):
     stranger = member(AccountFactory(name="globex"), "owner", "owner@globex.example")
     connector(AccountFactory(name="globex"), name="Theirs", affiliate_id="THR")
     client.force_login(stranger)
     assert "MKP-123456789" not in page(client, DELIVERIES)
-    assert client.get(f"{DELIVERIES}{failed.pk}/change/").status_code in (302, 404)
+    opened = client.get(f"{DELIVERIES}{failed.pk}/change/", follow=True)
+    assert opened.redirect_chain == [("/admin/", 302)]  # the admin's "no such object"
+    with oms.capture(execute=True):
+        assert client.post(f"{DELIVERIES}{failed.pk}/resend/").status_code == 404
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempt_count) == ("failed", 1)
+    assert [call.body.get("State") for call in hook_server.received] == [
+        None,
+        "payment-pending",
+    ]  # ping, the failed call

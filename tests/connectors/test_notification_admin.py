@@ -109,18 +109,21 @@ def test_viewer_and_approver_cannot_resend(request, client, failed, role, django
     assert (failed.state, failed.attempts.count()) == ("failed", 1)
 
 
-def test_another_accounts_notifications_are_invisible(client, failed, other_account, mkp, connector_server):
-    _, credentials = connector(
-        other_account, name="Globex", affiliate_id="GLX", endpoint=connector_server.url
-    )
+def test_another_accounts_notifications_are_invisible(
+    client, failed, other_account, mkp, connector_server, other_server
+):
+    _, credentials = connector(other_account, name="Globex", affiliate_id="GLX", endpoint=other_server.url)
     ConnectorClient(mkp.client, credentials, mkp.capture).place(
         order_body(marketplaceOrderId="THEIRS"), an="globex"
     )
-    theirs = Notification.objects.get(marketplace_order_id="THEIRS")
+    assert Notification.objects.get(marketplace_order_id="THEIRS").account == other_account
     stranger = member(other_account, "owner", "owner@globex.example")
     client.force_login(stranger)
     listing = page(client, NOTIFICATIONS)
     assert "THEIRS" in listing and "123456789" not in listing
     assert client.get(change_url(failed), follow=True).redirect_chain[-1][0] == "/admin/"
-    assert client.post(resend_url(failed)).status_code == 404
-    assert theirs.account_id == other_account.pk
+    with mkp.capture(execute=True):
+        assert client.post(resend_url(failed)).status_code == 404
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts.count()) == ("failed", 1)
+    assert connector_server.codes() == ["SOI001"]  # the one attempt that failed, not sent again
