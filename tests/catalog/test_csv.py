@@ -10,6 +10,7 @@ from tests.support.imports import (
     STOCK_CONFIRM,
     STOCK_IMPORT,
     confirm,
+    import_files_left,
     upload,
 )
 
@@ -172,13 +173,21 @@ def test_exported_file_imports_back_unchanged(owner_client, account):
     assert Sku.objects.get().history.count() == 1
 
 
-def test_viewer_exports_but_does_not_import(client, viewer, account):
+def test_viewer_exports_but_does_not_import(client, viewer, account, owner_client):
     client.force_login(viewer)
     page = client.get("/admin/catalog/sku/").content.decode()
     assert "/admin/catalog/sku/export/" in page
     assert "/admin/catalog/sku/import/" not in page
     assert client.get(SKU_IMPORT).status_code == 403
-    assert client.post(SKU_CONFIRM, {}).status_code == 403
+    assert upload(client, SKU_IMPORT, account, "id,name,price\n7,Gadget,100\n").status_code == 403
+    # Nor confirms the import an Owner of the same account is looking at.
+    preview = upload(owner_client, SKU_IMPORT, account, "id,name,price\n7,Gadget,100\n")
+    waiting = import_files_left()
+    assert confirm(client, SKU_CONFIRM, preview).status_code == 403
+    assert not Sku.objects.exists()
+    assert import_files_left() == waiting
+    assert confirm(owner_client, SKU_CONFIRM, preview).status_code == 302  # the Owner's still stands
+    assert list(Sku.objects.values_list("sku_id", "name")) == [("7", "Gadget")]
 
 
 def test_import_page_explains_the_columns(owner_client):

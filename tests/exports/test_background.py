@@ -243,6 +243,7 @@ def test_a_member_of_another_account_exports_none_of_these_rows(client, placed, 
     assert client.post(f"{EXPORTS}start/", {"list": "auth.user", "query": ""}).status_code == 404
     assert client.post(f"{EXPORTS}start/", {"list": "nonsense", "query": ""}).status_code == 404
     assert client.get(f"{EXPORTS}start/").status_code == 405
+    assert list(Export.objects.values_list("pk", flat=True)) == [export.pk]  # none started by those
 
 
 def test_a_worker_back_from_silence_changes_nothing_of_the_export_another_wrote(
