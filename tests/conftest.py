@@ -9,6 +9,21 @@ from authorization.roles import Role
 from tests.factories import AccountFactory, member
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    from tests.support import database
+
+    if settings.configured:
+        database.claim(settings)
+
+
+def pytest_unconfigure(config):
+    from tests.support import database
+
+    database.release()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Leave nothing of this run behind: its keys on Redis and its folder (tests/settings.py)."""
     from django.conf import settings
