@@ -204,23 +204,6 @@ def held_order(shop, owner, approver, second_approver):
     return place_held(shop.connector)
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker process on Redis and this test's PostgreSQL database."""
-    from tests.worker import require_services, start_worker, stop_worker
-
-    require_services()
-    process = start_worker(NOTIFICATION_RETRY_BASE_SECONDS=0.2)
-    yield process
-    stop_worker(process)
-
-
-@pytest.fixture
-def worker_shop(celery_worker, account, connector_server):
-    """The example seller, for tests where a real worker processes orders."""
-    return make_shop(account, connector_server.url)
-
-
 @pytest.fixture(autouse=True)
 def _on_commit_tracked(monkeypatch):
     """Record the test's on-commit callbacks, so an assertion made before they run is refused."""

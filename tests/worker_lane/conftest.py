@@ -9,6 +9,7 @@ the worker reads; a task of an earlier test that comes late finds its rows gone 
 
 import pytest
 
+from tests.conftest import make_shop
 from tests.support.orders import place_held
 from tests.worker import require_services, stop_worker
 from tests.worker_lane.lane import calling, start_lane_worker
@@ -47,8 +48,14 @@ def lane_worker(_migrated_rows_restored, worker_queues):
 
 @pytest.fixture
 def celery_worker(lane_worker, transactional_db, django_db_serialized_rollback):
-    """The module's worker, for the suite's `worker_shop`: started once a module, not once a test."""
+    """The module's worker, on this test's database: started once a module, not once a test."""
     return lane_worker
+
+
+@pytest.fixture
+def worker_shop(celery_worker, account, connector_server):
+    """The example seller, whose orders the real worker processes."""
+    return make_shop(account, connector_server.url)
 
 
 @pytest.fixture
