@@ -1,11 +1,12 @@
 """The forms of an admin page, read as a browser reads them, to submit them as a person would.
 
-`forms_in(html)` returns every form of a page with its controls as rendered: inputs with their
-values, checked boxes, selects with their selected options, textareas, the management forms of
-inline formsets. `Form.data()` is what a browser posts: enabled controls only, checkboxes and
-radios when checked. `filled()` fills the blanks a person must fill (a required field, or one the
-admin named in an error); `changed()` alters one harmless visible field, so a save can be seen.
-`errors_in(html)` reads the admin's error lists by field.
+`forms_in(html, page_url)` returns every form of a page with its controls as rendered: inputs
+with their values, checked boxes, selects with their selected options, textareas, the management
+forms of inline formsets. `Form.data()` is what a browser posts: enabled controls only,
+checkboxes and radios when checked. `filled()` fills the blanks a person must fill (a required
+field, or one the admin named in an error), `corrected()` answers the errors the admin showed,
+`changed()` alters one harmless visible field, so a save can be seen. `errors_in(html)` reads the
+admin's error lists by field.
 """
 
 import copy
