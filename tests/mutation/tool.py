@@ -37,7 +37,8 @@ def group_of(name: str) -> dict:
 
 
 def _module(path: str) -> str:
-    return path.removesuffix(".py").replace("/", ".")
+    # mutmut names a package's __init__.py mutants after the package.
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
 
 def patterns(group: dict) -> list[str]:
