@@ -469,6 +469,9 @@ def test_an_unexpected_failure_answers_500_leaves_nothing_behind_and_a_retry_suc
     shop.stock.refresh_from_db()
     assert shop.stock.reserved == 0
     assert fulfillment.place([seed_order()]).status_code == 200
+    assert Order.objects.count() == 1
+    shop.stock.refresh_from_db()
+    assert shop.stock.reserved == 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ def test_invalid_json_and_wrong_content_type(mkp, shop):
     assert response.json()["errors"][0]["description"].startswith("The body is not valid JSON: ")
     response = mkp.place(None, raw="marketplaceOrderId=1", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
+    assert not IntakeRecord.objects.exists()
 
 
 def test_deeply_nested_json_is_refused_cleanly(mkp, shop):

@@ -398,6 +398,7 @@ def test_the_connector_api_takes_only_json_in_utf8_with_integers_as_integers(mkp
     ]
     assert IntakeRecord.objects.count() == 0
     assert mkp.place(order_body()).status_code == 200
+    assert IntakeRecord.objects.count() == 1  # the same body, sent as the contract says, is taken
 
 
 def test_seller_integers_are_json_integers(api_client_for, owner, shop):
