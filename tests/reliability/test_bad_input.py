@@ -15,8 +15,8 @@ from tests.connectors.test_fulfillment_protocol import seed_order
 from tests.orders.payloads import order_body
 from tests.reliability.shapes import problems_of
 from tests.support.endpoints import BY_NAME, ENDPOINTS, Endpoint
+from tests.support.observe import observed
 from tests.support.orders import ANA, place_held
-from tests.support.state import kept
 
 
 def refused(endpoint: Endpoint, response, status: int) -> str:
@@ -30,17 +30,17 @@ def refused(endpoint: Endpoint, response, status: int) -> str:
 def test_a_body_over_the_size_limit_answers_413(send, endpoint, settings):
     settings.ORDER_BODY_MAX_BYTES = 4000
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4000
-    before = kept()
+    before = observed()
     text = refused(endpoint, send(endpoint, json.dumps({"padding": "x" * 5000})), 413)
     assert "4000 bytes" in text
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda endpoint: endpoint.name)
 def test_json_nested_too_deeply_answers_400(send, endpoint):
-    before = kept()
+    before = observed()
     refused(endpoint, send(endpoint, "[" * 50_000 + "]" * 50_000), 400)
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize(
@@ -54,16 +54,16 @@ def test_json_nested_too_deeply_answers_400(send, endpoint):
 )
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda endpoint: endpoint.name)
 def test_a_body_that_is_not_json_answers_415(send, endpoint, content_type):
-    before = kept()
+    before = observed()
     refused(endpoint, send(endpoint, "marketplaceOrderId=1&a=b", content_type=content_type), 415)
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda endpoint: endpoint.name)
 def test_malformed_json_answers_400(send, endpoint):
-    before = kept()
+    before = observed()
     refused(endpoint, send(endpoint, '{"marketplaceOrderId": "1",'), 400)
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize(
@@ -74,10 +74,10 @@ def test_text_no_database_stores_is_refused_naming_where_it_is(send, endpoint, e
     """NUL breaks PostgreSQL's text and JSON columns and a lone surrogate UTF-8 itself: both were 500s."""
     row = json.dumps({"marketplaceOrderId": "123456789", "note": "PLACE"}).replace("PLACE", f"a{escaped}b")
     raw = f"[{row}]" if endpoint.name in ("skus", "shipping policies", "pickup points") else row
-    before = kept()
+    before = observed()
     text = refused(endpoint, send(endpoint, raw), 400)
     assert f"note must not contain the character {character}" in text
-    assert kept() == before
+    assert observed() == before
 
 
 def test_an_order_body_with_nul_anywhere_is_refused_before_it_is_stored(mkp, shop):
@@ -216,10 +216,10 @@ def test_numbers_out_of_range_are_refused_naming_the_field(send, shop, name, bod
             json.dumps({"marketplaceOrderId": "123456789", "marketplaceOrderStatus": "approved"}),
         )
         assert Order.objects.get().status == "ready-for-handling"
-    before = kept()
+    before = observed()
     text = refused(endpoint, send(endpoint, json.dumps(body)), 400)
     assert reason in text
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize(

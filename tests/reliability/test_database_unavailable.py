@@ -17,7 +17,7 @@ from django.test import Client
 from connectors.authentication import forget_accepted
 from tests.reliability.shapes import problems_of
 from tests.support.endpoints import ENDPOINTS
-from tests.support.state import kept
+from tests.support.observe import observed
 
 REFUSED = OperationalError(
     'connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection refused'
@@ -35,7 +35,7 @@ def database_down():
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda endpoint: endpoint.name)
 def test_every_api_answers_503_with_retry_after_in_its_own_body(send, endpoint):
-    before = kept()
+    before = observed()
     # As a process that has not accepted the connector's credentials yet, and must read them: one
     # that has answers a body the contract refuses (as "{}" is) with 400, the database unneeded.
     forget_accepted()
@@ -45,7 +45,7 @@ def test_every_api_answers_503_with_retry_after_in_its_own_body(send, endpoint):
     assert response["Retry-After"] == "5"
     assert problems_of(endpoint.path, response) == []
     assert "send the request again in 5 seconds" in response.content.decode()
-    assert kept() == before
+    assert observed() == before
 
 
 def test_a_connector_placing_an_order_is_told_eoi006_and_to_send_it_again(mkp, shop):

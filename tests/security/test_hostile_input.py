@@ -22,8 +22,8 @@ from tests.connectors.test_fulfillment_protocol import seed_order
 from tests.factories import OrderFactory, band
 from tests.orders.payloads import order_body
 from tests.reliability.shapes import family, problems_of
+from tests.support.observe import observed
 from tests.support.orders import place_held
-from tests.support.state import kept
 
 SCHEMA = json.loads(Client().get("/api/schema", {"format": "json"}).content)
 OPERATIONS = [
@@ -182,32 +182,32 @@ NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400", "-1e999"]
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=name)
 def test_non_finite_numbers_are_refused_naming_the_field(api, op):
-    before = kept()
+    before = observed()
     for field, raw in hostile_bodies(op, {"integer": NON_FINITE, "number": NON_FINITE}):
         response = api(op, raw=raw)
         assert_refused(op, response, 400, f"{field} must be a finite number")
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=name)
 def test_integers_written_with_a_fraction_or_an_exponent_are_refused_naming_the_field(api, op):
     """2580.0 is an integer to JSON Schema since draft 6 and to DRF; the contract says integer."""
-    before = kept()
+    before = observed()
     for field, raw in hostile_bodies(op, {"integer": ["2580.0", "2.58e3", "1E2", "2580.5"]}):
         assert_refused(op, api(op, raw=raw), 400, field)
-    assert kept() == before
+    assert observed() == before
 
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=name)
 def test_numbers_past_every_column_are_refused_naming_the_field(api, op):
     """A number that fits no database column (bigint, double) is a 400, never a database error."""
-    before = kept()
+    before = observed()
     huge = [str(10**20), str(-(10**20)), "9" * 4000]
     for field, raw in hostile_bodies(op, {"integer": huge, "number": [*huge, "1e300", "-1e300"]}):
         if field.endswith("unexpectedNumber"):
             continue  # a finite number where none is expected may be ignored
         assert_refused(op, api(op, raw=raw), 400, field)
-    assert kept() == before
+    assert observed() == before
 
 
 CONTENT_TYPES = [
@@ -222,11 +222,11 @@ CONTENT_TYPES = [
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=name)
 def test_a_body_not_sent_as_json_in_utf8_answers_415(api, op):
-    before = kept()
+    before = observed()
     raw = json.dumps(skeleton(body_schema(op)))
     for content_type in CONTENT_TYPES:
         assert_refused(op, api(op, raw=raw, content_type=content_type), 415)
-    assert kept() == before
+    assert observed() == before
 
 
 ENCODINGS = {
@@ -242,13 +242,13 @@ ENCODINGS = {
 @pytest.mark.parametrize("op", WITH_BODY, ids=name)
 def test_a_body_not_in_utf8_answers_400(api, op):
     """Python guesses UTF-16 and UTF-32 from the bytes; the contract says UTF-8."""
-    before = kept()
+    before = observed()
     text = json.dumps(skeleton(body_schema(op)), ensure_ascii=False)
     for encoding, encode in ENCODINGS.items():
         response = api(op, raw=encode(text))
         assert_refused(op, response, 400)
         assert "UTF-8" in response.content.decode(), encoding  # the answer names what the body must be
-    assert kept() == before
+    assert observed() == before
 
 
 NUMBERS = ["NaN", "Infinity", "-1", "2580.0", "2.58e3", str(10**20), "99999999999999999999999999", "²", "1_0"]
@@ -279,7 +279,7 @@ def query_parameters(op):
 @pytest.mark.parametrize("op", [op for op in OPERATIONS if query_parameters(op)], ids=name)
 def test_hostile_query_parameters_answer_in_the_apis_own_body(api, op):
     """Every value in every parameter: never a 500; a number or date out of range is a 400 naming it."""
-    before = kept()
+    before = observed()
     raw = json.dumps(skeleton(body_schema(op))) if op in WITH_BODY else None
     for parameter in query_parameters(op):
         schema = resolve(parameter.get("schema", {}))
@@ -293,7 +293,7 @@ def test_hostile_query_parameters_answer_in_the_apis_own_body(api, op):
             refused = (is_integer and value in (*NUMBERS, "")) or (is_date and value in DATES)
             if refused and op[0] == "GET":
                 assert_refused(op, response, 400, parameter["name"])
-    assert kept() == before
+    assert observed() == before
 
 
 # The reproductions of what an outside test found

@@ -2,8 +2,10 @@
 
 "Harmless" (a request sent again, one refused, one from somewhere it may not reach) means this is
 unchanged: orders with their status, outcome and decision, their events, the stock, the feed, the
-hook's deliveries, the notifications, the rule, the catalog and the team. Take it once the work
-the request queued has run (`mkp.capture(execute=True)`), or "unchanged" only says nothing ran.
+hook's deliveries, the notifications, the rule, the catalog and the team: of one account, or of
+every account where a request could have stored something anywhere (a refused one). Take it
+once the work the request queued has run (`mkp.capture(execute=True)`), or "unchanged" only
+says nothing ran.
 `changed` names the parts that differ, for a repeat that rightly answers again (a second SOI002).
 """
 
@@ -77,11 +79,16 @@ PARTS = {
 }
 
 
-def observed(account) -> dict[str, list[tuple]]:
-    """Everything of `account` a user or its connectors read, each part in the order it was written."""
+def observed(account=None) -> dict[str, list[tuple]]:
+    """Everything of `account` (of every account when None) a user or its connectors read, each
+    part in the order it was written."""
     assert_settled()
     return {
-        part: list(model.objects.filter(**{path: account}).order_by("pk").values_list(*fields))
+        part: list(
+            model.objects.filter(**({path: account} if account is not None else {}))
+            .order_by("pk")
+            .values_list(*fields)
+        )
         for part, (model, path, fields) in PARTS.items()
     }
 
