@@ -141,7 +141,8 @@ def connector_server():
 
 @pytest.fixture
 def other_server():
-    """A second endpoint on 127.0.0.1, for what must not reach it."""
+    """A second endpoint on 127.0.0.1, recording every call (pings too): a connector's hook
+    endpoint, apart from its notification endpoint, or another account's, for what must not reach it."""
     yield from _served()
 
 

@@ -18,13 +18,3 @@ def clock(time_machine):
     the time sees it, the models' `default=timezone.now` too, not only calls of `timezone.now`."""
     time_machine.move_to(timezone.now())
     return time_machine
-
-
-@pytest.fixture
-def hook_server():
-    """A connector's hook endpoint, apart from its notification endpoint, recording every call (pings too)."""
-    from tests.connector_server import start_connector_server
-
-    server = start_connector_server()
-    yield server
-    server.stop()

@@ -40,13 +40,13 @@ class OmsClient:
             return self.client.delete(path, **{**self.headers(), **extra})
 
 
-def hook_url(hook_server) -> str:
-    return hook_server.url + "/hook"
+def hook_url(server) -> str:
+    return server.url + "/hook"
 
 
-def hook_calls(hook_server) -> list:
+def hook_calls(server) -> list:
     """What the hook endpoint received, the pings first."""
-    return hook_server.received
+    return server.received
 
 
 def _json_schema(node):

@@ -12,17 +12,17 @@ DELIVERIES = "/admin/connectors/hookdelivery/"
 
 
 @pytest.fixture
-def failed(oms, mkp, hook_server, settings):
+def failed(oms, mkp, other_server, settings):
     """A hook whose endpoint answered 404 to the order's first change: a final failure."""
     settings.HOOK_MAX_ATTEMPTS = 1
     oms.post(
         "/api/orders/hook/config",
         {
             "filter": {"type": "FromWorkflow", "status": ["payment-pending"]},
-            "hook": {"url": hook_url(hook_server), "headers": {"Authorization": "Bearer s3cret"}},
+            "hook": {"url": hook_url(other_server), "headers": {"Authorization": "Bearer s3cret"}},
         },
     )
-    hook_server.respond_with(404)
+    other_server.respond_with(404)
     mkp.place(order_body())
     delivery = HookDelivery.objects.get()
     assert delivery.state == "failed"
@@ -38,10 +38,10 @@ def test_the_feed_shows_its_filter_and_what_waits_in_it(client, viewer, oms, mkp
     assert '<td class="field-waiting">1</td>' in listing
 
 
-def test_the_hook_shows_its_url_and_header_names_but_not_their_values(client, viewer, failed, hook_server):
+def test_the_hook_shows_its_url_and_header_names_but_not_their_values(client, viewer, failed, other_server):
     client.force_login(viewer)
     listing = page(client, "/admin/connectors/hookconfig/")
-    assert hook_url(hook_server) in listing
+    assert hook_url(other_server) in listing
     from connectors.models import HookConfig
 
     detail = page(client, f"/admin/connectors/hookconfig/{HookConfig.objects.get().pk}/change/")
@@ -60,7 +60,7 @@ def test_deliveries_show_each_change_with_its_attempts(client, viewer, failed):
 
 
 def test_an_oms_full_user_resends_a_failed_delivery(
-    client, oms_full, failed, hook_server, django_capture_on_commit_callbacks
+    client, oms_full, failed, other_server, django_capture_on_commit_callbacks
 ):
     client.force_login(oms_full)
     detail = page(client, f"{DELIVERIES}{failed.pk}/change/")
@@ -70,9 +70,9 @@ def test_an_oms_full_user_resends_a_failed_delivery(
     assert response.status_code == 302
     failed.refresh_from_db()
     assert failed.state == "delivered"
-    assert hook_server.received[-1].body["State"] == "payment-pending"
+    assert other_server.received[-1].body["State"] == "payment-pending"
     messages = page(client, f"{DELIVERIES}{failed.pk}/change/")
-    assert f"queued to be sent again to {hook_url(hook_server)}" in messages
+    assert f"queued to be sent again to {hook_url(other_server)}" in messages
 
 
 def test_a_viewer_cannot_resend(client, viewer, failed):
@@ -82,7 +82,7 @@ def test_a_viewer_cannot_resend(client, viewer, failed):
     assert failed.state == "failed"
 
 
-def test_another_accounts_deliveries_are_not_shown(client, failed, oms, hook_server):
+def test_another_accounts_deliveries_are_not_shown(client, failed, oms, other_server):
     stranger = member(AccountFactory(name="globex"), "owner", "owner@globex.example")
     connector(AccountFactory(name="globex"), name="Theirs", affiliate_id="THR")
     client.force_login(stranger)
@@ -93,7 +93,7 @@ def test_another_accounts_deliveries_are_not_shown(client, failed, oms, hook_ser
         assert client.post(f"{DELIVERIES}{failed.pk}/resend/").status_code == 404
     failed.refresh_from_db()
     assert (failed.state, failed.attempt_count) == ("failed", 1)
-    assert [call.body.get("State") for call in hook_server.received] == [
+    assert [call.body.get("State") for call in other_server.received] == [
         None,
         "payment-pending",
     ]  # ping, the failed call
