@@ -5,6 +5,8 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator
 
+from tests.support.clients import connector_headers
+
 # The contract's Orders API, as published (vtex/openapi-schemas, "VTEX - Orders API.json" at 0d207e53),
 # reduced to the paths this app serves.
 SPEC = json.loads((Path(__file__).parent / "contract" / "orders-api-subset.json").read_text())
@@ -17,10 +19,7 @@ class OmsClient:
         self.client, self.credentials, self.capture = client, credentials, capture
 
     def headers(self):
-        return {
-            "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
-            "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
-        }
+        return connector_headers(self.credentials)
 
     def get(self, path, **extra):
         with self.capture(execute=True):

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from config.text import unstorable_problems
 from connectors import contract
 from connectors.fulfillment import _with_camel_profile
-from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.orders.payloads import order_body
+from tests.orders.payloads import order_body, seed_order
 
 SCHEMAS = sorted(path.name.removesuffix(".schema.json") for path in contract.HERE.glob("*.schema.json"))
 EXAMPLES = {

@@ -5,6 +5,7 @@ import pytest
 from tests.connectors.oms_support import SPEC, OmsClient, component_schema, contract_errors, response_schema
 from tests.factories import connector
 from tests.orders.payloads import order_body
+from tests.support.clients import api_error
 from tests.support.observe import observed
 
 CONFIG = "/api/orders/feed/config"
@@ -32,10 +33,6 @@ def read(oms, maxlot=10):
 
 def commit(oms, items):
     return oms.post(FEED, {"handles": [item["handle"] for item in items]})
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["error"]["code"]
 
 
 def test_the_feed_configuration_is_saved_and_read_back_with_its_queue(oms):
@@ -74,7 +71,7 @@ def test_the_published_status_list_is_accepted(oms):
 
 def test_without_a_feed_reading_answers_404(oms):
     for response in (oms.get(FEED + "?maxlot=1"), oms.get(CONFIG), oms.delete(CONFIG), commit(oms, [])):
-        assert error(response) == (404, "OMS002")
+        assert api_error(response) == (404, "OMS002")
     assert "POST /api/orders/feed/config" in oms.get(FEED).json()["error"]["message"]
 
 
@@ -154,7 +151,7 @@ def test_committing_again_or_an_unknown_handle_is_harmless(oms, mkp, shop, conne
 def test_a_commit_without_a_list_of_handles_answers_400(oms, body):
     configure(oms)
     response = oms.post(FEED, body)
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert response.json()["error"]["message"] == "handles: a list of at most 1000 handles (strings)."
 
 
@@ -177,7 +174,7 @@ def test_without_maxlot_one_item_is_read(oms, mkp):
 def test_maxlot_is_one_to_ten(oms, maxlot):
     configure(oms)
     response = oms.get(f"{FEED}?maxlot={maxlot}")
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert response.json()["error"]["message"] == "maxlot: a whole number from 1 to 10."
 
 
@@ -243,7 +240,7 @@ def test_the_retention_sweep_drops_old_items(oms, mkp, clock):
 )
 def test_a_filter_or_queue_out_of_the_contract_answers_400_and_saves_nothing(oms, body, message):
     response = oms.post(CONFIG, body)
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert message in response.json()["error"]["message"]
     assert oms.get(CONFIG).status_code == 404
 
@@ -251,7 +248,7 @@ def test_a_filter_or_queue_out_of_the_contract_answers_400_and_saves_nothing(oms
 def test_the_published_fromorders_example_is_refused_with_what_to_do(oms):
     example = SPEC["paths"]["/api/orders/feed/config"]["post"]["requestBody"]["content"]["application/json"]
     response = oms.post(CONFIG, example["example"])
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert 'use {"type": "FromWorkflow", "status": [...]}' in response.json()["error"]["message"]
 
 
@@ -259,7 +256,7 @@ def test_status_mixed_with_an_expression_answers_409(oms):
     response = oms.post(
         CONFIG, {"filter": {"type": "FromWorkflow", "status": ["canceled"], "expression": "value > 100"}}
     )
-    assert error(response) == (409, "OMS004")
+    assert api_error(response) == (409, "OMS004")
     assert oms.get(CONFIG).status_code == 404
 
 
@@ -279,7 +276,7 @@ def test_deleting_the_feed_removes_it_and_its_items(oms, mkp):
     configure(oms)
     mkp.place(order_body())
     assert oms.delete(CONFIG).status_code == 200
-    assert error(oms.get(FEED)) == (404, "OMS002")
+    assert api_error(oms.get(FEED)) == (404, "OMS002")
     configure(oms)
     assert read(oms) == []
 
@@ -289,7 +286,7 @@ def test_each_connector_has_its_own_feed_of_its_own_orders(
 ):
     _, credentials = connector(shop.account, name="Other", affiliate_id="OTH")
     other_oms = OmsClient(client, credentials, django_capture_on_commit_callbacks)
-    assert error(other_oms.get(FEED)) == (404, "OMS002")
+    assert api_error(other_oms.get(FEED)) == (404, "OMS002")
     configure(oms)
     configure(other_oms)
     mkp.place(order_body())
@@ -314,22 +311,22 @@ def test_the_feed_needs_the_connectors_credentials(client, shop):
     response = client.get(
         FEED, HTTP_X_VTEX_API_APPKEY=shop.credentials.app_key, HTTP_X_VTEX_API_APPTOKEN="nope"
     )
-    assert error(response) == (401, "OMS006")
+    assert api_error(response) == (401, "OMS006")
     assert response.json()["error"]["message"] == "Invalid X-VTEX-API-AppKey or X-VTEX-API-AppToken."
-    assert error(client.get(FEED)) == (401, "OMS006")
+    assert api_error(client.get(FEED)) == (401, "OMS006")
 
 
 def test_the_feed_of_another_account_answers_403(oms, other_account):
     configure(oms)
     response = oms.get(f"{FEED}?an=globex")
-    assert error(response) == (403, "OMS007")
+    assert api_error(response) == (403, "OMS007")
     assert response.json()["error"]["message"] == "This connector cannot act on account globex."
     assert oms.get(f"{FEED}?an=acme").status_code == 200
 
 
 def test_a_body_that_is_not_json_answers_400(oms):
     response = oms.post(CONFIG, raw="{not json")
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert response.json()["error"]["message"].startswith("The body is not valid JSON")
 
 

@@ -11,11 +11,13 @@ import pytest
 from django.db import DatabaseError
 from jsonschema import Draft202012Validator
 
-from authorization.services import rule_replace
 from catalog.models import ShippingPolicy, Stock
 from connectors.models import Notification
 from orders.models import IntakeRecord, Order
 from tests.factories import PickupPointFactory, ShippingPolicyFactory, SkuFactory, StockFactory, band
+from tests.orders.payloads import seed_order
+from tests.support.clients import api_error, connector_headers
+from tests.support.orders import held_bands, rule_set
 
 PUBLISHED = json.loads(
     (Path(__file__).parent / "contract" / "marketplace-protocol-external-marketplace-orders.json").read_text()
@@ -93,93 +95,6 @@ def published_simulation_schema() -> dict:
     }
 
 
-def seed_order(**changes) -> dict:
-    """The guide's place-fulfillment-order example (seed 002), priced for the example seller.
-
-    SKU 1 costs 975 and the cheapest SLA, Express, 2050 a unit: the seller expects 3025.
-    """
-    order = {
-        "items": [{"id": "1", "price": 975, "quantity": 1, "seller": "1"}],
-        "marketplaceOrderGroup": "794901324",
-        "marketplaceOrderId": "2630580124",
-        "marketplacePaymentValue": 3025,
-        "marketplacePaymentReferenceValue": 3025,
-        "marketplaceServicesEndpoint": "http://skyhub.example/api/skyhubintegration/commercialcondition?an=acme",
-        "clientProfileData": {
-            "CorporateDocument": None,
-            "CorporateName": None,
-            "CorporatePhone": None,
-            "Document": "14310315771",
-            "DocumentType": None,
-            "Email": "conta@dominio.com.br",
-            "FirstName": "Nome",
-            "IsCorporate": False,
-            "LastName": "Sobrenome",
-            "Phone": "41998718616",
-            "StateInscription": None,
-            "TradeName": None,
-            "UserProfileId": None,
-        },
-        "shippingData": {
-            "address": {
-                "addressId": "Casa",
-                "addressType": "Residencial",
-                "receiverName": "Marcelo",
-                "city": "Curitiba",
-                "complement": None,
-                "country": "BRA",
-                "geoCoordinates": [],
-                "neighborhood": "Novo Mundo",
-                "number": "4000",
-                "postalCode": "81020230",
-                "reference": None,
-                "state": "PR",
-                "street": "Rua Eduardo Carlos Pereira",
-            },
-            "logisticsInfo": [
-                {
-                    "itemIndex": 0,
-                    "price": 2050,
-                    "selectedDeliveryChannel": "delivery",
-                    "selectedSla": None,
-                    "lockTTL": "1d",
-                    "shippingEstimate": "1d",
-                }
-            ],
-            "selectedAddresses": [
-                {
-                    "addressType": "Residencial",
-                    "receiverName": "Henrique Vianna",
-                    "addressId": "2",
-                    "postalCode": "81020-235",
-                    "city": "Curitiba",
-                    "state": "PR",
-                    "country": "BRA",
-                    "street": "Rua Eduardo Carlos Pereira",
-                    "number": "4125",
-                    "neighborhood": "Portão",
-                    "complement": "",
-                    "reference": None,
-                    "geoCoordinates": [-49.2892059, -25.4826319],
-                }
-            ],
-            "isFob": False,
-        },
-        "customData": {
-            "customApps": [
-                {
-                    "fields": {"orderIdMarketplace": "2630580148", "paymentIdMarketplace": "8191598627"},
-                    "id": "marketplace-integration",
-                    "major": 1,
-                }
-            ]
-        },
-        "openTextField": {"value": '{"Phones":["21998718616"]}'},
-    }
-    order.update(changes)
-    return order
-
-
 def published_shape_order() -> dict:
     """The same order as the published schema writes it: an object, camelCase, coordinates as strings."""
     order = seed_order(isCreatedAsync=False, openTextField="Gift wrap, please.")
@@ -207,10 +122,7 @@ class Connector:
         self.client, self.credentials, self.capture = client, credentials, capture
 
     def headers(self) -> dict:
-        return {
-            "HTTP_X_VTEX_API_APPKEY": self.credentials.app_key,
-            "HTTP_X_VTEX_API_APPTOKEN": self.credentials.app_token,
-        }
+        return connector_headers(self.credentials)
 
     def post(self, path, body, *, raw=None, authenticated=True):
         headers = self.headers() if authenticated else {}
@@ -240,24 +152,12 @@ def fulfillment(client, shop, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def authorizing_rule(shop, owner):
-    rule_replace(account=shop.account, bands=[band(0, 100, "authorize")], actor=owner)
+    rule_set(shop.account, [band(0, 100, "authorize")])
 
 
 @pytest.fixture
 def held_rule(shop, owner, approver, second_approver):
-    rule_replace(
-        account=shop.account,
-        bands=[
-            band(0, 10, "authorize"),
-            band(10, 20, "manual", ["ana@acme.example", "bo@acme.example"]),
-            band(20, 100, "deny"),
-        ],
-        actor=owner,
-    )
-
-
-def error_of(response) -> dict:
-    return response.json()["error"]
+    rule_set(shop.account, held_bands())
 
 
 def descriptions(response) -> list[str]:
@@ -345,7 +245,7 @@ def test_every_problem_is_named_at_once_and_nothing_is_stored(fulfillment, shop)
     order["shippingData"]["logisticsInfo"][0]["lockTTL"] = "tomorrow"
     response = fulfillment.place([order])
     assert response.status_code == 400
-    assert error_of(response) == {
+    assert response.json()["error"] == {
         "code": "EOI005",
         "message": "marketplaceServicesEndpoint is required",
         "exception": None,
@@ -380,20 +280,25 @@ def test_several_orders_in_one_request_are_refused(fulfillment, shop):
 def test_another_or_no_affiliate_id_is_fmt0021(fulfillment, shop, query):
     response = fulfillment.place([seed_order()], query=query)
     assert response.status_code == 400
-    assert error_of(response) == {"code": "FMT0021", "message": "Invalid affiliate id", "exception": None}
+    assert response.json()["error"] == {
+        "code": "FMT0021",
+        "message": "Invalid affiliate id",
+        "exception": None,
+    }
     assert IntakeRecord.objects.count() == 0
 
 
 def test_without_credentials_the_answer_is_401_in_the_same_style(fulfillment, shop):
     response = fulfillment.place([seed_order()], authenticated=False)
     assert response.status_code == 401
-    assert error_of(response)["message"] == "Send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers."
+    assert (
+        response.json()["error"]["message"] == "Send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers."
+    )
 
 
 def test_a_sales_channel_the_connector_does_not_sell_in_has_nothing_available(fulfillment, shop):
     response = fulfillment.place([seed_order()], query="affiliateId=MKP&sc=2")
-    assert response.status_code == 400
-    assert error_of(response)["code"] == "ORD027"
+    assert api_error(response) == (400, "ORD027")
     assert descriptions(response) == ["Item 1(1) is not available in sales channel 2"]
     assert Order.objects.count() == 0
 
@@ -411,7 +316,7 @@ def test_without_is_created_async_a_divergent_order_is_refused_with_fmt007_rule_
             request.getfixturevalue("authorizing_rule")
     response = fulfillment.place([seed_order(marketplacePaymentValue=2571)])
     assert response.status_code == 400
-    assert error_of(response) == {
+    assert response.json()["error"] == {
         "code": "FMT007",
         "message": "Payment total (2571) differs from store desired value (3025)",
         "exception": None,
@@ -442,7 +347,7 @@ def test_the_same_order_again_is_fmt009(fulfillment, shop):
     fulfillment.place([seed_order()])
     response = fulfillment.place([seed_order()])
     assert response.status_code == 400
-    assert error_of(response) == {
+    assert response.json()["error"] == {
         "code": "FMT009",
         "message": "The request order with marketplace order id 2630580124 for affiliate MKP already exists",
         "exception": None,
@@ -460,7 +365,7 @@ def test_an_unexpected_failure_answers_500_leaves_nothing_behind_and_a_retry_suc
         patch.setattr("orders.processing.order_events_save", fail)  # after the order is written
         response = fulfillment.place([seed_order()])
     assert response.status_code == 500
-    assert error_of(response) == {
+    assert response.json()["error"] == {
         "code": "EOI006",
         "message": "An unexpected internal error occurred: send the request again later",
         "exception": None,
@@ -549,7 +454,7 @@ def test_authorizing_dispatch_while_the_seller_decides_is_refused_then_applied_o
     connector_server.wait_for(1)
     response = fulfillment.fulfill("MKP-2630580124")
     assert response.status_code == 409
-    assert error_of(response) == {
+    assert response.json()["error"] == {
         "code": "EOI011",
         "message": "Order MKP-2630580124 waits for the seller's manual authorization (price divergence): "
         "dispatch is authorized as soon as the seller approves it",
@@ -564,7 +469,7 @@ def test_authorizing_dispatch_while_the_seller_decides_is_refused_then_applied_o
 def test_authorizing_dispatch_of_an_unknown_order_is_404(fulfillment, shop):
     response = fulfillment.fulfill("MKP-404")
     assert response.status_code == 404
-    assert error_of(response)["message"] == "Order MKP-404 is not integrated"
+    assert response.json()["error"]["message"] == "Order MKP-404 is not integrated"
 
 
 def test_authorizing_dispatch_of_a_canceled_order_is_400(fulfillment, shop):
@@ -574,7 +479,7 @@ def test_authorizing_dispatch_of_a_canceled_order_is_400(fulfillment, shop):
     order_transition(order=Order.objects.get(), to_status="canceled", actor=SYSTEM)
     response = fulfillment.fulfill("MKP-2630580124")
     assert response.status_code == 400
-    assert error_of(response)["message"] == "Order MKP-2630580124 is canceled and cannot be approved"
+    assert response.json()["error"]["message"] == "Order MKP-2630580124 is canceled and cannot be approved"
 
 
 def test_authorizing_dispatch_names_a_marketplace_id_that_is_not_the_orders(fulfillment, shop):
@@ -587,7 +492,7 @@ def test_authorizing_dispatch_names_a_marketplace_id_that_is_not_the_orders(fulf
 def test_authorizing_dispatch_with_another_affiliate_id_is_fmt0021(fulfillment, shop):
     fulfillment.place([seed_order()])
     response = fulfillment.fulfill("MKP-2630580124", query="affiliateId=XYZ")
-    assert (response.status_code, error_of(response)["code"]) == (400, "FMT0021")
+    assert api_error(response) == (400, "FMT0021")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,7 +626,9 @@ class PreviousProtocolConnector(Connector):
                 self.log.append(on_success(response))
                 return response
             if 400 <= response.status_code < 500:
-                self.log.append(("error", error_of(response)["code"], error_of(response)["message"]))
+                self.log.append(
+                    ("error", response.json()["error"]["code"], response.json()["error"]["message"])
+                )
                 return response
             self.log.append(("retry", response.status_code))
         self.dead_letters.append(key)
@@ -864,7 +771,7 @@ def test_scenario_5_an_order_canceled_on_the_marketplace_is_canceled_and_its_sto
     shop.stock.refresh_from_db()
     assert shop.stock.reserved == 0
     late = fulfillment.fulfill("MKP-2630580124")  # authorizing dispatch afterwards is refused
-    assert (late.status_code, error_of(late)["code"]) == (400, "EOI009")
+    assert api_error(late) == (400, "EOI009")
 
 
 def test_scenario_5_an_order_the_seller_never_got_is_only_logged(guide_connector, shop):

@@ -11,6 +11,7 @@ from connectors.feed import hook_deliveries_requeue_due, hook_retry_delay
 from connectors.models import HookDelivery
 from tests.connectors.oms_support import component_schema, contract_errors, hook_calls, hook_url
 from tests.orders.payloads import order_body
+from tests.support.clients import api_error
 
 CONFIG = "/api/orders/hook/config"
 STATUSES = ["payment-pending", "ready-for-handling", "canceled"]
@@ -26,10 +27,6 @@ def configure(oms, other_server, statuses=STATUSES, headers=None):
             "hook": {"url": hook_url(other_server), "headers": headers or {"key": "value"}},
         },
     )
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["error"]["code"]
 
 
 def test_saving_a_hook_pings_its_url_with_its_headers(oms, other_server):
@@ -52,9 +49,9 @@ def test_a_url_that_does_not_answer_the_ping_with_200_is_refused_and_nothing_is_
 ):
     other_server.respond_with(answer)
     response = configure(oms, other_server)
-    assert error(response) == (400, "OMS005")
+    assert api_error(response) == (400, "OMS005")
     assert response.json()["error"]["message"] == PING_FAILED
-    assert error(oms.get(CONFIG)) == (404, "OMS002")
+    assert api_error(oms.get(CONFIG)) == (404, "OMS002")
 
 
 def test_a_url_that_cannot_be_reached_is_refused(oms, closed_port):
@@ -65,14 +62,14 @@ def test_a_url_that_cannot_be_reached_is_refused(oms, closed_port):
             "hook": {"url": f"http://127.0.0.1:{closed_port}/hook"},
         },
     )
-    assert error(response) == (400, "OMS005")
+    assert api_error(response) == (400, "OMS005")
     assert response.json()["error"]["message"] == PING_FAILED
 
 
 def test_a_ping_that_times_out_is_refused(oms, other_server):
     other_server.respond_with("hang")
     response = configure(oms, other_server)
-    assert error(response) == (400, "OMS005")
+    assert api_error(response) == (400, "OMS005")
     assert response.json()["error"]["message"] == PING_FAILED
 
 
@@ -211,8 +208,8 @@ def test_after_the_hook_is_deleted_nothing_more_is_sent(oms, mkp, other_server, 
     other_server.respond_with(500)
     mkp.place(order_body())
     assert oms.delete(CONFIG).status_code == 200
-    assert error(oms.get(CONFIG)) == (404, "OMS002")
-    assert error(oms.delete(CONFIG)) == (404, "OMS002")
+    assert api_error(oms.get(CONFIG)) == (404, "OMS002")
+    assert api_error(oms.delete(CONFIG)) == (404, "OMS002")
     HookDelivery.objects.update(next_attempt_at=timezone.now())
     from connectors.feed import hook_deliver
 
@@ -271,7 +268,7 @@ def test_a_hook_with_errors_answers_400_before_any_ping(oms, other_server, hook,
         address = other_server.url.split("/")[2]
         hook = {**hook, "url": hook["url"].format(url=hook_url(other_server), address=address)}
     response = oms.post(CONFIG, {"filter": {"type": "FromWorkflow", "status": ["canceled"]}, "hook": hook})
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert message in response.json()["error"]["message"]
     assert [call.body for call in hook_calls(other_server)] == [{"hookConfig": "ping"}]  # the first save's
     assert oms.get(CONFIG).json() == saved
@@ -285,7 +282,7 @@ def test_a_hook_filter_mixing_status_and_expression_answers_409(oms, other_serve
             "hook": {"url": hook_url(other_server)},
         },
     )
-    assert error(response) == (409, "OMS004")
+    assert api_error(response) == (409, "OMS004")
     assert hook_calls(other_server) == []
 
 
@@ -299,7 +296,7 @@ def test_the_hooks_headers_are_stored_encrypted(oms, other_server):
 
 
 def test_the_hook_needs_the_connectors_credentials(client, shop):
-    assert error(client.get(CONFIG)) == (401, "OMS006")
+    assert api_error(client.get(CONFIG)) == (401, "OMS006")
 
 
 @pytest.mark.parametrize(
@@ -318,9 +315,9 @@ def test_a_hook_on_a_private_or_local_address_is_refused_without_a_call(
     response = oms.post(
         CONFIG, {"filter": {"type": "FromWorkflow", "status": ["canceled"]}, "hook": {"url": url}}
     )
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert response.json()["error"]["message"] == message
-    assert error(oms.get(CONFIG)) == (404, "OMS002")
+    assert api_error(oms.get(CONFIG)) == (404, "OMS002")
 
 
 def test_a_hook_whose_address_became_private_is_not_called(oms, mkp, other_server, settings):

@@ -6,13 +6,10 @@ from authorization.models import ApprovalTask
 from catalog.models import Stock
 from tests.connectors.oms_support import OmsClient, contract_errors, response_schema
 from tests.factories import OrderFactory, connector
+from tests.support.clients import api_error
 from tests.support.observe import observed
 
 ORDER = "/api/oms/pvt/orders/MKP-123456789"
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["error"]["code"]
 
 
 def invoice(**changes) -> dict:
@@ -114,7 +111,7 @@ def test_a_held_order_shows_its_divergence_band_and_decision(oms, held_order, ap
 
 def test_an_unknown_order_answers_404(oms, placed):
     response = oms.get("/api/oms/pvt/orders/MKP-999")
-    assert error(response) == (404, "OMS002")
+    assert api_error(response) == (404, "OMS002")
     assert response.json() == {
         "error": {
             "code": "OMS002",
@@ -130,17 +127,17 @@ def test_a_connector_reaches_only_its_own_orders(
     _, credentials = connector(shop.account, name="Other", affiliate_id="OTH")
     other_oms = OmsClient(client, credentials, django_capture_on_commit_callbacks)
     before = observed(shop.account)
-    assert error(other_oms.get(ORDER)) == (404, "OMS002")
-    assert error(other_oms.post(ORDER + "/cancel", {"reason": "Not mine"})) == (404, "OMS002")
-    assert error(other_oms.post(ORDER + "/invoice", invoice())) == (404, "OMS002")
+    assert api_error(other_oms.get(ORDER)) == (404, "OMS002")
+    assert api_error(other_oms.post(ORDER + "/cancel", {"reason": "Not mine"})) == (404, "OMS002")
+    assert api_error(other_oms.post(ORDER + "/invoice", invoice())) == (404, "OMS002")
     assert observed(shop.account) == before
     placed.refresh_from_db()
     assert placed.status == "payment-pending"
 
 
 def test_the_order_api_needs_the_connectors_credentials_and_account(client, oms, placed, other_account):
-    assert error(client.get(ORDER)) == (401, "OMS006")
-    assert error(oms.get(ORDER + "?an=globex")) == (403, "OMS007")
+    assert api_error(client.get(ORDER)) == (401, "OMS006")
+    assert api_error(oms.get(ORDER + "?an=globex")) == (403, "OMS007")
     assert oms.get(ORDER + "?an=acme").status_code == 200
 
 
@@ -202,7 +199,7 @@ def test_canceling_a_held_order_stops_its_approval(
 def test_an_invoiced_order_cannot_be_canceled(oms, ready):
     oms.post(ORDER + "/invoice", invoice())
     response = oms.post(ORDER + "/cancel", {"reason": "Too late"})
-    assert error(response) == (409, "OMS003")
+    assert api_error(response) == (409, "OMS003")
     assert response.json()["error"]["message"] == (
         "Order MKP-123456789 is invoiced and cannot be canceled: send a return invoice (type Input) instead."
     )
@@ -211,7 +208,7 @@ def test_an_invoiced_order_cannot_be_canceled(oms, ready):
 
 def test_a_cancel_reason_over_2000_characters_answers_400(oms, placed):
     response = oms.post(ORDER + "/cancel", {"reason": "x" * 2001})
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert response.json()["error"]["message"].startswith("reason: ")
 
 
@@ -254,7 +251,7 @@ def test_invoicing_enters_the_feed(oms, ready):
 
 def test_an_order_not_yet_ready_cannot_be_invoiced(oms, placed):
     response = oms.post(ORDER + "/invoice", invoice())
-    assert error(response) == (409, "OMS003")
+    assert api_error(response) == (409, "OMS003")
     assert response.json()["error"]["message"] == (
         "Order MKP-123456789 is payment-pending: order status should be ready-for-handling or handling to be "
         "invoiced."
@@ -270,7 +267,7 @@ def test_the_same_invoice_sent_again_gets_a_new_receipt_and_another_is_refused(o
     (package,) = oms.get(ORDER).json()["packageAttachment"]["packages"]
     assert package["receipt"] == again.json()["receipt"]
     other = oms.post(ORDER + "/invoice", invoice(invoiceNumber="NF-2002"))
-    assert error(other) == (409, "OMS003")
+    assert api_error(other) == (409, "OMS003")
     assert (
         other.json()["error"]["message"] == "Order MKP-123456789 is already invoiced, with invoice NF-1001."
     )
@@ -278,7 +275,7 @@ def test_the_same_invoice_sent_again_gets_a_new_receipt_and_another_is_refused(o
 
 def test_a_return_invoice_is_recorded_on_an_invoiced_order_only(oms, ready):
     refused = oms.post(ORDER + "/invoice", invoice(type="Input", invoiceNumber="DEV-1"))
-    assert error(refused) == (409, "OMS003")
+    assert api_error(refused) == (409, "OMS003")
     assert (
         "a return invoice (type Input) is for invoiced orders; cancel it instead"
         in refused.json()["error"]["message"]
@@ -311,7 +308,7 @@ def test_a_return_invoice_is_recorded_on_an_invoiced_order_only(oms, ready):
 )
 def test_an_invoice_with_errors_answers_400_naming_the_field(oms, ready, changes, message):
     response = oms.post(ORDER + "/invoice", invoice(**changes))
-    assert error(response) == (400, "OMS001")
+    assert api_error(response) == (400, "OMS001")
     assert message in response.json()["error"]["message"]
     assert oms.get(ORDER).json()["status"] == "ready-for-handling"
 

@@ -11,8 +11,7 @@ import pytest
 
 from connectors.models import HookConfig
 from orders.models import IntakeRecord, Order
-from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.orders.payloads import order_body
+from tests.orders.payloads import order_body, seed_order
 from tests.reliability.shapes import problems_of
 from tests.support.endpoints import BY_NAME, ENDPOINTS, Endpoint
 from tests.support.observe import observed

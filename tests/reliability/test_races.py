@@ -14,8 +14,7 @@ from authorization.models import ApprovalTask
 from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
-from tests.connectors.test_fulfillment_protocol import seed_order
-from tests.orders.payloads import order_body
+from tests.orders.payloads import order_body, seed_order
 from tests.reliability.concurrency import at_once
 from tests.support.clients import client_for, connector_headers, seller_decision
 from tests.support.orders import ANA, BO

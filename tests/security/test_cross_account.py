@@ -10,9 +10,8 @@ import pytest
 
 from connectors.models import FeedItem, HookDelivery, Notification
 from orders.models import Order
-from tests.connectors.test_fulfillment_protocol import seed_order
 from tests.factories import SkuFactory
-from tests.orders.payloads import order_body
+from tests.orders.payloads import order_body, seed_order
 from tests.reliability.shapes import problems_of
 from tests.support.observe import observed
 

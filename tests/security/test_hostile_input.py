@@ -18,9 +18,8 @@ from django.test import Client
 from authorization.services import rule_replace, token_issue
 from config.text import json_path
 from orders.models import IntakeRecord, Order, OrderEvent
-from tests.connectors.test_fulfillment_protocol import seed_order
 from tests.factories import OrderFactory, band
-from tests.orders.payloads import order_body
+from tests.orders.payloads import order_body, seed_order
 from tests.reliability.shapes import family, problems_of
 from tests.support.observe import observed
 from tests.support.orders import place_held
