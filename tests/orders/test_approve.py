@@ -2,12 +2,11 @@
 
 import pytest
 
-from authorization.services import rule_replace
 from orders.models import Order
 from orders.services import SYSTEM, order_transition
-from tests.factories import band
 from tests.orders.payloads import order_body
 from tests.support.observe import changed, observed
+from tests.support.orders import ANA, HELD, held_bands, rule_set
 
 
 def test_approving_a_pending_order_moves_it_on(mkp, shop, connector_server):
@@ -74,13 +73,13 @@ def test_approving_a_canceled_order_is_eoi009(mkp, shop, connector_server):
 
 @pytest.fixture
 def manual_rule(shop, owner, approver):
-    rule_replace(account=shop.account, bands=[band(0, 100, "manual", ["ana@acme.example"])], actor=owner)
+    rule_set(shop.account, held_bands([ANA]))
 
 
 def test_approving_while_waiting_for_manual_authorization_is_eoi011_and_remembered(
     mkp, shop, connector_server, manual_rule
 ):
-    mkp.place(order_body(marketplacePaymentValue=3000))
+    mkp.place(order_body(marketplacePaymentValue=HELD))
     mkp.approve("123456789")
     body = connector_server.wait_for(2)[1].body
     assert (body["code"], body["success"]) == ("EOI011", False)
@@ -93,7 +92,7 @@ def test_approving_while_waiting_for_manual_authorization_is_eoi011_and_remember
 def test_order_posted_approved_into_the_manual_band_is_integrated_and_its_approval_remembered(
     mkp, shop, connector_server, manual_rule
 ):
-    mkp.place(order_body(marketplacePaymentValue=3000, marketplaceOrderStatus="approved"))
+    mkp.place(order_body(marketplacePaymentValue=HELD, marketplaceOrderStatus="approved"))
     assert [r.body["code"] for r in connector_server.wait_for(2)] == ["SOI001", "EOI011"]
     assert Order.objects.get().approval_requested_at is not None
 
