@@ -1,5 +1,8 @@
-"""Admin for accounts and their team members."""
+"""Admin for accounts, their team members, and the failed logins django-axes records."""
 
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
@@ -223,5 +226,23 @@ class MembershipAdmin(AccountScopedAdmin):
                 removed += 1
         messages.success(request, _("Removed %(count)d member(s).") % {"count": removed})
 
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """django-axes' list of failed logins, with its clean-up action working outside a login.
+
+    The action hands the request to axes' database handler, which reads what axes' proxy handler
+    sets on the request of a login (`axes_attempt_time` …) before it calls a handler; an admin
+    page is no login, so the action has the proxy set them first.
+    """
+
+    @admin.action(description=_("Clean up expired attempts"))
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+# axes registered its own in its admin module, imported above.
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
 
 from . import rule_admin  # noqa: E402,F401
