@@ -13,6 +13,7 @@ from orders.models import Order
 from tests.factories import SkuFactory
 from tests.orders.payloads import order_body, seed_order
 from tests.reliability.shapes import problems_of
+from tests.support.clients import token_header
 from tests.support.observe import observed
 
 
@@ -193,7 +194,7 @@ SELLER_CASES = [
 )
 def test_a_user_of_another_account_reaches_nothing_of_this_one(held_order, globex, client, method, url, body):
     before = observed(held_order.account)
-    response = call(client, method, url, body, HTTP_AUTHORIZATION=f"Token {globex.token}")
+    response = call(client, method, url, body, **token_header(globex.token))
     assert response.status_code == 403, response.content[:300]
     assert problems_of(url.split("?")[0], response) == []
     assert response.json()["message"] == "You have no access to account 'acme'."
@@ -213,7 +214,7 @@ def test_another_accounts_order_id_in_ones_own_account_is_not_found(
 ):
     before = observed(held_order.account)
     for query in ("?an=globex", ""):  # named, or the user's only account
-        response = call(client, method, path + query, body, HTTP_AUTHORIZATION=f"Token {globex.token}")
+        response = call(client, method, path + query, body, **token_header(globex.token))
         assert response.status_code == 404, response.content[:300]
         assert response.json()["message"] == "Account 'globex' has no order MKP-123456789."
     assert observed(held_order.account) == before
@@ -223,7 +224,7 @@ def test_connector_credentials_open_no_seller_endpoint_and_a_token_no_connector_
     held_order, globex, client, mkp, connector_server
 ):
     before = observed(held_order.account)
-    token = {"HTTP_AUTHORIZATION": f"Token {globex.token}"}
+    token = token_header(globex.token)
     with mkp.capture(execute=True):
         answers = [
             client.get("/api/orders?an=acme", **mkp.headers()),
