@@ -7,7 +7,8 @@ import pytest
 from connectors.models import Connector
 from connectors.services import Credentials, app_token_digest
 from tests import factories
-from tests.support.clients import connector_headers
+from tests.support.clients import api_error, connector_headers
+from tests.support.connector_admin import add_form
 from tests.support.pages import messages
 
 CHANGELIST = "/admin/connectors/connector/"
@@ -28,8 +29,7 @@ def shown_token(html: str) -> str:
 def api_answer(client, credentials) -> tuple[int, str]:
     """What the connector API answers these credentials: (404, OMS002), no such order, once it
     accepted them; (401, OMS006) when it refuses them."""
-    response = client.get("/api/oms/pvt/orders/MKP-0", **connector_headers(credentials))
-    return response.status_code, response.json()["error"]["code"]
+    return api_error(client.get("/api/oms/pvt/orders/MKP-0", **connector_headers(credentials)))
 
 
 ACCEPTED, REFUSED = (404, "OMS002"), (401, "OMS006")
@@ -111,21 +111,6 @@ def test_owner_cannot_reach_another_accounts_connector(client, owner, other_acco
     connector.refresh_from_db()
     assert connector.app_token_digest == app_token_digest(credentials.app_token)
     assert api_answer(client, credentials) == ACCEPTED
-
-
-def add_form(account, **overrides):
-    return {
-        "account": account.pk,
-        "name": "New marketplace",
-        "type": "certified",
-        "affiliate_id": "NEW",
-        "endpoint": "https://new.example/vtex",
-        "sales_channel": "1",
-        "active": "on",
-        "new_signing_secret": "",
-        "legacy_rate_percent": "",
-        **overrides,
-    }
 
 
 def test_adding_a_connector_shows_its_credentials_once(client, owner, account):

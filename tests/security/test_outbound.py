@@ -32,8 +32,8 @@ from tests import factories
 from tests.conftest import make_shop
 from tests.connector_client import ConnectorClient
 from tests.connectors.oms_support import OmsClient
-from tests.connectors.test_admin import add_form
 from tests.orders.payloads import order_body
+from tests.support.connector_admin import add_form
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["authorization", "catalog", "config", "connectors", "exports", "insight", "orders"]
