@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_base import AccountScopedAdmin, managed_accounts
 from .backends import account_roles
-from .models import Account, Membership
+from .models import Account, Membership, time_zones
 from .roles import Role
 from .selectors import email_normalized, user_by_email
 from .services import TeamError, member_add, membership_remove, membership_set
@@ -22,8 +22,25 @@ admin.site.site_title = "Order Authorization"
 admin.site.index_title = "Orders, rules and connectors"
 
 
+class AccountForm(forms.ModelForm):
+    """The account's settings; its time zone chosen from a list, and checked by the model's validator."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("time_zone")
+        if field is not None:
+            zones = sorted(time_zones())
+            current = self.initial.get("time_zone")
+            if current and current not in zones:
+                # Written before zones were checked: shown as it is (not silently the list's first
+                # zone) and refused until one is chosen.
+                zones.insert(0, current)
+            field.widget = forms.Select(choices=[(zone, zone) for zone in zones])
+
+
 @admin.register(Account)
 class AccountAdmin(AccountScopedAdmin):
+    form = AccountForm
     account_path = "pk"
     list_display = [
         "name",

@@ -1,13 +1,36 @@
 """Accounts, who belongs to them, and each account's price divergence rule."""
 
+import functools
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 percent_range = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names this machine's time zone database holds, read once."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zones():
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a time zone. Use a name from the IANA time zone database, "
+                "such as America/Sao_Paulo or UTC."
+            ),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
 
 
 class NoRulePolicy(models.TextChoices):
@@ -53,7 +76,14 @@ class Account(models.Model):
         default=True,
         help_text="Off: a marketplace paying more than the seller's price is not a divergence.",
     )
-    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    time_zone = models.CharField(
+        max_length=64,
+        default=settings.TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text=_(
+            "The time zone the account's people see times and count days in, such as America/Sao_Paulo."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
