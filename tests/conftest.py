@@ -168,24 +168,11 @@ def eager_tasks(settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
-def make_shop(account, endpoint, **connector_fields):
-    """The seller of the contract's example: SKU 1 at 975, Express freight 2050, ten in stock;
-    its connector SkyHub (MKP), or as `connector_fields` say."""
-    from tests.connector_client import Shop
-    from tests.factories import ShippingPolicyFactory, SkuFactory, StockFactory, WarehouseFactory, connector
-
-    warehouse = WarehouseFactory(account=account, warehouse_id="WH1")
-    sku = SkuFactory(account=account, sku_id="1", price_cents=975, name="Shirt")
-    stock = StockFactory(sku=sku, warehouse=warehouse, quantity=10)
-    policy = ShippingPolicyFactory(account=account, policy_id="Express", freight_cents=2050, estimate="2d")
-    policy.warehouses.add(warehouse)
-    marketplace, credentials = connector(account, endpoint=endpoint, **{"name": "SkyHub", **connector_fields})
-    return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
-
-
 @pytest.fixture
 def shop(account, connector_server, eager_tasks):
     """The example seller; its connector's tasks run inline."""
+    from tests.support.shop import make_shop
+
     return make_shop(account, connector_server.url)
 
 

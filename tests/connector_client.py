@@ -1,20 +1,8 @@
 """A connector calling the order integration API, for tests."""
 
 import json
-from dataclasses import dataclass
 
 from tests.support.clients import connector_headers
-
-
-@dataclass
-class Shop:
-    account: object
-    connector: object
-    credentials: object
-    sku: object
-    stock: object
-    warehouse: object
-    policy: object
 
 
 class ConnectorClient:

@@ -4,11 +4,11 @@ import io
 import pytest
 
 from authorization.roles import Role
-from tests.conftest import make_shop
 from tests.factories import OrderFactory, member
 from tests.insight.conftest import ANA, BO, PLACED, placed, rule  # noqa: F401 (fixtures)
 from tests.orders.payloads import order_body
 from tests.support.orders import place, place_held
+from tests.support.shop import make_shop
 
 ORDERS = "/admin/orders/order/"
 DECISIONS = "/admin/insight/decisionrecord/"

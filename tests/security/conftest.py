@@ -6,9 +6,9 @@ import pytest
 
 from authorization.roles import Role
 from authorization.services import token_issue
-from tests.conftest import make_shop
 from tests.factories import member
 from tests.support.clients import connector_headers
+from tests.support.shop import make_shop
 
 
 @dataclass

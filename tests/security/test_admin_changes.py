@@ -44,7 +44,6 @@ from exports.services import export_start
 from orders.models import IntakeRecord, Order
 from orders.services import Actor, order_start_handling
 from orders.statuses import IntakeStatus, OrderStatus
-from tests.conftest import make_shop
 from tests.connector_client import ConnectorClient
 from tests.connector_server import start_connector_server
 from tests.factories import (
@@ -61,6 +60,7 @@ from tests.factories import (
 from tests.orders.payloads import order_body
 from tests.support.admin_forms import Form, errors_in, forms_in
 from tests.support.orders import HELD
+from tests.support.shop import make_shop
 
 # Each test runs in a savepoint of the module's world (see `world`), rolled back after it.
 pytestmark = pytest.mark.django_db

@@ -29,11 +29,11 @@ from connectors import egress
 from connectors.checks import outbound_urls_check
 from connectors.models import Connector, HookConfig, HookDelivery, Notification
 from tests import factories
-from tests.conftest import make_shop
 from tests.connector_client import ConnectorClient
 from tests.connectors.oms_support import OmsClient
 from tests.orders.payloads import order_body
 from tests.support.connector_admin import add_form
+from tests.support.shop import make_shop
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["authorization", "catalog", "config", "connectors", "exports", "insight", "orders"]

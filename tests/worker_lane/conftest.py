@@ -9,8 +9,8 @@ the worker reads; a task of an earlier test that comes late finds its rows gone 
 
 import pytest
 
-from tests.conftest import make_shop
 from tests.support.orders import place_held
+from tests.support.shop import make_shop
 from tests.worker import require_services, stop_worker
 from tests.worker_lane.lane import calling, start_lane_worker
 

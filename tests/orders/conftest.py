@@ -1,1 +1,0 @@
-from tests.connector_client import ConnectorClient, Shop  # noqa: F401
