@@ -9,13 +9,6 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
-# Test modules still being rewritten, whose helpers (seed_order, add_form) move to tests/support
-# with that rewrite; until then other modules may import them.
-NOT_YET_MOVED = {
-    "tests.connectors.test_admin",
-    "tests.connectors.test_fulfillment_protocol",
-}
-
 
 def is_test_module(name: str) -> bool:
     return name.split(".")[0] == "tests" and name.rsplit(".", 1)[-1].startswith("test_")
@@ -36,7 +29,7 @@ def imported(source: str, module: str) -> set[str]:
 
 
 def imported_test_modules(source: str, module: str) -> set[str]:
-    return {name for name in imported(source, module) if is_test_module(name)} - NOT_YET_MOVED
+    return {name for name in imported(source, module) if is_test_module(name)}
 
 
 def test_no_file_of_the_suite_imports_a_test_module():
