@@ -22,7 +22,8 @@ class Globex:
 
 
 @pytest.fixture
-def globex(other_account, connector_server):
-    """Another seller with the same catalog and a connector with the same affiliate id, MKP."""
+def globex(other_account, other_server):
+    """Another seller with the same catalog and a connector with the same affiliate id, MKP,
+    notifying an endpoint of its own (`other_server`): what reaches the wrong one shows."""
     owner = member(other_account, Role.OWNER, "owner@globex.example")
-    return Globex(make_shop(other_account, connector_server.url), owner, token_issue(user=owner))
+    return Globex(make_shop(other_account, other_server.url), owner, token_issue(user=owner))

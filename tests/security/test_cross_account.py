@@ -87,7 +87,7 @@ CONNECTOR_CASES = [
     ids=[f"{method} {url}" for method, url, *_ in CONNECTOR_CASES],
 )
 def test_a_connector_of_another_account_reaches_nothing_of_this_one(
-    held_order, globex, client, mkp, method, url, body, status, code
+    held_order, globex, client, mkp, method, url, body, status, code, connector_server, other_server
 ):
     before = observed(held_order.account)
     with mkp.capture(execute=True):
@@ -99,10 +99,11 @@ def test_a_connector_of_another_account_reaches_nothing_of_this_one(
     if status == 403:  # refused before any lookup: the answer says nothing of acme's order
         assert "MKP-123456789" not in response.content.decode()
     assert observed(held_order.account) == before
+    assert (connector_server.codes(), other_server.received) == (["SOI001"], [])  # acme's intake only
 
 
 def test_its_own_order_with_the_same_id_stays_apart_from_this_accounts(
-    held_order, globex, client, mkp, connector_server
+    held_order, globex, client, mkp, connector_server, other_server
 ):
     from tests.connector_client import ConnectorClient
 
@@ -113,22 +114,29 @@ def test_its_own_order_with_the_same_id_stays_apart_from_this_accounts(
     theirs = Order.objects.get(account=globex.shop.account)
     assert (theirs.main_order_id, theirs.status) == ("MKP-123456789", "ready-for-handling")
     assert observed(held_order.account) == before
+    told = [received.body for received in other_server.wait_for(2)]
+    assert [(body["code"], body["accountName"]) for body in told] == [
+        ("SOI001", "globex"),
+        ("SOI002", "globex"),
+    ]
+    assert connector_server.codes() == ["SOI001"]  # acme's endpoint heard only of acme's own order
     mine = client.get(ORDER, **mkp.headers()).json()
     assert mine["status"] == "waiting-for-manual-authorization"
     assert client.get(ORDER, **globex.connector_headers()).json()["status"] == "ready-for-handling"
 
 
 def test_approving_an_order_only_another_account_has_is_not_integrated_there(
-    held_order, globex, client, mkp, connector_server
+    held_order, globex, client, mkp, connector_server, other_server
 ):
     from tests.connector_client import ConnectorClient
 
     before = observed(held_order.account)
     response = ConnectorClient(client, globex.shop.credentials, mkp.capture).approve("123456789", an="globex")
     assert response.status_code == 200
-    told = [received.body for received in connector_server.wait_for(2) if "an=globex" in received.path]
+    told = [received.body for received in other_server.wait_for(1)]
     assert [(body["code"], body["accountName"]) for body in told] == [("EOI008", "globex")]
     assert observed(held_order.account) == before
+    assert connector_server.codes() == ["SOI001"]
 
 
 def test_a_simulation_never_prices_with_another_accounts_catalog(held_order, globex, client):
@@ -151,7 +159,7 @@ def test_another_accounts_feed_and_hook_never_carry_this_accounts_changes(
 ):
     headers = globex.connector_headers()
     assert call(client, "post", "/api/orders/feed/config", {}, **headers).status_code == 200
-    hook = {"hook": {"url": other_server.url + "/hook"}}  # globex's hook listens apart, to be watched
+    hook = {"hook": {"url": other_server.url + "/hook"}}  # beside globex's notifications, apart from acme's
     assert call(client, "post", "/api/orders/hook/config", hook, **headers).status_code == 200
     mkp.place(order_body())
     mkp.approve("123456789")
