@@ -163,6 +163,16 @@ def test_a_membership_lets_a_user_who_was_not_staff_into_the_admin(account, clie
     assert client.get("/admin/").status_code == 200
 
 
+def test_a_membership_given_from_a_stale_copy_of_the_user_keeps_their_new_password(account):
+    """The team screen holds the user as read before; the user changed their password meanwhile."""
+    UserFactory(email="frank@acme.example", is_staff=False)
+    stale = get_user_model().objects.get(username="frank@acme.example")
+    user_password_set_by_operator(user=get_user_model().objects.get(pk=stale.pk), password=FIRST)
+    membership_set(user=stale, account=account, role=Role.VIEWER)
+    assert authenticate(username="frank@acme.example", password=FIRST) == stale
+    assert get_user_model().objects.get(pk=stale.pk).is_staff
+
+
 def test_a_role_given_or_changed_counts_at_once_for_the_same_user_object(account, other_account):
     user = member(other_account, Role.VIEWER, "frank@acme.example")
     # Asked before: every cache of what the user may do is filled.
