@@ -12,13 +12,14 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from orders.admin_display import ReadOnlyAccountAdmin, moment, shorten
 from orders.admin_lists import DateHierarchyFromRange
 
-from .feed import FILTER_STATUSES, feed_stats, hook_delivery_resend
+from .feed import FILTER_STATUSES, feed_stats, hook_delivery_resend, hook_of
 from .models import FeedConfig, HookAttempt, HookConfig, HookDelivery
-from .outbound_admin import AttemptInline, OutboxAdmin
+from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
 
 
 def statuses_text(statuses: list[str]) -> str:
@@ -163,6 +164,6 @@ class HookDeliveryAdmin(DateHierarchyFromRange, OutboxAdmin):
         return delivery.url
 
     def resend_row(self, delivery) -> str | None:
-        return (
-            None if hook_delivery_resend(delivery=delivery) else f"{delivery.connector} has no hook any more."
-        )
+        if hook_of(connector=delivery.connector) is None:
+            return gettext("%(connector)s has no hook any more.") % {"connector": delivery.connector}
+        return None if hook_delivery_resend(delivery=delivery) else NO_LONGER_FAILED

@@ -14,7 +14,7 @@ from orders.admin_lists import ContractCodeFilter, DateHierarchyFromRange
 
 from .models import Notification, NotificationAttempt
 from .notifications import notification_resend
-from .outbound_admin import AttemptInline, OutboxAdmin
+from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
 
 
 class NotificationAttemptInline(AttemptInline):
@@ -91,4 +91,4 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
         return str(notification.connector)
 
     def resend_row(self, notification) -> str | None:
-        return None if notification_resend(notification=notification) else "it is no longer failed."
+        return None if notification_resend(notification=notification) else NO_LONGER_FAILED

@@ -11,11 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from authorization.roles import MANAGE_CONNECTORS
 from orders.admin_display import ChangesNothing, ReadOnlyAccountAdmin, badge, moment, pretty_json
 
 from .models import DeliveryState
+
+# Why `resend_row` did not resend a row the page read failed: another user's resend took it first.
+NO_LONGER_FAILED = gettext_lazy("it is no longer failed.")
 
 
 class AttemptInline(ChangesNothing, admin.TabularInline):
@@ -104,8 +108,13 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
                 messages.warning(request, f"{label}: not resent, {refusal}")
                 continue
             self.log_change(request, row, "Resent.")
-            row.refresh_from_db()
-            if row.state == DeliveryState.DELIVERED:
+            # Not refresh_from_db(): the row may be gone already, its connector or account deleted.
+            row = type(row)._default_manager.filter(pk=row.pk).first()
+            if row is None:
+                messages.warning(
+                    request, gettext("%(row)s: resent, but it was deleted meanwhile.") % {"row": label}
+                )
+            elif row.state == DeliveryState.DELIVERED:
                 messages.success(request, f"{label}: resent, delivered to {self.target(row)}.")
             elif row.state == DeliveryState.FAILED:
                 messages.error(request, f"{label}: resent, failed again: {row.last_error}")

@@ -6,11 +6,15 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from authorization.models import Account
-from tests.factories import UserFactory
+from connectors import outbound
+from connectors.models import HookAttempt, HookConfig, HookDelivery, Notification, NotificationAttempt
+from tests.factories import UserFactory, connector
+from tests.orders.payloads import order_body
 from tests.support.admin_forms import Form, errors_in, forms_in
 from tests.support.pages import markup, messages, page
 
@@ -104,3 +108,168 @@ def test_an_account_created_outside_the_admin_refuses_a_time_zone_that_is_none(d
 
     assert refused.value.message_dict == {"time_zone": [NOT_A_ZONE]}
     assert not Account.objects.filter(name="newco").exists()
+
+
+# Resending what a connector was owed ---------------------------------------------------------------
+
+OUTBOXES = {"notification": Notification, "hookdelivery": HookDelivery}
+
+
+@pytest.fixture
+def failed(client, mkp, connector_server, other_account):
+    """acme's failed notification and failed hook delivery, each resendable; and a row of each in
+    another account, under a connector of its own."""
+    with mkp.capture(execute=True):
+        hook = {"hook": {"url": connector_server.url + "/hook"}}
+        client.post("/api/orders/hook/config", data=hook, content_type="application/json", **mkp.headers())
+    connector_server.respond_with(*[404] * 10)  # final failures: each row is failed after one try
+    mkp.place(order_body())
+    rows = {name: model.objects.get() for name, model in OUTBOXES.items()}
+    assert [row.state for row in rows.values()] == ["failed", "failed"]
+    theirs, _ = connector(other_account, endpoint=connector_server.url, name="Globex market")
+    gone, _ = connector(
+        other_account, endpoint=connector_server.url, name="Initech market", affiliate_id="INI"
+    )
+    for name, row in list(rows.items()):
+        rows[f"{name} of another account"] = copy_of(row, account_id=other_account.pk, connector_id=theirs.pk)
+        deleted = copy_of(row, account_id=other_account.pk, connector_id=gone.pk)
+        deleted.delete()
+        rows[f"{name} deleted"] = deleted
+    return rows
+
+
+def copy_of(row, **changes):
+    """A copy of the row, as it stands, with `changes`; its own unique key (a notification's idempotency key)."""
+    fields = {
+        field.attname: getattr(row, field.attname)
+        for field in row._meta.concrete_fields
+        if not (field.primary_key or (field.unique and field.has_default()))
+    }
+    return type(row).objects.create(**{**fields, **changes})
+
+
+def outbox_state() -> list:
+    """What the rows owed to connectors hold: state, tries and their attempts, and the admin's log."""
+    return [
+        list(model.objects.order_by("pk").values_list("pk", "state", "attempt_count", "next_attempt_at"))
+        for model in OUTBOXES.values()
+    ] + [NotificationAttempt.objects.count(), HookAttempt.objects.count(), LogEntry.objects.count()]
+
+
+def resend_url(name: str, object_id) -> str:
+    return f"/admin/connectors/{name}/{object_id}/resend/"
+
+
+BAD_IDS = ["abc", "99999999999999999999", "-1", "0", "1.5", "_00", "x" * 5000, "9" * 5000, "1/2"]
+
+
+@pytest.mark.parametrize("name", OUTBOXES)
+@pytest.mark.parametrize("who", ["owner", "root"])
+def test_a_resend_of_no_row_is_not_found_and_changes_nothing(
+    request, client, failed, name, who, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(who))
+    ids = [*BAD_IDS, failed[f"{name} deleted"].pk] + (
+        [failed[f"{name} of another account"].pk] if who == "owner" else []
+    )
+    before = outbox_state()
+
+    for object_id in ids:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(resend_url(name, object_id))
+        assert response.status_code == 404, object_id
+        assert client.get(resend_url(name, object_id)).status_code == 405, object_id
+
+    assert outbox_state() == before
+
+
+def resent(client, name: str, row, capture):
+    with capture(execute=True):
+        response = client.post(resend_url(name, row.pk), follow=True)
+    assert response.redirect_chain[0][1] == 302
+    return messages(response)
+
+
+def label_of(name: str, row) -> str:
+    """How the admin's messages name the row."""
+    if name == "notification":
+        return f"SOI001 for {row.marketplace_order_id}"
+    return f"{row.order.main_order_id} {row.body['State']}"
+
+
+@pytest.mark.parametrize("name", OUTBOXES)
+@pytest.mark.parametrize("state", ["delivered", "pending"])
+def test_a_row_that_is_not_failed_is_not_resent_and_the_page_says_why(
+    client, owner, failed, name, state, django_capture_on_commit_callbacks
+):
+    row = failed[name]
+    OUTBOXES[name].objects.filter(pk=row.pk).update(state=state)
+    client.force_login(owner)
+    before = outbox_state()
+
+    shown = resent(client, name, row, django_capture_on_commit_callbacks)
+
+    assert outbox_state() == before
+    noun = OUTBOXES[name]._meta.verbose_name_plural
+    assert shown == [
+        ("warning", f"{label_of(name, row)}: not resent, it is {state}; only failed {noun} are.")
+    ]
+
+
+def resent_while(client, name: str, row, capture, monkeypatch, meanwhile):
+    """Resend the row from its page, with what another user does at that moment: `meanwhile(resend,
+    channel, row, changes)` stands in for the resend itself."""
+    resend = outbound.resend
+    monkeypatch.setattr(
+        outbound, "resend", lambda channel, row, **changes: meanwhile(resend, channel, row, changes)
+    )
+    return resent(client, name, row, capture)
+
+
+def resent_by_another_user_first(resend, channel, row, changes):
+    resend(channel, row, **changes)
+    return resend(channel, row, **changes)
+
+
+def deleted_once_resent(resend, channel, row, changes):
+    """Its connector deleted by another user just after the resend took the row."""
+    done = resend(channel, row, **changes)
+    type(row).objects.filter(pk=row.pk).delete()
+    return done
+
+
+@pytest.mark.parametrize("name", OUTBOXES)
+@pytest.mark.parametrize(
+    ("meanwhile", "told", "left"),
+    [
+        # Sent once, by the other user's resend: its first try and one more.
+        pytest.param(resent_by_another_user_first, "not resent, it is no longer failed.", [2], id="resent"),
+        pytest.param(deleted_once_resent, "resent, but it was deleted meanwhile.", [], id="deleted"),
+    ],
+)
+def test_a_row_another_user_resends_or_deletes_meanwhile_is_told_as_it_stands(
+    client, owner, failed, name, meanwhile, told, left, monkeypatch, django_capture_on_commit_callbacks
+):
+    row = failed[name]
+    client.force_login(owner)
+
+    shown = resent_while(client, name, row, django_capture_on_commit_callbacks, monkeypatch, meanwhile)
+
+    assert ("warning", f"{label_of(name, row)}: {told}") in shown
+    assert [row.attempts.count() for row in OUTBOXES[name].objects.filter(pk=row.pk)] == left
+
+
+def test_a_hook_delivery_whose_hook_was_deleted_is_not_resent_and_the_page_says_why(
+    client, owner, failed, shop, django_capture_on_commit_callbacks
+):
+    row = failed["hookdelivery"]
+    HookConfig.objects.filter(connector=shop.connector).delete()
+    client.force_login(owner)
+    before = outbox_state()
+
+    shown = resent(client, "hookdelivery", row, django_capture_on_commit_callbacks)
+
+    assert outbox_state() == before
+    assert shown == [
+        ("warning", f"{label_of('hookdelivery', row)}: not resent, SkyHub (MKP) has no hook any more.")
+    ]
