@@ -3,6 +3,7 @@
 import pytest
 
 from authorization.models import RuleRevision
+from tests.support.clients import token_header
 from tests.support.observe import observed
 
 URL = "/api/authorization/price-divergence-rule?an=acme"
@@ -105,7 +106,7 @@ def test_without_token_answers_401(client, team):
     from rest_framework.test import APIClient
 
     anonymous = APIClient()
-    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    anonymous.credentials(**token_header("not-a-token"))
     assert anonymous.get(URL).status_code == 401
     put = anonymous.put(URL, RULE, format="json")
     assert put.status_code == 401

@@ -11,6 +11,7 @@ from authorization.models import Account
 from connectors.models import Connector
 from connectors.services import app_token_digest
 from tests.factories import PASSWORD
+from tests.support.clients import token_header
 
 RULE_URL = "/api/authorization/price-divergence-rule?an=acme"
 
@@ -22,7 +23,7 @@ def run(*args) -> list[str]:
 
 
 def api_get(url, token):
-    return APIClient().get(url, HTTP_AUTHORIZATION=f"Token {token}")
+    return APIClient().get(url, **token_header(token))
 
 
 def test_create_account_then_a_franchise_with_its_order_prefix(db):

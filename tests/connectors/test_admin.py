@@ -1,14 +1,12 @@
 """The connector admin: each account's connectors, and credentials shown once and never again."""
 
-import re
-
 import pytest
 
 from connectors.models import Connector
 from connectors.services import Credentials, app_token_digest
 from tests import factories
 from tests.support.clients import api_error, connector_headers
-from tests.support.connector_admin import add_form
+from tests.support.connector_admin import add_form, shown_token
 from tests.support.pages import messages
 
 CHANGELIST = "/admin/connectors/connector/"
@@ -20,10 +18,6 @@ def change_url(connector):
 
 def rotate_url(connector):
     return f"/admin/connectors/connector/{connector.pk}/rotate-token/"
-
-
-def shown_token(html: str) -> str:
-    return re.search(r"app token <code>([^<]+)</code>", html)[1]
 
 
 def api_answer(client, credentials) -> tuple[int, str]:

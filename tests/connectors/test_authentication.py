@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from connectors import authentication
 from connectors.services import connector_rotate_token
 from tests.factories import connector
+from tests.support.clients import connector_headers
 from tests.worker import ROOT, database_url, require_services
 
 URL = "/api/order-integration/orders?an=acme"
@@ -45,8 +46,7 @@ def post(client, credentials):
         URL,
         data=json.dumps({}),
         content_type="application/json",
-        HTTP_X_VTEX_API_APPKEY=credentials.app_key,
-        HTTP_X_VTEX_API_APPTOKEN=credentials.app_token,
+        **connector_headers(credentials),
     )
 
 

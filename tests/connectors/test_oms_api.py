@@ -3,11 +3,11 @@
 import pytest
 
 from authorization.models import ApprovalTask
-from catalog.models import Stock
 from tests.connectors.oms_support import OmsClient, contract_errors, response_schema
 from tests.factories import OrderFactory, connector
 from tests.support.clients import api_error
 from tests.support.observe import observed
+from tests.support.shop import reserved
 
 ORDER = "/api/oms/pvt/orders/MKP-123456789"
 
@@ -37,10 +37,6 @@ def placed(shop):
 def ready(shop):
     """An order posted as approved: ready-for-handling."""
     return OrderFactory(connector=shop.connector, marketplace_order_id="123456789", status="approved")
-
-
-def reserved(shop) -> int:
-    return Stock.objects.get(pk=shop.stock.pk).reserved
 
 
 # Get order -----------------------------------------------------------------------------------

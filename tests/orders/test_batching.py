@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from authorization.services import rule_replace
 from catalog.models import Stock
 from config.celery import enqueue_once_on_commit, once_started
 from connectors import contract
@@ -16,20 +15,14 @@ from orders.batching import intakes_process
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.services import intake_receive
 from orders.tasks import process_intakes
-from tests.factories import band
 from tests.orders.payloads import order_body
 from tests.support.on_commit import lose_queued
-
-HELD = 2571  # 15.01 % below the seller's 3025: the manual band of `rule`
+from tests.support.orders import ANA, HELD, held_bands, rule_set
 
 
 @pytest.fixture
 def rule(shop, owner, approver):
-    rule_replace(
-        account=shop.account,
-        bands=[band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")],
-        actor=owner,
-    )
+    rule_set(shop.account, held_bands([ANA]))
 
 
 def receive(shop, **fields) -> IntakeRecord:

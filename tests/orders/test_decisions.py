@@ -7,6 +7,8 @@ from orders.models import IntakeRecord, Order
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector
 from tests.orders.payloads import order_body
+from tests.support.orders import ANA, BO, rule_set
+from tests.support.shop import reserved
 
 # The seller expects 3025 for the example order.
 PAID_5_PERCENT_LESS = 2874  # 4.99 %
@@ -16,20 +18,9 @@ PAID_50_PERCENT_LESS = 1512  # 50.02 %
 
 @pytest.fixture
 def rule(shop, owner, approver, second_approver):
-    rule_replace(
-        account=shop.account,
-        bands=[
-            band(0, 10, "authorize"),
-            band(10, 20, "manual", ["ana@acme.example", "bo@acme.example"]),
-            band(30, 60, "deny"),
-        ],
-        actor=owner,
+    rule_set(
+        shop.account, [band(0, 10, "authorize"), band(10, 20, "manual", [ANA, BO]), band(30, 60, "deny")]
     )
-
-
-def reserved(shop):
-    shop.stock.refresh_from_db()
-    return shop.stock.reserved
 
 
 def test_authorize_band_integrates_and_reserves(mkp, shop, rule, connector_server):
@@ -86,7 +77,8 @@ def test_deny_gap_and_above_last_band_are_not_integrated(
     assert IntakeRecord.objects.get().status == "rejected"
 
 
-def client_for(mkp, shop, connector_server, **kind):
+def connector_of_kind(mkp, shop, connector_server, **kind):
+    """Another connector of the shop's account (`kind`: its type, name, affiliate id …), calling the API."""
     _, credentials = connector(shop.account, endpoint=connector_server.url, **kind)
     return ConnectorClient(mkp.client, credentials, mkp.capture)
 
@@ -95,7 +87,7 @@ NATIVE = {"type": "native", "name": "Amazon", "affiliate_id": "AMZ"}
 
 
 def test_native_without_rule_is_held_then_integrated_when_a_rule_exists(mkp, shop, connector_server, owner):
-    amazon = client_for(mkp, shop, connector_server, **NATIVE)
+    amazon = connector_of_kind(mkp, shop, connector_server, **NATIVE)
     amazon.place(order_body(marketplacePaymentValue=PAID_15_PERCENT_LESS))
     intake = IntakeRecord.objects.get()
     assert intake.status == "held"
@@ -111,12 +103,12 @@ def test_native_without_rule_is_held_then_integrated_when_a_rule_exists(mkp, sho
 
 
 def test_native_without_divergence_is_integrated_without_a_rule(mkp, shop, connector_server):
-    client_for(mkp, shop, connector_server, **NATIVE).place(order_body())
+    connector_of_kind(mkp, shop, connector_server, **NATIVE).place(order_body())
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
 
 
 def test_marketplace_orders_without_rule_are_denied(mkp, shop, connector_server):
-    client_for(mkp, shop, connector_server, type="marketplace", name="Mall", affiliate_id="MLL").place(
+    connector_of_kind(mkp, shop, connector_server, type="marketplace", name="Mall", affiliate_id="MLL").place(
         order_body(marketplacePaymentValue=PAID_5_PERCENT_LESS)
     )
     body = connector_server.wait_for(1)[0].body
@@ -129,7 +121,9 @@ def test_marketplace_orders_without_rule_are_denied(mkp, shop, connector_server)
 
 @pytest.mark.parametrize("kind", ["external", "certified"])
 def test_external_and_certified_without_rule_follow_the_no_rule_policy(mkp, shop, connector_server, kind):
-    client = client_for(mkp, shop, connector_server, type=kind, name=kind, affiliate_id=kind[:3].upper())
+    client = connector_of_kind(
+        mkp, shop, connector_server, type=kind, name=kind, affiliate_id=kind[:3].upper()
+    )
     client.place(order_body(marketplacePaymentValue=PAID_5_PERCENT_LESS))
     assert connector_server.wait_for(1)[0].body["code"] == "EOI003"
     shop.account.no_rule_policy = "authorize"
@@ -139,9 +133,9 @@ def test_external_and_certified_without_rule_follow_the_no_rule_policy(mkp, shop
 
 
 def test_own_store_without_rule_is_authorized(mkp, shop, connector_server):
-    client_for(mkp, shop, connector_server, type="own-store", name="Telesales", affiliate_id="TLS").place(
-        order_body(marketplacePaymentValue=PAID_50_PERCENT_LESS)
-    )
+    connector_of_kind(
+        mkp, shop, connector_server, type="own-store", name="Telesales", affiliate_id="TLS"
+    ).place(order_body(marketplacePaymentValue=PAID_50_PERCENT_LESS))
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
 
 
@@ -157,16 +151,16 @@ def test_own_store_is_decided_per_item_and_one_denied_item_denies_the_order(
     )
     body["shippingData"]["logisticsInfo"] *= 2
     body["marketplacePaymentValue"] = 975 + 500 + 2050 * 2  # the order total diverges by 11 %, item 2 by 50 %
-    client_for(mkp, shop, connector_server, type="own-store", name="Telesales", affiliate_id="TLS").place(
-        body
-    )
+    connector_of_kind(
+        mkp, shop, connector_server, type="own-store", name="Telesales", affiliate_id="TLS"
+    ).place(body)
     assert connector_server.wait_for(1)[0].body["code"] == "EOI003"
 
 
 def test_zoom_keeps_the_previous_flow_and_holds_above_its_rate(mkp, shop, connector_server, rule, owner):
     from orders.services import Actor, intake_reprocess
 
-    zoom = client_for(
+    zoom = connector_of_kind(
         mkp, shop, connector_server, type="native", name="Zoom", affiliate_id="ZOO", legacy_rate_percent=5
     )
     zoom.place(order_body(marketplacePaymentValue=PAID_5_PERCENT_LESS))
@@ -183,14 +177,14 @@ def test_zoom_keeps_the_previous_flow_and_holds_above_its_rate(mkp, shop, connec
 
 
 def test_keep_previous_flow_switch_and_legacy_rate_without_rule(mkp, shop, connector_server):
-    legacy = client_for(mkp, shop, connector_server, legacy_rate_percent=20, **NATIVE)
+    legacy = connector_of_kind(mkp, shop, connector_server, legacy_rate_percent=20, **NATIVE)
     legacy.place(order_body(marketplacePaymentValue=PAID_15_PERCENT_LESS))
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
     assert Order.objects.get().decision_reason.startswith("previous-flow")
 
 
 def test_legacy_rate_gives_way_to_the_rule(mkp, shop, connector_server, rule):
-    legacy = client_for(mkp, shop, connector_server, legacy_rate_percent=20, **NATIVE)
+    legacy = connector_of_kind(mkp, shop, connector_server, legacy_rate_percent=20, **NATIVE)
     legacy.place(order_body(marketplacePaymentValue=PAID_15_PERCENT_LESS))
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
     assert Order.objects.get().status == "waiting-for-manual-authorization"

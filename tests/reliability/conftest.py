@@ -4,6 +4,14 @@ from authorization.services import token_issue
 from tests.factories import OrderFactory
 from tests.support.clients import token_header
 from tests.support.endpoints import Endpoint
+from tests.worker import require_services
+
+
+@pytest.fixture
+def _postgresql():
+    """Real PostgreSQL (and Redis) under the test: races and lock waits mean nothing on another
+    database. Without them the test is skipped, or fails under bin/test."""
+    require_services()
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from tests.reliability.concurrency import at_once
 from tests.support.clients import client_for, connector_headers, seller_decision
 from tests.support.orders import ANA, BO, place_held
 from tests.support.pages import messages
-from tests.worker import require_services
 
 races = pytest.mark.django_db(transaction=True)
 
@@ -41,11 +40,6 @@ UNITS = 1000
 # Two SKUs at 975 with 2050 of freight each: the seller's value is 6050, and 5140 is 15.04 % below it.
 HELD = 5140
 WAITING, CANCELED = "waiting-for-manual-authorization", "canceled"
-
-
-@pytest.fixture
-def _postgresql():
-    require_services()
 
 
 def deadlocks() -> int:

@@ -19,14 +19,8 @@ from tests.reliability.concurrency import at_once
 from tests.support.clients import client_for, connector_headers, seller_decision
 from tests.support.orders import ANA, BO
 from tests.support.pages import messages
-from tests.worker import require_services
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgresql():
-    require_services()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_postgresql")]
 
 
 def test_fifty_identical_order_posts_at_once_make_one_order(shop, connector_server):

@@ -21,6 +21,7 @@ from orders.models import IntakeRecord, Order, OrderEvent
 from tests.factories import OrderFactory, band
 from tests.orders.payloads import order_body, seed_order
 from tests.reliability.shapes import family, problems_of
+from tests.support.clients import token_header
 from tests.support.observe import observed
 from tests.support.orders import place_held
 
@@ -146,7 +147,7 @@ def api(mkp, shop, owner):
         marketplaceOrderId="held",
     )
     OrderFactory(connector=shop.connector, marketplace_order_id="123456789")
-    seller = {"HTTP_AUTHORIZATION": f"Token {token_issue(user=owner)}"}
+    seller = token_header(token_issue(user=owner))
 
     def call(op, *, raw=None, query=None, content_type="application/json", **headers):
         method, path, _ = op

@@ -6,15 +6,17 @@ every column of every table, sessions decoded too.
 """
 
 import json
-import re
 
 from django.contrib.sessions.models import Session
 from django.db import connection
 
 from authorization.services import token_issue
 from connectors.models import Connector
+from connectors.services import Credentials
 from tests.factories import PASSWORD, connector
 from tests.orders.payloads import order_body
+from tests.support.clients import connector_headers, token_header
+from tests.support.connector_admin import shown_token
 
 SIGNING_SECRET = "admin-typed-signing-secret-4f1c"
 SERVICE_SECRET = "service-signing-secret-9a2e"
@@ -36,10 +38,6 @@ def everything_stored() -> str:
                     )
     values += [json.dumps(session.get_decoded()) for session in Session.objects.all()]
     return "\n".join(values)
-
-
-def shown_token(page: str) -> str:
-    return re.search(r"app token <code>([^<]+)</code>", page)[1]
 
 
 def test_no_table_holds_a_token_a_secret_or_a_password_in_clear(
@@ -79,8 +77,8 @@ def test_no_table_holds_a_token_a_secret_or_a_password_in_clear(
     }
 
     # Use each of them, so that whatever they leave behind is in the database.
-    assert client.get("/api/orders?an=acme", HTTP_AUTHORIZATION=f"Token {api_token}").status_code == 200
-    rotated = {"HTTP_X_VTEX_API_APPKEY": typed.app_key, "HTTP_X_VTEX_API_APPTOKEN": rotated_token}
+    assert client.get("/api/orders?an=acme", **token_header(api_token)).status_code == 200
+    rotated = connector_headers(Credentials(typed.app_key, rotated_token))
     hook = {"hook": {"url": connector_server.url + "/hook", "headers": {"Authorization": HOOK_CREDENTIAL}}}
     with mkp.capture(execute=True):
         configured = client.post(

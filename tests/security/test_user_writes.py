@@ -34,6 +34,7 @@ from authorization.models import ApiToken, Membership
 from authorization.roles import ROLE_PERMISSIONS, Role
 from authorization.services import membership_set, token_issue
 from tests.factories import PASSWORD, member
+from tests.support.clients import token_header
 
 CHOSEN = "chosen-by-the-attacker-77"
 EVIL = "mallory@evil.example"
@@ -341,7 +342,7 @@ ATTACKERS = [("globex", role) for role in ROLES] + [("acme", Role.OWNER), ("acme
 def test_no_role_of_any_account_changes_another_users_user_through_any_url(client, scene, account_name, role):
     attacker = scene.people[(account_name, role)]
     attacker_account = scene.acme if account_name == "acme" else scene.globex
-    headers = {"HTTP_AUTHORIZATION": f"Token {token_issue(user=attacker)}"}
+    headers = token_header(token_issue(user=attacker))
     before = user_row(scene.target)
     target_roles = roles_of(scene.target)
     client.raise_request_exception = False

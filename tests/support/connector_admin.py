@@ -1,4 +1,7 @@
-"""The connector admin's form as a person fills it in to add a connector (its change form takes the same)."""
+"""The connector admin as a person uses it: the form that adds a connector (its change form takes the
+same fields), and the app token its page shows once."""
+
+import re
 
 
 def add_form(account, **overrides) -> dict:
@@ -15,3 +18,8 @@ def add_form(account, **overrides) -> dict:
         "legacy_rate_percent": "",
         **overrides,
     }
+
+
+def shown_token(page: str) -> str:
+    """The app token the page shows, once: after adding a connector or rotating its token."""
+    return re.search(r"app token <code>([^<]+)</code>", page)[1]

@@ -26,3 +26,9 @@ def make_shop(account, endpoint, **connector_fields) -> Shop:
     policy.warehouses.add(warehouse)
     marketplace, credentials = connector(account, endpoint=endpoint, **{"name": "SkyHub", **connector_fields})
     return Shop(account, marketplace, credentials, sku, stock, warehouse, policy)
+
+
+def reserved(shop: Shop) -> int:
+    """The units of the shop's SKU 1 its orders hold now, as the database has them."""
+    shop.stock.refresh_from_db()
+    return shop.stock.reserved

@@ -11,14 +11,10 @@ from orders.models import IntakeRecord, Order
 from tests.factories import band, connector
 from tests.orders.payloads import order_body
 from tests.support.orders import HELD, held_bands, rule_set
+from tests.support.shop import reserved
 from tests.worker_lane.lane import calling, notified
 
 pytestmark = pytest.mark.real_worker
-
-
-def reserved(shop) -> int:
-    shop.stock.refresh_from_db()
-    return shop.stock.reserved
 
 
 def test_an_authorized_order_is_integrated_reserved_and_notified_soi001(
