@@ -1,11 +1,9 @@
 """Deciding orders held for manual authorization: who may, what happens after, escalation, expiry."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from authorization.approvals import approvals_notify_due
@@ -16,6 +14,7 @@ from catalog.models import Stock
 from orders.models import Order
 from orders.services import reservations_expire
 from tests.factories import band, member
+from tests.support.concurrency import at_once
 from tests.support.observe import observed
 
 # `held_order` (tests/conftest.py) is held for ana, escalating to bo after 240 minutes.
@@ -219,24 +218,17 @@ def test_two_approvers_at_the_same_moment_make_one_decision(
 
     require_services()
     clients = [api_client_for(approver), api_client_for(second_approver)]
-    barrier = threading.Barrier(2)
-    statuses = {}
 
     def act(client, action, body):
-        barrier.wait()
-        statuses[action] = client.post(
-            f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json"
-        ).status_code
-        connection.close()
+        return lambda: (
+            action,
+            client.post(f"/api/orders/MKP-123456789/{action}?an=acme", body, format="json"),
+        )
 
-    threads = [
-        threading.Thread(target=act, args=(clients[0], "approve", {})),
-        threading.Thread(target=act, args=(clients[1], "deny", {"reasonCode": "other", "note": "no"})),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(
+        [act(clients[0], "approve", {}), act(clients[1], "deny", {"reasonCode": "other", "note": "no"})]
+    )
+    statuses = {action: response.status_code for action, response in answers}
     assert sorted(statuses.values()) == [200, 409]
     (won,) = [action for action, status in statuses.items() if status == 200]
     order = Order.objects.get()

@@ -1,11 +1,9 @@
 """Nothing accepted is lost, nothing is done twice, nothing is left half-done."""
 
-import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
@@ -17,6 +15,7 @@ from orders.services import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body
 from tests.support.clients import connector_headers
+from tests.support.concurrency import at_once
 from tests.support.orders import ANA, place_held
 
 
@@ -151,28 +150,6 @@ def test_reservations_run_out_with_lock_ttl(shop, owner, approver):
     assert reservations_expire(now=timezone.now() + timedelta(days=3)) == 0
 
 
-def run_together(count, action):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(action())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_identical_requests_racing_make_one_submission_and_one_order(shop, connector_server):
     from tests.worker import require_services
@@ -186,7 +163,7 @@ def test_identical_requests_racing_make_one_submission_and_one_order(shop, conne
             "/api/order-integration/orders?an=acme", data=body, content_type="application/json", **headers
         )
 
-    responses = run_together(8, post)
+    responses = at_once([post] * 8)
     assert [response.status_code for response in responses] == [200] * 8
     assert IntakeRecord.objects.count() == 1
     connector_server.wait_for(1)
@@ -200,20 +177,16 @@ def test_orders_racing_for_the_last_units_never_reserve_more_than_there_is(shop,
     require_services()
     Stock.objects.filter(pk=shop.stock.pk).update(quantity=3)
     headers = connector_headers(shop.credentials)
-    counter = iter(range(100))
-    lock = threading.Lock()
 
-    def post():
-        with lock:
-            number = next(counter)
-        return Client().post(
+    def post(number):
+        return lambda: Client().post(
             "/api/order-integration/orders?an=acme",
             data=order_body(marketplaceOrderId=f"race-{number}"),
             content_type="application/json",
             **headers,
         )
 
-    run_together(10, post)
+    at_once([post(number) for number in range(10)])
     connector_server.wait_for(10)
     shop.stock.refresh_from_db()
     assert shop.stock.reserved == 3

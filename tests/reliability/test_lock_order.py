@@ -27,8 +27,8 @@ from orders.models import Order, OrderItem
 from orders.tasks import expire_reservations
 from tests.factories import SkuFactory, StockFactory
 from tests.orders.payloads import EXAMPLE_ORDER
-from tests.reliability.concurrency import at_once
 from tests.support.clients import client_for, connector_headers, seller_decision
+from tests.support.concurrency import at_once
 from tests.support.orders import ANA, BO, place_held
 from tests.support.pages import messages
 

@@ -15,8 +15,8 @@ from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
 from tests.orders.payloads import order_body, seed_order
-from tests.reliability.concurrency import at_once
 from tests.support.clients import client_for, connector_headers, seller_decision
+from tests.support.concurrency import at_once
 from tests.support.orders import ANA, BO
 from tests.support.pages import messages
 

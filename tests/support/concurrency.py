@@ -21,13 +21,14 @@ def at_once[T](actions: list[Callable[[], T]], *, threads: int | None = None) ->
 
     def work():
         try:
+            with lock:  # each thread holds its first action before the barrier: those all start together
+                job = pending.pop(0)
             barrier.wait()
-            while True:
-                with lock:
-                    if not pending or errors:
-                        return
-                    index, action = pending.pop(0)
+            while job is not None:
+                index, action = job
                 results[index] = action()
+                with lock:
+                    job = pending.pop(0) if pending and not errors else None
         except BaseException as error:
             errors.append(error)
         finally:
