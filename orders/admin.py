@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
 from authorization.decision import Outcome
@@ -240,7 +241,14 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
                 intake,
                 "Reprocessed ignoring the divergence." if ignore_divergence else "Reprocessed.",
             )
-            intake.refresh_from_db()
+            # Not refresh_from_db(): the record may be gone already, its connector or account deleted.
+            intake = IntakeRecord.objects.select_related("order").filter(pk=intake.pk).first()
+            if intake is None:
+                messages.warning(
+                    request,
+                    gettext("%(row)s: sent for reprocessing, but it was deleted meanwhile.") % {"row": label},
+                )
+                continue
             level, text = self.reprocess_outcome(intake, ignore_divergence=ignore_divergence)
             messages.add_message(request, level, f"{label}: {text}")
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from authorization.models import Account
 from connectors import outbound
 from connectors.models import HookAttempt, HookConfig, HookDelivery, Notification, NotificationAttempt
-from tests.factories import UserFactory, connector
+from orders import admin as orders_admin
+from orders.models import IntakeRecord, Order
+from tests.factories import AccountFactory, UserFactory, connector
 from tests.orders.payloads import order_body
 from tests.support.admin_forms import Form, errors_in, forms_in
 from tests.support.pages import markup, messages, page
@@ -110,32 +112,40 @@ def test_an_account_created_outside_the_admin_refuses_a_time_zone_that_is_none(d
     assert not Account.objects.filter(name="newco").exists()
 
 
-# Resending what a connector was owed ---------------------------------------------------------------
+# The views that act on one row: resend, reprocess, approve … --------------------------------------
 
 OUTBOXES = {"notification": Notification, "hookdelivery": HookDelivery}
+KINDS = {**OUTBOXES, "intakerecord": IntakeRecord, "order": Order}
+VIEWS = {
+    "notification": ["resend"],
+    "hookdelivery": ["resend"],
+    "intakerecord": ["reprocess"],
+    "order": ["approve", "deny", "start-handling", "invoice"],
+}
 
 
 @pytest.fixture
-def failed(client, mkp, connector_server, other_account):
-    """acme's failed notification and failed hook delivery, each resendable; and a row of each in
-    another account, under a connector of its own."""
+def rows(client, mkp, connector_server, other_account):
+    """acme's order, its connection order, its failed notification and failed hook delivery (each
+    resendable); and a copy of each in another account, and one in a third account, deleted."""
     with mkp.capture(execute=True):
         hook = {"hook": {"url": connector_server.url + "/hook"}}
         client.post("/api/orders/hook/config", data=hook, content_type="application/json", **mkp.headers())
     connector_server.respond_with(*[404] * 10)  # final failures: each row is failed after one try
     mkp.place(order_body())
-    rows = {name: model.objects.get() for name, model in OUTBOXES.items()}
-    assert [row.state for row in rows.values()] == ["failed", "failed"]
+    found = {name: model.objects.get() for name, model in KINDS.items()}
+    assert [found[name].state for name in OUTBOXES] == ["failed", "failed"]
     theirs, _ = connector(other_account, endpoint=connector_server.url, name="Globex market")
-    gone, _ = connector(
-        other_account, endpoint=connector_server.url, name="Initech market", affiliate_id="INI"
-    )
-    for name, row in list(rows.items()):
-        rows[f"{name} of another account"] = copy_of(row, account_id=other_account.pk, connector_id=theirs.pk)
-        deleted = copy_of(row, account_id=other_account.pk, connector_id=gone.pk)
+    elsewhere = AccountFactory(name="initech")
+    gone, _ = connector(elsewhere, endpoint=connector_server.url, name="Initech market")
+    for name, row in list(found.items()):
+        found[f"{name} of another account"] = copy_of(
+            row, account_id=other_account.pk, connector_id=theirs.pk
+        )
+        deleted = copy_of(row, account_id=elsewhere.pk, connector_id=gone.pk)
         deleted.delete()
-        rows[f"{name} deleted"] = deleted
-    return rows
+        found[f"{name} deleted"] = deleted
+    return found
 
 
 def copy_of(row, **changes):
@@ -148,44 +158,45 @@ def copy_of(row, **changes):
     return type(row).objects.create(**{**fields, **changes})
 
 
-def outbox_state() -> list:
-    """What the rows owed to connectors hold: state, tries and their attempts, and the admin's log."""
-    return [
-        list(model.objects.order_by("pk").values_list("pk", "state", "attempt_count", "next_attempt_at"))
-        for model in OUTBOXES.values()
-    ] + [NotificationAttempt.objects.count(), HookAttempt.objects.count(), LogEntry.objects.count()]
+def rows_as_they_are() -> dict:
+    """Every row of the kinds these views act on, with their tries, and the admin's log."""
+    watched = [*KINDS.values(), NotificationAttempt, HookAttempt, LogEntry]
+    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in watched}
 
 
-def resend_url(name: str, object_id) -> str:
-    return f"/admin/connectors/{name}/{object_id}/resend/"
+def row_url(name: str, object_id, view: str) -> str:
+    app = KINDS[name]._meta.app_label
+    return f"/admin/{app}/{name}/{object_id}/{view}/"
 
 
 BAD_IDS = ["abc", "99999999999999999999", "-1", "0", "1.5", "_00", "x" * 5000, "9" * 5000, "1/2"]
 
 
-@pytest.mark.parametrize("name", OUTBOXES)
+@pytest.mark.parametrize("name", KINDS)
 @pytest.mark.parametrize("who", ["owner", "root"])
-def test_a_resend_of_no_row_is_not_found_and_changes_nothing(
-    request, client, failed, name, who, django_capture_on_commit_callbacks
+def test_a_view_acting_on_no_row_it_may_see_answers_not_found_and_changes_nothing(
+    request, client, rows, name, who, django_capture_on_commit_callbacks
 ):
+    """Ids that are no number, out of any column's range, of a deleted row, of another account's."""
     client.force_login(request.getfixturevalue(who))
-    ids = [*BAD_IDS, failed[f"{name} deleted"].pk] + (
-        [failed[f"{name} of another account"].pk] if who == "owner" else []
-    )
-    before = outbox_state()
+    ids = [*BAD_IDS, rows[f"{name} deleted"].pk]
+    if who == "owner":
+        ids.append(rows[f"{name} of another account"].pk)
+    before = rows_as_they_are()
 
-    for object_id in ids:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(resend_url(name, object_id))
-        assert response.status_code == 404, object_id
-        assert client.get(resend_url(name, object_id)).status_code == 405, object_id
+    for view in VIEWS[name]:
+        for object_id in ids:
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(row_url(name, object_id, view), {"note": "x", "invoice_number": "1"})
+            assert response.status_code == 404, (view, object_id)
+            assert client.get(row_url(name, object_id, view)).status_code == 405, (view, object_id)
 
-    assert outbox_state() == before
+    assert rows_as_they_are() == before
 
 
 def resent(client, name: str, row, capture):
     with capture(execute=True):
-        response = client.post(resend_url(name, row.pk), follow=True)
+        response = client.post(row_url(name, row.pk, "resend"), follow=True)
     assert response.redirect_chain[0][1] == 302
     return messages(response)
 
@@ -200,16 +211,16 @@ def label_of(name: str, row) -> str:
 @pytest.mark.parametrize("name", OUTBOXES)
 @pytest.mark.parametrize("state", ["delivered", "pending"])
 def test_a_row_that_is_not_failed_is_not_resent_and_the_page_says_why(
-    client, owner, failed, name, state, django_capture_on_commit_callbacks
+    client, owner, rows, name, state, django_capture_on_commit_callbacks
 ):
-    row = failed[name]
+    row = rows[name]
     OUTBOXES[name].objects.filter(pk=row.pk).update(state=state)
     client.force_login(owner)
-    before = outbox_state()
+    before = rows_as_they_are()
 
     shown = resent(client, name, row, django_capture_on_commit_callbacks)
 
-    assert outbox_state() == before
+    assert rows_as_they_are() == before
     noun = OUTBOXES[name]._meta.verbose_name_plural
     assert shown == [
         ("warning", f"{label_of(name, row)}: not resent, it is {state}; only failed {noun} are.")
@@ -248,9 +259,9 @@ def deleted_once_resent(resend, channel, row, changes):
     ],
 )
 def test_a_row_another_user_resends_or_deletes_meanwhile_is_told_as_it_stands(
-    client, owner, failed, name, meanwhile, told, left, monkeypatch, django_capture_on_commit_callbacks
+    client, owner, rows, name, meanwhile, told, left, monkeypatch, django_capture_on_commit_callbacks
 ):
-    row = failed[name]
+    row = rows[name]
     client.force_login(owner)
 
     shown = resent_while(client, name, row, django_capture_on_commit_callbacks, monkeypatch, meanwhile)
@@ -260,16 +271,40 @@ def test_a_row_another_user_resends_or_deletes_meanwhile_is_told_as_it_stands(
 
 
 def test_a_hook_delivery_whose_hook_was_deleted_is_not_resent_and_the_page_says_why(
-    client, owner, failed, shop, django_capture_on_commit_callbacks
+    client, owner, rows, shop, django_capture_on_commit_callbacks
 ):
-    row = failed["hookdelivery"]
+    row = rows["hookdelivery"]
     HookConfig.objects.filter(connector=shop.connector).delete()
     client.force_login(owner)
-    before = outbox_state()
+    before = rows_as_they_are()
 
     shown = resent(client, "hookdelivery", row, django_capture_on_commit_callbacks)
 
-    assert outbox_state() == before
+    assert rows_as_they_are() == before
     assert shown == [
         ("warning", f"{label_of('hookdelivery', row)}: not resent, SkyHub (MKP) has no hook any more.")
     ]
+
+
+def test_a_connection_order_deleted_as_it_is_reprocessed_is_said_to_be_gone(
+    client, owner, mkp, monkeypatch, django_capture_on_commit_callbacks
+):
+    mkp.place(order_body(marketplaceOrderId="R1", items=[{"id": "404", "price": 975, "quantity": 1}]))
+    intake = IntakeRecord.objects.get(marketplace_order_id="R1")
+    assert intake.status == "rejected"  # no such SKU: reprocessable
+    reprocess = orders_admin.intake_reprocess
+
+    def deleted_once_reprocessed(**arguments):
+        """Its connector deleted by another user just after the reprocessing took the record."""
+        done = reprocess(**arguments)
+        IntakeRecord.objects.filter(pk=intake.pk).delete()
+        return done
+
+    monkeypatch.setattr(orders_admin, "intake_reprocess", deleted_once_reprocessed)
+    client.force_login(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(row_url("intakerecord", intake.pk, "reprocess"), follow=True)
+
+    assert ("warning", "MKP R1: sent for reprocessing, but it was deleted meanwhile.") in messages(response)
+    assert not IntakeRecord.objects.filter(pk=intake.pk).exists()
