@@ -10,14 +10,10 @@ from authorization.roles import Role
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import membership_remove, rule_replace
 from tests.factories import AccountFactory, band, member
-from tests.support.rule_editor import formset_data
+from tests.support.rule_editor import formset_data, rule_url
 
 ANA = "ana@acme.example"
 BO = "bo@acme.example"
-
-
-def url(view, account):
-    return reverse(f"admin:authorization_pricedivergencerule_{view}", kwargs={"account_id": account.pk})
 
 
 def row_html(html, index):
@@ -65,7 +61,7 @@ def test_price_divergence_rules_in_the_admin_index_lead_to_the_editor_of_the_sin
     response = owner_client.get(reverse("admin:authorization_pricedivergencerule_changelist"))
 
     assert response.status_code == 302
-    assert response.url == url("editor", account)
+    assert response.url == rule_url("editor", account)
 
 
 def test_user_of_several_accounts_chooses_among_them_with_each_rule_summarised(
@@ -80,15 +76,15 @@ def test_user_of_several_accounts_chooses_among_them_with_each_rule_summarised(
     response = client.get(reverse("admin:authorization_pricedivergencerule_changelist"))
 
     assert response.status_code == 200
-    assert url("editor", account) in response.text
-    assert url("editor", other) in response.text
+    assert rule_url("editor", account) in response.text
+    assert rule_url("editor", other) in response.text
     assert "0–10 % authorize · 10–30 % hold for manual authorization · 30–100 % deny" in response.text
     assert "No rule" in response.text
 
 
 def test_owner_saves_a_rule_and_sees_it(owner_client, account, approvers):
     response = owner_client.post(
-        url("editor", account),
+        rule_url("editor", account),
         formset_data((0, 5, "authorize"), (5, 20, "manual", [ANA, BO], 60), (20, 100, "deny")),
     )
 
@@ -107,7 +103,7 @@ def test_oms_full_saves_and_a_gap_is_shown_as_not_integrated(client, account, om
     client.force_login(oms_full)
 
     response = client.post(
-        url("editor", account), formset_data((0, 5, "authorize"), (50, 100, "deny")), follow=True
+        rule_url("editor", account), formset_data((0, 5, "authorize"), (50, 100, "deny")), follow=True
     )
 
     assert "The price divergence rule of acme was saved." in response.text
@@ -115,7 +111,9 @@ def test_oms_full_saves_and_a_gap_is_shown_as_not_integrated(client, account, om
 
 
 def test_overlapping_bands_are_shown_next_to_the_band_and_nothing_is_saved(owner_client, account):
-    response = owner_client.post(url("editor", account), formset_data((0, 10, "authorize"), (5, 20, "deny")))
+    response = owner_client.post(
+        rule_url("editor", account), formset_data((0, 10, "authorize"), (5, 20, "deny"))
+    )
 
     assert response.status_code == 200
     assert "The rule was not saved." in response.text
@@ -125,14 +123,14 @@ def test_overlapping_bands_are_shown_next_to_the_band_and_nothing_is_saved(owner
 
 
 def test_a_band_ending_before_it_starts_is_refused_inline(owner_client, account):
-    response = owner_client.post(url("editor", account), formset_data((20, 10, "authorize")))
+    response = owner_client.post(rule_url("editor", account), formset_data((20, 10, "authorize")))
 
     assert "From must be lower than To." in cell_html(response.text, 0, "upper_percent")
     assert rule_of(account=account) is None
 
 
 def test_a_percentage_above_100_is_refused_inline(owner_client, account):
-    response = owner_client.post(url("editor", account), formset_data((0, 120, "authorize")))
+    response = owner_client.post(rule_url("editor", account), formset_data((0, 120, "authorize")))
 
     assert "Ensure this value is less than or equal to 100." in cell_html(response.text, 0, "upper_percent")
     assert rule_of(account=account) is None
@@ -140,7 +138,7 @@ def test_a_percentage_above_100_is_refused_inline(owner_client, account):
 
 def test_manual_band_without_approver_is_refused(owner_client, account, approvers):
     response = owner_client.post(
-        url("editor", account), formset_data((0, 10, "authorize"), (10, 100, "manual"))
+        rule_url("editor", account), formset_data((0, 10, "authorize"), (10, 100, "manual"))
     )
 
     assert "A manual band needs at least one approver." in cell_html(response.text, 1, "approvers")
@@ -149,7 +147,7 @@ def test_manual_band_without_approver_is_refused(owner_client, account, approver
 
 def test_approver_who_is_not_a_deciding_user_of_the_account_is_refused(owner_client, account, viewer):
     response = owner_client.post(
-        url("editor", account),
+        rule_url("editor", account),
         formset_data((0, 100, "manual", ["stranger@else.example", "viewer@acme.example"])),
     )
 
@@ -162,7 +160,7 @@ def test_approver_who_is_not_a_deciding_user_of_the_account_is_refused(owner_cli
 
 def test_one_approver_saves_with_a_warning(owner_client, account, approver):
     response = owner_client.post(
-        url("editor", account), formset_data((0, 20, "manual", [ANA]), (20, 100, "deny")), follow=True
+        rule_url("editor", account), formset_data((0, 20, "manual", [ANA]), (20, 100, "deny")), follow=True
     )
 
     assert "The price divergence rule of acme was saved." in response.text
@@ -174,7 +172,7 @@ def test_one_approver_saves_with_a_warning(owner_client, account, approver):
 
 
 def test_approvers_are_kept_in_the_order_typed(owner_client, account, approvers):
-    owner_client.post(url("editor", account), formset_data((0, 100, "manual", [BO, ANA])))
+    owner_client.post(rule_url("editor", account), formset_data((0, 100, "manual", [BO, ANA])))
 
     assert rule_bands(rule=rule_of(account=account))[0].approvers == (BO, ANA)
 
@@ -184,7 +182,7 @@ def test_ticking_remove_drops_the_band(owner_client, account, owner, approvers):
     data = formset_data((0, 10, "authorize"), (10, 30, "manual", [ANA, BO]), (30, 100, "deny"), initial=3)
     data["bands-1-DELETE"] = "on"
 
-    response = owner_client.post(url("editor", account), data, follow=True)
+    response = owner_client.post(rule_url("editor", account), data, follow=True)
 
     assert "10–30 %: Not integrated (gap)" in response.text
     assert [str(b.action) for b in rule_bands(rule=rule_of(account=account))] == ["authorize", "deny"]
@@ -192,14 +190,14 @@ def test_ticking_remove_drops_the_band(owner_client, account, owner, approvers):
 
 def test_the_empty_row_adds_a_band_and_is_ignored_when_left_empty(owner_client, account, owner, approvers):
     saved_rule(account, owner)
-    page = owner_client.get(url("editor", account)).text
+    page = owner_client.get(rule_url("editor", account)).text
     assert input_value(page, "bands-3-lower_percent") == ""
 
     data = formset_data((0, 10, "authorize"), (10, 30, "deny"), (30, 100, "deny"), initial=3)
     data.update(
         {"bands-TOTAL_FORMS": "4", "bands-3-action": "authorize", "bands-3-escalate_after_minutes": "240"}
     )
-    owner_client.post(url("editor", account), data)
+    owner_client.post(rule_url("editor", account), data)
 
     assert len(rule_bands(rule=rule_of(account=account))) == 3
 
@@ -209,7 +207,7 @@ def test_viewer_and_approver_see_the_rule_read_only(request, client, account, ow
     saved_rule(account, owner)
     client.force_login(request.getfixturevalue(role_fixture))
 
-    page = client.get(url("editor", account)).text
+    page = client.get(rule_url("editor", account)).text
 
     assert "You can read this rule. Owner and OMS Full users of acme edit it." in page
     assert 'name="_save"' not in page
@@ -227,9 +225,9 @@ def test_viewer_and_approver_cannot_change_or_delete_the_rule(
     before = rule_bands(rule=rule_of(account=account))
     client.force_login(request.getfixturevalue(role_fixture))
 
-    change = client.post(url("editor", account), formset_data((0, 100, "authorize")))
-    delete_page = client.get(url("delete_rule", account))
-    delete = client.post(url("delete_rule", account))
+    change = client.post(rule_url("editor", account), formset_data((0, 100, "authorize")))
+    delete_page = client.get(rule_url("delete_rule", account))
+    delete = client.post(rule_url("delete_rule", account))
 
     assert (change.status_code, delete_page.status_code, delete.status_code) == (403, 403, 403)
     assert rule_bands(rule=rule_of(account=account)) == before
@@ -240,11 +238,11 @@ def test_user_of_another_account_cannot_see_the_rule(client, account, owner, app
     client.force_login(member(other_account, Role.OWNER, "owner@globex.example"))
 
     answers = [
-        client.get(url("editor", account)).status_code,
-        client.post(url("editor", account), formset_data((0, 100, "authorize"))).status_code,
-        client.post(url("preview", account), {"at": "5"}).status_code,
-        client.get(url("rule_history", account)).status_code,
-        client.post(url("delete_rule", account)).status_code,
+        client.get(rule_url("editor", account)).status_code,
+        client.post(rule_url("editor", account), formset_data((0, 100, "authorize"))).status_code,
+        client.post(rule_url("preview", account), {"at": "5"}).status_code,
+        client.get(rule_url("rule_history", account)).status_code,
+        client.post(rule_url("delete_rule", account)).status_code,
     ]
 
     assert answers == [404, 404, 404, 404, 404]
@@ -255,21 +253,21 @@ def test_delete_asks_for_confirmation_then_deletes_and_the_history_shows_it(
     owner_client, account, owner, approvers
 ):
     saved_rule(account, owner)
-    editor = owner_client.get(url("editor", account)).text
-    assert url("delete_rule", account) in editor
+    editor = owner_client.get(rule_url("editor", account)).text
+    assert rule_url("delete_rule", account) in editor
 
-    confirmation = owner_client.get(url("delete_rule", account))
+    confirmation = owner_client.get(rule_url("delete_rule", account))
 
     assert "This is irreversible" in confirmation.text
     assert "10–30 %: Hold for manual authorization by ana@acme.example, bo@acme.example" in confirmation.text
     assert rule_of(account=account) is not None
 
-    deleted = owner_client.post(url("delete_rule", account), follow=True)
+    deleted = owner_client.post(rule_url("delete_rule", account), follow=True)
 
     assert "The price divergence rule of acme was deleted." in deleted.text
     assert "acme has no price divergence rule yet" in deleted.text
     assert rule_of(account=account) is None
-    history = owner_client.get(url("rule_history", account)).text
+    history = owner_client.get(rule_url("rule_history", account)).text
     assert '<td class="revision-change">Deleted</td>' in history
     assert "<del>0–10 %: Authorize</del>" in history
 
@@ -277,11 +275,11 @@ def test_delete_asks_for_confirmation_then_deletes_and_the_history_shows_it(
 def test_history_shows_who_changed_what_before_and_after(owner_client, account, owner, approvers):
     saved_rule(account, owner)
     owner_client.post(
-        url("editor", account),
+        rule_url("editor", account),
         formset_data((0, 15, "authorize"), (15, 30, "manual", [ANA, BO]), (30, 100, "deny"), initial=3),
     )
 
-    history = owner_client.get(url("rule_history", account)).text
+    history = owner_client.get(rule_url("rule_history", account)).text
 
     assert '<td class="revision-change">Updated</td>' in history
     assert '<td class="revision-change">Created</td>' in history
@@ -289,7 +287,7 @@ def test_history_shows_who_changed_what_before_and_after(owner_client, account, 
     assert "<del>0–10 %: Authorize</del>" in history
     assert "<ins>0–15 %: Authorize</ins>" in history
     assert "30–100 %: Deny" in history
-    editor = owner_client.get(url("editor", account)).text
+    editor = owner_client.get(rule_url("editor", account)).text
     assert "<ins>0–15 %: Authorize</ins>" in editor  # the recent changes under the editor
 
 
@@ -299,7 +297,7 @@ def test_a_saved_approver_who_left_the_account_is_flagged_on_the_editor(
     saved_rule(account, owner)
     membership_remove(membership=approvers[1].memberships.get(account=account))
 
-    page = owner_client.get(url("editor", account)).text
+    page = owner_client.get(rule_url("editor", account)).text
 
     assert "Not an approver, owner or OMS Full user of acme: bo@acme.example." in cell_html(
         page, 1, "approvers"
@@ -311,7 +309,7 @@ def test_editor_answers_what_happens_at_a_percentage_without_javascript(
 ):
     saved_rule(account, owner)
 
-    page = owner_client.get(url("editor", account), {"at": "12.5"}).text
+    page = owner_client.get(rule_url("editor", account), {"at": "12.5"}).text
 
     assert (
         "At 12.5 %: band 10–30 % holds the order for manual authorization by ana@acme.example, "
@@ -320,7 +318,7 @@ def test_editor_answers_what_happens_at_a_percentage_without_javascript(
 
 
 def preview(client, account, data, at):
-    response = client.post(url("preview", account), {**data, "at": at})
+    response = client.post(rule_url("preview", account), {**data, "at": at})
     assert response.status_code == 200
     return response.json()
 
@@ -381,8 +379,8 @@ def test_preview_needs_the_csrf_token_and_a_post(account, owner):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
 
-    assert client.post(url("preview", account), {"at": "5"}).status_code == 403
-    assert client.get(url("preview", account)).status_code == 405
+    assert client.post(rule_url("preview", account), {"at": "5"}).status_code == 403
+    assert client.get(rule_url("preview", account)).status_code == 405
 
 
 def test_the_admins_default_rule_page_leads_to_the_editor(owner_client, account, owner, approvers):
@@ -391,7 +389,7 @@ def test_the_admins_default_rule_page_leads_to_the_editor(owner_client, account,
     response = owner_client.get(reverse("admin:authorization_pricedivergencerule_change", args=[rule.pk]))
 
     assert response.status_code == 302
-    assert response.url == url("editor", account)
+    assert response.url == rule_url("editor", account)
 
 
 def test_two_editors_at_once_the_second_save_is_refused_with_who_changed_it_and_the_draft_kept(
@@ -401,18 +399,18 @@ def test_two_editors_at_once_the_second_save_is_refused_with_who_changed_it_and_
     first, second = Client(), Client()
     first.force_login(owner)
     second.force_login(oms_full)
-    based_on_first = input_value(first.get(url("editor", account)).text, "based_on")
-    based_on_second = input_value(second.get(url("editor", account)).text, "based_on")
+    based_on_first = input_value(first.get(rule_url("editor", account)).text, "based_on")
+    based_on_second = input_value(second.get(rule_url("editor", account)).text, "based_on")
     assert based_on_first == based_on_second
 
     saved = first.post(
-        url("editor", account),
+        rule_url("editor", account),
         {**formset_data((0, 5, "authorize"), (5, 100, "deny")), "based_on": based_on_first},
     )
     assert saved.status_code == 302
 
     refused = second.post(
-        url("editor", account),
+        rule_url("editor", account),
         {**formset_data((0, 50, "authorize"), (50, 100, "deny")), "based_on": based_on_second},
     )
 
@@ -424,7 +422,7 @@ def test_two_editors_at_once_the_second_save_is_refused_with_who_changed_it_and_
 
     # Having seen the other change, saving again replaces it knowingly.
     again = second.post(
-        url("editor", account),
+        rule_url("editor", account),
         {
             **formset_data((0, 50, "authorize"), (50, 100, "deny")),
             "based_on": input_value(refused.text, "based_on"),
@@ -438,18 +436,18 @@ def test_an_invalid_draft_shown_again_keeps_the_version_it_was_based_on(
     owner_client, account, owner, approvers
 ):
     saved_rule(account, owner)
-    based_on = input_value(owner_client.get(url("editor", account)).text, "based_on")
+    based_on = input_value(owner_client.get(rule_url("editor", account)).text, "based_on")
     rule_replace(account=account, bands=[band(0, 100, "authorize")], actor=owner)  # someone else meanwhile
 
     invalid = owner_client.post(
-        url("editor", account),
+        rule_url("editor", account),
         {**formset_data((0, 60, "authorize"), (50, 100, "deny")), "based_on": based_on},
     )
     assert invalid.status_code == 200
     assert input_value(invalid.text, "based_on") == based_on
 
     fixed = owner_client.post(
-        url("editor", account),
+        rule_url("editor", account),
         {**formset_data((0, 50, "authorize"), (50, 100, "deny")), "based_on": based_on},
     )
     assert "The rule was changed by owner@acme.example" in fixed.text
@@ -460,11 +458,11 @@ def test_deleting_a_rule_changed_since_the_confirmation_page_deletes_nothing(
     owner_client, account, owner, approvers
 ):
     saved_rule(account, owner)
-    confirmation = owner_client.get(url("delete_rule", account)).text
+    confirmation = owner_client.get(rule_url("delete_rule", account)).text
     rule_replace(account=account, bands=[band(0, 100, "authorize")], actor=owner)
 
     response = owner_client.post(
-        url("delete_rule", account), {"based_on": input_value(confirmation, "based_on")}, follow=True
+        rule_url("delete_rule", account), {"based_on": input_value(confirmation, "based_on")}, follow=True
     )
 
     assert "The rule was changed by owner@acme.example" in response.text

@@ -1,20 +1,16 @@
 """The dashboard and the replay of past orders in a real browser: the pictures are drawn and say what the data says."""
 
 import pytest
-from django.urls import reverse
 from playwright.sync_api import expect
 
 from orders.models import Order
 from tests.browser.conftest import ARTIFACTS, log_in_on
 from tests.insight.conftest import DASHBOARD, placed, rule  # noqa: F401 (fixtures)
+from tests.support.rule_editor import rule_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("placed")]
 
 FIGURES = ("divergence", "decisions", "queue-age", "value-waiting", "approvers", "connectors", "skus")
-
-
-def editor_path(account):
-    return reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
 
 
 def test_the_dashboard_draws_every_picture_with_words_that_match_it(page, log_in, owner):
@@ -77,7 +73,7 @@ def test_a_custom_period_without_orders_says_so(page, log_in, owner):
 
 def test_owner_replays_a_draft_and_sees_which_orders_change(page, log_in, account, owner):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     page.fill("#id_bands-0-upper_percent", "16")
     page.fill("#id_bands-1-lower_percent", "16")
 
@@ -110,7 +106,7 @@ def test_owner_replays_a_draft_and_sees_which_orders_change(page, log_in, accoun
 
 def test_a_draft_that_could_not_be_saved_is_not_replayed(page, log_in, account, owner):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     page.fill("#id_bands-0-upper_percent", "30")
 
     page.get_by_role("button", name="Replay").click()
@@ -122,7 +118,7 @@ def test_a_draft_that_could_not_be_saved_is_not_replayed(page, log_in, account, 
 def test_without_javascript_the_replay_opens_as_a_page(page_without_javascript, account, owner):
     page = page_without_javascript
     log_in_on(page, owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     page.fill("#id_bands-2-lower_percent", "40")
     page.fill("#id_bands-1-upper_percent", "40")
 

@@ -1,13 +1,13 @@
 """The rule editor in a real browser: dragging, live preview, approvers, saving."""
 
 import pytest
-from django.urls import reverse
 from playwright.sync_api import expect
 
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import rule_replace
 from tests.browser.conftest import log_in_on
 from tests.factories import band
+from tests.support.rule_editor import rule_url
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,6 @@ def rule(account, owner, approver, second_approver):
         bands=[band(0, 10, "authorize"), band(10, 30, "manual", [ANA, BO]), band(30, 100, "deny")],
         actor=owner,
     )[0]
-
-
-def editor_path(account):
-    return reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
 
 
 def drag(page, handle, to_percent):
@@ -43,7 +39,7 @@ def test_owner_drags_the_end_of_the_first_band_saves_and_finds_it_after_reload(
     page, log_in, account, owner, rule
 ):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     first_end = page.locator("#id_bands-0-upper_percent")
     second_start = page.locator("#id_bands-1-lower_percent")
     expect(first_end).to_have_value("10")
@@ -76,7 +72,7 @@ def test_typing_updates_the_bar_and_the_live_preview_shows_gaps_and_errors(
     page, log_in, account, owner, rule
 ):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
 
     page.fill("#id_bands-2-lower_percent", "40")
     page.fill("#rule-preview-at", "35")
@@ -99,7 +95,7 @@ def test_typing_updates_the_bar_and_the_live_preview_shows_gaps_and_errors(
 
 def test_owner_reorders_approvers_adds_a_band_and_saves(page, log_in, account, owner, rule):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     manual_row = page.locator('tr[data-form-prefix="bands-1"]')
 
     manual_row.get_by_role("button", name=f"Move {BO} up").click()
@@ -134,7 +130,7 @@ def test_owner_reorders_approvers_adds_a_band_and_saves(page, log_in, account, o
 
 def test_viewer_sees_the_bar_without_handles_or_save(page, log_in, account, viewer, rule):
     log_in(viewer)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
 
     expect(page.locator(".rule-segment")).to_have_count(3)
     expect(page.locator(".rule-handle")).to_have_count(0)
@@ -148,7 +144,7 @@ def test_viewer_sees_the_bar_without_handles_or_save(page, log_in, account, view
 
 def test_band_ends_move_with_the_keyboard(page, log_in, account, owner, rule):
     log_in(owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     handle = page.get_by_role("slider", name="Boundary: end of band 2 and start of band 3")
 
     handle.focus()
@@ -164,7 +160,7 @@ def test_band_ends_move_with_the_keyboard(page, log_in, account, owner, rule):
 def test_numbers_are_edited_and_saved_without_javascript(page_without_javascript, account, owner, rule):
     page = page_without_javascript
     log_in_on(page, owner)
-    page.goto(editor_path(account))
+    page.goto(rule_url("editor", account))
     expect(page.locator(".rule-handle")).to_have_count(0)
 
     page.fill("#id_bands-0-upper_percent", "12.5")

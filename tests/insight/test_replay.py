@@ -19,7 +19,7 @@ from tests.factories import band, connector, member
 from tests.insight.conftest import ANA, BO, bands_of_the_rule
 from tests.orders.payloads import order_body
 from tests.support.pages import markup, text_of
-from tests.support.rule_editor import formset_data
+from tests.support.rule_editor import formset_data, rule_url
 
 DRAFTS = {
     "authorize up to 16 %": [
@@ -260,7 +260,7 @@ def test_without_javascript_the_replay_is_a_page(client, owner, account, placed)
 
 def test_the_editor_offers_the_replay(client, owner, account, rule):
     client.force_login(owner)
-    editor = reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
+    editor = rule_url("editor", account)
 
     text = markup(client.get(editor))
 

@@ -60,6 +60,7 @@ from tests.factories import (
 from tests.orders.payloads import order_body
 from tests.support.admin_forms import Form, errors_in, forms_in
 from tests.support.orders import HELD
+from tests.support.rule_editor import rule_url
 from tests.support.shop import make_shop
 
 # Each test runs in a savepoint of the module's world (see `world`), rolled back after it.
@@ -753,7 +754,7 @@ def refusal(world: World, label: str, operation: str, who: str) -> tuple[int, st
     target = world.target(label, operation)
     if answer.to == "rule":
         account = Membership.objects.get(user=world.people[who]).account
-        where = reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
+        where = rule_url("editor", account)
     elif answer.to == "row":
         where = standard_url(label, "change", target)
     elif answer.to == "list":

@@ -11,11 +11,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.urls import reverse
 
 from orders.models import Order
 from tests.factories import PASSWORD
 from tests.insight.conftest import DASHBOARD, placed, rule  # noqa: F401 (fixtures)
+from tests.support.rule_editor import rule_url
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -87,7 +87,7 @@ def refused_in(response) -> list[str]:
 def pages(owner, account, placed):  # noqa: F811 (fixture)
     """The admin's pages of every kind, with data on them."""
     held = Order.objects.get(marketplace_order_id="M1")
-    editor = reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
+    editor = rule_url("editor", account)
     return [
         "/admin/",
         "/admin/password_change/",

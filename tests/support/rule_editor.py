@@ -1,4 +1,11 @@
-"""The rule editor's form, as the seller's browser posts it."""
+"""The rule editor of the admin: its addresses, and its form as the seller's browser posts it."""
+
+from django.urls import reverse
+
+
+def rule_url(view: str, account) -> str:
+    """The address of the account's rule `view`: editor, preview, replay, delete_rule or rule_history."""
+    return reverse(f"admin:authorization_pricedivergencerule_{view}", kwargs={"account_id": account.pk})
 
 
 def formset_data(*rows, initial=0):
