@@ -6,6 +6,7 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from tests.support.clients import connector_headers
+from tests.support.openapi import json_schema
 
 # The contract's Orders API, as published (vtex/openapi-schemas, "VTEX - Orders API.json" at 0d207e53),
 # reduced to the paths this app serves.
@@ -48,35 +49,14 @@ def hook_calls(server) -> list:
     return server.received
 
 
-def _json_schema(node):
-    """Turn an OpenAPI 3.0 schema into JSON Schema: resolve `$ref`s, make `nullable` a null type."""
-    if isinstance(node, list):
-        return [_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return _json_schema(SPEC["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
-    schema = {}
-    for key, value in node.items():
-        if key == "properties":
-            schema[key] = {name: _json_schema(prop) for name, prop in value.items()}
-        elif key not in ("nullable", "example", "deprecated", "description", "title"):
-            schema[key] = _json_schema(value)
-    if node.get("nullable") and "type" in schema:
-        schema["type"] = [schema["type"], "null"]
-        if "enum" in schema:
-            schema["enum"] = [*schema["enum"], None]
-    return schema
-
-
 def response_schema(path: str, method: str, status: str = "200") -> dict:
-    return _json_schema(
-        SPEC["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    return json_schema(
+        SPEC["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"], SPEC
     )
 
 
 def component_schema(name: str) -> dict:
-    return _json_schema(SPEC["components"]["schemas"][name])
+    return json_schema(SPEC["components"]["schemas"][name], SPEC)
 
 
 def contract_errors(instance, schema) -> list[str]:

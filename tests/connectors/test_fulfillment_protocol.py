@@ -17,6 +17,7 @@ from orders.models import IntakeRecord, Order
 from tests.factories import PickupPointFactory, ShippingPolicyFactory, SkuFactory, StockFactory, band
 from tests.orders.payloads import seed_order
 from tests.support.clients import api_error, connector_headers
+from tests.support.openapi import json_schema
 from tests.support.orders import held_bands, rule_set
 
 PUBLISHED = json.loads(
@@ -24,25 +25,11 @@ PUBLISHED = json.loads(
 )
 
 
-def as_json_schema(node):
-    """Read an OpenAPI 3.0 schema as JSON Schema: references inlined, `nullable` as a null type."""
-    if isinstance(node, list):
-        return [as_json_schema(value) for value in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return as_json_schema(PUBLISHED["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
-    schema = {key: as_json_schema(value) for key, value in node.items() if key not in ("nullable", "example")}
-    if node.get("nullable") and "type" in node:
-        schema["type"] = [node["type"], "null"]
-    return schema
-
-
 def published(*path) -> dict:
     node = PUBLISHED
     for key in path:
         node = node[key]
-    return as_json_schema(node)
+    return json_schema(node, PUBLISHED)
 
 
 def assert_valid(schema: dict, instance) -> None:
