@@ -8,6 +8,7 @@ search the list cannot use is refused there, once, instead of ending in a server
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
@@ -33,6 +34,8 @@ REFUSED_LIST = _(
     "The list could not be filtered, searched or paged as asked (a date, number or page it cannot "
     "use), so it shows every row instead."
 )
+
+REFUSED_SELECTION = _("The selection holds a row this list does not have, so nothing was changed.")
 
 
 def query_checked(queryset):
@@ -86,6 +89,17 @@ class GuardedLists:
         if ERROR_FLAG in request.GET:
             messages.error(request, REFUSED_LIST)
         return super().changelist_view(request, extra_context)
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        """Refuse, with a message, an action on ticked rows whose ids no row can have (a word, a
+        number too long): Django would look them up as they are, and the database refuse them."""
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                self.opts.pk.to_python(value)
+        except ValidationError:
+            messages.error(request, REFUSED_SELECTION)
+            return None  # back to the list, as Django answers an action it did not run
+        return super().response_action(request, queryset, *args, **kwargs)
 
 
 def list_refused(model_admin):

@@ -308,3 +308,35 @@ def test_a_connection_order_deleted_as_it_is_reprocessed_is_said_to_be_gone(
 
     assert ("warning", "MKP R1: sent for reprocessing, but it was deleted meanwhile.") in messages(response)
     assert not IntakeRecord.objects.filter(pk=intake.pk).exists()
+
+
+# The lists' actions --------------------------------------------------------------------------------
+
+NOT_IN_THE_LIST = "The selection holds a row this list does not have, so nothing was changed."
+ACTIONS = [
+    ("orders/waitingorder", "approve_selected"),
+    ("orders/waitingorder", "deny_selected"),
+    ("orders/intakerecord", "reprocess"),
+    ("connectors/notification", "resend"),
+    ("connectors/hookdelivery", "resend"),
+    ("axes/accessattempt", "cleanup_expired_attempts"),
+]
+
+
+@pytest.mark.parametrize(("path", "action"), ACTIONS)
+def test_an_action_on_a_row_no_row_can_be_is_refused_with_a_message_and_changes_nothing(
+    client, root, rows, path, action, django_capture_on_commit_callbacks
+):
+    """A word, a digit Python reads but no number is, a number too long; and with a row that is."""
+    client.force_login(root)
+    before = rows_as_they_are()
+
+    for selected in (["abc"], ["²"], ["9" * 5000], [str(rows["notification"].pk), "abc"]):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/admin/{path}/", {"action": action, "_selected_action": selected, "index": "0"}, follow=True
+            )
+        assert response.redirect_chain == [(f"/admin/{path}/", 302)], selected
+        assert messages(response) == [("error", NOT_IN_THE_LIST)], selected
+
+    assert rows_as_they_are() == before
