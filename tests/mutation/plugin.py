@@ -17,7 +17,6 @@ from hypothesis import settings as examples
 examples.register_profile("mutation", derandomize=True, database=None, deadline=None)
 examples.load_profile("mutation")
 
-_base_name = None
 _slot_file = None
 
 
@@ -37,13 +36,14 @@ def _take_slot(base_name: str) -> int:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    global _base_name
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    # A forked process inherits the name its parent changed: derive every slot's from the first.
-    _base_name = _base_name or database.get("TEST", {}).get("NAME") or f"test_{database['NAME']}"
-    database.setdefault("TEST", {})["NAME"] = f"{_base_name}_mutant{_take_slot(_base_name)}"
+    # From the database's own name, not the test name: a forked process inherits the test name
+    # its parent set, and the suite's own run slots (tests/support/database.py) rename it too.
+    # Running last, this name is the one used.
+    base_name = f"test_{database['NAME']}"
+    database.setdefault("TEST", {})["NAME"] = f"{base_name}_mutant{_take_slot(base_name)}"
 
 
 def pytest_unconfigure(config):
