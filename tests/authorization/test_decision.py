@@ -124,6 +124,7 @@ def test_strictest_item_decides_the_order():
         decide(bands=TYPICAL, divergence_percent=Decimal("0")),
     ]
     assert strictest(decisions).outcome is Outcome.MANUAL
+    assert strictest([decisions[2], decisions[0]]).outcome is Outcome.AUTHORIZE
     decisions.append(decide(bands=TYPICAL, divergence_percent=Decimal("50")))
     assert strictest(decisions).outcome is Outcome.DENY
 
