@@ -76,11 +76,11 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
         if address.scope_id:
             return "a scoped IPv6 address"
         if address.ipv4_mapped is not None:
-            return _embedding_problem("IPv4-mapped", address.ipv4_mapped)
+            return _embedding_problem("an IPv4-mapped", address.ipv4_mapped)
         if address in NAT64:
-            return _embedding_problem("NAT64", ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+            return _embedding_problem("a NAT64", ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
         if address.sixtofour is not None:
-            return _embedding_problem("6to4", address.sixtofour)
+            return _embedding_problem("a 6to4", address.sixtofour)
         if address.teredo is not None:
             return "a Teredo address"
         if address in NAT64_LOCAL:
@@ -106,7 +106,7 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
 
 def _embedding_problem(kind: str, embedded: ipaddress.IPv4Address) -> str | None:
     problem = address_problem(embedded)
-    return f"a {kind} address embedding {problem}" if problem else None
+    return f"{kind} address embedding {problem}" if problem else None
 
 
 class AddressRefused(NewConnectionError):
