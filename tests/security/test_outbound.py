@@ -14,6 +14,7 @@ import http.server
 import ipaddress
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from connectors import egress
@@ -672,3 +674,357 @@ def test_a_json_body_reaches_an_allowed_server_unchanged(settings, connector_ser
     )
     assert reply == egress.Reply(status=200)
     assert connector_server.received[0].raw == payload
+
+
+# ---------------------------------------------------------------------------------------------
+# The words of each refusal: what the admin, the API and the operator's checks show
+
+
+ADDRESS_PROBLEMS = {
+    "127.8.9.10": "a loopback address",
+    "0.0.0.0": "the unspecified address",
+    "10.1.2.3": "a private address",
+    "169.254.169.254": "a link-local address",
+    "100.64.0.1": "a reserved or special-purpose address",
+    "224.0.0.1": "a multicast address",
+    "::1": "a loopback address",
+    "::": "the unspecified address",
+    "fe80::1": "a link-local address",
+    "fec0::1": "a site-local address",
+    "ff02::1": "a multicast address",
+    "::ffff:127.0.0.1": "an IPv4-mapped address embedding a loopback address",
+    "::ffff:10.0.0.1": "an IPv4-mapped address embedding a private address",
+    "::2": "an IPv4-compatible IPv6 address",
+    "::8.8.8.8": "an IPv4-compatible IPv6 address",
+    "64:ff9b::7f00:1": "a NAT64 address embedding a loopback address",
+    "64:ff9b:1::808:808": "a local-use NAT64 address",
+    "2002:a00:1::1": "a 6to4 address embedding a private address",
+    "2001::1": "a Teredo address",
+}
+
+
+@pytest.mark.parametrize(("address", "problem"), ADDRESS_PROBLEMS.items())
+def test_each_refused_address_is_named_for_what_it_is(address, problem):
+    assert (
+        egress.url_problem(f"http://{literal(address)}/x") == f"{address} is {problem}; use a public address."
+    )
+
+
+def test_a_scoped_address_a_name_resolves_to_is_named_in_the_log(dns, sockets, caplog):
+    dns.answer("connector.example", ["fe80::1%lo"])
+    assert post("http://connector.example:8744/x").failure is egress.Failure.REFUSED
+    (record,) = caplog.records
+    assert record.levelname == "WARNING"
+    assert re.fullmatch(
+        r"Outbound call to http://connector\.example:8744 refused: _HTTPConnection\(host='connector\.example', "
+        r"port=8744\): connector\.example resolves to fe80::1%\d+, a scoped IPv6 address",
+        record.getMessage(),
+    ), record.getMessage()
+
+
+URL_PROBLEMS = {
+    "HTTP://127.0.0.1:8744\\x": "A URL may not contain a backslash.",
+    "http://connector.example:99999/x": "This is not a valid URL.",
+    "http://[v1.fe]/x": "This is not a valid URL.",
+    "ftp://connector.example/x": "Give an http:// or https:// URL.",
+    None: "Give an http:// or https:// URL.",
+    "http://user@connector.example/x": "A URL may not carry a user name or password: send credentials in a header.",
+    "http:connector.example/x": "The URL has no host, or a port out of range.",
+    "http://connector.example:0/x": "The URL has no host, or a port out of range.",
+    "http://[fe80::1%25lo]/x": "A URL may not name an IPv6 zone (%).",
+    "http://a.b.123/x": "Write an IPv4 address as four decimal numbers, e.g. 203.0.113.7.",
+    "http://10.1./x": "Write an IPv4 address as four decimal numbers, e.g. 203.0.113.7.",
+    "http://intranet./x": "intranet. is a name on this server's own network; use a public host name.",
+    "http://connector.example/\x7f": (
+        "A URL may not contain spaces, control characters or characters outside ASCII: "
+        "write a host name in its xn-- form and percent-encode the rest."
+    ),
+}
+
+
+@pytest.mark.parametrize(("url", "problem"), URL_PROBLEMS.items())
+def test_each_refused_url_is_answered_with_why(url, problem, settings):
+    assert egress.url_problem(url) == problem
+    with pytest.raises(egress.UrlRefused, match=f"^{re.escape(problem)}$"):
+        egress.url_check(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTPS://Connector.Example/x",
+        "http://connector.example:1/~user/!x?y=1#z",
+        "https://[2606:4700::1111]:65535/x",
+        "http://8.8.8.8/x",
+    ],
+)
+def test_a_plain_public_url_is_accepted_in_any_case_and_with_any_printable_path(url):
+    assert egress.url_problem(url) is None
+    egress.url_check(url)
+
+
+def test_saving_a_url_checks_its_text_then_what_its_name_resolves_to_now(dns, settings):
+    dns.answer("internal.test", ["192.168.0.10"])
+    dns.answer("public.test", ["8.8.8.8"])
+    dns.answer("nowhere.test", [])
+    with pytest.raises(ValidationError) as refused:
+        egress.url_validate("https://internal.test/x")
+    assert (refused.value.code, refused.value.messages) == (
+        "outbound_address",
+        ["internal.test resolves to an address that is not public; use a public host name."],
+    )
+    with pytest.raises(ValidationError) as refused:
+        egress.url_validate("http://127.0.0.1/x")
+    assert (refused.value.code, refused.value.messages) == (
+        "outbound_url",
+        ["127.0.0.1 is a loopback address; use a public address."],
+    )
+    egress.url_validate("http://public.test/x")
+    egress.url_validate("http://nowhere.test/x")  # left to the call, which checks again
+    assert dns.lookups == ["internal.test", "public.test", "nowhere.test"]
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    egress.url_validate("https://internal.test/x")
+    assert dns.lookups == ["internal.test", "public.test", "nowhere.test"]  # not even looked up
+
+
+# ---------------------------------------------------------------------------------------------
+# What each failed call answers, and what the operator reads of it in the log (never the path
+# or query of the URL, which may carry a credential)
+
+
+def logged(caplog) -> list[tuple[str, str]]:
+    return [
+        (record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name == "connectors.egress"
+    ]
+
+
+def test_a_url_refused_by_its_text_is_logged_by_its_origin_only(dns, sockets, caplog):
+    assert post("http://10.0.0.1:8744/x?token=secret").failure is egress.Failure.REFUSED
+    assert post("http://connector.example:99999/x?token=secret").failure is egress.Failure.REFUSED
+    assert logged(caplog) == [
+        (
+            "WARNING",
+            "Outbound call to http://10.0.0.1:8744 refused: 10.0.0.1 is a private address; use a public address.",
+        ),
+        ("WARNING", "Outbound call to an invalid URL refused: This is not a valid URL."),
+    ]
+
+
+def test_an_address_refused_when_called_is_logged_with_the_address(dns, sockets, caplog):
+    dns.answer("connector.example", ["10.0.0.1"])
+    assert post("https://connector.example/x?token=secret").failure is egress.Failure.REFUSED
+    ((level, message),) = logged(caplog)
+    assert level == "WARNING"
+    assert message == (
+        "Outbound call to https://connector.example: refused: _HTTPSConnection(host='connector.example', "
+        "port=443): connector.example resolves to 10.0.0.1, a private address"
+    )
+    assert sockets == []
+
+
+def test_a_name_that_does_not_resolve_is_unreachable(dns, sockets, caplog):
+    dns.answer("nowhere.example", [])
+    assert post("http://nowhere.example/x") == egress.Reply(status=None, failure=egress.Failure.UNREACHABLE)
+    ((level, message),) = logged(caplog)
+    assert level == "INFO"
+    assert message.startswith(
+        "Outbound call to http://nowhere.example: failed: _HTTPConnection(host='nowhere.example', port=80): "
+        "Failed to resolve 'nowhere.example' ("
+    ), message
+    assert message.endswith("Name or service not known)"), message
+
+
+def test_a_name_resolving_to_nothing_is_unreachable(monkeypatch, sockets, caplog):
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: [])
+    assert post("http://empty.example/x") == egress.Reply(status=None, failure=egress.Failure.UNREACHABLE)
+    ((level, message),) = logged(caplog)
+    assert level == "INFO"
+    assert message == (
+        "Outbound call to http://empty.example: failed: _HTTPConnection(host='empty.example', port=80): "
+        "empty.example resolves to no address"
+    )
+
+
+def test_a_closed_port_is_unreachable_and_the_next_address_is_tried(
+    dns, sockets, settings, connector_server, caplog
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    port = connector_server.server.server_address[1]
+    dns.answer("connector.test", ["10.255.255.1", "127.0.0.1"])
+    assert post(f"http://connector.test:{port}/x") == egress.Reply(status=200)
+    assert sockets == ["10.255.255.1", "127.0.0.1"]
+    dns.answer("connector.test", ["10.255.255.1"])
+    assert post(f"http://connector.test:{port}/x").failure is egress.Failure.UNREACHABLE
+    ((level, message),) = logged(caplog)
+    assert level == "INFO"
+    assert message == (
+        f"Outbound call to http://connector.test:{port} failed: _HTTPConnection(host='connector.test', "
+        f"port={port}): Failed to establish a new connection: [Errno 111] Connection refused (test)"
+    )
+
+
+@pytest.fixture
+def full_backlog():
+    """A port whose listening socket's queue is full: a connection to it is never accepted."""
+    with socket.socket() as listening, socket.socket() as queued:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        queued.connect(listening.getsockname())
+        yield listening.getsockname()[1]
+
+
+def test_a_connection_that_is_not_accepted_in_time_is_a_timeout(settings, full_backlog, caplog):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    url = f"http://127.0.0.1:{full_backlog}/x"
+    reply = egress.post(url, payload=b"{}", headers={}, timeout=0.3)
+    assert reply == egress.Reply(status=None, failure=egress.Failure.TIMEOUT)
+    ((level, message),) = logged(caplog)
+    assert level == "INFO"
+    assert re.fullmatch(
+        rf"Outbound call to http://127\.0\.0\.1:{full_backlog} failed: \(<_HTTPConnection\(host='127\.0\.0\.1', "
+        rf"port={full_backlog}\) at 0x[0-9a-f]+>, 'Connection to 127\.0\.0\.1 timed out: timed out'\)",
+        message,
+    ), message
+
+
+def test_an_answer_that_does_not_come_in_time_is_a_timeout(settings, connector_server, caplog):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    connector_server.respond_with("hang")
+    reply = egress.post(connector_server.url, payload=b"{}", headers={}, timeout=0.3)
+    connector_server.release()
+    assert reply == egress.Reply(status=None, failure=egress.Failure.TIMEOUT)
+    port = connector_server.server.server_address[1]
+    assert logged(caplog) == [("INFO", f"Outbound call to http://127.0.0.1:{port} timed out: ReadTimeout")]
+
+
+@pytest.fixture
+def hanging_up():
+    """A server that takes each connection and closes it without a word."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        listening.settimeout(0.05)
+        stop = threading.Event()
+
+        def serve():
+            while not stop.is_set():
+                try:
+                    connection, _ = listening.accept()
+                except TimeoutError:
+                    continue
+                connection.recv(65536)
+                connection.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        yield listening.getsockname()[1]
+        stop.set()
+        thread.join()
+
+
+def test_a_server_that_hangs_up_without_answering_is_unreachable(settings, hanging_up, caplog):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    assert post(f"http://127.0.0.1:{hanging_up}/x") == egress.Reply(
+        status=None, failure=egress.Failure.UNREACHABLE
+    )
+    assert logged(caplog) == [
+        ("INFO", f"Outbound call to http://127.0.0.1:{hanging_up} failed: ConnectionError")
+    ]
+
+
+def test_a_header_carrying_a_line_break_is_never_sent(settings, connector_server, caplog):
+    """A hook's headers are the connector's: one cannot smuggle a second header in a value."""
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    reply = egress.post(
+        connector_server.url, payload=b"{}", headers={"X-Token": "a\r\nX-Injected: 1"}, timeout=2
+    )
+    assert reply == egress.Reply(status=None, failure=egress.Failure.UNREACHABLE)
+    port = connector_server.server.server_address[1]
+    assert logged(caplog) == [("INFO", f"Outbound call to http://127.0.0.1:{port} failed: InvalidHeader")]
+    assert connector_server.received == []
+
+
+def test_a_proxy_set_on_the_session_is_refused_not_used(settings, connector_server, other_server):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    egress._http().proxies = {"http": other_server.url}
+    assert post(connector_server.url).failure is egress.Failure.UNREACHABLE
+    assert (connector_server.received, other_server.received) == ([], [])
+
+
+# ---------------------------------------------------------------------------------------------
+# The answer: its headers and body as sent, cookies not kept, connections kept unless a body
+# was too long to read
+
+
+def test_the_headers_are_sent_and_a_cookie_answered_is_not_sent_back(settings, connector_server):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    connector_server.answer_headers["Set-Cookie"] = "session=first; Path=/"
+    for _ in range(2):
+        egress.post(connector_server.url, payload=b"{}", headers={"X-Token": "t1"}, timeout=2)
+    first, second = connector_server.received
+    assert first.headers["X-Token"] == second.headers["X-Token"] == "t1"
+    assert "Cookie" not in second.headers
+
+
+@pytest.fixture
+def keep_alive_server():
+    """An HTTP/1.1 server answering 200 with a body of `size[0]` bytes; records each request's client port."""
+    ports, size = [], [0]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            ports.append(self.client_address[1])
+            self.send_response(200)
+            self.send_header("Content-Length", str(size[0]))
+            self.end_headers()
+            self.wfile.write(b"x" * size[0])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/x", ports, size
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("size", "kept"), [(0, True), (egress.MAX_ANSWER_BYTES, True), (3 * egress.MAX_ANSWER_BYTES, False)]
+)
+def test_a_connection_is_kept_for_the_next_call_unless_the_answer_was_too_long_to_read(
+    settings, keep_alive_server, size, kept
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    url, ports, answer_size = keep_alive_server
+    answer_size[0] = size
+    assert post(url) == egress.Reply(status=200)
+    answer_size[0] = 0
+    assert post(url) == egress.Reply(status=200)
+    assert (ports[0] == ports[1]) is kept
+
+
+def test_an_answer_cut_short_still_counts_by_its_status(settings, caplog):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+
+        def answer_half():
+            connection, _ = listening.accept()
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+            connection.close()
+
+        thread = threading.Thread(target=answer_half, daemon=True)
+        thread.start()
+        assert post(f"http://127.0.0.1:{listening.getsockname()[1]}/x") == egress.Reply(status=200)
+        thread.join()
+    ((level, message),) = logged(caplog)
+    assert level == "INFO" and "reading the answer failed" in message
