@@ -10,7 +10,8 @@ import json
 import pytest
 
 from connectors import contract
-from tests.orders.payloads import order_body
+from connectors.fulfillment import _with_camel_profile
+from tests.orders.payloads import order_body, seed_order
 
 PICKUP = {"selectedDeliveryChannel": "pickup-in-point", "selectedSla": ""}
 PICKUP_ADDRESS = {"addressType": "Pickup", "addressId": "PP1"}
@@ -193,6 +194,12 @@ def test_a_schema_using_what_the_compiled_check_reads_otherwise_is_left_to_jsons
             "$defs": {"y": {"type": "integer"}},
         },
         {"type": "array", "items": {"type": "string"}, "additionalProperties": False},
+        {
+            "properties": {
+                "x": {"$ref": "#/$defs/y", "$comment": "c", "title": "t", "description": "d", "examples": [1]}
+            },
+            "$defs": {"y": {"type": "integer"}},
+        },
     ],
 )
 def test_a_schema_of_what_both_read_alike_is_compiled(schema):
@@ -223,3 +230,122 @@ def test_the_documented_schema_inlines_every_definition_and_keeps_everything_els
     assert contract.schema("update_status") == {
         key: value for key, value in contract._validator("update_status").schema.items() if key != "$schema"
     }
+
+
+# Each departure from the schema, named with its field ----------------------------------------
+
+
+def changed(body: dict, path: str, value) -> dict:
+    """`body` with the field at `path` ("items.0.price") set to `value`."""
+    *parents, last = [int(part) if part.isdigit() else part for part in path.split(".")]
+    node = body
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return body
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "descriptions"),
+    [
+        ("items.0.price", "975", ["items[0].price must be a whole number (integer cents for money)"]),
+        ("pickupAccountName", 5, ["pickupAccountName must be of type string or null"]),
+        ("allowFranchises", "yes", ["allowFranchises must be of type boolean"]),
+        (
+            "shippingData.logisticsInfo.0.selectedDeliveryChannel",
+            "drone",
+            [
+                "shippingData.logisticsInfo[0].selectedDeliveryChannel must be one of: delivery, pickup-in-point"
+            ],
+        ),
+        ("marketplaceInterestValue", -1, ["marketplaceInterestValue must be at least 0"]),
+        ("marketplacePaymentValue", 10**12, ["marketplacePaymentValue must be at most 100000000000"]),
+        ("items", [], ["items must have at least 1 entry"]),
+        ("items", [{"id": "1", "price": 975, "quantity": 1}] * 501, ["items must have at most 500 entries"]),
+        ("connectorName", "x" * 101, ["connectorName must be at most 100 characters"]),
+        (
+            "marketplaceOrderId",
+            "",
+            ["marketplaceOrderId must not be empty", "marketplaceOrderId is not in the expected format"],
+        ),
+        (
+            "shippingData.logisticsInfo.0.lockTTL",
+            "soon",
+            ["shippingData.logisticsInfo[0].lockTTL is not in the expected format"],
+        ),
+        (
+            "shippingData.selectedAddresses.0.addressType",
+            "villa",
+            [
+                "shippingData.selectedAddresses[0].addressType is not in the expected format: "
+                "residential, commercial or pickup, in any case."
+            ],
+        ),
+    ],
+)
+def test_each_departure_from_the_order_schema_is_named_with_its_field(path, value, descriptions):
+    body = changed(order_body(), path, value)
+    if path == "items":  # one logistics entry per item, as the contract asks
+        body["shippingData"]["logisticsInfo"] *= max(len(value), 1)
+    assert answered(contract.shape_errors("place_order", body)) == [ours(d) for d in descriptions]
+
+
+def fulfillment_order() -> dict:
+    return _with_camel_profile(seed_order())  # as it is checked
+
+
+def test_a_departure_the_answer_has_no_words_of_its_own_for_is_named_as_jsonschema_says():
+    body = changed(fulfillment_order(), "marketplacePaymentReferenceValue", "x")
+    assert answered(contract.shape_errors("place_fulfillment_order", body)) == [
+        ours("marketplacePaymentReferenceValue: 'x' is not valid under any of the given schemas")
+    ]
+    body = changed(fulfillment_order(), "items.0.commission", "x")
+    assert answered(contract.shape_errors("place_fulfillment_order", body)) == [
+        ours("items[0].commission must be a whole number (integer cents for money)")
+    ]
+
+
+def test_items_and_logistics_entries_must_pair_up():
+    body = two_items(order_body())
+    del body["shippingData"]["logisticsInfo"][1]
+    assert place_errors(body) == [
+        ours("shippingData.logisticsInfo must have one entry per item, in the items' order (1 for 2 items)")
+    ]
+
+
+# The body of every answer and notification -------------------------------------------------------
+
+
+def test_a_success_carries_its_order_ids_and_no_errors():
+    assert contract.response_body(
+        code="SOI001",
+        flow=contract.PLACE_ORDER,
+        account_name="acme",
+        marketplace_order_id="123",
+        operation_id="op-1",
+        main_order_id="MKP-123",
+        franchise_order_id=None,
+    ) == {
+        "marketplaceOrderId": "123",
+        "accountName": "acme",
+        "code": "SOI001",
+        "flow": "PlaceOrder",
+        "success": True,
+        "operationId": "op-1",
+        "errors": None,
+        "fields": {"mainOrderId": "MKP-123", "franchiseOrderId": None},
+        "message": "Order integrated successfully",
+    }
+
+
+def test_a_failure_carries_its_errors_and_never_order_ids():
+    body = contract.response_body(
+        code="EOI005",
+        flow=contract.APPROVE_ORDER,
+        errors=[contract.ContractError("EOI005", "items is required")],
+        main_order_id="MKP-123",
+        message="See errors",
+    )
+    assert (body["success"], body["fields"], body["message"]) == (False, None, "See errors")
+    assert body["errors"] == [ours("items is required")]
+    assert contract.response_body(code="SOI002", flow=contract.APPROVE_ORDER)["fields"] is None  # no order id
