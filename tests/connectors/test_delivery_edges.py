@@ -16,7 +16,8 @@ import pytest
 from django.utils import timezone
 
 from connectors import notifications, outbound
-from connectors.models import Notification
+from connectors.feed import hook_deliver, hook_delivery_resend
+from connectors.models import HookDelivery, Notification
 from connectors.notifications import (
     NOTIFICATIONS,
     notification_build,
@@ -27,7 +28,9 @@ from connectors.notifications import (
 )
 from connectors.services import connector_set_secret
 from connectors.tasks import deliver_notification, deliver_notifications
+from tests.connectors.oms_support import hook_url
 from tests.factories import OrderFactory
+from tests.orders.payloads import order_body
 
 REFUSED_ERROR = "Not sent: the URL or its address is not public (outbound address policy)."
 
@@ -169,6 +172,8 @@ def test_a_later_row_of_an_order_waits_for_the_earlier_and_is_queued_when_it_is_
 ):
     first, second = two_orders
     a1, b1, a2, a3, loose = write(shop, first, second, first, first, None, capture=capture, code="SOI002")
+    # Rewritten, a2 is stored after a3 now: the next is still the earliest written.
+    Notification.objects.filter(pk=a2.pk).update(last_error="")
     queued.clear()
     assert outbound.claim(NOTIFICATIONS, a2.pk) is None  # behind a1
     assert outbound.claim_many(NOTIFICATIONS, [a2.pk, a3.pk]) == []
@@ -179,8 +184,9 @@ def test_a_later_row_of_an_order_waits_for_the_earlier_and_is_queued_when_it_is_
     assert [r.body["marketplaceOrderId"] for r in connector_server.wait_for(3)[2:]] == [
         first.marketplace_order_id
     ]
-    # Rows of another order, or of none, never waited.
+    # Rows of another order, or of none, never waited; a delivered row is never taken again.
     assert outbound.claim_many(NOTIFICATIONS, [b1.pk, loose.pk]) == [b1, loose]
+    assert outbound.claim(NOTIFICATIONS, a1.pk) is None
 
 
 def test_a_final_failure_queues_the_next_of_its_order_and_a_retry_does_not(
@@ -341,8 +347,8 @@ def test_a_signed_batch_signs_each_notification_with_the_connectors_secret(
 def test_a_resend_starts_a_failed_row_from_its_first_try_and_refuses_any_other(
     shop, queued, capture, connector_server
 ):
-    failed, pending = write(shop, None, None, capture=capture)
-    Notification.objects.filter(pk=failed.pk).update(
+    failed, pending, other = write(shop, None, None, None, capture=capture)
+    Notification.objects.filter(pk__in=[failed.pk, other.pk]).update(
         state="failed",
         attempt_count=4,
         next_attempt_at=timezone.now() - timedelta(days=1),
@@ -355,6 +361,7 @@ def test_a_resend_starts_a_failed_row_from_its_first_try_and_refuses_any_other(
     now = stored(failed)
     assert (now.state, now.attempt_count, now.lease_until) == ("pending", 0, None)
     assert abs(seconds_from_now(now.next_attempt_at)) < 5
+    assert (stored(other).state, stored(other).attempt_count) == ("failed", 4)  # only the one asked
     assert queued == [Queued("one", failed.pk, None)]
 
 
@@ -375,7 +382,7 @@ def test_the_sweep_queues_rows_due_over_thirty_seconds_ago_and_not_leased_oldest
     assert [q.ids for q in queued] == [rows[4].pk, rows[0].pk]
 
 
-def test_the_sweep_counts_nothing_when_the_broker_fails_midway(shop, queued, capture):
+def test_the_sweep_counts_nothing_when_the_broker_fails_midway(shop, queued, capture, caplog):
     rows = write(shop, None, None, capture=capture)
     Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
         next_attempt_at=timezone.now() - timedelta(minutes=5)
@@ -385,6 +392,15 @@ def test_the_sweep_counts_nothing_when_the_broker_fails_midway(shop, queued, cap
     ) as sent:
         assert notifications_requeue_due() == 0
     assert sent.call_count == 2
+    assert "Broker unavailable; 2 Notification rows wait for the next sweep." in caplog.messages
+
+
+def test_the_sweep_queues_a_thousand_rows_at_most(shop, queued, capture):
+    write(shop, *[None] * 1001, capture=capture)
+    queued.clear()
+    Notification.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert notifications_requeue_due() == 1000
+    assert len(queued) == 1000
 
 
 # Writing and batches -----------------------------------------------------------------------------
@@ -465,3 +481,78 @@ def test_when_nothing_answers_the_rest_of_a_batch_waits_one_first_retry_delay(
         [rows[1].pk, rows[2].pk],
     )
     assert 9 <= rest.countdown <= 11
+
+
+@pytest.mark.parametrize(("draw", "seconds"), [(min, 9), (max, 11)])
+def test_the_jitter_moves_a_delay_by_a_tenth_at_most(settings_fast, monkeypatch, draw, seconds):
+    monkeypatch.setattr(outbound.random, "uniform", lambda low, high: draw(low, high))
+    assert outbound.retry_delay(NOTIFICATIONS, 1) == timedelta(seconds=seconds)
+
+
+def test_a_batch_keeps_each_delivered_try_and_clears_an_earlier_error(
+    shop, queued, capture, connector_server, settings_fast
+):
+    tried, fresh = write(shop, None, None, capture=capture)
+    connector_server.respond_with(500, 200, 204)
+    deliver(tried, capture)  # a first try failed
+    due_now(tried)
+    before = timezone.now()
+    with capture(execute=True):
+        counts = notifications_deliver(notification_ids=[tried.pk, fresh.pk])
+    assert counts["delivered"] == 2
+    assert [standing(tried), standing(fresh)] == [
+        ("delivered", 2, 200, "", None),
+        ("delivered", 1, 204, "", None),
+    ]
+    for row in (tried, fresh):
+        assert before <= stored(row).delivered_at <= timezone.now()
+        last = row.attempts.last()
+        assert (last.http_status, last.error) == (stored(row).last_status, "")
+        assert before <= last.attempted_at <= stored(row).delivered_at
+    assert list(tried.attempts.values_list("http_status", flat=True)) == [500, 200]
+
+
+# A hook's deliveries: the same outbox, tried at the URL the hook has when each try is made ------
+
+
+HOOK_CONFIG = "/api/orders/hook/config"
+
+
+def hook_at(oms, server):
+    response = oms.post(
+        HOOK_CONFIG,
+        {
+            "filter": {"type": "FromWorkflow", "status": ["payment-pending"]},
+            "hook": {"url": hook_url(server)},
+        },
+    )
+    assert response.status_code == 200, response.json()
+
+
+def test_a_hook_delivery_is_kept_at_the_url_of_each_try_and_resent_to_the_hook_as_it_is_now(
+    oms, mkp, other_server, connector_server, settings, caplog
+):
+    settings.HOOK_RETRY_BASE_SECONDS = 60  # the retry waits: the test moves it
+    settings.HOOK_MAX_ATTEMPTS = 3
+    first, second = hook_url(other_server), hook_url(connector_server)
+    hook_at(oms, other_server)
+    other_server.respond_with(500)
+    mkp.place(order_body())
+    delivery = HookDelivery.objects.get()
+    hook_at(oms, connector_server)  # the connector moves its hook before the retry
+    connector_server.respond_with(404)
+    HookDelivery.objects.update(next_attempt_at=timezone.now())
+    with oms.capture(execute=True):
+        assert hook_deliver(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.url, delivery.last_error) == ("failed", second, "HTTP 404")
+    assert list(delivery.attempts.values_list("url", "http_status")) == [(first, 500), (second, 404)]
+    assert f"Hook delivery {delivery.pk} to {second} failed for good: HTTP 404" in caplog.messages
+    hook_at(oms, other_server)  # and back
+    with oms.capture(execute=True):
+        assert hook_delivery_resend(delivery=delivery)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.url, delivery.attempt_count) == ("delivered", first, 1)
+    _ping, tried, _ping_again, resent = other_server.received
+    assert (tried.headers["X-Hook-Attempt"], resent.headers["X-Hook-Attempt"]) == ("1", "1")
+    assert resent.headers["X-Event-Id"] == tried.headers["X-Event-Id"] == delivery.event_uid
