@@ -20,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -728,6 +729,7 @@ URL_PROBLEMS = {
     "http://[v1.fe]/x": "This is not a valid URL.",
     "ftp://connector.example/x": "Give an http:// or https:// URL.",
     None: "Give an http:// or https:// URL.",
+    5: "Give an http:// or https:// URL.",
     "http://user@connector.example/x": "A URL may not carry a user name or password: send credentials in a header.",
     "http:connector.example/x": "The URL has no host, or a port out of range.",
     "http://connector.example:0/x": "The URL has no host, or a port out of range.",
@@ -735,6 +737,7 @@ URL_PROBLEMS = {
     "http://a.b.123/x": "Write an IPv4 address as four decimal numbers, e.g. 203.0.113.7.",
     "http://10.1./x": "Write an IPv4 address as four decimal numbers, e.g. 203.0.113.7.",
     "http://intranet./x": "intranet. is a name on this server's own network; use a public host name.",
+    "http://admin.localhost./x": "admin.localhost. is this server itself; use a public address.",
     "http://connector.example/\x7f": (
         "A URL may not contain spaces, control characters or characters outside ASCII: "
         "write a host name in its xn-- form and percent-encode the rest."
@@ -968,21 +971,34 @@ def test_the_headers_are_sent_and_a_cookie_answered_is_not_sent_back(settings, c
     assert "Cookie" not in second.headers
 
 
+@dataclass
+class KeepAlive:
+    """What the keep-alive server answers (a body of `size` bytes, `headers`) and the client port
+    of each request it received."""
+
+    url: str = ""
+    size: int = 0
+    headers: dict = field(default_factory=dict)
+    ports: list = field(default_factory=list)
+
+
 @pytest.fixture
 def keep_alive_server():
-    """An HTTP/1.1 server answering 200 with a body of `size[0]` bytes; records each request's client port."""
-    ports, size = [], [0]
+    """An HTTP/1.1 server that keeps connections open between requests, answering 200."""
+    state = KeepAlive()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            ports.append(self.client_address[1])
+            state.ports.append(self.client_address[1])
             self.send_response(200)
-            self.send_header("Content-Length", str(size[0]))
+            self.send_header("Content-Length", str(state.size))
+            for name, value in state.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(b"x" * size[0])
+            self.wfile.write(b"x" * state.size)
 
         def log_message(self, *args):
             pass
@@ -990,7 +1006,8 @@ def keep_alive_server():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/x", ports, size
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/x"
+    yield state
     server.shutdown()
     server.server_close()
 
@@ -1002,12 +1019,12 @@ def test_a_connection_is_kept_for_the_next_call_unless_the_answer_was_too_long_t
     settings, keep_alive_server, size, kept
 ):
     settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
-    url, ports, answer_size = keep_alive_server
-    answer_size[0] = size
-    assert post(url) == egress.Reply(status=200)
-    answer_size[0] = 0
-    assert post(url) == egress.Reply(status=200)
-    assert (ports[0] == ports[1]) is kept
+    server = keep_alive_server
+    server.size = size
+    assert post(server.url) == egress.Reply(status=200)
+    server.size = 0
+    assert post(server.url) == egress.Reply(status=200)
+    assert (server.ports[0] == server.ports[1]) is kept
 
 
 def test_an_answer_cut_short_still_counts_by_its_status(settings, caplog):
@@ -1024,7 +1041,40 @@ def test_an_answer_cut_short_still_counts_by_its_status(settings, caplog):
 
         thread = threading.Thread(target=answer_half, daemon=True)
         thread.start()
-        assert post(f"http://127.0.0.1:{listening.getsockname()[1]}/x") == egress.Reply(status=200)
+        port = listening.getsockname()[1]
+        assert post(f"http://127.0.0.1:{port}/x") == egress.Reply(status=200)
         thread.join()
     ((level, message),) = logged(caplog)
-    assert level == "INFO" and "reading the answer failed" in message
+    assert level == "INFO"
+    # Cut short, or reset by the peer: either way the answer broke off after its status.
+    assert message.startswith(
+        f"Outbound call to http://127.0.0.1:{port}: reading the answer failed: ProtocolError("
+    ), message
+    assert "Connection broken" in message
+
+
+def test_an_answer_is_read_as_it_came_not_decompressed(settings, keep_alive_server, caplog):
+    """A body labelled gzip that is not: nothing to decode, since only the status counts."""
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    keep_alive_server.size = 100
+    keep_alive_server.headers["Content-Encoding"] = "gzip"
+    assert post(keep_alive_server.url) == egress.Reply(status=200)
+    assert logged(caplog) == []
+
+
+def test_a_process_forked_from_this_one_opens_connections_of_its_own(
+    settings, keep_alive_server, monkeypatch
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    post(keep_alive_server.url)
+    monkeypatch.setattr(egress.os, "getpid", lambda: -1)  # as in a forked worker
+    post(keep_alive_server.url)
+    post(keep_alive_server.url)
+    ports = keep_alive_server.ports
+    assert ports[0] != ports[1] == ports[2]
+
+
+def test_an_address_is_tried_once_when_it_refuses(settings, sockets, closed_port):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    assert post(f"http://127.0.0.1:{closed_port}/x").failure is egress.Failure.UNREACHABLE
+    assert sockets == ["127.0.0.1"]
