@@ -27,7 +27,7 @@ from connectors.notifications import (
     notifications_requeue_due,
 )
 from connectors.services import connector_set_secret
-from connectors.tasks import deliver_notification, deliver_notifications
+from connectors.tasks import deliver_hook, deliver_notification, deliver_notifications
 from tests.connectors.oms_support import hook_url
 from tests.factories import OrderFactory
 from tests.orders.payloads import order_body
@@ -490,12 +490,14 @@ def test_the_jitter_moves_a_delay_by_a_tenth_at_most(settings_fast, monkeypatch,
 
 
 def test_a_batch_keeps_each_delivered_try_and_clears_an_earlier_error(
-    shop, queued, capture, connector_server, settings_fast
+    shop, queued, capture, connector_server, settings_fast, monkeypatch
 ):
     tried, fresh = write(shop, None, None, capture=capture)
     connector_server.respond_with(500, 200, 204)
     deliver(tried, capture)  # a first try failed
     due_now(tried)
+    # Each try's start and end, as the outbound module's clock reads them: 125 ms, then 250 ms.
+    monkeypatch.setattr(outbound, "time", SimpleNamespace(monotonic=Clock(0, 0.125, 1, 1.25).monotonic))
     before = timezone.now()
     with capture(execute=True):
         counts = notifications_deliver(notification_ids=[tried.pk, fresh.pk])
@@ -510,6 +512,7 @@ def test_a_batch_keeps_each_delivered_try_and_clears_an_earlier_error(
         assert (last.http_status, last.error) == (stored(row).last_status, "")
         assert before <= last.attempted_at <= stored(row).delivered_at
     assert list(tried.attempts.values_list("http_status", flat=True)) == [500, 200]
+    assert [tried.attempts.last().duration_ms, fresh.attempts.last().duration_ms] == [125, 250]
 
 
 # A hook's deliveries: the same outbox, tried at the URL the hook has when each try is made ------
@@ -549,8 +552,15 @@ def test_a_hook_delivery_is_kept_at_the_url_of_each_try_and_resent_to_the_hook_a
     assert list(delivery.attempts.values_list("url", "http_status")) == [(first, 500), (second, 404)]
     assert f"Hook delivery {delivery.pk} to {second} failed for good: HTTP 404" in caplog.messages
     hook_at(oms, other_server)  # and back
-    with oms.capture(execute=True):
+    with mock.patch.object(deliver_hook, "apply_async") as resent_task, oms.capture(execute=True):
         assert hook_delivery_resend(delivery=delivery)
+    delivery.refresh_from_db()
+    # Resent, and not tried yet: the admin shows it pending, to the hook's URL of now.
+    assert (delivery.state, delivery.url, delivery.attempt_count) == ("pending", first, 0)
+    (queued_resend,) = resent_task.call_args_list
+    assert queued_resend.args[0] == (delivery.pk,)
+    with oms.capture(execute=True):
+        assert hook_deliver(delivery_id=delivery.pk) == "delivered"
     delivery.refresh_from_db()
     assert (delivery.state, delivery.url, delivery.attempt_count) == ("delivered", first, 1)
     _ping, tried, _ping_again, resent = other_server.received
