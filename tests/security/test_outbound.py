@@ -1013,7 +1013,14 @@ def keep_alive_server():
 
 
 @pytest.mark.parametrize(
-    ("size", "kept"), [(0, True), (egress.MAX_ANSWER_BYTES, True), (3 * egress.MAX_ANSWER_BYTES, False)]
+    ("size", "kept"),
+    [
+        (0, True),
+        (egress.MAX_ANSWER_BYTES, True),
+        # Read a chunk of the bound at a time: what a second chunk finishes is still read whole.
+        (egress.MAX_ANSWER_BYTES + 1, True),
+        (3 * egress.MAX_ANSWER_BYTES, False),
+    ],
 )
 def test_a_connection_is_kept_for_the_next_call_unless_the_answer_was_too_long_to_read(
     settings, keep_alive_server, size, kept
