@@ -531,7 +531,7 @@ def git_commit() -> str:
 
 RESULTS_HEADER = """# Benchmark results
 
-Written by `bench/run` (README.md, "Benchmarks"): one section per benchmark, replaced by each
+Written by `bench/run` ([docs/benchmarks.md](../docs/benchmarks.md)): one section per benchmark, replaced by each
 full run of it, with the date, the commit and the machine. Smoke runs write nothing here.
 Ratios are of medians measured side by side in one run; absolute times only describe this
 machine.

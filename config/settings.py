@@ -1,6 +1,6 @@
 """Settings, read from the environment (and from `.env` when present).
 
-Every variable is listed in README.md and `.env.example`. With nothing set the app runs
+Every variable is listed in docs/configuration.md and `.env.example`. With nothing set the app runs
 on SQLite and a Celery broker kept in files under `var/`, so it needs no server; with
 `DATABASE_URL` and `REDIS_URL` it uses PostgreSQL and Redis.
 """
@@ -29,7 +29,7 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not DEBUG and _development_key in (SECRET_KEY, FIELD_ENCRYPTION_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY (or FIELD_ENCRYPTION_KEY) is the development key written in config/settings.py, "
-        "and DEBUG is off: set SECRET_KEY to a long random value of your own (README, Configuration)."
+        "and DEBUG is off: set SECRET_KEY to a long random value of your own (docs/configuration.md)."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,9 +1,19 @@
-"""The README and `.env.example` keep up with the settings and the requirements."""
+"""The README and docs/ keep up with the settings, the requirements and the repository's files."""
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = ("README.md", *sorted(f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")))
+
+# A backticked repository path: relative, no spaces, made of path characters, with a slash or a
+# file extension; an anchor (`tests/x.py::test_y`) names the file before it.
+PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
+FILE_EXTENSIONS = (".py", ".md", ".txt", ".toml", ".json", ".html", ".cfg", ".ini", ".yml", ".yaml")
+# Made when the app runs (var/), or not a path at all.
+NOT_IN_THE_REPOSITORY = ("var/",)
+MEDIA_TYPES = ("application/", "text/", "multipart/", "image/")
 
 
 def variables_read_by_settings() -> set[str]:
@@ -11,21 +21,69 @@ def variables_read_by_settings() -> set[str]:
     return set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
 
 
-def test_every_variable_the_settings_read_is_in_the_readme_and_env_example():
-    readme = (ROOT / "README.md").read_text()
+def test_every_variable_the_settings_read_is_in_the_configuration_page_and_env_example():
+    configuration = (ROOT / "docs" / "configuration.md").read_text()
     example = (ROOT / ".env.example").read_text()
     variables = variables_read_by_settings()
     assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"} <= variables
-    assert sorted(name for name in variables if f"`{name}`" not in readme) == []
+    assert sorted(name for name in variables if f"| `{name}` |" not in configuration) == []
     assert sorted(name for name in variables if not re.search(rf"^# {name}=", example, re.MULTILINE)) == []
 
 
-def test_readme_opens_with_the_two_commands_and_explains_every_requirement():
+def test_readme_opens_with_the_two_commands_and_links_the_docs():
     readme = (ROOT / "README.md").read_text()
     opening = readme.split("```")[1]
     assert [line.split()[0] for line in opening.splitlines()[1:] if line.strip()] == ["bin/run", "bin/test"]
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)\)", readme))
+    assert sorted(page for page in DOCUMENTS if page.startswith("docs/") and page not in linked) == []
+
+
+def test_every_requirement_is_explained_in_the_dependencies_page():
+    dependencies = (ROOT / "docs" / "dependencies.md").read_text()
     for requirements in ("requirements.txt", "requirements-dev.txt"):
         for line in (ROOT / requirements).read_text().splitlines():
             if line and not line.startswith(("#", "-r")):
                 package = re.split(r"[=<>~]", line)[0]
-                assert f"`{package}`" in readme, f"{package} ({requirements}) is not explained in README.md"
+                assert f"`{package}`" in dependencies, (
+                    f"{package} ({requirements}) is not explained in docs/dependencies.md"
+                )
+
+
+def repository_paths(text: str) -> set[str]:
+    """The backticked strings of `text` that name a file or folder of the repository."""
+    paths = set()
+    for quoted in re.findall(r"`([^`\n]+)`", text):
+        path = quoted.split("::")[0]
+        if not PATH.fullmatch(path) or path.startswith(NOT_IN_THE_REPOSITORY + MEDIA_TYPES):
+            continue
+        if "/" in path or path.endswith(FILE_EXTENSIONS):
+            paths.add(path)
+    return paths
+
+
+def test_repository_paths_finds_files_folders_and_anchors_but_not_urls_or_media_types():
+    text = (
+        "`config/settings.py`, `tests/faults/`, `bin/run`, `tests/x.py::test_y`, `settings.py`, "
+        "`/api/docs`, `application/json`, `var/exports`, `https://example.com/a`, `{endpoint}/x`, "
+        "`python manage.py migrate`, `64:ff9b::/96`, `DEBUG`"
+    )
+    assert repository_paths(text) == {
+        "config/settings.py",
+        "tests/faults/",
+        "bin/run",
+        "tests/x.py",
+        "settings.py",
+    }
+
+
+def test_every_path_the_readme_and_docs_name_exists():
+    """A path with a slash exists from the repository's root; a bare file name somewhere in it."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    names = {Path(name).name for name in tracked.stdout.split()}
+    missing = []
+    for document in DOCUMENTS:
+        for path in sorted(repository_paths((ROOT / document).read_text())):
+            found = (ROOT / path).exists() if "/" in path else path in names or (ROOT / path).exists()
+            if not found:
+                missing.append(f"{document}: {path}")
+    assert missing == []

@@ -81,7 +81,7 @@ class Stack:
         )
 
     def start_worker(self, name: str, setup: WorkerSetup) -> subprocess.Popen:
-        """A Celery worker as the README deploys it, named `name@faults`."""
+        """A Celery worker as docs/operations.md deploys it, named `name@faults`."""
         command = worker_command(setup, hostname=f"{name}@faults")
         with self._lock:
             process = self.processes.enter_context(

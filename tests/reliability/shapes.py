@@ -1,4 +1,4 @@
-"""The error body of each API family, as the OpenAPI document and the README describe them."""
+"""The error body of each API family, as the OpenAPI document and docs/api.md describe them."""
 
 CONTRACT_KEYS = {
     "marketplaceOrderId",

@@ -10,7 +10,7 @@ real credentials and, about half the time, name a real order.
 
 `SCHEMATHESIS_MAX_EXAMPLES` (default 5) sets the examples per operation and phase; generation is
 derandomized, so every run sends the same requests. A deeper run against a real server:
-`bin/fuzz-api` (README, Reliability).
+`bin/fuzz-api` (docs/reliability.md).
 """
 
 import os
