@@ -1,8 +1,16 @@
 """The README and docs/ keep up with the settings, the requirements and the repository's files."""
 
+import json
 import re
+import shlex
 import subprocess
+from io import StringIO
 from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from authorization.services import token_issue
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ("README.md", *sorted(f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")))
@@ -87,3 +95,69 @@ def test_every_path_the_readme_and_docs_name_exists():
             if not found:
                 missing.append(f"{document}: {path}")
     assert missing == []
+
+
+def readme_blocks() -> list[tuple[str, str]]:
+    """The README's fenced code blocks, as (language, text)."""
+    return re.findall(r"```(\w*)\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+
+
+def shown(text: str):
+    """A JSON answer as the README shows it, `[...]` standing for what it leaves out."""
+    return json.loads(text.replace("[...]", "null"))
+
+
+def test_the_readme_example_places_an_order_that_is_held_and_read_through_the_seller_api(
+    db, tmp_path, client, eager_tasks, django_capture_on_commit_callbacks
+):
+    credentials = tmp_path / "demo-credentials.txt"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", "--credentials-file", str(credentials), stdout=StringIO())
+    blocks = readme_blocks()
+    languages = [language for language, _ in blocks]
+    post = next(index for index, (_, text) in enumerate(blocks) if "curl -s -X POST" in text)
+    get = next(index for index, (_, text) in enumerate(blocks) if "Authorization: Token" in text)
+    assert languages[post + 1] == languages[get + 1] == "json"
+
+    # The shell lines that take the credentials from the file bin/run wrote.
+    assignments = [line for line in blocks[post][1].splitlines() if re.match(r"[A-Z_]+=\$\(awk ", line)]
+    script = "\n".join(assignments).replace("var/demo-credentials.txt", shlex.quote(str(credentials)))
+    printed = subprocess.run(
+        ["bash", "-c", f"{script}\necho $APP_KEY $APP_TOKEN $TOKEN"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    variables = dict(zip(("APP_KEY", "APP_TOKEN", "TOKEN"), printed.stdout.split(), strict=True))
+
+    def request(block: str):
+        url = re.search(r"'http://127\.0\.0\.1:8000(/[^']*)'", block)[1]
+        headers = {
+            name: re.sub(r"\$([A-Z_]+)", lambda match: variables[match[1]], value)
+            for name, value in re.findall(r"-H [\"']([\w-]+): ([^\"']+)[\"']", block)
+        }
+        if "-X POST" not in block:
+            return client.get(url, headers=headers)
+        body = block.split("<<'JSON'\n", 1)[1].split("\nJSON", 1)[0]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data=body, content_type=headers.pop("Content-Type"), headers=headers)
+
+    placed = request(blocks[post][1])
+    assert (placed.status_code, placed.json()) == (200, shown(blocks[post + 1][1]))
+
+    held = request(blocks[get][1])
+    assert held.status_code == 200
+    expected = {key: value for key, value in shown(blocks[get + 1][1]).items() if value is not None}
+    assert {key: held.json()[key] for key in expected} == expected
+
+    # The approval the README names, with the token `create_user --token` gives the approver.
+    main_order_id = expected["mainOrderId"]
+    approver_token = token_issue(user=get_user_model().objects.get(username="ana@demo.example"))
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = client.post(
+            f"/api/orders/{main_order_id}/approve?an=demo-seller",
+            data={},
+            content_type="application/json",
+            headers={"Authorization": f"Token {approver_token}"},
+        )
+    assert (approved.status_code, approved.json()["status"]) == (200, "payment-pending")
