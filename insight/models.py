@@ -122,8 +122,8 @@ class QueuedOrder(models.Model):
     """An order waiting for manual authorization, narrowed to what the queue's pictures sum.
 
     Entered when processing holds the order, left when its status moves on (the event every
-    transition writes). The orders themselves are wide rows: summing 100,000 waiting ones
-    takes a second, this table a tenth of that.
+    transition writes). The orders themselves are wide rows, too slow to sum at the size a
+    busy queue reaches; this narrow copy is what the pictures read (`bench/run dashboard`).
     """
 
     order = models.OneToOneField(Order, primary_key=True, on_delete=models.CASCADE, related_name="+")

@@ -68,8 +68,8 @@ def order_event_build(
     )
 
 
-# No savepoint: nobody goes on after a failed event insert, and the savepoint's two round
-# trips were a tenth of processing's statements.
+# No savepoint: nobody goes on after a failed event insert, so it would only add two round trips
+# to every order's transaction.
 @transaction.atomic(savepoint=False)
 def order_events_save(events: list[OrderEvent]) -> list[OrderEvent]:
     """Write the events in one statement; in the same transaction their status changes enter

@@ -36,7 +36,7 @@ def jsonschema_errors(name: str, body) -> list[contract.ContractError]:
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_every_contract_schema_has_a_compiled_check(name):
     # A schema using what the compiled check would read otherwise than jsonschema falls back to
-    # jsonschema alone: correct, but ten times slower on every order.
+    # jsonschema alone: correct, but slower on every order.
     assert contract.fast_check(name) is not None
 
 
