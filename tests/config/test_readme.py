@@ -22,6 +22,9 @@ FILE_EXTENSIONS = (".py", ".md", ".txt", ".toml", ".json", ".html", ".cfg", ".in
 # Made when the app runs (var/), or not a path at all.
 NOT_IN_THE_REPOSITORY = ("var/",)
 MEDIA_TYPES = ("application/", "text/", "multipart/", "image/")
+# A module, or a name in one (`orders.tasks.sweep_intake`); not a check's id (`connectors.W001`).
+DOTTED = re.compile(r"[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+CHECK_ID = re.compile(r"\.[A-Z]+\d{3}$")
 
 
 def variables_read_by_settings() -> set[str]:
@@ -161,3 +164,60 @@ def test_the_readme_example_places_an_order_that_is_held_and_read_through_the_se
             headers={"Authorization": f"Token {approver_token}"},
         )
     assert (approved.status_code, approved.json()["status"]) == (200, "payment-pending")
+
+
+def module_references(text: str) -> set[str]:
+    """The backticked dotted names of `text` that start with a package of the repository."""
+    packages = {path.name for path in ROOT.iterdir() if (path / "__init__.py").exists()}
+    return {
+        quoted
+        for quoted in re.findall(r"`([^`\n]+)`", text)
+        if DOTTED.fullmatch(quoted)
+        and quoted.split(".")[0] in packages
+        and not quoted.endswith(FILE_EXTENSIONS)
+        and not CHECK_ID.search(quoted)
+    }
+
+
+def defined(module: Path, names: list[str]) -> bool:
+    """Tell whether each name is defined in the module's source: a function, class, assignment or import.
+
+    The source is read, not imported, so a page may name what imports only once Django is set up.
+    """
+    source = module.read_text()
+    return all(
+        re.search(
+            rf"\b(?:def|class)\s+{name}\b|^\s*{name}\s*(?::[^=\n]*)?=|^(?:from|import)\b.*\b{name}\b|^\s+{name},",
+            source,
+            re.MULTILINE,
+        )
+        for name in names
+    )
+
+
+def resolves(reference: str) -> bool:
+    """Whether the longest module path of `reference` is a file of the repository defining the rest."""
+    parts = reference.split(".")
+    for length in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:length])
+        for module in (base.with_suffix(".py"), base / "__init__.py"):
+            if module.is_file():
+                return defined(module, parts[length:])
+    return False
+
+
+def test_module_references_are_dotted_names_of_repository_packages_only():
+    text = "`orders.tasks.sweep_intake`, `connectors.W001`, `Account.time_zone`, `requests.Session`, `settings.py`"
+    assert module_references(text) == {"orders.tasks.sweep_intake"}
+    assert resolves("orders.tasks.sweep_intake") and resolves("orders.statuses")
+    assert not resolves("orders.tasks.sweep_everything") and not resolves("orders.nowhere")
+
+
+def test_every_module_the_readme_and_docs_name_exists():
+    missing = [
+        f"{document}: {reference}"
+        for document in DOCUMENTS
+        for reference in sorted(module_references((ROOT / document).read_text()))
+        if not resolves(reference)
+    ]
+    assert missing == []
