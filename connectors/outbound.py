@@ -26,7 +26,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit, requeue
@@ -78,7 +78,7 @@ class Answer:
     """What one POST came to."""
 
     http_status: int | None
-    error: str
+    error: str  # "" when delivered: what a try that failed keeps, and the admin shows
     duration_ms: int
     refused: bool = False  # the address policy refused the URL: trying again would change nothing
 
@@ -182,7 +182,7 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
             **{channel.attempt_parent: row},
             attempted_at=now,
             http_status=answer.http_status,
-            error="" if answer.delivered else answer.error,
+            error=answer.error,
             duration_ms=answer.duration_ms,
             **kept,
         )
@@ -223,7 +223,7 @@ def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
                 **{channel.attempt_parent: row},
                 attempted_at=now,
                 http_status=answer.http_status,
-                error="",
+                error=answer.error,
                 duration_ms=answer.duration_ms,
             )
             for row, answer in delivered
@@ -261,13 +261,11 @@ def _queue_next(channel: Channel, rows) -> None:
     following = (
         channel.model.objects.filter(of_sequences, state=DeliveryState.PENDING)
         .exclude(pk__in=done)
-        .order_by(*channel.sequence_fields, "pk")
-        .values_list(*channel.sequence_fields, "pk")
+        .values(*channel.sequence_fields)
+        .annotate(first=Min("pk"))
+        .values_list("first", flat=True)
     )
-    first = {}
-    for *sequence, pk in following:
-        first.setdefault(tuple(sequence), pk)
-    for pk in first.values():
+    for pk in following:
         channel.enqueue(pk)
 
 

@@ -7,12 +7,14 @@ connector server; the rows and their attempts are what the admin shows.
 """
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from connectors import notifications, outbound
@@ -146,6 +148,34 @@ def test_claiming_several_rows_leases_each_and_returns_them_in_the_order_written
         assert 58 <= seconds_from_now(stored(row).lease_until) <= 61
     outbound.release(NOTIFICATIONS, claimed)
     assert [stored(row).lease_until is None for row in rows] == [True, False, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_task_has_locked_is_passed_over_without_waiting(shop, queued, capture):
+    rows = write(shop, None, None, capture=capture)
+    locked, finished = threading.Event(), threading.Event()
+
+    def hold_the_first():  # another worker, between reading the row and leasing it
+        with transaction.atomic():
+            list(Notification.objects.select_for_update().filter(pk=rows[0].pk))
+            locked.set()
+            finished.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_first)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting for the lock would fail the claim
+        claimed = outbound.claim_many(NOTIFICATIONS, [row.pk for row in rows])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+        finished.set()
+        holder.join()
+    assert claimed == [rows[1]]
+    assert [stored(row).lease_until is None for row in rows] == [True, False]
 
 
 @pytest.mark.parametrize(("due_in", "sent"), [(-5, True), (0.5, True), (2.5, False)])
@@ -496,8 +526,8 @@ def test_a_batch_keeps_each_delivered_try_and_clears_an_earlier_error(
     connector_server.respond_with(500, 200, 204)
     deliver(tried, capture)  # a first try failed
     due_now(tried)
-    # Each try's start and end, as the outbound module's clock reads them: 125 ms, then 250 ms.
-    monkeypatch.setattr(outbound, "time", SimpleNamespace(monotonic=Clock(0, 0.125, 1, 1.25).monotonic))
+    # Each try's start and end, as the outbound module's clock reads them: 1.5 s, then 2.5 s.
+    monkeypatch.setattr(outbound, "time", SimpleNamespace(monotonic=Clock(0, 1.5, 2, 4.5).monotonic))
     before = timezone.now()
     with capture(execute=True):
         counts = notifications_deliver(notification_ids=[tried.pk, fresh.pk])
@@ -512,7 +542,7 @@ def test_a_batch_keeps_each_delivered_try_and_clears_an_earlier_error(
         assert (last.http_status, last.error) == (stored(row).last_status, "")
         assert before <= last.attempted_at <= stored(row).delivered_at
     assert list(tried.attempts.values_list("http_status", flat=True)) == [500, 200]
-    assert [tried.attempts.last().duration_ms, fresh.attempts.last().duration_ms] == [125, 250]
+    assert [tried.attempts.last().duration_ms, fresh.attempts.last().duration_ms] == [1500, 2500]
 
 
 # A hook's deliveries: the same outbox, tried at the URL the hook has when each try is made ------
