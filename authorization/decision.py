@@ -10,22 +10,40 @@ from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 DEFAULT_ESCALATE_AFTER_MINUTES = 240
 
 
-class Action(StrEnum):
-    AUTHORIZE = "authorize"
-    MANUAL = "manual"
-    DENY = "deny"
+class BandAction(TextChoices):
+    """What a band of the rule does with an order whose divergence falls in it: the seller's setting."""
+
+    AUTHORIZE = "authorize", gettext_lazy("Authorize")
+    MANUAL = "manual", gettext_lazy("Hold for manual authorization")
+    DENY = "deny", gettext_lazy("Deny")
 
 
 class Outcome(StrEnum):
-    NO_DIVERGENCE = "no-divergence"
-    AUTHORIZE = "authorize"
-    MANUAL = "manual"
-    DENY = "deny"
+    """What the decision came to.
+
+    The bands alone come to one of the first four (a band's action, or no divergence); a whole
+    submission, routed, may also be held. Orders record, the dashboard counts and the replay
+    compares these same values.
+    """
+
+    NO_DIVERGENCE = "no-divergence"  # integrated: no divergence, or within an allowance
+    AUTHORIZE = "authorize"  # integrated despite a divergence
+    MANUAL = "manual"  # integrated, waiting for manual authorization
+    DENY = "deny"  # not integrated: the connector is told (EOI003)
+    HELD = "held"  # not integrated: kept in the intake list for the seller
+
+    @property
+    def authorized(self) -> bool:
+        """Integrated with no one left to ask."""
+        return self in (Outcome.NO_DIVERGENCE, Outcome.AUTHORIZE)
 
 
 class Reason(StrEnum):
@@ -47,7 +65,7 @@ class Band:
 
     lower_percent: Decimal
     upper_percent: Decimal
-    action: Action
+    action: BandAction
     approvers: tuple[str, ...] = ()
     escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
 
@@ -79,7 +97,7 @@ class Decision:
         return self.outcome is not Outcome.DENY
 
 
-def decide(
+def decide_divergence(
     *,
     bands: Sequence[Band],
     divergence_percent: Decimal,
@@ -120,7 +138,7 @@ class Segment:
 
     lower_percent: Decimal
     upper_percent: Decimal
-    kind: str  # an Action value, or "gap"
+    kind: str  # a BandAction value, or "gap"
     band_index: int | None = None
 
 
@@ -164,7 +182,7 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
             errors.append(BandProblem("To must be between 0 and 100.", index, "to"))
         if band.lower_percent >= band.upper_percent:
             errors.append(BandProblem("From must be lower than To.", index, "to"))
-        if band.action == Action.MANUAL:
+        if band.action == BandAction.MANUAL:
             if not band.approvers:
                 errors.append(BandProblem("A manual band needs at least one approver.", index, "approvers"))
             elif len(band.approvers) < 2:
@@ -207,15 +225,6 @@ class Route(StrEnum):
     HOLD_UNTIL_RULE = "hold-until-rule"
     DENY_WITHOUT_RULE = "deny-without-rule"
     AUTHORIZE_WITHOUT_RULE = "authorize-without-rule"
-
-
-class Verdict(StrEnum):
-    """What processing does with the order."""
-
-    INTEGRATE = "integrate"  # integrated, authorized
-    MANUAL = "manual"  # integrated, waiting for manual authorization
-    DENY = "deny"  # not integrated: the connector is told (EOI003)
-    HOLD = "hold"  # not integrated: kept in the intake list for the seller
 
 
 NATIVE_WITHOUT_RULE_MESSAGE = (
@@ -264,18 +273,17 @@ def route(*, connector: ConnectorFacts, has_rule: bool, no_rule_policy: str = "d
 
 @dataclass(frozen=True)
 class OrderDecision:
-    verdict: Verdict
+    """The routed decision: `outcome` for the order, `decision` what the bands said on their own."""
+
+    outcome: Outcome
     route: Route
     decision: Decision
     held_reason: str = ""
 
 
-_VERDICT_OF_OUTCOME = {
-    Outcome.NO_DIVERGENCE: Verdict.INTEGRATE,
-    Outcome.AUTHORIZE: Verdict.INTEGRATE,
-    Outcome.MANUAL: Verdict.MANUAL,
-    Outcome.DENY: Verdict.DENY,
-}
+def _integrated(decision: Decision) -> Outcome:
+    """Integrate with no one to ask: no divergence stays so, any other is authorized."""
+    return Outcome.NO_DIVERGENCE if decision.outcome is Outcome.NO_DIVERGENCE else Outcome.AUTHORIZE
 
 
 def decide_order(
@@ -298,32 +306,32 @@ def decide_order(
     allowance = allowance_percent(allowance_rate) if connector.honour_allowance else None
     chosen = route(connector=connector, has_rule=has_rule, no_rule_policy=no_rule_policy)
     options = {"allowance_percent": allowance, "overpayment_is_divergence": overpayment_is_divergence}
-    overall = decide(bands=bands, divergence_percent=divergence_percent, **options)
+    overall = decide_divergence(bands=bands, divergence_percent=divergence_percent, **options)
 
     if chosen is Route.PER_ITEM_RULE:
-        per_item = [decide(bands=bands, divergence_percent=d, **options) for d in item_divergences]
+        per_item = [decide_divergence(bands=bands, divergence_percent=d, **options) for d in item_divergences]
         strictest_item = strictest(per_item) if per_item else overall
-        return OrderDecision(_VERDICT_OF_OUTCOME[strictest_item.outcome], chosen, strictest_item)
+        return OrderDecision(strictest_item.outcome, chosen, strictest_item)
     if chosen is Route.RULE:
-        return OrderDecision(_VERDICT_OF_OUTCOME[overall.outcome], chosen, overall)
+        return OrderDecision(overall.outcome, chosen, overall)
     if overall.outcome is Outcome.NO_DIVERGENCE:
-        return OrderDecision(Verdict.INTEGRATE, chosen, overall)
+        return OrderDecision(Outcome.NO_DIVERGENCE, chosen, overall)
     if chosen is Route.PREVIOUS_FLOW:
         rate = connector.legacy_rate_percent or ZERO
         if min(abs(overall.divergence_percent), HUNDRED) <= rate:
-            return OrderDecision(Verdict.INTEGRATE, chosen, overall)
+            return OrderDecision(_integrated(overall), chosen, overall)
         return OrderDecision(
-            Verdict.HOLD,
+            Outcome.HELD,
             chosen,
             overall,
             f"Price divergence of {overall.divergence_percent} % is above the connector's rate of "
             f"{rate:.2f} % (previous flow): reprocess to integrate it.",
         )
     if chosen is Route.HOLD_UNTIL_RULE:
-        return OrderDecision(Verdict.HOLD, chosen, overall, NATIVE_WITHOUT_RULE_MESSAGE)
+        return OrderDecision(Outcome.HELD, chosen, overall, NATIVE_WITHOUT_RULE_MESSAGE)
     if chosen is Route.AUTHORIZE_WITHOUT_RULE:
-        return OrderDecision(Verdict.INTEGRATE, chosen, overall)
-    return OrderDecision(Verdict.DENY, chosen, overall)
+        return OrderDecision(_integrated(overall), chosen, overall)
+    return OrderDecision(Outcome.DENY, chosen, overall)
 
 
 # One submission as processing decides it; the replay of past orders decides the same way.
@@ -334,14 +342,9 @@ def allowance_percent(rate: Decimal | None) -> Decimal | None:
     return None if rate is None else (Decimal(rate) * HUNDRED).quantize(Decimal("0.01"))
 
 
-class Result(StrEnum):
-    """What became of a decided submission, as the dashboard and the replay count it."""
-
-    NO_DIVERGENCE = "no-divergence"  # integrated: no divergence, or within an allowance
-    AUTHORIZE = "authorize"  # integrated despite a divergence
-    MANUAL = "manual"  # integrated, waiting for manual authorization
-    DENY = "deny"  # not integrated (EOI003)
-    HELD = "held"  # not integrated, kept in the intake list
+# What an order records as its reason when a seller's "ignore divergence and reprocess"
+# overrode the rule; it has no route then.
+IGNORED_DIVERGENCE = "ignored-divergence"
 
 
 @dataclass(frozen=True)
@@ -357,8 +360,7 @@ class SubmissionFacts:
 
 @dataclass(frozen=True)
 class SubmissionDecision:
-    verdict: Verdict
-    result: Result
+    outcome: Outcome
     decision: OrderDecision
     ignored: bool  # "ignore divergence and reprocess" overrode the rule
 
@@ -382,15 +384,5 @@ def decide_submission(
         no_rule_policy=no_rule_policy,
         overpayment_is_divergence=overpayment_is_divergence,
     )
-    verdict = decision.verdict
-    ignored = facts.ignore_divergence and verdict in (Verdict.DENY, Verdict.HOLD, Verdict.MANUAL)
-    if ignored:
-        verdict = Verdict.INTEGRATE
-    if verdict is Verdict.INTEGRATE:
-        plain = not ignored and decision.decision.outcome is Outcome.NO_DIVERGENCE
-        result = Result.NO_DIVERGENCE if plain else Result.AUTHORIZE
-    else:
-        result = {Verdict.MANUAL: Result.MANUAL, Verdict.DENY: Result.DENY, Verdict.HOLD: Result.HELD}[
-            verdict
-        ]
-    return SubmissionDecision(verdict, result, decision, ignored)
+    ignored = facts.ignore_divergence and not decision.outcome.authorized
+    return SubmissionDecision(Outcome.AUTHORIZE if ignored else decision.outcome, decision, ignored)

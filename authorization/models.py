@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .decision import BandAction
 from .roles import Role
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -134,12 +135,6 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"API token of {self.user}"
-
-
-class BandAction(models.TextChoices):
-    AUTHORIZE = "authorize", "Authorize"
-    MANUAL = "manual", "Hold for manual authorization"
-    DENY = "deny", "Deny"
 
 
 class PriceDivergenceRule(models.Model):

@@ -31,7 +31,7 @@ from .decision import (
     HUNDRED,
     Band,
     ConnectorFacts,
-    Result,
+    Outcome,
     SubmissionFacts,
     decide_submission,
 )
@@ -41,12 +41,12 @@ LONGEST_DAYS = 366
 MOST_SUBMISSIONS = 100_000
 SHOWN_CHANGES = 200
 
-RESULT_LABELS = {
-    Result.NO_DIVERGENCE: "No divergence",
-    Result.AUTHORIZE: "Authorized",
-    Result.MANUAL: "Held for manual authorization",
-    Result.DENY: "Denied",
-    Result.HELD: "Held in the connection orders",
+OUTCOME_LABELS = {
+    Outcome.NO_DIVERGENCE: "No divergence",
+    Outcome.AUTHORIZE: "Authorized",
+    Outcome.MANUAL: "Held for manual authorization",
+    Outcome.DENY: "Denied",
+    Outcome.HELD: "Held in the connection orders",
 }
 
 # The decision inputs, one row a submission; the item divergences stay text until needed.
@@ -79,8 +79,8 @@ class Change:
     decided_at: datetime
     divergence_percent: Decimal
     paid_value_cents: int
-    actual: Result
-    draft: Result
+    actual: Outcome
+    draft: Outcome
     main_order_id: str = ""
 
 
@@ -91,8 +91,8 @@ class Replay:
     limit: int
     replayed: int = 0
     truncated: bool = False  # the period held more submissions than `limit`
-    actual: dict[Result, Tally] = field(default_factory=lambda: {result: Tally() for result in Result})
-    draft: dict[Result, Tally] = field(default_factory=lambda: {result: Tally() for result in Result})
+    actual: dict[Outcome, Tally] = field(default_factory=lambda: {outcome: Tally() for outcome in Outcome})
+    draft: dict[Outcome, Tally] = field(default_factory=lambda: {outcome: Tally() for outcome in Outcome})
     moves: Counter = field(default_factory=Counter)  # (actual, draft) → submissions
     changed: int = 0
     changes: list[Change] = field(default_factory=list)  # the newest SHOWN_CHANGES of them
@@ -133,13 +133,13 @@ def replay_draft(
         pk: ConnectorFacts(*facts)
         for pk, *facts in Connector.objects.filter(account=account).values_list("pk", *CONNECTOR_FACTS)
     }
-    decide = _decider(account=account, bands=bands)
-    results = {result.value: result for result in Result}
+    decide_draft = _decider(account=account, bands=bands)
+    outcomes = {outcome.value: outcome for outcome in Outcome}
     orders, values = Counter(), Counter()
     listed = []
     for pk, connector_id, divergence, items_text, allowance, ignore, paid, outcome in rows:
-        actual = results[outcome]
-        draft = decide(connectors[connector_id], divergence, items_text, allowance, ignore)
+        actual = outcomes[outcome]
+        draft = decide_draft(connectors[connector_id], divergence, items_text, allowance, ignore)
         orders[actual, "actual"] += 1
         values[actual, "actual"] += paid
         orders[draft, "draft"] += 1
@@ -148,9 +148,9 @@ def replay_draft(
             answer.moves[actual, draft] += 1
             if len(listed) < SHOWN_CHANGES:
                 listed.append((pk, actual, draft))
-    for result in Result:
+    for outcome in Outcome:
         for side, tallies in (("actual", answer.actual), ("draft", answer.draft)):
-            tallies[result] = Tally(orders[result, side], values[result, side])
+            tallies[outcome] = Tally(orders[outcome, side], values[outcome, side])
     answer.changed = sum(answer.moves.values())
     answer.changes = _changes(listed)
     answer.seconds = time.perf_counter() - started
@@ -180,7 +180,7 @@ def _changes(listed) -> list[Change]:
 
 
 def _decider(*, account, bands):
-    """Return decide(connector, divergence, item divergences as JSON, allowance %, ignore) → Result, memoized.
+    """Return decide_memoized(connector, divergence, item divergences as JSON, allowance %, ignore) → Outcome, memoized.
 
     The decision is a pure function of these values, so submissions that share them share the
     answer; a month of orders holds far fewer distinct inputs than orders.
@@ -192,12 +192,12 @@ def _decider(*, account, bands):
         "no_rule_policy": account.no_rule_policy,
         "overpayment_is_divergence": account.overpayment_is_divergence,
     }
-    known: dict[tuple, Result] = {}
+    known: dict[tuple, Outcome] = {}
 
-    def decide(connector, divergence, item_divergences_text, allowance, ignore) -> Result:
+    def decide_memoized(connector, divergence, item_divergences_text, allowance, ignore) -> Outcome:
         key = (connector, divergence, item_divergences_text, allowance, ignore)
-        result = known.get(key)
-        if result is None:
+        outcome = known.get(key)
+        if outcome is None:
             facts = SubmissionFacts(
                 connector=connector,
                 divergence_percent=divergence,
@@ -206,31 +206,33 @@ def _decider(*, account, bands):
                 allowance_rate=None if allowance is None else allowance / HUNDRED,
                 ignore_divergence=ignore,
             )
-            result = known[key] = decide_submission(facts=facts, **options).result
-        return result
+            outcome = known[key] = decide_submission(facts=facts, **options).outcome
+        return outcome
 
-    return decide
+    return decide_memoized
 
 
 def describe_moves(answer: Replay) -> list[str]:
     """Say each change of outcome in words, most frequent first: "3 denied instead of authorized"."""
     lines = []
     for (actual, draft), number in sorted(answer.moves.items(), key=lambda item: (-item[1], item[0])):
-        lines.append(f"{number:,} {RESULT_LABELS[draft].lower()} instead of {RESULT_LABELS[actual].lower()}")
+        lines.append(
+            f"{number:,} {OUTCOME_LABELS[draft].lower()} instead of {OUTCOME_LABELS[actual].lower()}"
+        )
     return lines
 
 
 def outcome_rows(answer: Replay) -> list[dict]:
     """Return one row per outcome: actual and draft orders and value, and the difference."""
     rows = []
-    for result in Result:
-        actual, draft = answer.actual[result], answer.draft[result]
+    for outcome in Outcome:
+        actual, draft = answer.actual[outcome], answer.draft[outcome]
         if not actual.orders and not draft.orders:
             continue
         rows.append(
             {
-                "result": result,
-                "label": RESULT_LABELS[result],
+                "outcome": outcome,
+                "label": OUTCOME_LABELS[outcome],
                 "actual": actual,
                 "draft": draft,
                 "orders_change": draft.orders - actual.orders,
@@ -267,11 +269,11 @@ def shown(answer: Replay) -> dict:
     for row in rows:
         for side, shade, words in (("actual", 0.45, "happened"), ("draft", 1.0, "this rule")):
             tally = row[side]
-            key = f"{row['result']}-{side}"
-            label = f"{_SHORT_LABELS[row['result']]}: {words}"
+            key = f"{row['outcome']}-{side}"
+            label = f"{_SHORT_LABELS[row['outcome']]}: {words}"
             orders_and_value = f"{tally.orders:,} · {charts.money(tally.paid_value_cents)}"
             picture_rows.append((label, {key: tally.orders}, orders_and_value))
-            series.append(charts.Series(key, label, _TONES[row["result"]], shade))
+            series.append(charts.Series(key, label, _TONES[row["outcome"]], shade))
     picture = charts.horizontal_bars(
         slug="replay",
         title="Orders per outcome: what happened, and under this rule",
@@ -287,8 +289,8 @@ def shown(answer: Replay) -> dict:
             "change": change,
             "url": _change_url(change),
             "name": change.main_order_id or f"{change.affiliate_id}-{change.marketplace_order_id}",
-            "actual": RESULT_LABELS[change.actual],
-            "draft": RESULT_LABELS[change.draft],
+            "actual": OUTCOME_LABELS[change.actual],
+            "draft": OUTCOME_LABELS[change.draft],
             "paid": charts.money(change.paid_value_cents),
         }
         for change in answer.changes
@@ -315,20 +317,20 @@ def shown(answer: Replay) -> dict:
 
 
 _TONES = {
-    Result.NO_DIVERGENCE: "clear",
-    Result.AUTHORIZE: "authorize",
-    Result.MANUAL: "manual",
-    Result.DENY: "deny",
-    Result.HELD: "held",
+    Outcome.NO_DIVERGENCE: "clear",
+    Outcome.AUTHORIZE: "authorize",
+    Outcome.MANUAL: "manual",
+    Outcome.DENY: "deny",
+    Outcome.HELD: "held",
 }
 
 
 _SHORT_LABELS = {
-    Result.NO_DIVERGENCE: "No divergence",
-    Result.AUTHORIZE: "Authorized",
-    Result.MANUAL: "Held for approval",
-    Result.DENY: "Denied",
-    Result.HELD: "Held, not integrated",
+    Outcome.NO_DIVERGENCE: "No divergence",
+    Outcome.AUTHORIZE: "Authorized",
+    Outcome.MANUAL: "Held for approval",
+    Outcome.DENY: "Denied",
+    Outcome.HELD: "Held, not integrated",
 }
 
 

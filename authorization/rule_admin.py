@@ -18,7 +18,7 @@ from django.urls import path, reverse
 
 from . import replay, rule_editor
 from .admin_base import AccountScopedAdmin
-from .decision import decide
+from .decision import decide_divergence
 from .models import PriceDivergenceRule
 from .roles import EDIT_RULE
 from .selectors import accounts_for, possible_approvers, rule_bands, rule_of
@@ -210,7 +210,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
 
     @staticmethod
     def _decide(account, bands, at):
-        return decide(
+        return decide_divergence(
             bands=bands, divergence_percent=at, overpayment_is_divergence=account.overpayment_is_divergence
         )
 

@@ -15,15 +15,15 @@ from django import forms
 from .decision import (
     DEFAULT_ESCALATE_AFTER_MINUTES,
     HUNDRED,
-    Action,
     Band,
+    BandAction,
     BandProblem,
     Decision,
     Outcome,
     Reason,
     segments,
 )
-from .models import BandAction, RuleRevision
+from .models import RuleRevision
 
 PREFIX = "bands"
 CENT = Decimal("0.01")
@@ -38,11 +38,6 @@ FORM_FIELD_OF_PROBLEM = {
 }
 ROW = "row"  # problems of a band as a whole
 
-ACTION_LABELS = {
-    Action.AUTHORIZE: "Authorize",
-    Action.MANUAL: "Hold for manual authorization",
-    Action.DENY: "Deny",
-}
 GAP_LABEL = "Not integrated (gap)"
 SHORT_LABELS = {"authorize": "Authorize", "manual": "Manual", "deny": "Deny", "gap": "Not integrated"}
 
@@ -107,12 +102,12 @@ class BandForm(forms.Form):
     def band(self) -> Band:
         """Return the band this valid row describes; approvers only count on a manual band."""
         data = self.cleaned_data
-        action = Action(data["action"])
+        action = BandAction(data["action"])
         return Band(
             lower_percent=data["lower_percent"],
             upper_percent=data["upper_percent"],
             action=action,
-            approvers=data["approvers"] if action is Action.MANUAL else (),
+            approvers=data["approvers"] if action is BandAction.MANUAL else (),
             escalate_after_minutes=data["escalate_after_minutes"],
         )
 
@@ -329,7 +324,7 @@ def bar_of(bands) -> list[BarSegment]:
         if upper <= lower:
             continue
         kind = segment.kind
-        label = GAP_LABEL if kind == "gap" else ACTION_LABELS[Action(kind)]
+        label = GAP_LABEL if kind == "gap" else BandAction(kind).label
         drawn.append(
             BarSegment(
                 kind=kind,
@@ -346,9 +341,9 @@ def bar_of(bands) -> list[BarSegment]:
 
 def describe_band_row(row: dict) -> str:
     """Say what a band stored in a revision (`Band.as_dict()`) does, in a line."""
-    action = Action(row["action"])
-    text = f"{band_range(row['from'], row['to'])}: {ACTION_LABELS[action]}"
-    if action is Action.MANUAL:
+    action = BandAction(row["action"])
+    text = f"{band_range(row['from'], row['to'])}: {action.label}"
+    if action is BandAction.MANUAL:
         approvers = ", ".join(row.get("approvers") or []) or "no approver"
         minutes = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
         text += f" by {approvers} (escalating after {minutes} min)"

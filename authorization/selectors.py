@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Min, QuerySet
 
 from .backends import account_roles
-from .decision import Action, Band
+from .decision import Band, BandAction
 from .models import Account, PriceDivergenceRule
 from .roles import DECIDING_ROLES
 
@@ -52,7 +52,7 @@ def _band(lower_percent, upper_percent, action, approvers, escalate_after_minute
     return Band(
         lower_percent=lower_percent,
         upper_percent=upper_percent,
-        action=Action(action),
+        action=BandAction(action),
         approvers=tuple(approvers),
         escalate_after_minutes=escalate_after_minutes,
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from config import fields
 
-from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Action, Band
+from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Band, BandAction
 from .models import RuleRevision
 
 PERCENT_FIELD = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
@@ -15,7 +15,7 @@ PERCENT_FIELD = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), 
 class BandSerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below through the field map.
     to = serializers.DecimalField(**PERCENT_FIELD, coerce_to_string=False)
-    action = serializers.ChoiceField(choices=[action.value for action in Action])
+    action = serializers.ChoiceField(choices=[action.value for action in BandAction])
     approvers = serializers.ListField(child=serializers.EmailField(), required=False, default=list)
     escalateAfterMinutes = fields.IntegerField(
         min_value=1, max_value=60 * 24 * 30, required=False, default=DEFAULT_ESCALATE_AFTER_MINUTES
@@ -30,7 +30,7 @@ class BandSerializer(serializers.Serializer):
         return Band(
             lower_percent=data["from"],
             upper_percent=data["to"],
-            action=Action(data["action"]),
+            action=BandAction(data["action"]),
             approvers=tuple(data.get("approvers", ())),
             escalate_after_minutes=data.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES),
         )

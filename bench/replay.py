@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from authorization.decision import Action, Band
+from authorization.decision import Band, BandAction
 from authorization.replay import MOST_SUBMISSIONS, replay_draft, replay_inputs
 from authorization.roles import Role
 from authorization.selectors import rule_bands, rule_of
@@ -43,7 +43,7 @@ def draft_of(account) -> list[Band]:
     """The saved rule with its authorize band widened to 10 %, the first manual band dropped."""
     bands = []
     for band in rule_bands(rule=rule_of(account=account)):
-        if band.action is Action.AUTHORIZE:
+        if band.action is BandAction.AUTHORIZE:
             band = Band(band.lower_percent, Decimal(10), band.action)
         elif band.upper_percent <= 10:
             continue

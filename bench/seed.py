@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from authorization.decision import Action, Band
+from authorization.decision import Band, BandAction
 from authorization.models import Account, ApprovalTask
 from authorization.roles import Role
 from authorization.services import account_create, membership_set, rule_replace, user_create
@@ -189,7 +189,7 @@ def _shop(name: str, *, endpoint: str | None = None) -> Shop:
 
 
 def _band(lower, upper, action, approvers=()) -> Band:
-    return Band(Decimal(lower), Decimal(upper), Action(action), tuple(approvers), 240)
+    return Band(Decimal(lower), Decimal(upper), BandAction(action), tuple(approvers), 240)
 
 
 # The orders and what hangs off them: generated, then streamed ------------------------------------

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from authorization.admin_base import ViewOnlyAdmin
-from authorization.decision import Result
+from authorization.decision import Outcome
 from authorization.selectors import accounts_for
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
@@ -222,13 +222,11 @@ class DecisionTable(CsvTable):
             ]
 
 
-class ResultFilter(OutcomeFilter):
+class SubmissionOutcomeFilter(OutcomeFilter):
     """What became of a decided submission, as the dashboard counts it."""
 
     title = "decision"
-
-    def lookups(self, request, model_admin):
-        return [(result.value, result.value) for result in Result]
+    outcomes = list(Outcome)
 
 
 class ManualDecisionFilter(admin.SimpleListFilter):
@@ -266,7 +264,7 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
         "manual_decision",
     ]
     list_display_links = None
-    list_filter = [ResultFilter, ManualDecisionFilter, "connector"]
+    list_filter = [SubmissionOutcomeFilter, ManualDecisionFilter, "connector"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
     search_help_text = "Marketplace order id or mainOrderId (beginning)."
     date_hierarchy = "decided_at"

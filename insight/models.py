@@ -9,7 +9,7 @@ thousand cells instead of scanning millions of orders.
 
 from django.db import models
 
-from authorization.decision import Result
+from authorization.decision import Outcome
 from authorization.models import Account, ApprovalTask
 from connectors.models import Connector
 from orders.models import IntakeRecord, Order
@@ -46,7 +46,7 @@ class DecisionRecord(models.Model):
     seller_value_cents = models.BigIntegerField()
     items = models.JSONField(default=list, help_text="[[sku id, quantity, price, seller price]] in cents.")
     # What became of it.
-    outcome = models.CharField(max_length=16, choices=[(result.value, result.value) for result in Result])
+    outcome = models.CharField(max_length=16, choices=[(outcome.value, outcome.value) for outcome in Outcome])
     route = models.CharField(max_length=24)
     reason = models.CharField(max_length=24)
     band_label = models.CharField(max_length=16, blank=True, help_text='The deciding band, "5.00-10.00".')

@@ -103,7 +103,7 @@ def decision_record_build(
         paid_value_cents=paid_value_cents,
         seller_value_cents=seller_value_cents,
         items=[[item.sku_id, item.quantity, item.price_cents, item.seller_price_cents] for item in items],
-        outcome=submission.result.value,
+        outcome=submission.outcome.value,
         route=submission.decision.route.value,
         reason=submission.decision.decision.reason.value,
         band_label=band_label(band.lower_percent, band.upper_percent) if band else "",

@@ -308,9 +308,11 @@ class OutcomeFilter(admin.SimpleListFilter):
 
     title = "outcome"
     parameter_name = "outcome"
+    # An order is never held: a held submission makes none.
+    outcomes = [outcome for outcome in Outcome if outcome is not Outcome.HELD]
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, outcome.value) for outcome in Outcome]
+        return [(outcome.value, outcome.value) for outcome in self.outcomes]
 
     def queryset(self, request, queryset):
         return queryset.filter(outcome=self.value()) if self.value() else queryset

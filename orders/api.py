@@ -205,7 +205,7 @@ class OrderDecisionApi(APIView):
 
     input_serializer = None
 
-    def decide(self, order, user, data):
+    def service_call(self, order, user, data):
         raise NotImplementedError
 
     def post(self, request, main_order_id):
@@ -220,7 +220,7 @@ class OrderDecisionApi(APIView):
                 f"Only the approvers of the band that held order {main_order_id} may decide it."
             )
         try:
-            self.decide(order, request.user, serializer.validated_data)
+            self.service_call(order, request.user, serializer.validated_data)
         except AlreadyDecided as decided:
             return Response(
                 {
@@ -239,7 +239,7 @@ class OrderDecisionApi(APIView):
 class OrderApproveApi(OrderDecisionApi):
     input_serializer = ApproveInputSerializer
 
-    def decide(self, order, user, data):
+    def service_call(self, order, user, data):
         order_approve(order=order, approver=user, note=data.get("note", ""))
 
     @extend_schema(
@@ -257,7 +257,7 @@ class OrderApproveApi(OrderDecisionApi):
 class OrderDenyApi(OrderDecisionApi):
     input_serializer = DenyInputSerializer
 
-    def decide(self, order, user, data):
+    def service_call(self, order, user, data):
         order_deny(order=order, approver=user, reason_code=data["reasonCode"], note=data["note"])
 
     @extend_schema(

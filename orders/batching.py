@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from authorization.decision import Verdict
 from authorization.selectors import account_bands
 from catalog.models import DeliveryChannel, Stock
 from config.celery import enqueue_once_on_commit
@@ -38,8 +37,8 @@ from .processing import (
     Decided,
     OrderPlan,
     active_policies,
-    decide,
     finished,
+    intake_decide,
     intake_process_claimed,
     integration_events,
     integration_notifications,
@@ -222,8 +221,8 @@ def _decided(intake: IntakeRecord, items, read, policies, bands) -> Decided | No
         intake.account, items, intake.body, intake.connector.sales_channel, read=read, policies=policies
     ):
         return None
-    decided = decide(intake, OrderPlan(fulfilment_account=intake.account, items=items), bands)
-    return decided if decided.verdict is Verdict.INTEGRATE else None
+    decided = intake_decide(intake, OrderPlan(fulfilment_account=intake.account, items=items), bands)
+    return decided if decided.outcome.authorized else None
 
 
 def _write(placed: list[tuple], taken: dict[int, int]) -> None:

@@ -34,7 +34,7 @@ def inline_max() -> int:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class BulkDecisionResult:
     """What became of one order of a selection."""
 
     order: int
@@ -46,12 +46,14 @@ class Outcome:
         return asdict(self)
 
 
-def order_decide(*, order: Order, user, action: str, reason_code: str = "", note: str = "") -> Outcome:
+def order_approve_or_deny(
+    *, order: Order, user, action: str, reason_code: str = "", note: str = ""
+) -> BulkDecisionResult:
     """Approve or deny one order through the services; say what happened, never raise a refusal."""
     label = order.main_order_id
     if not may_decide(user=user, order=order):
         approvers = ", ".join((order.band or {}).get("approvers") or []) or "nobody"
-        return Outcome(
+        return BulkDecisionResult(
             order.pk,
             label,
             False,
@@ -61,26 +63,32 @@ def order_decide(*, order: Order, user, action: str, reason_code: str = "", note
     try:
         if action == BulkDecision.Action.APPROVE:
             order_approve(order=order, approver=user, note=note)
-            return Outcome(order.pk, label, True, f"Order {label} approved.")
+            return BulkDecisionResult(order.pk, label, True, f"Order {label} approved.")
         order_deny(order=order, approver=user, reason_code=reason_code, note=note)
-        return Outcome(order.pk, label, True, f"Order {label} denied ({DenyReason(reason_code).label}).")
+        return BulkDecisionResult(
+            order.pk, label, True, f"Order {label} denied ({DenyReason(reason_code).label})."
+        )
     except (DecisionRefused, TransitionRefused) as refused:
-        return Outcome(order.pk, label, False, str(refused))
+        return BulkDecisionResult(order.pk, label, False, str(refused))
 
 
-def orders_decide(*, user, order_ids, action: str, reason_code: str = "", note: str = "") -> list[Outcome]:
+def orders_approve_or_deny(
+    *, user, order_ids, action: str, reason_code: str = "", note: str = ""
+) -> list[BulkDecisionResult]:
     """Decide each of the orders in turn; an id outside the user's accounts is reported, not decided."""
     orders = orders_to_decide(user=user, order_ids=order_ids)
-    outcomes = []
+    said = []
     for order_id in order_ids:
         order = orders.get(order_id)
         if order is None:
-            outcomes.append(Outcome(order_id, "", False, f"Order #{order_id} is not in your accounts."))
+            said.append(
+                BulkDecisionResult(order_id, "", False, f"Order #{order_id} is not in your accounts.")
+            )
             continue
-        outcomes.append(
-            order_decide(order=order, user=user, action=action, reason_code=reason_code, note=note)
+        said.append(
+            order_approve_or_deny(order=order, user=user, action=action, reason_code=reason_code, note=note)
         )
-    return outcomes
+    return said
 
 
 def bulk_decision_start(
@@ -122,10 +130,10 @@ def bulk_decision_run(*, job_id: int) -> BulkDecision | None:
 
     for start in range(0, len(remaining), 500):
         chunk = remaining[start : start + 500]
-        for outcome in orders_decide(
+        for result in orders_approve_or_deny(
             user=job.user, order_ids=chunk, action=job.action, reason_code=job.reason_code, note=job.note
         ):
-            results.append(outcome.as_dict())
+            results.append(result.as_dict())
             if (
                 len(results) - written >= FLUSH_EVERY_ORDERS
                 or time.monotonic() - last_write >= FLUSH_EVERY_SECONDS

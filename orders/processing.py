@@ -24,7 +24,6 @@ from authorization.decision import (
     Outcome,
     SubmissionDecision,
     SubmissionFacts,
-    Verdict,
     decide_submission,
 )
 from authorization.divergence import divergence_percent, paid_value_cents, seller_value_cents
@@ -591,11 +590,11 @@ class Decided:
         return self.submission.decision
 
     @property
-    def verdict(self) -> Verdict:
-        return self.submission.verdict
+    def outcome(self) -> Outcome:
+        return self.submission.outcome
 
 
-def decide(intake: IntakeRecord, plan: OrderPlan, bands: list | None) -> Decided:
+def intake_decide(intake: IntakeRecord, plan: OrderPlan, bands: list | None) -> Decided:
     """Value the planned submission and decide it by the account's `bands` (None: it has no rule)."""
     body = intake.body
     values = _values(body, plan.items)
@@ -625,7 +624,7 @@ def decide(intake: IntakeRecord, plan: OrderPlan, bands: list | None) -> Decided
 def order_status_of(intake: IntakeRecord, decided: Decided) -> tuple[str, bool]:
     """The status an integrated order starts in, and whether the marketplace posted it approved."""
     marketplace_approved = str(intake.body["marketplaceOrderStatus"]).lower() == "approved"
-    if decided.verdict is Verdict.MANUAL:
+    if decided.outcome is Outcome.MANUAL:
         return OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION, marketplace_approved
     return status_after_authorization(marketplace_approved=marketplace_approved), marketplace_approved
 
@@ -734,15 +733,15 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         _reject(intake, rejection, notify=notify)
         return
 
-    decided = decide(intake, plan, account_bands(account=intake.account))
-    decision, verdict = decided.decision, decided.verdict
+    decided = intake_decide(intake, plan, account_bands(account=intake.account))
+    decision, outcome = decided.decision, decided.outcome
     if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
         refusal = _divergence_rejection(
             decided.values, decision, has_rule=decided.has_rule, refused_at_once=True
         )
         _reject(intake, refusal, notify=False)
         return
-    if verdict is Verdict.HOLD:
+    if outcome is Outcome.HELD:
         _finish(
             intake,
             status=IntakeStatus.HELD,
@@ -751,7 +750,7 @@ def _place(intake: IntakeRecord, *, answer_now: bool = False) -> None:
         )
         _record(intake, decided)
         return
-    if verdict is Verdict.DENY:
+    if outcome is Outcome.DENY:
         _reject(
             intake, _divergence_rejection(decided.values, decision, has_rule=decided.has_rule), notify=notify
         )

@@ -672,14 +672,14 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
                 ),
             )
             return None
-        outcomes = bulk.orders_decide(
+        results = bulk.orders_approve_or_deny(
             user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
         )
-        for outcome in outcomes:
-            messages.add_message(request, messages.SUCCESS if outcome.ok else messages.ERROR, outcome.message)
-        decided = sum(outcome.ok for outcome in outcomes)
+        for result in results:
+            messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR, result.message)
+        decided = sum(result.ok for result in results)
         verb = "approved" if action == BulkDecision.Action.APPROVE else "denied"
-        messages.info(request, f"{decided} of {len(outcomes)} selected orders {verb}.")
+        messages.info(request, f"{decided} of {len(results)} selected orders {verb}.")
         return None
 
     def bulk_progress_view(self, request, job_id):

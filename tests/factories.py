@@ -5,7 +5,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from authorization.decision import Action, Band
+from authorization.decision import Band, BandAction
 from authorization.models import Account
 from authorization.services import membership_set
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
@@ -121,7 +121,7 @@ def connector(account, **overrides):
 
 def band(lower, upper, action, approvers=(), escalate_after_minutes=240):
     return Band(
-        Decimal(str(lower)), Decimal(str(upper)), Action(action), tuple(approvers), escalate_after_minutes
+        Decimal(str(lower)), Decimal(str(upper)), BandAction(action), tuple(approvers), escalate_after_minutes
     )
 
 

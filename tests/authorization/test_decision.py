@@ -13,7 +13,7 @@ from authorization.decision import (
     Reason,
     Segment,
     check_bands,
-    decide,
+    decide_divergence,
     segments,
     strictest,
 )
@@ -39,7 +39,7 @@ def rules(draw):
 
 @given(rules(), percents)
 def test_every_divergence_maps_to_exactly_one_outcome(bands, percent):
-    decision = decide(bands=bands, divergence_percent=percent)
+    decision = decide_divergence(bands=bands, divergence_percent=percent)
     containing = [index for index, b in enumerate(bands) if b.contains(percent)]
     assert len(containing) <= 1
     if percent == 0:
@@ -65,67 +65,71 @@ def test_segments_cover_zero_to_hundred_without_overlap(bands):
 @given(rules(), percents)
 def test_decision_is_symmetric_in_sign(bands, percent):
     assert (
-        decide(bands=bands, divergence_percent=percent).outcome
-        == decide(bands=bands, divergence_percent=-percent).outcome
+        decide_divergence(bands=bands, divergence_percent=percent).outcome
+        == decide_divergence(bands=bands, divergence_percent=-percent).outcome
     )
 
 
 def test_from_is_inclusive_and_to_is_exclusive():
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("10")).outcome is Outcome.MANUAL
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("9.99")).outcome is Outcome.AUTHORIZE
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("20")).outcome is Outcome.DENY
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("10")).outcome is Outcome.MANUAL
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("9.99")).outcome is Outcome.AUTHORIZE
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("20")).outcome is Outcome.DENY
 
 
 def test_hundred_percent_falls_in_a_band_ending_at_hundred():
     bands = [band(0, 50, "authorize"), band(50, 100, "manual", ["ana@acme.example"])]
-    decision = decide(bands=bands, divergence_percent=Decimal("100"))
+    decision = decide_divergence(bands=bands, divergence_percent=Decimal("100"))
     assert decision.outcome is Outcome.MANUAL
     assert decision.band_index == 1
 
 
 def test_divergence_beyond_hundred_is_capped_at_hundred():
     bands = [band(0, 50, "authorize"), band(50, 100, "manual", ["ana@acme.example"])]
-    assert decide(bands=bands, divergence_percent=Decimal("-250")).outcome is Outcome.MANUAL
+    assert decide_divergence(bands=bands, divergence_percent=Decimal("-250")).outcome is Outcome.MANUAL
 
 
 def test_gap_between_bands_denies():
     bands = [band(0, 5, "authorize"), band(10, 100, "manual", ["ana@acme.example"])]
-    decision = decide(bands=bands, divergence_percent=Decimal("7"))
+    decision = decide_divergence(bands=bands, divergence_percent=Decimal("7"))
     assert (decision.outcome, decision.reason) == (Outcome.DENY, Reason.GAP)
 
 
 def test_single_band_below_hundred_denies_above_it():
-    decision = decide(bands=[band(0, 30, "authorize")], divergence_percent=Decimal("30"))
+    decision = decide_divergence(bands=[band(0, 30, "authorize")], divergence_percent=Decimal("30"))
     assert (decision.outcome, decision.reason) == (Outcome.DENY, Reason.ABOVE_LAST_BAND)
 
 
 def test_zero_divergence_is_integrated_without_the_rule():
-    decision = decide(bands=[], divergence_percent=Decimal("0"))
+    decision = decide_divergence(bands=[], divergence_percent=Decimal("0"))
     assert decision.outcome is Outcome.NO_DIVERGENCE
 
 
 def test_overpayment_not_counted_when_the_account_says_so():
-    decision = decide(bands=TYPICAL, divergence_percent=Decimal("-30"), overpayment_is_divergence=False)
+    decision = decide_divergence(
+        bands=TYPICAL, divergence_percent=Decimal("-30"), overpayment_is_divergence=False
+    )
     assert (decision.outcome, decision.reason) == (Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT)
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("-30")).outcome is Outcome.DENY
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("-30")).outcome is Outcome.DENY
 
 
 def test_allowance_counts_as_no_divergence_up_to_its_rate():
-    within = decide(bands=TYPICAL, divergence_percent=Decimal("5"), allowance_percent=Decimal("5"))
-    beyond = decide(bands=TYPICAL, divergence_percent=Decimal("5.01"), allowance_percent=Decimal("5"))
+    within = decide_divergence(bands=TYPICAL, divergence_percent=Decimal("5"), allowance_percent=Decimal("5"))
+    beyond = decide_divergence(
+        bands=TYPICAL, divergence_percent=Decimal("5.01"), allowance_percent=Decimal("5")
+    )
     assert (within.outcome, within.reason) == (Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE)
     assert beyond.outcome is Outcome.AUTHORIZE
 
 
 def test_strictest_item_decides_the_order():
     decisions = [
-        decide(bands=TYPICAL, divergence_percent=Decimal("1")),
-        decide(bands=TYPICAL, divergence_percent=Decimal("15")),
-        decide(bands=TYPICAL, divergence_percent=Decimal("0")),
+        decide_divergence(bands=TYPICAL, divergence_percent=Decimal("1")),
+        decide_divergence(bands=TYPICAL, divergence_percent=Decimal("15")),
+        decide_divergence(bands=TYPICAL, divergence_percent=Decimal("0")),
     ]
     assert strictest(decisions).outcome is Outcome.MANUAL
     assert strictest([decisions[2], decisions[0]]).outcome is Outcome.AUTHORIZE
-    decisions.append(decide(bands=TYPICAL, divergence_percent=Decimal("50")))
+    decisions.append(decide_divergence(bands=TYPICAL, divergence_percent=Decimal("50")))
     assert strictest(decisions).outcome is Outcome.DENY
 
 
@@ -162,23 +166,23 @@ def test_check_accepts_gaps_and_refuses_an_empty_rule():
 
 def test_each_way_to_decide_records_its_reason_the_signed_divergence_and_the_band():
     manual = TYPICAL[1]
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("0")) == Decision(
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("0")) == Decision(
         Outcome.NO_DIVERGENCE, Reason.NO_DIVERGENCE, Decimal("0")
     )
-    assert decide(
+    assert decide_divergence(
         bands=TYPICAL, divergence_percent=Decimal("-30"), overpayment_is_divergence=False
     ) == Decision(Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT, Decimal("-30"))
-    assert decide(
+    assert decide_divergence(
         bands=TYPICAL, divergence_percent=Decimal("-4"), allowance_percent=Decimal("5")
     ) == Decision(Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, Decimal("-4"))
-    assert decide(bands=TYPICAL, divergence_percent=Decimal("-12.5")) == Decision(
+    assert decide_divergence(bands=TYPICAL, divergence_percent=Decimal("-12.5")) == Decision(
         Outcome.MANUAL, Reason.BAND, Decimal("-12.5"), manual, 1
     )
     gapped = [band(0, 5, "authorize"), band(10, 30, "deny")]
-    assert decide(bands=gapped, divergence_percent=Decimal("7")) == Decision(
+    assert decide_divergence(bands=gapped, divergence_percent=Decimal("7")) == Decision(
         Outcome.DENY, Reason.GAP, Decimal("7")
     )
-    assert decide(bands=gapped, divergence_percent=Decimal("-40")) == Decision(
+    assert decide_divergence(bands=gapped, divergence_percent=Decimal("-40")) == Decision(
         Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("-40")
     )
 

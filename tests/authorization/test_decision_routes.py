@@ -16,10 +16,8 @@ from authorization.decision import (
     OrderDecision,
     Outcome,
     Reason,
-    Result,
     Route,
     SubmissionFacts,
-    Verdict,
     allowance_percent,
     decide_order,
     decide_submission,
@@ -109,40 +107,42 @@ def order(connector=EXTERNAL, bands=TYPICAL, has_rule=True, divergence="0", **op
 
 def test_with_a_rule_the_band_decides():
     assert order(divergence="5") == OrderDecision(
-        Verdict.INTEGRATE, Route.RULE, Decision(Outcome.AUTHORIZE, Reason.BAND, Decimal("5"), TYPICAL[0], 0)
+        Outcome.AUTHORIZE, Route.RULE, Decision(Outcome.AUTHORIZE, Reason.BAND, Decimal("5"), TYPICAL[0], 0)
     )
-    assert order(divergence="15").verdict is Verdict.MANUAL
-    assert order(divergence="25").verdict is Verdict.DENY
+    assert order(divergence="15").outcome is Outcome.MANUAL
+    assert order(divergence="25").outcome is Outcome.DENY
     assert order(divergence="0") == OrderDecision(
-        Verdict.INTEGRATE, Route.RULE, Decision(Outcome.NO_DIVERGENCE, Reason.NO_DIVERGENCE, Decimal("0"))
+        Outcome.NO_DIVERGENCE, Route.RULE, Decision(Outcome.NO_DIVERGENCE, Reason.NO_DIVERGENCE, Decimal("0"))
     )
 
 
 def test_the_allowance_counts_only_where_the_seller_honours_it_for_the_connector():
     honoured = ConnectorFacts(type="external", name="Shopee", honour_allowance=True)
     assert order(honoured, divergence="25", allowance_rate=Decimal("0.25")) == OrderDecision(
-        Verdict.INTEGRATE, Route.RULE, Decision(Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, Decimal("25"))
+        Outcome.NO_DIVERGENCE,
+        Route.RULE,
+        Decision(Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, Decimal("25")),
     )
-    assert order(honoured, divergence="25.01", allowance_rate=Decimal("0.25")).verdict is Verdict.DENY
-    assert order(EXTERNAL, divergence="25", allowance_rate=Decimal("0.25")).verdict is Verdict.DENY
+    assert order(honoured, divergence="25.01", allowance_rate=Decimal("0.25")).outcome is Outcome.DENY
+    assert order(EXTERNAL, divergence="25", allowance_rate=Decimal("0.25")).outcome is Outcome.DENY
 
 
 def test_overpayment_counts_unless_the_account_says_otherwise():
-    assert order(divergence="-25").verdict is Verdict.DENY
+    assert order(divergence="-25").outcome is Outcome.DENY
     assert order(divergence="-25", overpayment_is_divergence=False) == OrderDecision(
-        Verdict.INTEGRATE, Route.RULE, Decision(Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT, Decimal("-25"))
+        Outcome.NO_DIVERGENCE, Route.RULE, Decision(Outcome.NO_DIVERGENCE, Reason.OVERPAYMENT, Decimal("-25"))
     )
 
 
 def test_own_store_orders_take_the_strictest_of_their_items():
     decided = order(OWN_STORE, divergence="1", item_divergences=[Decimal("1"), Decimal("15"), Decimal("0")])
     assert decided == OrderDecision(
-        Verdict.MANUAL,
+        Outcome.MANUAL,
         Route.PER_ITEM_RULE,
         Decision(Outcome.MANUAL, Reason.BAND, Decimal("15"), TYPICAL[1], 1),
     )
     one_denied = order(OWN_STORE, divergence="1", item_divergences=[Decimal("-1"), Decimal("-30")])
-    assert (one_denied.verdict, one_denied.decision.divergence_percent) == (Verdict.DENY, Decimal("-30"))
+    assert (one_denied.outcome, one_denied.decision.divergence_percent) == (Outcome.DENY, Decimal("-30"))
     # Each item is decided under the account's options too.
     options = {"allowance_rate": Decimal("0.30"), "overpayment_is_divergence": False}
     honoured = ConnectorFacts(type="own-store", name="Telesales", honour_allowance=True)
@@ -152,7 +152,7 @@ def test_own_store_orders_take_the_strictest_of_their_items():
     assert order(honoured, item_divergences=[Decimal("-50")], **options).decision.reason is Reason.OVERPAYMENT
     # With no items to compare, the order's own divergence decides.
     assert order(OWN_STORE, divergence="15") == OrderDecision(
-        Verdict.MANUAL,
+        Outcome.MANUAL,
         Route.PER_ITEM_RULE,
         Decision(Outcome.MANUAL, Reason.BAND, Decimal("15"), TYPICAL[1], 1),
     )
@@ -166,13 +166,13 @@ def test_without_a_rule_an_order_without_divergence_is_integrated_on_every_route
         (ConnectorFacts(type="native", name="Zoom"), Route.PREVIOUS_FLOW),
     ]:
         assert order(connector, bands=[], has_rule=False) == OrderDecision(
-            Verdict.INTEGRATE, expected_route, no_divergence
+            Outcome.NO_DIVERGENCE, expected_route, no_divergence
         )
 
 
 def test_without_a_rule_native_orders_are_held_with_the_message_to_configure_one():
     assert order(NATIVE, bands=[], has_rule=False, divergence="3") == OrderDecision(
-        Verdict.HOLD,
+        Outcome.HELD,
         Route.HOLD_UNTIL_RULE,
         Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("3")),
         NATIVE_WITHOUT_RULE_MESSAGE,
@@ -181,21 +181,21 @@ def test_without_a_rule_native_orders_are_held_with_the_message_to_configure_one
 
 def test_without_a_rule_other_orders_are_denied_or_authorized_by_the_policy():
     assert order(EXTERNAL, bands=[], has_rule=False, divergence="3") == OrderDecision(
-        Verdict.DENY, Route.DENY_WITHOUT_RULE, Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("3"))
+        Outcome.DENY, Route.DENY_WITHOUT_RULE, Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("3"))
     )
     authorized = order(EXTERNAL, bands=[], has_rule=False, divergence="3", no_rule_policy="authorize")
-    assert (authorized.verdict, authorized.route) == (Verdict.INTEGRATE, Route.AUTHORIZE_WITHOUT_RULE)
-    assert order(OWN_STORE, bands=[], has_rule=False, divergence="50").verdict is Verdict.INTEGRATE
+    assert (authorized.outcome, authorized.route) == (Outcome.AUTHORIZE, Route.AUTHORIZE_WITHOUT_RULE)
+    assert order(OWN_STORE, bands=[], has_rule=False, divergence="50").outcome is Outcome.AUTHORIZE
 
 
 def test_previous_flow_integrates_up_to_the_connector_rate_and_holds_above_it():
     legacy = ConnectorFacts(type="native", name="Mercado", legacy_rate_percent=Decimal("5"))
     assert order(legacy, bands=[], has_rule=False, divergence="-5") == OrderDecision(
-        Verdict.INTEGRATE, Route.PREVIOUS_FLOW, Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("-5"))
+        Outcome.AUTHORIZE, Route.PREVIOUS_FLOW, Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("-5"))
     )
     held = order(legacy, bands=[], has_rule=False, divergence="-5.01")
     assert held == OrderDecision(
-        Verdict.HOLD,
+        Outcome.HELD,
         Route.PREVIOUS_FLOW,
         Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("-5.01")),
         "Price divergence of -5.01 % is above the connector's rate of 5.00 % (previous flow): "
@@ -203,12 +203,12 @@ def test_previous_flow_integrates_up_to_the_connector_rate_and_holds_above_it():
     )
     # |d| is capped at 100, so a rate of 100 % integrates any divergence.
     everything = ConnectorFacts(type="native", name="Mercado", legacy_rate_percent=Decimal("100"))
-    assert order(everything, bands=[], has_rule=False, divergence="-250").verdict is Verdict.INTEGRATE
+    assert order(everything, bands=[], has_rule=False, divergence="-250").outcome is Outcome.AUTHORIZE
 
 
 def test_zoom_without_a_rate_holds_any_divergence():
     held = order(ConnectorFacts(type="native", name="Zoom"), divergence="0.01")
-    assert (held.verdict, held.route) == (Verdict.HOLD, Route.PREVIOUS_FLOW)
+    assert (held.outcome, held.route) == (Outcome.HELD, Route.PREVIOUS_FLOW)
     assert "rate of 0.00 %" in held.held_reason
 
 
@@ -220,42 +220,42 @@ def submission(connector=EXTERNAL, divergence="0", ignore=False, **options):
 
 
 @pytest.mark.parametrize(
-    ("divergence", "verdict", "result"),
+    ("divergence", "outcome"),
     [
-        ("0", Verdict.INTEGRATE, Result.NO_DIVERGENCE),
-        ("5", Verdict.INTEGRATE, Result.AUTHORIZE),
-        ("15", Verdict.MANUAL, Result.MANUAL),
-        ("25", Verdict.DENY, Result.DENY),
-        ("-25", Verdict.DENY, Result.DENY),
+        ("0", Outcome.NO_DIVERGENCE),
+        ("5", Outcome.AUTHORIZE),
+        ("15", Outcome.MANUAL),
+        ("25", Outcome.DENY),
+        ("-25", Outcome.DENY),
     ],
 )
-def test_submission_result_as_the_dashboard_counts_it(divergence, verdict, result):
+def test_submission_outcome_as_the_dashboard_counts_it(divergence, outcome):
     decided = submission(divergence=divergence)
-    assert (decided.verdict, decided.result, decided.ignored) == (verdict, result, False)
+    assert (decided.outcome, decided.ignored) == (outcome, False)
     assert decided.decision == order(divergence=divergence)
 
 
 def test_a_held_submission_counts_as_held():
     facts = SubmissionFacts(connector=NATIVE, divergence_percent=Decimal("3"))
     decided = decide_submission(facts=facts, bands=[], has_rule=False)
-    assert (decided.verdict, decided.result, decided.ignored) == (Verdict.HOLD, Result.HELD, False)
+    assert (decided.outcome, decided.ignored) == (Outcome.HELD, False)
     assert decided.decision.held_reason == NATIVE_WITHOUT_RULE_MESSAGE
 
 
 @pytest.mark.parametrize("divergence", ["15", "25"])
 def test_ignoring_the_divergence_integrates_a_manual_or_denied_submission_as_authorized(divergence):
     decided = submission(divergence=divergence, ignore=True)
-    assert (decided.verdict, decided.result, decided.ignored) == (Verdict.INTEGRATE, Result.AUTHORIZE, True)
+    assert (decided.outcome, decided.ignored) == (Outcome.AUTHORIZE, True)
     assert decided.decision == order(divergence=divergence)
 
 
 def test_ignoring_the_divergence_integrates_a_held_submission_and_leaves_others_alone():
     facts = SubmissionFacts(connector=NATIVE, divergence_percent=Decimal("3"), ignore_divergence=True)
     decided = decide_submission(facts=facts, bands=[], has_rule=False)
-    assert (decided.verdict, decided.result, decided.ignored) == (Verdict.INTEGRATE, Result.AUTHORIZE, True)
-    for divergence, result in [("0", Result.NO_DIVERGENCE), ("5", Result.AUTHORIZE)]:
+    assert (decided.outcome, decided.ignored) == (Outcome.AUTHORIZE, True)
+    for divergence, outcome in [("0", Outcome.NO_DIVERGENCE), ("5", Outcome.AUTHORIZE)]:
         decided = submission(divergence=divergence, ignore=True)
-        assert (decided.verdict, decided.result, decided.ignored) == (Verdict.INTEGRATE, result, False)
+        assert (decided.outcome, decided.ignored) == (outcome, False)
 
 
 def test_submission_passes_its_facts_and_the_account_settings_on():
@@ -269,12 +269,12 @@ def test_submission_passes_its_facts_and_the_account_settings_on():
     # Without its items the order would be authorized; without the allowance an item would be
     # manual, and without the account's overpayment setting, denied.
     decided = decide_submission(facts=facts, bands=TYPICAL, has_rule=True, overpayment_is_divergence=False)
-    assert (decided.verdict, decided.result) == (Verdict.INTEGRATE, Result.NO_DIVERGENCE)
+    assert decided.outcome is Outcome.NO_DIVERGENCE
     assert decided.decision.decision == Decision(
         Outcome.NO_DIVERGENCE, Reason.WITHIN_ALLOWANCE, Decimal("15")
     )
     facts = SubmissionFacts(connector=EXTERNAL, divergence_percent=Decimal("3"))
-    assert decide_submission(facts=facts, bands=[], has_rule=False, no_rule_policy="authorize").result is (
-        Result.AUTHORIZE
+    assert decide_submission(facts=facts, bands=[], has_rule=False, no_rule_policy="authorize").outcome is (
+        Outcome.AUTHORIZE
     )
-    assert decide_submission(facts=facts, bands=[], has_rule=False).result is Result.DENY
+    assert decide_submission(facts=facts, bands=[], has_rule=False).outcome is Outcome.DENY

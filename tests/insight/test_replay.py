@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from authorization.decision import HUNDRED, ConnectorFacts, Result, SubmissionFacts, decide_submission
+from authorization.decision import HUNDRED, ConnectorFacts, Outcome, SubmissionFacts, decide_submission
 from authorization.replay import replay_draft
 from authorization.roles import Role
 from authorization.services import rule_replace
@@ -52,7 +52,7 @@ def expected(account, bands):
             has_rule=bool(bands),
             no_rule_policy=account.no_rule_policy,
             overpayment_is_divergence=account.overpayment_is_divergence,
-        ).result
+        ).outcome
         actual[record.outcome] += 1
         draft[result] += 1
         if result != record.outcome:
@@ -81,12 +81,12 @@ def test_the_replay_adds_up_to_deciding_every_order_again(account, placed, draft
 def test_the_value_of_each_outcome_is_the_paid_value_of_its_orders(account, placed):
     answer = replay_draft(account=account, bands=DRAFTS["authorize up to 16 %"])
 
-    assert answer.actual[Result.AUTHORIZE].paid_value_cents == 2950
-    assert answer.draft[Result.AUTHORIZE].paid_value_cents == 2950 + 2571
-    assert answer.draft[Result.MANUAL].paid_value_cents == 0
+    assert answer.actual[Outcome.AUTHORIZE].paid_value_cents == 2950
+    assert answer.draft[Outcome.AUTHORIZE].paid_value_cents == 2950 + 2571
+    assert answer.draft[Outcome.MANUAL].paid_value_cents == 0
     assert (
-        answer.actual[Result.NO_DIVERGENCE].paid_value_cents
-        == answer.draft[Result.NO_DIVERGENCE].paid_value_cents
+        answer.actual[Outcome.NO_DIVERGENCE].paid_value_cents
+        == answer.draft[Outcome.NO_DIVERGENCE].paid_value_cents
     )
 
 
@@ -119,7 +119,11 @@ def test_an_order_held_for_want_of_a_rule_is_replayed_under_the_draft(mkp, shop,
     answer = replay_draft(account=account, bands=[band(0, 20, "authorize")])
 
     (change,) = answer.changes
-    assert (change.marketplace_order_id, change.actual, change.draft) == ("H1", Result.HELD, Result.AUTHORIZE)
+    assert (change.marketplace_order_id, change.actual, change.draft) == (
+        "H1",
+        Outcome.HELD,
+        Outcome.AUTHORIZE,
+    )
     assert change.order_id is None and change.intake_id
 
 
@@ -140,8 +144,8 @@ def test_an_own_store_order_is_replayed_item_by_item(mkp, shop, connector_server
 
     answer = replay_draft(account=account, bands=bands)
 
-    assert [(c.marketplace_order_id, c.draft) for c in answer.changes] == [("O1", Result.DENY)]
-    assert expected(account, bands)[2] == [("O1", "authorize", Result.DENY)]
+    assert [(c.marketplace_order_id, c.draft) for c in answer.changes] == [("O1", Outcome.DENY)]
+    assert expected(account, bands)[2] == [("O1", "authorize", Outcome.DENY)]
 
 
 def test_an_honoured_allowance_is_replayed_as_no_divergence(mkp, shop, connector_server, account, owner):

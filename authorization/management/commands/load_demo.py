@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from authorization.decision import Action, Band
+from authorization.decision import Band, BandAction
 from authorization.models import Account, ApiToken
 from authorization.roles import Role
 from authorization.selectors import rule_of, user_by_email
@@ -284,9 +284,9 @@ class Command(BaseCommand):
             rule_replace(
                 account=account,
                 bands=[
-                    Band(Decimal(0), Decimal(5), Action.AUTHORIZE),
-                    Band(Decimal(5), Decimal(20), Action.MANUAL, ("ana@demo.example", "bo@demo.example")),
-                    Band(Decimal(20), Decimal(100), Action.DENY),
+                    Band(Decimal(0), Decimal(5), BandAction.AUTHORIZE),
+                    Band(Decimal(5), Decimal(20), BandAction.MANUAL, ("ana@demo.example", "bo@demo.example")),
+                    Band(Decimal(20), Decimal(100), BandAction.DENY),
                 ],
                 actor=users[OWNER],
             )
