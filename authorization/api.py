@@ -6,9 +6,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import error_body, request_account
-from config.fields import whole_number
+from kit.api import error_body
+from kit.fields import whole_number
 
+from .api_auth import request_account
 from .decision import BandProblem, segments
 from .roles import EDIT_RULE
 from .selectors import rule_bands, rule_of

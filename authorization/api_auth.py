@@ -1,10 +1,12 @@
-"""Seller API authentication: `Authorization: Token <key>`, checked against a stored digest."""
+"""Seller API authentication: `Authorization: Token <key>`, checked against a stored digest; and the
+account a request names."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from .models import Account, ApiToken
+from .selectors import accounts_for
 from .services import token_digest
 
 
@@ -38,3 +40,21 @@ class UserTokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix=UserTokenAuthentication.keyword
         )
+
+
+def request_account(request) -> Account:
+    """Return the account named by `?an=`, or the user's only account when `an` is absent.
+
+    An account the user does not belong to answers 403, whether it exists or not.
+    """
+    visible = accounts_for(user=request.user)
+    name = request.query_params.get("an")
+    if not name:
+        only = list(visible[:2])
+        if len(only) == 1:
+            return only[0]
+        raise exceptions.ValidationError({"an": ["Name the account: ?an=ACCOUNT."]})
+    account = visible.filter(name=name).first()
+    if account is None:
+        raise exceptions.PermissionDenied(f"You have no access to account '{name}'.")
+    return account

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from .models import ApprovalTask, DenyReason
 from .roles import DECIDE_ORDER

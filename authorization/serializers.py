@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from config import fields
+from kit import fields
 
 from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Band, BandAction
 from .models import RuleRevision

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from .decision import Band, BandProblem, check_bands
 from .models import (

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from config.celery import requeue
+from kit.enqueue import requeue
 
 from .approvals import approval_notify_step, approvals_notify_due
 from .notices import member_added_notify, member_notices_due

@@ -12,8 +12,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import request_account
-from config.fields import whole_number
+from authorization.api_auth import request_account
+from kit.fields import whole_number
 
 from .selectors import pickup_points_list, shipping_policies_list, skus_list
 from .serializers import (

@@ -16,7 +16,7 @@ import re
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from config.spreadsheets import formula_safe, formula_unquoted
+from kit.spreadsheets import formula_safe, formula_unquoted
 
 from .models import Sku, Stock, Warehouse
 from .services import warehouse_id_problem, warehouses_ensure

@@ -5,8 +5,8 @@ A GET answers the very shape a PUT accepts, so a seller can read, edit and send 
 
 from rest_framework import serializers
 
-from config import fields
-from config.fields import MAX_CENTS
+from kit import fields
+from kit.fields import MAX_CENTS
 
 from .models import DeliveryChannel, catalog_id
 from .services import MAX_QUANTITY, PickupPointRow, ShippingPolicyRow, SkuRow, warehouse_id_problem

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "kit",
     "authorization",
     "catalog",
     "connectors",
@@ -61,12 +62,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.RefuseNulInUrl",
+    "connectors.middleware.RefuseNulInUrl",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.AccountTimeZone",
+    "authorization.middleware.AccountTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -175,10 +176,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Every API takes JSON only, through a parser answering 400 to JSON too deep to parse or holding NUL.
-    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kit.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "kit.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -191,7 +192,7 @@ SPECTACULAR_SETTINGS = {
         "no string or key holds the character U+0000, which no database stores."
     ),
     "VERSION": "1.0.0",
-    # 3.0, whose schemas read JSON Schema draft 4: an `integer` is written without a fraction (config.openapi).
+    # 3.0, whose schemas read JSON Schema draft 4: an `integer` is written without a fraction (kit.openapi).
     "OAS_VERSION": "3.0.3",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -203,9 +204,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.openapi.require_bodies",
-        "config.openapi.document_errors",
-        "config.openapi.as_openapi_30",
+        "kit.openapi.require_bodies",
+        "kit.openapi.document_errors",
+        "kit.openapi.as_openapi_30",
     ],
 }
 

@@ -42,4 +42,4 @@ urlpatterns = [
     ),
 ]
 
-handler500 = "config.views.server_error"
+handler500 = "kit.views.server_error"

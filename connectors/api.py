@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
+from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
 from orders.services import intake_receive
 
 from . import contract

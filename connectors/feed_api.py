@@ -8,7 +8,7 @@ rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.fe
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from config.fields import whole_number
+from kit.fields import whole_number
 
 from .feed import (
     FILTER_STATUSES,

@@ -11,8 +11,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiType
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from config.api import ServiceUnavailable, api_exception
-from config.openapi import BODY_REQUIRED
+from kit.api import ServiceUnavailable, api_exception
+from kit.openapi import BODY_REQUIRED
 
 from . import contract
 from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException

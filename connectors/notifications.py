@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.db import transaction
 
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from . import outbound
 from .contract import ContractError, response_body

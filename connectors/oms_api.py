@@ -26,10 +26,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import fields
-from config.api import JSONParser, api_exception
-from config.dates import DATE_FORMAT_HINT, date_or_datetime
-from config.fields import MAX_CENTS, MAX_QUANTITY
+from kit import fields
+from kit.api import JSONParser, api_exception
+from kit.dates import DATE_FORMAT_HINT, date_or_datetime
+from kit.fields import MAX_CENTS, MAX_QUANTITY
 from orders.services import (
     INVOICE_INPUT,
     INVOICE_OUTPUT,

@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit, requeue
+from kit.enqueue import enqueue_on_commit, requeue
 
 from . import egress
 from .models import DeliveryState

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from .lists import exportable_admin, list_request, list_rows, list_title, zone_label
 from .models import Export

@@ -1,7 +1,7 @@
 """How an admin list becomes CSV: its columns, each listed row's lines, times in each account's zone.
 
 A value from a marketplace may start like a spreadsheet formula (`=HYPERLINK(…)`); every text
-cell that could be read as one gets a leading apostrophe (`config.spreadsheets`), so a
+cell that could be read as one gets a leading apostrophe (`kit.spreadsheets`), so a
 spreadsheet shows it as text and runs nothing. Numbers are written as numbers, so a negative
 divergence stays a number.
 """
@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from config.spreadsheets import formula_safe
 from insight.selectors import account_zone
+from kit.spreadsheets import formula_safe
 
 SEVERAL_ZONES = "each account's time zone"
 

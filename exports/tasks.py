@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from config.celery import requeue
+from kit.enqueue import requeue
 
 from .services import export_run, exports_expire, exports_sweep
 

@@ -23,7 +23,7 @@ from authorization.decision import (
     allowance_percent,
 )
 from authorization.models import ApprovalTask
-from config.inserts import insert_sql, insert_values, saved
+from kit.inserts import insert_sql, insert_values, saved
 from orders.models import IntakeRecord, Order, OrderItem
 from orders.statuses import Flow, OrderStatus
 

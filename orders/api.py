@@ -16,13 +16,14 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authorization.api_auth import request_account
 from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
 from authorization.models import DenyReason
-from config import fields
-from config.api import error_body, request_account
-from config.dates import date_or_datetime
-from config.fields import whole_number
-from config.openapi import DATE_OR_DATETIME
+from kit import fields
+from kit.api import error_body
+from kit.dates import date_or_datetime
+from kit.fields import whole_number
+from kit.openapi import DATE_OR_DATETIME
 
 from .filters import OrderFilter
 from .models import Order

@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from authorization.selectors import account_bands
 from catalog.models import DeliveryChannel, Stock
-from config.celery import enqueue_once_on_commit
 from connectors.contract import PLACE_ORDER
 from connectors.notifications import notifications_enqueue
 from insight.services import decision_record_build, decision_records_add
+from kit.enqueue import enqueue_once_on_commit
 
 from .models import IntakeRecord, Order, OrderItem
 from .processing import (

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from authorization.approvals import DecisionRefused, may_decide, order_approve, order_deny
 from authorization.models import DenyReason
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from .models import BulkDecision, Order
 from .selectors import orders_to_decide

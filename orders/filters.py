@@ -8,14 +8,14 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from config.dates import DATE_FORMAT_HINT, date_or_datetime
+from kit.dates import DATE_FORMAT_HINT, date_or_datetime
 
 from .models import Order
 from .statuses import OrderStatus
 
 
 class DateOrDateTimeField(forms.Field):
-    """An ISO 8601 date (`2026-05-01`) or date-time (`2026-05-01T12:00:00Z`), in `config.dates`' years."""
+    """An ISO 8601 date (`2026-05-01`) or date-time (`2026-05-01T12:00:00Z`), in `kit.dates`' years."""
 
     default_error_messages = {"invalid": f"Enter {DATE_FORMAT_HINT}."}
 

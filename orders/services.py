@@ -15,10 +15,10 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from catalog.models import Stock
-from config.celery import enqueue_on_commit
-from config.inserts import insert
 from connectors.feed import order_events_publish
 from insight.services import queue_follow
+from kit.enqueue import enqueue_on_commit
+from kit.inserts import insert
 
 from .locking import order_lock, stocks_lock
 from .models import IntakeRecord, Order, OrderEvent

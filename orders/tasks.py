@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit, once_started, requeue
+from kit.enqueue import enqueue_on_commit, once_started, requeue
 
 from .batching import KICK, intakes_process
 from .models import IntakeRecord

@@ -219,7 +219,7 @@ def _process_caches_reset():
     and the schemas derive, the same for every test.)"""
     from django.core.cache import caches
 
-    import config.celery
+    import kit.enqueue
     from connectors import authentication, egress
 
     authentication.forget_accepted()
@@ -227,8 +227,8 @@ def _process_caches_reset():
     if egress._session is not None:
         egress._session[1].close()
         egress._session = None
-    config.celery._broker_failed_at = None
-    config.celery._redis = None
+    kit.enqueue._broker_failed_at = None
+    kit.enqueue._redis = None
     for cache in caches.all(initialized_only=True):
         cache.clear()
 

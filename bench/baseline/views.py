@@ -3,7 +3,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.celery import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit
 
 from .models import Submission
 from .tasks import relay

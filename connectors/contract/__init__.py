@@ -12,7 +12,7 @@ from pathlib import Path
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-from config.text import unstorable_problems
+from kit.text import unstorable_problems
 
 HERE = Path(__file__).resolve().parent
 

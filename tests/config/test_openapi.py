@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from config.dates import date_or_datetime
-from config.openapi import DATE_OR_DATETIME
 from connectors import egress
 from connectors.feed_api import HOOK_URL_PATTERN
+from kit.dates import date_or_datetime
+from kit.openapi import DATE_OR_DATETIME
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.text import unstorable_problems
 from connectors import contract
 from connectors.fulfillment import _with_camel_profile
+from kit.text import unstorable_problems
 from tests.orders.payloads import order_body, seed_order
 
 SCHEMAS = sorted(path.name.removesuffix(".schema.json") for path in contract.HERE.glob("*.schema.json"))

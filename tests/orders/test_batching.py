@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock
-from config.celery import enqueue_once_on_commit, once_started
 from connectors import contract
 from connectors.models import Notification
 from insight.models import DailyDecisionStat, DecisionRecord
+from kit.enqueue import enqueue_once_on_commit, once_started
 from orders.batching import intakes_process
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.services import intake_receive

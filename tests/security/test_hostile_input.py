@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from authorization.services import rule_replace, token_issue
-from config.text import json_path
+from kit.text import json_path
 from orders.models import IntakeRecord, Order, OrderEvent
 from tests.factories import OrderFactory, band
 from tests.orders.payloads import order_body, seed_order

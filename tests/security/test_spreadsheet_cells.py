@@ -2,7 +2,7 @@
 
 The app writes CSV in two places: the admin lists' exports (`exports`, at once or by a worker)
 and the catalog's export (django-import-export). Both pass their text through
-`config.spreadsheets.formula_safe`; the last test finds any other CSV writer the app grows.
+`kit.spreadsheets.formula_safe`; the last test finds any other CSV writer the app grows.
 """
 
 import ast
@@ -13,9 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Sku
-from config.spreadsheets import formula_safe, formula_unquoted
 from exports.models import Export
 from exports.tasks import write_export
+from kit.spreadsheets import formula_safe, formula_unquoted
 from orders.models import Order
 from tests.exports.conftest import ORDERS, downloaded, read_csv
 from tests.factories import SkuFactory

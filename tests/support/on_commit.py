@@ -4,7 +4,7 @@ Inside a test's transaction, work queued "after commit" (notifications, e-mails,
 when the test captures it with `django_capture_on_commit_callbacks(execute=True)` (or `mkp`).
 An assertion about what a connector received while such work is still pending cannot fail, so
 `assert_settled` refuses to let it be made. Only callbacks that queue tasks count (every task is
-queued through config.celery); a cache's version bump after commit sends nothing. And only what
+queued through kit.enqueue); a cache's version bump after commit sends nothing. And only what
 the test body queues counts: what fixtures queue is setup (a rule's reprocessing of orders held
 until a rule existed, say), whose effects a fixture checks on its own terms.
 """
@@ -25,7 +25,7 @@ class Tracked:
 
     @property
     def queues_work(self) -> bool:
-        return getattr(self.func, "__module__", None) == "config.celery"
+        return getattr(self.func, "__module__", None) == "kit.enqueue"
 
     def __repr__(self):
         return getattr(self.func, "__qualname__", None) or repr(self.func)

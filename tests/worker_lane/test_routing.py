@@ -5,8 +5,9 @@ has started queues another."""
 
 import pytest
 
-from config.celery import app, once_started
+from config.celery import app
 from connectors.models import Notification
+from kit.enqueue import once_started
 from orders.batching import KICK
 from orders.models import IntakeRecord, Order
 from tests.orders.payloads import order_body

@@ -12,7 +12,7 @@ from .api import RETRY_AFTER_SECONDS, database_unavailable
 def server_error(request):
     """Answer a database that cannot be reached with 503 and Retry-After; anything else as Django does.
 
-    The APIs answer it in their own bodies (`config.api.api_exception`); this is for the admin's
+    The APIs answer it in their own bodies (`kit.api.api_exception`); this is for the admin's
     pages. The page is rendered without the request's context, which would read the database.
     """
     if database_unavailable(sys.exception()):

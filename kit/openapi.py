@@ -53,9 +53,9 @@ def require_bodies(result, generator, request, public):
 def document_errors(result, generator, request, public):
     """Document the answers of every authenticated operation that no view raises itself.
 
-    A body over the size limit is a 413 and a body not JSON in UTF-8 a 415 (`config.api.JSONParser`,
+    A body over the size limit is a 413 and a body not JSON in UTF-8 a 415 (`kit.api.JSONParser`,
     `connectors.api.ConnectorAPIView.body`); a database that cannot be reached is a 503 with
-    Retry-After (`config.api.api_exception`).
+    Retry-After (`kit.api.api_exception`).
     """
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
@@ -126,7 +126,7 @@ def as_openapi_30(result, generator, request, public):
     return result
 
 
-# `config.dates.date_or_datetime` as a pattern: a day that exists (February 29 of leap years) in the
+# `kit.dates.date_or_datetime` as a pattern: a day that exists (February 29 of leap years) in the
 # years 1900 to 2999, then perhaps a time and an offset; tests/config/test_openapi.py holds them together.
 _MONTH_DAY = r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
 _LEAP_DAY = r"((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29"

@@ -1,13 +1,20 @@
-"""The project's own middleware: URLs holding NUL refused; times shown in the account's zone.
+"""URLs holding NUL refused, in the error body of the API they were sent to.
 
 `RefuseNulInUrl` refuses URLs holding a NUL character before any view looks them up. No
 database stores NUL and PostgreSQL fails on a query holding one, so an order id, a filter or
 an account name with `%00` would end in a 500 wherever it is looked up. Such a request answers
-400 here, in the error body of the API it was sent to. `AccountTimeZone` is described below.
+400 here, in the error body of the API it was sent to: connectors own every API family's body
+but the seller API's, which is the kit's.
 """
 
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.utils import timezone
+
+from kit.api import error_body as seller_error
+
+from .contract import UNKNOWN_FLOW, ContractError, response_body
+from .fulfillment import error_body as fulfillment_error
+from .oms_api import INVALID
+from .oms_api import error_body as oms_error
 
 NUL = "\x00"
 MESSAGE = "The URL has a NUL character (%00)."
@@ -17,12 +24,6 @@ def _api_error_body(path: str) -> dict | None:
     """Return the error body of the API family of `path`, or None for a page of the admin."""
     if not path.startswith("/api/"):
         return None
-    from config.api import error_body as seller_error
-    from connectors.contract import UNKNOWN_FLOW, ContractError, response_body
-    from connectors.fulfillment import error_body as fulfillment_error
-    from connectors.oms_api import INVALID
-    from connectors.oms_api import error_body as oms_error
-
     problem = ContractError("EOI005", MESSAGE)
     if path.startswith("/api/order-integration/"):
         return response_body(code="EOI005", flow=UNKNOWN_FLOW, errors=[problem], message=MESSAGE)
@@ -47,27 +48,3 @@ class RefuseNulInUrl:
                 return HttpResponseBadRequest(MESSAGE)
             return JsonResponse(body, status=400)
         return self.get_response(request)
-
-
-class AccountTimeZone:
-    """Show a signed-in user's times in the time zone of their accounts.
-
-    A user whose accounts share one zone — nearly everyone: one account — sees every time of
-    the admin in it, and its date drill-downs and date filters count days in it; a user of
-    accounts in several zones sees the server's TIME_ZONE. The admin's header names the zone
-    either way. Calls to the APIs with tokens are not signed in here and are left alone.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from authorization.selectors import time_zone_for
-
-        zone = time_zone_for(user=request.user)
-        if zone is not None:
-            timezone.activate(zone)
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()

@@ -1,5 +1,6 @@
-"""What every seller API view shares: the account from `?an=`, and one error shape; and the JSON parser
-of every API.
+"""What every API shares: one error shape for the seller API, the JSON parser, and the answers to a
+body too large and a database out of reach. The account a seller request names is tenancy's
+(`authorization.api_auth.request_account`).
 
 Errors answer `{"code": ..., "message": ..., "errors": [{"field": ..., "message": ...}]}`.
 """
@@ -16,11 +17,6 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-
-from authorization.models import Account
-from authorization.selectors import accounts_for
 
 from .text import json_path, unstorable_problems
 
@@ -181,7 +177,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, reading as `json_body` does and refusing with a 400 what would otherwise fail.
 
     Besides what `json_body` refuses: strings holding NUL or a lone surrogate, which no database
-    stores (`config.text`). A charset other than UTF-8 is an unsupported media type.
+    stores (`kit.text`). A charset other than UTF-8 is an unsupported media type.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -215,6 +211,9 @@ def error_body(code: str, message: str, errors=None) -> dict:
 
 
 def exception_handler(exc, context):
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, this module, as it loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     exc = api_exception(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
@@ -234,25 +233,3 @@ def exception_handler(exc, context):
         body = error_body(str(code), str(detail))
     response.data = body
     return response
-
-
-def request_account(request) -> Account:
-    """Return the account named by `?an=`, or the user's only account when `an` is absent.
-
-    An account the user does not belong to answers 403, whether it exists or not.
-    """
-    visible = accounts_for(user=request.user)
-    name = request.query_params.get("an")
-    if not name:
-        only = list(visible[:2])
-        if len(only) == 1:
-            return only[0]
-        raise exceptions.ValidationError({"an": ["Name the account: ?an=ACCOUNT."]})
-    account = visible.filter(name=name).first()
-    if account is None:
-        raise exceptions.PermissionDenied(f"You have no access to account '{name}'.")
-    return account
-
-
-def permission_denied_response(message: str) -> Response:
-    return Response(error_body("permission_denied", message), status=status.HTTP_403_FORBIDDEN)

@@ -1,0 +1,133 @@
+"""Queueing Celery tasks after the transaction commits, without ever failing the caller.
+
+Every app queues its tasks through here: the row a task works on is committed first, and a broker
+that cannot be reached only delays the work until a scheduled sweep queues it again. Tasks are
+`celery.shared_task`s, so this module needs only the current app (`config.celery`), never imports it.
+"""
+
+import logging
+import os
+import time
+
+from celery import current_app
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+logger = logging.getLogger(__name__)
+
+# A passing hiccup of the broker is retried briefly; an outage is left to the sweeps.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# After a publish failed, this process leaves the broker alone this long: during an outage each
+# request would otherwise spend its own retries (and timeouts) on it before answering.
+BROKER_BACKOFF_SECONDS = 2.0
+_broker_failed_at: float | None = None
+
+
+def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
+    """Queue `task(*args)` once the current transaction commits; never fail the caller.
+
+    When the broker cannot be reached the row the task would work on is already committed,
+    and the scheduled sweeps pick it up later: nothing is lost, it is only delayed.
+    """
+    from django.db import transaction
+
+    transaction.on_commit(lambda: _publish(task, args, countdown=countdown), robust=True)
+
+
+def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
+    """Queue `task()` once the current transaction commits, unless an earlier call queued it and
+    the task has not started since (it calls `once_started(key)` first thing); never fail the caller.
+
+    For work that a task takes in batches: a thousand rows written a second need a task now
+    and then, not a thousand. The mark lives on the broker's Redis and lasts `seconds` at most,
+    so a task lost with its message holds nothing up for longer. Without Redis (tasks run
+    inline, or the embedded broker) every call queues the task, which then finds less to do.
+    """
+    from django.db import transaction
+
+    def send():
+        marks = _marks()
+        if marks is not None and not _backing_off(task, ()):
+            try:
+                if not marks.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)):
+                    return
+            except Exception:  # the broker is as unreachable: the sweep queues it
+                _broker_failed()
+                logger.warning("Could not queue %s; the sweep will pick it up.", task.name, exc_info=True)
+                return
+        _publish(task, (), countdown=None)
+
+    transaction.on_commit(send, robust=True)
+
+
+def once_started(key: str) -> None:
+    """For a task queued by `enqueue_once_on_commit`: what is written from now on queues it again."""
+    marks = _marks()
+    if marks is not None:
+        try:
+            marks.delete(_mark_key(key))
+        except Exception:  # the mark expires by itself
+            logger.warning("Could not clear %s on the broker.", key, exc_info=True)
+
+
+_redis: tuple[int, object] | None = None
+
+
+def _marks():
+    """This process's client of the broker's Redis, or None when tasks do not go through Redis."""
+    global _redis
+    url = current_app.conf.broker_url or ""
+    if current_app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    if _redis is None or _redis[0] != os.getpid():
+        import redis
+
+        _redis = (os.getpid(), redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+    return _redis[1]
+
+
+def _mark_key(key: str) -> str:
+    from django.conf import settings
+
+    return settings.REDIS_KEY_PREFIX + key
+
+
+def _backing_off(task, args: tuple) -> bool:
+    """Whether the broker failed moments ago: the work then waits for the sweep."""
+    if _broker_failed_at is not None and time.monotonic() - _broker_failed_at < BROKER_BACKOFF_SECONDS:
+        logger.info("The broker failed moments ago; %s%r waits for the sweep.", task.name, args)
+        return True
+    return False
+
+
+def _broker_failed() -> None:
+    global _broker_failed_at
+    _broker_failed_at = time.monotonic()
+
+
+def _publish(task, args: tuple, *, countdown: float | None) -> None:
+    global _broker_failed_at
+    if _backing_off(task, args):
+        return
+    try:
+        task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
+    except (BrokerUnavailable, OSError):
+        _broker_failed()
+        logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
+    except Exception:  # whatever else failed, the sweep will queue it
+        logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
+    else:
+        _broker_failed_at = None
+
+
+def requeue(task, ids, *, what: str) -> int:
+    """For a sweep: queue `task(id)` for each of `ids` now; stop at the first broker failure (the
+    next sweep tries again). Return how many were queued."""
+    queued = 0
+    for row_id in ids:
+        try:
+            task.apply_async((row_id,), retry=False)
+        except Exception:
+            logger.warning("Broker unavailable; %s wait for the next sweep.", what)
+            break
+        queued += 1
+    return queued
