@@ -2,149 +2,18 @@
 
 `AccountScopedAdmin` limits querysets to the user's accounts, asks the permission backend
 about each object (`user.has_perm(perm, obj)`), and offers only the user's accounts in forms.
-
-Every list of the app's admins is a `GuardedChangeList` (see `GuardedLists`): a filter, date or
-search the list cannot use is refused there, once, instead of ending in a server error.
+`ReadOnlyAccountAdmin` shows rows only services write. The lists' own mechanics are the kit's
+(`kit.admin_lists`).
 """
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
-from django.core.exceptions import EmptyResultSet, FullResultSet, PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
+
+from kit.admin_display import ADMIN_CSS, ChangesNothing
+from kit.admin_lists import GuardedLists, perm_name
 
 from .backends import account_roles
 from .models import Account
 from .selectors import accounts_for
-
-
-def perm_name(opts, action: str) -> str:
-    return f"{opts.app_label}.{action}_{opts.model_name}"
-
-
-# Lookups whose value the database itself parses, and refuses with an error when it cannot.
-DATABASE_PARSED_LOOKUPS = frozenset({"regex", "iregex"})
-
-REFUSED_LIST = _(
-    "The list could not be filtered, searched or paged as asked (a date, number or page it cannot "
-    "use), so it shows every row instead."
-)
-
-REFUSED_SELECTION = _("The selection holds a row this list does not have, so nothing was changed.")
-
-
-def query_checked(queryset):
-    """Build the queryset's SQL, to find a value it cannot hold before the query runs.
-
-    Years 0 and 10000, a date past 9999-12-31 once moved to UTC, a decimal too long for its
-    column fail only while the SQL is built, which happens when the rows are first read: in a
-    template, long after the list could still refuse them. PostgreSQL refuses a NUL character.
-    """
-    try:
-        _sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    except (EmptyResultSet, FullResultSet):
-        return queryset  # no rows, or every row: nothing the database would refuse
-    if any(isinstance(param, str) and "\x00" in param for param in params):
-        raise ValueError("A filter holds a NUL character.")
-    return queryset
-
-
-class GuardedChangeList(ChangeList):
-    """A list whose filters, date drill-down and search refuse values they cannot use.
-
-    Django turns some bad values into `IncorrectLookupParameters` (the list then opens without
-    its filters); others fail later, out of its reach: `created_at__year=9999` (the year after
-    it does not exist), a filter's own `queryset()` given a word for a number, a date the time
-    zone moves out of range. Here every one of them is `IncorrectLookupParameters`.
-    """
-
-    def get_queryset(self, request, exclude_parameters=None):
-        try:
-            return query_checked(super().get_queryset(request, exclude_parameters))
-        except (ValueError, ArithmeticError, ValidationError) as error:
-            raise IncorrectLookupParameters(error) from error
-
-
-class GuardedLists:
-    """Admin mixin: lists that answer bad filters, dates and pages with a message, never a 500.
-
-    A list refused its query string sends to itself with `?e=1` (Django's way); that list opens
-    unfiltered and now says why.
-    """
-
-    def get_changelist(self, request, **kwargs):
-        return GuardedChangeList
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup.rpartition("__")[2] in DATABASE_PARSED_LOOKUPS:
-            return False  # answered 400, as Django answers any lookup a list does not allow
-        return super().lookup_allowed(lookup, value, request)
-
-    def changelist_view(self, request, extra_context=None):
-        if ERROR_FLAG in request.GET:
-            messages.error(request, REFUSED_LIST)
-        return super().changelist_view(request, extra_context)
-
-    def response_action(self, request, queryset, *args, **kwargs):
-        """Refuse, with a message, an action on ticked rows whose ids no row can have (a word, a
-        number too long): Django would look them up as they are, and the database refuse them."""
-        try:
-            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                self.opts.pk.to_python(value)
-        except ValidationError:
-            messages.error(request, REFUSED_SELECTION)
-            return None  # back to the list, as Django answers an action it did not run
-        return super().response_action(request, queryset, *args, **kwargs)
-
-
-def list_refused(model_admin):
-    """Send back to the list, refused its query string: it opens unfiltered and says why (`GuardedLists`)."""
-    opts = model_admin.opts
-    return redirect(f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?{ERROR_FLAG}=1")
-
-
-def guard_every_list(site) -> None:
-    """Give the lists of admins the app did not write (users, groups, login attempts) the same guard."""
-    for model, model_admin in list(site._registry.items()):
-        if not isinstance(model_admin, GuardedLists):
-            admin_class = type(model_admin)
-            site.unregister(model)
-            site.register(model, type(f"Guarded{admin_class.__name__}", (GuardedLists, admin_class), {}))
-
-
-class GuardedHistory:
-    """SimpleHistoryAdmin mixin: only who may change a row reverts it to an earlier version; a row
-    id or a version that is no number answers 404, as a change page does.
-
-    django-simple-history saves a posted version for anyone who may view the row (it only hides
-    the Revert button), and looks both ids up as given, where the database refuses a word for a
-    number.
-    """
-
-    def history_view(self, request, object_id, extra_context=None):
-        pk_or_404(self.model, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        pk_or_404(self.model, object_id)
-        pk_or_404(self.model.history.model, version_id)
-        if request.method == "POST":
-            row = self.get_object(request, unquote(object_id))
-            if row is None or not self.has_change_permission(request, row):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def pk_or_404(model, value: str) -> None:
-    try:
-        model._meta.pk.to_python(unquote(value))
-    except ValidationError:
-        raise Http404 from None
 
 
 class AccountScopedAdmin(GuardedLists, admin.ModelAdmin):
@@ -210,22 +79,6 @@ class AccountScopedAdmin(GuardedLists, admin.ModelAdmin):
         return entry
 
 
-class ViewOnlyAdmin(GuardedLists, admin.ModelAdmin):
-    """An admin page nobody adds to, changes or deletes from; `has_module_permission` says who sees it."""
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class AccountScopedRelatedFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         rows = field.related_model._default_manager.all()
@@ -267,3 +120,21 @@ def in_managed_accounts(model, user, opts):
     if user.is_superuser:
         return rows
     return rows.filter(account__in=managed_accounts(user, opts))
+
+
+class ReadOnlyAccountAdmin(ChangesNothing, AccountScopedAdmin):
+    """Rows only services write: every member of the account reads them, nobody edits them here."""
+
+    show_full_result_count = False  # one COUNT per page is enough on tables that grow without end
+
+    class Media:
+        css = ADMIN_CSS
+
+    def several_accounts(self, request) -> bool:
+        return request.user.is_superuser or len(account_roles(request.user)) > 1
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self.several_accounts(request):
+            columns.append(self.account_path)
+        return columns

@@ -9,7 +9,8 @@ class AuthorizationConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
-        from .admin_base import guard_every_list
+        from kit.admin_lists import guard_every_list
+
         from .roles import sync_role_groups
 
         # Once per migrate (or flush): after the last app's signal, when every app's permissions

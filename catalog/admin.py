@@ -20,10 +20,11 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from authorization.admin_base import AccountScopedAdmin, GuardedHistory, list_refused, perm_name
+from authorization.admin_base import AccountScopedAdmin
 from authorization.backends import account_roles
 from authorization.models import Account
 from authorization.selectors import accounts_for
+from kit.admin_lists import GuardedHistory, list_refused, perm_name
 
 from .imports import OwnedImportMixin
 from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, reserved_stock_message

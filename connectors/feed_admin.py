@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from orders.admin_display import ReadOnlyAccountAdmin, moment, shorten
-from orders.admin_lists import DateHierarchyFromRange
+from authorization.admin_base import ReadOnlyAccountAdmin
+from kit.admin_display import moment, shorten
+from kit.admin_lists import DateHierarchyFromRange
 
 from .feed import FILTER_STATUSES, feed_stats, hook_delivery_resend, hook_of
 from .models import FeedConfig, HookAttempt, HookConfig, HookDelivery

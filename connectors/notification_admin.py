@@ -10,11 +10,29 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils.html import format_html
 
-from orders.admin_lists import ContractCodeFilter, DateHierarchyFromRange
+from kit.admin_lists import DateHierarchyFromRange
 
+from . import contract
 from .models import Notification, NotificationAttempt
 from .notifications import notification_resend
 from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
+
+
+class ContractCodeFilter(admin.SimpleListFilter):
+    """Filter a list by the contract's code of its rows (intake records, notifications).
+
+    Django's filter of a field's values (`list_filter = ["code"]`) reads them with a DISTINCT over
+    the whole table on every view of the list; this offers the contract's codes instead.
+    """
+
+    title = "code"
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        return [(code, f"{code} · {message}") for code, message in contract.MESSAGES.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
 
 
 class NotificationAttemptInline(AttemptInline):

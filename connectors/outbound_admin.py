@@ -13,8 +13,9 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext, gettext_lazy
 
+from authorization.admin_base import ReadOnlyAccountAdmin
 from authorization.roles import MANAGE_CONNECTORS
-from orders.admin_display import ChangesNothing, ReadOnlyAccountAdmin, badge, moment, pretty_json
+from kit.admin_display import ChangesNothing, badge, moment, pretty_json
 
 from .models import DeliveryState
 

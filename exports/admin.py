@@ -23,9 +23,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from authorization.admin_base import ViewOnlyAdmin, list_refused
 from authorization.backends import account_roles
-from orders.admin_display import ADMIN_CSS, badge
+from kit.admin_display import ADMIN_CSS, badge
+from kit.admin_lists import ViewOnlyAdmin, list_refused
 from orders.selectors import count_capped
 
 from .lists import (

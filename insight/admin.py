@@ -17,15 +17,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from authorization.admin_base import ViewOnlyAdmin
+from authorization.admin_base import ReadOnlyAccountAdmin
 from authorization.decision import Outcome
 from authorization.selectors import accounts_for
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
+from kit.admin_display import decider, moment, signed_percent, user_name
+from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from orders.admin import OutcomeFilter
-from orders.admin_display import ReadOnlyAccountAdmin, decider, moment, signed_percent, user_name
-from orders.admin_lists import DateHierarchyFromRange
-from orders.queue_admin import LookaheadPaginator, LookaheadPaging, approval_task_of
+from orders.queue_admin import approval_task_of
 
 from . import dashboard, selectors
 from .charts import count, money

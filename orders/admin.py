@@ -17,15 +17,15 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
+from authorization.admin_base import ReadOnlyAccountAdmin
 from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
 from authorization.decision import Outcome
 from authorization.models import DenyReason
 from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
+from connectors.notification_admin import ContractCodeFilter
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
-
-from .admin_display import (
-    ReadOnlyAccountAdmin,
+from kit.admin_display import (
     badge,
     decider,
     moment,
@@ -34,11 +34,11 @@ from .admin_display import (
     shorten,
     signed_percent,
 )
-from .admin_lists import ContractCodeFilter, DateHierarchyFromRange
+from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
+
 from .models import IntakeRecord, Order
 from .queue_admin import (
     DenyForm,
-    LookaheadPaging,
     approval_task_of,
     approver_level_text,
     band_range,
@@ -407,6 +407,8 @@ class OrderTable(CsvTable):
 
 @admin.register(Order)
 class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadOnlyAccountAdmin):
+    count_nouns = ("order", "orders")
+
     class Media:
         css = {"all": ["orders/admin.css", "orders/queue.css"]}
 

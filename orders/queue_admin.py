@@ -3,8 +3,7 @@
 Rows are read-only; approving and denying go through the services, one by one from the order
 page or in bulk from here (a large selection as a background job with a progress page).
 A page of the queue costs the same few queries however long the queue is: the partial index
-`order_waiting_oldest` serves the list, and the paginator counts nothing (it looks one row
-past the page to offer the next one).
+`order_waiting_oldest` serves the list, and the paginator counts nothing (`kit.admin_lists.LookaheadPaginator`).
 """
 
 from datetime import timedelta
@@ -15,7 +14,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -23,17 +21,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from authorization.admin_base import perm_name
+from authorization.admin_base import ReadOnlyAccountAdmin
 from authorization.models import DenyReason
 from authorization.roles import DECIDE_ORDER
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
+from kit.admin_display import badge, money, signed_percent
+from kit.admin_lists import LookaheadPaging, perm_name
 
 from . import bulk
-from .admin_display import ReadOnlyAccountAdmin, badge, money, signed_percent
 from .models import BulkDecision, Order, WaitingOrder
 from .selectors import awaiting_decision_by, bulk_decision_of, waiting_orders
 
@@ -129,149 +127,6 @@ class DenyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why the order is denied; the connector is told.",
     )
-
-
-# Paging without counting ---------------------------------------------------------------------
-
-# The largest OFFSET the database takes (a 64-bit integer): no list has a row past it, so a page
-# beyond it is past the end without asking the database, which would refuse the number.
-LAST_POSITION = 2**63 - 1
-
-
-class LookaheadPaginator(Paginator):
-    """Page through a list without counting it: read the page's ids and one more.
-
-    The one extra id says whether another page follows, so the admin offers the pages up to
-    the next one and never counts the whole list. When the list is in `timeline` order
-    (oldest or newest first, ties by id), a page is found in two steps: the times of its rows,
-    which an index on (account, time) holds alone, then the ids of the rows at those times; a
-    deep page so skips over index entries rather than table rows. The rows themselves are read
-    by id, with what they select_related.
-    """
-
-    timeline = "created_at"
-
-    def __init__(
-        self,
-        object_list,
-        per_page,
-        orphans=0,
-        allow_empty_first_page=True,
-        *,
-        number=1,
-        nouns=("row", "rows"),
-    ):
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.number, self.nouns = number, nouns
-
-    @property
-    def bottom(self) -> int:
-        return (self.number - 1) * self.per_page
-
-    def ids_at(self, bottom: int, size: int) -> list[int]:
-        """Return the ids of the rows at positions [bottom, bottom + size) of the list."""
-        if bottom + size > LAST_POSITION:
-            return []
-        order = effective_order(self.object_list.query.order_by)
-        if order not in ((self.timeline, "pk"), (f"-{self.timeline}", "-pk")):
-            return list(self.object_list.values_list("pk", flat=True)[bottom : bottom + size])
-        times = list(
-            self.object_list.order_by(order[0]).values_list(self.timeline, flat=True)[bottom : bottom + size]
-        )
-        if not times:
-            return []
-        earliest, latest = min(times[0], times[-1]), max(times[0], times[-1])
-        candidates = list(
-            self.object_list.filter(
-                **{f"{self.timeline}__gte": earliest, f"{self.timeline}__lte": latest}
-            ).values_list("pk", self.timeline)
-        )
-        # Rows sharing the page's first time may come before `bottom` (by id): skip those.
-        if times[0] != times[-1]:
-            # The page goes past that time: every other row at it comes before.
-            before = sum(1 for _, at in candidates if at == times[0]) - times.count(times[0])
-        else:
-            # The page lies within one time: count the rows before that time (rare, by ties alone).
-            earlier = f"{self.timeline}__lt" if order[0] == self.timeline else f"{self.timeline}__gt"
-            before = bottom - self.object_list.filter(**{earlier: times[0]}).count()
-        return [pk for pk, _ in candidates[before : before + len(times)]]
-
-    @cached_property
-    def window(self) -> list[int]:
-        return self.ids_at(self.bottom, self.per_page + 1)
-
-    @cached_property
-    def count(self):
-        """The rows up to this page, and one more when another page follows."""
-        return self.bottom + len(self.window)
-
-    @property
-    def has_more(self) -> bool:
-        return len(self.window) > self.per_page
-
-    @property
-    def count_label(self) -> str:
-        if self.has_more:
-            return f"More than {self.bottom + self.per_page:,} {self.nouns[1]}"
-        return f"{self.count:,} {self.nouns[0] if self.count == 1 else self.nouns[1]}"
-
-    def validate_number(self, number):
-        number = super().validate_number(number)
-        # Past LAST_POSITION: `num_pages`, divided in floats, can let such a number through.
-        if number * self.per_page > LAST_POSITION:
-            raise EmptyPage(self.error_messages["no_results"])
-        return number
-
-    def get_page(self, number):
-        """Return the page, or the first when there is no such page: the last is not known without counting."""
-        try:
-            return self.page(number)
-        except InvalidPage:
-            return self.page(1)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        if number == self.number:
-            ids = self.window[: self.per_page]
-        else:
-            ids = self.ids_at((number - 1) * self.per_page, self.per_page)
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
-
-
-def effective_order(order_by) -> tuple[str, ...]:
-    """Return the ordering that decides: each field's first mention (the admin appends the queryset's own)."""
-    seen, effective = set(), []
-    for entry in order_by:
-        name = str(entry).lstrip("-")
-        if name not in seen:
-            seen.add(name)
-            effective.append(str(entry))
-    return tuple(effective)
-
-
-class LookaheadPaging:
-    """Admin mixin: page with `LookaheadPaginator`, its rows named by `count_nouns`.
-
-    The list's templates show `cl.paginator.count_label` (see admin/orders/_lookahead_*.html).
-    """
-
-    paginator = LookaheadPaginator
-    count_nouns = ("order", "orders")
-
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        try:
-            number = max(int(request.GET.get("p", 1)), 1)
-        except ValueError:
-            number = 1
-        return self.paginator(
-            queryset, per_page, orphans, allow_empty_first_page, number=number, nouns=self.count_nouns
-        )
-
-
-def capped_label(count: int, *, cap: int) -> str:
-    """Say a count taken by `count_capped`: "10,000+" once it passed the cap."""
-    return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
 # Filters ----------------------------------------------------------------------------------------

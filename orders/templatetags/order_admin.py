@@ -2,7 +2,7 @@
 
 from django import template
 
-from orders import admin_display
+from kit import admin_display
 
 register = template.Library()
 

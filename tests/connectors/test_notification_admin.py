@@ -5,7 +5,7 @@ import re
 import pytest
 
 from connectors.models import Notification
-from orders.admin_display import moment
+from kit.admin_display import moment
 from tests.connector_client import ConnectorClient
 from tests.factories import connector, member
 from tests.orders.payloads import order_body

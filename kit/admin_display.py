@@ -1,13 +1,10 @@
-"""What the order, connection order and notification screens share: read-only scoping, badges, money."""
+"""What the admin's screens show alike: status badges, money, percents, moments, users, JSON."""
 
 import json
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.html import format_html
-
-from authorization.admin_base import AccountScopedAdmin
-from authorization.backends import account_roles
 
 # Badge tone of each status: ok (green), info (blue), warn (amber), bad (red), done (grey).
 TONES = {
@@ -94,21 +91,3 @@ class ChangesNothing:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ReadOnlyAccountAdmin(ChangesNothing, AccountScopedAdmin):
-    """Rows only services write: every member of the account reads them, nobody edits them here."""
-
-    show_full_result_count = False  # one COUNT per page is enough on tables that grow without end
-
-    class Media:
-        css = ADMIN_CSS
-
-    def several_accounts(self, request) -> bool:
-        return request.user.is_superuser or len(account_roles(request.user)) > 1
-
-    def get_list_display(self, request):
-        columns = list(super().get_list_display(request))
-        if self.several_accounts(request):
-            columns.append(self.account_path)
-        return columns
