@@ -25,8 +25,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from insight.models import DecisionRecord
-from insight.selectors import Period, account_zone
+from insight.selectors import Period
 from insight.services import RECORD_COLUMNS, queue_rebuild, records_from_orders, rollups_rebuild
+from kit.dates import time_zone
 
 from .harness import Check, Context, Report, Row, side_by_side, timed, value_at_most
 from .seed import Seeded, _load, seed_account
@@ -95,7 +96,7 @@ def sides(context: Context) -> list[tuple[Seeded, Client]]:
 def query_of(seeded: Seeded, query: dict, days: int) -> dict:
     query = {"account": seeded.account.pk, **query}
     if query["period"] == "custom":
-        today = timezone.localdate(timezone=account_zone(seeded.account))
+        today = timezone.localdate(timezone=time_zone(seeded.account.time_zone))
         query.update(first=(today - timedelta(days=days - 1)).isoformat(), last=today.isoformat())
     return query
 
@@ -109,7 +110,7 @@ def get(client: Client, seeded: Seeded, query: dict):
 
 def decided_in(seeded: Seeded, days: int) -> int:
     """How many orders the account decided in the last `days` days, counted from the records."""
-    zone = account_zone(seeded.account)
+    zone = time_zone(seeded.account.time_zone)
     today = timezone.localdate(timezone=zone)
     period = Period(today - timedelta(days=days - 1), today, zone)
     return DecisionRecord.objects.filter(
@@ -188,7 +189,7 @@ def queue_share(seeded: Seeded) -> str:
 
 def without_rollup(seeded: Seeded) -> str:
     """Time the design not chosen: the dashboard's sums taken from the decision records themselves."""
-    zone = account_zone(seeded.account)
+    zone = time_zone(seeded.account.time_zone)
     today = timezone.localdate(timezone=zone)
     period = Period(today - timedelta(days=89), today, zone)
     records = DecisionRecord.objects.filter(

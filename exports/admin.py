@@ -25,8 +25,7 @@ from django.utils.html import format_html
 
 from authorization.backends import account_roles
 from kit.admin_display import ADMIN_CSS, badge
-from kit.admin_lists import ViewOnlyAdmin, list_refused
-from orders.selectors import count_capped
+from kit.admin_lists import ViewOnlyAdmin, count_capped, list_refused
 
 from .lists import (
     exportable_admin,

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 
 from authorization.models import Account
 from authorization.selectors import accounts_for
-from insight.selectors import account_zone
+from kit.dates import time_zone
 
 from .tables import SEVERAL_ZONES
 
@@ -79,7 +79,7 @@ def list_accounts(*, user, query: str) -> list[int]:
 
 def zone_label(accounts) -> str:
     """Name the time zone of the accounts' times, or say each row is in its account's zone."""
-    zones = {account_zone(account).key for account in Account.objects.filter(pk__in=list(accounts))}
+    zones = {time_zone(account.time_zone).key for account in Account.objects.filter(pk__in=list(accounts))}
     if len(zones) == 1:
         return zones.pop()
     return SEVERAL_ZONES if zones else timezone.get_default_timezone_name()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from insight.selectors import account_zone
+from kit.dates import time_zone
 from kit.spreadsheets import formula_safe
 
 SEVERAL_ZONES = "each account's time zone"
@@ -47,7 +47,7 @@ class Clock:
             return ""
         zone = self.zones.get(account.pk)
         if zone is None:
-            zone = self.zones[account.pk] = account_zone(account)
+            zone = self.zones[account.pk] = time_zone(account.time_zone)
         return moment.astimezone(zone).isoformat(timespec="seconds")
 
 

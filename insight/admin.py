@@ -24,6 +24,7 @@ from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
 from kit.admin_display import decider, moment, signed_percent, user_name
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
+from kit.dates import time_zone
 from orders.admin import OutcomeFilter
 from orders.queue_admin import approval_task_of
 
@@ -77,7 +78,7 @@ class PeriodForm(forms.Form):
         """Return (account, period) as asked, or the defaults where the form is empty or invalid."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         account = self.accounts.get(data.get("account")) or next(iter(self.accounts.values()))
-        zone = selectors.account_zone(account)
+        zone = time_zone(account.time_zone)
         today = timezone.localtime(now, zone).date()
         if data.get("period") == "custom":
             return account, selectors.Period(data["first"], data["last"], zone)

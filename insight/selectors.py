@@ -8,7 +8,6 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
@@ -53,13 +52,6 @@ class Period:
 
     def each_day(self) -> list[date]:
         return [self.first + timedelta(days=offset) for offset in range(self.days)]
-
-
-def account_zone(account) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(account.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _stats(account, period: Period):

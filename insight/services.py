@@ -23,6 +23,7 @@ from authorization.decision import (
     allowance_percent,
 )
 from authorization.models import ApprovalTask
+from kit.dates import time_zone
 from kit.inserts import insert_sql, insert_values, saved
 from orders.models import IntakeRecord, Order, OrderItem
 from orders.statuses import Flow, OrderStatus
@@ -36,7 +37,6 @@ from .models import (
     DecisionRecord,
     QueuedOrder,
 )
-from .selectors import account_zone
 
 BAND_ROUTES = frozenset({Route.RULE, Route.PER_ITEM_RULE})
 
@@ -65,7 +65,7 @@ def band_label(lower, upper) -> str:
 
 def account_day(account, moment) -> date:
     """Return the calendar day of `moment` in the account's time zone."""
-    return timezone.localtime(moment, account_zone(account)).date()
+    return timezone.localtime(moment, time_zone(account.time_zone)).date()
 
 
 def deciding_band(submission: SubmissionDecision):

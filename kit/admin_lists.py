@@ -374,6 +374,14 @@ class LookaheadPaging:
         )
 
 
+def count_capped(queryset: QuerySet, *, cap: int, column: str = "pk") -> int:
+    """Count at most `cap + 1` rows: "more than `cap`" is all a screen needs to say of a long queue.
+
+    Counting a `column` of an index (not the primary key) lets the database read the index alone.
+    """
+    return queryset.order_by().values(column)[: cap + 1].count()
+
+
 def capped_label(count: int, *, cap: int) -> str:
     """Say a count taken by `count_capped`: "10,000+" once it passed the cap."""
     return f"{cap:,}+" if count > cap else f"{count:,}"

@@ -6,7 +6,9 @@ day or a time zone is added to it: both were 500s.
 """
 
 import datetime
+import zoneinfo
 
+from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
@@ -26,3 +28,11 @@ def date_or_datetime(text: str) -> datetime.date | datetime.datetime:
     if parsed is None or not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
         raise ValueError(DATE_FORMAT_HINT)
     return parsed
+
+
+def time_zone(name: str) -> zoneinfo.ZoneInfo:
+    """Return the time zone `name` names (an account's); the server's TIME_ZONE when it is blank or unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -10,6 +10,7 @@ from authorization.backends import account_roles
 from authorization.models import ApprovalTask
 from authorization.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from connectors.models import Notification
+from kit.admin_lists import count_capped
 
 from .models import BulkDecision, IntakeRecord, Order, OrderEvent, OrderItem, WaitingOrder
 
@@ -104,14 +105,6 @@ def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
     return queryset.annotate(band_text=Cast("band", TextField())).filter(
         band_text__icontains=json.dumps(email)
     )
-
-
-def count_capped(queryset: QuerySet, *, cap: int, column: str = "pk") -> int:
-    """Count at most `cap + 1` rows: "more than `cap`" is all a screen needs to say of a long queue.
-
-    Counting a `column` of an index (not the primary key) lets the database read the index alone.
-    """
-    return queryset.order_by().values(column)[: cap + 1].count()
 
 
 def waiting_counts(*, user, cap: int, mine_cap: int) -> tuple[int, int]:
