@@ -305,6 +305,15 @@ def test_a_departure_the_answer_has_no_words_of_its_own_for_is_named_as_jsonsche
     ]
 
 
+def test_a_schema_without_a_compiled_check_is_checked_by_jsonschema_alone(monkeypatch):
+    body = changed(order_body(), "items.0.price", "x")
+    expected = [ours("items[0].price must be a whole number (integer cents for money)")]
+    assert answered(contract.shape_errors("place_order", body)) == expected
+    monkeypatch.setattr(contract, "fast_check", lambda name: None)  # a schema the compiler cannot read
+    assert answered(contract.shape_errors("place_order", body)) == expected
+    assert contract.shape_errors("place_order", order_body()) == []
+
+
 def test_items_and_logistics_entries_must_pair_up():
     body = two_items(order_body())
     del body["shippingData"]["logisticsInfo"][1]
