@@ -442,6 +442,7 @@ ORDER_FIELDS = [
     "divergence_percent",
     "allowance_rate",
     "outcome",
+    "decision_route",
     "decision_reason",
     "band",
     "rule_snapshot",
@@ -457,7 +458,7 @@ ORDER_FIELDS = [
 
 def _order_row(plan: Plan, facts: Facts, body: _BodyTemplate) -> tuple:
     settled = facts.status in (OrderStatus.INVOICED, OrderStatus.CANCELED)
-    reason = {"manual": "rule:band", "authorize": "rule:band", "no-divergence": "rule:no-divergence"}
+    reason = {"manual": "band", "authorize": "band", "no-divergence": "no-divergence"}
     return (
         facts.order_id,
         plan.shop.account.pk,
@@ -477,6 +478,7 @@ def _order_row(plan: Plan, facts: Facts, body: _BodyTemplate) -> tuple:
         facts.divergence,
         "0.0500",
         facts.outcome,
+        "rule",
         reason[facts.outcome],
         plan.band_json[facts.band_key] if facts.band_key else "null",
         plan.rule_json,

@@ -234,7 +234,7 @@ def order_document(order: Order) -> dict:
             "divergencePercent": f"{order.divergence_percent:.2f}",
             "allowanceRate": f"{order.allowance_rate}" if order.allowance_rate is not None else None,
             "outcome": order.outcome,
-            "reason": order.decision_reason,
+            "reason": order.route_and_reason,
             "band": {"from": band["from"], "to": band["to"], "action": band["action"]} if band else None,
             "decision": _decision(order),
         },

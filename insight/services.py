@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from authorization.decision import (
+    IGNORED_DIVERGENCE,
     Route,
     SubmissionDecision,
     SubmissionFacts,
@@ -433,6 +434,7 @@ def records_from_orders(*, account) -> Iterator[tuple]:
             "paid_value_cents",
             "seller_value_cents",
             "outcome",
+            "decision_route",
             "decision_reason",
             "band",
         )
@@ -454,7 +456,7 @@ def records_from_orders(*, account) -> Iterator[tuple]:
     next_item, next_intake = next(items, None), next(intakes, None)
     for row in orders.iterator(chunk_size=20_000):
         (order_id, connector_id, marketplace_order_id, created_at, divergence) = row[:5]
-        (allowance_rate, paid, seller, outcome, decision_reason, band) = row[5:]
+        (allowance_rate, paid, seller, outcome, route, reason, band) = row[5:]
         lines = []
         while next_item is not None and next_item[0] <= order_id:
             if next_item[0] == order_id:
@@ -467,8 +469,7 @@ def records_from_orders(*, account) -> Iterator[tuple]:
             next_intake = next(intakes, None)
         if intake is None:
             continue  # an order always comes from a submission; one without is not ours to count
-        route, _, reason = decision_reason.partition(":")
-        ignored = decision_reason == "ignored-divergence"
+        ignored = reason == IGNORED_DIVERGENCE
         if outcome == "no-divergence" and not ignored:
             result = "no-divergence"
         elif outcome == "manual" and route in BAND_ROUTES:
@@ -493,7 +494,7 @@ def records_from_orders(*, account) -> Iterator[tuple]:
             [[sku_id, quantity, price, seller_price] for sku_id, quantity, price, seller_price, _ in lines],
             result,
             route if not ignored else "ignored",
-            reason or decision_reason,
+            reason,
             band_label(band["from"], band["to"]) if banded else "",
             divergence_bucket(divergence),
         )

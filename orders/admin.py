@@ -363,6 +363,7 @@ class OrderTable(CsvTable):
         "seller_value_cents",
         "divergence_percent",
         "outcome",
+        "decision_route",
         "decision_reason",
         "band",
         "approval_task__decision",
@@ -394,7 +395,7 @@ class OrderTable(CsvTable):
             order.seller_value_cents,
             percent(order.divergence_percent),
             order.outcome,
-            order.decision_reason,
+            order.route_and_reason,
             band_range(order.band) if order.band else "",
             " ".join((order.band or {}).get("approvers") or []),
             task.decision if decided else "",
@@ -451,7 +452,7 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
         ),
         (
             "Decision",
-            {"fields": [("outcome", "decision_route", "decision_why"), "band_display", "rule_table"]},
+            {"fields": [("outcome", "route_display", "decision_why"), "band_display", "rule_table"]},
         ),
         (
             "Stock reservation",
@@ -504,13 +505,13 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
         return f"{order.customer_name} <{order.customer_email}>".strip()
 
     @admin.display(description="Route")
-    def decision_route(self, order):
-        return order.decision_reason.partition(":")[0] or "-"
+    def route_display(self, order):
+        # An order whose divergence was ignored took no route; the page names the override there.
+        return order.decision_route or order.decision_reason or "-"
 
     @admin.display(description="Reason")
     def decision_why(self, order):
-        route, _, reason = order.decision_reason.partition(":")
-        return reason or route or "-"
+        return order.decision_reason or "-"
 
     @admin.display(description="Band, as it was")
     def band_display(self, order):

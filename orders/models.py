@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from authorization.models import Account
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
@@ -101,7 +102,14 @@ class Order(models.Model):
     divergence_percent = models.DecimalField(max_digits=14, decimal_places=2)
     allowance_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     outcome = models.CharField(max_length=20)
-    decision_reason = models.CharField(max_length=40)
+    decision_route = models.CharField(
+        max_length=24,
+        blank=True,
+        help_text=gettext_lazy(
+            "The way the order went before the bands; empty when the divergence was ignored on reprocessing."
+        ),
+    )
+    decision_reason = models.CharField(max_length=40, help_text=gettext_lazy("Why the decision came out so."))
     band = models.JSONField(null=True, blank=True, help_text="The band that decided, as it was.")
     rule_snapshot = models.JSONField(default=list, blank=True, help_text="Every band of the rule, as it was.")
     customer_email = models.CharField(max_length=254, blank=True)
@@ -155,6 +163,13 @@ class Order(models.Model):
             return True
         approvers = {email.lower() for email in (self.band or {}).get("approvers") or []}
         return bool(user.email) and user.email.lower() in approvers
+
+    @property
+    def route_and_reason(self) -> str:
+        """The decision as the API, the exports and the OMS name it: "route:reason", or the reason alone."""
+        return (
+            f"{self.decision_route}:{self.decision_reason}" if self.decision_route else self.decision_reason
+        )
 
     @property
     def holds_reservation(self) -> bool:

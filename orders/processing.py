@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from authorization.approvals import approval_task_create
 from authorization.decision import (
+    IGNORED_DIVERGENCE,
     ConnectorFacts,
     Outcome,
     SubmissionDecision,
@@ -656,7 +657,8 @@ def order_build(intake: IntakeRecord, decided: Decided, *, now) -> Order:
         payload=body,
         allowance_rate=body.get("priceDivergenceAllowanceRate"),
         outcome="authorize" if ignored else decision.decision.outcome.value,
-        decision_reason="ignored-divergence" if ignored else f"{decision.route}:{decision.decision.reason}",
+        decision_route="" if ignored else decision.route.value,
+        decision_reason=IGNORED_DIVERGENCE if ignored else decision.decision.reason.value,
         band=decision.decision.band.as_dict() if decision.decision.band else None,
         rule_snapshot=[band.as_dict() for band in decided.bands],
         customer_email=profile.get("email") or "",

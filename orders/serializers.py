@@ -99,7 +99,7 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="(seller − paid) / seller × 100; positive when the marketplace pays less.",
     )
     outcome = serializers.CharField(help_text="no-divergence, authorize, manual or deny.")
-    decisionReason = serializers.CharField(source="decision_reason", help_text="route:reason.")
+    decisionReason = serializers.CharField(source="route_and_reason", help_text="route:reason.")
     band = DecidedBandSerializer(allow_null=True, help_text="The band that decided, as it was.")
     customerEmail = serializers.CharField(source="customer_email")
     createdAt = serializers.DateTimeField(source="created_at")

@@ -81,7 +81,7 @@ def test_the_order_is_answered_in_the_contracts_shape(oms, placed):
         "divergencePercent": "0.00",
         "allowanceRate": "0.0500",
         "outcome": "no-divergence",
-        "reason": placed.decision_reason,
+        "reason": "deny-without-rule:no-divergence",
         "band": None,
         "decision": None,
     }

@@ -180,7 +180,7 @@ def test_keep_previous_flow_switch_and_legacy_rate_without_rule(mkp, shop, conne
     legacy = connector_of_kind(mkp, shop, connector_server, legacy_rate_percent=20, **NATIVE)
     legacy.place(order_body(marketplacePaymentValue=PAID_15_PERCENT_LESS))
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
-    assert Order.objects.get().decision_reason.startswith("previous-flow")
+    assert Order.objects.get().decision_route == "previous-flow"
 
 
 def test_legacy_rate_gives_way_to_the_rule(mkp, shop, connector_server, rule):

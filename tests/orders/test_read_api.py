@@ -46,7 +46,7 @@ def test_list_shows_the_accounts_orders_newest_first_in_the_contracts_shape(
     assert first["connector"] == {"affiliateId": "MKP", "name": "SkyHub", "type": "external"}
     assert first["status"] == "payment-pending"
     assert (first["paidValue"], first["sellerValue"], first["divergencePercent"]) == (3025, 3025, "0.00")
-    assert first["outcome"] == "no-divergence"
+    assert (first["outcome"], first["decisionReason"]) == ("no-divergence", "deny-without-rule:no-divergence")
     assert first["items"] == [
         {
             "id": "1",

@@ -25,6 +25,7 @@ PARTS = {
             "main_order_id",
             "status",
             "outcome",
+            "decision_route",
             "decision_reason",
             "marketplace_approved",
             "approval_requested_at",
