@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "orders",
     "insight",
     "exports",
+    "demo",
 ]
 
 MIDDLEWARE = [

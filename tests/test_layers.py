@@ -22,9 +22,6 @@ DEBTS = {
     ("authorization.approvals", "orders.services"),
     ("authorization.approvals", "connectors.contract"),
     ("authorization.approvals", "connectors.notifications"),
-    # The demo loader seeds every app: it belongs in an app above them all.
-    ("authorization.management.commands.load_demo", "connectors.contract"),
-    ("authorization.management.commands.load_demo", "orders.services"),
     # A new rule lets orders held for want of one go on: an event orders should follow.
     ("authorization.services", "orders.tasks"),
     # The hook's body reads the order's previous event: the event should carry it.

@@ -426,7 +426,7 @@ ALLOWED_CALLERS = {
         "membership_set",
         "token_issue",
     },
-    "authorization/management/commands/load_demo.py": {
+    "demo/management/commands/load_demo.py": {
         "user_create",
         "user_password_set_by_operator",
         "membership_set",

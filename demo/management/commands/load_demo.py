@@ -30,8 +30,10 @@ from authorization.services import (
     user_password_set_by_operator,
 )
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
+from connectors.contract import body_digest
 from connectors.models import Connector, ConnectorType
 from connectors.services import app_token_digest, connector_create, connector_rotate_token
+from orders.services import intake_receive
 
 ACCOUNT = "demo-seller"
 OWNER = "owner@demo.example"
@@ -219,9 +221,6 @@ def demo_order_body(marketplace_order_id: str, lines, shortfall: Decimal, status
 
 def _post_demo_orders(account: Account, connector: Connector) -> None:
     """Submit a few orders as the demo marketplace would; the worker processes them once it runs."""
-    from connectors.contract import body_digest
-    from orders.services import intake_receive
-
     for marketplace_order_id, lines, shortfall, status in DEMO_ORDERS:
         body = demo_order_body(marketplace_order_id, lines, shortfall, status)
         intake_receive(
