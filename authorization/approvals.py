@@ -46,17 +46,32 @@ def may_decide(*, user, order) -> bool:
 
 def approval_task_create(*, order, band: dict) -> ApprovalTask:
     """Open the approval task of an order entering a manual band; its first approver is e-mailed after commit."""
-    task = ApprovalTask.objects.create(
-        order=order,
-        account_id=order.account_id,
-        approvers=list(band.get("approvers") or []),
-        escalate_after_minutes=int(band.get("escalateAfterMinutes") or 240),
-        next_notification_at=timezone.now(),
+    (task,) = approval_tasks_create(orders=[order], bands=[band])
+    return task
+
+
+def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
+    """Open the approval tasks of orders entering a manual band, in one statement; `bands` are
+    their bands' (each order's own `band` when not given)."""
+    if not orders:
+        return []
+    now = timezone.now()
+    bands = bands if bands is not None else [order.band or {} for order in orders]
+    tasks = ApprovalTask.objects.bulk_create(
+        ApprovalTask(
+            order=order,
+            account_id=order.account_id,
+            approvers=list(band.get("approvers") or []),
+            escalate_after_minutes=int(band.get("escalateAfterMinutes") or 240),
+            next_notification_at=now,
+        )
+        for order, band in zip(orders, bands, strict=True)
     )
     from .tasks import notify_approvers
 
-    enqueue_on_commit(notify_approvers, task.pk)
-    return task
+    for task in tasks:
+        enqueue_on_commit(notify_approvers, task.pk)
+    return tasks
 
 
 def _claim(task: ApprovalTask, *, decision: str, user, reason_code: str = "", note: str = "") -> None:

@@ -3,7 +3,7 @@
 The subject: `N` submissions of the contract's example order are taken in (as the order API
 does, through `intake_receive`: the intake record, and a batch asked for on Redis); then a
 Celery worker is started and drains them, a batch of up to `INTAKE_BATCH_SIZE` at a time
-(`orders.batching`): it prices each order against the catalog, decides by the account's rule, reserves stock, writes the order, its
+(`orders.intake.pipeline`): it prices each order against the catalog, decides by the account's rule, reserves stock, writes the order, its
 events, its decision record and rollups, and the notification to the connector (outbox), whose
 delivery is queued in turn on the deliveries queue; the worker takes from both queues in turn,
 so the rate includes delivering the notifications. The baseline: `N` no-op tasks
@@ -30,9 +30,8 @@ from django.test.utils import CaptureQueriesContext
 
 from config.celery import app
 from connectors import contract
-from orders.batching import intakes_process
+from orders.intake.pipeline import intake_process, intakes_process
 from orders.models import IntakeRecord
-from orders.processing import intake_process
 from orders.services import intake_receive
 from orders.statuses import IntakeStatus
 

@@ -6,7 +6,7 @@
 Each round posts `--orders` orders through the WSGI application, as gunicorn calls it (the
 connector API's whole stack: middleware, authentication, the contract check, the intake
 record and a batch of processing asked for on Redis), then processes the submissions it made with
-`orders.processing.intake_process`, as the worker does, one after the other. It prints each
+`orders.intake.pipeline.intake_process`, as the worker does, one after the other. It prints each
 round's milliseconds per order (wall time, and this process's CPU time, which other work on a
 busy machine disturbs less) and queries per order, and the median of the rounds.
 `--profile` runs one more round of that path under cProfile and prints its heaviest functions;
@@ -259,7 +259,7 @@ class Paths:
 
 
 def _process_all(intake_ids: list[int], counter: QueryCounter) -> None:
-    from orders.processing import intake_process
+    from orders.intake.pipeline import intake_process
     from orders.statuses import IntakeStatus
 
     with counting(counter):

@@ -300,7 +300,7 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=10.0)
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600.0)
 INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=8)
-# Received submissions a worker claims and processes together (orders.batching).
+# Received submissions a worker claims and processes together (orders.intake.pipeline).
 INTAKE_BATCH_SIZE = env.int("INTAKE_BATCH_SIZE", default=100)
 
 # Order hooks: each status change POSTed to the URL a connector configured (contract: 5 s).

@@ -18,8 +18,9 @@ from django.db import transaction
 
 from catalog.models import DeliveryChannel
 from catalog.selectors import shipping_policies_list, skus_list
+from orders.intake.approve import order_marketplace_approve
+from orders.intake.pipeline import intake_process_now
 from orders.models import IntakeRecord, Order
-from orders.processing import intake_process_now, order_marketplace_approve
 from orders.services import connector_actor, intake_receive
 from orders.statuses import IntakeStatus
 

@@ -300,7 +300,7 @@ def intake_receive(
     An exact replay of a placed order finds the record already there and starts nothing,
     also when two identical requests race each other (the unique constraint decides).
     """
-    from .batching import intake_kick
+    from .intake.pipeline import intake_kick
 
     intake = IntakeRecord(
         account=account,

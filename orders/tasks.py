@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, once_started, requeue
 
-from .batching import KICK, intakes_process
+from .intake.pipeline import KICK, intake_process, intakes_process
 from .models import IntakeRecord
-from .processing import intake_process
 from .services import reservations_expire
 from .statuses import IntakeStatus
 
@@ -40,7 +39,7 @@ def retry_delay(attempts: int) -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def process_intakes() -> int:
-    """Process a batch of the submissions received (`orders.batching`); asked for by the order API."""
+    """Process a batch of the submissions received (`orders.intake.pipeline`); asked for by the order API."""
     once_started(KICK)
     return intakes_process(on_full=lambda: enqueue_on_commit(process_intakes), on_failure=_try_again)
 

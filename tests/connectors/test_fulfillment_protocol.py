@@ -349,7 +349,7 @@ def test_an_unexpected_failure_answers_500_leaves_nothing_behind_and_a_retry_suc
         raise DatabaseError("connection lost")
 
     with monkeypatch.context() as patch:
-        patch.setattr("orders.processing.order_events_save", fail)  # after the order is written
+        patch.setattr("orders.intake.write.order_events_save", fail)  # after the order is written
         response = fulfillment.place([seed_order()])
     assert response.status_code == 500
     assert response.json()["error"] == {
@@ -685,9 +685,9 @@ def test_scenario_1_a_price_divergence_is_logged_without_retry_then_queued_for_t
 
 
 def test_scenario_1_a_failure_to_reach_the_rule_is_retried_until_it_works(guide_connector, shop, monkeypatch):
-    from orders import processing
+    from orders.intake import pipeline
 
-    real, failures = processing.account_bands, iter([DatabaseError("rule system unreachable")] * 2)
+    real, failures = pipeline.account_bands, iter([DatabaseError("rule system unreachable")] * 2)
 
     def flaky(**kwargs):
         failure = next(failures, None)
@@ -695,7 +695,7 @@ def test_scenario_1_a_failure_to_reach_the_rule_is_retried_until_it_works(guide_
             raise failure
         return real(**kwargs)
 
-    monkeypatch.setattr(processing, "account_bands", flaky)
+    monkeypatch.setattr(pipeline, "account_bands", flaky)
     guide_connector.integrate(seed_order())
     assert guide_connector.log == [("retry", 500), ("retry", 500), ("created", "MKP-2630580124")]
     assert Order.objects.count() == 1

@@ -11,10 +11,11 @@ from connectors import contract
 from connectors.models import Notification
 from insight.models import DailyDecisionStat, DecisionRecord
 from kit.enqueue import enqueue_once_on_commit, once_started
-from orders.batching import intakes_process
+from orders.intake import pipeline, write
+from orders.intake.pipeline import intake_process, intakes_process
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.services import intake_receive
-from orders.tasks import process_intakes
+from orders.tasks import process_intake, process_intakes, retry_delay
 from tests.orders.payloads import order_body
 from tests.support.on_commit import lose_queued
 from tests.support.orders import ANA, HELD, held_bands, rule_set
@@ -123,8 +124,6 @@ def test_a_mixed_batch_ends_as_each_submission_would_alone(
 def test_the_same_submissions_processed_one_by_one_end_the_same(
     shop, rule, connector_server, django_capture_on_commit_callbacks
 ):
-    from orders.processing import intake_process
-
     receive_mixed(shop)
     with django_capture_on_commit_callbacks(execute=True):
         for intake in IntakeRecord.objects.order_by("pk"):
@@ -160,9 +159,13 @@ def test_the_last_units_go_to_the_first_orders_and_the_rest_are_refused(shop):
 def test_when_the_batch_fails_each_submission_is_processed_alone(shop, caplog):
     for number in range(3):
         receive(shop, marketplaceOrderId=f"o-{number}")
-    with mock.patch(
-        "orders.batching.stocks_reserve", return_value=False
-    ):  # as if another worker took the units
+    real, calls = write.stocks_reserve, []
+
+    def reserve(taken):  # the batch finds its units taken by another worker; each alone finds them
+        calls.append(taken)
+        return False if len(calls) == 1 else real(taken)
+
+    with mock.patch.object(write, "stocks_reserve", side_effect=reserve):
         assert intakes_process(limit=100) == 3
     assert "each is processed alone" in caplog.text
     assert list(IntakeRecord.objects.values_list("code", flat=True)) == ["SOI001"] * 3
@@ -197,3 +200,81 @@ def test_a_batch_is_asked_for_once_until_it_starts(db, django_capture_on_commit_
             enqueue_once_on_commit(process_intakes, key=key)
         assert publish.call_count == 2
     once_started(key)
+
+
+def receive_three(shop) -> None:
+    for number in range(3):
+        receive(shop, marketplaceOrderId=f"o-{number}")
+    lose_queued()
+
+
+def poisoned(real, *, where: str):
+    """`real`, but raising for the submission or order of marketplace order o-1."""
+
+    def call(*args, **kwargs):
+        of = kwargs.get("intake") or args[0]
+        if of.marketplace_order_id == "o-1":
+            raise ValueError(f"o-1 cannot be {where}")
+        return real(*args, **kwargs)
+
+    return call
+
+
+def assert_only_o1_failed(connector_server, failed, error: str) -> None:
+    assert [intake.marketplace_order_id for intake in failed] == ["o-1"]
+    assert {
+        intake.marketplace_order_id: (intake.status, intake.code, intake.last_error, intake.attempts)
+        for intake in IntakeRecord.objects.all()
+    } == {
+        "o-0": ("integrated", "SOI001", "", 1),
+        "o-1": ("failed", "", error, 1),
+        "o-2": ("integrated", "SOI001", "", 1),
+    }
+    assert sorted(Order.objects.values_list("marketplace_order_id", flat=True)) == ["o-0", "o-2"]
+    assert OrderItem.objects.count() == DecisionRecord.objects.count() == 2
+    assert Stock.objects.get().reserved == 2
+    received = [(r.body["marketplaceOrderId"], r.body["code"]) for r in connector_server.wait_for(2)]
+    assert sorted(received) == [("o-0", "SOI001"), ("o-2", "SOI001")]
+
+
+def test_an_order_that_cannot_be_planned_fails_alone_and_the_rest_of_its_batch_is_placed(
+    shop, connector_server, django_capture_on_commit_callbacks, caplog
+):
+    receive_three(shop)
+    failed = []
+    with (
+        mock.patch.object(pipeline, "plan_order", poisoned(pipeline.plan_order, where="planned")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert intakes_process(limit=100, on_failure=failed.append) == 3
+    assert "each is processed alone" not in caplog.text  # the others were written with the batch
+    assert_only_o1_failed(connector_server, failed, "ValueError: o-1 cannot be planned")
+
+
+def test_an_order_that_cannot_be_written_fails_alone_and_the_rest_of_its_batch_is_placed(
+    shop, connector_server, django_capture_on_commit_callbacks, caplog
+):
+    receive_three(shop)
+    failed = []
+    with (
+        mock.patch.object(write, "order_items_build", poisoned(write.order_items_build, where="written")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert intakes_process(limit=100, on_failure=failed.append) == 3
+    assert "A batch of 3 submissions failed as a whole; each is processed alone." in caplog.text
+    assert_only_o1_failed(connector_server, failed, "ValueError: o-1 cannot be written")
+
+
+def test_a_failed_order_of_a_batch_is_tried_again_alone_later(shop, django_capture_on_commit_callbacks):
+    receive_three(shop)
+    with (
+        mock.patch.object(pipeline, "plan_order", poisoned(pipeline.plan_order, where="planned")),
+        mock.patch.object(process_intake, "apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        process_intakes.run()
+    failed = IntakeRecord.objects.get(marketplace_order_id="o-1")
+    assert [call.args[0] for call in queued.call_args_list] == [(failed.pk,)]
+    assert queued.call_args.kwargs["countdown"] == retry_delay(1)
+    assert intake_process(intake_id=failed.pk) == "integrated"
+    assert Order.objects.count() == 3

@@ -9,8 +9,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from catalog.models import Stock
+from orders.intake.claim import LEASE, intake_claim
+from orders.intake.pipeline import intake_process, intake_process_claimed
 from orders.models import IntakeRecord, Order, OrderItem
-from orders.processing import LEASE, intake_claim, intake_process, intake_process_claimed
 from orders.services import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body

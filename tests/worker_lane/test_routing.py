@@ -8,7 +8,7 @@ import pytest
 from config.celery import app
 from connectors.models import Notification
 from kit.enqueue import once_started
-from orders.batching import KICK
+from orders.intake.pipeline import KICK
 from orders.models import IntakeRecord, Order
 from tests.orders.payloads import order_body
 from tests.worker import messages_waiting

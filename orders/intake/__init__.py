@@ -1,0 +1,1 @@
+"""The intake pipeline: every submission claimed, planned, decided, written and published in batches (`pipeline`)."""

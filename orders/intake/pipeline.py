@@ -1,0 +1,247 @@
+"""Processing submissions: claim → plan → decide → write → publish, a batch at a time.
+
+The order API does not queue a task per submission: it asks for a batch (`intake_kick`), at
+most one waiting on the broker at a time. The batch task (`orders.tasks.process_intakes`)
+claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, with one compare-and-set
+(rows another worker claims are skipped, not waited for), asks for the next batch at once when
+it took a full one (so every worker has one), and processes them together in one transaction:
+the catalog, shipping policies and rule read once an account, each submission planned and
+decided — integrated, held for approval, held, denied or refused, from the seller's stock, a
+franchise's or a pickup point's, first time or reprocessed — and each table written in one
+statement for the whole batch (`write`), with the notifications and decision records (`publish`).
+
+Every other way in is a batch of one through the same stages: a sweep's or a retry's task
+(`intake_process`), the previous protocol's connector waiting for its answer
+(`intake_process_now`). A submission that fails isolates itself: one whose planning or
+deciding raises is left failed with its error while the rest of its batch is written; when
+the writing itself fails, the batch is taken back and each of its submissions processed as a
+batch of one, so only the one at fault fails. A failed submission is tried again later, alone.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+
+from authorization.decision import Outcome
+from authorization.selectors import account_bands
+from connectors.contract import PLACE_ORDER
+from kit.enqueue import enqueue_once_on_commit
+
+from ..models import IntakeRecord, Order
+from .approve import intake_approve
+from .claim import intake_claim, intake_fail, intakes_claim, still_claimed
+from .decide import divergence_rejection, intake_decide
+from .plan import Rejection, active_policies, already_exists, plan_order, skus_and_stock
+from .write import Processed, StockChooser, StockMoved, processed_write
+
+logger = logging.getLogger(__name__)
+
+KICK = "orders:process-intakes"
+STOCK_TRIES = 3
+
+
+def intake_kick() -> None:
+    """Ask for a batch once the current transaction commits, unless one is already waiting."""
+    from ..tasks import process_intakes
+
+    enqueue_once_on_commit(process_intakes, key=KICK)
+
+
+def intakes_process(
+    *,
+    limit: int | None = None,
+    on_full: Callable[[], None] | None = None,
+    on_failure: Callable[[IntakeRecord], None] | None = None,
+) -> int:
+    """Claim and process a batch of received submissions; return how many were claimed.
+
+    `on_full` is called when the batch was full, before it is processed: there may be more.
+    `on_failure(intake)` is called for a submission whose processing failed (it is kept failed,
+    with its error, and the sweep would try it again later).
+    """
+    limit = limit or settings.INTAKE_BATCH_SIZE
+    intakes = intakes_claim(limit=limit)
+    if len(intakes) == limit and on_full is not None:
+        on_full()
+    placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
+    try:
+        with transaction.atomic():
+            _, failures = _batch_process(placing)
+    except Exception as error:
+        if isinstance(error, StockMoved):
+            logger.info("Stock moved under a batch of %s submissions; each is processed alone.", len(placing))
+        else:
+            logger.exception(
+                "A batch of %s submissions failed as a whole; each is processed alone.", len(placing)
+            )
+        alone = placing
+    else:
+        alone = []
+        for intake, error in failures:
+            logger.error("Submission %s failed: %s", intake.pk, error, exc_info=error)
+            intake_fail(intake, error)
+            if on_failure is not None:
+                on_failure(intake)
+    # Approvals after the orders they may approve, each in a transaction of its own: an
+    # approval locks an existing order, which comes before the stock in `orders.locking`.
+    for intake in [*alone, *(intake for intake in intakes if intake.flow != PLACE_ORDER)]:
+        try:
+            intake_process_claimed(intake=intake)
+        except Exception:
+            logger.exception("Submission %s failed.", intake.pk)
+            if on_failure is not None:
+                on_failure(intake)
+    return len(intakes)
+
+
+def intake_process(*, intake_id: int) -> str | None:
+    """Process one submission, a batch of one; return its final status, or None when there was nothing to do."""
+    intake = intake_claim(intake_id=intake_id)
+    if intake is None:
+        return None
+    return intake_process_claimed(intake=intake)
+
+
+def intake_process_claimed(*, intake: IntakeRecord) -> str | None:
+    """Process a submission `intake_claim` gave; None when another claim took it over meanwhile."""
+    try:
+        processed = _alone(intake)
+    except Exception as error:
+        intake_fail(intake, error)
+        raise
+    return intake.status if processed else None
+
+
+def _alone(intake: IntakeRecord, *, answer_now: bool = False) -> bool:
+    """Process the submission as a batch of one (in a savepoint, when the caller has a
+    transaction); False when another claim took it over.
+
+    Units another worker reserved between the read and the write are read again: the stock
+    row chosen last time may have none left, another may.
+    """
+    for attempt in range(STOCK_TRIES):
+        try:
+            with transaction.atomic():
+                processed, failures = _batch_process([intake], answer_now=answer_now)
+                for _, error in failures:
+                    raise error
+            return bool(processed)
+        except StockMoved:
+            if attempt == STOCK_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def intake_process_now(*, intake_id: int) -> IntakeRecord:
+    """Decide a place-order submission in the caller's transaction, for a connector that waits.
+
+    This is the previous fulfillment protocol without `isCreatedAsync`: any divergence that the
+    rule and the allowances would not count as none is refused (EOI003 with FMT007) instead of
+    consulting the bands, and nothing is notified, since the answer to the request is the result.
+    An unexpected error propagates, so the caller's transaction takes everything back.
+    """
+    intake = intake_claim(intake_id=intake_id)
+    if intake is None or intake.flow != PLACE_ORDER:
+        raise ValueError(f"Submission {intake_id} is not a place order waiting to be processed.")
+    _alone(intake, answer_now=True)
+    return intake
+
+
+def _batch_process(
+    intakes: list[IntakeRecord], *, answer_now: bool = False
+) -> tuple[list[IntakeRecord], list[tuple[IntakeRecord, Exception]]]:
+    """Plan, decide and write the claimed submissions still held by this claim, in the caller's
+    transaction; return those processed, and those whose planning or deciding failed with why.
+
+    `answer_now` is `intake_process_now`'s: divergence refused at once, nothing notified.
+    """
+    intakes = still_claimed(intakes) if intakes else []
+    placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
+    outcomes, failures, stock = [], [], StockChooser()
+    existing = set(
+        Order.objects.filter(
+            connector_id__in={intake.connector_id for intake in placing},
+            marketplace_order_id__in={intake.marketplace_order_id for intake in placing},
+        ).values_list("connector_id", "marketplace_order_id")
+        if placing
+        else ()
+    )
+    for group in _by_account(placing):
+        reads = _AccountReads(group)
+        for intake in group:
+            try:
+                outcome = _decided(intake, reads, stock, existing, answer_now=answer_now)
+            except Exception as error:
+                failures.append((intake, error))
+                continue
+            outcomes.append(outcome)
+            if outcome.status == "integrated":  # a second submission of it in the batch is a duplicate
+                existing.add((intake.connector_id, intake.marketplace_order_id))
+    if outcomes:
+        processed_write(outcomes, taken=stock.taken)
+    for intake in intakes:
+        if intake.flow != PLACE_ORDER:
+            intake_approve(intake)
+    failed = {intake.pk for intake, _ in failures}
+    return [intake for intake in intakes if intake.pk not in failed], failures
+
+
+def _by_account(intakes: list[IntakeRecord]) -> list[list[IntakeRecord]]:
+    groups = defaultdict(list)
+    for intake in intakes:
+        groups[intake.account_id].append(intake)
+    return list(groups.values())
+
+
+class _AccountReads:
+    """What planning and deciding read of an account, once for all of its submissions in a batch."""
+
+    def __init__(self, group: list[IntakeRecord]):
+        account = group[0].account
+        sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
+        self.catalog = skus_and_stock(account, sku_ids)
+        self.policies = active_policies(account, picks_up=False)
+        self.bands = account_bands(account=account)
+
+
+def _decided(
+    intake: IntakeRecord, reads: _AccountReads, stock: StockChooser, existing: set, *, answer_now: bool
+):
+    """Plan and decide one submission of the batch: what becomes of it."""
+    notify = not answer_now
+    if (intake.connector_id, intake.marketplace_order_id) in existing:
+        return Processed.refused(intake, already_exists(intake), notify=notify)
+    try:
+        plan = plan_order(intake=intake, read=reads.catalog, policies=reads.policies)
+    except Rejection as rejection:
+        return Processed.refused(intake, rejection, notify=notify)
+    decided = intake_decide(intake, plan, reads.bands)
+    decision, outcome = decided.decision, decided.outcome
+    if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
+        refusal = divergence_rejection(
+            decided.values, decision, has_rule=decided.has_rule, refused_at_once=True
+        )
+        return Processed.refused(intake, refusal, notify=False)
+    if outcome is Outcome.HELD:
+        return Processed.held(intake, decided)
+    if outcome is Outcome.DENY:
+        refusal = divergence_rejection(decided.values, decision, has_rule=decided.has_rule)
+        return Processed.refused(intake, refusal, notify=notify, decided=decided)
+    try:
+        reserved = stock.choose(plan)
+    except Rejection as rejection:
+        return Processed.refused(intake, rejection, notify=notify)
+    return Processed.placed(intake, decided, reserved, notify=notify)
+
+
+__all__ = [
+    "KICK",
+    "intake_kick",
+    "intake_process",
+    "intake_process_claimed",
+    "intake_process_now",
+    "intakes_process",
+]

@@ -1,0 +1,330 @@
+"""Write: everything a batch of decided submissions becomes, a statement a table.
+
+The orders, their approval tasks, events, the submissions' outcomes, the notifications, the
+decision records with their rollups, then the stock and the items: the rows every order of a
+connector, a day or a SKU writes to (rollups, stock) come last, so their locks are held only
+until the commit, and a batch of one writes exactly what a batch of a hundred writes of it.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from authorization.approvals import approval_tasks_create
+from authorization.decision import IGNORED_DIVERGENCE
+from authorization.models import Account
+from catalog.models import Stock
+from connectors.notifications import notifications_enqueue
+from insight.services import decision_record, decision_record_build, decision_records_add, queue_enter_many
+
+from ..models import IntakeRecord, Order, OrderEvent, OrderItem
+from ..services import SYSTEM, Actor, connector_actor, order_event_build, order_events_save, stocks_reserve
+from ..statuses import IntakeStatus, OrderStatus
+from .decide import Decided, decision_note, order_status_of
+from .plan import OrderPlan, Rejection, already_exists, not_available
+from .publish import integration_notifications, record_facts, rejection_notification
+
+
+def finished(
+    *, status: str, code: str = "", errors=(), order=None, held_reason="", held_until_rule=False
+) -> dict:
+    """What a submission's record says once it is decided: the fields and their values."""
+    return {
+        "status": status,
+        "code": code,
+        "order": order,
+        "errors": [error.as_dict() for error in errors],
+        "held_reason": held_reason,
+        "held_until_rule": held_until_rule,
+        "processed_at": timezone.now(),
+        "lease_until": None,
+        "last_error": "",
+    }
+
+
+def finish(intake: IntakeRecord, **outcome) -> None:
+    """Save the submission's outcome (`finished`) on its own."""
+    values = finished(**outcome)
+    for name, value in values.items():
+        setattr(intake, name, value)
+    intake.save(update_fields=list(values))
+
+
+def _lock_ttl(value: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)(d|bd)", value or "")
+    if not match:
+        return timedelta(days=1)
+    days = int(match.group(1))
+    if match.group(2) == "bd":  # business days: whole weeks plus the remainder, skipping weekends roughly
+        days = days + 2 * (days // 5)
+    return timedelta(days=days)
+
+
+def _order_ids(intake: IntakeRecord, fulfilment_account: Account) -> tuple[str, str]:
+    base = f"{intake.connector.affiliate_id}-{intake.marketplace_order_id}"
+    if fulfilment_account.pk == intake.account_id:
+        return base, ""
+    prefix = fulfilment_account.order_prefix or fulfilment_account.name.upper()
+    return f"{base}-01", f"{prefix}-{base}-01"
+
+
+def order_build(intake: IntakeRecord, decided: Decided, *, now) -> Order:
+    """The order an integrated submission becomes, not saved yet."""
+    body, plan, values = intake.body, decided.plan, decided.values
+    status, marketplace_approved = order_status_of(intake, decided)
+    main_order_id, franchise_order_id = _order_ids(intake, plan.fulfilment_account)
+    ttl = min(
+        (_lock_ttl(info.get("lockTTL")) for info in body["shippingData"]["logisticsInfo"]),
+        default=timedelta(days=1),
+    )
+    profile = body["clientProfileData"]
+    decision, ignored = decided.decision, decided.submission.ignored
+    waiting = status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION
+    return Order(
+        account=intake.account,
+        connector=intake.connector,
+        marketplace_order_id=intake.marketplace_order_id,
+        main_order_id=main_order_id,
+        franchise_account=None
+        if plan.fulfilment_account.pk == intake.account_id
+        else plan.fulfilment_account,
+        franchise_order_id=franchise_order_id,
+        status=status,
+        marketplace_approved=marketplace_approved and not waiting,
+        approval_requested_at=now if marketplace_approved and waiting else None,
+        payload=body,
+        allowance_rate=body.get("priceDivergenceAllowanceRate"),
+        outcome="authorize" if ignored else decision.decision.outcome.value,
+        decision_route="" if ignored else decision.route.value,
+        decision_reason=IGNORED_DIVERGENCE if ignored else decision.decision.reason.value,
+        band=decision.decision.band.as_dict() if decision.decision.band else None,
+        rule_snapshot=[band.as_dict() for band in decided.bands],
+        customer_email=profile.get("email") or "",
+        customer_name=f"{profile.get('firstName', '')} {profile.get('lastName', '')}".strip(),
+        reservation_expires_at=now + ttl,
+        **values,
+    )
+
+
+def integration_events(intake: IntakeRecord, order: Order, decided: Decided) -> list[OrderEvent]:
+    """The events of an order's integration, not saved yet: created, then decided."""
+    values, decision, ignored = decided.values, decided.decision, decided.submission.ignored
+    return [
+        order_event_build(
+            order=order,
+            kind=OrderEvent.Kind.CREATED,
+            actor=connector_actor(intake.connector),
+            to_status=order.status,
+            note=f"Integrated from {intake.connector.name}: paid {values['paid_value_cents']}, seller value "
+            f"{values['seller_value_cents']}, divergence {values['divergence_percent']} %.",
+        ),
+        order_event_build(
+            order=order,
+            kind=OrderEvent.Kind.DECISION,
+            actor=Actor.of_user(intake.reprocessed_by) if ignored and intake.reprocessed_by else SYSTEM,
+            note="Divergence ignored on reprocessing." if ignored else decision_note(decision),
+            data={
+                "route": str(decision.route),
+                "outcome": order.outcome,
+                "reason": decision.decision.reason.value,
+                "divergencePercent": str(values["divergence_percent"]),
+                "band": order.band,
+            },
+        ),
+    ]
+
+
+def order_items_build(order: Order, decided: Decided, reserved: dict[int, Stock]) -> list[OrderItem]:
+    """The order's item lines, not saved yet; `reserved` is the stock row of each item's index."""
+    return [
+        OrderItem(
+            order=order,
+            index=item.index,
+            catalog_sku=item.seller_sku,
+            sku_id=item.sku_id,
+            name=item.seller_sku.name,
+            quantity=item.quantity,
+            price_cents=item.price_cents,
+            seller_price_cents=item.seller_sku.price_cents,
+            freight_cents=item.declared_freight_cents,
+            seller_freight_cents=item.seller_freight_cents,
+            delivery_channel=item.delivery_channel,
+            sla=item.policy.policy_id if item.policy else item.sla,
+            shipping_policy=item.policy,
+            pickup_point=item.pickup_point,
+            stock=reserved[item.index],
+            reserved_quantity=item.quantity,
+            divergence_percent=decided.item_divergences[position],
+        )
+        for position, item in enumerate(decided.plan.items)
+    ]
+
+
+@dataclass
+class Processed:
+    """What became of one submission, for `processed_write`: integrated, held or refused."""
+
+    intake: IntakeRecord
+    status: str
+    decided: Decided | None = None
+    rejection: Rejection | None = None
+    reserved: dict[int, Stock] = field(default_factory=dict)
+    notify: bool = True
+    recorded: bool = False  # whether its decision is kept (a decided submission's)
+    order: Order | None = None
+
+    @classmethod
+    def refused(cls, intake, rejection: Rejection, *, notify: bool, decided: Decided | None = None):
+        return cls(
+            intake, IntakeStatus.REJECTED, decided, rejection, notify=notify, recorded=decided is not None
+        )
+
+    @classmethod
+    def held(cls, intake, decided: Decided):
+        return cls(intake, IntakeStatus.HELD, decided, notify=False, recorded=True)
+
+    @classmethod
+    def placed(cls, intake, decided: Decided, reserved: dict[int, Stock], *, notify: bool):
+        return cls(intake, IntakeStatus.INTEGRATED, decided, reserved=reserved, notify=notify, recorded=True)
+
+    def finished(self) -> dict:
+        if self.status == IntakeStatus.HELD:
+            decision = self.decided.decision
+            return finished(
+                status=self.status,
+                held_reason=decision.held_reason,
+                held_until_rule=decision.route == "hold-until-rule",
+            )
+        if self.rejection is not None:
+            return finished(status=self.status, code=self.rejection.code, errors=self.rejection.errors)
+        return finished(status=self.status, code="SOI001", order=self.order)
+
+
+class StockChooser:
+    """The stock rows a batch reserves from, with what the batch has taken of each so far."""
+
+    def __init__(self):
+        self.taken: dict[int, int] = defaultdict(int)
+
+    def choose(self, plan: OrderPlan) -> dict[int, Stock]:
+        """Take a row for each item, or none at all: raise `Rejection` naming the first short item.
+
+        Items are tried in the order of their rows' keys, the order their rows are locked in.
+        """
+        chosen, wanted = {}, defaultdict(int)
+        for item in sorted(plan.items, key=lambda i: min((row.pk for row in i.stock_candidates), default=0)):
+            for row in item.stock_candidates:
+                left = row.quantity - row.reserved - self.taken[row.pk] - wanted[row.pk]
+                if left >= item.quantity:
+                    chosen[item.index] = row
+                    wanted[row.pk] += item.quantity
+                    break
+            else:
+                raise Rejection("EOI002", [not_available(item)])
+        for pk, quantity in wanted.items():
+            self.taken[pk] += quantity
+        return chosen
+
+
+class StockMoved(Exception):
+    """Another worker reserved units the batch counted on between its read and its write."""
+
+
+def processed_write(outcomes: list[Processed], *, taken: dict[int, int]) -> None:
+    """Write what the batch's submissions became, a statement a table; the shared rows
+    (rollups, stock) last, so their locks are held only until the commit."""
+    placed = _orders_write([outcome for outcome in outcomes if outcome.status == IntakeStatus.INTEGRATED])
+    if not placed:
+        taken = {}
+    tasks = approval_tasks_create(
+        orders=[o.order for o in placed if o.order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION]
+    )
+    events, notifications = [], []
+    for outcome in outcomes:
+        intake = outcome.intake
+        if outcome.order is not None:
+            events += integration_events(intake, outcome.order, outcome.decided)
+            if outcome.notify:
+                sent, remembered = integration_notifications(intake, outcome.order)
+                notifications += sent
+                events += remembered
+        elif outcome.rejection is not None and outcome.notify:
+            notifications.append(rejection_notification(intake, outcome.rejection))
+        for name, value in outcome.finished().items():
+            setattr(intake, name, value)
+    order_events_save(events)
+    _intakes_finish(outcomes)
+    notifications_enqueue(notifications)
+    _records_write([outcome for outcome in outcomes if outcome.recorded], tasks)
+    if not stocks_reserve(dict(taken)):
+        raise StockMoved()
+    OrderItem.objects.bulk_create(
+        item
+        for outcome in placed
+        for item in order_items_build(outcome.order, outcome.decided, outcome.reserved)
+    )
+
+
+def _orders_write(placed: list[Processed]) -> list[Processed]:
+    """Insert the orders; return the outcomes that still place one.
+
+    A batch of one whose order a concurrent submission of it inserted first is refused as a
+    duplicate (EOI007); a larger batch fails as a whole and its submissions are processed alone.
+    """
+    if not placed:
+        return []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            orders = Order.objects.bulk_create([order_build(o.intake, o.decided, now=now) for o in placed])
+    except IntegrityError:
+        if len(placed) > 1:
+            raise
+        (outcome,) = placed
+        outcome.status, outcome.rejection, outcome.reserved, outcome.recorded = (
+            IntakeStatus.REJECTED,
+            already_exists(outcome.intake),
+            {},
+            False,
+        )
+        return []
+    for outcome, order in zip(placed, orders, strict=True):
+        outcome.order = order
+    return placed
+
+
+def _intakes_finish(outcomes: list[Processed]) -> None:
+    """Save the submissions' outcomes: the integrated ones in one statement, the others in another."""
+    integrated = [outcome.intake for outcome in outcomes if outcome.order is not None]
+    if integrated:
+        # Each record's order found by the order's unique key: one statement for them all.
+        its_order = Order.objects.filter(
+            connector_id=OuterRef("connector_id"), marketplace_order_id=OuterRef("marketplace_order_id")
+        ).values("pk")[:1]
+        IntakeRecord.objects.filter(pk__in=[intake.pk for intake in integrated]).update(
+            **{**finished(status=IntakeStatus.INTEGRATED, code="SOI001"), "order": Subquery(its_order)}
+        )
+    others = [outcome.intake for outcome in outcomes if outcome.order is None]
+    if others:
+        IntakeRecord.objects.bulk_update(others, list(finished(status="")))
+
+
+def _records_write(outcomes: list[Processed], tasks) -> None:
+    """Keep what the rule read and decided, for the dashboard and the replay of past orders;
+    the orders waiting for a person enter the queue's pictures."""
+    # A reprocessed submission may have been decided before: its record, locked under the
+    # submission (`orders.locking`), is replaced, before the batch's rollups are locked.
+    for outcome in outcomes:
+        if outcome.intake.reprocessed_at is not None:
+            decision_record(**record_facts(outcome.intake, outcome.decided, order=outcome.order))
+    first = [outcome for outcome in outcomes if outcome.intake.reprocessed_at is None]
+    decision_records_add(
+        [decision_record_build(**record_facts(o.intake, o.decided, order=o.order)) for o in first]
+    )
+    firsts = {outcome.order.pk for outcome in first if outcome.order is not None}
+    queue_enter_many(tasks=[task for task in tasks if task.order_id in firsts])
