@@ -26,6 +26,7 @@ from .models import (
 )
 from .roles import Role
 from .selectors import email_normalized, possible_approvers, rule_bands, rule_of, user_by_email
+from .signals import rule_saved
 from .tasks import notify_member_added
 
 logger = logging.getLogger(__name__)
@@ -287,10 +288,7 @@ def rule_replace(
         RuleRevision.objects.create(
             account=account, change=change, actor=actor, bands_before=before, bands_after=after
         )
-    # Orders of native connectors held while the account had no rule go through it now.
-    from orders.tasks import reprocess_held_until_rule
-
-    enqueue_on_commit(reprocess_held_until_rule, account.pk)
+    rule_saved.send(sender=PriceDivergenceRule, account=account)
     return rule, check.warnings
 
 

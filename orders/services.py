@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from authorization.models import ApprovalTask
 from catalog.models import Stock
 from connectors.feed import order_events_publish
 from insight.services import queue_follow
@@ -445,8 +446,6 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Receipt:
         note=f"Canceled: {reason}" if reason else "Canceled.",
         data={"reason": reason, "receipt": uuid.uuid4().hex},
     )
-    from authorization.models import ApprovalTask
-
     # Nobody is to be reminded of a decision the order no longer waits for.
     ApprovalTask.objects.filter(order=order, decision="").update(next_notification_at=None)
     return _receipt_of(_cancellation(order))

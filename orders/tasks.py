@@ -85,6 +85,12 @@ def sweep_intake() -> int:
     return batches + requeue(process_intake, stale.values_list("pk", flat=True)[:1000], what="submissions")
 
 
+def held_until_rule_go_on(sender, *, account, **kwargs) -> None:
+    """When an account's rule is saved (`authorization.signals.rule_saved`), queue the reprocessing of
+    the native-connector orders held while it had none: they go through the rule now."""
+    enqueue_on_commit(reprocess_held_until_rule, account.pk)
+
+
 @shared_task(ignore_result=True)
 def reprocess_held_until_rule(account_id: int) -> int:
     """Reprocess the native-connector orders held while the account had no rule."""

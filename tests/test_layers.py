@@ -22,12 +22,8 @@ DEBTS = {
     ("authorization.approvals", "orders.services"),
     ("authorization.approvals", "connectors.contract"),
     ("authorization.approvals", "connectors.notifications"),
-    # A new rule lets orders held for want of one go on: an event orders should follow.
-    ("authorization.services", "orders.tasks"),
     # The hook's body reads the order's previous event: the event should carry it.
     ("connectors.feed", "orders.models"),
-    # A canceled order's approval task stops reminding: the approval workflow belongs in orders.
-    ("orders.services", "authorization.models"),
 }
 
 
