@@ -16,8 +16,9 @@ import uuid
 
 from django.db import transaction
 
+from catalog.availability import active_policies, freight_order, sellable, with_stock
 from catalog.models import DeliveryChannel
-from catalog.selectors import shipping_policies_list, skus_list
+from catalog.selectors import skus_list
 from orders.intake.approve import order_marketplace_approve
 from orders.intake.pipeline import intake_process_now
 from orders.models import IntakeRecord, Order
@@ -349,16 +350,13 @@ def _sla(policy, quantity: int, *, warehouse_id: str, point=None) -> dict:
 def _slas(sku, quantity: int, policies) -> tuple[list[dict], bool]:
     """The SLAs that reach a warehouse holding `quantity` units, cheapest first; and whether any holds them.
 
-    As placing does: one warehouse gives all the units of an item line.
+    By the rule placing applies (`catalog.availability`).
     """
-    rows = sorted(
-        (row for row in sku.stock.all() if row.available >= quantity), key=lambda row: -row.available
-    )
+    rows = with_stock(list(sku.stock.all()), quantity)
     slas = []
     for policy in policies:
         if policy.delivery_channel == DeliveryChannel.DELIVERY:
-            served = {warehouse.pk for warehouse in policy.warehouses.all()}
-            row = next((row for row in rows if row.warehouse_id in served), None)
+            row = next((row for row in rows if row.warehouse_id in policy.warehouse_pks), None)
             if row is not None:
                 slas.append(_sla(policy, quantity, warehouse_id=row.warehouse.warehouse_id))
             continue
@@ -379,10 +377,7 @@ def fulfillment_simulate(*, account, sales_channel: str | None, request: dict) -
     """
     wanted = request["items"]
     skus = {sku.sku_id: sku for sku in skus_list(account=account, sku_ids={item["id"] for item in wanted})}
-    policies = sorted(
-        (policy for policy in shipping_policies_list(account=account) if policy.active),
-        key=lambda policy: (policy.freight_cents, policy.policy_id),
-    )
+    policies = sorted(active_policies(account, picks_up=True), key=freight_order)
     items, logistics, messages, pickup_points = [], [], [], {}
     for request_index, item in enumerate(wanted):
         sku, quantity = skus.get(item["id"]), item["quantity"]
@@ -395,9 +390,9 @@ def fulfillment_simulate(*, account, sales_channel: str | None, request: dict) -
                 }
             )
             continue
-        sellable = sku.active and sales_channel is not None and sales_channel in (sku.sales_channels or [])
-        slas, held = _slas(sku, quantity, policies) if sellable else ([], False)
-        if not sellable:
+        sold = sellable(sku, sales_channel)
+        slas, held = _slas(sku, quantity, policies) if sold else ([], False)
+        if not sold:
             availability = UNAVAILABLE
         elif slas:
             availability = AVAILABLE

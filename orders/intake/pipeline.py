@@ -27,6 +27,7 @@ from django.db import transaction
 
 from authorization.decision import Outcome
 from authorization.selectors import account_bands
+from catalog.availability import active_policies, skus_and_stock
 from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 
@@ -34,7 +35,7 @@ from ..models import IntakeRecord, Order
 from .approve import intake_approve
 from .claim import intake_claim, intake_fail, intakes_claim, still_claimed
 from .decide import divergence_rejection, intake_decide
-from .plan import Rejection, active_policies, already_exists, plan_order, skus_and_stock
+from .plan import Rejection, already_exists, plan_order
 from .write import Processed, StockChooser, StockMoved, processed_write
 
 logger = logging.getLogger(__name__)

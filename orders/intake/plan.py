@@ -7,10 +7,8 @@ the reasons it cannot be placed (`Rejection`, told to the connector).
 
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, StringAgg, Value
-from django.db.models.functions import Cast
-
 from authorization.models import Account
+from catalog.availability import active_policies, freight_order, sellable, skus_and_stock, with_stock
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.contract import SOURCE_CHECKOUT, SOURCE_FULFILLMENT, ContractError
 
@@ -78,52 +76,6 @@ def items_of(body: dict) -> list[ItemPlan]:
     ]
 
 
-def _stock_rows(account: Account, sku_ids: set[str], warehouse_ids=None) -> dict[str, list[Stock]]:
-    rows = Stock.objects.filter(
-        account=account, sku__account=account, sku__sku_id__in=sku_ids
-    ).select_related("sku", "warehouse")
-    if warehouse_ids is not None:
-        rows = rows.filter(warehouse_id__in=warehouse_ids)
-    by_sku: dict[str, list[Stock]] = {}
-    for row in rows.order_by("pk"):
-        by_sku.setdefault(row.sku.sku_id, []).append(row)
-    return by_sku
-
-
-def skus_and_stock(account: Account, sku_ids: set[str]) -> tuple[dict[str, Sku], dict[str, list[Stock]]]:
-    """Return the account's SKUs of `sku_ids` and their stock rows: one query when each has stock."""
-    stock = _stock_rows(account, sku_ids)
-    skus = {rows[0].sku.sku_id: rows[0].sku for rows in stock.values()}
-    if not sku_ids <= skus.keys():  # a SKU without stock, or none such: read the SKUs themselves
-        skus = {sku.sku_id: sku for sku in Sku.objects.filter(account=account, sku_id__in=sku_ids)}
-    return skus, stock
-
-
-def _with_stock(rows: list[Stock], quantity: int) -> list[Stock]:
-    """Stock rows that can give `quantity`, most available first."""
-    return sorted(
-        (row for row in rows if row.quantity - row.reserved >= quantity),
-        key=lambda row: -(row.quantity - row.reserved),
-    )
-
-
-def active_policies(account: Account, *, picks_up: bool) -> list[ShippingPolicy]:
-    """Return the account's active shipping policies, each with the pks of its warehouses in
-    `warehouse_pks`, in one query (and one more for their pickup points when `picks_up`)."""
-    policies = (
-        ShippingPolicy.objects.filter(account=account, active=True)
-        # DISTINCT: SQLite before 3.44 has no STRING_AGG, and Django writes GROUP_CONCAT for it then.
-        .annotate(warehouse_list=StringAgg(Cast("warehouses__id", CharField()), Value(","), distinct=True))
-        .order_by("pk")
-    )
-    if picks_up:
-        policies = policies.prefetch_related("pickup_points")
-    found = list(policies)
-    for policy in found:
-        policy.warehouse_pks = {int(pk) for pk in (policy.warehouse_list or "").split(",") if pk}
-    return found
-
-
 def plan_fulfilment(
     account: Account,
     items: list[ItemPlan],
@@ -156,7 +108,7 @@ def plan_fulfilment(
     for item in items:
         item.policy, item.pickup_point, item.seller_freight_cents, item.stock_candidates = None, None, 0, []
         local = local_skus.get(item.sku_id)
-        if local is None or not local.active or sales_channel not in (local.sales_channels or []):
+        if not sellable(local, sales_channel):
             problems.append(not_available(item))
             continue
         rows = stock.get(item.sku_id, [])
@@ -181,10 +133,10 @@ def plan_fulfilment(
             if item.sla and not candidates:
                 problems.append(sla_not_available(item, item.sla))
                 continue
-            chosen = min(candidates, key=lambda p: (p.freight_cents, p.policy_id), default=None)
+            chosen = min(candidates, key=freight_order, default=None)
             item.policy = chosen
             item.seller_freight_cents = (chosen.freight_cents if chosen else 0) * item.quantity
-            item.stock_candidates = _with_stock(
+            item.stock_candidates = with_stock(
                 [row for row in rows if row.warehouse_id == point.warehouse_id], item.quantity
             )
         elif is_fob:
@@ -192,7 +144,7 @@ def plan_fulfilment(
                 logistics = shipping["logisticsInfo"][item.index]
                 wanted = {entry["warehouseId"] for entry in logistics.get("deliveryIds") or []}
                 rows = [row for row in rows if row.warehouse.warehouse_id in wanted]
-            item.stock_candidates = _with_stock(rows, item.quantity)
+            item.stock_candidates = with_stock(rows, item.quantity)
         else:
             delivery = [p for p in policies if p.delivery_channel == DeliveryChannel.DELIVERY]
             if item.sla:
@@ -203,8 +155,8 @@ def plan_fulfilment(
             elif not delivery:
                 problems.append(sla_not_available(item))
                 continue
-            for policy in sorted(delivery, key=lambda p: (p.freight_cents, p.policy_id)):
-                candidates = _with_stock(
+            for policy in sorted(delivery, key=freight_order):
+                candidates = with_stock(
                     [row for row in rows if row.warehouse_id in policy.warehouse_pks], item.quantity
                 )
                 if candidates:
