@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorization.decision import Band, BandAction
-from authorization.replay import MOST_SUBMISSIONS, replay_draft, replay_inputs
 from authorization.roles import Role
 from authorization.selectors import rule_bands, rule_of
 from insight.models import DecisionRecord
+from insight.replay import MOST_SUBMISSIONS, replay_draft, replay_inputs
 
 from .dashboard import with_decisions
 from .harness import Check, Context, Report, Row, ratio_at_most, side_by_side

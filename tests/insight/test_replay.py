@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorization.decision import HUNDRED, ConnectorFacts, Outcome, SubmissionFacts, decide_submission
-from authorization.replay import replay_draft
 from authorization.roles import Role
 from authorization.services import rule_replace
 from insight.models import DecisionRecord
+from insight.replay import replay_draft
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector, member
 from tests.insight.conftest import ANA, BO, bands_of_the_rule

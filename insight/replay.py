@@ -7,6 +7,9 @@ with the connectors' and the account's settings as they are now. So the replay s
 what saving the draft would do to the same orders arriving again. Submissions rejected before
 the rule was consulted (unknown SKU, no stock, a duplicate) were never decided and are not
 replayed.
+
+The rule editor (authorization) offers it: insight stands above authorization, so it installs
+this module in the editor's admin when it is ready (`InsightConfig.ready`).
 """
 
 import json
@@ -22,11 +25,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from connectors.models import Connector
-from insight import charts
-from insight.models import DecisionRecord
-
-from .decision import (
+from authorization.decision import (
     CONNECTOR_FACTS,
     HUNDRED,
     Band,
@@ -35,6 +34,10 @@ from .decision import (
     SubmissionFacts,
     decide_submission,
 )
+from connectors.models import Connector
+
+from . import charts
+from .models import DecisionRecord
 
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 366
