@@ -7,8 +7,12 @@ class InsightConfig(AppConfig):
 
     def ready(self):
         from authorization.rule_admin import PriceDivergenceRuleAdmin
+        from orders.signals import order_events_saved
 
         from . import replay
+        from .services import queue_follow
+
+        order_events_saved.connect(queue_follow, dispatch_uid="insight.queue_follow")
 
         # The rule editor replays a draft over the decisions insight keeps (docs/architecture.md).
         PriceDivergenceRuleAdmin.replay = replay

@@ -200,10 +200,11 @@ def queue_enter(*, order) -> None:
     )
 
 
-def queue_follow(*, events) -> None:
+def queue_follow(*, events, **signal) -> None:
     """Take orders out of the queue's pictures when their status leaves waiting for authorization.
 
-    Called with every event written (`orders.services.order_events_save`): every status change
+    Told of every event written (`orders.signals.order_events_saved`, connected in
+    `InsightConfig.ready`): every status change
     writes its event in the transaction of the change (`orders.services.order_transition`), so
     the queue follows it.
     """

@@ -17,12 +17,12 @@ from django.utils import timezone
 from authorization.models import ApprovalTask
 from catalog.models import Stock
 from connectors.feed import order_events_publish
-from insight.services import queue_follow
 from kit.enqueue import enqueue_on_commit
 from kit.inserts import insert
 
 from .locking import order_lock, stocks_lock
 from .models import IntakeRecord, Order, OrderEvent
+from .signals import order_events_saved
 from .statuses import RESERVATION_TTL_STATUSES, IntakeStatus, OrderStatus, can_transition
 
 
@@ -74,10 +74,11 @@ def order_event_build(
 @transaction.atomic(savepoint=False)
 def order_events_save(events: list[OrderEvent]) -> list[OrderEvent]:
     """Write the events in one statement; in the same transaction their status changes enter
-    their connectors' feed and hook outboxes, and orders leaving the queue leave its pictures."""
+    their connectors' feed and hook outboxes, and the apps that follow orders are told
+    (`orders.signals.order_events_saved`: orders leaving the queue leave insight's pictures)."""
     OrderEvent.objects.bulk_create(events)
     order_events_publish(events=events)
-    queue_follow(events=events)
+    order_events_saved.send(sender=OrderEvent, events=events)
     return events
 
 
