@@ -956,6 +956,24 @@ def test_a_proxy_set_on_the_session_is_refused_not_used(settings, connector_serv
     assert (connector_server.received, other_server.received) == ([], [])
 
 
+def test_a_connection_to_the_checked_address_keeps_urllib3s_socket_options(
+    settings, connector_server, monkeypatch
+):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = True
+    no_delay = []
+    real = egress._open_socket
+
+    def connect(family, sockaddr, **options):
+        sock = real(family, sockaddr, **options)
+        no_delay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0)
+        return sock
+
+    monkeypatch.setattr(egress, "_open_socket", connect)
+    assert post(connector_server.url) == egress.Reply(status=200)
+    # urllib3 turns Nagle's delay off: each small notification goes out at once.
+    assert no_delay == [True]
+
+
 # ---------------------------------------------------------------------------------------------
 # The answer: its headers and body as sent, cookies not kept, connections kept unless a body
 # was too long to read
