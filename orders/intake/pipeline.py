@@ -32,16 +32,17 @@ from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 
 from ..models import IntakeRecord, Order
+from ..statuses import IntakeStatus
 from .approve import intake_approve
 from .claim import intake_claim, intake_fail, intakes_claim, still_claimed
 from .decide import divergence_rejection, intake_decide
 from .plan import Rejection, already_exists, plan_order
-from .write import Processed, StockChooser, StockMoved, processed_write
+from .write import Processed, ReadChanged, StockChooser, processed_write
 
 logger = logging.getLogger(__name__)
 
 KICK = "orders:process-intakes"
-STOCK_TRIES = 3
+READ_TRIES = 3
 
 
 def intake_kick() -> None:
@@ -72,8 +73,12 @@ def intakes_process(
         with transaction.atomic():
             _, failures = _batch_process(placing)
     except Exception as error:
-        if isinstance(error, StockMoved):
-            logger.info("Stock moved under a batch of %s submissions; each is processed alone.", len(placing))
+        if isinstance(error, ReadChanged):
+            logger.info(
+                "%s under a batch of %s submissions; each is processed alone.",
+                type(error).__name__,
+                len(placing),
+            )
         else:
             logger.exception(
                 "A batch of %s submissions failed as a whole; each is processed alone.", len(placing)
@@ -120,18 +125,18 @@ def _alone(intake: IntakeRecord, *, answer_now: bool = False) -> bool:
     """Process the submission as a batch of one (in a savepoint, when the caller has a
     transaction); False when another claim took it over.
 
-    Units another worker reserved between the read and the write are read again: the stock
-    row chosen last time may have none left, another may.
+    What another worker changed between the read and the write is read again: the stock row
+    chosen last time may have none left, another may; an order it integrated is a duplicate.
     """
-    for attempt in range(STOCK_TRIES):
+    for attempt in range(READ_TRIES):
         try:
             with transaction.atomic():
                 processed, failures = _batch_process([intake], answer_now=answer_now)
                 for _, error in failures:
                     raise error
             return bool(processed)
-        except StockMoved:
-            if attempt == STOCK_TRIES - 1:
+        except ReadChanged:
+            if attempt == READ_TRIES - 1:
                 raise
     raise AssertionError("unreachable")
 
@@ -161,7 +166,7 @@ def _batch_process(
     """
     intakes = still_claimed(intakes) if intakes else []
     placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
-    outcomes, failures, stock = [], [], StockChooser()
+    batch, failures, stock = [], [], StockChooser()
     existing = set(
         Order.objects.filter(
             connector_id__in={intake.connector_id for intake in placing},
@@ -174,15 +179,17 @@ def _batch_process(
         reads = _AccountReads(group)
         for intake in group:
             try:
-                outcome = _decided(intake, reads, stock, existing, answer_now=answer_now)
+                processed = _decided(intake, reads, stock, existing, answer_now=answer_now)
             except Exception as error:
                 failures.append((intake, error))
                 continue
-            outcomes.append(outcome)
-            if outcome.status == "integrated":  # a second submission of it in the batch is a duplicate
+            batch.append(processed)
+            if (
+                processed.status == IntakeStatus.INTEGRATED
+            ):  # a second submission of it in the batch is a duplicate
                 existing.add((intake.connector_id, intake.marketplace_order_id))
-    if outcomes:
-        processed_write(outcomes, taken=stock.taken)
+    if batch:
+        processed_write(batch, taken=stock.taken)
     for intake in intakes:
         if intake.flow != PLACE_ORDER:
             intake_approve(intake)

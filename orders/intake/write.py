@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from ..models import IntakeRecord, Order, OrderEvent, OrderItem
 from ..services import SYSTEM, Actor, connector_actor, order_event_build, order_events_save, stocks_reserve
 from ..statuses import IntakeStatus, OrderStatus
 from .decide import Decided, decision_note, order_status_of
-from .plan import OrderPlan, Rejection, already_exists, not_available
+from .plan import OrderPlan, Rejection, not_available
 from .publish import integration_notifications, record_facts, rejection_notification
 
 
@@ -231,76 +231,72 @@ class StockChooser:
         return chosen
 
 
-class StockMoved(Exception):
+class ReadChanged(Exception):
+    """What the batch read changed before it wrote: its submissions are processed again."""
+
+
+class StockMoved(ReadChanged):
     """Another worker reserved units the batch counted on between its read and its write."""
 
 
-def processed_write(outcomes: list[Processed], *, taken: dict[int, int]) -> None:
+class OrderExists(ReadChanged):
+    """Another worker integrated an order of the batch between its read and its write."""
+
+
+def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
     """Write what the batch's submissions became, a statement a table; the shared rows
     (rollups, stock) last, so their locks are held only until the commit."""
-    placed = _orders_write([outcome for outcome in outcomes if outcome.status == IntakeStatus.INTEGRATED])
-    if not placed:
-        taken = {}
+    placed = _orders_write([each for each in batch if each.status == IntakeStatus.INTEGRATED])
     tasks = approval_tasks_create(
         orders=[o.order for o in placed if o.order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION]
     )
     events, notifications = [], []
-    for outcome in outcomes:
-        intake = outcome.intake
-        if outcome.order is not None:
-            events += integration_events(intake, outcome.order, outcome.decided)
-            if outcome.notify:
-                sent, remembered = integration_notifications(intake, outcome.order)
+    for each in batch:
+        intake = each.intake
+        if each.order is not None:
+            events += integration_events(intake, each.order, each.decided)
+            if each.notify:
+                sent, remembered = integration_notifications(intake, each.order)
                 notifications += sent
                 events += remembered
-        elif outcome.rejection is not None and outcome.notify:
-            notifications.append(rejection_notification(intake, outcome.rejection))
-        for name, value in outcome.finished().items():
+        elif each.rejection is not None and each.notify:
+            notifications.append(rejection_notification(intake, each.rejection))
+        for name, value in each.finished().items():
             setattr(intake, name, value)
     order_events_save(events)
-    _intakes_finish(outcomes)
+    _intakes_finish(batch)
     notifications_enqueue(notifications)
-    _records_write([outcome for outcome in outcomes if outcome.recorded], tasks)
+    _records_write([each for each in batch if each.recorded], tasks)
     if not stocks_reserve(dict(taken)):
         raise StockMoved()
     OrderItem.objects.bulk_create(
-        item
-        for outcome in placed
-        for item in order_items_build(outcome.order, outcome.decided, outcome.reserved)
+        item for each in placed for item in order_items_build(each.order, each.decided, each.reserved)
     )
 
 
 def _orders_write(placed: list[Processed]) -> list[Processed]:
-    """Insert the orders; return the outcomes that still place one.
+    """Insert the orders; raise `OrderExists` when one of them is there already.
 
-    A batch of one whose order a concurrent submission of it inserted first is refused as a
-    duplicate (EOI007); a larger batch fails as a whole and its submissions are processed alone.
+    A concurrent submission of the same marketplace order inserted it first: the batch is taken
+    back, and its submissions, processed again alone, find it (EOI007 for that one).
     """
     if not placed:
         return []
     now = timezone.now()
     try:
-        with transaction.atomic():
-            orders = Order.objects.bulk_create([order_build(o.intake, o.decided, now=now) for o in placed])
-    except IntegrityError:
-        if len(placed) > 1:
-            raise
-        (outcome,) = placed
-        outcome.status, outcome.rejection, outcome.reserved, outcome.recorded = (
-            IntakeStatus.REJECTED,
-            already_exists(outcome.intake),
-            {},
-            False,
+        orders = Order.objects.bulk_create(
+            [order_build(each.intake, each.decided, now=now) for each in placed]
         )
-        return []
-    for outcome, order in zip(placed, orders, strict=True):
-        outcome.order = order
+    except IntegrityError as error:
+        raise OrderExists() from error
+    for each, order in zip(placed, orders, strict=True):
+        each.order = order
     return placed
 
 
-def _intakes_finish(outcomes: list[Processed]) -> None:
-    """Save the submissions' outcomes: the integrated ones in one statement, the others in another."""
-    integrated = [outcome.intake for outcome in outcomes if outcome.order is not None]
+def _intakes_finish(batch: list[Processed]) -> None:
+    """Save the submissions' batch: the integrated ones in one statement, the others in another."""
+    integrated = [each.intake for each in batch if each.order is not None]
     if integrated:
         # Each record's order found by the order's unique key: one statement for them all.
         its_order = Order.objects.filter(
@@ -309,22 +305,22 @@ def _intakes_finish(outcomes: list[Processed]) -> None:
         IntakeRecord.objects.filter(pk__in=[intake.pk for intake in integrated]).update(
             **{**finished(status=IntakeStatus.INTEGRATED, code="SOI001"), "order": Subquery(its_order)}
         )
-    others = [outcome.intake for outcome in outcomes if outcome.order is None]
+    others = [each.intake for each in batch if each.order is None]
     if others:
         IntakeRecord.objects.bulk_update(others, list(finished(status="")))
 
 
-def _records_write(outcomes: list[Processed], tasks) -> None:
+def _records_write(batch: list[Processed], tasks) -> None:
     """Keep what the rule read and decided, for the dashboard and the replay of past orders;
     the orders waiting for a person enter the queue's pictures."""
     # A reprocessed submission may have been decided before: its record, locked under the
     # submission (`orders.locking`), is replaced, before the batch's rollups are locked.
-    for outcome in outcomes:
-        if outcome.intake.reprocessed_at is not None:
-            decision_record(**record_facts(outcome.intake, outcome.decided, order=outcome.order))
-    first = [outcome for outcome in outcomes if outcome.intake.reprocessed_at is None]
+    for each in batch:
+        if each.intake.reprocessed_at is not None:
+            decision_record(**record_facts(each.intake, each.decided, order=each.order))
+    first = [each for each in batch if each.intake.reprocessed_at is None]
     decision_records_add(
         [decision_record_build(**record_facts(o.intake, o.decided, order=o.order)) for o in first]
     )
-    firsts = {outcome.order.pk for outcome in first if outcome.order is not None}
+    firsts = {each.order.pk for each in first if each.order is not None}
     queue_enter_many(tasks=[task for task in tasks if task.order_id in firsts])

@@ -278,3 +278,34 @@ def test_a_failed_order_of_a_batch_is_tried_again_alone_later(shop, django_captu
     assert queued.call_args.kwargs["countdown"] == retry_delay(1)
     assert intake_process(intake_id=failed.pk) == "integrated"
     assert Order.objects.count() == 3
+
+
+def test_an_order_another_worker_integrated_meanwhile_is_refused_as_a_duplicate(
+    shop, django_capture_on_commit_callbacks
+):
+    first = receive(shop, marketplaceOrderId="race")
+    second = receive(shop, marketplaceOrderId="race", priceDivergenceAllowanceRate=0.06)
+    lose_queued()
+    assert intake_process(intake_id=first.pk) == "integrated"
+    real, reads = Order.objects.filter, []
+
+    def filter(*args, **kwargs):  # the first read is from before the other worker's commit
+        reads.append(kwargs)
+        return Order.objects.none() if len(reads) == 1 else real(*args, **kwargs)
+
+    with (
+        mock.patch.object(Order.objects, "filter", side_effect=filter),
+        django_capture_on_commit_callbacks() as queued,
+    ):
+        assert intake_process(intake_id=second.pk) == "rejected"
+    second.refresh_from_db()
+    assert (second.status, second.code, second.errors[0]["code"], second.attempts) == (
+        "rejected",
+        "EOI007",
+        "FMT009",
+        1,
+    )
+    assert Order.objects.count() == OrderItem.objects.count() == DecisionRecord.objects.count() == 1
+    assert Stock.objects.get().reserved == 1
+    assert list(Notification.objects.filter(intake=second).values_list("code", flat=True)) == ["EOI007"]
+    assert len(queued) == 1  # its notification's delivery, once
