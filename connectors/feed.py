@@ -246,10 +246,8 @@ def status_change_of(event) -> StatusChange:
     An order's first event has no previous status: `lastState` is empty and `lastChange`
     is the event's own time.
     """
-    from orders.models import OrderEvent
-
     previous = (
-        OrderEvent.objects.filter(order_id=event.order_id, pk__lt=event.pk)
+        event.order.events.filter(pk__lt=event.pk)
         .exclude(to_status="")
         .order_by("-pk")
         .values_list("created_at", flat=True)

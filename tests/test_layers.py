@@ -22,8 +22,6 @@ DEBTS = {
     ("authorization.approvals", "orders.services"),
     ("authorization.approvals", "connectors.contract"),
     ("authorization.approvals", "connectors.notifications"),
-    # The hook's body reads the order's previous event: the event should carry it.
-    ("connectors.feed", "orders.models"),
 }
 
 
