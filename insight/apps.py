@@ -7,12 +7,13 @@ class InsightConfig(AppConfig):
 
     def ready(self):
         from authorization.rule_admin import PriceDivergenceRuleAdmin
-        from orders.signals import order_events_saved
+        from orders.signals import order_events_saved, submissions_decided
 
         from . import replay
-        from .services import queue_follow
+        from .services import queue_follow, submissions_record
 
         order_events_saved.connect(queue_follow, dispatch_uid="insight.queue_follow")
+        submissions_decided.connect(submissions_record, dispatch_uid="insight.submissions_record")
 
         # The rule editor replays a draft over the decisions insight keeps (docs/architecture.md).
         PriceDivergenceRuleAdmin.replay = replay

@@ -9,7 +9,6 @@ enters `QueuedOrder` there too, and leaves it with the event of its next status.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from authorization.models import ApprovalTask
 from kit.dates import time_zone
 from kit.inserts import insert_sql, insert_values, saved
 from orders.models import IntakeRecord, Order, OrderItem
+from orders.signals import ItemFacts
 from orders.statuses import Flow, OrderStatus
 
 from .models import (
@@ -40,16 +40,6 @@ from .models import (
 )
 
 BAND_ROUTES = frozenset({Route.RULE, Route.PER_ITEM_RULE})
-
-
-@dataclass(frozen=True)
-class ItemFacts:
-    """One item line as priced: what the SKU rollup counts."""
-
-    sku_id: str
-    quantity: int
-    price_cents: int
-    seller_price_cents: int
 
 
 def divergence_bucket(divergence_percent) -> int:
@@ -184,6 +174,17 @@ def queue_enter_many(*, tasks) -> None:
         )
         for task in tasks
     )
+
+
+def submissions_record(*, first, again, waiting, **signal) -> None:
+    """Keep what the rule read and decided of a batch of submissions, and count it in the rollups;
+    the new orders waiting for a person enter the queue's pictures (`orders.signals.submissions_decided`)."""
+    # A reprocessed submission may have been decided before: its record, locked under the
+    # submission (`orders.locking`), is replaced, before the batch's rollups are locked.
+    for facts in again:
+        decision_record(**facts)
+    decision_records_add([decision_record_build(**facts) for facts in first])
+    queue_enter_many(tasks=waiting)
 
 
 def queue_enter(*, order) -> None:

@@ -4,7 +4,25 @@ Sent inside the transaction that wrote the change, so what a receiver writes com
 with it.
 """
 
+from dataclasses import dataclass
+
 from django.dispatch import Signal
 
 # Order events were written (`orders.services.order_events_save`); sent with `events`, the OrderEvents.
 order_events_saved = Signal()
+
+# Submissions were decided and their batch written (`orders/intake/write.py`); sent with `first`
+# and `again`, the facts of each submission decided for the first time and of each decided again
+# when reprocessed (`orders.intake.publish.record_facts`), and `waiting`, the approval tasks of
+# the new orders waiting for a person.
+submissions_decided = Signal()
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """One item line as priced: what the SKU rollup counts."""
+
+    sku_id: str
+    quantity: int
+    price_cents: int
+    seller_price_cents: int

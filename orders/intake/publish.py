@@ -6,10 +6,10 @@ notifications (an outbox, delivered after commit) and the decision records commi
 
 from connectors.contract import APPROVE_ORDER, PLACE_ORDER
 from connectors.notifications import notification_build
-from insight.services import ItemFacts
 
 from ..models import IntakeRecord, Order, OrderEvent
 from ..services import connector_actor, order_event_build
+from ..signals import ItemFacts
 from ..statuses import OrderStatus
 from .decide import Decided
 from .plan import Rejection
@@ -63,7 +63,7 @@ def integration_notifications(intake: IntakeRecord, order: Order) -> tuple[list,
 
 
 def record_facts(intake: IntakeRecord, decided: Decided, order: Order | None = None) -> dict:
-    """What `insight.services.decision_record_build` needs of a decided submission."""
+    """What is kept of a decided submission (`orders.signals.submissions_decided`)."""
     return {
         "intake": intake,
         "facts": decided.facts,

@@ -20,10 +20,10 @@ from authorization.decision import IGNORED_DIVERGENCE
 from authorization.models import Account
 from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
-from insight.services import decision_record, decision_record_build, decision_records_add, queue_enter_many
 
 from ..models import IntakeRecord, Order, OrderEvent, OrderItem
 from ..services import SYSTEM, Actor, connector_actor, order_event_build, order_events_save, stocks_reserve
+from ..signals import submissions_decided
 from ..statuses import IntakeStatus, OrderStatus
 from .decide import Decided, decision_note, order_status_of
 from .plan import OrderPlan, Rejection, not_available
@@ -311,16 +311,17 @@ def _intakes_finish(batch: list[Processed]) -> None:
 
 
 def _records_write(batch: list[Processed], tasks) -> None:
-    """Keep what the rule read and decided, for the dashboard and the replay of past orders;
-    the orders waiting for a person enter the queue's pictures."""
-    # A reprocessed submission may have been decided before: its record, locked under the
-    # submission (`orders.locking`), is replaced, before the batch's rollups are locked.
-    for each in batch:
-        if each.intake.reprocessed_at is not None:
-            decision_record(**record_facts(each.intake, each.decided, order=each.order))
+    """Tell the apps that keep what the rule read and decided (insight: the dashboard, the replay
+    of past orders, the queue's pictures), in the batch's transaction."""
     first = [each for each in batch if each.intake.reprocessed_at is None]
-    decision_records_add(
-        [decision_record_build(**record_facts(o.intake, o.decided, order=o.order)) for o in first]
-    )
     firsts = {each.order.pk for each in first if each.order is not None}
-    queue_enter_many(tasks=[task for task in tasks if task.order_id in firsts])
+    submissions_decided.send(
+        sender=IntakeRecord,
+        first=[record_facts(each.intake, each.decided, order=each.order) for each in first],
+        again=[
+            record_facts(each.intake, each.decided, order=each.order)
+            for each in batch
+            if each.intake.reprocessed_at is not None
+        ],
+        waiting=[task for task in tasks if task.order_id in firsts],
+    )
