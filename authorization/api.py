@@ -10,11 +10,11 @@ from kit.api import error_body
 from kit.fields import whole_number
 
 from .api_auth import request_account
-from .decision import BandProblem, segments
+from .decision import band_problems_listed, segments
 from .roles import EDIT_RULE
 from .selectors import rule_bands, rule_of
 from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
-from .services import RuleChanged, RuleInvalid, rule_delete, rule_replace, rule_version
+from .services import RuleChanged, rule_delete, rule_replace, rule_version
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -83,19 +83,10 @@ def based_on(request) -> int | None:
 
 
 def changed_response(changed: RuleChanged, account) -> Response:
-    response = Response(error_body("rule_changed", str(changed)), status=status.HTTP_412_PRECONDITION_FAILED)
+    # The base's answer, with the rule's version of now, to base a new draft on.
+    response = Response(error_body(changed.code, changed.message), status=changed.status)
     response["ETag"] = etag(account)
     return response
-
-
-def problem_field(problem: BandProblem) -> str:
-    if problem.band_index is None:
-        return "bands"
-    return f"bands[{problem.band_index}]" + (f".{problem.field}" if problem.field else "")
-
-
-def problems(items: list[BandProblem]) -> list[dict]:
-    return [{"field": problem_field(problem), "message": problem.message} for problem in items]
 
 
 def rule_body(*, account, rule, warnings=()) -> dict:
@@ -110,7 +101,7 @@ def rule_body(*, account, rule, warnings=()) -> dict:
         ],
         "updatedAt": rule.updated_at,
         "updatedBy": rule.updated_by.email if rule.updated_by else None,
-        "warnings": problems(list(warnings)),
+        "warnings": band_problems_listed(list(warnings)),
     }
 
 
@@ -155,10 +146,6 @@ class PriceDivergenceRuleView(APIView):
                 actor=request.user,
                 based_on=based_on(request),
             )
-        except RuleInvalid as invalid:
-            body = error_body("invalid", "The rule has errors; nothing was saved.", problems(invalid.errors))
-            body["warnings"] = problems(invalid.warnings)
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         except RuleChanged as changed:
             return changed_response(changed, account)
         return Response(

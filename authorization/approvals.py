@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kit.enqueue import enqueue_on_commit
+from kit.errors import DomainError
 
 from .models import ApprovalTask, DenyReason
 from .roles import DECIDE_ORDER
@@ -25,16 +26,46 @@ from .roles import DECIDE_ORDER
 logger = logging.getLogger(__name__)
 
 
-class DecisionRefused(Exception):
-    """The user may not decide this order, or it cannot be decided now."""
+class DecisionRefused(DomainError):
+    """The order cannot be decided now, or not so."""
+
+    code = "not_decidable"
+
+
+class DecisionForbidden(DecisionRefused):
+    """The user is not among the approvers of the band that held the order, or may not decide at all."""
+
+    code = "permission_denied"
+    status = 403
+
+    def __init__(self, order):
+        self.order = order
+        self.approvers = ", ".join((order.band or {}).get("approvers") or []) or gettext("nobody")
+        super().__init__(
+            gettext("Only the approvers of the band that held order %(order)s may decide it.")
+            % {"order": order.main_order_id}
+        )
 
 
 class AlreadyDecided(DecisionRefused):
+    code = "already_decided"
+
     def __init__(self, task: ApprovalTask):
         self.task = task
         who = task.decided_by.email if task.decided_by else "someone"
         when = timezone.localtime(task.decided_at).strftime("%Y-%m-%d %H:%M:%S %Z") if task.decided_at else ""
-        super().__init__(f"Order {task.order.main_order_id} was already {task.decision} by {who} at {when}.")
+        super().__init__(
+            gettext("Order %(order)s was already %(decision)s by %(who)s at %(when)s.")
+            % {"order": task.order.main_order_id, "decision": task.decision, "who": who, "when": when}
+        )
+
+    def details(self) -> dict:
+        task = self.task
+        return {
+            "decision": task.decision,
+            "decidedBy": task.decided_by.email if task.decided_by else None,
+            "decidedAt": task.decided_at,
+        }
 
 
 def may_decide(*, user, order) -> bool:
@@ -93,7 +124,10 @@ def _claim(task: ApprovalTask, *, decision: str, user, reason_code: str = "", no
 def _task_of(order) -> ApprovalTask:
     task = ApprovalTask.objects.select_related("order", "decided_by").filter(order=order).first()
     if task is None:
-        raise DecisionRefused(f"Order {order.main_order_id} is not waiting for manual authorization.")
+        raise DecisionRefused(
+            gettext("Order %(order)s is not waiting for manual authorization.")
+            % {"order": order.main_order_id}
+        )
     return task
 
 
@@ -104,9 +138,7 @@ def _check(*, order, user) -> ApprovalTask:
 
     order_lock(order)
     if not may_decide(user=user, order=order):
-        raise DecisionRefused(
-            f"Only the approvers of the band that held order {order.main_order_id} may decide it."
-        )
+        raise DecisionForbidden(order)
     task = _task_of(order)
     if task.decision:
         raise AlreadyDecided(task)
@@ -126,7 +158,7 @@ def _operation_id(order) -> str:
 @transaction.atomic
 def order_approve(*, order, approver, note: str = ""):
     """Approve a held order: it moves on, and a marketplace approval asked for meanwhile is applied and notified."""
-    from orders.services import Actor, OutOfStock, order_transition, reservation_renew
+    from orders.services import Actor, OutOfStock, reservation_renew
     from orders.statuses import OrderStatus
 
     task = _check(order=order, user=approver)
@@ -137,8 +169,10 @@ def order_approve(*, order, approver, note: str = ""):
             reservation_renew(order=order, actor=actor, expires_at=timezone.now() + timedelta(days=1))
         except OutOfStock as short:
             raise DecisionRefused(
-                f"Order {order.main_order_id} cannot be approved: its reservation ran out and SKU "
-                f"{short.sku_id} has no stock left."
+                gettext(
+                    "Order %(order)s cannot be approved: its reservation ran out and SKU %(sku)s has no stock left."
+                )
+                % {"order": order.main_order_id, "sku": short.sku_id}
             ) from None
     apply_marketplace_approval = order.approval_requested_at is not None
     to_status = (
@@ -146,7 +180,7 @@ def order_approve(*, order, approver, note: str = ""):
         if apply_marketplace_approval or order.marketplace_approved
         else OrderStatus.PAYMENT_PENDING
     )
-    order_transition(
+    _decided(
         order=order,
         to_status=to_status,
         actor=actor,
@@ -163,17 +197,19 @@ def order_approve(*, order, approver, note: str = ""):
 @transaction.atomic
 def order_deny(*, order, approver, reason_code: str, note: str):
     """Deny a held order: it is canceled, its stock released, and the reason recorded (and told the connector)."""
-    from orders.services import Actor, order_transition
+    from orders.services import Actor
     from orders.statuses import OrderStatus
 
     if reason_code not in DenyReason.values:
-        raise DecisionRefused(f"Choose a reason: {', '.join(DenyReason.values)}.")
+        raise DecisionRefused(
+            gettext("Choose a reason: %(reasons)s.") % {"reasons": ", ".join(DenyReason.values)}
+        )
     if not note.strip():
-        raise DecisionRefused("Say in a note why the order is denied: the connector is told.")
+        raise DecisionRefused(gettext("Say in a note why the order is denied: the connector is told."))
     task = _check(order=order, user=approver)
     _claim(task, decision=ApprovalTask.Decision.DENIED, user=approver, reason_code=reason_code, note=note)
     label = DenyReason(reason_code).label
-    order_transition(
+    _decided(
         order=order,
         to_status=OrderStatus.CANCELED,
         actor=Actor.of_user(approver),
@@ -190,6 +226,16 @@ def order_deny(*, order, approver, reason_code: str, note: str):
             errors=[ContractError(reason_code.upper(), f"Denied by the seller ({label}): {note}")],
         )
     return order
+
+
+def _decided(**transition) -> None:
+    """Move the decided order on; an order that moved meanwhile is refused as not decidable."""
+    from orders.services import TransitionRefused, order_transition
+
+    try:
+        order_transition(**transition)
+    except TransitionRefused as refused:
+        raise DecisionRefused(refused.message) from refused
 
 
 def _notify(order, *, code: str, errors=None) -> None:

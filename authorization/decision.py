@@ -165,6 +165,19 @@ class BandProblem:
     field: str | None = None
 
 
+def band_problems_listed(problems: Sequence[BandProblem]) -> list[dict]:
+    """The problems as the rule API lists them: `{field, message}`, the field a path into its body."""
+    return [
+        {
+            "field": "bands"
+            if problem.band_index is None
+            else f"bands[{problem.band_index}]" + (f".{problem.field}" if problem.field else ""),
+            "message": problem.message,
+        }
+        for problem in problems
+    ]
+
+
 def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProblem]]:
     """Return (errors, warnings) of a draft rule, by PRODUCT.md §5.1.
 

@@ -158,7 +158,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                         based_on=rule_editor.parse_version(request.POST.get("based_on")),
                     )
                 except RuleInvalid as invalid:
-                    draft.attach(errors=invalid.errors, warnings=invalid.warnings)
+                    draft.attach(errors=invalid.problems, warnings=invalid.warnings)
                 except RuleChanged as changed:
                     # Their change is in "Recent changes" below; saving again replaces it knowingly.
                     conflict = f"{changed} Compare with their change below; save again to replace it."

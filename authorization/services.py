@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kit.enqueue import enqueue_on_commit
+from kit.errors import DomainError
 
-from .decision import Band, BandProblem, check_bands
+from .decision import Band, BandProblem, band_problems_listed, check_bands
 from .models import (
     Account,
     ApiToken,
@@ -32,21 +33,34 @@ from .tasks import notify_member_added
 logger = logging.getLogger(__name__)
 
 
-class RuleInvalid(Exception):
-    """A draft rule that cannot be saved; `errors` and `warnings` are `BandProblem`s."""
+class RuleInvalid(DomainError):
+    """A draft rule that cannot be saved; `problems` and `warnings` are `BandProblem`s."""
 
-    def __init__(self, errors: list[BandProblem], warnings: list[BandProblem]):
-        super().__init__("; ".join(problem.message for problem in errors))
-        self.errors = errors
+    code = "invalid"
+    status = 400
+
+    def __init__(self, problems: list[BandProblem], warnings: list[BandProblem]):
+        super().__init__(_("The rule has errors; nothing was saved."))
+        self.problems = problems
         self.warnings = warnings
 
+    @property
+    def errors(self) -> list[dict]:
+        return band_problems_listed(self.problems)
 
-class RuleChanged(Exception):
+    def details(self) -> dict:
+        return {"warnings": band_problems_listed(self.warnings)}
+
+
+class RuleChanged(DomainError):
     """Someone changed the rule after the version a draft was based on; nothing was saved.
 
     `revision` is the newest change (who, when, the bands after it), or None when the rule
     the draft was based on has since been deleted without a trace in the history.
     """
+
+    code = "rule_changed"
+    status = 412
 
     def __init__(self, revision: RuleRevision | None):
         who = (revision.actor.email if revision and revision.actor else None) or "someone"
@@ -54,7 +68,10 @@ class RuleChanged(Exception):
         if revision:
             local = revision.created_at.astimezone(ZoneInfo(revision.account.time_zone))
             when = f" at {local:%Y-%m-%d %H:%M} ({revision.account.time_zone})"
-        super().__init__(f"The rule was changed by {who}{when} after you opened it; nothing was saved.")
+        super().__init__(
+            _("The rule was changed by %(who)s%(when)s after you opened it; nothing was saved.")
+            % {"who": who, "when": when}
+        )
         self.revision = revision
 
 
@@ -126,13 +143,11 @@ def membership_remove(*, membership: Membership) -> None:
     sync_role_groups_of(user=user)
 
 
-class TeamError(Exception):
+class TeamError(DomainError):
     """A team change that cannot be made; `field` names the form field it is about, if any."""
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    code = "invalid"
+    status = 400
 
 
 class UserExists(TeamError):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from kit.errors import DomainError
+
 from .models import (
     DeliveryChannel,
     PickupPoint,
@@ -43,8 +45,11 @@ class RowProblem:
     message: str
 
 
-class CatalogInvalid(Exception):
+class CatalogInvalid(DomainError):
     """Rows that cannot be saved; `problems` lists every problem of every bad row, by row."""
+
+    code = "invalid"
+    status = 400
 
     def __init__(self, problems: Iterable[RowProblem]):
         self.problems = sorted(problems, key=lambda problem: problem.index)

@@ -50,6 +50,8 @@ from urllib3.util import parse_url
 from urllib3.util.connection import allowed_gai_family
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
+from kit.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https")
@@ -210,8 +212,11 @@ class _CheckedAdapter(HTTPAdapter):
 # URLs
 
 
-class UrlRefused(ValueError):
+class UrlRefused(DomainError, ValueError):
     """A URL the policy refuses by its text; the message says why, to whoever gave it."""
+
+    code = "invalid"
+    status = 400
 
 
 def url_problem(url) -> str | None:

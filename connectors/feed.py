@@ -26,6 +26,8 @@ from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kit.errors import DomainError
+
 from . import crypto, egress, outbound
 from .models import Connector, FeedConfig, FeedItem, HookAttempt, HookConfig, HookDelivery
 from .notifications import sign
@@ -90,16 +92,24 @@ RESERVED_HEADERS = frozenset(
 MAX_HEADERS = 20
 
 
-class FilterConflict(ValueError):
+class FilterConflict(DomainError, ValueError):
     """A filter mixes the FromWorkflow status list with FromOrders' expression (the contract's 409)."""
 
+    code = "filter_conflict"
 
-class FilterInvalid(ValueError):
+
+class FilterInvalid(DomainError, ValueError):
     """A filter, queue or hook setting the contract or this app does not accept (400)."""
 
+    code = "invalid"
+    status = 400
 
-class HookPingFailed(ValueError):
+
+class HookPingFailed(DomainError, ValueError):
     """The hook's URL did not answer the ping with 200: the hook is not saved (400)."""
+
+    code = "ping_failed"
+    status = 400
 
 
 # ---------------------------------------------------------------------------------------------

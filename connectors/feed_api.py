@@ -15,9 +15,6 @@ from .feed import (
     MAX_HEADERS,
     MAX_LOT,
     RESERVED_HEADERS,
-    FilterConflict,
-    FilterInvalid,
-    HookPingFailed,
     feed_commit,
     feed_configure,
     feed_delete,
@@ -34,10 +31,8 @@ from .feed import (
 )
 from .oms_api import (
     ACCOUNT_PARAMETER,
-    FILTER_CONFLICT,
     INVALID,
     NOT_FOUND,
-    PING_FAILED,
     OmsApiView,
     OmsError,
     errors,
@@ -174,12 +169,7 @@ EMPTY_OK = OpenApiResponse(description="Done; no body.")
 def _filter_of(data) -> list[str]:
     if not isinstance(data, dict):
         raise OmsError(400, INVALID, "The body must be a JSON object.")
-    try:
-        return filter_statuses(data.get("filter"))
-    except FilterConflict as conflict:
-        raise OmsError(409, FILTER_CONFLICT, str(conflict)) from None
-    except FilterInvalid as invalid:
-        raise OmsError(400, INVALID, str(invalid)) from None
+    return filter_statuses(data.get("filter"))
 
 
 def _filter_body(statuses: list[str]) -> dict:
@@ -243,10 +233,7 @@ class FeedConfigApi(FeedView):
     )
     def post(self, request):
         statuses = _filter_of(request.data)
-        try:
-            visibility, retention = queue_settings(request.data.get("queue"))
-        except FilterInvalid as invalid:
-            raise OmsError(400, INVALID, str(invalid)) from None
+        visibility, retention = queue_settings(request.data.get("queue"))
         feed = feed_configure(
             connector=self.connector,
             statuses=statuses,
@@ -373,14 +360,8 @@ class HookConfigApi(OmsApiView):
     )
     def post(self, request):
         statuses = _filter_of(request.data)
-        try:
-            url, headers = hook_settings(request.data.get("hook"))
-        except FilterInvalid as invalid:
-            raise OmsError(400, INVALID, str(invalid)) from None
-        try:
-            hook = hook_configure(connector=self.connector, statuses=statuses, url=url, headers=headers)
-        except HookPingFailed as failed:
-            raise OmsError(400, PING_FAILED, str(failed)) from None
+        url, headers = hook_settings(request.data.get("hook"))
+        hook = hook_configure(connector=self.connector, statuses=statuses, url=url, headers=headers)
         return Response(self.body(hook))
 
     @extend_schema(

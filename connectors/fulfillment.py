@@ -19,6 +19,7 @@ from django.db import transaction
 from catalog.availability import active_policies, freight_order, sellable, with_stock
 from catalog.models import DeliveryChannel
 from catalog.selectors import skus_list
+from kit.errors import DomainError
 from orders.intake.approve import order_marketplace_approve
 from orders.intake.pipeline import intake_process_now
 from orders.models import IntakeRecord, Order
@@ -29,13 +30,16 @@ from . import contract
 from .contract import MESSAGES, PLACE_ORDER, ContractError
 
 
-class FulfillmentError(Exception):
-    """A refusal: answered with `status` and the Fulfillment error body."""
+class FulfillmentError(DomainError):
+    """A refusal of the previous protocol: answered with `status` and its error body.
+
+    `code` is the protocol's own (EOI001, FMT0021…); `contract_errors` are the contract's errors.
+    """
 
     def __init__(self, status: int, code: str, message: str, errors=()):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.errors = list(errors) or [ContractError(code, message)]
+        super().__init__(message, code=code)
+        self.status = status
+        self.contract_errors = list(errors) or [ContractError(code, message)]
 
 
 def error_body(*, code: str, message: str, errors: list[ContractError]) -> dict:

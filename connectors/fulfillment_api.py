@@ -39,7 +39,7 @@ def _check(name: str):
 
 
 def error_response(error: FulfillmentError) -> Response:
-    body = error_body(code=error.code, message=error.message, errors=error.errors)
+    body = error_body(code=error.code, message=error.message, errors=error.contract_errors)
     return Response(body, status=error.status)
 
 

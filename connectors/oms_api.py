@@ -29,13 +29,12 @@ from rest_framework.views import APIView
 from kit import fields
 from kit.api import JSONParser, api_exception
 from kit.dates import DATE_FORMAT_HINT, date_or_datetime
+from kit.errors import DomainError
 from kit.fields import MAX_CENTS, MAX_QUANTITY
 from orders.services import (
     INVOICE_INPUT,
     INVOICE_OUTPUT,
-    ActionRefused,
     Receipt,
-    TransitionRefused,
     connector_actor,
     order_cancel,
     order_invoice_record,
@@ -47,6 +46,10 @@ from .oms import ORDER_SCHEMA, connector_order_get, order_document
 
 INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
 FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"
+# A service's refusal (kit.errors.DomainError) by its code, in the contract's codes; any other
+# refusal is the request's fault (400) or the order's status (409).
+OMS_CODES = {"invalid": INVALID, "wrong_status": WRONG_STATUS, "filter_conflict": FILTER_CONFLICT}
+OMS_CODES["ping_failed"] = PING_FAILED
 
 
 class OmsError(exceptions.APIException):
@@ -149,6 +152,9 @@ class OmsApiView(APIView):
             exc = OmsError(400, INVALID, "; ".join(_messages(exc.detail)) or "The request has errors.")
         elif isinstance(exc, exceptions.ParseError):
             exc = OmsError(400, INVALID, f"The body is not valid JSON: {exc.detail}")
+        elif isinstance(exc, DomainError):
+            fallback = INVALID if exc.status == 400 else WRONG_STATUS
+            exc = OmsError(exc.status, OMS_CODES.get(exc.code, fallback), exc.message)
         if isinstance(exc, OmsError):
             response = Response(error_body(exc.code, exc.message), status=exc.status_code)
             if exc.status_code == 401:
@@ -216,12 +222,9 @@ class OrderCancelApi(OmsApiView):
         order = self.order(order_id)
         data = CancelInput(data=request.data or {})
         data.is_valid(raise_exception=True)
-        try:
-            receipt = order_cancel(
-                order=order, actor=connector_actor(self.connector), reason=data.validated_data["reason"]
-            )
-        except (ActionRefused, TransitionRefused) as refused:
-            raise OmsError(409, WRONG_STATUS, str(refused)) from None
+        receipt = order_cancel(
+            order=order, actor=connector_actor(self.connector), reason=data.validated_data["reason"]
+        )
         return Response(receipt_body(receipt))
 
 
@@ -309,10 +312,5 @@ class OrderInvoiceApi(OmsApiView):
         unknown = [line["id"] for line in invoice.get("items", []) if line["id"] not in skus]
         if unknown:
             raise OmsError(400, INVALID, f"items: order {order_id} has no item {', '.join(unknown)}.")
-        try:
-            receipt = order_invoice_record(
-                order=order, actor=connector_actor(self.connector), invoice=invoice
-            )
-        except (ActionRefused, TransitionRefused) as refused:
-            raise OmsError(409, WRONG_STATUS, str(refused)) from None
+        receipt = order_invoice_record(order=order, actor=connector_actor(self.connector), invoice=invoice)
         return Response(receipt_body(receipt))

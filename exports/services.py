@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit
+from kit.errors import DomainError
 
 from .lists import exportable_admin, list_request, list_rows, list_title, zone_label
 from .models import Export
@@ -94,11 +95,11 @@ def _claim(export_id: int, now) -> bool:
     )
 
 
-class Refused(Exception):
+class Refused(DomainError):
     """The export cannot be written; the message says why, to the user."""
 
 
-class TakenOver(Exception):
+class TakenOver(DomainError):
     """This worker went silent so long that another took the export over; that one writes it."""
 
 

@@ -17,7 +17,9 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
+from rest_framework.response import Response
 
+from .errors import DomainError
 from .text import json_path, unstorable_problems
 
 logger = logging.getLogger(__name__)
@@ -213,8 +215,12 @@ def error_body(code: str, message: str, errors=None) -> dict:
 def exception_handler(exc, context):
     # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, this module, as it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
     exc = api_exception(exc)
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response({**error_body(exc.code, exc.message, exc.errors), **exc.details()}, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

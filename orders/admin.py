@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from authorization.admin_base import ReadOnlyAccountAdmin
-from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
+from authorization.approvals import DecisionForbidden, may_decide, order_approve, order_deny
 from authorization.decision import Outcome
 from authorization.models import DenyReason
 from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
@@ -35,6 +35,7 @@ from kit.admin_display import (
     signed_percent,
 )
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
+from kit.errors import DomainError, admin_refusal
 
 from .models import IntakeRecord, Order
 from .queue_admin import (
@@ -55,8 +56,6 @@ from .selectors import (
 )
 from .services import (
     Actor,
-    InvoiceNumberMissing,
-    TransitionRefused,
     intake_reprocess,
     order_invoice,
     order_start_handling,
@@ -616,26 +615,25 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
             raise Http404("No such order.")
         return order, redirect(reverse("admin:orders_order_change", args=[order.pk]))
 
-    def refuse_decision(self, request, order) -> bool:
-        """Say so, and return True, when the user may not decide the order."""
-        if may_decide(user=request.user, order=order):
-            return False
-        approvers = ", ".join((order.band or {}).get("approvers") or []) or "nobody"
+    def say_forbidden(self, request, refused: DecisionForbidden) -> None:
+        """The service's refusal, naming whom to ask."""
         messages.error(
             request,
-            f"Only the approvers of the band that held order {order.main_order_id} may decide it "
-            f"({approvers}).",
+            gettext("Only the approvers of the band that held order %(order)s may decide it (%(approvers)s).")
+            % {"order": refused.order.main_order_id, "approvers": refused.approvers},
         )
-        return True
 
     def approve_view(self, request, object_id):
         order, response = self.posted_order(request, object_id)
-        if order is None or self.refuse_decision(request, order):
+        if order is None:
             return response
         try:
             order_approve(order=order, approver=request.user, note=request.POST.get("note", "").strip())
-        except (DecisionRefused, TransitionRefused) as refused:
-            messages.error(request, str(refused))
+        except DecisionForbidden as refused:
+            self.say_forbidden(request, refused)
+            return response
+        except DomainError as refused:
+            admin_refusal(request, refused)
             return response
         self.log_change(request, order, "Approved.")
         messages.success(
@@ -645,7 +643,11 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
 
     def deny_view(self, request, object_id):
         order, response = self.posted_order(request, object_id)
-        if order is None or self.refuse_decision(request, order):
+        if order is None:
+            return response
+        if not may_decide(user=request.user, order=order):
+            # Before the form: whoever may not decide is told so, not what the form lacks.
+            self.say_forbidden(request, DecisionForbidden(order))
             return response
         form = DenyForm(request.POST)
         if not form.is_valid():
@@ -659,8 +661,11 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
             order_deny(
                 order=order, approver=request.user, reason_code=reason_code, note=form.cleaned_data["note"]
             )
-        except (AlreadyDecided, DecisionRefused, TransitionRefused) as refused:
-            messages.error(request, str(refused))
+        except DecisionForbidden as refused:
+            self.say_forbidden(request, refused)
+            return response
+        except DomainError as refused:
+            admin_refusal(request, refused)
             return response
         self.log_change(request, order, "Denied.")
         messages.success(
@@ -684,8 +689,8 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
             return response
         try:
             order_start_handling(order=order, actor=Actor.of_user(request.user))
-        except TransitionRefused as refused:
-            messages.error(request, str(refused))
+        except DomainError as refused:
+            admin_refusal(request, refused)
             return response
         self.log_change(request, order, "Handling started.")
         messages.success(request, f"Order {order.main_order_id} is now being handled.")
@@ -698,8 +703,8 @@ class OrderAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadO
         invoice_number = request.POST.get("invoice_number", "")
         try:
             order_invoice(order=order, actor=Actor.of_user(request.user), invoice_number=invoice_number)
-        except (InvoiceNumberMissing, TransitionRefused) as refused:
-            messages.error(request, str(refused))
+        except DomainError as refused:
+            admin_refusal(request, refused)
             return response
         self.log_change(request, order, f"Invoiced ({invoice_number.strip()}).")
         messages.success(request, f"Order {order.main_order_id} invoiced: invoice {invoice_number.strip()}.")

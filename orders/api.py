@@ -9,18 +9,17 @@ import datetime
 from django.utils.text import capfirst
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authorization.api_auth import request_account
-from authorization.approvals import AlreadyDecided, DecisionRefused, may_decide, order_approve, order_deny
+from authorization.approvals import order_approve, order_deny
 from authorization.models import DenyReason
 from kit import fields
-from kit.api import error_body
 from kit.dates import date_or_datetime
 from kit.fields import whole_number
 from kit.openapi import DATE_OR_DATETIME
@@ -29,7 +28,6 @@ from .filters import OrderFilter
 from .models import Order
 from .selectors import order_get, orders_list
 from .serializers import OrderDetailSerializer, OrderSerializer
-from .services import TransitionRefused
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -216,24 +214,7 @@ class OrderDecisionApi(APIView):
             raise NotFound(f"Account '{account.name}' has no order {main_order_id}.")
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not may_decide(user=request.user, order=order):
-            raise PermissionDenied(
-                f"Only the approvers of the band that held order {main_order_id} may decide it."
-            )
-        try:
-            self.service_call(order, request.user, serializer.validated_data)
-        except AlreadyDecided as decided:
-            return Response(
-                {
-                    **error_body("already_decided", str(decided)),
-                    "decision": decided.task.decision,
-                    "decidedBy": decided.task.decided_by.email if decided.task.decided_by else None,
-                    "decidedAt": decided.task.decided_at,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        except (DecisionRefused, TransitionRefused) as refused:
-            return Response(error_body("not_decidable", str(refused)), status=status.HTTP_409_CONFLICT)
+        self.service_call(order, request.user, serializer.validated_data)
         return Response(OrderDetailSerializer(order_get(account=account, main_order_id=main_order_id)).data)
 
 

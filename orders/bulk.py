@@ -11,14 +11,15 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from authorization.approvals import DecisionRefused, may_decide, order_approve, order_deny
+from authorization.approvals import DecisionForbidden, order_approve, order_deny
 from authorization.models import DenyReason
 from kit.enqueue import enqueue_on_commit
+from kit.errors import DomainError
 
 from .models import BulkDecision, Order
 from .selectors import orders_to_decide
-from .services import TransitionRefused
 
 # Most orders decided in one request; more run as a background job (settings.BULK_DECISION_INLINE_MAX).
 INLINE_MAX = 50
@@ -51,15 +52,6 @@ def order_approve_or_deny(
 ) -> BulkDecisionResult:
     """Approve or deny one order through the services; say what happened, never raise a refusal."""
     label = order.main_order_id
-    if not may_decide(user=user, order=order):
-        approvers = ", ".join((order.band or {}).get("approvers") or []) or "nobody"
-        return BulkDecisionResult(
-            order.pk,
-            label,
-            False,
-            f"Order {label}: not yours to decide; only the approvers of the band that held it may "
-            f"({approvers}).",
-        )
     try:
         if action == BulkDecision.Action.APPROVE:
             order_approve(order=order, approver=user, note=note)
@@ -68,8 +60,18 @@ def order_approve_or_deny(
         return BulkDecisionResult(
             order.pk, label, True, f"Order {label} denied ({DenyReason(reason_code).label})."
         )
-    except (DecisionRefused, TransitionRefused) as refused:
-        return BulkDecisionResult(order.pk, label, False, str(refused))
+    except DecisionForbidden as refused:
+        return BulkDecisionResult(
+            order.pk,
+            label,
+            False,
+            gettext(
+                "Order %(order)s: not yours to decide; only the approvers of the band that held it may (%(approvers)s)."
+            )
+            % {"order": label, "approvers": refused.approvers},
+        )
+    except DomainError as refused:
+        return BulkDecisionResult(order.pk, label, False, refused.message)
 
 
 def orders_approve_or_deny(

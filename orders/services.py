@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from authorization.models import ApprovalTask
 from catalog.models import Stock
 from connectors.feed import order_events_publish
 from kit.enqueue import enqueue_on_commit
+from kit.errors import DomainError
 from kit.inserts import insert
 
 from .locking import order_lock, stocks_lock
@@ -45,12 +47,17 @@ def connector_actor(connector) -> Actor:
     return Actor(label=f"connector {connector.name} ({connector.affiliate_id})")
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(DomainError):
     """The transition is not in the table, or the order moved on before us."""
+
+    code = "wrong_status"
 
     def __init__(self, order: Order, to_status: str, current_status: str):
         self.order, self.to_status, self.current_status = order, to_status, current_status
-        super().__init__(f"Order {order.main_order_id} is {current_status}; it cannot become {to_status}.")
+        super().__init__(
+            gettext("Order %(order)s is %(current)s; it cannot become %(to)s.")
+            % {"order": order.main_order_id, "current": current_status, "to": to_status}
+        )
 
 
 def order_event_build(
@@ -160,10 +167,12 @@ def _transition(
     return order
 
 
-class OutOfStock(Exception):
+class OutOfStock(DomainError):
+    code = "out_of_stock"
+
     def __init__(self, sku_id: str):
         self.sku_id = sku_id
-        super().__init__(f"No stock left for SKU {sku_id}.")
+        super().__init__(gettext("No stock left for SKU %(sku)s.") % {"sku": sku_id})
 
 
 def stock_reserve(*, stock_id: int, quantity: int) -> bool:
@@ -340,9 +349,14 @@ def _start_handling(*, order: Order, actor: Actor) -> Order:
     return _transition(order=order, to_status=OrderStatus.HANDLING, actor=actor, note="Handling started.")
 
 
-class InvoiceNumberMissing(ValueError):
+class InvoiceNumberMissing(DomainError, ValueError):
+    code = "invalid"
+    status = 400
+
     def __init__(self):
-        super().__init__("Give the invoice number to mark the order invoiced.")
+        super().__init__(
+            gettext("Give the invoice number to mark the order invoiced."), field="invoice_number"
+        )
 
 
 @transaction.atomic
@@ -397,8 +411,10 @@ def _reservation_sell(*, order: Order, actor: Actor) -> bool:
 # Canceling, and invoices a connector sends -----------------------------------------------------
 
 
-class ActionRefused(Exception):
+class ActionRefused(DomainError):
     """The order's status does not allow what was asked; the message says why and what to do instead."""
+
+    code = "wrong_status"
 
     def __init__(self, order: Order, message: str):
         self.order = order

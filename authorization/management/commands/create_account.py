@@ -1,10 +1,11 @@
 """`manage.py create_account NAME [--parent NAME] [--order-prefix P]`."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from authorization.models import Account
 from authorization.services import account_create
+from kit.errors import ServiceCommand
 
 
 def validation_message(error: ValidationError) -> str:
@@ -13,7 +14,7 @@ def validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create a seller account, optionally a franchise account of a parent account."
 
     def add_arguments(self, parser):

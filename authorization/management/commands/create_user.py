@@ -1,7 +1,7 @@
 """`manage.py create_user EMAIL --account NAME --role ROLE [--password P] [--token]`."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
@@ -9,9 +9,10 @@ from authorization.models import Account
 from authorization.roles import Role
 from authorization.selectors import user_by_email
 from authorization.services import membership_set, token_issue, user_create, user_password_set_by_operator
+from kit.errors import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Create a user (or update one) and give them a role in an account. "
         "With --token, print a new seller API token on the last line."

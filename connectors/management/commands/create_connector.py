@@ -4,14 +4,15 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from authorization.models import Account
 from connectors.models import ConnectorType
 from connectors.services import connector_create
+from kit.errors import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Create a connector in an account and print its credentials as JSON on the last line "
         '({"appKey": ..., "appToken": ...}); the token is not shown again.'

@@ -1,12 +1,13 @@
 """Recompute the dashboard's figures: record the decisions of older orders, then rebuild the rollups."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from authorization.models import Account
 from insight.services import decisions_backfill, queue_rebuild, rollups_rebuild
+from kit.errors import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Record the decisions of orders integrated before decisions were recorded, and recompute "
         "the dashboard's daily rollups from the records and its queue from the waiting orders. "
