@@ -19,8 +19,8 @@ DOCUMENTS = ("README.md", *sorted(f"docs/{page.name}" for page in (ROOT / "docs"
 # file extension; an anchor (`tests/x.py::test_y`) names the file before it.
 PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
 FILE_EXTENSIONS = (".py", ".md", ".txt", ".toml", ".json", ".html", ".cfg", ".ini", ".yml", ".yaml")
-# Made when the app runs (var/), or not a path at all.
-NOT_IN_THE_REPOSITORY = ("var/",)
+# Made when the app runs (var/) or by collectstatic (STATIC_ROOT), or not a path at all.
+NOT_IN_THE_REPOSITORY = ("var/", "staticfiles", "./staticfiles")
 MEDIA_TYPES = ("application/", "text/", "multipart/", "image/")
 # A module, or a name in one (`orders.tasks.sweep_intake`); not a check's id (`connectors.W001`).
 DOTTED = re.compile(r"[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
