@@ -1,265 +1,353 @@
-"""Admin for accounts, their team members, and the failed logins django-axes records."""
+"""The price divergence rule in the admin: the editor of one account's rule, its history, deletion.
 
-from axes import admin as axes_admin
-from axes.handlers.proxy import AxesProxyHandler
-from axes.models import AccessAttempt
-from django import forms
+The rule is edited per account, not per row: "Price divergence rule" in the admin index leads
+straight to the editor of the user's account, or to the list of their accounts when they have
+several. Every save and delete goes through `rule_replace` / `rule_delete` with the user as
+actor; Owner and OMS Full edit (`authorization.edit_rule` on the account), every other member
+of the account sees the same page read-only.
+"""
+
 from django.contrib import admin, messages
-from django.contrib.admin.options import ActionLocation
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from .admin_base import AccountScopedAdmin, managed_accounts
-from .backends import account_roles
-from .models import Account, Membership, time_zones
-from .roles import Role
-from .selectors import email_normalized, user_by_email
-from .services import TeamError, member_add, membership_remove, membership_set
+from accounts.admin_base import AccountScopedAdmin
+from accounts.roles import EDIT_RULE
+from accounts.selectors import accounts_for, possible_approvers
 
-admin.site.site_header = "Order Authorization"
-admin.site.site_title = "Order Authorization"
-admin.site.index_title = "Orders, rules and connectors"
+from . import rule_editor
+from .decision import decide_divergence
+from .models import PriceDivergenceRule
+from .selectors import rule_bands, rule_of
+from .services import RuleChanged, RuleInvalid, rule_check, rule_delete, rule_replace, rule_version
 
-
-class AccountForm(forms.ModelForm):
-    """The account's settings; its time zone chosen from a list, and checked by the model's validator."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields.get("time_zone")
-        if field is not None:
-            zones = sorted(time_zones())
-            current = self.initial.get("time_zone")
-            if current and current not in zones:
-                # Written before zones were checked: shown as it is (not silently the list's first
-                # zone) and refused until one is chosen.
-                zones.insert(0, current)
-            field.widget = forms.Select(choices=[(zone, zone) for zone in zones])
+TEMPLATES = "admin/authorization/rule_editor"
 
 
-@admin.register(Account)
-class AccountAdmin(AccountScopedAdmin):
-    form = AccountForm
-    account_path = "pk"
-    list_display = [
-        "name",
-        "parent",
-        "order_prefix",
-        "no_rule_policy",
-        "overpayment_is_divergence",
-        "time_zone",
-    ]
-    search_fields = ["name"]
-    fields = ["name", "parent", "order_prefix", "no_rule_policy", "overpayment_is_divergence", "time_zone"]
+@admin.register(PriceDivergenceRule)
+class PriceDivergenceRuleAdmin(AccountScopedAdmin):
+    # What replays a draft over the account's past orders (`insight/replay.py`): insight, above this
+    # app, installs it when it is ready. None: the editor offers no replay.
+    replay = None
 
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=list(account_roles(request.user)))
+    def get_urls(self):
+        def name(view):
+            return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def get_list_filter(self, request):
-        return []
-
-    def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
-            return []
-        return ["name", "parent", "order_prefix"]
+        wrap = self.admin_site.admin_view
+        return [
+            path("account/<int:account_id>/", wrap(self.editor_view), name=name("editor")),
+            path("account/<int:account_id>/preview/", wrap(self.preview_view), name=name("preview")),
+            path("account/<int:account_id>/replay/", wrap(self.replay_view), name=name("replay")),
+            path("account/<int:account_id>/delete/", wrap(self.delete_rule_view), name=name("delete_rule")),
+            path(
+                "account/<int:account_id>/history/", wrap(self.rule_history_view), name=name("rule_history")
+            ),
+            *super().get_urls(),
+        ]
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return False  # a rule is created by saving the editor of an account that has none
 
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def url(self, view, account):
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            kwargs={"account_id": account.pk},
+        )
 
+    def account_or_404(self, request, account_id):
+        """Return the account if the user is in it; other accounts do not exist for them."""
+        account = accounts_for(user=request.user).filter(pk=account_id).first()
+        if account is None:
+            raise Http404("No such account.")
+        return account
 
-class MembershipForm(forms.ModelForm):
-    """Add a team member by e-mail, or change a member's role.
+    def context(self, request, account=None, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "account": account,
+            "editor_url": account and self.url("editor", account),
+            "history_url": account and self.url("rule_history", account),
+            "delete_url": account and self.url("delete_rule", account),
+            "preview_url": account and self.url("preview", account),
+            "replay_url": account and self.replay and self.url("replay", account),
+            "replay_days": self.replay and self.replay.DEFAULT_DAYS,
+            "replay_most": self.replay and f"{self.replay.MOST_SUBMISSIONS:,}",
+            "changelist_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            ),
+            "several_accounts": accounts_for(user=request.user).count() > 1,
+            **extra,
+        }
 
-    Managing a team changes memberships, never a user: a person who already has a user is
-    added as they are. Only for an e-mail no user has does the form ask, on a second step,
-    for the first password of the user it creates (`offers_password`).
-    """
+    # The default object views lead to the account's editor.
 
-    email = forms.EmailField(label=_("E-mail"))
-    initial_password = forms.CharField(
-        label=_("First password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("No user has this e-mail yet: the password their new user starts with. Tell it to them."),
-    )
+    def changelist_view(self, request, extra_context=None):
+        """Open the editor of the user's account, or list their accounts when they have several."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        accounts = list(accounts_for(user=request.user))
+        if len(accounts) == 1:
+            return redirect(self.url("editor", accounts[0]))
+        rules = {
+            rule.account_id: rule
+            for rule in PriceDivergenceRule.objects.filter(account__in=accounts)
+            .select_related("updated_by")
+            .prefetch_related("bands")
+        }
+        rows = []
+        for account in accounts:
+            rule = rules.get(account.pk)
+            rows.append(
+                {
+                    "account": account,
+                    "url": self.url("editor", account),
+                    "summary": rule_editor.rule_summary(rule_bands(rule=rule)),
+                    "rule": rule,
+                    "can_edit": request.user.has_perm(EDIT_RULE, account),
+                }
+            )
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/account_list.html",
+            self.context(request, title="Price divergence rules", rows=rows),
+        )
 
-    class Meta:
-        model = Membership
-        fields = ["account", "role"]
+    def _rule_or_404(self, request, object_id):
+        rule = self.get_object(request, unquote(object_id))
+        if rule is None:
+            raise Http404("No such rule.")
+        return rule
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect(self.url("editor", self._rule_or_404(request, object_id).account))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return redirect(self.url("delete_rule", self._rule_or_404(request, object_id).account))
+
+    def history_view(self, request, object_id, extra_context=None):
+        return redirect(self.url("rule_history", self._rule_or_404(request, object_id).account))
+
+    # The editor.
+
+    def editor_view(self, request, account_id):
+        """Show the account's rule; save the posted bands through `rule_replace`."""
+        account = self.account_or_404(request, account_id)
+        can_edit = request.user.has_perm(EDIT_RULE, account)
+        rule = rule_of(account=account)
+        saved_bands = rule_bands(rule=rule)
+        bar_bands = saved_bands
+        conflict = ""
+        if request.method == "POST":
+            if not can_edit:
+                raise PermissionDenied
+            formset = rule_editor.band_formset(data=request.POST)
+            if formset.is_valid():
+                draft = rule_editor.draft_of(formset)
+                bar_bands = draft.bands
+                try:
+                    _, warnings = rule_replace(
+                        account=account,
+                        bands=draft.bands,
+                        actor=request.user,
+                        based_on=rule_editor.parse_version(request.POST.get("based_on")),
+                    )
+                except RuleInvalid as invalid:
+                    draft.attach(errors=invalid.problems, warnings=invalid.warnings)
+                except RuleChanged as changed:
+                    # Their change is in "Recent changes" below; saving again replaces it knowingly.
+                    conflict = f"{changed} Compare with their change below; save again to replace it."
+                else:
+                    messages.success(request, f"The price divergence rule of {account} was saved.")
+                    for warning in warnings:
+                        messages.warning(request, draft.describe(warning))
+                    return redirect(self.url("editor", account))
+        elif request.method == "GET":
+            formset = rule_editor.band_formset(bands=saved_bands, read_only=not can_edit)
+            if saved_bands:
+                # The saved rule can have gone stale, e.g. an approver who left the account.
+                check = rule_check(account=account, bands=saved_bands)
+                draft = rule_editor.Draft(
+                    formset=formset, bands=saved_bands, form_indexes=list(range(len(saved_bands)))
+                )
+                draft.attach(errors=check.errors, warnings=check.warnings)
+        else:
+            return HttpResponseNotAllowed(["GET", "POST"])
+
+        preview = None
+        if "at" in request.GET:
+            at = rule_editor.parse_percent(request.GET["at"])
+            preview = (
+                rule_editor.describe_decision(self._decide(account, saved_bands, at), account=account)
+                if at is not None
+                else "Type a percentage, e.g. 12.5."
+            )
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/editor.html",
+            self.context(
+                request,
+                account,
+                title=f"Price divergence rule of {account}",
+                rule=rule,
+                formset=formset,
+                can_edit=can_edit,
+                bar=rule_editor.bar_of(bar_bands),
+                approver_options=possible_approvers(account=account),
+                recent_revisions=self._revisions(rule_editor.rule_revisions(account=account)[:5]),
+                preview_at=request.GET.get("at", ""),
+                preview=preview,
+                # A draft shown again keeps the version it was based on, until a conflict was shown.
+                based_on=(
+                    request.POST.get("based_on", "")
+                    if request.method == "POST" and not conflict
+                    else rule_version(account=account)
+                ),
+                conflict=conflict,
+            ),
+        )
 
     @staticmethod
-    def offers_password(data) -> bool:
-        """Whether the add form asks for a first password: for a posted e-mail no user has yet.
+    def _decide(account, bands, at):
+        return decide_divergence(
+            bands=bands, divergence_percent=at, overpayment_is_divergence=account.overpayment_is_divergence
+        )
 
-        Also when a password was posted anyway, so that its refusal is shown beside it.
+    def preview_view(self, request, account_id):
+        """Answer what the posted draft decides at `at` % and what is wrong with it, as JSON."""
+        account = self.account_or_404(request, account_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if request.user.has_perm(EDIT_RULE, account):
+            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+        else:
+            # Read-only users cannot change the draft: answer for the saved rule.
+            saved = rule_bands(rule=rule_of(account=account))
+            draft = rule_editor.Draft(
+                formset=rule_editor.band_formset(bands=saved, read_only=True),
+                bands=saved,
+                form_indexes=list(range(len(saved))),
+            )
+        check = rule_check(account=account, bands=draft.bands)
+        answer = {
+            "errors": draft.field_errors + draft.problems_json(check.errors, "error"),
+            "warnings": draft.problems_json(check.warnings, "warning"),
+            "decision": None,
+        }
+        at = rule_editor.parse_percent(request.POST.get("at", ""))
+        if at is not None:
+            answer["decision"] = rule_editor.decision_json(
+                self._decide(account, draft.bands, at), draft=draft, account=account
+            )
+        return JsonResponse(answer)
+
+    def replay_view(self, request, account_id):
+        """Replay the account's recent submissions under the posted draft, beside what happened.
+
+        Owner and OMS Full replay the draft as edited; every other member of the account, who
+        cannot edit, replays the saved rule. Answers the result's HTML: a fragment for the
+        editor's script (`?fragment=1`), or a page of its own without JavaScript.
         """
-        if not data:
-            return False
-        email = (data.get("email") or "").strip()
-        if data.get("initial_password"):
-            return True
-        return bool(email) and user_by_email(email=email) is None
+        account = self.account_or_404(request, account_id)
+        replay = self.replay
+        if replay is None:
+            raise Http404("No replay here.")
+        if request.method != "POST":
+            return redirect(self.url("editor", account))
+        fragment = request.GET.get("fragment") == "1"
+        can_edit = request.user.has_perm(EDIT_RULE, account)
+        if can_edit:
+            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+            check = rule_check(account=account, bands=draft.bands)
+            problems = [problem["message"] for problem in draft.field_errors] + [
+                draft.describe(problem) for problem in check.errors
+            ]
+            bands = draft.bands
+        else:
+            bands, problems = rule_bands(rule=rule_of(account=account)), []
+        context = self.context(
+            request,
+            account,
+            title=f"Replay of the price divergence rule of {account}",
+            can_edit=can_edit,
+            problems=problems,
+            bar=rule_editor.bar_of(bands),
+        )
+        if not problems:
+            try:
+                days = int(request.POST.get("replay_days") or replay.DEFAULT_DAYS)
+            except ValueError:
+                days = replay.DEFAULT_DAYS
+            context.update(replay.shown(replay.replay_draft(account=account, bands=bands, days=days)))
+        template = f"{TEMPLATES}/{'_replay.html' if fragment else 'replay.html'}"
+        return TemplateResponse(request, template, context, status=400 if problems and fragment else 200)
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-        if self.instance.pk or not self.offers_password(self.data):
-            self.fields.pop("initial_password", None)
-        if self.instance.pk:
-            self.fields.pop("email", None)
-            if "account" in self.fields:
-                self.fields["account"].disabled = True
-
-    def clean(self):
-        cleaned = super().clean()
-        account, role = cleaned.get("account"), cleaned.get("role")
-        user = self.request.user
-        touches_owner = role == Role.OWNER or (self.instance.pk and self.instance.role == Role.OWNER)
-        is_owner = user.is_superuser or (account and account_roles(user).get(account.pk) == Role.OWNER)
-        if account and touches_owner and not is_owner:
-            raise forms.ValidationError(_("Only an Owner of the account may grant or take the Owner role."))
-        if not self.instance.pk:
-            self._clean_new_member(cleaned)
-        return cleaned
-
-    def _clean_new_member(self, cleaned) -> None:
-        email, account = cleaned.get("email"), cleaned.get("account")
-        if not email:
-            return
-        existing = user_by_email(email=email)
-        password = cleaned.get("initial_password") or None
-        if existing is not None:
-            if password is not None:
-                self.add_error(
-                    "initial_password",
-                    _("%(email)s already has a user; they keep their own password. Leave this empty.")
-                    % {"email": existing.email},
+    def delete_rule_view(self, request, account_id):
+        """Ask for confirmation, then delete the account's rule for good through `rule_delete`."""
+        account = self.account_or_404(request, account_id)
+        if not request.user.has_perm(EDIT_RULE, account):
+            raise PermissionDenied
+        rule = rule_of(account=account)
+        if rule is None:
+            messages.info(request, f"{account} has no price divergence rule to delete.")
+            return redirect(self.url("editor", account))
+        if request.method == "POST":
+            try:
+                rule_delete(
+                    account=account,
+                    actor=request.user,
+                    based_on=rule_editor.parse_version(request.POST.get("based_on")),
                 )
-            if account and existing.memberships.filter(account=account).exists():
-                self.add_error(
-                    "email",
-                    _("%(email)s is already a member of %(account)s.")
-                    % {"email": existing.email, "account": account},
-                )
-            return
-        if password is None:
-            self.add_error(
-                "initial_password",
-                _("No user has the e-mail %(email)s yet. Give their new user a first password.")
-                % {"email": email_normalized(email)},
+            except RuleChanged as changed:
+                messages.error(request, f"{changed} Look at the rule as it is now before deleting it.")
+                return redirect(self.url("editor", account))
+            messages.success(
+                request,
+                f"The price divergence rule of {account} was deleted. Divergent orders are now "
+                f"decided as without a rule.",
             )
-            return
-        try:
-            password_validation.validate_password(password, get_user_model()(username=email, email=email))
-        except forms.ValidationError as invalid:
-            self.add_error("initial_password", invalid)
+            return redirect(self.url("editor", account))
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/delete_confirmation.html",
+            self.context(
+                request,
+                account,
+                title="Delete the price divergence rule?",
+                rule=rule,
+                bar=rule_editor.bar_of(rule_bands(rule=rule)),
+                band_lines=[rule_editor.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
+                based_on=rule_version(account=account),
+            ),
+        )
 
+    def rule_history_view(self, request, account_id):
+        """List every change to the account's rule: who, when, the bands before and after."""
+        account = self.account_or_404(request, account_id)
+        page = Paginator(rule_editor.rule_revisions(account=account), 50).get_page(request.GET.get("page"))
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/history.html",
+            self.context(
+                request,
+                account,
+                title=f"History of the price divergence rule of {account}",
+                page=page,
+                revisions=self._revisions(page.object_list),
+            ),
+        )
 
-@admin.register(Membership)
-class MembershipAdmin(AccountScopedAdmin):
-    form = MembershipForm
-    list_display = ["user_email", "account", "role", "added_by_email", "created_at"]
-    list_filter = ["role"]
-    search_fields = ["user__email"]
-    list_select_related = ["user", "account", "added_by"]
-    actions = ["remove_members"]
-
-    @admin.display(description=_("E-mail"), ordering="user__email")
-    def user_email(self, membership):
-        return membership.user.email
-
-    @admin.display(description=_("Added by"))
-    def added_by_email(self, membership):
-        return membership.added_by.email if membership.added_by else "—"
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestBoundForm(form_class):
-            def __new__(cls, *args, **form_kwargs):
-                return form_class(*args, request=request, **form_kwargs)
-
-        return RequestBoundForm
-
-    def get_fields(self, request, obj=None):
-        if obj is not None:
-            return ["user_email", "account", "role", "added_by_email"]
-        if request.method == "POST" and MembershipForm.offers_password(request.POST):
-            return ["email", "initial_password", "account", "role"]
-        return ["email", "account", "role"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # The member's user is shown, never edited, here: it is theirs, not the team's.
-        return ["user_email", "added_by_email"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "account":
-            kwargs["queryset"] = managed_accounts(request.user, self.opts)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser or managed_accounts(request.user, self.opts).exists()
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            membership_set(user=obj.user, account=obj.account, role=obj.role)
-            return
-        try:
-            added = member_add(
-                email=form.cleaned_data["email"],
-                account=obj.account,
-                role=obj.role,
-                actor=request.user,
-                initial_password=form.cleaned_data.get("initial_password") or None,
-            )
-        except TeamError as refused:
-            # Only when the e-mail was taken between the form's check and the save.
-            raise PermissionDenied(refused.message) from None
-        obj.pk, obj.user, obj.created_at = added.pk, added.user, added.created_at
-
-    def delete_model(self, request, obj):
-        membership_remove(membership=obj)
-
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        # Removing a member goes through the service, which also updates their role groups.
-        actions = super().get_actions(request, action_location)
-        actions.pop("delete_selected", None)
-        return actions
-
-    @admin.action(description=_("Remove the selected members from their account"), permissions=["delete"])
-    def remove_members(self, request, queryset):
-        removed = 0
-        for membership in queryset.select_related("user", "account"):
-            if request.user.has_perm("authorization.delete_membership", membership):
-                membership_remove(membership=membership)
-                removed += 1
-        messages.success(request, _("Removed %(count)d member(s).") % {"count": removed})
-
-
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
-    """django-axes' list of failed logins, with its clean-up action working outside a login.
-
-    The action hands the request to axes' database handler, which reads what axes' proxy handler
-    sets on the request of a login (`axes_attempt_time` …) before it calls a handler; an admin
-    page is no login, so the action has the proxy set them first.
-    """
-
-    @admin.action(description=_("Clean up expired attempts"))
-    def cleanup_expired_attempts(self, request, queryset):
-        AxesProxyHandler.update_request(request)
-        return super().cleanup_expired_attempts(request, queryset)
-
-
-# axes registered its own in its admin module, imported above.
-admin.site.unregister(AccessAttempt)
-admin.site.register(AccessAttempt, AccessAttemptAdmin)
-
-from . import rule_admin  # noqa: E402,F401
+    @staticmethod
+    def _revisions(revisions):
+        shown = []
+        for revision in revisions:
+            before, after = rule_editor.revision_lines(revision)
+            shown.append({"revision": revision, "before": before, "after": after})
+        return shown

@@ -6,12 +6,12 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_auth import request_account
+from accounts.roles import EDIT_RULE
 from kit.api import error_body
 from kit.fields import whole_number
 
-from .api_auth import request_account
 from .decision import band_problems_listed, segments
-from .roles import EDIT_RULE
 from .selectors import rule_bands, rule_of
 from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
 from .services import RuleChanged, rule_delete, rule_replace, rule_version

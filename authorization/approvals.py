@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.roles import DECIDE_ORDER
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 
 from .models import ApprovalTask, DenyReason
-from .roles import DECIDE_ORDER
 
 logger = logging.getLogger(__name__)
 

@@ -1,39 +1,7 @@
-"""Reads shared by the admin and the API."""
+"""Reads of the price divergence rule, shared by the admin, the API and processing."""
 
-import zoneinfo
-
-from django.contrib.auth import get_user_model
-from django.db.models import Max, Min, QuerySet
-
-from .backends import account_roles
 from .decision import Band, BandAction
-from .models import Account, PriceDivergenceRule
-from .roles import DECIDING_ROLES
-
-
-def accounts_for(*, user) -> QuerySet[Account]:
-    """Return the accounts the user may see: their memberships, or all for a superuser."""
-    if user.is_superuser:
-        return Account.objects.all()
-    return Account.objects.filter(pk__in=account_roles(user).keys())
-
-
-def time_zone_for(*, user) -> zoneinfo.ZoneInfo | None:
-    """The time zone all the user's accounts share, or None: signed out, no account, several zones."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    # One row, whatever the number of accounts: the zones are all one when the least is the greatest.
-    zones = accounts_for(user=user).aggregate(least=Min("time_zone"), greatest=Max("time_zone"))
-    if zones["least"] is None or zones["least"] != zones["greatest"]:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(zones["least"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def role_in(*, user, account) -> str | None:
-    return account_roles(user).get(account.pk)
+from .models import PriceDivergenceRule
 
 
 def rule_of(*, account) -> PriceDivergenceRule | None:
@@ -79,23 +47,3 @@ def account_bands(*, account) -> list[Band] | None:
     if not bands:
         return None
     return [_band(*row) for row in bands if row[0] is not None]  # a rule without bands: one empty row
-
-
-def possible_approvers(*, account):
-    """Return the users of an account who may stand on a manual band's approver list."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__account=account, memberships__role__in=DECIDING_ROLES, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-    )
-
-
-def email_normalized(email: str) -> str:
-    """The form of an e-mail kept as a user's e-mail and username (their login)."""
-    return get_user_model().objects.normalize_email(email.strip()).lower()
-
-
-def user_by_email(*, email: str):
-    """Return the user whose login is this e-mail (any case), or None."""
-    return get_user_model().objects.filter(username=email_normalized(email)).first()

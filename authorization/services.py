@@ -1,36 +1,20 @@
-"""Writes to accounts, users, memberships, API tokens and the price divergence rule."""
+"""Writes to the price divergence rule: checked, replaced or deleted, each change kept as a revision."""
 
-import hashlib
-import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kit.enqueue import enqueue_on_commit
+from accounts.models import Account
+from accounts.selectors import possible_approvers
 from kit.errors import DomainError
 
 from .decision import Band, BandProblem, band_problems_listed, check_bands
-from .models import (
-    Account,
-    ApiToken,
-    AuthorizationBand,
-    MemberNotice,
-    Membership,
-    PriceDivergenceRule,
-    RuleRevision,
-)
-from .roles import Role
-from .selectors import email_normalized, possible_approvers, rule_bands, rule_of, user_by_email
+from .models import AuthorizationBand, PriceDivergenceRule, RuleRevision
+from .selectors import rule_bands, rule_of
 from .signals import rule_saved
-from .tasks import notify_member_added
-
-logger = logging.getLogger(__name__)
 
 
 class RuleInvalid(DomainError):
@@ -95,140 +79,6 @@ def _check_based_on(account: Account, based_on: int | None) -> None:
 class RuleCheck:
     errors: list[BandProblem] = field(default_factory=list)
     warnings: list[BandProblem] = field(default_factory=list)
-
-
-def account_create(*, name: str, parent: Account | None = None, order_prefix: str = "") -> Account:
-    account = Account(name=name, parent=parent, order_prefix=order_prefix)
-    account.full_clean()
-    account.save()
-    return account
-
-
-def sync_role_groups_of(*, user) -> None:
-    """Put the user in exactly the groups of the roles they hold in any account.
-
-    The groups only open the admin's modules; what the user may do to a row is decided by
-    their role in its account (`AccountRoleBackend`), so a role in one account grants nothing
-    in another.
-    """
-    labels = {Role(role).label for role in user.memberships.values_list("role", flat=True)}
-    user.groups.set(Group.objects.filter(name__in=labels))
-    user.__dict__.pop("_account_roles", None)
-    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(cache, None)
-
-
-def membership_set(*, user, account: Account, role: str) -> Membership:
-    """Give the user `role` in `account` (creating or changing the membership).
-
-    Of the user, only what follows from memberships changes: `is_staff` (a member signs in
-    to the admin) and the role groups.
-    """
-    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
-    with transaction.atomic():
-        membership, _ = Membership.objects.update_or_create(
-            user=user, account=account, defaults={"role": Role(role)}
-        )
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        sync_role_groups_of(user=user)
-        return membership
-
-
-@transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
-    user = membership.user
-    membership.delete()
-    sync_role_groups_of(user=user)
-
-
-class TeamError(DomainError):
-    """A team change that cannot be made; `field` names the form field it is about, if any."""
-
-    code = "invalid"
-    status = 400
-
-
-class UserExists(TeamError):
-    pass
-
-
-def user_create(*, email: str, password: str | None, actor=None):
-    """Create a user whose e-mail is also their login; raise `UserExists` when the e-mail is taken.
-
-    Without a password the user cannot sign in until one is set. `actor` is who created them
-    (None for the server's operator).
-    """
-    email = email_normalized(email)
-    user = get_user_model()(username=email, email=email, is_staff=True)
-    if password is None:
-        user.set_unusable_password()
-    else:
-        user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise UserExists(_("A user with the e-mail %(email)s already exists.") % {"email": email}) from None
-    logger.info("User %s created by %s", email, getattr(actor, "email", None) or "the operator")
-    return user
-
-
-def user_password_set_by_operator(*, user, password: str) -> None:
-    """Set a user's password, for the server's operator (management commands) only.
-
-    No screen or API calls this: a user's password is changed by that user (the admin's own
-    password change) or by a site superuser (the user admin), never by managing a team.
-    """
-    user.set_password(password)
-    user.save(update_fields=["password"])
-
-
-def member_add(*, email: str, account: Account, role: str, actor, initial_password: str | None = None):
-    """Add the person with this e-mail to `account`; return the new membership.
-
-    A new e-mail becomes a new user with `initial_password`. An existing user is not changed
-    (beyond what follows from memberships): a password given for them raises `UserExists`
-    and nothing is saved, as does an e-mail already a member of the account (`TeamError`).
-    The member is told by e-mail, after commit, who added them.
-    """
-    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
-    with transaction.atomic():
-        user = user_by_email(email=email)
-        notice = MemberNotice.ADDED
-        if user is None:
-            user = user_create(email=email, password=initial_password, actor=actor)
-            notice = MemberNotice.CREATED
-        elif initial_password is not None:
-            raise UserExists(
-                _("%(email)s already has a user; they keep their own password. Leave the password empty.")
-                % {"email": user.email},
-                field="initial_password",
-            )
-        if Membership.objects.filter(user=user, account=account).exists():
-            raise TeamError(
-                _("%(email)s is already a member of %(account)s.")
-                % {"email": user.email, "account": account},
-                field="email",
-            )
-        membership = membership_set(user=user, account=account, role=role)
-        Membership.objects.filter(pk=membership.pk).update(added_by=actor, notice_pending=notice)
-        membership.added_by, membership.notice_pending = actor, notice
-        enqueue_on_commit(notify_member_added, membership.pk)
-        return membership
-
-
-def token_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@transaction.atomic
-def token_issue(*, user) -> str:
-    """Issue a new API token for the user, replacing any earlier one; return it (shown once)."""
-    key = secrets.token_urlsafe(32)
-    ApiToken.objects.update_or_create(user=user, defaults={"key_digest": token_digest(key)})
-    return key
 
 
 def rule_check(*, account: Account, bands: Sequence[Band]) -> RuleCheck:

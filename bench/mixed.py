@@ -14,7 +14,7 @@ The shop's rule is `bench.seed`'s: authorize 0–5 %, manual 5–10 % and 10–2
 import copy
 import json
 
-from authorization.services import account_create
+from accounts.services import account_create
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 
 from .load import OrderBodies

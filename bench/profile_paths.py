@@ -55,7 +55,7 @@ def setup():
 
 def shop():
     """Return (account, app key, app token): the profiling account, made once, and a connector of this run's."""
-    from authorization.models import Account
+    from accounts.models import Account
     from bench.seed import _shop
     from connectors.services import connector_create
 

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from authorization.decision import Band, BandAction
-from authorization.roles import Role
 from authorization.selectors import rule_bands, rule_of
 from insight.models import DecisionRecord
 from insight.replay import MOST_SUBMISSIONS, replay_draft, replay_inputs

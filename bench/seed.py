@@ -30,10 +30,12 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from accounts.models import Account
+from accounts.roles import Role
+from accounts.services import account_create, membership_set, user_create
 from authorization.decision import Band, BandAction
-from authorization.models import Account, ApprovalTask
-from authorization.roles import Role
-from authorization.services import account_create, membership_set, rule_replace, user_create
+from authorization.models import ApprovalTask
+from authorization.services import rule_replace
 from catalog.models import ShippingPolicy, Sku, Stock, Warehouse
 from connectors.models import Connector, Notification
 from connectors.services import Credentials, connector_create

@@ -20,10 +20,10 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from authorization.admin_base import AccountScopedAdmin
-from authorization.backends import account_roles
-from authorization.models import Account
-from authorization.selectors import accounts_for
+from accounts.admin_base import AccountScopedAdmin
+from accounts.backends import account_roles
+from accounts.models import Account
+from accounts.selectors import accounts_for
 from kit.admin_lists import GuardedHistory, list_refused, perm_name
 
 from .imports import OwnedImportMixin

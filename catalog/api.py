@@ -12,7 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from authorization.api_auth import request_account
+from accounts.api_auth import request_account
 from kit.fields import whole_number
 
 from .selectors import pickup_points_list, shipping_policies_list, skus_list

@@ -32,7 +32,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm
 from import_export.tmp_storages import BaseStorage
 
-from authorization.models import Account
+from accounts.models import Account
 
 from .models import PendingImport
 

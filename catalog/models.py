@@ -13,7 +13,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
-from authorization.models import Account
+from accounts.models import Account
 
 catalog_id = RegexValidator(r"^[^\s/?#]+$", "An id has no spaces and none of / ? #.")
 sales_channel_id = re.compile(r"^[^\s;,]{1,32}$")

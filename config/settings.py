@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "kit",
+    "accounts",
     "authorization",
     "catalog",
     "connectors",
@@ -68,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "authorization.middleware.AccountTimeZone",
+    "accounts.middleware.AccountTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -119,7 +120,7 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out login is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "authorization.backends.AccountRoleBackend",
+    "accounts.backends.AccountRoleBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -172,7 +173,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="order-authorization@
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "authorization.api_auth.UserTokenAuthentication",
+        "accounts.api_auth.UserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -273,7 +274,7 @@ CELERY_TASK_ROUTES = {
             "connectors.tasks.sweep_hook_deliveries",
             "connectors.tasks.purge_feed_items",
             "authorization.tasks.escalate_approvals",
-            "authorization.tasks.sweep_member_notices",
+            "accounts.tasks.sweep_member_notices",
             "exports.tasks.sweep_exports",
             "exports.tasks.expire_exports",
         )
@@ -286,7 +287,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "authorization.tasks.escalate_approvals", "schedule": 60.0},
-    "sweep-member-notices": {"task": "authorization.tasks.sweep_member_notices", "schedule": 60.0},
+    "sweep-member-notices": {"task": "accounts.tasks.sweep_member_notices", "schedule": 60.0},
     "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
     "sweep-exports": {"task": "exports.tasks.sweep_exports", "schedule": 60.0},
     "expire-exports": {"task": "exports.tasks.expire_exports", "schedule": 600.0},

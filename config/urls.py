@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
@@ -14,8 +14,18 @@ REDOC_CSP = {
     "worker-src": [CSP.SELF, "blob:"],
 }
 
+admin.site.site_header = "Order Authorization"
+admin.site.site_title = "Order Authorization"
+admin.site.index_title = "Orders, rules and connectors"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Accounts and team members moved from the authorization app to accounts: their old admin
+    # addresses (bookmarks, links in old e-mails) lead to the new ones, with their query.
+    re_path(
+        r"^admin/authorization/(?P<model>account|membership)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/accounts/%(model)s/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),

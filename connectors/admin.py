@@ -13,8 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from authorization.admin_base import AccountScopedAdmin
-from authorization.roles import MANAGE_CONNECTORS
+from accounts.admin_base import AccountScopedAdmin
+from accounts.roles import MANAGE_CONNECTORS
 from kit.admin_lists import GuardedHistory
 
 from .models import Connector

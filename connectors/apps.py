@@ -8,7 +8,7 @@ class ConnectorsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from authorization.models import Account
+        from accounts.models import Account
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .authentication import credentials_changed

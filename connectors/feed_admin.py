@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from authorization.admin_base import ReadOnlyAccountAdmin
+from accounts.admin_base import ReadOnlyAccountAdmin
 from kit.admin_display import moment, shorten
 from kit.admin_lists import DateHierarchyFromRange
 

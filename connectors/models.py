@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from authorization.models import Account
+from accounts.models import Account
 
 from . import crypto, egress
 

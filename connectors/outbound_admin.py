@@ -13,8 +13,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext, gettext_lazy
 
-from authorization.admin_base import ReadOnlyAccountAdmin
-from authorization.roles import MANAGE_CONNECTORS
+from accounts.admin_base import ReadOnlyAccountAdmin
+from accounts.roles import MANAGE_CONNECTORS
 from kit.admin_display import ChangesNothing, badge, moment, pretty_json
 
 from .models import DeliveryState

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from authorization.models import Account
+from accounts.models import Account
 
 from . import crypto
 from .models import Connector

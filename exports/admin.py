@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from authorization.backends import account_roles
+from accounts.backends import account_roles
 from kit.admin_display import ADMIN_CSS, badge
 from kit.admin_lists import ViewOnlyAdmin, count_capped, list_refused
 

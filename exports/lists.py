@@ -12,8 +12,8 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from authorization.models import Account
-from authorization.selectors import accounts_for
+from accounts.models import Account
+from accounts.selectors import accounts_for
 from kit.dates import time_zone
 
 from .tables import SEVERAL_ZONES

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from authorization.models import Account
+from accounts.models import Account
 
 from .lists import exportable_admin
 from .models import Export

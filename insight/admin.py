@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from authorization.admin_base import ReadOnlyAccountAdmin
+from accounts.admin_base import ReadOnlyAccountAdmin
+from accounts.selectors import accounts_for
 from authorization.decision import Outcome
-from authorization.selectors import accounts_for
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
 from kit.admin_display import decider, moment, signed_percent, user_name

@@ -6,7 +6,7 @@ class InsightConfig(AppConfig):
     verbose_name = "Insight"
 
     def ready(self):
-        from authorization.rule_admin import PriceDivergenceRuleAdmin
+        from authorization.admin import PriceDivergenceRuleAdmin
         from orders.signals import order_events_saved, submissions_decided
 
         from . import replay

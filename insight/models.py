@@ -9,8 +9,9 @@ thousand cells instead of scanning millions of orders.
 
 from django.db import models
 
+from accounts.models import Account
 from authorization.decision import Outcome
-from authorization.models import Account, ApprovalTask
+from authorization.models import ApprovalTask
 from connectors.models import Connector
 from orders.models import IntakeRecord, Order
 

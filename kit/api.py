@@ -1,6 +1,6 @@
 """What every API shares: one error shape for the seller API, the JSON parser, and the answers to a
 body too large and a database out of reach. The account a seller request names is tenancy's
-(`authorization.api_auth.request_account`).
+(`accounts.api_auth.request_account`).
 
 Errors answer `{"code": ..., "message": ..., "errors": [{"field": ..., "message": ...}]}`.
 """

@@ -17,11 +17,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from authorization.admin_base import ReadOnlyAccountAdmin
+from accounts.admin_base import ReadOnlyAccountAdmin
+from accounts.roles import HANDLE_ORDERS, REPROCESS_INTAKE
 from authorization.approvals import DecisionForbidden, may_decide, order_approve, order_deny
 from authorization.decision import Outcome
 from authorization.models import DenyReason
-from authorization.roles import HANDLE_ORDERS, REPROCESS_INTAKE
 from connectors.notification_admin import ContractCodeFilter
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent

@@ -16,7 +16,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from authorization.api_auth import request_account
+from accounts.api_auth import request_account
 from authorization.approvals import order_approve, order_deny
 from authorization.models import DenyReason
 from kit import fields

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from authorization.models import Account
+from accounts.models import Account
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.models import Connector
 

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
-from authorization.admin_base import ReadOnlyAccountAdmin
+from accounts.admin_base import ReadOnlyAccountAdmin
+from accounts.roles import DECIDE_ORDER
 from authorization.models import DenyReason
-from authorization.roles import DECIDE_ORDER
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable, percent
 from kit.admin_display import badge, money, signed_percent

@@ -6,9 +6,9 @@ from django.db import connections
 from django.db.models import Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from authorization.backends import account_roles
+from accounts.backends import account_roles
+from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from authorization.models import ApprovalTask
-from authorization.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from connectors.models import Notification
 from kit.admin_lists import count_capped
 

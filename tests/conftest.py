@@ -5,7 +5,7 @@ import socket
 import pytest
 import redis
 
-from authorization.roles import Role
+from accounts.roles import Role
 from tests.factories import AccountFactory, member
 
 

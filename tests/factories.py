@@ -5,9 +5,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from accounts.models import Account
+from accounts.services import membership_set
 from authorization.decision import Band, BandAction
-from authorization.models import Account
-from authorization.services import membership_set
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from connectors.services import connector_create
 from orders.models import Order

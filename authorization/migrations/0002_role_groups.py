@@ -1,4 +1,4 @@
-"""Create one Django group per role. Their permissions follow `authorization.roles` after every migrate."""
+"""Create one Django group per role. Their permissions follow `accounts.roles` after every migrate."""
 
 from django.db import migrations
 

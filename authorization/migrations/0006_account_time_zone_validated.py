@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import authorization.models
+import accounts.models
 
 
 class Migration(migrations.Migration):
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 default="UTC",
                 help_text="The time zone the account's people see times and count days in, such as America/Sao_Paulo.",
                 max_length=64,
-                validators=[authorization.models.validate_time_zone],
+                validators=[accounts.models.validate_time_zone],
             ),
         ),
     ]

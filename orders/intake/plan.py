@@ -7,7 +7,7 @@ the reasons it cannot be placed (`Rejection`, told to the connector).
 
 from dataclasses import dataclass, field
 
-from authorization.models import Account
+from accounts.models import Account
 from catalog.availability import active_policies, freight_order, sellable, skus_and_stock, with_stock
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.contract import SOURCE_CHECKOUT, SOURCE_FULFILLMENT, ContractError

@@ -15,9 +15,9 @@ from django.db import IntegrityError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.models import Account
 from authorization.approvals import approval_tasks_create
 from authorization.decision import IGNORED_DIVERGENCE
-from authorization.models import Account
 from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
 

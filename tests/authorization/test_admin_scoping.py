@@ -2,7 +2,7 @@
 
 import pytest
 
-from authorization.roles import Role
+from accounts.roles import Role
 from tests.factories import PASSWORD, connector, member
 
 

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from accounts.roles import DECIDE_ORDER, Role
+from accounts.services import membership_set
 from authorization.approvals import (
     AlreadyDecided,
     DecisionRefused,
@@ -21,8 +23,6 @@ from authorization.approvals import (
     order_deny,
 )
 from authorization.models import ApprovalTask
-from authorization.roles import DECIDE_ORDER, Role
-from authorization.services import membership_set
 from catalog.models import Stock
 from orders.models import Order
 from orders.services import SYSTEM, order_cancel, reservations_expire

@@ -90,7 +90,7 @@ def test_approver_and_viewer_may_read_but_not_change(
 
 
 def test_another_accounts_user_is_refused(api_client_for, team, other_account):
-    from authorization.roles import Role
+    from accounts.roles import Role
     from tests.factories import member
 
     stranger = member(other_account, Role.OWNER, "boss@globex.example")

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from authorization.roles import Role
+from accounts.roles import Role
+from accounts.services import membership_remove
 from authorization.selectors import rule_bands, rule_of
-from authorization.services import membership_remove, rule_replace
+from authorization.services import rule_replace
 from tests.factories import AccountFactory, band, member
 from tests.support.rule_editor import formset_data, rule_url
 

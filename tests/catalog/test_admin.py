@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from authorization.roles import Role
-from authorization.services import membership_set
+from accounts.roles import Role
+from accounts.services import membership_set
 from catalog.models import ShippingPolicy, Stock
 from tests.factories import AccountFactory, PickupPointFactory, SkuFactory, StockFactory, WarehouseFactory
 

@@ -1,7 +1,7 @@
 """CSV import (preview, confirm, all rows or none, one account) and export of SKUs and stock."""
 
-from authorization.roles import Role
-from authorization.services import membership_set
+from accounts.roles import Role
+from accounts.services import membership_set
 from catalog.models import Sku, Stock, Warehouse
 from tests.factories import SkuFactory, StockFactory
 from tests.support.imports import (

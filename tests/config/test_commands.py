@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from authorization.models import Account
+from accounts.models import Account
 from connectors.models import Connector
 from connectors.services import app_token_digest
 from tests.factories import PASSWORD

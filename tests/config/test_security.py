@@ -73,9 +73,7 @@ def test_admin_forms_require_a_csrf_token(owner, account):
     browser.force_login(owner)
     policy = account.no_rule_policy
     assert policy != "authorize"
-    response = browser.post(
-        f"/admin/authorization/account/{account.pk}/change/", {"no_rule_policy": "authorize"}
-    )
+    response = browser.post(f"/admin/accounts/account/{account.pk}/change/", {"no_rule_policy": "authorize"})
     assert response.status_code == 403
     account.refresh_from_db()
     assert account.no_rule_policy == policy

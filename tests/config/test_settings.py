@@ -80,7 +80,7 @@ def test_behind_a_pooler_in_transaction_mode_prepared_statements_can_be_turned_o
 def test_on_postgresql_a_statement_a_connection_runs_again_is_prepared(db):
     from django.db import connection
 
-    from authorization.models import Account
+    from accounts.models import Account
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")

@@ -5,7 +5,8 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from authorization.models import Account, Membership, RuleRevision
+from accounts.models import Account, Membership
+from authorization.models import RuleRevision
 from catalog.models import Sku, Stock
 from connectors.models import Connector
 

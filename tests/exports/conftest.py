@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from authorization.roles import Role
+from accounts.roles import Role
 from tests.factories import OrderFactory, member
 from tests.insight.conftest import ANA, BO, PLACED, placed, rule  # noqa: F401 (fixtures)
 from tests.orders.payloads import order_body

@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from authorization.models import Account, Membership
-from authorization.roles import Role
-from authorization.services import membership_remove, membership_set
+from accounts.models import Account, Membership
+from accounts.roles import Role
+from accounts.services import membership_remove, membership_set
 from exports.models import Export
 from exports.services import MAX_ATTEMPTS, export_run, exports_expire, exports_sweep
 from exports.tasks import sweep_exports, write_export

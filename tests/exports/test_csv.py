@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.roles import Role
+from accounts.services import membership_set
 from authorization.approvals import order_approve, order_deny
-from authorization.roles import Role
-from authorization.services import membership_set
 from exports.tables import cell
 from insight.models import DecisionRecord
 from orders.models import Order

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from authorization.roles import Role
-from authorization.services import membership_set
+from accounts.roles import Role
+from accounts.services import membership_set
 from tests.factories import UserFactory, member
 from tests.insight.conftest import DASHBOARD
 from tests.orders.payloads import order_body

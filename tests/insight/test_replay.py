@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from authorization.decision import HUNDRED, ConnectorFacts, Outcome, SubmissionFacts, decide_submission
-from authorization.roles import Role
 from authorization.services import rule_replace
 from insight.models import DecisionRecord
 from insight.replay import replay_draft

@@ -368,7 +368,7 @@ def order_at_noon_utc(twenty_orders):
 
 
 def test_a_user_sees_times_and_days_in_the_time_zone_of_their_account(client, viewer, order_at_noon_utc):
-    from authorization.models import Account
+    from accounts.models import Account
 
     Account.objects.filter(name="acme").update(time_zone="Asia/Tokyo")  # UTC+9: already the 21st
     client.force_login(viewer)
@@ -382,9 +382,9 @@ def test_a_user_sees_times_and_days_in_the_time_zone_of_their_account(client, vi
 def test_a_user_of_accounts_in_several_zones_sees_the_servers_and_is_told_so(
     client, viewer, other_account, order_at_noon_utc
 ):
-    from authorization.models import Account
-    from authorization.roles import Role
-    from authorization.services import membership_set
+    from accounts.models import Account
+    from accounts.roles import Role
+    from accounts.services import membership_set
 
     Account.objects.filter(name="acme").update(time_zone="Asia/Tokyo")
     Account.objects.filter(pk=other_account.pk).update(time_zone="America/Sao_Paulo")

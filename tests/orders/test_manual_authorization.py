@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.roles import Role
 from authorization.approvals import approvals_notify_due
 from authorization.models import ApprovalTask
-from authorization.roles import Role
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.models import Order

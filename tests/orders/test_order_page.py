@@ -7,8 +7,8 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.roles import Role
 from authorization.approvals import approvals_notify_due
-from authorization.roles import Role
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.services import reservations_expire

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from authorization.roles import Role
+from accounts.roles import Role
 from catalog.models import Stock
 from orders.models import BulkDecision, Order
 from orders.services import reservations_expire

@@ -1,6 +1,6 @@
 import pytest
 
-from authorization.services import token_issue
+from accounts.services import token_issue
 from tests.factories import OrderFactory
 from tests.support.clients import token_header
 from tests.support.endpoints import Endpoint

@@ -20,8 +20,8 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 
+from accounts.services import token_issue
 from authorization.models import ApprovalTask
-from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import Order, OrderItem
 from orders.tasks import expire_reservations

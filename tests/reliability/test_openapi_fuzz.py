@@ -22,8 +22,8 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from authorization.models import ApiToken
-from authorization.services import token_digest, token_issue
+from accounts.models import ApiToken
+from accounts.services import token_digest, token_issue
 from connectors.authentication import forget_accepted
 from connectors.services import app_token_digest
 from tests.factories import OrderFactory, band

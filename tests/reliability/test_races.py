@@ -10,8 +10,8 @@ import json
 import pytest
 from django.test import Client
 
+from accounts.services import token_issue
 from authorization.models import ApprovalTask
-from authorization.services import token_issue
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order, OrderItem
 from tests.orders.payloads import order_body, seed_order

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from authorization.roles import Role
-from authorization.services import token_issue
+from accounts.roles import Role
+from accounts.services import token_issue
 from tests.factories import member
 from tests.support.clients import connector_headers
 from tests.support.shop import make_shop

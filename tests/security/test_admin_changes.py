@@ -35,9 +35,10 @@ from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
-from authorization.models import Account, Membership
-from authorization.roles import Role
-from authorization.services import membership_set, rule_replace
+from accounts.models import Account, Membership
+from accounts.roles import Role
+from accounts.services import membership_set
+from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
 from exports.models import Export
 from exports.services import export_start
@@ -83,14 +84,14 @@ ALL = "*"
 OPERATOR_ONLY: dict[str, set[str]] = {
     "auth.group": {ALL},
     "auth.user": {ALL},
-    "authorization.account": {"add", "delete", "action:delete_selected"},
+    "accounts.account": {"add", "delete", "action:delete_selected"},
     "axes.accessattempt": {"change", "delete", "action:delete_selected", "action:cleanup_expired_attempts"},
     "axes.accesslog": {"change", "delete", "action:delete_selected"},
     "axes.accessfailurelog": {"change", "delete", "action:delete_selected"},
 }
 # What nobody, not even a superuser, may do here: services write these rows.
 NOBODY: dict[str, set[str]] = {
-    "authorization.membership": {"action:delete_selected"},  # removing goes through the service
+    "accounts.membership": {"action:delete_selected"},  # removing goes through the service
     "authorization.pricedivergencerule": {"add", "action:delete_selected"},  # the editor creates rules
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
@@ -252,10 +253,10 @@ def targets_of(acme: Account, people: dict) -> dict:
     handling = Order.objects.get(account=acme, status=OrderStatus.HANDLING)
     outlet = Account.objects.get(name="acme outlet")  # acme's Owner's too; nothing holds on to it
     targets = {
-        "authorization.account": acme,
-        "authorization.account delete": outlet,
-        "authorization.account action:delete_selected": outlet,
-        "authorization.membership": Membership.objects.get(user__email="member@acme.example"),
+        "accounts.account": acme,
+        "accounts.account delete": outlet,
+        "accounts.account action:delete_selected": outlet,
+        "accounts.membership": Membership.objects.get(user__email="member@acme.example"),
         "auth.user": get_user_model().objects.get(email="member@acme.example"),
         "auth.group": Group.objects.get(name=Role.VIEWER.label),
         "axes.accessattempt": AccessAttempt.objects.get(),
@@ -685,7 +686,7 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
     ("axes.accessfailurelog", "action:delete_selected"): {ALL: FORBIDDEN},
     ("axes.accesslog", "action:delete_selected"): {ALL: FORBIDDEN},
     # Lists that offer their readers no action at all.
-    ("authorization.account", "action:delete_selected"): {ALL: LISTED},
+    ("accounts.account", "action:delete_selected"): {ALL: LISTED},
     ("connectors.feedconfig", "action:delete_selected"): {ALL: LISTED},
     ("connectors.hookconfig", "action:delete_selected"): {ALL: LISTED},
     ("exports.export", "action:delete_selected"): {ALL: LISTED},
@@ -698,7 +699,7 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
         Role.VIEWER: RULE,
         GLOBEX_OWNER: RULE,
     },
-    ("authorization.membership", "action:delete_selected"): NOBODY_DELETES,
+    ("accounts.membership", "action:delete_selected"): NOBODY_DELETES,
     ("connectors.hookdelivery", "action:delete_selected"): NOBODY_DELETES,
     ("connectors.notification", "action:delete_selected"): NOBODY_DELETES,
     ("orders.intakerecord", "action:delete_selected"): NOBODY_DELETES,
@@ -710,7 +711,7 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
     ("catalog.stock", "action:delete_selected"): MANAGERS_ACTION,
     ("catalog.warehouse", "action:delete_selected"): MANAGERS_ACTION,
     ("connectors.connector", "action:delete_selected"): MANAGERS_ACTION,
-    ("authorization.membership", "action:remove_members"): {
+    ("accounts.membership", "action:remove_members"): {
         **MANAGERS_ACTION,
         OWNER_ELSEWHERE: back("list", "Removed 0 member(s)."),
         GLOBEX_OWNER: back("list", "Removed 0 member(s)."),

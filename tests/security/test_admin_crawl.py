@@ -25,10 +25,11 @@ from django.db import models, transaction
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, URLResolver, get_resolver, resolve, reverse
 
-from authorization.models import Account
-from authorization.roles import Role
-from authorization.selectors import accounts_for
-from authorization.services import membership_set, rule_replace
+from accounts.models import Account
+from accounts.roles import Role
+from accounts.selectors import accounts_for
+from accounts.services import membership_set
+from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
 from exports.models import Export
 from exports.services import export_start
@@ -541,7 +542,7 @@ def test_no_admin_url_answers_500_or_shows_another_accounts_rows(client, world):
         (Role.OWNER, "/admin/orders/order/"),
         (Role.OWNER, "/admin/orders/order/export.csv"),
         (Role.OWNER, reverse("admin:exports_export_download", args=[export.pk])),
-        (Role.OWNER, "/admin/authorization/membership/"),
+        (Role.OWNER, "/admin/accounts/membership/"),
         (Role.APPROVER, reverse("admin:orders_waitingorder_bulk_json", args=[job.pk])),
     ]:
         client.force_login(people[role])

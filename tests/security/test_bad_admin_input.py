@@ -10,7 +10,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from authorization.models import Account
+from accounts.models import Account
 from connectors import outbound
 from connectors.models import HookAttempt, HookConfig, HookDelivery, Notification, NotificationAttempt
 from orders import admin as orders_admin
@@ -60,7 +60,7 @@ NOT_A_ZONE = "“UTC2” is not a time zone. Use a name from the IANA time zone 
 
 
 def account_form(client, account) -> Form:
-    url = f"/admin/authorization/account/{account.pk}/change/"
+    url = f"/admin/accounts/account/{account.pk}/change/"
     (form,) = [form for form in forms_in(page(client, url), url) if form.id == "account_form"]
     return form
 
@@ -71,7 +71,7 @@ def test_an_account_refuses_a_time_zone_that_is_none_and_keeps_its_own(request, 
     client.force_login(request.getfixturevalue(who))
     data = account_form(client, account).data("_save") | {"time_zone": ["UTC2"]}
 
-    response = client.post(f"/admin/authorization/account/{account.pk}/change/", data)
+    response = client.post(f"/admin/accounts/account/{account.pk}/change/", data)
 
     assert errors_in(markup(response)) == {"time_zone": [NOT_A_ZONE]}
     account.refresh_from_db()

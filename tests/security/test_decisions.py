@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
+from accounts.roles import Role
+from accounts.services import token_issue
 from authorization.models import ApprovalTask
-from authorization.roles import Role
-from authorization.services import token_issue
 from tests.factories import member
 from tests.support.clients import token_header
 from tests.support.pages import messages

@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from import_export.admin import ImportMixin
 
-from authorization.roles import Role
+from accounts.roles import Role
 from catalog.imports import ImportFiles, OwnedImportMixin, PendingImportConfirmForm, import_storage
 from catalog.models import PendingImport, Sku
 from exports.models import Export

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from authorization.services import rule_replace, token_issue
+from accounts.services import token_issue
+from authorization.services import rule_replace
 from kit.text import json_path
 from orders.models import IntakeRecord, Order, OrderEvent
 from tests.factories import OrderFactory, band

@@ -10,7 +10,7 @@ import json
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from authorization.services import token_issue
+from accounts.services import token_issue
 from connectors.models import Connector
 from connectors.services import Credentials
 from tests.factories import PASSWORD, connector

@@ -30,9 +30,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
-from authorization.models import ApiToken, Membership
-from authorization.roles import ROLE_PERMISSIONS, Role
-from authorization.services import membership_set, token_issue
+from accounts.models import ApiToken, Membership
+from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.services import membership_set, token_issue
 from tests.factories import PASSWORD, member
 from tests.support.clients import token_header
 
@@ -123,7 +123,7 @@ def test_adding_another_accounts_user_with_a_password_is_refused_and_sets_nothin
     client.force_login(scene.people[("globex", role)])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/admin/authorization/membership/add/",
+            "/admin/accounts/membership/add/",
             {"email": target.email, "initial_password": CHOSEN, "account": scene.globex.pk, "role": "viewer"},
         )
     assert response.status_code == 200
@@ -142,7 +142,7 @@ def test_adding_another_accounts_user_adds_them_as_they_are_and_tells_them_who(
     client.force_login(adder)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/admin/authorization/membership/add/",
+            "/admin/accounts/membership/add/",
             {"email": TARGET, "account": scene.globex.pk, "role": "viewer"},
         )
     assert response.status_code == 302
@@ -162,14 +162,13 @@ def test_removing_or_changing_a_role_in_one_account_leaves_the_other_as_it_was(c
     membership = membership_set(user=scene.target, account=scene.globex, role=Role.OMS_FULL)
     before = user_row(scene.target)
     client.force_login(globex_owner)
-    change = f"/admin/authorization/membership/{membership.pk}/change/"
+    change = f"/admin/accounts/membership/{membership.pk}/change/"
     assert client.post(change, {"account": scene.globex.pk, "role": "viewer"}).status_code == 302
     target = get_user_model().objects.get(pk=scene.target.pk)
     assert roles_of(target) == {"acme": Role.APPROVER, "globex": Role.VIEWER}
     assert_groups_follow_memberships(target)
     assert (
-        client.post(f"/admin/authorization/membership/{membership.pk}/delete/", {"post": "yes"}).status_code
-        == 302
+        client.post(f"/admin/accounts/membership/{membership.pk}/delete/", {"post": "yes"}).status_code == 302
     )
     assert roles_of(target) == {"acme": Role.APPROVER}
     assert set(target.groups.values_list("name", flat=True)) == {"Approver"}
@@ -411,7 +410,7 @@ USER_WRITES = {
 }
 ALLOWED_CALLERS = {
     # The definitions themselves; sync_role_groups_of puts a member in their roles' groups.
-    "authorization/services.py": {
+    "accounts/services.py": {
         "set_password",
         "set_unusable_password",
         "user_create",
@@ -419,8 +418,8 @@ ALLOWED_CALLERS = {
         "sync_role_groups_of",
         "groups.set",
     },
-    "authorization/admin.py": {"member_add", "membership_set", "membership_remove"},
-    "authorization/management/commands/create_user.py": {
+    "accounts/admin.py": {"member_add", "membership_set", "membership_remove"},
+    "accounts/management/commands/create_user.py": {
         "user_create",
         "user_password_set_by_operator",
         "membership_set",

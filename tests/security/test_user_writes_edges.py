@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core import mail
 
-from authorization.models import MemberNotice, Membership
-from authorization.roles import Role
-from authorization.selectors import user_by_email
-from authorization.services import (
+from accounts.models import MemberNotice, Membership
+from accounts.roles import Role
+from accounts.selectors import user_by_email
+from accounts.services import (
     TeamError,
     UserExists,
     member_add,
@@ -39,7 +39,7 @@ def groups_of(user) -> set[str]:
 
 
 def test_a_new_user_signs_in_with_the_email_as_typed_in_any_case(db, caplog):
-    caplog.set_level(logging.INFO, logger="authorization.services")
+    caplog.set_level(logging.INFO, logger="accounts.services")
     user = user_create(email="  Carla@ACME.Example ", password=FIRST)
     assert user_row("carla@acme.example") == {
         "username": "carla@acme.example",
@@ -82,7 +82,7 @@ def test_the_operators_password_change_writes_the_password_and_nothing_else(db, 
 def test_a_new_email_becomes_a_user_with_the_first_password_and_is_told_who_has_it(
     owner, account, eager_tasks, django_capture_on_commit_callbacks, caplog
 ):
-    caplog.set_level(logging.INFO, logger="authorization.services")
+    caplog.set_level(logging.INFO, logger="accounts.services")
     with django_capture_on_commit_callbacks(execute=True):
         membership = member_add(
             email=" Carla@acme.example",

@@ -5,7 +5,7 @@ import json
 from django.test import Client
 from rest_framework.test import APIClient
 
-from authorization.services import token_issue
+from accounts.services import token_issue
 
 
 def client_for(user=None) -> Client:

@@ -9,7 +9,8 @@ says nothing ran.
 `changed` names the parts that differ, for a repeat that rightly answers again (a second SOI002).
 """
 
-from authorization.models import ApprovalTask, AuthorizationBand, Membership, RuleRevision
+from accounts.models import Membership
+from authorization.models import ApprovalTask, AuthorizationBand, RuleRevision
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.models import FeedConfig, FeedItem, HookConfig, HookDelivery, Notification
 from insight.models import DecisionRecord

@@ -11,9 +11,9 @@ import time
 
 from django.test import TestCase
 
+from accounts.models import Membership
+from accounts.roles import Role
 from authorization.decision import Band
-from authorization.models import Membership
-from authorization.roles import Role
 from authorization.services import rule_replace
 from connectors import contract
 from orders.models import IntakeRecord, Order

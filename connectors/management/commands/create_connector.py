@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from authorization.models import Account
+from accounts.models import Account
 from connectors.models import ConnectorType
 from connectors.services import connector_create
 from kit.errors import ServiceCommand

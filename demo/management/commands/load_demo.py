@@ -16,19 +16,20 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from authorization.decision import Band, BandAction
-from authorization.models import Account, ApiToken
-from authorization.roles import Role
-from authorization.selectors import rule_of, user_by_email
-from authorization.services import (
+from accounts.models import Account, ApiToken
+from accounts.roles import Role
+from accounts.selectors import user_by_email
+from accounts.services import (
     account_create,
     membership_set,
-    rule_replace,
     token_digest,
     token_issue,
     user_create,
     user_password_set_by_operator,
 )
+from authorization.decision import Band, BandAction
+from authorization.selectors import rule_of
+from authorization.services import rule_replace
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from connectors.contract import body_digest
 from connectors.models import Connector, ConnectorType

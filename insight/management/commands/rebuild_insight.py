@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from authorization.models import Account
+from accounts.models import Account
 from insight.services import decisions_backfill, queue_rebuild, rollups_rebuild
 from kit.errors import ServiceCommand
 

@@ -5,10 +5,10 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from authorization.models import Account
-from authorization.roles import Role
-from authorization.selectors import user_by_email
-from authorization.services import membership_set, token_issue, user_create, user_password_set_by_operator
+from accounts.models import Account
+from accounts.roles import Role
+from accounts.selectors import user_by_email
+from accounts.services import membership_set, token_issue, user_create, user_password_set_by_operator
 from kit.errors import ServiceCommand
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from authorization.models import Membership
-from authorization.roles import Role
+from accounts.models import Membership
+from accounts.roles import Role
 from tests.factories import member
 from tests.support.clients import client_for
 from tests.support.observe import observed
@@ -15,7 +15,7 @@ from tests.support.pages import messages
 
 def test_owner_sees_only_own_accounts_members(owner, approver, other_account):
     member(other_account, Role.APPROVER, "spy@globex.example")
-    page = client_for(owner).get("/admin/authorization/membership/")
+    page = client_for(owner).get("/admin/accounts/membership/")
     assert page.status_code == 200
     assert b"ana@acme.example" in page.content
     assert b"spy@globex.example" not in page.content
@@ -33,7 +33,7 @@ def test_owner_can_neither_open_nor_change_nor_delete_another_accounts_membershi
         ("change", {"account": theirs.account_id, "role": "owner"}),
         ("delete", {"post": "yes"}),
     ]:
-        url = f"/admin/authorization/membership/{theirs.pk}/{action}/"
+        url = f"/admin/accounts/membership/{theirs.pk}/{action}/"
         assert messages(client.get(url, follow=True)) == not_found
         assert messages(client.post(url, form, follow=True)) == not_found
     assert observed(other_account) == before
@@ -41,13 +41,13 @@ def test_owner_can_neither_open_nor_change_nor_delete_another_accounts_membershi
     # The same change of a member of the Owner's own account is made: the refusal was the account's.
     mine = approver.memberships.get()
     client.post(
-        f"/admin/authorization/membership/{mine.pk}/change/", {"account": mine.account_id, "role": "owner"}
+        f"/admin/accounts/membership/{mine.pk}/change/", {"account": mine.account_id, "role": "owner"}
     )
     mine.refresh_from_db()
     assert mine.role == Role.OWNER
 
 
-ADD = "/admin/authorization/membership/add/"
+ADD = "/admin/accounts/membership/add/"
 
 
 def test_owner_adds_a_new_approver_who_can_then_log_in(
@@ -146,9 +146,9 @@ def test_a_member_added_while_the_broker_was_down_is_told_by_the_sweep(
 
     from django.utils import timezone
 
-    from authorization.notices import member_notices_due
-    from authorization.services import member_add
-    from authorization.tasks import notify_member_added
+    from accounts.notices import member_notices_due
+    from accounts.services import member_add
+    from accounts.tasks import notify_member_added
 
     outsider = member(other_account, Role.VIEWER, "dan@globex.example")
     membership = member_add(email=outsider.email, account=account, role=Role.VIEWER, actor=owner)
@@ -163,7 +163,7 @@ def test_a_member_added_while_the_broker_was_down_is_told_by_the_sweep(
 
 def test_oms_full_cannot_grant_the_owner_role(oms_full, account):
     response = client_for(oms_full).post(
-        "/admin/authorization/membership/add/",
+        "/admin/accounts/membership/add/",
         {"email": "eve@acme.example", "account": account.pk, "role": "owner"},
     )
     assert response.status_code == 200
@@ -173,7 +173,7 @@ def test_oms_full_cannot_grant_the_owner_role(oms_full, account):
 
 def test_owner_cannot_add_members_to_another_account(owner, other_account):
     response = client_for(owner).post(
-        "/admin/authorization/membership/add/",
+        "/admin/accounts/membership/add/",
         {"email": "eve@acme.example", "account": other_account.pk, "role": "viewer"},
     )
     assert response.status_code == 200
@@ -186,10 +186,10 @@ def test_viewer_and_approver_see_a_member_read_only_but_cannot_add_or_change(
     request, who, second_approver, account
 ):
     client = client_for(request.getfixturevalue(who))
-    assert client.get("/admin/authorization/membership/").status_code == 200
+    assert client.get("/admin/accounts/membership/").status_code == 200
     assert client.get(ADD).status_code == 403
     membership = second_approver.memberships.get()
-    change = f"/admin/authorization/membership/{membership.pk}/change/"
+    change = f"/admin/accounts/membership/{membership.pk}/change/"
     page = client.get(change)
     assert page.status_code == 200
     assert b"bo@acme.example" in page.content
@@ -204,7 +204,7 @@ def test_changing_a_role_changes_what_the_user_may_do(owner, approver, account):
     assert not approver.has_perm("authorization.edit_rule", account)
     membership = approver.memberships.get()
     response = client_for(owner).post(
-        f"/admin/authorization/membership/{membership.pk}/change/",
+        f"/admin/accounts/membership/{membership.pk}/change/",
         {"account": account.pk, "role": "oms-full"},
     )
     assert response.status_code == 302
@@ -215,7 +215,7 @@ def test_changing_a_role_changes_what_the_user_may_do(owner, approver, account):
 
 def test_owner_changes_account_settings_but_not_its_name(owner, account):
     response = client_for(owner).post(
-        f"/admin/authorization/account/{account.pk}/change/",
+        f"/admin/accounts/account/{account.pk}/change/",
         {
             "no_rule_policy": "authorize",
             "overpayment_is_divergence": "",

@@ -3,7 +3,7 @@
 A role is held per account (a `Membership`). The Django group of the same name carries the
 model permissions, so the admin shows each user the modules their roles may use; whether a
 user may act on one object is then decided by the role they hold in that object's account
-(`authorization.backends.AccountRoleBackend`).
+(`accounts.backends.AccountRoleBackend`).
 """
 
 from django.db import models
@@ -18,8 +18,8 @@ class Role(models.TextChoices):
 
 # Models whose rows belong to an account, as "app_label.model".
 ACCOUNT_MODELS = (
-    "authorization.account",
-    "authorization.membership",
+    "accounts.account",
+    "accounts.membership",
     "authorization.pricedivergencerule",
     "authorization.authorizationband",
     "authorization.rulerevision",
@@ -42,7 +42,7 @@ ACCOUNT_MODELS = (
 
 # What the managing roles may change; everything else they, like everyone, only view.
 MANAGED_MODELS = (
-    "authorization.membership",
+    "accounts.membership",
     "authorization.pricedivergencerule",
     "authorization.authorizationband",
     "catalog.sku",
@@ -66,7 +66,7 @@ _VIEW_ALL = _model_perms(ACCOUNT_MODELS, ("view",))
 _MANAGE = _model_perms(MANAGED_MODELS, ("add", "change", "delete"))
 
 # The account's own settings (no-rule policy, overpayment, time zone); adding accounts is the operator's.
-_ACCOUNT_SETTINGS = {"authorization.change_account"}
+_ACCOUNT_SETTINGS = {"accounts.change_account"}
 
 # Custom permissions declared in models' Meta.permissions.
 EDIT_RULE = "authorization.edit_rule"
@@ -100,11 +100,11 @@ def sync_role_groups(sender=None, using="default", apps=None, **kwargs):
     """Give each role's group exactly the permissions of `ROLE_PERMISSIONS`.
 
     Runs after every `migrate`, once the permissions of every model exist; the groups
-    themselves are created by this app's data migration.
+    themselves were created by a data migration (`authorization.0002_role_groups`).
     """
     from django.contrib.auth.models import Group, Permission
 
-    if apps is not None and not apps.is_installed("authorization"):
+    if apps is not None and not apps.is_installed("accounts"):
         return
 
     for role, perms in ROLE_PERMISSIONS.items():

@@ -7,6 +7,7 @@ one for the admin, the API and e-mail links alike: `user.has_perm(perm, obj)`.
 
 from django.contrib.auth.backends import BaseBackend
 
+from .models import Membership
 from .roles import ROLE_PERMISSIONS
 
 
@@ -16,8 +17,6 @@ def account_roles(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_account_roles", None)
     if cached is None:
-        from .models import Membership
-
         cached = dict(Membership.objects.filter(user=user).values_list("account_id", "role"))
         user._account_roles = cached
     return cached

@@ -44,8 +44,8 @@ def member_added_notify(*, membership_id: int) -> bool:
         "new_user": notice == MemberNotice.CREATED,
         "admin_url": settings.SITE_URL.rstrip("/") + reverse("admin:index"),
     }
-    subject = render_to_string("authorization/email/member_added_subject.txt", context).strip()
-    body = render_to_string("authorization/email/member_added.txt", context)
+    subject = render_to_string("accounts/email/member_added_subject.txt", context).strip()
+    body = render_to_string("accounts/email/member_added.txt", context)
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [membership.user.email])
     except Exception:

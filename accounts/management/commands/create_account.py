@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from authorization.models import Account
-from authorization.services import account_create
+from accounts.models import Account
+from accounts.services import account_create
 from kit.errors import ServiceCommand
 
 
