@@ -18,7 +18,9 @@ from accounts.admin_base import ReadOnlyAccountAdmin
 from kit.admin_display import moment, shorten
 from kit.admin_lists import DateHierarchyFromRange
 
-from .feed import FILTER_STATUSES, feed_stats, hook_delivery_resend, hook_of
+from .feed import feed_stats
+from .filters import FILTER_STATUSES
+from .hook import hook_delivery_resend, hook_of
 from .models import FeedConfig, HookAttempt, HookConfig, HookDelivery
 from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
 

@@ -2,7 +2,8 @@
 
 One feed and one hook per connector (per app key), each with a FromWorkflow filter: the
 statuses whose changes it takes. Same credentials, account scoping and error shape as the
-rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.feed`.
+rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.feed`,
+`connectors.hook` and `connectors.filters`.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,10 +12,7 @@ from rest_framework.response import Response
 from kit.fields import whole_number
 
 from .feed import (
-    FILTER_STATUSES,
-    MAX_HEADERS,
     MAX_LOT,
-    RESERVED_HEADERS,
     feed_commit,
     feed_configure,
     feed_delete,
@@ -22,13 +20,16 @@ from .feed import (
     feed_of,
     feed_read,
     feed_stats,
+)
+from .filters import (
+    FILTER_STATUSES,
+    MAX_HEADERS,
+    RESERVED_HEADERS,
     filter_statuses,
-    hook_configure,
-    hook_delete,
-    hook_of,
     hook_settings,
     queue_settings,
 )
+from .hook import hook_configure, hook_delete, hook_of
 from .oms_api import (
     ACCOUNT_PARAMETER,
     INVALID,

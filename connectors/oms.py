@@ -10,8 +10,8 @@ from django.db.models import Prefetch, QuerySet
 from orders.models import Order, OrderEvent, OrderItem
 from orders.statuses import OrderStatus
 
-from .feed import iso
 from .models import Connector
+from .status_changes import iso
 
 NOT_CANCELABLE = frozenset({OrderStatus.INVOICED, OrderStatus.CANCELED})
 AUTHORIZED = frozenset({OrderStatus.PAYMENT_PENDING, OrderStatus.READY_FOR_HANDLING})

@@ -41,8 +41,8 @@ from orders.services import (
 )
 
 from .authentication import ConnectorAuthentication
-from .feed import iso
 from .oms import ORDER_SCHEMA, connector_order_get, order_document
+from .status_changes import iso
 
 INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
 FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"

@@ -5,7 +5,8 @@ Tasks take ids and re-read state.
 
 from celery import shared_task
 
-from .feed import feed_items_purge, hook_deliver, hook_deliveries_requeue_due
+from .feed import feed_items_purge
+from .hook import hook_deliver, hook_deliveries_requeue_due
 from .notifications import notification_deliver, notifications_deliver, notifications_requeue_due
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from authorization.models import ApprovalTask
 from catalog.models import Stock
-from connectors.feed import order_events_publish
+from connectors.status_changes import order_events_publish
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 from kit.inserts import insert

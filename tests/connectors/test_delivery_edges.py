@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from connectors import notifications, outbound
-from connectors.feed import hook_deliver, hook_delivery_resend
+from connectors.hook import hook_deliver, hook_delivery_resend
 from connectors.models import HookDelivery, Notification
 from connectors.notifications import (
     NOTIFICATIONS,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from connectors.feed import hook_deliveries_requeue_due, hook_retry_delay
+from connectors.hook import hook_deliveries_requeue_due, hook_retry_delay
 from connectors.models import HookDelivery
 from tests.connectors.oms_support import component_schema, contract_errors, hook_calls, hook_url
 from tests.orders.payloads import order_body
@@ -166,7 +166,7 @@ def test_a_retry_waits_for_its_delay(oms, mkp, other_server, settings):
 
 
 def test_after_the_last_try_the_delivery_is_failed_and_a_resend_delivers_it(oms, mkp, other_server, settings):
-    from connectors.feed import hook_delivery_resend
+    from connectors.hook import hook_delivery_resend
 
     configure(oms, other_server)
     settings.HOOK_MAX_ATTEMPTS = 2
@@ -211,7 +211,7 @@ def test_after_the_hook_is_deleted_nothing_more_is_sent(oms, mkp, other_server, 
     assert api_error(oms.get(CONFIG)) == (404, "OMS002")
     assert api_error(oms.delete(CONFIG)) == (404, "OMS002")
     HookDelivery.objects.update(next_attempt_at=timezone.now())
-    from connectors.feed import hook_deliver
+    from connectors.hook import hook_deliver
 
     assert hook_deliver(delivery_id=HookDelivery.objects.get().pk) == "failed"
     assert HookDelivery.objects.get().last_error == "The hook was removed."

@@ -516,7 +516,7 @@ def test_a_hook_call_to_an_address_that_became_private_fails_at_once(oms, dns, p
     port = connector_server.server.server_address[1]
     dns.answer("hook.test", ["93.184.215.14"])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("connectors.feed.hook_ping", lambda **ping: None)  # nothing answers at 93.184.215.14
+        patch.setattr("connectors.hook.hook_ping", lambda **ping: None)  # nothing answers at 93.184.215.14
         response = configure_hook(oms, f"http://hook.test:{port}/hook", statuses=["payment-pending"])
         assert response.status_code == 200, response.json()
     dns.answer("hook.test", ["127.0.0.1"])
