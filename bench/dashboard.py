@@ -30,7 +30,8 @@ from insight.services import RECORD_COLUMNS, queue_rebuild, records_from_orders,
 from kit.dates import time_zone
 
 from .harness import Check, Context, Report, Row, side_by_side, timed, value_at_most
-from .seed import Seeded, _load, seed_account
+from .seed import Seeded, seed_account
+from .seed_load import load
 
 NAME = "dashboard"
 SMALL = (1_000, 100)
@@ -58,14 +59,17 @@ def with_decisions(seeded: Seeded, progress) -> float:
         return 0.0
     started = time.perf_counter()
     progress(f"recording the decisions of {account.name}")
-    json_columns = {RECORD_COLUMNS.index("item_divergences"), RECORD_COLUMNS.index("items")}
+    json_columns = {"item_divergences", "items"}
     rows = (
-        tuple(json.dumps(value) if index in json_columns else value for index, value in enumerate(row))
+        {
+            name: json.dumps(value) if name in json_columns else value
+            for name, value in zip(RECORD_COLUMNS, row, strict=True)
+        }
         for row in records_from_orders(account=account)
     )
     # The rows are read from cursors on the same connection, which cannot fetch while it copies.
     while batch := list(itertools.islice(rows, BATCH)):
-        _load(DecisionRecord, list(RECORD_COLUMNS), batch, progress)
+        load(DecisionRecord, batch, progress)
     rollups_rebuild(account=account)
     queue_rebuild(account=account)
     if connection.vendor == "postgresql":

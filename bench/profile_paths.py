@@ -75,9 +75,9 @@ def shop():
 
 def order_body(account_name: str, marketplace_order_id: str, *, held: bool) -> bytes:
     """The seed's order: SKU 1 at its catalog price, Express freight; `held` pays 7 % less (manual band)."""
-    from bench.seed import FREIGHT_CENTS, _BodyTemplate
+    from bench.seed_plan import FREIGHT_CENTS, BodyTemplate
 
-    body = json.loads(_BodyTemplate(account_name).text)
+    body = json.loads(BodyTemplate(account_name).text)
     seller_value = 975 + FREIGHT_CENTS
     price = 975 - round(0.07 * seller_value) if held else 975
     body.update(
