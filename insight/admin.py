@@ -25,8 +25,8 @@ from exports.tables import CsvTable, percent
 from kit.admin_display import decider, moment, signed_percent, user_name
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from kit.dates import time_zone
-from orders.admin import OutcomeFilter
-from orders.queue_admin import approval_task_of
+from orders.admin.display import approval_task_of
+from orders.admin.order import OutcomeFilter
 
 from . import dashboard, selectors
 from .charts import count, money

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 
 from kit.admin_lists import capped_label
-from orders.queue_admin import COUNT_CAP, MINE_CAP
+from orders.admin.queue import COUNT_CAP, MINE_CAP
 from orders.selectors import waiting_counts
 
 register = template.Library()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Account
 from connectors import outbound
 from connectors.models import HookAttempt, HookConfig, HookDelivery, Notification, NotificationAttempt
-from orders import admin as orders_admin
+from orders.admin import intake as intake_admin
 from orders.models import IntakeRecord, Order
 from tests.factories import AccountFactory, UserFactory, connector
 from tests.orders.payloads import order_body
@@ -292,7 +292,7 @@ def test_a_connection_order_deleted_as_it_is_reprocessed_is_said_to_be_gone(
     mkp.place(order_body(marketplaceOrderId="R1", items=[{"id": "404", "price": 975, "quantity": 1}]))
     intake = IntakeRecord.objects.get(marketplace_order_id="R1")
     assert intake.status == "rejected"  # no such SKU: reprocessable
-    reprocess = orders_admin.intake_reprocess
+    reprocess = intake_admin.intake_reprocess
 
     def deleted_once_reprocessed(**arguments):
         """Its connector deleted by another user just after the reprocessing took the record."""
@@ -300,7 +300,7 @@ def test_a_connection_order_deleted_as_it_is_reprocessed_is_said_to_be_gone(
         IntakeRecord.objects.filter(pk=intake.pk).delete()
         return done
 
-    monkeypatch.setattr(orders_admin, "intake_reprocess", deleted_once_reprocessed)
+    monkeypatch.setattr(intake_admin, "intake_reprocess", deleted_once_reprocessed)
     client.force_login(owner)
 
     with django_capture_on_commit_callbacks(execute=True):

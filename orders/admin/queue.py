@@ -6,320 +6,40 @@ A page of the queue costs the same few queries however long the queue is: the pa
 `order_waiting_oldest` serves the list, and the paginator counts nothing (`kit.admin_lists.LookaheadPaginator`).
 """
 
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
-
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import DECIDE_ORDER
-from authorization.models import DenyReason
 from exports.admin import ExportableAdmin
-from exports.tables import CsvTable, percent
-from kit.admin_display import badge, money, signed_percent
+from kit.admin_display import money, signed_percent
 from kit.admin_lists import LookaheadPaging, perm_name
 
-from . import bulk
-from .models import BulkDecision, Order, WaitingOrder
-from .selectors import awaiting_decision_by, bulk_decision_of, waiting_orders
+from .. import bulk
+from ..models import BulkDecision, Order, WaitingOrder
+from ..selectors import bulk_decision_of, waiting_orders
+from .display import (
+    approval_task_of,
+    approver_level_text,
+    band_range,
+    human_duration,
+    notified_at,
+    reservation_left,
+)
+from .forms import DenyForm
+from .queue_filters import AgeFilter, DivergenceRangeFilter, NeedsMyDecisionFilter, ReservationFilter
+from .tables import QueueTable
 
 # The admin index counts waiting orders up to here ("10,000+"), and those for the user up to MINE_CAP:
 # enough to say how much waits, never a count of the whole queue.
 COUNT_CAP = 10_000
 MINE_CAP = 1_000
-
-
-# Shared with the order page ---------------------------------------------------------------------
-
-
-def human_duration(delta: timedelta) -> str:
-    """Say how long in the largest two units: "2 d 4 h", "3 h 12 min", "45 min"."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "less than a minute"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
-def reservation_expired(order: Order, now=None) -> bool:
-    """The stock reservation ran out: released by the sweep, or past its lockTTL and about to be."""
-    if order.reservation_expired:
-        return True
-    now = now or timezone.now()
-    return (
-        order.reservation_released_at is None
-        and order.reservation_expires_at is not None
-        and order.reservation_expires_at <= now
-    )
-
-
-def reservation_left(order: Order, now=None):
-    """Show the time left on the stock reservation, or a flag once it ran out."""
-    now = now or timezone.now()
-    if reservation_expired(order, now):
-        return badge("canceled", "expired")
-    if order.reservation_released_at is not None or order.reservation_expires_at is None:
-        return "-"
-    return f"{human_duration(order.reservation_expires_at - now)} left"
-
-
-def approval_task_of(order: Order):
-    try:
-        return order.approval_task
-    except ObjectDoesNotExist:
-        return None
-
-
-def approver_level_text(task) -> str:
-    """Say who the order waits for: "2 of 2: bo@acme.example", or that nobody was asked yet."""
-    if task is None:
-        return "-"
-    if task.level < 0 or not task.approvers:
-        return "nobody notified yet"
-    return f"{task.level + 1} of {len(task.approvers)}: {task.current_approver}"
-
-
-def notified_emails(task) -> list[str]:
-    """Return everyone notified about the order, first notified first."""
-    emails = []
-    for entry in (task.notified if task else []) or []:
-        if entry.get("email") and entry["email"] not in emails:
-            emails.append(entry["email"])
-    return emails
-
-
-def notified_at(entry: dict) -> str:
-    """Show when a notification entry was sent, in the admin's time zone."""
-    sent = parse_datetime(entry.get("at") or "")
-    return f"{timezone.localtime(sent):%Y-%m-%d %H:%M}" if sent else ""
-
-
-def band_range(band: dict | None) -> str:
-    if not band:
-        return "-"
-    return f"{band['from']}–{band['to']} %"
-
-
-class DenyForm(forms.Form):
-    """A denial's reason, from a fixed list, and a note; both go to the connector."""
-
-    reason_code = forms.ChoiceField(label="Reason", choices=[("", "---------"), *DenyReason.choices])
-    note = forms.CharField(
-        label="Note",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why the order is denied; the connector is told.",
-    )
-
-
-# Filters ----------------------------------------------------------------------------------------
-
-
-class NeedsMyDecisionFilter(admin.SimpleListFilter):
-    title = "needs my decision"
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Needs my decision")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return awaiting_decision_by(queryset, user=request.user)
-        return queryset
-
-
-class AgeFilter(admin.SimpleListFilter):
-    title = "time waiting"
-    parameter_name = "age"
-    BOUNDS = {
-        "lt1h": (None, timedelta(hours=1)),
-        "1h-4h": (timedelta(hours=1), timedelta(hours=4)),
-        "4h-1d": (timedelta(hours=4), timedelta(days=1)),
-        "gt1d": (timedelta(days=1), None),
-        "gt3d": (timedelta(days=3), None),
-    }
-
-    def lookups(self, request, model_admin):
-        return [
-            ("lt1h", "Less than 1 hour"),
-            ("1h-4h", "1 to 4 hours"),
-            ("4h-1d", "4 hours to 1 day"),
-            ("gt1d", "More than 1 day"),
-            ("gt3d", "More than 3 days"),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() not in self.BOUNDS:
-            return queryset
-        least, most = self.BOUNDS[self.value()]
-        now = timezone.now()
-        if least is not None:
-            queryset = queryset.filter(created_at__lte=now - least)
-        if most is not None:
-            queryset = queryset.filter(created_at__gt=now - most)
-        return queryset
-
-
-class ReservationFilter(admin.SimpleListFilter):
-    title = "stock reservation"
-    parameter_name = "reservation"
-
-    def lookups(self, request, model_admin):
-        return [("expired", "Expired"), ("held", "Held")]
-
-    def queryset(self, request, queryset):
-        expired = Q(reservation_expired=True) | Q(
-            reservation_released_at__isnull=True, reservation_expires_at__lte=timezone.now()
-        )
-        if self.value() == "expired":
-            return queryset.filter(expired)
-        if self.value() == "held":
-            return queryset.exclude(expired)
-        return queryset
-
-
-class DivergenceRangeFilter(admin.ListFilter):
-    """Orders whose divergence, either sign, lies between two percentages (both ends included)."""
-
-    title = "divergence (%, either sign)"
-    template = "admin/orders/waitingorder/range_filter.html"
-    parameters = ("divergence_from", "divergence_to")
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.raw, self.bounds = {}, {}
-        for name in self.parameters:
-            if name in params:
-                value = params.pop(name)
-                value = value[-1] if isinstance(value, list) else value
-                self.raw[name] = value
-                self.used_parameters[name] = value
-                try:
-                    number = Decimal(str(value).replace(",", ".").strip().rstrip("%"))
-                except InvalidOperation:
-                    raise IncorrectLookupParameters(f"{name} is not a number") from None
-                if number.is_finite():
-                    self.bounds[name] = abs(number)
-
-    def has_output(self):
-        return True
-
-    def expected_parameters(self):
-        return list(self.parameters)
-
-    def queryset(self, request, queryset):
-        least, most = self.bounds.get("divergence_from"), self.bounds.get("divergence_to")
-        if least is not None:
-            queryset = queryset.filter(Q(divergence_percent__gte=least) | Q(divergence_percent__lte=-least))
-        if most is not None:
-            queryset = queryset.filter(divergence_percent__lte=most, divergence_percent__gte=-most)
-        return queryset
-
-    def choices(self, changelist):
-        kept = [
-            (name, value)
-            for name, value in changelist.params.items()
-            if name not in self.parameters and name != "p"
-        ]
-        yield {
-            "kept": kept,
-            "from": self.raw.get("divergence_from", ""),
-            "to": self.raw.get("divergence_to", ""),
-            "clear": changelist.get_query_string(remove=[*self.parameters, "p"]),
-            "active": bool(self.raw),
-        }
-
-
-# The queue's CSV --------------------------------------------------------------------------------
-
-
-class QueueTable(CsvTable):
-    """The queue's CSV: what waits, for whom, notified when, and for how long."""
-
-    columns = (
-        "account",
-        "main_order_id",
-        "marketplace_order_id",
-        "connector",
-        "created_at ({zone})",
-        "waiting",
-        "paid_value_cents",
-        "seller_value_cents",
-        "divergence_percent",
-        "band",
-        "approvers",
-        "approver_level",
-        "notified",
-        "reservation_expires_at ({zone})",
-        "reservation",
-    )
-    fields = (
-        "account__name",
-        "account__time_zone",
-        "main_order_id",
-        "marketplace_order_id",
-        "connector__name",
-        "created_at",
-        "paid_value_cents",
-        "seller_value_cents",
-        "divergence_percent",
-        "band",
-        "approval_task__level",
-        "approval_task__approvers",
-        "approval_task__notified",
-        "reservation_expires_at",
-        "reservation_released_at",
-        "reservation_expired",
-    )
-    nouns = ("order waiting", "orders waiting")
-    file_stem = "waiting-for-manual-authorization"
-
-    def lines(self, order, clock):
-        now = clock.now
-        task = approval_task_of(order)
-        if reservation_expired(order, now):
-            reservation = "expired"
-        elif order.reservation_released_at is None and order.reservation_expires_at is not None:
-            reservation = f"{human_duration(order.reservation_expires_at - now)} left"
-        else:
-            reservation = ""
-        yield [
-            order.account.name,
-            order.main_order_id,
-            order.marketplace_order_id,
-            order.connector.name,
-            clock.stamp(order.created_at, order.account),
-            human_duration(now - order.created_at),
-            order.paid_value_cents,
-            order.seller_value_cents,
-            percent(order.divergence_percent),
-            band_range(order.band),
-            " ".join((order.band or {}).get("approvers") or []),
-            approver_level_text(task),
-            " ".join(notified_emails(task)),
-            clock.stamp(order.reservation_expires_at, order.account),
-            reservation,
-        ]
-
-
-# The queue --------------------------------------------------------------------------------------
 
 
 @admin.register(WaitingOrder)

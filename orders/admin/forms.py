@@ -1,0 +1,17 @@
+"""The denial form, shared by the order page and the queue's bulk denial."""
+
+from django import forms
+
+from authorization.models import DenyReason
+
+
+class DenyForm(forms.Form):
+    """A denial's reason, from a fixed list, and a note; both go to the connector."""
+
+    reason_code = forms.ChoiceField(label="Reason", choices=[("", "---------"), *DenyReason.choices])
+    note = forms.CharField(
+        label="Note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why the order is denied; the connector is told.",
+    )

@@ -1,0 +1,264 @@
+"""Connection orders (IntakeRecord) in the admin: read-only, in the user's accounts.
+
+What is done from here: reprocessing a held, rejected or failed connection order ("Reprocess",
+"Ignore divergence and reprocess"), which Owner and OMS Full may do (`orders.reprocess_intake`).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+
+from accounts.admin_base import ReadOnlyAccountAdmin
+from accounts.roles import REPROCESS_INTAKE
+from connectors.notification_admin import ContractCodeFilter
+from kit.admin_display import badge, moment, pretty_json, shorten
+from kit.admin_lists import DateHierarchyFromRange
+
+from ..models import IntakeRecord
+from ..selectors import intake_notifications
+from ..services import Actor, intake_reprocess
+from ..statuses import IntakeStatus
+
+REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
+
+
+def admin_link(viewname: str, pk, text):
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text)
+
+
+def rule_editor_url(account) -> str:
+    """Return the admin page where the account's price divergence rule is edited."""
+    try:
+        return reverse("admin:authorization_pricedivergencerule_editor", kwargs={"account_id": account.pk})
+    except NoReverseMatch:
+        return "/admin/authorization/pricedivergencerule/"
+
+
+@admin.register(IntakeRecord)
+class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
+    list_display = [
+        "received_at",
+        "connector",
+        "marketplace_order_id",
+        "flow",
+        "status_badge",
+        "code",
+        "summary",
+        "order_link",
+        "notifications_link",
+    ]
+    list_display_links = ["received_at", "marketplace_order_id"]
+    list_filter = ["status", "flow", "connector", ContractCodeFilter]
+    search_fields = ["^marketplace_order_id", "^order__main_order_id"]
+    search_help_text = "Marketplace order id or mainOrderId (beginning)."
+    date_hierarchy = "received_at"
+    list_select_related = ["connector", "order"]
+    actions = ["reprocess", "reprocess_ignoring_divergence"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("status_badge", "code", "flow"),
+                    ("connector", "marketplace_order_id", "order_link"),
+                    ("received_at", "processed_at", "attempts"),
+                    "last_error",
+                    "reprocessed",
+                ]
+            },
+        ),
+        ("Errors", {"fields": ["errors_table"]}),
+        ("Notifications", {"fields": ["notifications_table"]}),
+        ("Body", {"fields": ["body_pretty"]}),
+    ]
+    readonly_fields = flatten_fieldsets(fieldsets)
+
+    # Columns and fields
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, intake):
+        return badge(intake.status, intake.get_status_display())
+
+    @admin.display(description="Errors / held reason")
+    def summary(self, intake):
+        if intake.status == IntakeStatus.HELD:
+            text = intake.held_reason
+        elif intake.errors:
+            text = "; ".join(error.get("description", "") for error in intake.errors)
+        else:
+            text = intake.last_error
+        if not text:
+            return "-"
+        return format_html('<span title="{}">{}</span>', text, shorten(text, 120))
+
+    @admin.display(description="Order", ordering="order__main_order_id")
+    def order_link(self, intake):
+        if intake.order_id is None:
+            return "-"
+        return admin_link("admin:orders_order_change", intake.order_id, intake.order.main_order_id)
+
+    @admin.display(description="Notifications")
+    def notifications_link(self, intake):
+        if intake.status in (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING):
+            return "-"
+        changelist = reverse("admin:connectors_notification_changelist")
+        return format_html('<a href="{}?intake__id__exact={}">Notifications</a>', changelist, intake.pk)
+
+    @admin.display(description="Reprocessed")
+    def reprocessed(self, intake):
+        if intake.reprocessed_at is None:
+            return "-"
+        who = intake.reprocessed_by.email if intake.reprocessed_by else "the system"
+        how = " ignoring the divergence" if intake.ignore_divergence else ""
+        return f"{moment(intake.reprocessed_at)} by {who}{how}"
+
+    @admin.display(description="Errors")
+    def errors_table(self, intake):
+        if not intake.errors:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (error.get("code", ""), error.get("source", ""), error.get("description", ""))
+                for error in intake.errors
+            ),
+        )
+        return format_html(
+            '<table class="oa-table"><thead><tr><th>Code</th><th>Source</th><th>Description</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="Notifications of this submission")
+    def notifications_table(self, intake):
+        notifications = list(intake_notifications(intake=intake))
+        if not notifications:
+            return "None."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    admin_link("admin:connectors_notification_change", notification.pk, notification.code),
+                    notification.flow,
+                    badge(notification.state, notification.get_state_display()),
+                    notification.attempt_count,
+                    moment(notification.created_at),
+                )
+                for notification in notifications
+            ),
+        )
+        return format_html(
+            '<table class="oa-table"><thead><tr><th>Code</th><th>Flow</th><th>State</th><th>Attempts</th>'
+            "<th>Created</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="Body as received")
+    def body_pretty(self, intake):
+        return pretty_json(intake.body)
+
+    # Reprocessing
+
+    def has_reprocess_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.has_perm(REPROCESS_INTAKE)
+        return request.user.has_perm(REPROCESS_INTAKE, obj)
+
+    @admin.action(description="Reprocess", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=False)
+
+    @admin.action(description="Ignore divergence and reprocess", permissions=["reprocess"])
+    def reprocess_ignoring_divergence(self, request, queryset):
+        self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=True)
+
+    def reprocess_records(self, request, records, *, ignore_divergence: bool) -> None:
+        """Reprocess each record the user may, and say in a message what became of each."""
+        actor = Actor.of_user(request.user)
+        for intake in records:
+            label = f"{intake.connector.affiliate_id} {intake.marketplace_order_id}"
+            if not self.has_reprocess_permission(request, intake):
+                messages.error(request, f"{label}: only an Owner or OMS Full user may reprocess it.")
+                continue
+            if intake.status not in REPROCESSABLE:
+                messages.warning(
+                    request,
+                    f"{label}: not reprocessed, it is {intake.get_status_display().lower()}; "
+                    "only held, rejected or failed connection orders are.",
+                )
+                continue
+            if not intake_reprocess(intake=intake, actor=actor, ignore_divergence=ignore_divergence):
+                messages.warning(request, f"{label}: not reprocessed, it moved on in the meantime.")
+                continue
+            self.log_change(
+                request,
+                intake,
+                "Reprocessed ignoring the divergence." if ignore_divergence else "Reprocessed.",
+            )
+            # Not refresh_from_db(): the record may be gone already, its connector or account deleted.
+            intake = IntakeRecord.objects.select_related("order").filter(pk=intake.pk).first()
+            if intake is None:
+                messages.warning(
+                    request,
+                    gettext("%(row)s: sent for reprocessing, but it was deleted meanwhile.") % {"row": label},
+                )
+                continue
+            level, text = self.reprocess_outcome(intake, ignore_divergence=ignore_divergence)
+            messages.add_message(request, level, f"{label}: {text}")
+
+    def reprocess_outcome(self, intake, *, ignore_divergence: bool) -> tuple[int, str]:
+        """Describe where a reprocessed record stands: done already, or queued for the worker."""
+        how = " ignoring the divergence" if ignore_divergence else ""
+        if intake.status == IntakeStatus.INTEGRATED:
+            return messages.SUCCESS, f"reprocessed{how}, integrated as order {intake.order.main_order_id}."
+        if intake.status == IntakeStatus.REJECTED:
+            reason = "; ".join(error.get("description", "") for error in intake.errors)
+            return messages.WARNING, f"reprocessed{how}, rejected again ({intake.code}): {reason}"
+        if intake.status == IntakeStatus.HELD:
+            return messages.WARNING, f"reprocessed{how}, held again: {intake.held_reason}"
+        if intake.status == IntakeStatus.FAILED:
+            return messages.ERROR, f"reprocessing{how} failed: {intake.last_error}"
+        return messages.SUCCESS, f"sent for reprocessing{how}; its status here follows once it is processed."
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/reprocess/",
+                self.admin_site.admin_view(self.reprocess_view),
+                name="orders_intakerecord_reprocess",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reprocess_view(self, request, object_id):
+        """The detail page's buttons: reprocess one record, ignoring the divergence or not."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        intake = self.get_object(request, unquote(object_id))
+        if intake is None:
+            raise Http404("No such connection order.")
+        if not self.has_reprocess_permission(request, intake):
+            raise PermissionDenied
+        self.reprocess_records(
+            request, [intake], ignore_divergence=request.POST.get("ignore_divergence") == "1"
+        )
+        return redirect(reverse("admin:orders_intakerecord_change", args=[intake.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        intake = self.get_object(request, unquote(object_id))
+        if intake is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "may_reprocess": intake.status in REPROCESSABLE
+                and self.has_reprocess_permission(request, intake),
+                "reprocess_url": reverse("admin:orders_intakerecord_reprocess", args=[intake.pk]),
+                "rule_editor_url": rule_editor_url(intake.account) if intake.held_until_rule else None,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,0 +1,141 @@
+"""The order page's buttons: approve and deny a held order, which only the approvers of the band
+that held it may do (`may_decide`); start handling and invoice, for Owner and OMS Full
+(`orders.handle_order`)."""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext
+
+from accounts.roles import HANDLE_ORDERS
+from authorization.approvals import DecisionForbidden, may_decide, order_approve, order_deny
+from authorization.models import DenyReason
+from kit.errors import DomainError, admin_refusal
+
+from ..services import Actor, order_invoice, order_start_handling
+from .forms import DenyForm
+
+
+class OrderActions:
+    """The views behind the order page's buttons, for `OrderAdmin`."""
+
+    # Approve, deny, handle, invoice
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/approve/", view(self.approve_view), name="orders_order_approve"),
+            path("<path:object_id>/deny/", view(self.deny_view), name="orders_order_deny"),
+            path(
+                "<path:object_id>/start-handling/",
+                view(self.start_handling_view),
+                name="orders_order_start_handling",
+            ),
+            path("<path:object_id>/invoice/", view(self.invoice_view), name="orders_order_invoice"),
+            *super().get_urls(),
+        ]
+
+    def posted_order(self, request, object_id):
+        if request.method != "POST":
+            return None, HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("No such order.")
+        return order, redirect(reverse("admin:orders_order_change", args=[order.pk]))
+
+    def say_forbidden(self, request, refused: DecisionForbidden) -> None:
+        """The service's refusal, naming whom to ask."""
+        messages.error(
+            request,
+            gettext("Only the approvers of the band that held order %(order)s may decide it (%(approvers)s).")
+            % {"order": refused.order.main_order_id, "approvers": refused.approvers},
+        )
+
+    def approve_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None:
+            return response
+        try:
+            order_approve(order=order, approver=request.user, note=request.POST.get("note", "").strip())
+        except DecisionForbidden as refused:
+            self.say_forbidden(request, refused)
+            return response
+        except DomainError as refused:
+            admin_refusal(request, refused)
+            return response
+        self.log_change(request, order, "Approved.")
+        messages.success(
+            request, f"Order {order.main_order_id} approved: it is now {order.get_status_display().lower()}."
+        )
+        return response
+
+    def deny_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None:
+            return response
+        if not may_decide(user=request.user, order=order):
+            # Before the form: whoever may not decide is told so, not what the form lacks.
+            self.say_forbidden(request, DecisionForbidden(order))
+            return response
+        form = DenyForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{form.fields[field].label}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            messages.error(request, f"Order {order.main_order_id} was not denied. {problems}")
+            return response
+        reason_code = form.cleaned_data["reason_code"]
+        try:
+            order_deny(
+                order=order, approver=request.user, reason_code=reason_code, note=form.cleaned_data["note"]
+            )
+        except DecisionForbidden as refused:
+            self.say_forbidden(request, refused)
+            return response
+        except DomainError as refused:
+            admin_refusal(request, refused)
+            return response
+        self.log_change(request, order, "Denied.")
+        messages.success(
+            request,
+            f"Order {order.main_order_id} denied ({DenyReason(reason_code).label}): it is canceled and its "
+            "stock released.",
+        )
+        return response
+
+    def refuse_handling(self, request, order) -> bool:
+        if request.user.has_perm(HANDLE_ORDERS, order):
+            return False
+        messages.error(
+            request, f"Only an Owner or OMS Full user may handle or invoice order {order.main_order_id}."
+        )
+        return True
+
+    def start_handling_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_handling(request, order):
+            return response
+        try:
+            order_start_handling(order=order, actor=Actor.of_user(request.user))
+        except DomainError as refused:
+            admin_refusal(request, refused)
+            return response
+        self.log_change(request, order, "Handling started.")
+        messages.success(request, f"Order {order.main_order_id} is now being handled.")
+        return response
+
+    def invoice_view(self, request, object_id):
+        order, response = self.posted_order(request, object_id)
+        if order is None or self.refuse_handling(request, order):
+            return response
+        invoice_number = request.POST.get("invoice_number", "")
+        try:
+            order_invoice(order=order, actor=Actor.of_user(request.user), invoice_number=invoice_number)
+        except DomainError as refused:
+            admin_refusal(request, refused)
+            return response
+        self.log_change(request, order, f"Invoiced ({invoice_number.strip()}).")
+        messages.success(request, f"Order {order.main_order_id} invoiced: invoice {invoice_number.strip()}.")
+        return response
