@@ -17,13 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_auth import request_account
-from authorization.approvals import order_approve, order_deny
 from authorization.models import DenyReason
 from kit import fields
 from kit.dates import date_or_datetime
 from kit.fields import whole_number
 from kit.openapi import DATE_OR_DATETIME
 
+from .approvals import order_approve, order_deny
 from .filters import OrderFilter
 from .models import Order
 from .selectors import order_get, orders_list

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from authorization.approvals import DecisionForbidden, order_approve, order_deny
 from authorization.models import DenyReason
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 
+from .approvals import DecisionForbidden, order_approve, order_deny
 from .models import BulkDecision, Order
 from .selectors import orders_to_decide
 

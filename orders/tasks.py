@@ -1,4 +1,9 @@
-"""Celery tasks of orders: processing submissions, the sweeps that make sure none is forgotten."""
+"""Celery tasks of orders: processing submissions, the sweeps that make sure none is forgotten, and
+e-mailing approvers along the escalation chain.
+
+A message queued under the approver tasks' names of before they moved here (`authorization.tasks.…`)
+finds no task; its approval task keeps its due time, so `escalate_approvals` sends the e-mail anyway.
+"""
 
 import logging
 from datetime import timedelta
@@ -10,6 +15,7 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, once_started, requeue
 
+from .approvals import approval_notify_step, approvals_notify_due
 from .intake.pipeline import KICK, intake_process, intakes_process
 from .models import IntakeRecord
 from .services import reservations_expire
@@ -107,6 +113,16 @@ def reprocess_held_until_rule(account_id: int) -> int:
 @shared_task(ignore_result=True)
 def expire_reservations() -> int:
     return reservations_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notify_approvers(task_id: int) -> str | None:
+    return approval_notify_step(task_id=task_id)
+
+
+@shared_task(ignore_result=True)
+def escalate_approvals() -> int:
+    return approvals_notify_due()
 
 
 @shared_task(acks_late=True, ignore_result=True)

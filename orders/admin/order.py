@@ -11,12 +11,12 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import HANDLE_ORDERS
-from authorization.approvals import may_decide
 from authorization.decision import Outcome
 from exports.admin import ExportableAdmin
 from kit.admin_display import badge, money, signed_percent
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
 
+from ..approvals import may_decide
 from ..models import Order
 from ..selectors import (
     order_approval_task,

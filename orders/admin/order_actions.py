@@ -10,10 +10,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 
 from accounts.roles import HANDLE_ORDERS
-from authorization.approvals import DecisionForbidden, may_decide, order_approve, order_deny
 from authorization.models import DenyReason
 from kit.errors import DomainError, admin_refusal
 
+from ..approvals import DecisionForbidden, may_decide, order_approve, order_deny
 from ..services import Actor, order_invoice, order_start_handling
 from .forms import DenyForm
 

@@ -16,11 +16,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
-from authorization.approvals import approval_tasks_create
 from authorization.decision import IGNORED_DIVERGENCE
 from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
 
+from ..approvals import approval_tasks_create
 from ..models import IntakeRecord, Order, OrderEvent, OrderItem
 from ..services import SYSTEM, Actor, connector_actor, order_event_build, order_events_save, stocks_reserve
 from ..signals import submissions_decided

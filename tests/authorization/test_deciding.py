@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from accounts.roles import DECIDE_ORDER, Role
 from accounts.services import membership_set
-from authorization.approvals import (
+from authorization.models import ApprovalTask
+from catalog.models import Stock
+from orders.approvals import (
     AlreadyDecided,
     DecisionRefused,
     _claim,
@@ -22,8 +24,6 @@ from authorization.approvals import (
     order_approve,
     order_deny,
 )
-from authorization.models import ApprovalTask
-from catalog.models import Stock
 from orders.models import Order
 from orders.services import SYSTEM, order_cancel, reservations_expire
 from tests.factories import member

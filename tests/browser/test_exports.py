@@ -5,7 +5,7 @@ import csv
 import pytest
 from playwright.sync_api import expect
 
-from authorization.approvals import order_approve
+from orders.approvals import order_approve
 from orders.models import Order
 from tests.browser.conftest import ARTIFACTS, log_in_on
 from tests.insight.conftest import ANA, placed, rule  # noqa: F401 (fixtures)

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import membership_set
-from authorization.approvals import order_approve, order_deny
 from exports.tables import cell
 from insight.models import DecisionRecord
+from orders.approvals import order_approve, order_deny
 from orders.models import Order
 from tests.exports.conftest import ANA, BO, DECISIONS, ORDERS, QUEUE, downloaded
 from tests.factories import member

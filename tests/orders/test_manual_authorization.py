@@ -7,12 +7,13 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.roles import Role
-from authorization.approvals import approvals_notify_due
 from authorization.models import ApprovalTask
 from authorization.services import rule_replace
 from catalog.models import Stock
+from orders.approvals import approvals_notify_due
 from orders.models import Order
 from orders.services import reservations_expire
+from orders.tasks import escalate_approvals
 from tests.factories import band, member
 from tests.support.concurrency import at_once
 from tests.support.observe import observed
@@ -176,6 +177,21 @@ def test_escalation_emails_the_next_approver_once_then_reminds_the_last(held_ord
         ("bo@acme.example", "escalation"),
         ("bo@acme.example", "reminder"),
     ]
+
+
+def test_a_first_email_whose_task_never_ran_is_sent_by_the_sweep(held_order):
+    """A message lost, or queued under the task's name of before it moved to orders, is not run:
+    the approval task stays due as it was opened, and the beat's `escalate_approvals` sends it."""
+    ApprovalTask.objects.filter(order=held_order).update(
+        level=-1, notified=[], next_notification_at=timezone.now()
+    )
+    mail.outbox.clear()
+    assert escalate_approvals() == 1
+    assert escalate_approvals() == 0
+    assert [m.to for m in mail.outbox] == [["ana@acme.example"]]
+    assert "waits for your authorization" in mail.outbox[0].subject
+    task = ApprovalTask.objects.get(order=held_order)
+    assert [(entry["email"], entry["kind"]) for entry in task.notified] == [("ana@acme.example", "first")]
 
 
 def test_no_more_emails_once_decided(held_order, approver, api_client_for):

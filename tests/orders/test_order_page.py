@@ -8,9 +8,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import Role
-from authorization.approvals import approvals_notify_due
 from authorization.services import rule_replace
 from catalog.models import Stock
+from orders.approvals import approvals_notify_due
 from orders.services import reservations_expire
 from tests.factories import OrderFactory, band, member
 from tests.support.observe import observed

@@ -142,7 +142,7 @@ def test_orders_of_another_account_are_not_in_the_queue(client, approver, queue,
 
 
 def test_the_queue_shows_who_was_notified_and_the_level_after_an_escalation(client, viewer, queue):
-    from authorization.approvals import approvals_notify_due
+    from orders.approvals import approvals_notify_due
 
     approvals_notify_due(now=timezone.now() + timedelta(hours=5))
     client.force_login(viewer)

@@ -18,10 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.roles import DECIDE_ORDER
+from authorization.models import ApprovalTask, DenyReason
+from connectors.contract import APPROVE_ORDER, ContractError
+from connectors.notifications import notification_enqueue
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 
-from .models import ApprovalTask, DenyReason
+from .locking import order_lock
+from .services import Actor, OutOfStock, TransitionRefused, order_transition, reservation_renew
+from .statuses import OrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +138,6 @@ def _task_of(order) -> ApprovalTask:
 
 def _check(*, order, user) -> ApprovalTask:
     """Lock the order, then its task (`orders.locking`); return the task if `user` may decide it now."""
-    from orders.locking import order_lock
-    from orders.statuses import OrderStatus
-
     order_lock(order)
     if not may_decide(user=user, order=order):
         raise DecisionForbidden(order)
@@ -158,9 +160,6 @@ def _operation_id(order) -> str:
 @transaction.atomic
 def order_approve(*, order, approver, note: str = ""):
     """Approve a held order: it moves on, and a marketplace approval asked for meanwhile is applied and notified."""
-    from orders.services import Actor, OutOfStock, reservation_renew
-    from orders.statuses import OrderStatus
-
     task = _check(order=order, user=approver)
     _claim(task, decision=ApprovalTask.Decision.APPROVED, user=approver, note=note)
     actor = Actor.of_user(approver)
@@ -197,9 +196,6 @@ def order_approve(*, order, approver, note: str = ""):
 @transaction.atomic
 def order_deny(*, order, approver, reason_code: str, note: str):
     """Deny a held order: it is canceled, its stock released, and the reason recorded (and told the connector)."""
-    from orders.services import Actor
-    from orders.statuses import OrderStatus
-
     if reason_code not in DenyReason.values:
         raise DecisionRefused(
             gettext("Choose a reason: %(reasons)s.") % {"reasons": ", ".join(DenyReason.values)}
@@ -218,8 +214,6 @@ def order_deny(*, order, approver, reason_code: str, note: str):
         data={"decision": "denied", "reasonCode": reason_code, "note": note},
     )
     if order.approval_requested_at is not None:
-        from connectors.contract import ContractError
-
         _notify(
             order,
             code="EOI009",
@@ -230,8 +224,6 @@ def order_deny(*, order, approver, reason_code: str, note: str):
 
 def _decided(**transition) -> None:
     """Move the decided order on; an order that moved meanwhile is refused as not decidable."""
-    from orders.services import TransitionRefused, order_transition
-
     try:
         order_transition(**transition)
     except TransitionRefused as refused:
@@ -239,9 +231,6 @@ def _decided(**transition) -> None:
 
 
 def _notify(order, *, code: str, errors=None) -> None:
-    from connectors.contract import APPROVE_ORDER
-    from connectors.notifications import notification_enqueue
-
     notification_enqueue(
         connector=order.connector,
         account_name=order.account.name,
