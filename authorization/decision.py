@@ -294,11 +294,6 @@ class OrderDecision:
     held_reason: str = ""
 
 
-def _integrated(decision: Decision) -> Outcome:
-    """Integrate with no one to ask: no divergence stays so, any other is authorized."""
-    return Outcome.NO_DIVERGENCE if decision.outcome is Outcome.NO_DIVERGENCE else Outcome.AUTHORIZE
-
-
 def decide_order(
     *,
     connector: ConnectorFacts,
@@ -329,10 +324,11 @@ def decide_order(
         return OrderDecision(overall.outcome, chosen, overall)
     if overall.outcome is Outcome.NO_DIVERGENCE:
         return OrderDecision(Outcome.NO_DIVERGENCE, chosen, overall)
+    # Below, the order diverges: a route that integrates it without asking anyone authorizes it.
     if chosen is Route.PREVIOUS_FLOW:
         rate = connector.legacy_rate_percent or ZERO
         if min(abs(overall.divergence_percent), HUNDRED) <= rate:
-            return OrderDecision(_integrated(overall), chosen, overall)
+            return OrderDecision(Outcome.AUTHORIZE, chosen, overall)
         return OrderDecision(
             Outcome.HELD,
             chosen,
@@ -343,7 +339,7 @@ def decide_order(
     if chosen is Route.HOLD_UNTIL_RULE:
         return OrderDecision(Outcome.HELD, chosen, overall, NATIVE_WITHOUT_RULE_MESSAGE)
     if chosen is Route.AUTHORIZE_WITHOUT_RULE:
-        return OrderDecision(_integrated(overall), chosen, overall)
+        return OrderDecision(Outcome.AUTHORIZE, chosen, overall)
     return OrderDecision(Outcome.DENY, chosen, overall)
 
 

@@ -8,10 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authorization.decision import (
+    BandProblem,
     Decision,
     Outcome,
     Reason,
     Segment,
+    band_problems_listed,
     check_bands,
     decide_divergence,
     segments,
@@ -158,6 +160,17 @@ def test_check_accepts_gaps_and_refuses_an_empty_rule():
     assert errors == []
     errors, _ = check_bands([])
     assert messages(errors) == [(None, None, "A rule needs at least one band.")]
+
+
+def test_problems_are_listed_for_the_api_each_with_the_path_to_its_field():
+    empty, _ = check_bands([])
+    overlapping, _ = check_bands([band(0, 10, "authorize"), band(5, 20, "deny")])
+    whole_band = BandProblem("Something about the whole band.", band_index=3)
+    assert band_problems_listed([*empty, *overlapping, whole_band]) == [
+        {"field": "bands", "message": "A rule needs at least one band."},
+        {"field": "bands[1].from", "message": "Overlaps the band 0–10 %."},
+        {"field": "bands[3]", "message": "Something about the whole band."},
+    ]
 
 
 # What the editor and the decision records show, compared whole: the reason, the signed

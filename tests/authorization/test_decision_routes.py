@@ -184,7 +184,11 @@ def test_without_a_rule_other_orders_are_denied_or_authorized_by_the_policy():
         Outcome.DENY, Route.DENY_WITHOUT_RULE, Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("3"))
     )
     authorized = order(EXTERNAL, bands=[], has_rule=False, divergence="3", no_rule_policy="authorize")
-    assert (authorized.outcome, authorized.route) == (Outcome.AUTHORIZE, Route.AUTHORIZE_WITHOUT_RULE)
+    assert authorized == OrderDecision(
+        Outcome.AUTHORIZE,
+        Route.AUTHORIZE_WITHOUT_RULE,
+        Decision(Outcome.DENY, Reason.ABOVE_LAST_BAND, Decimal("3")),
+    )
     assert order(OWN_STORE, bands=[], has_rule=False, divergence="50").outcome is Outcome.AUTHORIZE
 
 
