@@ -53,17 +53,21 @@ class OrderActions:
             % {"order": refused.order.main_order_id, "approvers": refused.approvers},
         )
 
+    def refuse(self, request, refused: DomainError) -> None:
+        """Tell the person why the service refused: whom to ask, or the refusal's own words."""
+        if isinstance(refused, DecisionForbidden):
+            self.say_forbidden(request, refused)
+        else:
+            admin_refusal(request, refused)
+
     def approve_view(self, request, object_id):
         order, response = self.posted_order(request, object_id)
         if order is None:
             return response
         try:
             order_approve(order=order, approver=request.user, note=request.POST.get("note", "").strip())
-        except DecisionForbidden as refused:
-            self.say_forbidden(request, refused)
-            return response
         except DomainError as refused:
-            admin_refusal(request, refused)
+            self.refuse(request, refused)
             return response
         self.log_change(request, order, "Approved.")
         messages.success(
@@ -91,11 +95,8 @@ class OrderActions:
             order_deny(
                 order=order, approver=request.user, reason_code=reason_code, note=form.cleaned_data["note"]
             )
-        except DecisionForbidden as refused:
-            self.say_forbidden(request, refused)
-            return response
         except DomainError as refused:
-            admin_refusal(request, refused)
+            self.refuse(request, refused)
             return response
         self.log_change(request, order, "Denied.")
         messages.success(
