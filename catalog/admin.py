@@ -29,8 +29,8 @@ from kit.admin_lists import GuardedHistory, list_refused, perm_name
 from .imports import OwnedImportMixin
 from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, reserved_stock_message
 from .resources import SkuResource, StockResource
+from .rows import shipping_policy_target_problems
 from .selectors import reserved_stock_among, skus_with_available
-from .services import shipping_policy_target_problems
 
 
 def cents_display(cents: int | None) -> str:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.api_auth import request_account
 from kit.fields import whole_number
 
+from .rows import CatalogInvalid, RowProblem
 from .selectors import pickup_points_list, shipping_policies_list, skus_list
 from .serializers import (
     PickupPointInputSerializer,
@@ -25,8 +26,6 @@ from .serializers import (
     SkuOutputSerializer,
 )
 from .services import (
-    CatalogInvalid,
-    RowProblem,
     pickup_points_check,
     pickup_points_upsert,
     shipping_policies_check,

@@ -19,7 +19,8 @@ from import_export import fields, resources, widgets
 from kit.spreadsheets import formula_safe, formula_unquoted
 
 from .models import Sku, Stock, Warehouse
-from .services import warehouse_id_problem, warehouses_ensure
+from .rows import warehouse_id_problem
+from .services import warehouses_ensure
 
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}

@@ -9,7 +9,7 @@ from kit import fields
 from kit.fields import MAX_CENTS
 
 from .models import DeliveryChannel, catalog_id
-from .services import MAX_QUANTITY, PickupPointRow, ShippingPolicyRow, SkuRow, warehouse_id_problem
+from .rows import MAX_QUANTITY, PickupPointRow, ShippingPolicyRow, SkuRow, warehouse_id_problem
 
 ID_FIELD = {"max_length": 64, "validators": [catalog_id]}
 

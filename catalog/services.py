@@ -1,178 +1,37 @@
 """Writes to the catalog: SKUs with their prices and stock, shipping policies, pickup points.
 
-Each upsert takes a list of rows and is all-or-nothing: every row is checked first and, when
-any is bad, `CatalogInvalid` carries the problems of every bad row and nothing is saved. A row
-updates the account's entry with the same id or creates it; entries missing from the list are
-left as they are (an upsert never deletes).
+Each upsert takes a list of rows (`catalog/rows.py`) and is all-or-nothing: every row is checked
+first and, when any is bad, `CatalogInvalid` carries the problems of every bad row and nothing is
+saved. A row updates the account's entry with the same id or creates it; entries missing from
+the list are left as they are (an upsert never deletes).
 
 A warehouse id is the seller's own name for a warehouse: naming one the account does not have
 yet (in a SKU's stock, a policy's warehouses, a pickup point's warehouse) creates it. Pickup
 points carry an address and coordinates, so they are never created on the side: a shipping
 policy naming an unknown one is refused; upsert the pickup points first.
-
-Problems name fields as the seller API and the CSV files do (`price`, `stock.WH1`,
-`address.city`), so every caller can show them as they are.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from kit.errors import DomainError
-
-from .models import (
-    DeliveryChannel,
-    PickupPoint,
-    ShippingPolicy,
-    Sku,
-    Stock,
-    Warehouse,
-    below_reserved_message,
-    catalog_id,
+from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, below_reserved_message
+from .rows import (
+    PICKUP_POINT_FIELDS,
+    SHIPPING_POLICY_FIELDS,
+    SKU_FIELDS,
+    CatalogInvalid,
+    PickupPointRow,
+    RowProblem,
+    ShippingPolicyRow,
+    SkuRow,
+    duplicate_problems,
+    model_problems,
+    quantity_problem,
+    shipping_policy_target_problems,
+    warehouse_id_problem,
 )
-
-MAX_QUANTITY = 2_147_483_647  # the largest PositiveIntegerField every database stores
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """What is wrong with one row: `index` in the list, `field` ("" for the whole row)."""
-
-    index: int
-    field: str
-    message: str
-
-
-class CatalogInvalid(DomainError):
-    """Rows that cannot be saved; `problems` lists every problem of every bad row, by row."""
-
-    code = "invalid"
-    status = 400
-
-    def __init__(self, problems: Iterable[RowProblem]):
-        self.problems = sorted(problems, key=lambda problem: problem.index)
-        super().__init__("; ".join(f"[{p.index}].{p.field}: {p.message}" for p in self.problems))
-
-
-@dataclass(frozen=True)
-class SkuRow:
-    """A SKU as the seller sends it; None keeps the current value (or the default, for a new SKU).
-
-    `stock` maps warehouse ids to units on hand; warehouses it does not name keep theirs.
-    """
-
-    sku_id: str
-    name: str | None = None
-    price_cents: int | None = None
-    active: bool | None = None
-    sales_channels: tuple[str, ...] | None = None
-    stock: Mapping[str, int] | None = None
-
-
-@dataclass(frozen=True)
-class PickupPointRow:
-    point_id: str
-    name: str
-    warehouse_id: str
-    latitude: float
-    longitude: float
-    postal_code: str = ""
-    street: str = ""
-    number: str = ""
-    neighborhood: str = ""
-    complement: str = ""
-    city: str = ""
-    state: str = ""
-    country: str = ""
-
-
-@dataclass(frozen=True)
-class ShippingPolicyRow:
-    policy_id: str
-    delivery_channel: str
-    freight_cents: int
-    estimate: str
-    warehouse_ids: tuple[str, ...] = ()
-    pickup_point_ids: tuple[str, ...] = ()
-    active: bool = True
-
-
-SKU_FIELDS = {
-    "sku_id": "id",
-    "name": "name",
-    "price_cents": "price",
-    "active": "active",
-    "sales_channels": "salesChannels",
-}
-PICKUP_POINT_FIELDS = {
-    "point_id": "id",
-    "name": "name",
-    "warehouse": "warehouse",
-    "postal_code": "address.postalCode",
-    "street": "address.street",
-    "number": "address.number",
-    "neighborhood": "address.neighborhood",
-    "complement": "address.complement",
-    "city": "address.city",
-    "state": "address.state",
-    "country": "address.country",
-    "latitude": "geoCoordinates.latitude",
-    "longitude": "geoCoordinates.longitude",
-}
-SHIPPING_POLICY_FIELDS = {
-    "policy_id": "id",
-    "delivery_channel": "deliveryChannel",
-    "freight_cents": "freight",
-    "estimate": "estimate",
-    "active": "active",
-}
-
-
-def _duplicate_problems(ids: Sequence[str]) -> list[RowProblem]:
-    """Name every repeat of an id after its first row."""
-    seen: set[str] = set()
-    problems = []
-    for index, item_id in enumerate(ids):
-        if item_id in seen:
-            problems.append(
-                RowProblem(index, "id", f"'{item_id}' is sent more than once; send each id once.")
-            )
-        seen.add(item_id)
-    return problems
-
-
-def _model_problems(instance, *, index: int, names: Mapping[str, str], exclude=()) -> list[RowProblem]:
-    """Run the model's own validation; return its complaints under the callers' field names."""
-    try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        return [
-            RowProblem(index, "" if name == NON_FIELD_ERRORS else names.get(name, name), message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return []
-
-
-def warehouse_id_problem(value) -> str | None:
-    """Return why `value` is not a warehouse id, or None when it is one."""
-    if not isinstance(value, str) or not value:
-        return "A warehouse id is a non-empty string."
-    if len(value) > 64:
-        return "A warehouse id has at most 64 characters."
-    try:
-        catalog_id(value)
-    except ValidationError as error:
-        return f"Not a warehouse id: '{value}'. {error.messages[0]}"
-    return None
-
-
-def _quantity_problem(quantity) -> str | None:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-        return "Units on hand are a whole number, 0 or more."
-    return None
 
 
 def warehouses_ensure(*, account, warehouse_ids: Iterable[str]) -> dict[str, Warehouse]:
@@ -186,21 +45,6 @@ def warehouses_ensure(*, account, warehouse_ids: Iterable[str]) -> dict[str, War
         ignore_conflicts=True,
     )
     return {w.warehouse_id: w for w in Warehouse.objects.filter(account=account, warehouse_id__in=wanted)}
-
-
-def shipping_policy_target_problems(
-    *, delivery_channel: str, warehouse_ids: Sequence[str], pickup_point_ids: Sequence[str]
-) -> dict[str, str]:
-    """Say what a policy of this delivery channel lacks or should not have: {field: message}."""
-    problems = {}
-    if delivery_channel == DeliveryChannel.DELIVERY:
-        if not warehouse_ids:
-            problems["warehouses"] = "A delivery policy ships from at least one warehouse."
-        if pickup_point_ids:
-            problems["pickupPoints"] = "Only pickup-in-point policies have pickup points."
-    elif delivery_channel == DeliveryChannel.PICKUP_IN_POINT and not pickup_point_ids:
-        problems["pickupPoints"] = "A pickup-in-point policy needs at least one pickup point."
-    return problems
 
 
 # SKUs and stock
@@ -226,7 +70,7 @@ def stocks_lock(stock_ids: Iterable[int]) -> None:
 
 
 def _skus_plan(*, account, rows: Sequence[SkuRow], lock: bool) -> _SkuPlan:
-    problems = _duplicate_problems([row.sku_id for row in rows])
+    problems = duplicate_problems([row.sku_id for row in rows])
     skus = Sku.objects.filter(account=account, sku_id__in={row.sku_id for row in rows})
     stock = Stock.objects.filter(account=account, sku__in=skus).select_related("sku", "warehouse")
     if lock:
@@ -258,12 +102,12 @@ def _skus_plan(*, account, rows: Sequence[SkuRow], lock: bool) -> _SkuPlan:
             sku.active = row.active
         if row.sales_channels is not None:
             sku.sales_channels = list(row.sales_channels)
-        plan.problems += _model_problems(sku, index=index, names=SKU_FIELDS, exclude=["account", *missing])
+        plan.problems += model_problems(sku, index=index, names=SKU_FIELDS, exclude=["account", *missing])
         plan.skus.append((sku, new or before != _sku_values(sku)))
 
         for warehouse_id, quantity in (row.stock or {}).items():
             field = f"stock.{warehouse_id}"
-            message = warehouse_id_problem(warehouse_id) or _quantity_problem(quantity)
+            message = warehouse_id_problem(warehouse_id) or quantity_problem(quantity)
             current = current_stock.get((row.sku_id, warehouse_id))
             if message is None and current is not None:
                 message = below_reserved_message(quantity=quantity, reserved=current.reserved)
@@ -309,7 +153,7 @@ def skus_upsert(*, account, rows: Sequence[SkuRow], actor) -> list[Sku]:
 
 
 def _pickup_points_plan(*, account, rows: Sequence[PickupPointRow], lock: bool):
-    problems = _duplicate_problems([row.point_id for row in rows])
+    problems = duplicate_problems([row.point_id for row in rows])
     points = PickupPoint.objects.filter(account=account, point_id__in={row.point_id for row in rows})
     if lock:
         points = points.select_for_update(no_key=True).order_by("pk")
@@ -334,7 +178,7 @@ def _pickup_points_plan(*, account, rows: Sequence[PickupPointRow], lock: bool):
         message = warehouse_id_problem(row.warehouse_id)
         if message:
             problems.append(RowProblem(index, "warehouse", message))
-        problems += _model_problems(
+        problems += model_problems(
             point, index=index, names=PICKUP_POINT_FIELDS, exclude=["account", "warehouse"]
         )
         planned.append((point, row.warehouse_id))
@@ -367,7 +211,7 @@ def pickup_points_upsert(*, account, rows: Sequence[PickupPointRow], actor) -> l
 
 
 def _shipping_policies_plan(*, account, rows: Sequence[ShippingPolicyRow], lock: bool):
-    problems = _duplicate_problems([row.policy_id for row in rows])
+    problems = duplicate_problems([row.policy_id for row in rows])
     policies = ShippingPolicy.objects.filter(account=account, policy_id__in={row.policy_id for row in rows})
     if lock:
         policies = policies.select_for_update(no_key=True).order_by("pk")
@@ -384,7 +228,7 @@ def _shipping_policies_plan(*, account, rows: Sequence[ShippingPolicyRow], lock:
         policy.freight_cents = row.freight_cents
         policy.estimate = row.estimate
         policy.active = row.active
-        problems += _model_problems(policy, index=index, names=SHIPPING_POLICY_FIELDS, exclude=["account"])
+        problems += model_problems(policy, index=index, names=SHIPPING_POLICY_FIELDS, exclude=["account"])
         warehouse_ids = list(dict.fromkeys(row.warehouse_ids))
         point_ids = list(dict.fromkeys(row.pickup_point_ids))
         for field, message in shipping_policy_target_problems(
