@@ -1,0 +1,93 @@
+"""What every catalog page shares: the accounts a user may change, money shown from cents.
+
+Every screen shows only the user's accounts (`AccountScopedAdmin`); Owner and OMS Full change,
+everyone else reads. Ids and accounts are fixed once a row exists: they are how the seller's
+systems name it.
+"""
+
+from decimal import Decimal
+
+from django.contrib import admin
+
+from accounts.admin_base import AccountScopedAdmin
+from accounts.backends import account_roles
+from accounts.models import Account
+from accounts.selectors import accounts_for
+from kit.admin_lists import perm_name
+
+from ..models import Stock, reserved_stock_message
+from ..selectors import reserved_stock_among
+
+
+def cents_display(cents: int | None) -> str:
+    """Show integer cents as money: 97550 → "975.50"."""
+    if cents is None:
+        return "-"
+    return f"{Decimal(cents).scaleb(-2):,.2f}"
+
+
+def accounts_where(user, perm: str):
+    """Return the user's accounts in which they hold `perm`."""
+    accounts = accounts_for(user=user)
+    if user.is_superuser:
+        return accounts
+    return accounts.filter(pk__in=[account.pk for account in accounts if user.has_perm(perm, account)])
+
+
+class CatalogAdmin(AccountScopedAdmin):
+    """Account-scoped admin whose related choices come from accounts the user may change."""
+
+    fixed_fields: tuple[str, ...] = ()  # read-only once the row exists, besides the account
+
+    def changeable_account_ids(self, request) -> list[int]:
+        return list(accounts_where(request.user, perm_name(self.opts, "change")).values_list("pk", flat=True))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is not Account and hasattr(db_field.related_model, "account_id"):
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                account__in=self.changeable_account_ids(request)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model, "account_id"):
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                account__in=self.changeable_account_ids(request)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly += ["account", *self.fixed_fields]
+        return readonly
+
+    def several_accounts(self, request) -> bool:
+        return request.user.is_superuser or len(account_roles(request.user)) > 1
+
+    def get_deleted_objects(self, objs, request):
+        """Name the stock rows holding reserved units as what stops a delete (they are kept, see
+        `keep_reserved_stock`), rather than a missing permission to delete stock."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = reserved_stock_among(objs)
+        if held:
+            may_delete_stock = all(
+                request.user.has_perm(perm_name(Stock._meta, "delete"), stock) for stock in held
+            )
+            if may_delete_stock:
+                perms_needed.discard(Stock._meta.verbose_name)
+            protected = [*protected, *(reserved_stock_message(stock) for stock in held)]
+        return deleted, counts, perms_needed, protected
+
+    def get_list_filter(self, request):
+        # Offer only the accounts (and related rows) the user sees, never every account's name.
+        filters = list(admin.ModelAdmin.get_list_filter(self, request))
+        if self.several_accounts(request):
+            filters.insert(0, (self.account_path, admin.RelatedOnlyFieldListFilter))
+        return filters
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self.several_accounts(request):
+            columns.append(self.account_path)
+        return columns
