@@ -160,15 +160,8 @@ def run(options, *, command: str) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench.harness import (
-        BENCHMARKS,
-        Context,
-        git_commit,
-        machine,
-        results_section,
-        results_write,
-        run_benchmark,
-    )
+    from bench.harness import BENCHMARKS, Context, run_benchmark
+    from bench.harness_results import git_commit, machine, results_section, results_write
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

@@ -1,8 +1,8 @@
 """Benchmark "burst": 20,000 orders posted as fast as possible, until every one is processed and notified.
 
 gunicorn and a Celery worker run as in production, on the same two cores as PostgreSQL,
-Redis, the load generator and the connector's receiver (`bench/load.py`); the orders are posted
-by `CONNECTIONS` connections as fast as they are answered, while the worker processes them.
+Redis, the load generator and the connector's receiver (`bench/load.py`, `bench/load_receiver.py`);
+the orders are posted by `CONNECTIONS` connections as fast as they are answered, while the worker processes them.
 Drained: from the first POST to the last processing result reaching the receiver. Counted:
 orders accepted (HTTP 200), orders in the database, and processing results the receiver got
 (SOI001, or an EOI refusal), by marketplace order id: none lost (every accepted order notified,
@@ -16,7 +16,9 @@ import statistics
 
 from orders.models import Order
 
-from .harness import Check, Context, Report, Row, alternately, each_run, reported
+from .harness import Context
+from .harness_report import Check, Report, Row, reported
+from .harness_timing import alternately, each_run
 from .load import post_orders
 from .pipeline import stage
 from .servers import WEB, WORKERS, celery_worker, web_server
@@ -89,7 +91,7 @@ def run(context: Context) -> Report:
         title=f"{count:,} orders posted at once, until every one is processed and notified",
         description=(
             f"{WEB.describe()} and a {WORKERS.describe()} (no beat) on 127.0.0.1, on the same two cores as "
-            "PostgreSQL, Redis, the load generator and the connector's receiver (`bench/load.py`). "
+            "PostgreSQL, Redis, the load generator and the connector's receiver (`bench/load.py`, `bench/load_receiver.py`). "
             f"{count:,} example orders, each with an id of its own, are posted by {CONNECTIONS} connections as fast "
             "as answered while the worker processes them; drained is from the first POST to the last processing "
             "result at the receiver. Counts, by marketplace order id: accepted, orders in the database, SOI001 and "

@@ -29,7 +29,9 @@ from insight.selectors import Period
 from insight.services import RECORD_COLUMNS, queue_rebuild, records_from_orders, rollups_rebuild
 from kit.dates import time_zone
 
-from .harness import Check, Context, Report, Row, side_by_side, timed, value_at_most
+from .harness import Context
+from .harness_report import Check, Report, Row, value_at_most
+from .harness_timing import side_by_side, timed
 from .seed import Seeded, seed_account
 from .seed_load import load
 

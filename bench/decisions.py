@@ -25,8 +25,10 @@ from orders.models import BulkDecision, Order
 from orders.statuses import OrderStatus
 
 from .dashboard import with_decisions
-from .harness import Check, Context, Report, Row, alternately, each_run, reported
-from .load import ConnectorReceiver
+from .harness import Context
+from .harness_report import Check, Report, Row, reported
+from .harness_timing import alternately, each_run
+from .load_receiver import ConnectorReceiver
 from .seed import seed_account
 from .servers import WORKERS, celery_worker
 

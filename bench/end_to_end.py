@@ -1,8 +1,8 @@
 """Benchmark "end-to-end": time from an order's POST to the connector receiving its SOI001.
 
 gunicorn and a Celery worker run as in production, on the same two cores as PostgreSQL,
-Redis, the load generator and the connector's receiver (`bench/load.py`). Orders are posted at
-a steady `RATE` a second for `SECONDS` (open loop: each at its time, whatever the answers),
+Redis, the load generator and the connector's receiver (`bench/load.py`, `bench/load_receiver.py`).
+Orders are posted at a steady `RATE` a second for `SECONDS` (open loop: each at its time, whatever the answers),
 and the receiver notes when each processing result arrives; the time of an order is from when
 its POST was due to its SOI001. The baseline sends the same orders at the same rate through
 the bare pipeline of `bench.baseline` on the same server and worker: the bare endpoint inserts
@@ -15,7 +15,9 @@ to each order's first notification (SOI001, or EOI003 for a denied one).
 
 import statistics
 
-from .harness import Check, Context, Report, Row, alternately, reported
+from .harness import Context
+from .harness_report import Check, Report, Row, reported
+from .harness_timing import alternately
 from .load import post_orders
 from .mixed import MixedBodies, franchise_name, mix_prepare
 from .pipeline import stage
@@ -104,7 +106,7 @@ def run(context: Context) -> Report:
         title=f"from POST to the connector receiving SOI001, at {rate:g} orders a second",
         description=(
             f"{WEB.describe()} and a {WORKERS.describe()} (no beat) on 127.0.0.1, on the same two cores as "
-            "PostgreSQL, Redis, the load generator and the connector's receiver (`bench/load.py`). The contract's "
+            "PostgreSQL, Redis, the load generator and the connector's receiver (`bench/load.py`, `bench/load_receiver.py`). The contract's "
             f"example order, each with an id of its own, is posted at a steady {rate:g} a second for {seconds:g} s "
             "(open loop: each at its time); an order's time runs from when its POST was due to the arrival of its "
             "SOI001 at the receiver. Baseline: the same orders at the same rate through the bare pipeline on the "

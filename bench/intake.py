@@ -21,7 +21,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from .harness import Check, Context, Report, Row, alternately, each_run, ratio_at_least, reported
+from .harness import Context
+from .harness_report import Check, Report, Row, ratio_at_least, reported
+from .harness_timing import alternately, each_run
 from .load import ORDERS_PATH, post_orders
 from .pipeline import Stage, stage
 from .servers import WEB, web_server

@@ -21,7 +21,8 @@ from connectors.notifications import notification_url
 from orders.models import IntakeRecord, Order
 
 from .baseline.models import Submission, table_create, table_drop
-from .load import ConnectorReceiver, OrderBodies, OrderTarget
+from .load import OrderBodies, OrderTarget
+from .load_receiver import ConnectorReceiver
 from .seed import Shop, seed_shop
 from .servers import broker_flush
 

@@ -36,7 +36,9 @@ from orders.services import intake_receive
 from orders.statuses import IntakeStatus
 
 from .baseline.tasks import NOOP_COUNT, NOOP_FIRST, NOOP_LAST
-from .harness import Check, Context, Report, Row, alternately, each_run, ratio_at_least
+from .harness import Context
+from .harness_report import Check, Report, Row, ratio_at_least
+from .harness_timing import alternately, each_run
 from .mixed import MixedBodies, expected, franchise_name, mix_prepare
 from .pipeline import Stage, stage
 from .servers import WORKERS, broker_flush, celery_worker

@@ -22,7 +22,9 @@ from django.urls import NoReverseMatch, reverse
 from orders.models import Order
 from orders.statuses import OrderStatus
 
-from .harness import Check, Context, Report, Row, ratio_at_most, side_by_side
+from .harness import Context
+from .harness_report import Check, Report, Row, ratio_at_most
+from .harness_timing import side_by_side
 from .seed import Seeded, seed_account
 
 NAME = "queue"

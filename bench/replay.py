@@ -25,7 +25,9 @@ from insight.models import DecisionRecord
 from insight.replay import MOST_SUBMISSIONS, replay_draft, replay_inputs
 
 from .dashboard import with_decisions
-from .harness import Check, Context, Report, Row, ratio_at_most, side_by_side
+from .harness import Context
+from .harness_report import Check, Report, Row, ratio_at_most
+from .harness_timing import side_by_side
 from .seed import approver_email, seed_account
 
 NAME = "replay"

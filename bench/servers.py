@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .harness import ROOT, app_environment, background, delete_redis_keys, free_port, python_command
+from .harness import ROOT
+from .harness_processes import app_environment, background, delete_redis_keys, free_port, python_command
 
 LOGS = ROOT / "var" / "bench"
 

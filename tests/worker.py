@@ -41,7 +41,7 @@ def database_url() -> str:
 def delete_run_keys() -> None:
     """Delete this run's keys on Redis (what an earlier test queued or marked), and no one else's:
     other runs and apps may share the database."""
-    from bench.harness import delete_redis_keys
+    from bench.harness_processes import delete_redis_keys
 
     if not settings.REDIS_KEY_PREFIX:
         raise RuntimeError("the test settings give every run a key prefix of its own")

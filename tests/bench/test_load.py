@@ -6,8 +6,9 @@ import time
 import pytest
 import requests
 
-from bench.harness import free_port
-from bench.load import ConnectorReceiver, OrderBodies, OrderTarget, main, post_orders
+from bench.harness_processes import free_port
+from bench.load import OrderBodies, OrderTarget, main, post_orders
+from bench.load_receiver import ConnectorReceiver
 
 
 @pytest.fixture

@@ -12,21 +12,11 @@ import urllib.request
 
 import pytest
 
-from bench.harness import (
-    BENCHMARKS,
-    Context,
-    Report,
-    Row,
-    Samples,
-    background,
-    free_port,
-    percentile,
-    ratio_at_most,
-    results_section,
-    results_write,
-    run_benchmark,
-    side_by_side,
-)
+from bench.harness import BENCHMARKS, Context, run_benchmark
+from bench.harness_processes import background, free_port
+from bench.harness_report import Report, Row, ratio_at_most
+from bench.harness_results import results_section, results_write
+from bench.harness_timing import Samples, percentile, side_by_side
 from tests.worker import require_services
 
 # Cases each benchmark must measure, whatever else it adds.

@@ -44,7 +44,7 @@ def size():
 @pytest.fixture(scope="module")
 def receiver():
     """The connector's endpoint, on 127.0.0.1: it records every notification, and can be told to fail."""
-    from bench.load import ConnectorReceiver
+    from bench.load_receiver import ConnectorReceiver
 
     with ConnectorReceiver() as server:
         yield server

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import git_commit, percentile
+from bench.harness_results import git_commit
+from bench.harness_timing import percentile
 
 REPORTED: list[str] = []  # lines for pytest's terminal summary
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import free_port, wait_until_answers
+from bench.harness_processes import free_port, wait_until_answers
 
 
 def postgres_bin() -> Path:

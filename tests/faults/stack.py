@@ -1,6 +1,6 @@
 """The whole app on a fault run's own servers: PostgreSQL, Redis, gunicorn, Celery workers and beat.
 
-Everything listens on 127.0.0.1 only, and everything it starts stops with it (`bench.harness.
+Everything listens on 127.0.0.1 only, and everything it starts stops with it (`bench.harness_processes.
 background`: a process group each, SIGTERM then SIGKILL).
 """
 
@@ -15,7 +15,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import ROOT, app_environment, background, free_port, python_command
+from bench.harness import ROOT
+from bench.harness_processes import app_environment, background, free_port, python_command
 from bench.servers import WebSetup, WorkerSetup, web_command, worker_command
 
 from .servers import PrivatePostgres, PrivateRedis, private_directory
