@@ -24,9 +24,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from insight.backfill import RECORD_COLUMNS, records_from_orders
 from insight.models import DecisionRecord
+from insight.queue import queue_rebuild
+from insight.rollups import rollups_rebuild
 from insight.selectors import Period
-from insight.services import RECORD_COLUMNS, queue_rebuild, records_from_orders, rollups_rebuild
 from kit.dates import time_zone
 
 from .harness import Context

@@ -10,7 +10,8 @@ class InsightConfig(AppConfig):
         from orders.signals import order_events_saved, submissions_decided
 
         from . import replay
-        from .services import queue_follow, submissions_record
+        from .queue import queue_follow
+        from .services import submissions_record
 
         order_events_saved.connect(queue_follow, dispatch_uid="insight.queue_follow")
         submissions_decided.connect(submissions_record, dispatch_uid="insight.submissions_record")

@@ -10,7 +10,8 @@ from django.db.models import Sum
 
 from authorization.services import rule_replace
 from insight.models import DailyDecisionStat, DailySkuStat, DecisionRecord, QueuedOrder
-from insight.services import divergence_bucket, rollups_rebuild
+from insight.rollups import rollups_rebuild
+from insight.services import divergence_bucket
 from orders.models import IntakeRecord
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector

@@ -3,7 +3,9 @@
 from django.core.management.base import CommandError
 
 from accounts.models import Account
-from insight.services import decisions_backfill, queue_rebuild, rollups_rebuild
+from insight.backfill import decisions_backfill
+from insight.queue import queue_rebuild
+from insight.rollups import rollups_rebuild
 from kit.errors import ServiceCommand
 
 
