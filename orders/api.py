@@ -23,7 +23,7 @@ from kit.dates import date_or_datetime
 from kit.fields import whole_number
 from kit.openapi import DATE_OR_DATETIME
 
-from .approvals import order_approve, order_deny
+from .approvals import DENY_NOTE_MAX, order_approve, order_deny
 from .filters import OrderFilter
 from .models import Order
 from .selectors import order_get, orders_list
@@ -178,7 +178,7 @@ class OrderApi(RetrieveAPIView):
 
 class DenyInputSerializer(serializers.Serializer):
     reasonCode = serializers.ChoiceField(choices=DenyReason.choices)
-    note = fields.CharField(max_length=2000, trim_whitespace=True)
+    note = fields.CharField(max_length=DENY_NOTE_MAX, trim_whitespace=True)
 
 
 class ApproveInputSerializer(serializers.Serializer):

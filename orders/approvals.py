@@ -30,6 +30,9 @@ from .statuses import OrderStatus
 
 logger = logging.getLogger(__name__)
 
+# The longest note a denial takes; the connector is told it.
+DENY_NOTE_MAX = 2000
+
 
 class DecisionRefused(DomainError):
     """The order cannot be decided now, or not so."""
@@ -195,14 +198,22 @@ def order_approve(*, order, approver, note: str = ""):
 
 @transaction.atomic
 def order_deny(*, order, approver, reason_code: str, note: str):
-    """Deny a held order: it is canceled, its stock released, and the reason recorded (and told the connector)."""
+    """Deny a held order: it is canceled, its stock released, and the reason recorded (and told the connector).
+
+    Who may decide is asked first: whoever may not hears that, not what the denial lacks.
+    """
+    task = _check(order=order, user=approver)
     if reason_code not in DenyReason.values:
         raise DecisionRefused(
             gettext("Choose a reason: %(reasons)s.") % {"reasons": ", ".join(DenyReason.values)}
         )
     if not note.strip():
         raise DecisionRefused(gettext("Say in a note why the order is denied: the connector is told."))
-    task = _check(order=order, user=approver)
+    if len(note) > DENY_NOTE_MAX:
+        raise DecisionRefused(
+            gettext("The note has %(length)d characters: say why in %(most)d or fewer.")
+            % {"most": DENY_NOTE_MAX, "length": len(note)}
+        )
     _claim(task, decision=ApprovalTask.Decision.DENIED, user=approver, reason_code=reason_code, note=note)
     label = DenyReason(reason_code).label
     _decided(

@@ -4,6 +4,8 @@ from django import forms
 
 from authorization.models import DenyReason
 
+from ..approvals import DENY_NOTE_MAX
+
 
 class DenyForm(forms.Form):
     """A denial's reason, from a fixed list, and a note; both go to the connector."""
@@ -11,7 +13,7 @@ class DenyForm(forms.Form):
     reason_code = forms.ChoiceField(label="Reason", choices=[("", "---------"), *DenyReason.choices])
     note = forms.CharField(
         label="Note",
-        max_length=2000,
+        max_length=DENY_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why the order is denied; the connector is told.",
     )

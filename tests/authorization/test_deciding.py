@@ -236,6 +236,7 @@ def test_a_denial_after_the_marketplace_asked_is_notified_with_the_reason(
         ("because", "Wrong price", "Choose a reason: price-error, stock, suspicious, other."),
         ("", "Wrong price", "Choose a reason: price-error, stock, suspicious, other."),
         ("other", " \n", "Say in a note why the order is denied: the connector is told."),
+        ("other", "x" * 2001, "The note has 2001 characters: say why in 2000 or fewer."),
     ],
 )
 def test_a_denial_needs_a_reason_and_a_note(held_order, approver, reason_code, note, message):
@@ -244,6 +245,17 @@ def test_a_denial_needs_a_reason_and_a_note(held_order, approver, reason_code, n
         order_deny(order=held_order, approver=approver, reason_code=reason_code, note=note)
     assert str(refused.value) == message
     assert decision_state(held_order) == before
+
+
+def test_a_note_of_the_longest_length_is_taken(held_order, approver):
+    order_deny(order=held_order, approver=approver, reason_code="other", note="x" * 2000)
+    assert ApprovalTask.objects.get(order=held_order).note == "x" * 2000
+
+
+def test_someone_not_on_the_band_hears_so_before_what_the_denial_lacks(held_order, owner):
+    with pytest.raises(DecisionRefused) as refused:
+        order_deny(order=held_order, approver=owner, reason_code="", note="")
+    assert str(refused.value) == REFUSED
 
 
 @pytest.mark.parametrize("how", ["approve", "deny"])
