@@ -8,13 +8,12 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import request_account
 from accounts.roles import EDIT_RULE
-from kit.api import error_body
 from kit.fields import whole_number
 
 from .decision import band_problems_listed, segments
 from .selectors import rule_bands, rule_of
 from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
-from .services import RuleChanged, rule_delete, rule_replace, rule_version
+from .services import rule_delete, rule_replace, rule_version, version_tag
 
 ACCOUNT_PARAMETER = OpenApiParameter(
     "an", str, description="Account name; may be left out by a user of a single account."
@@ -64,7 +63,7 @@ ETAG = OpenApiParameter(
 
 
 def etag(account) -> str:
-    return f'"{rule_version(account=account)}"'
+    return version_tag(rule_version(account=account))
 
 
 def based_on(request) -> int | None:
@@ -80,13 +79,6 @@ def based_on(request) -> int | None:
         return whole_number(tag, low=0, high=2**63 - 1)
     except ValueError:
         return -1
-
-
-def changed_response(changed: RuleChanged, account) -> Response:
-    # The base's answer, with the rule's version of now, to base a new draft on.
-    response = Response(error_body(changed.code, changed.message), status=changed.status)
-    response["ETag"] = etag(account)
-    return response
 
 
 def rule_body(*, account, rule, warnings=()) -> dict:
@@ -139,15 +131,12 @@ class PriceDivergenceRuleView(APIView):
         require_rule_editor(request, account)
         serializer = RuleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            rule, warnings = rule_replace(
-                account=account,
-                bands=serializer.bands_value(),
-                actor=request.user,
-                based_on=based_on(request),
-            )
-        except RuleChanged as changed:
-            return changed_response(changed, account)
+        rule, warnings = rule_replace(
+            account=account,
+            bands=serializer.bands_value(),
+            actor=request.user,
+            based_on=based_on(request),
+        )
         return Response(
             rule_body(account=account, rule=rule_of(account=account) or rule, warnings=warnings),
             headers={"ETag": etag(account)},
@@ -161,10 +150,7 @@ class PriceDivergenceRuleView(APIView):
     def delete(self, request):
         account = request_account(request)
         require_rule_editor(request, account)
-        try:
-            deleted = rule_delete(account=account, actor=request.user, based_on=based_on(request))
-        except RuleChanged as changed:
-            return changed_response(changed, account)
+        deleted = rule_delete(account=account, actor=request.user, based_on=based_on(request))
         if not deleted:
             raise NotFound(f"Account '{account.name}' has no price divergence rule.")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -58,6 +58,15 @@ class RuleChanged(DomainError):
         )
         self.revision = revision
 
+    def headers(self) -> dict:
+        # The rule's version now (its newest revision's), to base a new draft on.
+        return {"ETag": version_tag(self.revision.pk if self.revision else 0)}
+
+
+def version_tag(version: int) -> str:
+    """A version of the rule as the HTTP entity tag (`ETag`) that `If-Match` names back."""
+    return f'"{version}"'
+
 
 def rule_version(*, account: Account) -> int:
     """The version of the account's rule: its newest revision's number, 0 before the first.

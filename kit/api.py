@@ -220,7 +220,11 @@ def exception_handler(exc, context):
     exc = api_exception(exc)
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response({**error_body(exc.code, exc.message, exc.errors), **exc.details()}, status=exc.status)
+        return Response(
+            {**error_body(exc.code, exc.message, exc.errors), **exc.details()},
+            status=exc.status,
+            headers=exc.headers(),
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

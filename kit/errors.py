@@ -38,6 +38,10 @@ class DomainError(Exception):
         """What an API answer carries besides code, message and errors (none by default)."""
         return {}
 
+    def headers(self) -> dict:
+        """The headers an HTTP API answers it with (none by default)."""
+        return {}
+
 
 def admin_refusal(request, error: DomainError) -> None:
     """Tell the admin's user why nothing was done, as a message on the next page."""

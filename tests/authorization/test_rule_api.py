@@ -238,7 +238,7 @@ def test_a_change_based_on_an_older_etag_is_refused_with_412_and_who_changed_it(
 
     refused = client.put(URL, RULE, format="json", HTTP_IF_MATCH=tag)
     assert refused.status_code == 412
-    assert refused.json()["code"] == "rule_changed"
+    assert refused.json() == {"code": "rule_changed", "message": refused.json()["message"], "errors": []}
     assert "changed by oms@acme.example" in refused.json()["message"]
     assert refused["ETag"] == other["ETag"]
     assert [b["action"] for b in client.get(URL).json()["bands"]] == ["authorize"]

@@ -15,8 +15,11 @@ class NoteMissing(DomainError):
     def details(self) -> dict:
         return {"hint": "Say why."}
 
+    def headers(self) -> dict:
+        return {"Retry-After": "60"}
 
-def test_the_seller_api_answers_a_refusal_with_its_status_code_message_and_field():
+
+def test_the_seller_api_answers_a_refusal_with_its_status_code_message_field_and_headers():
     response = exception_handler(NoteMissing("Give a note.", field="note"), {})
     assert response.status_code == 400
     assert response.data == {
@@ -25,6 +28,7 @@ def test_the_seller_api_answers_a_refusal_with_its_status_code_message_and_field
         "errors": [{"field": "note", "message": "Give a note."}],
         "hint": "Say why.",
     }
+    assert response["Retry-After"] == "60"
 
 
 def test_a_refusal_without_a_field_lists_no_errors_and_is_a_conflict_by_default():
@@ -33,6 +37,7 @@ def test_a_refusal_without_a_field_lists_no_errors_and_is_a_conflict_by_default(
         409,
         {"code": "refused", "message": "Not now.", "errors": []},
     )
+    assert "Retry-After" not in exception_handler(DomainError("Not now."), {})
     assert exception_handler(DomainError("Not now.", code="later"), {}).data["code"] == "later"
 
 
