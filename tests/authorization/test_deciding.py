@@ -26,8 +26,10 @@ from orders.approvals import (
 )
 from orders.models import Order
 from orders.services import SYSTEM, order_cancel, reservations_expire
-from tests.factories import member
-from tests.support.orders import ANA, BO, place_held
+from tests.factories import band, member
+from tests.orders.payloads import order_body
+from tests.support.orders import ANA, BO, place_held, placed_order, rule_set
+from tests.support.pages import messages
 
 WAITING = "waiting-for-manual-authorization"
 User = get_user_model()
@@ -266,6 +268,29 @@ def test_someone_not_on_the_band_is_refused_and_nothing_changes(held_order, owne
     assert str(refused.value) == REFUSED
     assert not isinstance(refused.value, AlreadyDecided)
     assert decision_state(held_order) == before
+
+
+def test_whoever_may_not_decide_is_told_on_the_order_page_whom_to_ask(client, held_order, owner):
+    client.force_login(owner)
+    response = client.post(
+        f"/admin/orders/order/{held_order.pk}/deny/", {"reason_code": "other", "note": "no"}, follow=True
+    )
+    assert messages(response) == [
+        (
+            "error",
+            f"Only the approvers of the band that held order MKP-123456789 may decide it ({ANA}, {BO}).",
+        )
+    ]
+
+
+def test_an_order_no_band_held_for_anyone_names_nobody_to_ask(client, shop, owner, approver):
+    rule_set(shop.connector.account, [band(0, 100, "authorize")])
+    order = placed_order(shop.connector, order_body())
+    client.force_login(approver)
+    response = client.post(f"/admin/orders/order/{order.pk}/approve/", follow=True)
+    assert messages(response) == [
+        ("error", "Only the approvers of the band that held order MKP-123456789 may decide it (nobody).")
+    ]
 
 
 @pytest.mark.parametrize("how", ["approve", "deny"])
