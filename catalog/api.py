@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 from accounts.api_auth import request_account
 from kit.fields import whole_number
 
-from .rows import CatalogInvalid, RowProblem
 from .selectors import pickup_points_list, shipping_policies_list, skus_list
 from .serializers import (
     PickupPointInputSerializer,
@@ -99,12 +98,6 @@ def rows_from(request, *, account, serializer_class, check) -> list:
     return rows
 
 
-def invalid(problems: list[RowProblem], row_count: int) -> ValidationError:
-    details = [{} for _ in range(row_count)]
-    _add_problems(details, problems, list(range(row_count)))
-    return ValidationError(details)
-
-
 def page_of(request, queryset):
     """Slice by `?limit=&offset=`; return the page and the total for `X-Total-Count`."""
     bounds = {"limit": (DEFAULT_LIMIT, 1, DEFAULT_LIMIT), "offset": (0, 0, MAX_OFFSET)}
@@ -169,10 +162,7 @@ class SkusApi(APIView):
         account = request_account(request)
         require_perms(request, account, ("catalog.change_sku", "catalog.change_stock"))
         rows = rows_from(request, account=account, serializer_class=SkuInputSerializer, check=skus_check)
-        try:
-            skus = skus_upsert(account=account, rows=rows, actor=request.user)
-        except CatalogInvalid as error:
-            raise invalid(error.problems, len(rows)) from None
+        skus = skus_upsert(account=account, rows=rows, actor=request.user)
         saved = skus_list(account=account, sku_ids=[sku.sku_id for sku in skus])
         return Response(SkuOutputSerializer(saved, many=True).data)
 
@@ -206,10 +196,7 @@ class ShippingPoliciesApi(APIView):
             serializer_class=ShippingPolicyInputSerializer,
             check=shipping_policies_check,
         )
-        try:
-            policies = shipping_policies_upsert(account=account, rows=rows, actor=request.user)
-        except CatalogInvalid as error:
-            raise invalid(error.problems, len(rows)) from None
+        policies = shipping_policies_upsert(account=account, rows=rows, actor=request.user)
         saved = shipping_policies_list(account=account).filter(pk__in=[policy.pk for policy in policies])
         return Response(ShippingPolicyOutputSerializer(saved, many=True).data)
 
@@ -238,9 +225,6 @@ class PickupPointsApi(APIView):
         rows = rows_from(
             request, account=account, serializer_class=PickupPointInputSerializer, check=pickup_points_check
         )
-        try:
-            points = pickup_points_upsert(account=account, rows=rows, actor=request.user)
-        except CatalogInvalid as error:
-            raise invalid(error.problems, len(rows)) from None
+        points = pickup_points_upsert(account=account, rows=rows, actor=request.user)
         saved = pickup_points_list(account=account).filter(pk__in=[point.pk for point in points])
         return Response(PickupPointOutputSerializer(saved, many=True).data)

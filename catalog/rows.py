@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from kit.errors import DomainError
+from kit.errors import REQUEST_INVALID, DomainError
 
 from .models import DeliveryChannel, catalog_id
 
@@ -34,7 +34,21 @@ class CatalogInvalid(DomainError):
 
     def __init__(self, problems: Iterable[RowProblem]):
         self.problems = sorted(problems, key=lambda problem: problem.index)
-        super().__init__("; ".join(f"[{p.index}].{p.field}: {p.message}" for p in self.problems))
+        # The rows are the whole request, answered as any request with errors.
+        super().__init__(REQUEST_INVALID)
+
+    @property
+    def errors(self) -> list[dict]:
+        """Every problem, row by row and, within a row, field by field as first named: the field is
+        a path into the list (`[2].price`, `[2]` for the whole row)."""
+        by_field: dict[tuple[int, str], list[str]] = {}
+        for problem in self.problems:
+            by_field.setdefault((problem.index, problem.field), []).append(problem.message)
+        return [
+            {"field": f"[{index}].{field}" if field else f"[{index}]", "message": message}
+            for (index, field), messages in by_field.items()
+            for message in messages
+        ]
 
 
 @dataclass(frozen=True)

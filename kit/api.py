@@ -19,7 +19,7 @@ from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 
-from .errors import DomainError
+from .errors import REQUEST_INVALID, DomainError
 from .text import json_path, unstorable_problems
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "The request has errors.", _flatten(exc.detail))
+        body = error_body("invalid", REQUEST_INVALID, _flatten(exc.detail))
     elif isinstance(exc, BodyInvalid):
         problems = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
         body = error_body("parse_error", str(exc.detail), problems)

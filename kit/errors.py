@@ -9,6 +9,9 @@ admin's message (`admin_refusal`) and a management command's error (`ServiceComm
 from django.contrib import messages
 from django.core.management.base import BaseCommand, CommandError
 
+# What an API says of a request with errors, each listed by the field it is about.
+REQUEST_INVALID = "The request has errors."
+
 
 class DomainError(Exception):
     """A refusal of a service: nothing was done, and the message says why to whoever asked.

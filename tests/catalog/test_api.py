@@ -164,10 +164,19 @@ def test_stock_cannot_go_below_what_orders_reserved(api_client_for, owner, accou
         sku__account=account, sku__sku_id="1", warehouse__warehouse_id="WH1", quantity=10, reserved=4
     )
     response = api_client_for(owner).put(SKUS, [{"id": "1", "stock": {"WH1": 3}}], format="json")
-    assert response.status_code == 400
-    assert fields_of(response) == {
-        "[0].stock.WH1": "3 is below the 4 units reserved by orders; set at least 4, or release the orders first."
-    }
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "code": "invalid",
+            "message": "The request has errors.",
+            "errors": [
+                {
+                    "field": "[0].stock.WH1",
+                    "message": "3 is below the 4 units reserved by orders; set at least 4, or release the orders first.",
+                }
+            ],
+        },
+    )
     stock.refresh_from_db()
     assert stock.quantity == 10
 
