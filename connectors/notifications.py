@@ -8,17 +8,21 @@ are delivered in the order they were written.
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import transaction
 
-from kit.enqueue import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit, run_on_commit
 
 from . import outbound
 from .contract import ContractError, response_body
 from .models import Connector, Notification, NotificationAttempt
+
+logger = logging.getLogger(__name__)
 
 PROCESSING_RESULT_PATH = "/order-integration/notification/processing-result"
 
@@ -86,19 +90,39 @@ def notification_enqueue(**fields) -> Notification:
 DELIVERY_BATCH = 50
 
 
-def notifications_enqueue(notifications: list[Notification]) -> list[Notification]:
+# A worker that wrote a few notifications delivers them itself right after its commit, within
+# NOTIFICATION_INLINE_SECONDS, sparing the connector a second task's wait; more go by the queue.
+INLINE_AT_MOST = 10
+# A connector that answered an in-passing try late or not at all is left to the queue this long,
+# by this process: a slow or hanging connector costs the worker one short wait now and then.
+INLINE_PAUSE_SECONDS = 60.0
+_inline_paused: dict[int, float] = {}
+
+
+def notifications_enqueue(
+    notifications: list[Notification], *, deliver_here: bool = False
+) -> list[Notification]:
     """Write notifications in one statement in the current transaction; they are delivered once
-    that commits, a task for each `DELIVERY_BATCH` of them."""
+    that commits, a task for each `DELIVERY_BATCH` of them.
+
+    `deliver_here` (a worker's own batch): a few notifications are delivered by this process
+    right after the commit instead, briefly (`notifications_deliver_here`)."""
     Notification.objects.bulk_create(notifications)
-    if len(notifications) == 1:
-        NOTIFICATIONS.enqueue(notifications[0].pk)
-        return notifications
+    here = [n.pk for n in notifications if deliver_here and _inline(n.connector_id, len(notifications))]
+    if here:
+        run_on_commit(notifications_deliver_here, here)
+    queued = [n.pk for n in notifications if n.pk not in set(here)]
+    if len(queued) == 1:
+        NOTIFICATIONS.enqueue(queued[0])
+    for start in range(0, len(queued) if len(queued) > 1 else 0, DELIVERY_BATCH):
+        _queue(queued[start : start + DELIVERY_BATCH])
+    return notifications
+
+
+def _queue(notification_ids: list[int], *, countdown: float | None = None) -> None:
     from .tasks import deliver_notifications
 
-    ids = [notification.pk for notification in notifications]
-    for start in range(0, len(ids), DELIVERY_BATCH):
-        enqueue_on_commit(deliver_notifications, ids[start : start + DELIVERY_BATCH])
-    return notifications
+    enqueue_on_commit(deliver_notifications, notification_ids, countdown=countdown)
 
 
 NOTIFICATIONS = outbound.Channel(
@@ -130,43 +154,73 @@ def notification_deliver(*, notification_id: int) -> str:
     return outbound.record(NOTIFICATIONS, notification, _post(notification))
 
 
-def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
+def _inline(connector_id: int, count: int) -> bool:
+    seconds = settings.NOTIFICATION_INLINE_SECONDS
+    return (
+        0 < count <= INLINE_AT_MOST
+        and seconds > 0
+        and _inline_paused.get(connector_id, 0) <= time.monotonic()
+    )
+
+
+def notifications_deliver_here(notification_ids: list[int]) -> dict[str, int]:
+    """Deliver notifications just committed, in this process, within NOTIFICATION_INLINE_SECONDS:
+    each POST waits no longer than what is left of it, and what is not tried in time goes by the
+    queue. A connector that did not answer within half of that time is paused for this process."""
+    within = settings.NOTIFICATION_INLINE_SECONDS
+    tries = []
+    try:
+        counts = notifications_deliver(notification_ids=notification_ids, within=within, tries=tries)
+    except Exception:
+        logger.exception(
+            "Delivering notifications %s in passing failed; they go by the queue.", notification_ids
+        )
+        _queue(notification_ids)
+        return {"deferred": len(notification_ids)}
+    for notification, answer in tries:
+        if answer.http_status is None or answer.duration_ms > within * 1000 / 2:
+            _inline_paused[notification.connector_id] = time.monotonic() + INLINE_PAUSE_SECONDS
+    return counts
+
+
+def notifications_deliver(
+    *, notification_ids: list[int], within: float | None = None, tries: list | None = None
+) -> dict[str, int]:
     """Try to deliver several notifications now, one after the other over the same connection;
     return how many were delivered, are to be retried, failed, were deferred, or were skipped
     (not claimable: delivered, leased by another task, or behind an earlier one of their order).
 
     When a connector does not answer at all (down, or hanging until the timeout), the rest would
     wait as long each: they are deferred, given back and queued again after the first retry
-    delay, as they are when the batch has taken half the time its claim lasts.
+    delay, as they are when the batch has taken half the time its claim lasts (or `within`
+    seconds, which also bounds each POST's wait). `tries`, when given, receives each (row, answer).
     """
     claimed = outbound.claim_many(NOTIFICATIONS, notification_ids)
-    started, tries, rest, delay = time.monotonic(), [], [], 0.0
+    started, rest, delay = time.monotonic(), [], 0.0
+    tries = [] if tries is None else tries
+    limit = outbound.LEASE.total_seconds() / 2 if within is None else within
     for position, notification in enumerate(claimed):
-        if time.monotonic() - started > outbound.LEASE.total_seconds() / 2:
+        elapsed = time.monotonic() - started
+        if elapsed > limit:
             rest = claimed[position:]
             break
-        answer = _post(notification)
+        answer = _post(notification, wait=None if within is None else max(limit - elapsed, 0.001))
         tries.append((notification, answer))
         if answer.http_status is None and not answer.refused:
-            rest, delay = claimed[position + 1 :], retry_delay(1).total_seconds()
+            rest = claimed[position + 1 :]
+            delay = 0.0 if answer.cut_short else retry_delay(1).total_seconds()
             break
     counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest)}
     counts["skipped"] = len(notification_ids) - len(claimed)
     for outcome in outbound.record_many(NOTIFICATIONS, tries):
         counts[outcome] += 1
     if rest:
-        from .tasks import deliver_notifications
-
         outbound.release(NOTIFICATIONS, rest)
-        enqueue_on_commit(
-            deliver_notifications,
-            [notification.pk for notification in rest],
-            countdown=delay,
-        )
+        _queue([notification.pk for notification in rest], countdown=delay)
     return counts
 
 
-def _post(notification: Notification) -> outbound.Answer:
+def _post(notification: Notification, *, wait: float | None = None) -> outbound.Answer:
     payload = json.dumps(notification.body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
@@ -176,7 +230,7 @@ def _post(notification: Notification) -> outbound.Answer:
     }
     if notification.connector.has_secret:
         headers["X-Signature-SHA256"] = sign(payload, notification.connector.signing_secret)
-    return outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers)
+    return outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers, wait=wait)
 
 
 @transaction.atomic

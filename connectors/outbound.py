@@ -81,6 +81,9 @@ class Answer:
     error: str  # "" when delivered: what a try that failed keeps, and the admin shows
     duration_ms: int
     refused: bool = False  # the address policy refused the URL: trying again would change nothing
+    # No answer within a wait shorter than the channel's timeout (a worker delivering in passing):
+    # the connector is not at fault, so the retry goes out at once, with the whole timeout.
+    cut_short: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -147,14 +150,15 @@ FAILURE_ERRORS = {
 }
 
 
-def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer:
+def post(channel: Channel, url: str, *, payload: bytes, headers: dict, wait: float | None = None) -> Answer:
     """POST one try through the address policy (`connectors.egress`); an address it refuses is
-    not retried."""
-    timeout = channel.setting("TIMEOUT_SECONDS")
+    not retried. `wait` shortens the channel's timeout for this try."""
+    full = channel.setting("TIMEOUT_SECONDS")
+    timeout = full if wait is None else min(wait, full)
     started = time.monotonic()
     reply = egress.post(url, payload=payload, headers=headers, timeout=timeout)
     if reply.failure is egress.Failure.TIMEOUT:
-        error = f"Timed out after {timeout:g} s"
+        error = f"Timed out after {timeout:.3g} s"
     elif reply.failure is not None:
         error = FAILURE_ERRORS[reply.failure]
     elif not 200 <= reply.status < 300:
@@ -166,6 +170,7 @@ def post(channel: Channel, url: str, *, payload: bytes, headers: dict) -> Answer
         error=error,
         duration_ms=int((time.monotonic() - started) * 1000),
         refused=reply.failure is egress.Failure.REFUSED,
+        cut_short=reply.failure is egress.Failure.TIMEOUT and timeout < full,
     )
 
 
@@ -197,7 +202,7 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
             updates.update(state=DeliveryState.DELIVERED, delivered_at=now, last_error="")
         elif answer.retryable and not final and row.attempt_count + 1 < channel.setting("MAX_ATTEMPTS"):
             outcome = "retry"
-            delay = retry_delay(channel, row.attempt_count + 1)
+            delay = timedelta(0) if answer.cut_short else retry_delay(channel, row.attempt_count + 1)
             updates.update(next_attempt_at=now + delay, last_error=answer.error)
             channel.enqueue(row.pk, countdown=delay.total_seconds())
         else:

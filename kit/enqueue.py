@@ -33,6 +33,21 @@ def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: _publish(task, args, countdown=countdown), robust=True)
 
 
+def run_on_commit(function, *args) -> None:
+    """Run `function(*args)` in this process once the current transaction commits; never fail the
+    caller. For work whose row is committed and swept if this process dies before it is done
+    (a worker delivering its own batch's notifications), so an error here is only logged."""
+    from django.db import transaction
+
+    def run():
+        try:
+            function(*args)
+        except Exception:
+            logger.exception("%s after commit failed; the sweep will pick its rows up.", function.__name__)
+
+    transaction.on_commit(run, robust=True)
+
+
 def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
     """Queue `task()` once the current transaction commits, unless an earlier call queued it and
     the task has not started since (it calls `once_started(key)` first thing); never fail the caller.

@@ -214,14 +214,15 @@ def pytest_runtest_call(item):
 @pytest.fixture(autouse=True)
 def _process_caches_reset():
     """Start each test as a fresh process would: credentials an earlier test's connector had
-    accepted, a connection pooled to its server, a backoff after its broker failed or its Django
+    accepted, a connector paused for delivery in passing, a connection pooled to its server, a backoff after its broker failed or its Django
     cache must not decide this test's outcome. (The `@cache`s of the apps only hold what the code
     and the schemas derive, the same for every test.)"""
     from django.core.cache import caches
 
     import kit.enqueue
-    from connectors import authentication, egress
+    from connectors import authentication, egress, notifications
 
+    notifications._inline_paused.clear()
     authentication.forget_accepted()
     authentication._redis_client = authentication._redis_failed_at = None
     if egress._session is not None:

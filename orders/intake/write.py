@@ -265,7 +265,8 @@ def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
             setattr(intake, name, value)
     order_events_save(events)
     _intakes_finish(batch)
-    notifications_enqueue(notifications)
+    # The worker delivers a small batch's notifications itself after commit: no second task to wait for.
+    notifications_enqueue(notifications, deliver_here=True)
     _records_write([each for each in batch if each.recorded], tasks)
     if not stocks_reserve(dict(taken)):
         raise StockMoved()

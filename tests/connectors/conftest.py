@@ -1,6 +1,10 @@
+from dataclasses import dataclass
+from unittest import mock
+
 import pytest
 from django.utils import timezone
 
+from connectors.tasks import deliver_notification, deliver_notifications
 from tests.connectors.oms_support import OmsClient
 
 
@@ -18,3 +22,33 @@ def clock(time_machine):
     the time sees it, the models' `default=timezone.now` too, not only calls of `timezone.now`."""
     time_machine.move_to(timezone.now())
     return time_machine
+
+
+@dataclass
+class Queued:
+    task: str  # "one" (deliver_notification) or "many" (deliver_notifications)
+    ids: object  # the row id, or the list of row ids
+    countdown: float | None
+
+
+@pytest.fixture
+def queued(django_capture_on_commit_callbacks):
+    """The delivery tasks queued once the work of the test commits, in order, instead of run."""
+    found: list[Queued] = []
+
+    def recorder(task):
+        def apply_async(args, countdown=None, **options):
+            found.append(Queued(task, args[0], countdown))
+
+        return apply_async
+
+    with (
+        mock.patch.object(deliver_notification, "apply_async", recorder("one")),
+        mock.patch.object(deliver_notifications, "apply_async", recorder("many")),
+    ):
+        yield found
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks

@@ -8,7 +8,6 @@ connector server; the rows and their attempts are what the admin shows.
 
 import json
 import threading
-from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 from unittest import mock
@@ -29,37 +28,13 @@ from connectors.notifications import (
     notifications_requeue_due,
 )
 from connectors.services import connector_set_secret
-from connectors.tasks import deliver_hook, deliver_notification, deliver_notifications
+from connectors.tasks import deliver_hook, deliver_notification
+from tests.connectors.conftest import Queued
 from tests.connectors.oms_support import hook_url
 from tests.factories import OrderFactory
 from tests.orders.payloads import order_body
 
 REFUSED_ERROR = "Not sent: the URL or its address is not public (outbound address policy)."
-
-
-@dataclass
-class Queued:
-    task: str  # "one" (deliver_notification) or "many" (deliver_notifications)
-    ids: object  # the row id, or the list of row ids
-    countdown: float | None
-
-
-@pytest.fixture
-def queued(django_capture_on_commit_callbacks):
-    """The delivery tasks queued once the work of the test commits, in order, instead of run."""
-    found: list[Queued] = []
-
-    def recorder(task):
-        def apply_async(args, countdown=None, **options):
-            found.append(Queued(task, args[0], countdown))
-
-        return apply_async
-
-    with (
-        mock.patch.object(deliver_notification, "apply_async", recorder("one")),
-        mock.patch.object(deliver_notifications, "apply_async", recorder("many")),
-    ):
-        yield found
 
 
 @pytest.fixture
@@ -71,7 +46,7 @@ def settings_fast(settings):
     return settings
 
 
-def write(shop, *orders, capture, code="SOI001", **fields) -> list[Notification]:
+def write(shop, *orders, capture, code="SOI001", deliver_here=False, **fields) -> list[Notification]:
     """Write one notification for each of `orders` (None: of no order) in one go, as their
     transaction commits; return them as written."""
     with capture(execute=True):
@@ -88,7 +63,8 @@ def write(shop, *orders, capture, code="SOI001", **fields) -> list[Notification]
                     **fields,
                 )
                 for number, order in enumerate(orders)
-            ]
+            ],
+            deliver_here=deliver_here,
         )
 
 
@@ -113,11 +89,6 @@ def due_now(row) -> None:
 
 def seconds_from_now(moment) -> float:
     return (moment - timezone.now()).total_seconds()
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 # The lease ---------------------------------------------------------------------------------------

@@ -58,7 +58,8 @@ def test_transient_failures_are_retried_with_the_same_idempotency_key(mkp, shop,
     assert list(notification.attempts.values_list("http_status", flat=True)) == [transient, transient, 200]
 
 
-def test_a_timeout_is_retried(mkp, shop, connector_server):
+def test_a_timeout_is_retried(mkp, shop, connector_server, settings):
+    settings.NOTIFICATION_INLINE_SECONDS = 0  # by the queue only: the try waits the whole timeout
     connector_server.respond_with("hang", 200)
     mkp.place(order_body())
     connector_server.wait_for(2)

@@ -1,0 +1,89 @@
+"""A worker delivers its own batch's few notifications right after its commit, briefly; the rest,
+and every connector that answers late or not at all, go by the delivery queue.
+
+What the connector receives is read from the test connector server; the delivery tasks queued
+are recorded instead of run (`queued`), so each test says which rows went by the queue.
+"""
+
+import pytest
+
+from connectors import notifications
+from connectors.models import Notification
+from connectors.notifications import INLINE_AT_MOST
+from tests.connectors.conftest import Queued
+from tests.connectors.test_delivery_edges import write
+from tests.orders.payloads import order_body
+
+
+def written(shop, count: int, capture, *, here: bool = True) -> list[Notification]:
+    """Write `count` notifications of no order in one transaction, as the intake's write stage does."""
+    return write(shop, *[None] * count, capture=capture, deliver_here=here)
+
+
+def states(rows) -> list[tuple]:
+    return list(
+        Notification.objects.filter(pk__in=[row.pk for row in rows])
+        .order_by("pk")
+        .values_list("state", "attempt_count")
+    )
+
+
+def test_an_order_placed_is_notified_by_the_worker_that_processed_it_without_a_second_task(
+    mkp, shop, connector_server, queued
+):
+    mkp.place(order_body())
+    (received,) = connector_server.wait_for(1)
+    assert received.body["code"] == "SOI001"
+    assert queued == []  # no delivery task: the processing task delivered it itself
+    assert states(Notification.objects.all()) == [("delivered", 1)]
+
+
+def test_a_few_notifications_are_delivered_in_passing_and_more_go_by_the_queue(
+    shop, connector_server, queued, capture
+):
+    few = written(shop, INLINE_AT_MOST, capture)
+    assert len(connector_server.wait_for(INLINE_AT_MOST)) == INLINE_AT_MOST
+    assert states(few) == [("delivered", 1)] * INLINE_AT_MOST and queued == []
+
+    many = written(shop, INLINE_AT_MOST + 1, capture)
+    assert states(many) == [("pending", 0)] * (INLINE_AT_MOST + 1)
+    assert queued == [Queued("many", [row.pk for row in many], None)]
+
+
+@pytest.mark.parametrize("here", [True, False])
+def test_only_the_worker_s_own_batch_and_only_when_switched_on(
+    shop, connector_server, queued, capture, settings, here
+):
+    settings.NOTIFICATION_INLINE_SECONDS = 0 if here else 0.25
+    rows = written(shop, 2, capture, here=here)
+    assert states(rows) == [("pending", 0)] * 2
+    assert queued == [Queued("many", [row.pk for row in rows], None)]
+
+
+def test_a_connector_that_does_not_answer_in_time_gets_the_try_again_at_once_from_the_queue_and_is_paused(
+    shop, connector_server, queued, capture, settings
+):
+    settings.NOTIFICATION_INLINE_SECONDS = 0.2
+    connector_server.respond_with("hang")
+    first, second = written(shop, 2, capture)
+    # The first try waited no longer than what was left of the time; the second was not tried.
+    attempt = first.attempts.get()
+    assert (attempt.http_status, attempt.error) == (None, "Timed out after 0.2 s")
+    assert states([first, second]) == [("pending", 1), ("pending", 0)]
+    # Both go by the queue at once (the connector was not at fault: no retry delay), with its whole timeout.
+    assert queued == [Queued("one", first.pk, 0.0), Queued("many", [second.pk], 0.0)]
+    connector_server.release()
+
+    # Paused for this process: the next notifications to this connector go by the queue.
+    queued.clear()
+    later = written(shop, 1, capture)
+    assert states(later) == [("pending", 0)]
+    assert queued == [Queued("one", later[0].pk, None)]
+
+
+def test_a_pause_lasts_a_minute(shop, connector_server, queued, capture, monkeypatch):
+    notifications._inline_paused[shop.connector.pk] = 100.0
+    monkeypatch.setattr(notifications.time, "monotonic", lambda: 99.9)
+    assert notifications._inline(shop.connector.pk, 1) is False
+    monkeypatch.setattr(notifications.time, "monotonic", lambda: 100.0)
+    assert notifications._inline(shop.connector.pk, 1) is True
