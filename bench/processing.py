@@ -31,8 +31,8 @@ from django.test.utils import CaptureQueriesContext
 from config.celery import app
 from connectors import contract
 from orders.intake.pipeline import intake_process, intakes_process
+from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord
-from orders.services import intake_receive
 from orders.statuses import IntakeStatus
 
 from .baseline.tasks import NOOP_COUNT, NOOP_FIRST, NOOP_LAST

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
-from orders.services import intake_receive
+from orders.intake.receive import intake_receive
 
 from . import contract
 from .authentication import ConnectorAuthentication

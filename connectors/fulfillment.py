@@ -20,10 +20,11 @@ from catalog.availability import active_policies, freight_order, sellable, with_
 from catalog.models import DeliveryChannel
 from catalog.selectors import skus_list
 from kit.errors import DomainError
+from orders.events import connector_actor
 from orders.intake.approve import order_marketplace_approve
 from orders.intake.pipeline import intake_process_now
+from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord, Order
-from orders.services import connector_actor, intake_receive
 from orders.statuses import IntakeStatus
 
 from . import contract

@@ -31,14 +31,8 @@ from kit.api import JSONParser, api_exception
 from kit.dates import DATE_FORMAT_HINT, date_or_datetime
 from kit.errors import DomainError
 from kit.fields import MAX_CENTS, MAX_QUANTITY
-from orders.services import (
-    INVOICE_INPUT,
-    INVOICE_OUTPUT,
-    Receipt,
-    connector_actor,
-    order_cancel,
-    order_invoice_record,
-)
+from orders.events import connector_actor
+from orders.services import INVOICE_INPUT, INVOICE_OUTPUT, Receipt, order_cancel, order_invoice_record
 
 from .authentication import ConnectorAuthentication
 from .oms import ORDER_SCHEMA, connector_order_get, order_document

@@ -24,8 +24,10 @@ from connectors.notifications import notification_enqueue
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 
+from .events import Actor
 from .locking import order_lock
-from .services import Actor, OutOfStock, TransitionRefused, order_transition, reservation_renew
+from .reservations import OutOfStock, reservation_renew
+from .services import TransitionRefused, order_transition
 from .statuses import OrderStatus
 
 logger = logging.getLogger(__name__)

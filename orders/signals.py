@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.dispatch import Signal
 
-# Order events were written (`orders.services.order_events_save`); sent with `events`, the OrderEvents.
+# Order events were written (`orders.events.order_events_save`); sent with `events`, the OrderEvents.
 order_events_saved = Signal()
 
 # Submissions were decided and their batch written (`orders/intake/write.py`); sent with `first`

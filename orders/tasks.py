@@ -16,9 +16,11 @@ from django.utils import timezone
 from kit.enqueue import enqueue_on_commit, once_started, requeue
 
 from .approvals import approval_notify_step, approvals_notify_due
+from .events import SYSTEM
 from .intake.pipeline import KICK, intake_process, intakes_process
+from .intake.receive import intake_reprocess
 from .models import IntakeRecord
-from .services import reservations_expire
+from .reservations import reservations_expire
 from .statuses import IntakeStatus
 
 logger = logging.getLogger(__name__)
@@ -100,8 +102,6 @@ def held_until_rule_go_on(sender, *, account, **kwargs) -> None:
 @shared_task(ignore_result=True)
 def reprocess_held_until_rule(account_id: int) -> int:
     """Reprocess the native-connector orders held while the account had no rule."""
-    from .services import SYSTEM, intake_reprocess
-
     count = 0
     for intake in IntakeRecord.objects.filter(
         account_id=account_id, status=IntakeStatus.HELD, held_until_rule=True

@@ -19,9 +19,10 @@ from connectors.notification_admin import ContractCodeFilter
 from kit.admin_display import badge, moment, pretty_json, shorten
 from kit.admin_lists import DateHierarchyFromRange
 
+from ..events import Actor
+from ..intake.receive import intake_reprocess
 from ..models import IntakeRecord
 from ..selectors import intake_notifications
-from ..services import Actor, intake_reprocess
 from ..statuses import IntakeStatus
 
 REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})

@@ -14,7 +14,8 @@ from authorization.models import DenyReason
 from kit.errors import DomainError, admin_refusal
 
 from ..approvals import DecisionForbidden, order_approve, order_deny
-from ..services import Actor, order_invoice, order_start_handling
+from ..events import Actor
+from ..services import order_invoice, order_start_handling
 
 
 class OrderActions:

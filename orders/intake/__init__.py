@@ -1,1 +1,1 @@
-"""The intake pipeline: every submission claimed, planned, decided, written and published in batches (`pipeline`)."""
+"""The intake: every submission received (`receive`), then claimed, planned, decided, written and published in batches (`pipeline`)."""

@@ -5,9 +5,10 @@ from django.utils import timezone
 from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notifications_enqueue
 
+from ..events import Actor, connector_actor, order_event_add
 from ..locking import order_lock
 from ..models import IntakeRecord, Order, OrderEvent
-from ..services import Actor, connector_actor, order_event_add, order_transition
+from ..services import order_transition
 from ..statuses import IntakeStatus, OrderStatus
 from .plan import Rejection
 from .publish import notification_of, rejection_notification

@@ -7,8 +7,8 @@ notifications (an outbox, delivered after commit) and the decision records commi
 from connectors.contract import APPROVE_ORDER, PLACE_ORDER
 from connectors.notifications import notification_build
 
+from ..events import connector_actor, order_event_build
 from ..models import IntakeRecord, Order, OrderEvent
-from ..services import connector_actor, order_event_build
 from ..signals import ItemFacts
 from ..statuses import OrderStatus
 from .decide import Decided

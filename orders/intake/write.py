@@ -21,8 +21,9 @@ from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
 
 from ..approvals import approval_tasks_create
+from ..events import SYSTEM, Actor, connector_actor, order_event_build, order_events_save
 from ..models import IntakeRecord, Order, OrderEvent, OrderItem
-from ..services import SYSTEM, Actor, connector_actor, order_event_build, order_events_save, stocks_reserve
+from ..reservations import stocks_reserve
 from ..signals import submissions_decided
 from ..statuses import IntakeStatus, OrderStatus
 from .decide import Decided, decision_note, order_status_of

@@ -24,8 +24,10 @@ from orders.approvals import (
     order_approve,
     order_deny,
 )
+from orders.events import SYSTEM
 from orders.models import Order
-from orders.services import SYSTEM, order_cancel, reservations_expire
+from orders.reservations import reservations_expire
+from orders.services import order_cancel
 from tests.factories import band, member
 from tests.orders.payloads import order_body
 from tests.support.orders import ANA, BO, place_held, placed_order, rule_set

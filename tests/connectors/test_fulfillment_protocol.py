@@ -460,7 +460,8 @@ def test_authorizing_dispatch_of_an_unknown_order_is_404(fulfillment, shop):
 
 
 def test_authorizing_dispatch_of_a_canceled_order_is_400(fulfillment, shop):
-    from orders.services import SYSTEM, order_transition
+    from orders.events import SYSTEM
+    from orders.services import order_transition
 
     fulfillment.place([seed_order()])
     order_transition(order=Order.objects.get(), to_status="canceled", actor=SYSTEM)
@@ -767,7 +768,8 @@ def test_scenario_5_an_order_the_seller_never_got_is_only_logged(guide_connector
 
 
 def test_scenario_5_an_invoiced_order_gets_a_return_invoice_instead(guide_connector, fulfillment, shop):
-    from orders.services import SYSTEM, order_transition
+    from orders.events import SYSTEM
+    from orders.services import order_transition
 
     guide_connector.integrate(seed_order())
     fulfillment.fulfill("MKP-2630580124")

@@ -320,7 +320,8 @@ def test_an_invoice_needs_its_number_value_date_and_type(oms, ready):
 def test_an_order_invoiced_in_the_admin_shows_its_invoice_number_and_takes_only_that_invoice(
     oms, ready, owner
 ):
-    from orders.services import Actor, order_invoice, order_start_handling
+    from orders.events import Actor
+    from orders.services import order_invoice, order_start_handling
 
     order_start_handling(order=ready, actor=Actor.of_user(owner))
     order_invoice(order=ready, actor=Actor.of_user(owner), invoice_number="NF-9")

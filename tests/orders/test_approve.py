@@ -2,8 +2,9 @@
 
 import pytest
 
+from orders.events import SYSTEM
 from orders.models import Order
-from orders.services import SYSTEM, order_transition
+from orders.services import order_transition
 from tests.orders.payloads import order_body
 from tests.support.observe import changed, observed
 from tests.support.orders import ANA, HELD, held_bands, rule_set

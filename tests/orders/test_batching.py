@@ -13,8 +13,8 @@ from insight.models import DailyDecisionStat, DecisionRecord
 from kit.enqueue import enqueue_once_on_commit, once_started
 from orders.intake import pipeline, write
 from orders.intake.pipeline import intake_process, intakes_process
+from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
-from orders.services import intake_receive
 from orders.tasks import process_intake, process_intakes, retry_delay
 from tests.orders.payloads import order_body
 from tests.support.on_commit import lose_queued

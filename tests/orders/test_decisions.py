@@ -158,7 +158,8 @@ def test_own_store_is_decided_per_item_and_one_denied_item_denies_the_order(
 
 
 def test_zoom_keeps_the_previous_flow_and_holds_above_its_rate(mkp, shop, connector_server, rule, owner):
-    from orders.services import Actor, intake_reprocess
+    from orders.events import Actor
+    from orders.intake.receive import intake_reprocess
 
     zoom = connector_of_kind(
         mkp, shop, connector_server, type="native", name="Zoom", affiliate_id="ZOO", legacy_rate_percent=5

@@ -12,7 +12,7 @@ from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.approvals import approvals_notify_due
 from orders.models import Order
-from orders.services import reservations_expire
+from orders.reservations import reservations_expire
 from orders.tasks import escalate_approvals
 from tests.factories import band, member
 from tests.support.concurrency import at_once

@@ -11,7 +11,7 @@ from accounts.roles import Role
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.approvals import approvals_notify_due
-from orders.services import reservations_expire
+from orders.reservations import reservations_expire
 from tests.factories import OrderFactory, band, member
 from tests.support.observe import observed
 from tests.support.orders import ANA, BO

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from catalog.models import Stock
 from orders.models import BulkDecision, Order
-from orders.services import reservations_expire
+from orders.reservations import reservations_expire
 from orders.templatetags import order_queue
 from tests.connector_client import ConnectorClient
 from tests.factories import (

@@ -12,7 +12,7 @@ from catalog.models import Stock
 from orders.intake.claim import LEASE, intake_claim
 from orders.intake.pipeline import intake_process, intake_process_claimed
 from orders.models import IntakeRecord, Order, OrderItem
-from orders.services import reservations_expire
+from orders.reservations import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body
 from tests.support.clients import connector_headers

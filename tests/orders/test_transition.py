@@ -4,8 +4,9 @@ import itertools
 
 import pytest
 
+from orders.events import SYSTEM, Actor
 from orders.models import Order
-from orders.services import SYSTEM, Actor, TransitionRefused, _transition, order_transition
+from orders.services import TransitionRefused, _transition, order_transition
 from orders.statuses import OrderStatus, can_transition, status_after_authorization
 from tests.factories import OrderFactory
 

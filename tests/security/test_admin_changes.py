@@ -42,8 +42,9 @@ from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
 from exports.models import Export
 from exports.services import export_start
+from orders.events import Actor
 from orders.models import IntakeRecord, Order
-from orders.services import Actor, order_start_handling
+from orders.services import order_start_handling
 from orders.statuses import IntakeStatus, OrderStatus
 from tests.connector_client import ConnectorClient
 from tests.connector_server import start_connector_server

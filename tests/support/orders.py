@@ -1,7 +1,7 @@
 """Orders as a connector's POST makes them: through the intake service, decided by the account's rule.
 
 `place` is the order API's path without HTTP: the body is checked against the contract, received by
-`orders.services.intake_receive`, and the work its commit queues (processing, the notification,
+`orders.intake.receive.intake_receive`, and the work its commit queues (processing, the notification,
 the approver's e-mail) is run: inline under eager tasks (the `shop` fixture), by the worker
 otherwise (`worker_shop`, whose test commits; the builder waits for it). So every order comes with
 the decision record, events, stock reservation and approval task the real path gives it.
@@ -16,8 +16,8 @@ from accounts.roles import Role
 from authorization.decision import Band
 from authorization.services import rule_replace
 from connectors import contract
+from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord, Order
-from orders.services import intake_receive
 from orders.statuses import IntakeStatus, OrderStatus
 from tests.factories import band
 from tests.orders.payloads import order_body

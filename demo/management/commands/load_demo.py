@@ -34,7 +34,7 @@ from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, St
 from connectors.contract import body_digest
 from connectors.models import Connector, ConnectorType
 from connectors.services import app_token_digest, connector_create, connector_rotate_token
-from orders.services import intake_receive
+from orders.intake.receive import intake_receive
 
 ACCOUNT = "demo-seller"
 OWNER = "owner@demo.example"
