@@ -1,6 +1,6 @@
 """What an account can fulfil: the one availability rule that placing an order
-(`orders/intake/plan.py` `plan_fulfilment`) and the fulfilment simulation (`connectors/fulfillment.py`
-`fulfillment_simulate`) both apply, and the reads they share.
+(`orders/intake/plan.py` `plan_fulfilment`) and the fulfilment simulation
+(`connector_api/fulfillment_simulation.py` `fulfillment_simulate`) both apply, and the reads they share.
 
 A SKU is sold when it is active and in the sales channel. One warehouse gives all the units of an
 item line. A delivery policy reaches the warehouses it lists (`warehouse_pks`); a pickup policy

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "connectors",
     "orders",
     "insight",
+    "connector_api",
     "exports",
     "demo",
 ]
@@ -64,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "connectors.middleware.RefuseNulInUrl",
+    "connector_api.middleware.RefuseNulInUrl",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

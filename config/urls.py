@@ -29,11 +29,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
-    path("api/order-integration/", include("connectors.urls")),
-    path("api/fulfillment/", include("connectors.fulfillment_urls")),
-    path("api/checkout/", include("connectors.checkout_urls")),
+    path("api/order-integration/", include("connector_api.urls")),
+    path("api/fulfillment/", include("connector_api.fulfillment_urls")),
+    path("api/checkout/", include("connector_api.checkout_urls")),
     # Before orders.urls, whose orders/<main_order_id> would take orders/feed.
-    path("api/", include("connectors.oms_urls")),
+    path("api/", include("connector_api.oms_urls")),
     path("api/", include("orders.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The API docs from the app's own static files, with no script or style written in the page:

@@ -6,18 +6,4 @@ class ConnectorsConfig(AppConfig):
     verbose_name = "Connectors"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
-        from accounts.models import Account
-
         from . import checks  # noqa: F401  (registers the system checks)
-        from .authentication import credentials_changed
-        from .models import Connector
-
-        # A token rotated, a connector deactivated or an account renamed: every process reads
-        # the credentials it accepted earlier again.
-        for model in (Connector, Account):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    credentials_changed, sender=model, dispatch_uid=f"credentials_{model.__name__}"
-                )

@@ -54,7 +54,7 @@ def document_errors(result, generator, request, public):
     """Document the answers of every authenticated operation that no view raises itself.
 
     A body over the size limit is a 413 and a body not JSON in UTF-8 a 415 (`kit.api.JSONParser`,
-    `connectors.api.ConnectorAPIView.body`); a database that cannot be reached is a 503 with
+    `connector_api.api.ConnectorAPIView.body`); a database that cannot be reached is a 503 with
     Retry-After (`kit.api.api_exception`).
     """
     for path in result.get("paths", {}).values():

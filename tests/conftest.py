@@ -220,7 +220,8 @@ def _process_caches_reset():
     from django.core.cache import caches
 
     import kit.enqueue
-    from connectors import authentication, egress, notifications
+    from connector_api import authentication
+    from connectors import egress, notifications
 
     notifications._inline_paused.clear()
     authentication.forget_accepted()

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+from connector_api.feed_api import HOOK_URL_PATTERN
 from connectors import egress
-from connectors.feed_api import HOOK_URL_PATTERN
 from kit.dates import date_or_datetime
 from kit.openapi import DATE_OR_DATETIME
 

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from connectors import authentication
+from connector_api import authentication
 from connectors.services import connector_rotate_token
 from tests.factories import connector
 from tests.support.clients import connector_headers

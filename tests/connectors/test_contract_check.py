@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connector_api.fulfillment_body import _with_camel_profile
 from connectors import contract
-from connectors.fulfillment import _with_camel_profile
 from kit.text import unstorable_problems
 from tests.orders.payloads import order_body, seed_order
 

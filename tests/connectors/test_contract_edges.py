@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from connector_api.fulfillment_body import _with_camel_profile
 from connectors import contract
-from connectors.fulfillment import _with_camel_profile
 from tests.orders.payloads import order_body, seed_order
 
 PICKUP = {"selectedDeliveryChannel": "pickup-in-point", "selectedSla": ""}

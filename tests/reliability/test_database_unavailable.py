@@ -14,7 +14,7 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
-from connectors.authentication import forget_accepted
+from connector_api.authentication import forget_accepted
 from tests.reliability.shapes import problems_of
 from tests.support.endpoints import ENDPOINTS
 from tests.support.observe import observed

@@ -335,7 +335,7 @@ ROW_LOCKS = {
     "authorization/services.py": 2,  # the account, while its rule is replaced or deleted (1)
     "orders/intake/claim.py": 2,  # claiming submissions (skip locked, never waits), the batch's by key (2)
     "insight/services.py": 1,  # a reprocessed submission's earlier decision record, under it (2)
-    "connectors/fulfillment.py": 1,  # the order the marketplace authorizes, first in its transaction (3)
+    "connector_api/fulfillment_place.py": 1,  # the order the marketplace authorizes, first in its transaction (3)
     "orders/locking.py": 2,  # `order_lock`: the order, then its approval task (3)
     "catalog/services.py": 5,  # SKUs then their stock, `stocks_lock` (5); pickup points, policies alone
     "connectors/feed.py": 1,  # feed items being read (skip locked, never waits)

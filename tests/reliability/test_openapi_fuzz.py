@@ -24,7 +24,7 @@ from schemathesis.config import SchemathesisConfig
 
 from accounts.models import ApiToken
 from accounts.services import token_digest, token_issue
-from connectors.authentication import forget_accepted
+from connector_api.authentication import forget_accepted
 from connectors.services import app_token_digest
 from tests.factories import OrderFactory, band
 from tests.reliability.shapes import error_shape_problems

@@ -12,8 +12,8 @@ from django.db import transaction
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import Connector
-from .services import app_token_digest
+from connectors.models import Connector
+from connectors.services import app_token_digest
 
 logger = logging.getLogger(__name__)
 

@@ -3,16 +3,16 @@
 `RefuseNulInUrl` refuses URLs holding a NUL character before any view looks them up. No
 database stores NUL and PostgreSQL fails on a query holding one, so an order id, a filter or
 an account name with `%00` would end in a 500 wherever it is looked up. Such a request answers
-400 here, in the error body of the API it was sent to: connectors own every API family's body
+400 here, in the error body of the API it was sent to: this app owns every API family's body
 but the seller API's, which is the kit's.
 """
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from connectors.contract import UNKNOWN_FLOW, ContractError, response_body
 from kit.api import error_body as seller_error
 
-from .contract import UNKNOWN_FLOW, ContractError, response_body
-from .fulfillment import error_body as fulfillment_error
+from .fulfillment_body import error_body as fulfillment_error
 from .oms_api import INVALID
 from .oms_api import error_body as oms_error
 

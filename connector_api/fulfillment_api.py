@@ -1,8 +1,9 @@
 """The previous fulfillment protocol over HTTP: simulation, place fulfillment order, authorize dispatch.
 
-Thin views over `connectors.fulfillment`. Connectors authenticate as on the order API; every
-refusal answers in the Fulfillment style (`fulfillment.error_body`): 400 is a business error the
-connector logs and stops on, 500 a failure it retries (the previous protocol's rule).
+Thin views over `connector_api.fulfillment_place` and `connector_api.fulfillment_simulation`.
+Connectors authenticate as on the order API; every refusal answers in the Fulfillment style
+(`fulfillment_body.error_body`): 400 is a business error the connector logs and stops on, 500 a
+failure it retries (the previous protocol's rule).
 """
 
 import logging
@@ -11,20 +12,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiType
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from connectors import contract
 from kit.api import ServiceUnavailable, api_exception
 from kit.openapi import BODY_REQUIRED
 
-from . import contract
 from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException
-from .fulfillment import (
-    FulfillmentError,
-    check_place_fulfillment_order,
-    error_body,
-    fulfillment_order_authorize_dispatch,
-    fulfillment_order_place,
-    fulfillment_simulate,
-    single_order,
-)
+from .fulfillment_body import FulfillmentError, check_place_fulfillment_order, error_body, single_order
+from .fulfillment_place import fulfillment_order_authorize_dispatch, fulfillment_order_place
+from .fulfillment_simulation import fulfillment_simulate
 
 logger = logging.getLogger(__name__)
 

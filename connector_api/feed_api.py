@@ -2,16 +2,14 @@
 
 One feed and one hook per connector (per app key), each with a FromWorkflow filter: the
 statuses whose changes it takes. Same credentials, account scoping and error shape as the
-rest of the OMS API (`connectors.oms_api`); what happens lives in `connectors.feed`,
+rest of the OMS API (`connector_api.oms_api`); what happens lives in `connectors.feed`,
 `connectors.hook` and `connectors.filters`.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from kit.fields import whole_number
-
-from .feed import (
+from connectors.feed import (
     MAX_LOT,
     feed_commit,
     feed_configure,
@@ -21,7 +19,7 @@ from .feed import (
     feed_read,
     feed_stats,
 )
-from .filters import (
+from connectors.filters import (
     FILTER_STATUSES,
     MAX_HEADERS,
     RESERVED_HEADERS,
@@ -29,7 +27,9 @@ from .filters import (
     hook_settings,
     queue_settings,
 )
-from .hook import hook_configure, hook_delete, hook_of
+from connectors.hook import hook_configure, hook_delete, hook_of
+from kit.fields import whole_number
+
 from .oms_api import (
     ACCOUNT_PARAMETER,
     INVALID,

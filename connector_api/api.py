@@ -12,10 +12,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connectors import contract
 from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
 from orders.intake.receive import intake_receive
 
-from . import contract
 from .authentication import ConnectorAuthentication
 
 

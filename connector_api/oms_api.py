@@ -26,6 +26,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connectors.status_changes import iso
 from kit import fields
 from kit.api import JSONParser, api_exception
 from kit.dates import DATE_FORMAT_HINT, date_or_datetime
@@ -35,8 +36,9 @@ from orders.events import connector_actor
 from orders.services import INVOICE_INPUT, INVOICE_OUTPUT, Receipt, order_cancel, order_invoice_record
 
 from .authentication import ConnectorAuthentication
-from .oms import ORDER_SCHEMA, connector_order_get, order_document
-from .status_changes import iso
+from .oms_document import order_document
+from .oms_schema import ORDER_SCHEMA
+from .selectors import connector_order_get
 
 INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
 FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"
