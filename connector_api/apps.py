@@ -10,8 +10,14 @@ class ConnectorApiConfig(AppConfig):
 
         from accounts.models import Account
         from connectors.models import Connector
+        from connectors.status_changes import order_events_publish
+        from orders.signals import order_events_saved
 
         from .authentication import credentials_changed
+
+        # Every status change reaches its connector's feed and hook, in the transaction that
+        # writes its event: connectors stand below orders and cannot follow them themselves.
+        order_events_saved.connect(order_events_publish, dispatch_uid="connectors.order_events_publish")
 
         # A token rotated, a connector deactivated or an account renamed: every process reads
         # the credentials it accepted earlier again.

@@ -1,8 +1,9 @@
 """The status change an order event becomes, put in the outboxes of its order's connector.
 
 Every status change of an order is an `OrderEvent` with a `to_status`. `order_events_publish`
-runs in the transaction that writes the event and puts the change in the outbox of the
-order's connector: a `FeedItem` when its feed's filter takes the status, a `HookDelivery`
+follows every event written (`orders.signals.order_events_saved`, connected by the app above
+orders that serves connectors, `ConnectorApiConfig.ready`), runs in the transaction that writes
+the event and puts the change in the outbox of the order's connector: a `FeedItem` when its feed's filter takes the status, a `HookDelivery`
 when its hook's does. Both are delivered at least once and carry the same `eventId`, so a
 connector can recognise a change it has already seen.
 """
@@ -87,7 +88,7 @@ def status_change_of(event) -> StatusChange:
     )
 
 
-def order_events_publish(*, events) -> None:
+def order_events_publish(*, events, **signal) -> None:
     """Put status changes in the outboxes of their orders' connectors, in the caller's transaction.
 
     Events without a new status (notes, reservations, decisions that change nothing) are not

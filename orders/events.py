@@ -1,15 +1,13 @@
 """Who acts on orders, and the events they leave: every change of an order writes an `OrderEvent`.
 
 Events are built (`order_event_build`) and written in one statement (`order_events_save`), which
-in the same transaction hands their status changes to the connectors and tells the apps that
-follow orders; `order_event_add` does both for one event.
+in the same transaction tells the apps that follow orders (`orders.signals.order_events_saved`:
+the connectors' feed and hook, insight's queue); `order_event_add` does both for one event.
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
-
-from connectors.status_changes import order_events_publish
 
 from .models import Order, OrderEvent
 from .signals import order_events_saved
@@ -54,11 +52,10 @@ def order_event_build(
 # to every order's transaction.
 @transaction.atomic(savepoint=False)
 def order_events_save(events: list[OrderEvent]) -> list[OrderEvent]:
-    """Write the events in one statement; in the same transaction their status changes enter
-    their connectors' feed and hook outboxes, and the apps that follow orders are told
-    (`orders.signals.order_events_saved`: orders leaving the queue leave insight's pictures)."""
+    """Write the events in one statement and tell the apps that follow orders, in the same
+    transaction (`orders.signals.order_events_saved`): status changes enter their connectors'
+    feed and hook outboxes, orders leaving the queue leave insight's pictures."""
     OrderEvent.objects.bulk_create(events)
-    order_events_publish(events=events)
     order_events_saved.send(sender=OrderEvent, events=events)
     return events
 

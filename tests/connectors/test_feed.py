@@ -2,11 +2,13 @@
 
 import pytest
 
+from orders.bulk import orders_approve_or_deny
 from tests.connectors.oms_support import SPEC, OmsClient, component_schema, contract_errors, response_schema
 from tests.factories import connector
 from tests.orders.payloads import order_body
 from tests.support.clients import api_error
 from tests.support.observe import observed
+from tests.support.orders import place_held
 
 CONFIG = "/api/orders/feed/config"
 FEED = "/api/orders/feed"
@@ -96,6 +98,21 @@ def test_every_status_change_follows_with_the_previous_one(oms, mkp):
     assert (second["state"], second["lastState"]) == ("canceled", "ready-for-handling")
     assert second["lastChange"] == first["currentChange"]
     assert first["eventId"] != second["eventId"]
+
+
+def test_every_way_a_status_changes_reaches_the_feed(oms, shop, owner, approver, second_approver):
+    """The intake's write stage (held), a decision taken in bulk (approved) and the OMS API's cancel
+    (one transition) each put their change in the feed."""
+    configure(oms, statuses=["waiting-for-manual-authorization", "payment-pending", "canceled"])
+    order = place_held(shop.connector)
+    (decided,) = orders_approve_or_deny(user=approver, order_ids=[order.pk], action="approve")
+    assert decided.ok, decided
+    oms.post(f"/api/oms/pvt/orders/{order.main_order_id}/cancel", {"reason": "Customer gave up"})
+    assert [(item["state"], item["lastState"]) for item in read(oms)] == [
+        ("waiting-for-manual-authorization", ""),
+        ("payment-pending", "waiting-for-manual-authorization"),
+        ("canceled", "payment-pending"),
+    ]
 
 
 def test_statuses_outside_the_filter_stay_out(oms, mkp):
