@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, run_on_commit
 
@@ -105,13 +106,17 @@ def notifications_enqueue(
     """Write notifications in one statement in the current transaction; they are delivered once
     that commits, a task for each `DELIVERY_BATCH` of them.
 
-    `deliver_here` (a worker's own batch): a few notifications are delivered by this process
-    right after the commit instead, briefly (`notifications_deliver_here`)."""
+    `deliver_here` is for a worker writing the notifications of orders it creates in the same
+    transaction (or of none), so each is the first of its order's: a few are written claimed,
+    and delivered by this process right after the commit (`notifications_deliver_here`)."""
+    here = [n for n in notifications if deliver_here and _inline(n.connector_id, len(notifications))]
+    lease_until = timezone.now() + outbound.LEASE
+    for notification in here:
+        notification.lease_until = lease_until
     Notification.objects.bulk_create(notifications)
-    here = [n.pk for n in notifications if deliver_here and _inline(n.connector_id, len(notifications))]
     if here:
         run_on_commit(notifications_deliver_here, here)
-    queued = [n.pk for n in notifications if n.pk not in set(here)]
+    queued = [n.pk for n in notifications if n.lease_until is None]
     if len(queued) == 1:
         NOTIFICATIONS.enqueue(queued[0])
     for start in range(0, len(queued) if len(queued) > 1 else 0, DELIVERY_BATCH):
@@ -163,57 +168,74 @@ def _inline(connector_id: int, count: int) -> bool:
     )
 
 
-def notifications_deliver_here(notification_ids: list[int]) -> dict[str, int]:
-    """Deliver notifications just committed, in this process, within NOTIFICATION_INLINE_SECONDS:
-    each POST waits no longer than what is left of it, and what is not tried in time goes by the
-    queue. A connector that did not answer within half of that time is paused for this process."""
+def notifications_deliver_here(notifications: list[Notification]) -> dict[str, int]:
+    """Deliver notifications this process wrote claimed and just committed, within
+    NOTIFICATION_INLINE_SECONDS: each POST waits no longer than what is left of it, and what is
+    not tried in time goes by the queue. A connector that did not answer within half of that
+    time is paused for this process."""
     within = settings.NOTIFICATION_INLINE_SECONDS
     tries = []
     try:
-        counts = notifications_deliver(notification_ids=notification_ids, within=within, tries=tries)
+        counts = _deliver(notifications, within=within, tries=tries)
     except Exception:
-        logger.exception(
-            "Delivering notifications %s in passing failed; they go by the queue.", notification_ids
-        )
-        _queue(notification_ids)
-        return {"deferred": len(notification_ids)}
+        ids = [notification.pk for notification in notifications]
+        logger.exception("Delivering notifications %s in passing failed; they go by the queue.", ids)
+        outbound.release(NOTIFICATIONS, notifications)
+        _queue(ids)
+        return {"deferred": len(ids)}
     for notification, answer in tries:
         if answer.http_status is None or answer.duration_ms > within * 1000 / 2:
             _inline_paused[notification.connector_id] = time.monotonic() + INLINE_PAUSE_SECONDS
     return counts
 
 
-def notifications_deliver(
-    *, notification_ids: list[int], within: float | None = None, tries: list | None = None
-) -> dict[str, int]:
+def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
     """Try to deliver several notifications now, one after the other over the same connection;
     return how many were delivered, are to be retried, failed, were deferred, or were skipped
     (not claimable: delivered, leased by another task, or behind an earlier one of their order).
+    """
+    claimed = outbound.claim_many(NOTIFICATIONS, notification_ids)
+    counts = _deliver(claimed)
+    counts["skipped"] = len(notification_ids) - len(claimed)
+    return counts
+
+
+def _deliver(claimed: list[Notification], *, within: float | None = None, tries: list | None = None) -> dict:
+    """Try the claimed notifications in turn; record each try, give back and queue what is left.
 
     When a connector does not answer at all (down, or hanging until the timeout), the rest would
     wait as long each: they are deferred, given back and queued again after the first retry
     delay, as they are when the batch has taken half the time its claim lasts (or `within`
-    seconds, which also bounds each POST's wait). `tries`, when given, receives each (row, answer).
+    seconds, which also bounds each POST's wait). A row whose order's earlier one was not
+    delivered is given back untried: that one's delivery queues it. `tries` receives each (row, answer).
     """
-    claimed = outbound.claim_many(NOTIFICATIONS, notification_ids)
-    started, rest, delay = time.monotonic(), [], 0.0
+    started, rest, behind, delay = time.monotonic(), [], [], 0.0
     tries = [] if tries is None else tries
+    stalled = set()  # orders whose notification was not delivered now: the later ones wait for it
     limit = outbound.LEASE.total_seconds() / 2 if within is None else within
     for position, notification in enumerate(claimed):
+        if notification.order_id is not None and notification.order_id in stalled:
+            behind.append(notification)
+            continue
         elapsed = time.monotonic() - started
         if elapsed > limit:
             rest = claimed[position:]
             break
         answer = _post(notification, wait=None if within is None else max(limit - elapsed, 0.001))
         tries.append((notification, answer))
+        if not answer.delivered and notification.order_id is not None:
+            stalled.add(notification.order_id)
         if answer.http_status is None and not answer.refused:
             rest = claimed[position + 1 :]
             delay = 0.0 if answer.cut_short else retry_delay(1).total_seconds()
             break
-    counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest)}
-    counts["skipped"] = len(notification_ids) - len(claimed)
+    behind += [row for row in rest if row.order_id is not None and row.order_id in stalled]
+    rest = [row for row in rest if row not in behind]
+    counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest) + len(behind)}
     for outcome in outbound.record_many(NOTIFICATIONS, tries):
         counts[outcome] += 1
+    if behind:
+        outbound.release(NOTIFICATIONS, behind)
     if rest:
         outbound.release(NOTIFICATIONS, rest)
         _queue([notification.pk for notification in rest], countdown=delay)

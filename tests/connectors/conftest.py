@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from unittest import mock
 
 import pytest
@@ -6,6 +5,7 @@ from django.utils import timezone
 
 from connectors.tasks import deliver_notification, deliver_notifications
 from tests.connectors.oms_support import OmsClient
+from tests.support.notifications import Queued
 
 
 @pytest.fixture
@@ -22,13 +22,6 @@ def clock(time_machine):
     the time sees it, the models' `default=timezone.now` too, not only calls of `timezone.now`."""
     time_machine.move_to(timezone.now())
     return time_machine
-
-
-@dataclass
-class Queued:
-    task: str  # "one" (deliver_notification) or "many" (deliver_notifications)
-    ids: object  # the row id, or the list of row ids
-    countdown: float | None
 
 
 @pytest.fixture

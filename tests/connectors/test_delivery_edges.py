@@ -21,18 +21,16 @@ from connectors.hook import hook_deliver, hook_delivery_resend
 from connectors.models import HookDelivery, Notification
 from connectors.notifications import (
     NOTIFICATIONS,
-    notification_build,
     notification_deliver,
     notifications_deliver,
-    notifications_enqueue,
     notifications_requeue_due,
 )
 from connectors.services import connector_set_secret
 from connectors.tasks import deliver_hook, deliver_notification
-from tests.connectors.conftest import Queued
 from tests.connectors.oms_support import hook_url
 from tests.factories import OrderFactory
 from tests.orders.payloads import order_body
+from tests.support.notifications import Queued, write
 
 REFUSED_ERROR = "Not sent: the URL or its address is not public (outbound address policy)."
 
@@ -44,28 +42,6 @@ def settings_fast(settings):
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     settings.NOTIFICATION_TIMEOUT_SECONDS = 2
     return settings
-
-
-def write(shop, *orders, capture, code="SOI001", deliver_here=False, **fields) -> list[Notification]:
-    """Write one notification for each of `orders` (None: of no order) in one go, as their
-    transaction commits; return them as written."""
-    with capture(execute=True):
-        return notifications_enqueue(
-            [
-                notification_build(
-                    connector=shop.connector,
-                    account_name="acme",
-                    flow="PlaceOrder",
-                    code=code,
-                    marketplace_order_id=order.marketplace_order_id if order else f"none-{number}",
-                    operation_id=f"op-{number}",
-                    order=order,
-                    **fields,
-                )
-                for number, order in enumerate(orders)
-            ],
-            deliver_here=deliver_here,
-        )
 
 
 def deliver(row, capture) -> str:

@@ -10,9 +10,9 @@ import pytest
 from connectors import notifications
 from connectors.models import Notification
 from connectors.notifications import INLINE_AT_MOST
-from tests.connectors.conftest import Queued
-from tests.connectors.test_delivery_edges import write
+from tests.factories import OrderFactory
 from tests.orders.payloads import order_body
+from tests.support.notifications import Queued, write
 
 
 def written(shop, count: int, capture, *, here: bool = True) -> list[Notification]:
@@ -87,3 +87,21 @@ def test_a_pause_lasts_a_minute(shop, connector_server, queued, capture, monkeyp
     assert notifications._inline(shop.connector.pk, 1) is False
     monkeypatch.setattr(notifications.time, "monotonic", lambda: 100.0)
     assert notifications._inline(shop.connector.pk, 1) is True
+
+
+@pytest.mark.parametrize(("answer", "first_state"), [(500, ("pending", 1)), (410, ("failed", 1))])
+def test_a_later_notification_of_an_order_is_not_sent_before_the_earlier_one_is_delivered(
+    shop, connector_server, queued, capture, answer, first_state
+):
+    order = OrderFactory(connector=shop.connector)
+    assert connector_server.codes() == ["SOI001"]  # the order's own, delivered
+    connector_server.respond_with(answer)
+    first, second = write(shop, order, order, capture=capture, code="SOI002", deliver_here=True)
+    tried = connector_server.wait_for(2)[1:]
+    assert [r.headers["Idempotency-Key"] for r in tried] == [str(first.idempotency_key)]
+    assert states([first, second]) == [first_state, ("pending", 0)]
+    assert Notification.objects.get(pk=second.pk).lease_until is None  # given back, for any task
+    if answer == 500:  # the retry of the first queues the second once it is delivered
+        assert queued == [Queued("one", first.pk, queued[0].countdown)] and queued[0].countdown > 0
+    else:  # failed for good: the second is next at once
+        assert queued == [Queued("one", second.pk, None)]
