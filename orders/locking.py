@@ -11,7 +11,7 @@ a later one:
    decision and the reservation expiry take each order in a transaction of its own. The order's
    items, its place in the queue and the rows added for it (events, feed items, hook deliveries,
    notifications) are written only under its lock, or by the transaction creating the order;
-4. the decision records' rollups, in the order of their keys (`insight.services`);
+4. the decision records' rollups, in the order of their keys (`insight.rollups`);
 5. catalog SKUs, then stock rows, each by primary key ascending (`stocks_lock`).
 
 Every service that changes an existing order — a decision (approve, deny; the admin, the seller
