@@ -8,7 +8,8 @@ its POST was due to its SOI001. The baseline sends the same orders at the same r
 the bare pipeline of `bench.baseline` on the same server and worker: the bare endpoint inserts
 a row and queues a task that reads it back and POSTs a result to the receiver. It is what the
 hops alone cost (HTTP in, Redis, a worker, HTTP out); the app adds the contract, processing and
-the outbox, and a second task for delivery. p50 and p99 are reported (medians of the runs).
+the outbox (its worker delivers a small batch's notifications itself, after its commit). p50 and
+p99 are reported (medians of the runs).
 A second case posts the Black Friday mix of `bench.mixed` instead of the example order, timed
 to each order's first notification (SOI001, or EOI003 for a denied one).
 """
