@@ -17,6 +17,9 @@ from .hook import HOOK_DELIVERIES
 from .models import Connector, FeedItem, HookDelivery
 
 DOMAIN = "Fulfillment"
+# What of a connector says which changes its outboxes take: read with a connector (`select_related`
+# of these, prefixed by the path to it) by whoever writes its orders' events, so none is read again.
+OUTBOX_SETTINGS = ("feed_config", "hook_config__account")
 
 
 def event_id_of(event) -> str:
@@ -98,9 +101,7 @@ def order_events_publish(*, events, **signal) -> None:
     changes = [event for event in events if event.to_status]
     if not changes:
         return
-    connectors = Connector.objects.select_related("feed_config", "hook_config__account").in_bulk(
-        {event.order.connector_id for event in changes}
-    )
+    connectors = _with_settings(changes)
     items, deliveries = [], []
     for event in changes:
         connector = connectors[event.order.connector_id]
@@ -137,3 +138,36 @@ def order_events_publish(*, events, **signal) -> None:
     FeedItem.objects.bulk_create(items)
     for delivery in HookDelivery.objects.bulk_create(deliveries):
         HOOK_DELIVERIES.enqueue(delivery.pk)
+
+
+def _with_settings(changes) -> dict:
+    """The changes' connectors with their feed and hook settings, by id: those their orders hold
+    already read with them (`OUTBOX_SETTINGS`), the others in one query."""
+    known = {}
+    for event in changes:
+        connector = _cached(event.order, "connector")
+        if connector not in (_MISSING, None) and _settings_read(connector):
+            known[connector.pk] = connector
+    missing = {event.order.connector_id for event in changes} - known.keys()
+    if missing:
+        known.update(Connector.objects.select_related(*OUTBOX_SETTINGS).in_bulk(missing))
+    return known
+
+
+_MISSING = object()
+
+
+def _cached(instance, name: str):
+    """What `instance.name` holds without a query, `_MISSING` when it was not read (None for a
+    relation read and found empty)."""
+    field = instance._meta.get_field(name)
+    return field.get_cached_value(instance) if field.is_cached(instance) else _MISSING
+
+
+def _settings_read(connector) -> bool:
+    feed, hook = _cached(connector, "feed_config"), _cached(connector, "hook_config")
+    return (
+        feed is not _MISSING
+        and hook is not _MISSING
+        and (hook is None or _cached(hook, "account") is not _MISSING)
+    )

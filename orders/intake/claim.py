@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connectors.status_changes import OUTBOX_SETTINGS
+
 from ..models import IntakeRecord
 from ..statuses import IntakeStatus
 
@@ -17,6 +19,9 @@ from ..statuses import IntakeStatus
 # (killed, its host lost) holds it that long, after which the sweep queues it again; a live one
 # that is merely slow keeps it anyway, by the row lock its transaction takes (`still_claimed`).
 LEASE = timedelta(seconds=60)
+# Read with a claimed submission: what planning and writing it need of its account and connector,
+# the connector's outbox settings included (the events written tell them).
+RELATED = ("account", "connector", *(f"connector__{name}" for name in OUTBOX_SETTINGS))
 
 
 def intake_claim(*, intake_id: int) -> IntakeRecord | None:
@@ -33,7 +38,7 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
     )
     if not claimed:
         return None
-    return with_account(IntakeRecord.objects.select_related("account", "connector").get(pk=intake_id))
+    return with_account(IntakeRecord.objects.select_related(*RELATED).get(pk=intake_id))
 
 
 def intakes_claim(*, limit: int) -> list[IntakeRecord]:
@@ -54,7 +59,7 @@ def intakes_claim(*, limit: int) -> list[IntakeRecord]:
         )
     return [
         with_account(intake)
-        for intake in IntakeRecord.objects.select_related("account", "connector")
+        for intake in IntakeRecord.objects.select_related(*RELATED)
         .filter(pk__in=ids)
         .order_by("received_at", "pk")
     ]

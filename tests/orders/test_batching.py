@@ -8,7 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock
 from connectors import contract
-from connectors.models import Notification
+from connectors.feed import feed_configure
+from connectors.hook import hook_configure
+from connectors.models import FeedItem, HookDelivery, Notification
 from insight.models import DailyDecisionStat, DecisionRecord
 from kit.enqueue import enqueue_once_on_commit, once_started
 from orders.intake import pipeline, write
@@ -16,6 +18,7 @@ from orders.intake.pipeline import intake_process, intakes_process
 from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.tasks import process_intake, process_intakes, retry_delay
+from tests.connectors.oms_support import hook_url
 from tests.orders.payloads import order_body
 from tests.support.on_commit import lose_queued
 from tests.support.orders import ANA, HELD, held_bands, rule_set
@@ -309,3 +312,34 @@ def test_an_order_another_worker_integrated_meanwhile_is_refused_as_a_duplicate(
     assert Stock.objects.get().reserved == 1
     assert list(Notification.objects.filter(intake=second).values_list("code", flat=True)) == ["EOI007"]
     assert len(queued) == 1  # its notification's delivery, once
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_the_connector_s_feed_and_hook_are_read_with_the_claim_and_take_the_batch_s_changes(
+    shop, connector_server, batch
+):
+    feed_configure(
+        connector=shop.connector,
+        statuses=["payment-pending", "ready-for-handling"],
+        visibility_timeout_seconds=60,
+        retention_seconds=3600,
+    )
+    hook_configure(
+        connector=shop.connector,
+        statuses=["payment-pending", "ready-for-handling"],
+        url=hook_url(connector_server),
+        headers={},
+    )
+    intakes = [receive(shop, marketplaceOrderId=f"o-{number}") for number in range(3 if batch else 1)]
+    with CaptureQueriesContext(connection) as captured:
+        if batch:
+            assert intakes_process(limit=100) == 3
+        else:
+            assert intake_process(intake_id=intakes[0].pk) == "integrated"
+    read_again = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "connectors_connector"' in q["sql"]
+    ]
+    assert read_again == []  # only joined to the claimed submissions
+    assert FeedItem.objects.count() == HookDelivery.objects.count() == len(intakes)
