@@ -108,18 +108,18 @@ def retry_delay(channel: Channel, attempt_count: int) -> timedelta:
 # (and an order's by `order_id, id`), never through the partial index of pending rows, which the
 # planner would pick when its statistics hold few of them (taken before a backlog), scanning every
 # pending row for each claim: a backlog's drain would cost its square.
-PENDING = ~Q(state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED])
+NOT_SETTLED = ~Q(state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED])
 
 
 def _claimable(channel: Channel, now):
     """The rows a task may lease now: pending, due, not leased, none earlier of their sequence pending."""
     earlier_pending = channel.model.objects.filter(
-        PENDING,
+        NOT_SETTLED,
         **{name: OuterRef(name) for name in channel.sequence_fields},
         pk__lt=OuterRef("pk"),
     )
     return (
-        channel.model.objects.filter(PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE)
+        channel.model.objects.filter(NOT_SETTLED, next_attempt_at__lte=now + EARLY_TOLERANCE)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .filter(~Exists(earlier_pending))
     )
@@ -271,7 +271,7 @@ def _queue_next(channel: Channel, rows) -> None:
         of_sequences |= Q(**sequence)
     done = [row.pk for row in rows]
     following = (
-        channel.model.objects.filter(of_sequences, PENDING)
+        channel.model.objects.filter(of_sequences, NOT_SETTLED)
         .exclude(pk__in=done)
         .values(*channel.sequence_fields)
         .annotate(first=Min("pk"))

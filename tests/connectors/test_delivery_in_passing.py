@@ -81,7 +81,9 @@ def test_a_connector_that_does_not_answer_in_time_gets_the_try_again_at_once_fro
     assert queued == [Queued("one", later[0].pk, None)]
 
 
-def test_a_pause_lasts_a_minute(shop, connector_server, queued, capture, monkeypatch):
+def test_a_paused_connector_is_delivered_to_in_passing_again_once_its_pause_ends(
+    shop, connector_server, queued, capture, monkeypatch
+):
     notifications._inline_paused[shop.connector.pk] = 100.0
     monkeypatch.setattr(notifications.time, "monotonic", lambda: 99.9)
     assert notifications._inline(shop.connector.pk, 1) is False
