@@ -1,8 +1,8 @@
 """Times shown in the time zone of the signed-in user's accounts."""
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from .selectors import time_zone_for
+from .selectors import language_for, time_zone_for
 
 
 class AccountTimeZone:
@@ -25,3 +25,21 @@ class AccountTimeZone:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguage:
+    """Speak a signed-in user's own language, when they chose one, over the browser's.
+
+    `LocaleMiddleware` (before this) has activated the browser's Accept-Language, or the
+    language cookie of the sign-in page's choice; a choice saved in the user's preferences wins.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = language_for(user=request.user)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

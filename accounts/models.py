@@ -13,6 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kit.money import DEFAULT_CURRENCY, validate_currency
+
 from .roles import Role
 
 
@@ -85,6 +87,12 @@ class Account(models.Model):
             "The time zone the account's people see times and count days in, such as America/Sao_Paulo."
         ),
     )
+    currency = models.CharField(
+        max_length=3,
+        default=DEFAULT_CURRENCY,
+        validators=[validate_currency],
+        help_text=_("The currency of the account's prices and orders (ISO 4217), such as BRL."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,6 +106,28 @@ class Account(models.Model):
     def account_id(self):
         """Let an account answer "which account are you in" like every scoped row."""
         return self.pk
+
+
+class Preferences(models.Model):
+    """What a user chose for themselves: the language the admin and their e-mails speak to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Blank: the language your browser asks for."),
+    )
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self):
+        return self.user.email
 
 
 class MemberNotice(models.TextChoices):

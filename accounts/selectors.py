@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Min, QuerySet
 
 from .backends import account_roles
-from .models import Account
+from .models import Account, Preferences
 from .roles import DECIDING_ROLES
 
 
@@ -29,6 +29,17 @@ def time_zone_for(*, user) -> zoneinfo.ZoneInfo | None:
         return zoneinfo.ZoneInfo(zones["least"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def language_for(*, user) -> str:
+    """The language the user chose for themselves, or "" (none chosen, signed out)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    if "_language" not in user.__dict__:
+        user.__dict__["_language"] = (
+            Preferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
+        )
+    return user.__dict__["_language"]
 
 
 def role_in(*, user, account) -> str | None:

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
@@ -11,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
+from kit.money import DEFAULT_CURRENCY
 
-from .models import Account, ApiToken, MemberNotice, Membership
+from .models import Account, ApiToken, MemberNotice, Membership, Preferences
 from .roles import Role
 from .selectors import email_normalized, user_by_email
 from .tasks import notify_member_added
@@ -20,8 +22,17 @@ from .tasks import notify_member_added
 logger = logging.getLogger(__name__)
 
 
-def account_create(*, name: str, parent: Account | None = None, order_prefix: str = "") -> Account:
-    account = Account(name=name, parent=parent, order_prefix=order_prefix)
+def account_create(
+    *,
+    name: str,
+    parent: Account | None = None,
+    order_prefix: str = "",
+    currency: str = DEFAULT_CURRENCY,
+    time_zone: str | None = None,
+) -> Account:
+    account = Account(name=name, parent=parent, order_prefix=order_prefix, currency=currency)
+    if time_zone is not None:
+        account.time_zone = time_zone
     account.full_clean()
     account.save()
     return account
@@ -140,6 +151,27 @@ def member_add(*, email: str, account: Account, role: str, actor, initial_passwo
         membership.added_by, membership.notice_pending = actor, notice
         enqueue_on_commit(notify_member_added, membership.pk)
         return membership
+
+
+class NotYourPreferences(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+def language_set(*, user, language: str, actor) -> Preferences:
+    """Set the language the admin and e-mails speak to `user` ("" for the browser's).
+
+    A user sets their own; `actor` None is the server's operator (`create_user --language`).
+    No one else may, an Owner included: it is the user's own row, like their password.
+    """
+    if actor is not None and actor.pk != user.pk:
+        raise NotYourPreferences(_("Only %(email)s may choose their language.") % {"email": user.email})
+    if language not in {"", *(code for code, _name in settings.LANGUAGES)}:
+        raise TeamError(
+            _("“%(language)s” is not a language of this site.") % {"language": language}, field="language"
+        )
+    preferences, _created = Preferences.objects.update_or_create(user=user, defaults={"language": language})
+    return preferences
 
 
 def token_digest(key: str) -> str:

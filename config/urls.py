@@ -6,6 +6,8 @@ from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from accounts.views import preferences_view
+
 # Redoc writes styles into the page as it loads (before any nonce can reach it) and searches in a
 # worker of its own making: on its page alone, styles written in the page and that worker are allowed.
 REDOC_CSP = {
@@ -26,7 +28,10 @@ urlpatterns = [
         r"^admin/authorization/(?P<model>account|membership)/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/accounts/%(model)s/%(rest)s", permanent=True, query_string=True),
     ),
+    path("admin/preferences/", preferences_view, name="preferences"),
     path("admin/", admin.site.urls),
+    # Django's set_language, for choosing a language before signing in.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
     path("api/order-integration/", include("connector_api.urls")),

@@ -27,9 +27,9 @@ def api_get(url, token):
 
 
 def test_create_account_then_a_franchise_with_its_order_prefix(db):
-    assert run("create_account", "acme") == ["Created account acme."]
+    assert run("create_account", "acme") == ["Created account acme, in BRL and UTC."]
     assert run("create_account", "acme-north", "--parent", "acme", "--order-prefix", "MKT") == [
-        "Created account acme-north, franchise of acme, order prefix MKT."
+        "Created account acme-north, franchise of acme, order prefix MKT, in BRL and UTC."
     ]
     franchise = Account.objects.get(name="acme-north")
     assert (franchise.parent.name, franchise.order_prefix) == ("acme", "MKT")

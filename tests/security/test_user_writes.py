@@ -30,7 +30,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
-from accounts.models import ApiToken, Membership
+from accounts.models import ApiToken, Membership, Preferences
 from accounts.roles import ROLE_PERMISSIONS, Role
 from accounts.services import membership_set, token_issue
 from tests.factories import PASSWORD, member
@@ -62,6 +62,7 @@ def user_row(user) -> dict:
     }
     row["user_permissions"] = sorted(user.user_permissions.values_list("pk", flat=True))
     row["api_token"] = ApiToken.objects.filter(user=user).values_list("key_digest", flat=True).first()
+    row["language"] = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
     return row
 
 
@@ -407,6 +408,7 @@ USER_WRITES = {
     "membership_set",
     "membership_remove",
     "sync_role_groups_of",
+    "language_set",
 }
 ALLOWED_CALLERS = {
     # The definitions themselves; sync_role_groups_of puts a member in their roles' groups.
@@ -419,11 +421,14 @@ ALLOWED_CALLERS = {
         "groups.set",
     },
     "accounts/admin.py": {"member_add", "membership_set", "membership_remove"},
+    # The signed-in user's own preferences (`language_set` refuses any other actor).
+    "accounts/views.py": {"language_set"},
     "accounts/management/commands/create_user.py": {
         "user_create",
         "user_password_set_by_operator",
         "membership_set",
         "token_issue",
+        "language_set",
     },
     "demo/management/commands/load_demo.py": {
         "user_create",
