@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts.views import preferences_view
@@ -32,6 +33,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Django's set_language, for choosing a language before signing in.
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's scripts' strings (`gettext()` in static/*/*.js), in the reader's language:
+    # load `{% url 'javascript-catalog' %}` before a script that uses them.
+    path(
+        "i18n/scripts.js",
+        JavaScriptCatalog.as_view(
+            packages=["kit", "catalog", "authorization", "orders", "insight", "exports"]
+        ),
+        name="javascript-catalog",
+    ),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
     path("api/order-integration/", include("connector_api.urls")),
