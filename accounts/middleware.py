@@ -27,6 +27,17 @@ class AccountTimeZone:
             timezone.deactivate()
 
 
+# The user's chosen language ("" for none) kept in their session from sign-in, so that no request
+# reads it again: `language_remember` on login, the preferences page when it changes.
+SESSION_LANGUAGE = "accounts.language"
+
+
+def language_remember(sender, request, user, **kwargs) -> None:
+    """On sign-in: keep the language the user chose in their session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_LANGUAGE] = language_for(user=user)
+
+
 class UserLanguage:
     """Speak a signed-in user's own language, when they chose one, over the browser's.
 
@@ -38,7 +49,11 @@ class UserLanguage:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = language_for(user=request.user)
+        language = ""
+        if getattr(request.user, "is_authenticated", False) and hasattr(request, "session"):
+            language = request.session.get(SESSION_LANGUAGE)
+            if language is None:  # a session begun before the preference existed: read once
+                language = request.session[SESSION_LANGUAGE] = language_for(user=request.user)
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()

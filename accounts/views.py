@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .middleware import SESSION_LANGUAGE
 from .selectors import language_for
 from .services import language_set
 
@@ -29,6 +30,7 @@ def preferences(request):
         if form.is_valid():
             language = form.cleaned_data["language"]
             language_set(user=request.user, language=language, actor=request.user)
+            request.session[SESSION_LANGUAGE] = language
             translation.activate(language or translation.get_language_from_request(request))
             messages.success(request, _("Your language is saved."))
             response = HttpResponseRedirect(reverse("preferences"))

@@ -1,6 +1,9 @@
 """Reads of orders and connection orders that the admin and the seller API share."""
 
+import itertools
 import json
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import connections
 from django.db.models import Prefetch, QuerySet, TextField
@@ -8,7 +11,9 @@ from django.db.models.functions import Cast
 
 from accounts.backends import account_roles
 from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
+from authorization.explanation import Explanation, Line, PricePeriod, divergence_explain
 from authorization.models import ApprovalTask
+from catalog.models import Sku
 from connectors.models import Notification
 from kit.admin_lists import count_capped
 
@@ -24,7 +29,7 @@ def orders_list(*, account) -> QuerySet[Order]:
     """Return the account's orders, newest first, with their connector and items fetched up front."""
     return (
         Order.objects.filter(account=account)
-        .select_related("connector")
+        .select_related("connector", "account")
         .prefetch_related(Prefetch("items", queryset=order_items_queryset()))
         .order_by("-created_at", "-id")
     )
@@ -137,3 +142,67 @@ def bulk_decision_of(*, user, job_id: int) -> BulkDecision | None:
     if not user.is_superuser:
         queryset = queryset.filter(user=user)
     return queryset.first()
+
+
+# Why an order diverges ------------------------------------------------------------------------
+
+
+def order_explanations(orders: Iterable[Order]) -> dict[int, Explanation]:
+    """Each order's divergence broken down (`authorization.explanation`), by order pk.
+
+    The orders' items must be fetched (`orders_list` prefetches them); the earlier prices of
+    every SKU that was paid at another price than the seller's come in one query for all.
+    """
+    orders = list(orders)
+    differing = {
+        item.catalog_sku_id
+        for order in orders
+        for item in order.items.all()
+        if item.catalog_sku_id is not None and item.price_cents != item.seller_price_cents
+    }
+    history = defaultdict(list)
+    if differing:
+        for sku_pk, price_cents, changed_at in (
+            Sku.history.filter(id__in=differing)
+            .order_by("id", "history_date")
+            .values_list("id", "price_cents", "history_date")
+        ):
+            history[sku_pk].append((price_cents, changed_at))
+    explanations = {}
+    for order in orders:
+        items = list(order.items.all())
+        earlier = {
+            item.sku_id: _periods_before(history.get(item.catalog_sku_id, ()), order.created_at)
+            for item in items
+        }
+        explanations[order.pk] = divergence_explain(
+            lines=[
+                Line(
+                    sku=item.sku_id,
+                    name=item.name,
+                    quantity=item.quantity,
+                    paid_unit_cents=item.price_cents,
+                    seller_unit_cents=item.seller_price_cents,
+                    paid_freight_cents=item.freight_cents,
+                    seller_freight_cents=item.seller_freight_cents,
+                )
+                for item in items
+            ],
+            seller_value_cents=order.seller_value_cents,
+            paid_value_cents=order.paid_value_cents,
+            # Freight of the marketplace's own delivery (isFob) is on neither side.
+            marketplace_delivers=order.marketplace_freight_cents > 0,
+            tax_cents=order.tax_cents,
+            interest_cents=order.interest_cents,
+            earlier_prices=earlier,
+        )
+    return explanations
+
+
+def _periods_before(versions, moment) -> list[PricePeriod]:
+    """The prices a SKU had that ended before `moment`, from its versions in date order."""
+    return [
+        PricePeriod(price_cents, until)
+        for (price_cents, _since), (_next_price, until) in itertools.pairwise(versions)
+        if until <= moment
+    ]

@@ -3,9 +3,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from authorization.explanation import Explanation, Kind, describe_cause, describe_component
 from connectors.models import Notification
 
 from .models import Order, OrderEvent, OrderItem
+from .selectors import order_explanations
 from .statuses import OrderStatus
 
 
@@ -70,6 +72,58 @@ class OrderItemSerializer(serializers.ModelSerializer):
         return item.pickup_point.point_id if item.pickup_point_id else None
 
 
+class ComponentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[kind.value for kind in Kind])
+    cents = serializers.IntegerField(
+        help_text="Its part of sellerValue − paidValue; 0 for taxes and interest, shown but not counted."
+    )
+    sku = serializers.CharField(required=False, help_text="The SKU, for an item's price difference.")
+    label = serializers.CharField(help_text="In words, in the language the request asks for.")
+
+
+class CauseSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="earlier-price, freight-policy, promotion, marketplace-discount or marketplace-surcharge."
+    )
+    message = serializers.CharField(help_text="In words, in the language the request asks for.")
+    sku = serializers.CharField(required=False)
+    until = serializers.DateTimeField(required=False, help_text="earlier-price: when that price ended.")
+
+
+class DivergenceExplainedSerializer(serializers.Serializer):
+    differenceCents = serializers.IntegerField(help_text="sellerValue − paidValue.")
+    components = ComponentSerializer(many=True, help_text="They add up to differenceCents exactly.")
+    causes = CauseSerializer(many=True, help_text="Likely causes, read from the catalog and the order.")
+
+
+def explanation_data(explanation: Explanation, currency: str) -> dict:
+    """The explanation as the seller API shows it, its words in the active language."""
+    components = []
+    for component in explanation.components:
+        entry = {"kind": component.kind.value, "cents": component.cents}
+        if component.sku is not None:
+            entry["sku"] = component.sku
+        components.append({**entry, "label": describe_component(component, currency)})
+    causes = []
+    for cause in explanation.causes:
+        entry = {"kind": cause.kind.value, "message": describe_cause(cause, currency)}
+        if cause.sku is not None:
+            entry["sku"] = cause.sku
+        if cause.until is not None:
+            entry["until"] = serializers.DateTimeField().to_representation(cause.until)
+        causes.append(entry)
+    return {"differenceCents": explanation.difference_cents, "components": components, "causes": causes}
+
+
+class OrderListSerializer(serializers.ListSerializer):
+    """Orders of a page: their divergences explained together (one query of earlier prices)."""
+
+    def to_representation(self, data):
+        orders = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["explanations"] = order_explanations(orders)
+        return super().to_representation(orders)
+
+
 class OrderSerializer(serializers.ModelSerializer):
     mainOrderId = serializers.CharField(source="main_order_id")
     marketplaceOrderId = serializers.CharField(source="marketplace_order_id")
@@ -101,6 +155,10 @@ class OrderSerializer(serializers.ModelSerializer):
     outcome = serializers.CharField(help_text="no-divergence, authorize, manual or deny.")
     decisionReason = serializers.CharField(source="route_and_reason", help_text="route:reason.")
     band = DecidedBandSerializer(allow_null=True, help_text="The band that decided, as it was.")
+    currency = serializers.CharField(source="account.currency", help_text="ISO 4217: the account's currency.")
+    divergenceExplained = serializers.SerializerMethodField(
+        help_text="sellerValue − paidValue broken into components that add up to it, and likely causes."
+    )
     customerEmail = serializers.CharField(source="customer_email")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
@@ -125,14 +183,23 @@ class OrderSerializer(serializers.ModelSerializer):
             "outcome",
             "decisionReason",
             "band",
+            "currency",
+            "divergenceExplained",
             "customerEmail",
             "createdAt",
             "updatedAt",
             "items",
         ]
 
+        list_serializer_class = OrderListSerializer
+
     def get_franchiseOrderId(self, order) -> str | None:
         return order.franchise_order_id or None
+
+    @extend_schema_field(DivergenceExplainedSerializer)
+    def get_divergenceExplained(self, order) -> dict:
+        explanations = self.context.get("explanations") or order_explanations([order])
+        return explanation_data(explanations[order.pk], order.account.currency)
 
 
 class OrderEventSerializer(serializers.ModelSerializer):

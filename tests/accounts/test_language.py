@@ -68,3 +68,9 @@ def test_an_account_has_a_currency_and_a_time_zone_from_its_creation(db):
     assert Account.objects.get(name="tienda").currency == "BRL"
     with pytest.raises(CommandError, match="is not a currency"):
         call_command("create_account", "otra", currency="R$", stdout=io.StringIO())
+
+
+def test_a_language_set_before_signing_in_is_spoken_from_the_first_page(client, approver):
+    language_set(user=approver, language="es", actor=None)
+    client.force_login(approver)
+    assert "Cerrar sesión" in text(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="pt-BR"))

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Stock
-from tests.factories import member
+from tests.factories import band, member
 from tests.orders.payloads import order_body
+from tests.support.orders import rule_set
 
 LIST = "/api/orders?an=acme"
 
@@ -165,3 +166,32 @@ def test_another_accounts_order_is_not_found_and_its_account_is_forbidden(
 def test_reading_needs_a_token(client, two_orders):
     response = client.get(LIST)
     assert response.status_code == 401
+
+
+def test_an_orders_divergence_is_explained_in_parts_that_add_up_with_its_likely_cause(
+    api_client_for, viewer, owner, mkp, shop, plenty_of_stock
+):
+    """SKU 1 cost 9.75 until it went up to 11.00; the marketplace still charged 9.75."""
+    rule_set(shop.account, [band(0, 10, "authorize"), band(10, 100, "deny")])
+    shop.sku.price_cents = 1100
+    shop.sku.save()
+    mkp.place(order_body(marketplaceOrderId="7", marketplacePaymentValue=3025))
+
+    client = api_client_for(viewer)
+    order = client.get(detail_url("MKP-7")).json()
+    listed = client.get(LIST).json()["results"][0]
+
+    explained = order["divergenceExplained"]
+    assert order["currency"] == "BRL"
+    assert explained["differenceCents"] == order["sellerValue"] - order["paidValue"] == 125
+    assert [(c["kind"], c["cents"], c.get("sku")) for c in explained["components"]] == [("item", 125, "1")]
+    assert explained["components"][0]["label"] == "Shirt (SKU 1): 1 × R$9.75, your price R$11.00"
+    (cause,) = explained["causes"]
+    assert cause["kind"] == "earlier-price" and cause["sku"] == "1"
+    assert cause["message"].startswith("SKU 1: paid R$9.75, which was your price until ")
+    assert listed["divergenceExplained"] == explained
+
+    in_portuguese = client.get(detail_url("MKP-7"), HTTP_ACCEPT_LANGUAGE="pt-BR").json()
+    assert in_portuguese["divergenceExplained"]["components"][0]["label"] == (
+        "Shirt (SKU 1): 1 × R$\xa09,75, seu preço R$\xa011,00"
+    )
