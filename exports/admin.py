@@ -22,10 +22,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.backends import account_roles
 from kit.admin_display import ADMIN_CSS, badge
-from kit.admin_lists import ViewOnlyAdmin, count_capped, list_refused
+from kit.admin_lists import ROWS, ViewOnlyAdmin, count_capped, list_refused
+from kit.numbers import count, percent
 
 from .lists import (
     exportable_admin,
@@ -107,8 +110,8 @@ class ExportableAdmin:
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"Export: {list_title(self)}",
-                "limit": f"{limit:,}",
+                "title": _("Export: %(list)s") % {"list": list_title(self)},
+                "limit": count(limit),
                 "nouns": self.export_table.nouns[1],
                 "list_label": self.opts.label_lower,
                 "query": query,
@@ -120,33 +123,43 @@ class ExportableAdmin:
 def progress_words(export: Export) -> str:
     """Say how far the export got, as its page does while it reloads itself."""
     listed = exportable_admin(export.list_label)
-    nouns = listed.export_table.nouns if listed else ("row", "rows")
+    nouns = listed.export_table.nouns if listed else ROWS
     total, done = export.total, export.done
-    counted = f"{total:,} {nouns[0] if total == 1 else nouns[1]}" if total is not None else ""
+    counted = f"{count(total)} {nouns[0] if total == 1 else nouns[1]}" if total is not None else ""
     if export.state == Export.State.PENDING:
-        return "Waiting for a worker to start it."
+        return _("Waiting for a worker to start it.")
     if export.state == Export.State.RUNNING and total is None:
-        return f"Counting the {nouns[1]}…"
+        return _("Counting the %(rows)s…") % {"rows": nouns[1]}
     if export.state == Export.State.RUNNING:
         share = min(100, done * 100 // total) if total else 100
-        return f"Writing: {min(done, total):,} of {counted} ({share} %)."
+        return _("Writing: %(done)s of %(total)s (%(share)s).") % {
+            "done": count(min(done, total)),
+            "total": counted,
+            "share": percent(share),
+        }
     if export.state == Export.State.READY:
-        return f"Ready: {counted}."
+        return _("Ready: %(total)s.") % {"total": counted}
     if export.state == Export.State.FAILED:
-        return f"Failed: {export.error}"
-    return f"Deleted: files are kept {retention_words()} after they are written."
+        return _("Failed: %(error)s") % {"error": export.error}
+    return _("Deleted: files are kept %(hours)s after they are written.") % {"hours": retention_words()}
+
+
+def shown_title(export: Export) -> str:
+    """The list's name in the reader's language; the one it had when exported, once the list is gone."""
+    listed = exportable_admin(export.list_label)
+    return list_title(listed) if listed else export.title
 
 
 def retention_words() -> str:
     hours = int(retention().total_seconds() // 3600)
-    return f"{hours} hour{'' if hours == 1 else 's'}"
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": count(hours)}
 
 
 @admin.register(Export)
 class ExportAdmin(ViewOnlyAdmin):
     """The user's exports: their progress, and the files while they are kept."""
 
-    list_display = ["created_at", "title", "state_badge", "rows", "download"]
+    list_display = ["created_at", "list_name", "state_badge", "rows", "download"]
     list_display_links = None
     list_per_page = 50
 
@@ -161,24 +174,30 @@ class ExportAdmin(ViewOnlyAdmin):
         return exports_of(user=request.user)
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "title": "Your exports"})
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("Your exports")})
 
-    @admin.display(description="State")
+    @admin.display(description=gettext_lazy("List"))
+    def list_name(self, export):
+        return shown_title(export)
+
+    @admin.display(description=gettext_lazy("State"))
     def state_badge(self, export):
         return badge(export.state, export.get_state_display())
 
-    @admin.display(description="Rows")
+    @admin.display(description=gettext_lazy("Rows"))
     def rows(self, export):
         if export.total is None:
             return "-"
-        return f"{export.done:,} of {export.total:,}" if not export.finished else f"{export.total:,}"
+        if export.finished:
+            return count(export.total)
+        return _("%(done)s of %(total)s") % {"done": count(export.done), "total": count(export.total)}
 
-    @admin.display(description="File")
+    @admin.display(description=gettext_lazy("File"))
     def download(self, export):
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:exports_export_progress", args=[export.pk]),
-            export.file_name if export.state == Export.State.READY else "Progress",
+            export.file_name if export.state == Export.State.READY else _("Progress"),
         )
 
     def get_urls(self):
@@ -196,7 +215,7 @@ class ExportAdmin(ViewOnlyAdmin):
             return HttpResponseNotAllowed(["POST"])
         model_admin = exportable_admin(request.POST.get("list", ""))
         if model_admin is None:
-            raise Http404("No such list to export.")
+            raise Http404(_("No such list to export."))
         if not model_admin.has_view_permission(request):
             raise PermissionDenied
         query = list_query(QueryDict(request.POST.get("query", "")))
@@ -215,7 +234,7 @@ class ExportAdmin(ViewOnlyAdmin):
     def mine(self, request, export_id) -> Export:
         export = export_of(user=request.user, export_id=export_id)
         if export is None:
-            raise Http404("No such export of yours.")
+            raise Http404(_("No such export of yours."))
         return export
 
     def progress_view(self, request, export_id):
@@ -227,7 +246,8 @@ class ExportAdmin(ViewOnlyAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"Export: {export.title}",
+                "title": _("Export: %(list)s") % {"list": shown_title(export)},
+                "list_name": shown_title(export),
                 "export": export,
                 "words": progress_words(export),
                 "filters": [(name, ", ".join(values)) for name, values in QueryDict(export.query).lists()],
@@ -241,7 +261,7 @@ class ExportAdmin(ViewOnlyAdmin):
         """Send the file, to its owner, while every account in it is one whose list they may see."""
         export = self.mine(request, export_id)
         if export.state != Export.State.READY or not export.file_path:
-            raise Http404("This export has no file.")
+            raise Http404(_("This export has no file."))
         if not may_see_rows_of(request, export):
             raise PermissionDenied
         return FileResponse(

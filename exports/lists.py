@@ -65,7 +65,7 @@ def list_rows(model_admin, request, *, accounts=None):
     rows = model_admin.get_changelist_instance(request).queryset
     if accounts is not None:
         rows = rows.filter(**{f"{model_admin.account_path}__in": list(accounts)})
-    return rows.select_related(*table.related).only(*table.fields)
+    return rows.select_related(*table.related).only(*table.fields_read)
 
 
 def list_accounts(*, user, query: str) -> list[int]:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Export(models.Model):
@@ -12,22 +13,24 @@ class Export(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting to start"
-        RUNNING = "running", "Writing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Deleted"
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Writing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Deleted")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     list_label = models.CharField(
         max_length=100, help_text='The admin list exported, as "app_label.model_name".'
     )
-    title = models.CharField(max_length=200, help_text="What the list is called, as its page says.")
+    title = models.CharField(
+        _("list"), max_length=200, help_text="What the list is called, as its page says."
+    )
     query = models.TextField(
         blank=True, help_text="The list's filters, search and date range: its query string."
     )
     accounts = models.JSONField(default=list, help_text="Ids of the accounts whose rows the file may hold.")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     total = models.PositiveBigIntegerField(null=True, blank=True, help_text="Rows of the list, once counted.")
     done = models.PositiveBigIntegerField(default=0, help_text="Rows written so far.")
     file_path = models.CharField(max_length=255, blank=True, help_text="The file in the exports storage.")
@@ -35,13 +38,15 @@ class Export(models.Model):
     size_bytes = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why it failed.")
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker last wrote progress; long silent means lost."
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
         ordering = ["-created_at", "-pk"]
         default_permissions = ()
         indexes = [

@@ -3,7 +3,8 @@
 A value from a marketplace may start like a spreadsheet formula (`=HYPERLINK(…)`); every text
 cell that could be read as one gets a leading apostrophe (`kit.spreadsheets`), so a
 spreadsheet shows it as text and runs nothing. Numbers are written as numbers, so a negative
-divergence stays a number.
+divergence stays a number. Money stays in integer cents, and a `currency` column beside it names
+the currency of those cents (the account's, ISO 4217), so a file of several accounts is read right.
 """
 
 import csv
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from kit.admin_lists import ROWS
 from kit.dates import time_zone
 from kit.spreadsheets import formula_safe
 
@@ -62,16 +64,43 @@ class CsvTable:
 
     columns: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
-    nouns = ("row", "rows")
+    nouns = ROWS
     file_stem = "export"
+    # Where a row's currency is read: a table with money columns (`…_cents`) gets a `currency`
+    # column after the last of them, unless it declares one of its own.
+    currency_field = "account__currency"
+
+    @property
+    def currency_at(self) -> int | None:
+        """The position of the `currency` column this table adds, or None when it adds none."""
+        if "currency" in self.columns:
+            return None
+        money = [index for index, column in enumerate(self.columns) if column.endswith("_cents")]
+        return money[-1] + 1 if money else None
+
+    @property
+    def fields_read(self) -> tuple[str, ...]:
+        """`fields`, and the currency's when the table adds its column."""
+        if self.currency_at is None or self.currency_field in self.fields:
+            return self.fields
+        return (*self.fields, self.currency_field)
 
     @property
     def related(self) -> list[str]:
         """The relations `fields` reach through, to fetch with the rows."""
-        return sorted({field.rsplit("__", 1)[0] for field in self.fields if "__" in field})
+        return sorted({field.rsplit("__", 1)[0] for field in self.fields_read if "__" in field})
 
     def header(self, zone: str) -> list[str]:
-        return [column.format(zone=zone) for column in self.columns]
+        header = [column.format(zone=zone) for column in self.columns]
+        if self.currency_at is not None:
+            header.insert(self.currency_at, "currency")
+        return header
+
+    def currency_of(self, row) -> str:
+        value = row
+        for name in self.currency_field.split("__"):
+            value = getattr(value, name)
+        return value
 
     def lines(self, row, clock: Clock) -> Iterable[list]:
         """Return the CSV lines of one listed row (most rows are one line)."""
@@ -85,8 +114,11 @@ def csv_lines(table: CsvTable, rows: Iterable, *, zone: str, clock: Clock | None
     """Yield the header, then every line of every row, each cell safe for a spreadsheet."""
     clock = clock or Clock()
     yield table.header(zone)
+    at = table.currency_at
     for row in rows:
         for line in table.lines(row, clock):
+            if at is not None:
+                line = [*line[:at], table.currency_of(row), *line[at:]]
             yield [cell(value) for value in line]
 
 

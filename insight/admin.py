@@ -14,26 +14,36 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.selectors import accounts_for
 from authorization.decision import Outcome
 from exports.admin import ExportableAdmin
-from exports.tables import CsvTable, percent
-from kit.admin_display import decider, moment, signed_percent, user_name
+from exports.tables import CsvTable
+from exports.tables import percent as csv_percent
+from kit.admin_display import decider, moment, user_name
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from kit.dates import time_zone
+from kit.numbers import percent, percent_range
 from orders.admin.display import approval_task_of
 from orders.admin.order import OutcomeFilter
 
 from . import dashboard, selectors
-from .charts import count, money
+from .charts import count, day_words, money
 from .models import Dashboard, DecisionRecord
+from .words import OUTCOME_LABELS, outcome_words, reason_words
 
 VIEW = "orders.view_order"
-PERIODS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "From … to …")]
+PERIODS = [
+    ("7", gettext_lazy("Last 7 days")),
+    ("30", gettext_lazy("Last 30 days")),
+    ("90", gettext_lazy("Last 90 days")),
+    ("custom", gettext_lazy("From … to …")),
+]
 LONGEST_PERIOD_DAYS = 366
 # The days a custom period may cover: every day the app can have decided an order, and none so near
 # the calendar's ends (years 1 and 9999) that its midnight in the account's zone cannot be written.
@@ -47,10 +57,14 @@ def dashboard_accounts(user):
 
 
 class PeriodForm(forms.Form):
-    account = forms.TypedChoiceField(label="Account", coerce=int, required=False)
-    period = forms.ChoiceField(label="Period", choices=PERIODS, initial="30", required=False)
-    first = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    account = forms.TypedChoiceField(label=gettext_lazy("Account"), coerce=int, required=False)
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, initial="30", required=False)
+    first = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,16 +76,18 @@ class PeriodForm(forms.Form):
         if data.get("period") == "custom":
             first, last = data.get("first"), data.get("last")
             if not first or not last:
-                raise forms.ValidationError("Give both days of a custom period.")
+                raise forms.ValidationError(_("Give both days of a custom period."))
             if first > last:
-                raise forms.ValidationError("The period must start before it ends.")
+                raise forms.ValidationError(_("The period must start before it ends."))
             if first < EARLIEST_DAY or last > LATEST_DAY:
                 raise forms.ValidationError(
                     _("Choose days from %(earliest)s to %(latest)s.")
-                    % {"earliest": f"{EARLIEST_DAY:%d %b %Y}", "latest": f"{LATEST_DAY:%d %b %Y}"}
+                    % {"earliest": date_format(EARLIEST_DAY), "latest": date_format(LATEST_DAY)}
                 )
             if (last - first).days + 1 > LONGEST_PERIOD_DAYS:
-                raise forms.ValidationError(f"Choose at most {LONGEST_PERIOD_DAYS} days.")
+                raise forms.ValidationError(
+                    _("Choose at most %(days)s days.") % {"days": LONGEST_PERIOD_DAYS}
+                )
         return data
 
     def chosen(self, *, now):
@@ -113,14 +129,14 @@ class DashboardAdmin(ViewOnlyAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "app_label": self.opts.app_label,
-                "title": f"Dashboard of {account}",
+                "title": _("Dashboard of %(account)s") % {"account": account},
                 "form": form,
                 "several_accounts": len(accounts) > 1,
                 "dashboard": shown,
                 "decided": count(shown.decided),
                 "waiting": count(shown.waiting),
-                "waiting_value": money(shown.waiting_value_cents),
-                "period_words": f"{period.first:%d %b %Y} – {period.last:%d %b %Y}",
+                "waiting_value": money(shown.waiting_value_cents, account.currency),
+                "period_words": f"{day_words(period.first)} – {day_words(period.last)}",
                 "charts": {chart.slug: chart for chart in shown.charts},
             },
         )
@@ -180,7 +196,7 @@ class DecisionTable(CsvTable):
         "paid_value_cents",
         "seller_value_cents",
     )
-    nouns = ("decided submission", "decided submissions")
+    nouns = (gettext_lazy("decided submission"), gettext_lazy("decided submissions"))
     file_stem = "decisions"
 
     def lines(self, record, clock):
@@ -195,7 +211,7 @@ class DecisionTable(CsvTable):
             record.marketplace_order_id,
             order.main_order_id if order else "",
             record.connector.name,
-            percent(record.divergence_percent),
+            csv_percent(record.divergence_percent),
             record.paid_value_cents,
             record.seller_value_cents,
         ]
@@ -226,16 +242,19 @@ class DecisionTable(CsvTable):
 class SubmissionOutcomeFilter(OutcomeFilter):
     """What became of a decided submission, as the dashboard counts it."""
 
-    title = "decision"
+    title = gettext_lazy("decision")
     outcomes = list(Outcome)
+
+    def lookups(self, request, model_admin):
+        return [(outcome.value, OUTCOME_LABELS[outcome]) for outcome in self.outcomes]
 
 
 class ManualDecisionFilter(admin.SimpleListFilter):
-    title = "approver's decision"
+    title = gettext_lazy("approver's decision")
     parameter_name = "manual"
 
     def lookups(self, request, model_admin):
-        return [("approved", "Approved"), ("denied", "Denied"), ("waiting", "Waiting")]
+        return [("approved", _("Approved")), ("denied", _("Denied")), ("waiting", _("Waiting"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("approved", "denied"):
@@ -258,7 +277,7 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
         "marketplace_order_id",
         "order_link",
         "connector",
-        "outcome",
+        "outcome_words",
         "band",
         "reason_column",
         "divergence",
@@ -267,7 +286,9 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
     list_display_links = None
     list_filter = [SubmissionOutcomeFilter, ManualDecisionFilter, "connector"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
-    search_help_text = "Marketplace order id or mainOrderId (beginning)."
+    search_help_text = gettext_lazy(
+        "The beginning of the marketplace's order number or of the order's number."
+    )
     date_hierarchy = "decided_at"
     ordering = ["-decided_at", "-pk"]
     list_select_related = ["connector", "order__approval_task__decided_by"]
@@ -283,16 +304,17 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
             .defer("items", "item_divergences", "order__payload", "order__rule_snapshot")
         )
 
-    @admin.display(description="Decided", ordering="decided_at")
+    @admin.display(description=gettext_lazy("Decided"), ordering="decided_at")
     def decided(self, record):
         return moment(record.decided_at)
 
-    @admin.display(description="Order")
+    @admin.display(description=gettext_lazy("Order"))
     def order_link(self, record):
         if record.order is None:
             return format_html(
-                '<a href="{}">connection order</a>',
+                '<a href="{}">{}</a>',
                 reverse("admin:orders_intakerecord_change", args=[record.intake_id]),
+                _("connection order"),
             )
         return format_html(
             '<a href="{}">{}</a>',
@@ -300,23 +322,40 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
             record.order.main_order_id,
         )
 
-    @admin.display(description="Band")
+    @admin.display(description=gettext_lazy("Outcome"), ordering="outcome")
+    def outcome_words(self, record):
+        return outcome_words(record.outcome)
+
+    @admin.display(description=gettext_lazy("Band"))
     def band(self, record):
-        return band_words(record.band_label) or "-"
+        if not record.band_label:
+            return "-"
+        lower, upper = record.band_label.split("-")
+        return percent_range(lower, upper)
 
-    @admin.display(description="Reason")
+    @admin.display(description=gettext_lazy("Reason"))
     def reason_column(self, record):
-        return f"{record.route}:{record.reason}"
+        return reason_words(record.route, record.reason)
 
-    @admin.display(description="Divergence")
+    @admin.display(description=gettext_lazy("Divergence"))
     def divergence(self, record):
-        return signed_percent(record.divergence_percent)
+        if record.divergence_percent is None:
+            return "-"
+        return percent(record.divergence_percent, 2, signed=True)
 
-    @admin.display(description="Approver's decision")
+    @admin.display(description=gettext_lazy("Approver's decision"))
     def manual_decision(self, record):
         task = approval_task_of(record.order) if record.order else None
         if task is None:
             return "-"
         if not task.decision:
-            return "waiting"
-        return f"{task.decision} by {decider(task)} at {moment(task.decided_at)}"
+            return _("waiting")
+        template = (
+            _("approved by %(who)s at %(when)s")
+            if task.decision == "approved"
+            else _("denied by %(who)s at %(when)s")
+        )
+        return template % {
+            "who": decider(task),
+            "when": date_format(timezone.localtime(task.decided_at), "SHORT_DATETIME_FORMAT"),
+        }

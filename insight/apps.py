@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightConfig(AppConfig):
     name = "insight"
-    verbose_name = "Insight"
+    verbose_name = _("Insight")
 
     def ready(self):
         from authorization.admin import PriceDivergenceRuleAdmin

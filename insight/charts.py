@@ -11,46 +11,48 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kit.money import money as money_text
+from kit.numbers import count, percent_range
+from kit.numbers import percent as percent_sign
+
 WIDTH = 760
 
 
-def count(number: int) -> str:
-    return f"{number:,}"
+def counted(template: str, number: int) -> str:
+    """Fill an `ngettext` template's `%(count)s` with the number: ngettext("%(count)s order", …, n)."""
+    return template % {"count": count(number)}
 
 
-def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """A number with its noun: "1 order", "1,204 orders"."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
-
-
-def money(cents: int) -> str:
-    """Integer cents as money: 123456 → "1,234.56"."""
-    return f"{Decimal(cents).scaleb(-2):,.2f}"
-
-
-def percent(number) -> str:
-    """A percentage without trailing zeros: 5, 12.5."""
-    text = f"{Decimal(str(number)).quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def money(cents: int, currency: str) -> str:
+    """Integer cents as money in the account's currency, for the reader: R$ 1.234,56."""
+    return money_text(cents, currency)
 
 
 def share(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)} %" if whole else "0 %"
+    return percent_sign(round(100 * part / whole) if whole else 0)
 
 
 def duration(value: timedelta) -> str:
     """A waiting time as people say it: "45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
     seconds = int(value.total_seconds())
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s") % {"seconds": seconds}
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)s min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return _("%(days)s d") % {"days": days}
 
 
 def nice_ceiling(value: float, *, whole: bool = False) -> float:
@@ -198,7 +200,9 @@ def histogram(
     The axis runs from 0 to the smallest of 10, 20, 50 and 100 % that shows every bar, so the
     usual small divergences are not squeezed into the left edge.
     """
-    chart = Chart("histogram", slug, title, summary, table, x_label="|divergence| (%)", y_label="orders")
+    chart = Chart(
+        "histogram", slug, title, summary, table, x_label=_("|divergence| (%)"), y_label=_("orders")
+    )
     highest_step = max(counts, default=-1)
     reach = (highest_step + 1) / steps_per_percent
     axis_end = next(limit for limit in (10, 20, 50, 100) if reach <= limit)
@@ -232,11 +236,15 @@ def histogram(
                 max(per_percent / steps_per_percent - 1, 1),
                 height,
                 "bar",
-                title=f"{percent(lower)}–{percent(upper)} %: {count(number)} orders",
+                title=_("%(range)s: %(orders)s")
+                % {
+                    "range": percent_range(lower, upper),
+                    "orders": counted(ngettext("%(count)s order", "%(count)s orders", number), number),
+                },
             )
         )
     chart.x_ticks = [
-        Tick(left + width * fraction, f"{percent(axis_end * fraction)} %")
+        Tick(left + width * fraction, percent_sign(axis_end * fraction))
         for fraction in (0, 0.25, 0.5, 0.75, 1)
     ]
     chart.empty = not any(step >= 0 for step in counts)
@@ -342,4 +350,11 @@ def horizontal_bars(
 
 
 def days_label(day: date) -> str:
-    return f"{day:%d %b}"
+    """A day on an axis, short, in the reader's language: "Dec 6", "6 Dez"."""
+    # Translators: how a day is written under a column, in Django's date format letters.
+    return formats.date_format(day, _("M j"))
+
+
+def day_words(day: date) -> str:
+    """A day in a sentence, in the reader's language's date format."""
+    return formats.date_format(day, "DATE_FORMAT")

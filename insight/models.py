@@ -8,6 +8,7 @@ thousand cells instead of scanning millions of orders.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from authorization.decision import Outcome
@@ -26,11 +27,13 @@ class DecisionRecord(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="+", db_index=False
     )  # indexed first in a composite index below
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="+", verbose_name=_("connector")
+    )
     intake = models.OneToOneField(IntakeRecord, on_delete=models.CASCADE, related_name="decision_record")
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    marketplace_order_id = models.CharField(max_length=100)
-    decided_at = models.DateTimeField()
+    marketplace_order_id = models.CharField(_("marketplace's order"), max_length=100)
+    decided_at = models.DateTimeField(_("decided at"))
     day = models.DateField(help_text="The day of the decision in the account's time zone.")
     # What the decision read.
     divergence_percent = models.DecimalField(max_digits=14, decimal_places=2)
@@ -54,8 +57,8 @@ class DecisionRecord(models.Model):
     divergence_bucket = models.SmallIntegerField(help_text="Half-percent step of |divergence|; -1 for none.")
 
     class Meta:
-        verbose_name = "decision"
-        verbose_name_plural = "decisions"
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         indexes = [models.Index(fields=["account", "-decided_at"], name="decision_account_recent")]
 
     def __str__(self):
@@ -149,7 +152,7 @@ class Dashboard(models.Model):
     class Meta:
         managed = False
         default_permissions = ()
-        verbose_name = verbose_name_plural = "dashboard"
+        verbose_name = verbose_name_plural = _("dashboard")
 
     def __str__(self):
         return "Dashboard"

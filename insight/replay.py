@@ -24,6 +24,8 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from authorization.decision import (
     CONNECTOR_FACTS,
@@ -35,22 +37,18 @@ from authorization.decision import (
     decide_submission,
 )
 from connectors.models import Connector
+from kit.money import DEFAULT_CURRENCY
+from kit.numbers import count
 
 from . import charts
 from .models import DecisionRecord
+from .words import OUTCOME_LABELS
 
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 366
 MOST_SUBMISSIONS = 100_000
 SHOWN_CHANGES = 200
 
-OUTCOME_LABELS = {
-    Outcome.NO_DIVERGENCE: "No divergence",
-    Outcome.AUTHORIZE: "Authorized",
-    Outcome.MANUAL: "Held for manual authorization",
-    Outcome.DENY: "Denied",
-    Outcome.HELD: "Held in the connection orders",
-}
 
 # The decision inputs, one row a submission; the item divergences stay text until needed.
 INPUTS = (
@@ -100,6 +98,7 @@ class Replay:
     changed: int = 0
     changes: list[Change] = field(default_factory=list)  # the newest SHOWN_CHANGES of them
     seconds: float = 0.0
+    currency: str = DEFAULT_CURRENCY  # the account's, for showing the values
 
 
 def replay_inputs(*, account, since: datetime, limit: int):
@@ -127,7 +126,7 @@ def replay_draft(
     started = time.perf_counter()
     now = now or timezone.now()
     days = max(1, min(int(days), LONGEST_DAYS))
-    answer = Replay(since=now - timedelta(days=days), days=days, limit=limit)
+    answer = Replay(since=now - timedelta(days=days), days=days, limit=limit, currency=account.currency)
     rows = list(replay_inputs(account=account, since=answer.since, limit=limit))
     answer.truncated = len(rows) > limit
     del rows[limit:]
@@ -220,7 +219,12 @@ def describe_moves(answer: Replay) -> list[str]:
     lines = []
     for (actual, draft), number in sorted(answer.moves.items(), key=lambda item: (-item[1], item[0])):
         lines.append(
-            f"{number:,} {OUTCOME_LABELS[draft].lower()} instead of {OUTCOME_LABELS[actual].lower()}"
+            _("%(count)s %(draft)s instead of %(actual)s")
+            % {
+                "count": count(number),
+                "draft": str(OUTCOME_LABELS[draft]).lower(),
+                "actual": str(OUTCOME_LABELS[actual]).lower(),
+            }
         )
     return lines
 
@@ -258,33 +262,52 @@ def shown(answer: Replay) -> dict:
     """Return the replay's figures, picture and words for the template."""
     rows = outcome_rows(answer)
     moves = describe_moves(answer)
-    period = f"the last {answer.days} day{'s' if answer.days != 1 else ''}"
+    currency = answer.currency
+
+    def money(cents):
+        return charts.money(cents, currency)
+
+    period = ngettext("the last %(count)s day", "the last %(count)s days", answer.days) % {
+        "count": count(answer.days)
+    }
     if not answer.replayed:
-        summary = f"No order was decided in {period}: there is nothing to replay."
+        summary = _("No order was decided in %(period)s: there is nothing to replay.") % {"period": period}
     else:
-        summary = f"Replayed {charts.counted(answer.replayed, 'order')} decided in {period}"
-        summary += f" (the newest {answer.limit:,})." if answer.truncated else "."
-        if answer.changed:
-            summary += f" Under this rule {answer.changed:,} would change outcome: " + "; ".join(moves) + "."
+        replayed = ngettext("%(count)s order", "%(count)s orders", answer.replayed) % {
+            "count": count(answer.replayed)
+        }
+        if answer.truncated:
+            summary = _("Replayed %(orders)s decided in %(period)s (the newest %(limit)s).") % {
+                "orders": replayed,
+                "period": period,
+                "limit": count(answer.limit),
+            }
         else:
-            summary += " Under this rule every one of them would have the same outcome."
+            summary = _("Replayed %(orders)s decided in %(period)s.") % {"orders": replayed, "period": period}
+        if answer.changed:
+            summary += " " + _("Under this rule %(count)s would change outcome: %(moves)s.") % {
+                "count": count(answer.changed),
+                "moves": "; ".join(moves),
+            }
+        else:
+            summary += " " + _("Under this rule every one of them would have the same outcome.")
     picture_rows, series = [], []
     for row in rows:
-        for side, shade, words in (("actual", 0.45, "happened"), ("draft", 1.0, "this rule")):
+        for side, shade, words in (("actual", 0.45, _("happened")), ("draft", 1.0, _("this rule"))):
             tally = row[side]
             key = f"{row['outcome']}-{side}"
             label = f"{_SHORT_LABELS[row['outcome']]}: {words}"
-            orders_and_value = f"{tally.orders:,} · {charts.money(tally.paid_value_cents)}"
+            orders_and_value = f"{count(tally.orders)} · {money(tally.paid_value_cents)}"
             picture_rows.append((label, {key: tally.orders}, orders_and_value))
             series.append(charts.Series(key, label, _TONES[row["outcome"]], shade))
     picture = charts.horizontal_bars(
         slug="replay",
-        title="Orders per outcome: what happened, and under this rule",
+        title=_("Orders per outcome: what happened, and under this rule"),
         summary=summary,
         rows=picture_rows,
         series=series,
         table=charts.Table([], []),
-        x_label="orders",
+        x_label=_("orders"),
     )
     picture.legend = []
     changes = [
@@ -294,7 +317,7 @@ def shown(answer: Replay) -> dict:
             "name": change.main_order_id or f"{change.affiliate_id}-{change.marketplace_order_id}",
             "actual": OUTCOME_LABELS[change.actual],
             "draft": OUTCOME_LABELS[change.draft],
-            "paid": charts.money(change.paid_value_cents),
+            "paid": money(change.paid_value_cents),
         }
         for change in answer.changes
     ]
@@ -303,10 +326,10 @@ def shown(answer: Replay) -> dict:
         "replay_rows": [
             {
                 **row,
-                "actual_value": charts.money(row["actual"].paid_value_cents),
-                "draft_value": charts.money(row["draft"].paid_value_cents),
-                "orders_change_text": _signed(row["orders_change"], lambda number: f"{number:,}"),
-                "value_change_text": _signed(row["value_change"], charts.money),
+                "actual_value": money(row["actual"].paid_value_cents),
+                "draft_value": money(row["draft"].paid_value_cents),
+                "orders_change_text": _signed(row["orders_change"], count),
+                "value_change_text": _signed(row["value_change"], money),
             }
             for row in rows
         ],
@@ -315,7 +338,7 @@ def shown(answer: Replay) -> dict:
         "replay_picture": picture,
         "replay_changes": changes,
         "replay_more_changes": answer.changed - len(changes),
-        "replay_limit": f"{answer.limit:,}",
+        "replay_limit": count(answer.limit),
     }
 
 
@@ -329,11 +352,11 @@ _TONES = {
 
 
 _SHORT_LABELS = {
-    Outcome.NO_DIVERGENCE: "No divergence",
-    Outcome.AUTHORIZE: "Authorized",
-    Outcome.MANUAL: "Held for approval",
-    Outcome.DENY: "Denied",
-    Outcome.HELD: "Held, not integrated",
+    Outcome.NO_DIVERGENCE: gettext_lazy("No divergence"),
+    Outcome.AUTHORIZE: gettext_lazy("Authorized"),
+    Outcome.MANUAL: gettext_lazy("Held for approval"),
+    Outcome.DENY: gettext_lazy("Denied"),
+    Outcome.HELD: gettext_lazy("Held, not integrated"),
 }
 
 

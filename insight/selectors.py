@@ -23,11 +23,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext_lazy as _
 
 from authorization.models import ApprovalTask
 from catalog.models import Sku
 
-from .models import DailyDecisionStat, DailySkuStat, QueuedOrder
+from .models import NO_DIVERGENCE_BUCKET, DailyDecisionStat, DailySkuStat, QueuedOrder
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,27 @@ def decisions_by_day(*, account, period: Period) -> list[DayCell]:
     ]
 
 
-def divergence_counts(*, account, period: Period) -> dict[int, int]:
-    """Return {half-percent step of |divergence|: submissions}; step -1 counts those without divergence."""
-    rows = _stats(account, period).values("divergence_bucket").annotate(total=Sum("count"))
-    return {row["divergence_bucket"]: row["total"] for row in rows if row["total"]}
+@dataclass(frozen=True)
+class DivergenceSteps:
+    counts: dict[int, int]  # {half-percent step of |divergence|: submissions}; step -1: without divergence
+    gap_cents: int  # Σ (seller value − paid value) of the divergent ones
+
+
+def divergence_steps(*, account, period: Period) -> DivergenceSteps:
+    """Return how many submissions diverged by how much, and the money between the seller's value and the
+    paid value of those that diverged."""
+    rows = (
+        _stats(account, period)
+        .values("divergence_bucket")
+        .annotate(total=Sum("count"), gap=Sum(F("seller_value_cents") - F("paid_value_cents")))
+    )
+    counts, gap = {}, 0
+    for row in rows:
+        if row["total"]:
+            counts[row["divergence_bucket"]] = row["total"]
+        if row["divergence_bucket"] != NO_DIVERGENCE_BUCKET:
+            gap += row["gap"] or 0
+    return DivergenceSteps(counts, gap)
 
 
 @dataclass(frozen=True)
@@ -149,11 +167,11 @@ def skus_by_divergence(*, account, period: Period, limit: int = 10) -> list[Dive
 # The waiting queue ----------------------------------------------------------------------------
 
 AGE_LIMITS = (  # (label, waiting less than)
-    ("under 1 hour", timedelta(hours=1)),
-    ("1–4 hours", timedelta(hours=4)),
-    ("4–24 hours", timedelta(hours=24)),
-    ("1–3 days", timedelta(days=3)),
-    ("3 days or more", None),
+    (_("under 1 hour"), timedelta(hours=1)),
+    (_("1–4 hours"), timedelta(hours=4)),
+    (_("4–24 hours"), timedelta(hours=24)),
+    (_("1–3 days"), timedelta(days=3)),
+    (_("3 days or more"), None),
 )
 
 
@@ -239,7 +257,7 @@ def approver_times(*, account, period: Period) -> list[ApproverTimes]:
     )
     return [
         ApproverTimes(
-            row["decided_by__email"] or "(no e-mail)",
+            row["decided_by__email"] or str(_("(no e-mail)")),
             row["approved"],
             row["denied"],
             _duration(row["average"]),
@@ -256,3 +274,30 @@ def _duration(value) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return timedelta(microseconds=float(value))
+
+
+@dataclass(frozen=True)
+class DivergenceTotals:
+    """The money between the seller's prices and what was paid, for whole orders and for item lines.
+
+    When the item lines account for less of it than the orders, the rest diverged in the orders'
+    totals (freight, taxes, a discount or fee on the whole order), not in an item's price.
+    """
+
+    divergent_orders: int
+    order_gap_cents: int  # Σ (seller value − paid value) of the divergent orders
+    divergent_lines: int
+    item_gap_cents: int  # Σ (seller price − marketplace price) × quantity of every item line
+
+    @property
+    def outside_items_cents(self) -> int:
+        return self.order_gap_cents - self.item_gap_cents
+
+
+def divergence_totals(*, account, period: Period, steps: DivergenceSteps) -> DivergenceTotals:
+    """Return how much the divergent orders (`steps`) and the item lines of the period diverged."""
+    divergent = sum(number for step, number in steps.counts.items() if step >= 0)
+    items = DailySkuStat.objects.filter(
+        account=account, day__gte=period.first, day__lte=period.last
+    ).aggregate(divergent=Sum("divergent_lines", default=0), gap=Sum("gap_cents", default=0))
+    return DivergenceTotals(divergent, steps.gap_cents, items["divergent"], items["gap"])

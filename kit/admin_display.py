@@ -4,7 +4,11 @@ import json
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .numbers import percent
 
 # Badge tone of each status: ok (green), info (blue), warn (amber), bad (red), done (grey).
 TONES = {
@@ -44,17 +48,19 @@ def money(cents: int | None) -> str:
 
 
 def signed_percent(value: Decimal | None) -> str:
-    """Show a divergence with its sign: positive when the marketplace pays less."""
+    """Show a divergence with its sign, in the reader's format: positive when the marketplace pays less."""
     if value is None:
         return "-"
-    return f"{Decimal(value):+.2f} %"
+    return percent(value, 2, signed=True)
 
 
 def moment(value) -> str:
-    """Show a time to the second, in the admin's time zone: attempts are seconds apart."""
+    """Show a time to the second, in the admin's time zone and the reader's date format: attempts are
+    seconds apart."""
     if value is None:
         return "-"
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'SHORT_DATE_FORMAT')} {time_format(local, 'H:i:s')}"
 
 
 def decider(task) -> str:
@@ -65,7 +71,7 @@ def decider(task) -> str:
 def user_name(user) -> str:
     """Name a user who acted: their e-mail, or that the user is gone."""
     if user is None:
-        return "a deleted user"
+        return _("a deleted user")
     return user.email or user.get_username()
 
 

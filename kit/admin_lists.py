@@ -29,7 +29,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .numbers import count as format_count
 
 
 def perm_name(opts, action: str) -> str:
@@ -43,6 +46,8 @@ REFUSED_LIST = _(
     "The list could not be filtered, searched or paged as asked (a date, number or page it cannot "
     "use), so it shows every row instead."
 )
+
+ROWS = (_("row"), _("rows"))  # what a list counts, unless it names its rows
 
 REFUSED_SELECTION = _("The selection holds a row this list does not have, so nothing was changed.")
 
@@ -264,7 +269,7 @@ class LookaheadPaginator(Paginator):
         allow_empty_first_page=True,
         *,
         number=1,
-        nouns=("row", "rows"),
+        nouns=ROWS,
     ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.number, self.nouns = number, nouns
@@ -317,8 +322,11 @@ class LookaheadPaginator(Paginator):
     @property
     def count_label(self) -> str:
         if self.has_more:
-            return f"More than {self.bottom + self.per_page:,} {self.nouns[1]}"
-        return f"{self.count:,} {self.nouns[0] if self.count == 1 else self.nouns[1]}"
+            return gettext("More than %(count)s %(rows)s") % {
+                "count": format_count(self.bottom + self.per_page),
+                "rows": self.nouns[1],
+            }
+        return f"{format_count(self.count)} {self.nouns[0] if self.count == 1 else self.nouns[1]}"
 
     def validate_number(self, number):
         number = super().validate_number(number)
@@ -362,7 +370,7 @@ class LookaheadPaging:
     """
 
     paginator = LookaheadPaginator
-    count_nouns = ("row", "rows")
+    count_nouns = ROWS
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
@@ -384,4 +392,4 @@ def count_capped(queryset: QuerySet, *, cap: int, column: str = "pk") -> int:
 
 def capped_label(count: int, *, cap: int) -> str:
     """Say a count taken by `count_capped`: "10,000+" once it passed the cap."""
-    return f"{cap:,}+" if count > cap else f"{count:,}"
+    return f"{format_count(cap)}+" if count > cap else format_count(count)

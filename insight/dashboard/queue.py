@@ -3,27 +3,35 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from .. import charts, selectors
 from ..charts import Series, Table, count, counted, duration, money
 
-LEVEL_WORDS = ("1st approver", "2nd approver", "3rd approver")
+
+def _orders(number: int) -> str:
+    return counted(ngettext("%(count)s order", "%(count)s orders", number), number)
+
+
+def _level_label(level: int) -> str:
+    if level < 0:
+        return _("Not yet notified")
+    if level == 0:
+        return _("At the 1st approver")
+    if level == 1:
+        return _("At the 2nd approver")
+    if level == 2:
+        return _("At the 3rd approver")
+    return _("At approver %(number)s") % {"number": level + 1}
 
 
 def _level_series(levels) -> list[Series]:
-    series = []
-    for level in sorted(levels):
-        if level < 0:
-            label = "Not yet notified"
-        elif level < len(LEVEL_WORDS):
-            label = f"At the {LEVEL_WORDS[level]}"
-        else:
-            label = f"At approver {level + 1}"
-        series.append(Series(level, label, f"level-{min(level + 1, 4)}"))
-    return series
+    return [Series(level, _level_label(level), f"level-{min(level + 1, 4)}") for level in sorted(levels)]
 
 
 def queue_age_chart(*, queue, now) -> charts.Chart:
-    rows_by_age = [defaultdict(int) for _ in selectors.AGE_LIMITS]
+    rows_by_age = [defaultdict(int) for _limit in selectors.AGE_LIMITS]
     for cell in queue:
         rows_by_age[cell.age][cell.level] += cell.count
     series = _level_series({cell.level for cell in queue})
@@ -31,48 +39,52 @@ def queue_age_chart(*, queue, now) -> charts.Chart:
     if waiting:
         oldest = min(cell.oldest for cell in queue)
         later = sum(cell.count for cell in queue if cell.level >= 1)
-        summary = (
-            f"{counted(waiting, 'order')} {'waits' if waiting == 1 else 'wait'} for a decision; the oldest has "
-            f"waited {duration(now - oldest)}. Waiting "
-            + "; ".join(
-                f"{label}: {count(sum(rows_by_age[index].values()))}"
-                for index, (label, _) in enumerate(selectors.AGE_LIMITS)
-                if rows_by_age[index]
-            )
-            + ". "
-            + (
-                f"{counted(later, 'order')} passed on to a 2nd approver or later."
-                if later
-                else "None has been passed on to a 2nd approver yet."
-            )
+        summary = ngettext(
+            "%(count)s order waits for a decision; the oldest has waited %(oldest)s.",
+            "%(count)s orders wait for a decision; the oldest has waited %(oldest)s.",
+            waiting,
+        ) % {"count": count(waiting), "oldest": duration(now - oldest)}
+        ages = "; ".join(
+            f"{label}: {count(sum(rows_by_age[index].values()))}"
+            for index, (label, _limit) in enumerate(selectors.AGE_LIMITS)
+            if rows_by_age[index]
         )
+        summary += " " + _("Waiting %(ages)s.") % {"ages": ages} + " "
+        if later:
+            summary += ngettext(
+                "%(count)s order passed on to a 2nd approver or later.",
+                "%(count)s orders passed on to a 2nd approver or later.",
+                later,
+            ) % {"count": count(later)}
+        else:
+            summary += _("None has been passed on to a 2nd approver yet.")
     else:
-        summary = "No order waits for manual authorization."
+        summary = _("No order waits for manual authorization.")
     rows = [
-        (label, dict(rows_by_age[index]), counted(sum(rows_by_age[index].values()), "order"))
-        for index, (label, _) in enumerate(selectors.AGE_LIMITS)
+        (str(label), dict(rows_by_age[index]), _orders(sum(rows_by_age[index].values())))
+        for index, (label, _limit) in enumerate(selectors.AGE_LIMITS)
     ]
     table = Table(
-        ["Waiting", *(one.label for one in series), "All"],
+        [_("Waiting"), *(one.label for one in series), _("All")],
         [
             [label, *(count(values.get(one.key, 0)) for one in series), count(sum(values.values()))]
-            for label, values, _ in rows
+            for label, values, _after in rows
         ],
     )
     return charts.horizontal_bars(
         slug="queue-age",
-        title="How long orders wait, by approver level",
+        title=_("How long orders wait, by approver level"),
         summary=summary,
         rows=rows if waiting else [],
         series=series,
         table=table if waiting else Table([], []),
-        x_label="orders",
+        x_label=_("orders"),
     )
 
 
-def value_waiting_chart(*, queue) -> charts.Chart:
-    paid = [0 for _ in selectors.AGE_LIMITS]
-    seller = [0 for _ in selectors.AGE_LIMITS]
+def value_waiting_chart(*, queue, currency: str) -> charts.Chart:
+    paid = [0 for _limit in selectors.AGE_LIMITS]
+    seller = [0 for _limit in selectors.AGE_LIMITS]
     for cell in queue:
         paid[cell.age] += cell.paid_value_cents
         seller[cell.age] += cell.seller_value_cents
@@ -80,36 +92,40 @@ def value_waiting_chart(*, queue) -> charts.Chart:
     if total:
         older = sum(
             paid[index]
-            for index, (_, limit) in enumerate(selectors.AGE_LIMITS)
+            for index, (_label, limit) in enumerate(selectors.AGE_LIMITS)
             if limit is None or limit > timedelta(days=1)
         )
-        summary = (
-            f"{money(total)} waits for a decision (the seller's price of those orders: {money(sum(seller))}); "
-            f"{money(older)} of it has waited a day or more."
-        )
+        summary = _(
+            "%(paid)s waits for a decision (the seller's price of those orders: %(seller)s); "
+            "%(older)s of it has waited a day or more."
+        ) % {
+            "paid": money(total, currency),
+            "seller": money(sum(seller), currency),
+            "older": money(older, currency),
+        }
     else:
-        summary = "No money waits for a decision."
+        summary = _("No money waits for a decision.")
     rows = [
-        (label, {"paid": paid[index]}, money(paid[index]))
-        for index, (label, _) in enumerate(selectors.AGE_LIMITS)
+        (str(label), {"paid": paid[index]}, money(paid[index], currency))
+        for index, (label, _limit) in enumerate(selectors.AGE_LIMITS)
     ]
     table = Table(
-        ["Waiting", "Paid value", "Seller value"],
+        [_("Waiting"), _("Paid value"), _("Seller value")],
         [
-            [label, money(paid[index]), money(seller[index])]
-            for index, (label, _) in enumerate(selectors.AGE_LIMITS)
+            [label, money(paid[index], currency), money(seller[index], currency)]
+            for index, (label, _limit) in enumerate(selectors.AGE_LIMITS)
         ],
     )
     return charts.horizontal_bars(
         slug="value-waiting",
-        title="Value waiting for a decision, by age",
+        title=_("Value waiting for a decision, by age"),
         summary=summary,
         rows=rows if total else [],
-        series=[Series("paid", "Paid value", "manual")],
+        series=[Series("paid", _("Paid value"), "manual")],
         table=table if total else Table([], []),
-        value_text=lambda cents: money(round(cents)),
+        value_text=lambda cents: money(round(cents), currency),
         whole=False,
-        x_label="paid value",
+        x_label=_("paid value"),
     )
 
 
@@ -117,28 +133,31 @@ def approver_chart(*, times) -> charts.Chart:
     if times:
         decisions = sum(one.decisions for one in times)
         slowest = times[0]
-        summary = (
-            f"{counted(len(times), 'approver')} decided {counted(decisions, 'order')} in the period. "
-            + "; ".join(
-                f"{one.email}: {count(one.decisions)} decided, {duration(one.average)} after holding on average"
-                for one in times
-            )
-            + "."
+        each = "; ".join(
+            _("%(approver)s: %(count)s decided, %(average)s after holding on average")
+            % {"approver": one.email, "count": count(one.decisions), "average": duration(one.average)}
+            for one in times
         )
+        summary = ngettext(
+            "%(count)s approver decided %(orders)s in the period. %(each)s.",
+            "%(count)s approvers decided %(orders)s in the period. %(each)s.",
+            len(times),
+        ) % {"count": count(len(times)), "orders": _orders(decisions), "each": each}
         if len(times) > 1:
-            summary += f" {slowest.email} took longest on average."
+            summary += " " + _("%(approver)s took longest on average.") % {"approver": slowest.email}
     else:
-        summary = "No order was approved or denied in the period."
+        summary = _("No order was approved or denied in the period.")
     rows = [
         (
             one.email,
             {"average": one.average.total_seconds()},
-            f"{duration(one.average)} · {count(one.decisions)} decided",
+            _("%(average)s · %(count)s decided")
+            % {"average": duration(one.average), "count": count(one.decisions)},
         )
         for one in times
     ]
     table = Table(
-        ["Approver", "Approved", "Denied", "Average wait", "Longest wait"],
+        [_("Approver"), _("Approved"), _("Denied"), _("Average wait"), _("Longest wait")],
         [
             [one.email, count(one.approved), count(one.denied), duration(one.average), duration(one.longest)]
             for one in times
@@ -146,12 +165,12 @@ def approver_chart(*, times) -> charts.Chart:
     )
     return charts.horizontal_bars(
         slug="approvers",
-        title="Time to decision, per approver",
+        title=_("Time to decision, per approver"),
         summary=summary,
         rows=rows,
-        series=[Series("average", "Average time from holding to decision", "level-1")],
+        series=[Series("average", _("Average time from holding to decision"), "level-1")],
         table=table,
         value_text=lambda seconds: duration(timedelta(seconds=seconds)),
         whole=False,
-        x_label="average time to decision",
+        x_label=_("average time to decision"),
     )

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Account, Membership
 from accounts.roles import Role
@@ -68,7 +69,7 @@ def test_a_long_list_is_offered_written_by_a_worker_with_progress_and_downloaded
     assert f'href="{EXPORTS}{export.pk}/download/"' in ready.content.decode()
     zone = ZoneInfo(Account.objects.get(name="acme").time_zone)  # the viewer's account's, as every time
     kept = (export.finished_at + timedelta(hours=24)).astimezone(zone)
-    assert f"kept until {kept:%Y-%m-%d %H:%M}" in text(ready)
+    assert f"kept until {date_format(kept, 'SHORT_DATETIME_FORMAT')})" in text(ready)
 
     header, rows = downloaded(client.get(f"{EXPORTS}{export.pk}/download/"))
     assert "created_at (America/Sao_Paulo)" in header

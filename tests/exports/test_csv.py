@@ -129,6 +129,7 @@ def test_the_decision_export_has_each_decision_who_when_band_and_reason(
         "divergence_percent",
         "paid_value_cents",
         "seller_value_cents",
+        "currency",
     ]
     said = [
         (

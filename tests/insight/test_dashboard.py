@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.roles import Role
 from accounts.services import membership_set
@@ -41,7 +42,11 @@ def test_the_dashboard_adds_up_what_the_rule_decided(client, owner, placed):
     client.force_login(owner)
     text = page(client, DASHBOARD)
 
-    assert (tile(text, "decided"), tile(text, "waiting"), tile(text, "waiting-value")) == ("5", "1", "25.71")
+    assert (tile(text, "decided"), tile(text, "waiting"), tile(text, "waiting-value")) == (
+        "5",
+        "1",
+        "R$25.71",
+    )
     divergence = caption(text, "divergence")
     assert ": 2 without divergence, 3 (60 %) with one." in divergence
     assert "Half of those diverged by less than 15.5 %, nine in ten by less than 34 %." in divergence
@@ -62,12 +67,18 @@ def test_the_dashboard_adds_up_what_the_rule_decided(client, owner, placed):
         text, "queue-age"
     )
     assert caption(text, "value-waiting") == (
-        "25.71 waits for a decision (the seller's price of those orders: 30.25); 0.00 of it has waited a day or more."
+        "R$25.71 waits for a decision (the seller's price of those orders: R$30.25); "
+        "R$0.00 of it has waited a day or more."
     )
     assert caption(text, "connectors") == (
-        "SkyHub (MKP) had the most divergence: 3 of 5 orders (60 %), paid 15.54 less than the seller's prices."
+        "SkyHub (MKP) had the most divergence: 3 of 5 orders (60 %), paid R$15.54 less than the seller's prices."
     )
-    assert caption(text, "skus") == "No item lines diverged in the period."
+    # No item line diverged: the orders diverged in their totals, and the SKUs' picture says so.
+    assert caption(text, "skus") == (
+        "No item was sold at a price other than the seller's: the 3 orders that diverged "
+        "(seller's prices − paid: R$15.54) diverged in their totals — freight, taxes, "
+        "or a discount or fee the marketplace applied to the whole order."
+    )
     assert caption(text, "approvers") == "No order was approved or denied in the period."
 
 
@@ -104,9 +115,9 @@ def test_a_period_before_the_orders_shows_none_of_them_but_the_queue_as_it_is(cl
     client.force_login(owner)
     text = page(client, DASHBOARD, period="custom", first="2020-01-01", last="2020-01-31")
 
-    assert "acme, 01 Jan 2020 – 31 Jan 2020 (31 days)." in text
+    assert "acme, Jan. 1, 2020 – Jan. 31, 2020 (31 days)." in text
     assert tile(text, "decided") == "0"
-    assert caption(text, "divergence").startswith("No order was decided from 01 Jan 2020 to 31 Jan 2020.")
+    assert caption(text, "divergence").startswith("No order was decided from Jan. 1, 2020 to Jan. 31, 2020.")
     assert tile(text, "waiting") == "1"
 
 
@@ -137,7 +148,7 @@ def test_the_day_is_the_accounts_day(client, owner, placed, account):
 
     text = page(client, DASHBOARD, period="7")
 
-    assert f"to {today_in_tokyo:%d %b %Y}" in caption(text, "decisions")
+    assert f"to {date_format(today_in_tokyo)}" in caption(text, "decisions")
     assert "Days are in acme’s time zone (Asia/Tokyo)." in text
 
 

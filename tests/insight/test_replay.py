@@ -205,7 +205,7 @@ def test_the_owner_replays_the_posted_draft(client, owner, account, placed):
         "1 authorized instead of held for manual authorization." in text
     )
     row = re.search(r'<tr class="replay-row-authorize">(.*?)</tr>', text, re.S).group(1)
-    assert re.findall(r"<td>(.*?)</td>", row) == ["1", "2", "+1", "29.50", "55.21", "+25.71"]
+    assert re.findall(r"<td>(.*?)</td>", row) == ["1", "2", "+1", "R$29.50", "R$55.21", "+R$25.71"]
     held = DecisionRecord.objects.get(marketplace_order_id="M1").order
     assert f'<a href="/admin/orders/order/{held.pk}/change/">MKP-M1</a>' in text
     assert 'role="img"' in text

@@ -1,0 +1,42 @@
+"""The exports in the reader's language; the CSV's money in integer cents beside its currency."""
+
+from exports.models import Export
+from tests.exports.conftest import DECISIONS, ORDERS, downloaded
+from tests.insight.test_dashboard_languages import ours
+from tests.support.i18n import english_left
+from tests.support.pages import markup
+
+EXPORTS = "/admin/exports/export/"
+
+
+def test_the_csv_keeps_cents_and_names_their_currency(client, viewer, placed, account):
+    account.currency = "ARS"
+    account.save()
+    client.force_login(viewer)
+
+    header, rows = downloaded(client.get(f"{ORDERS}export.csv"))
+    at = header.index("seller_value_cents")
+    assert header[at + 1] == "currency"
+    assert {row["currency"] for row in rows} == {"ARS"}
+    assert rows[0]["paid_value_cents"] == "2571"
+
+    header, rows = downloaded(client.get(f"{DECISIONS}export.csv"))
+    assert header[-3:] == ["paid_value_cents", "seller_value_cents", "currency"]
+    assert {row["currency"] for row in rows} == {"ARS"}
+
+
+def test_the_exports_list_and_page_speak_the_readers_language(client, viewer, placed, settings):
+    settings.EXPORT_INLINE_MAX_ROWS = 2
+    client.force_login(viewer)
+    client.post(f"{EXPORTS}start/", {"list": "insight.decisionrecord", "query": ""})
+    export = Export.objects.latest("pk")
+
+    for accept, language, words in (
+        ("pt-BR", "pt_BR", "Aguardando início"),
+        ("es", "es", "Esperando inicio"),
+    ):
+        listing = markup(client.get(EXPORTS, HTTP_ACCEPT_LANGUAGE=accept))
+        assert english_left(ours(listing), language) == []
+        assert words in listing
+        progress = markup(client.get(f"{EXPORTS}{export.pk}/", HTTP_ACCEPT_LANGUAGE=accept))
+        assert english_left(ours(progress), language) == []
