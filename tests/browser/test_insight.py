@@ -21,7 +21,7 @@ def test_the_dashboard_draws_every_picture_with_words_that_match_it(page, log_in
     expect(page.locator("h1")).to_have_text("Dashboard of acme")
     expect(page.locator("#tile-decided")).to_have_text("5")
     expect(page.locator("#tile-waiting")).to_have_text("1")
-    expect(page.locator("#tile-waiting-value")).to_have_text("25.71")
+    expect(page.locator("#tile-waiting-value")).to_have_text("R$25.71")
     for slug in FIGURES:
         picture = page.locator(f"#chart-{slug} svg[role=img]")
         expect(picture).to_be_visible()
@@ -44,9 +44,9 @@ def test_the_dashboard_draws_every_picture_with_words_that_match_it(page, log_in
         ["No divergence", "Authorized by 0–5 %", "Held for approval by 5–20 %", "Denied by 20–100 %"]
     )
     expect(page.locator("#chart-queue-age figcaption")).to_contain_text("1 order waits for a decision")
-    expect(page.locator("#chart-value-waiting figcaption")).to_contain_text("25.71 waits for a decision")
+    expect(page.locator("#chart-value-waiting figcaption")).to_contain_text("R$25.71 waits for a decision")
     expect(page.locator("#chart-connectors figcaption")).to_contain_text(
-        "SkyHub (MKP) had the most divergence: 3 of 5 orders (60 %), paid 15.54 less than the seller's prices."
+        "SkyHub (MKP) had the most divergence: 3 of 5 orders (60 %), paid R$15.54 less than the seller's prices."
     )
 
     page.locator("#chart-divergence summary").click()
@@ -62,10 +62,12 @@ def test_a_custom_period_without_orders_says_so(page, log_in, owner):
     page.fill("#id_last", "2020-01-31")
     page.get_by_role("button", name="Show").click()
 
-    expect(page.locator(".insight-period-shown")).to_have_text("acme, 01 Jan 2020 – 31 Jan 2020 (31 days).")
+    expect(page.locator(".insight-period-shown")).to_have_text(
+        "acme, Jan. 1, 2020 – Jan. 31, 2020 (31 days)."
+    )
     expect(page.locator("#tile-decided")).to_have_text("0")
     expect(page.locator("#chart-divergence figcaption")).to_contain_text(
-        "No order was decided from 01 Jan 2020 to 31 Jan 2020."
+        "No order was decided from Jan. 1, 2020 to Jan. 31, 2020."
     )
     expect(page.locator("#chart-divergence .chart-bars rect")).to_have_count(0)
     expect(page.locator("#tile-waiting")).to_have_text("1")  # the queue is now, whatever the period
@@ -88,9 +90,9 @@ def test_owner_replays_a_draft_and_sees_which_orders_change(page, log_in, accoun
     # Four outcomes before and after, but none is held for approval under the draft.
     expect(result.locator("svg .chart-bars rect")).to_have_count(7)
     authorized = result.locator("#replay-table tr.replay-row-authorize")
-    expect(authorized.locator("td")).to_have_text(["1", "2", "+1", "29.50", "55.21", "+25.71"])
+    expect(authorized.locator("td")).to_have_text(["1", "2", "+1", "R$29.50", "R$55.21", "+R$25.71"])
     held = result.locator("#replay-table tr.replay-row-manual")
-    expect(held.locator("td")).to_have_text(["1", "0", "−1", "25.71", "0.00", "−25.71"])
+    expect(held.locator("td")).to_have_text(["1", "0", "−1", "R$25.71", "R$0.00", "−R$25.71"])
     link = result.locator("#replay-changes a")
     expect(link).to_have_text("MKP-M1")
     held_order = Order.objects.get(marketplace_order_id="M1")

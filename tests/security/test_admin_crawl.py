@@ -675,5 +675,5 @@ def test_a_dashboard_period_at_the_calendars_end_is_refused_with_a_message(clien
     response = client.get("/admin/insight/dashboard/?period=custom&first=9999-12-01&last=9999-12-31")
 
     page = response.content.decode()
-    assert "Choose days from 01 Jan 2000 to 31 Dec 2999." in page
+    assert "Choose days from Jan. 1, 2000 to Dec. 31, 2999." in page
     assert "Showing the last 30 days." in page
