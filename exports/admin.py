@@ -7,6 +7,8 @@ progress and offers the file when ready. The file is downloaded only through `do
 which asks the list's own permission (the one rule) about every account the file may hold.
 """
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -41,7 +43,7 @@ from .lists import (
 )
 from .models import Export
 from .selectors import export_of, exports_of, may_see_rows_of
-from .services import CHUNK_ROWS, export_start, export_storage, inline_max, retention
+from .services import CHUNK_ROWS, FAILURES, export_start, export_storage, inline_max, retention
 from .tables import CsvTable, csv_lines, csv_text
 
 
@@ -140,8 +142,26 @@ def progress_words(export: Export) -> str:
     if export.state == Export.State.READY:
         return _("Ready: %(total)s.") % {"total": counted}
     if export.state == Export.State.FAILED:
-        return _("Failed: %(error)s") % {"error": export.error}
+        return _("Failed: %(error)s") % {"error": failure_words(export.error)}
     return _("Deleted: files are kept %(hours)s after they are written.") % {"hours": retention_words()}
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    """Match a text written from `template`, its `%(name)s` placeholders as named groups."""
+    parts = re.split(r"%\((\w+)\)s", template)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+)" for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z", re.S)
+
+
+def failure_words(error: str) -> str:
+    """Say why an export failed in the reader's language, when it is one of the reasons the app writes."""
+    for template in FAILURES:
+        found = _template_pattern(template).match(error)
+        if found:
+            return _(template) % found.groupdict()
+    return error
 
 
 def shown_title(export: Export) -> str:

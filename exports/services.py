@@ -21,6 +21,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
@@ -41,6 +42,14 @@ SILENT_FOR = timedelta(minutes=5)
 # A pending export not started by then lost its message, and is queued again.
 UNSTARTED_FOR = timedelta(minutes=1)
 MAX_ATTEMPTS = 3
+
+# Why an export failed, kept in English in `Export.error` (logs and operators read it there) and
+# said in the reader's language on its page (`failure_words`).
+NOT_EXPORTABLE = gettext_noop("The list %(list)s cannot be exported.")
+NO_LONGER_VISIBLE = gettext_noop("%(user)s may no longer see this list.")
+FILTER_INVALID = gettext_noop("The list's filter is no longer valid; export the list again.")
+GAVE_UP = gettext_noop("The export was started %(attempts)s times and never finished; export the list again.")
+FAILURES = (NOT_EXPORTABLE, NO_LONGER_VISIBLE, FILTER_INVALID, GAVE_UP)
 
 
 def inline_max() -> int:
@@ -125,14 +134,14 @@ def export_run(*, export_id: int) -> Export | None:
 def _write(export: Export, mine) -> None:
     model_admin = exportable_admin(export.list_label)
     if model_admin is None:
-        raise Refused(f"The list {export.list_label} cannot be exported.")
+        raise Refused(NOT_EXPORTABLE % {"list": export.list_label})
     request = list_request(user=export.user, query=export.query)
     if not export.user.is_active or not model_admin.has_view_permission(request):
-        raise Refused(f"{export.user} may no longer see this list.")
+        raise Refused(NO_LONGER_VISIBLE % {"user": export.user})
     try:
         rows = list_rows(model_admin, request, accounts=export.accounts)
     except IncorrectLookupParameters:
-        raise Refused("The list's filter is no longer valid; export the list again.") from None
+        raise Refused(FILTER_INVALID) from None
     mine.update(total=rows.count(), heartbeat_at=timezone.now())
     table = model_admin.export_table
     clock = Clock()
@@ -182,7 +191,7 @@ def exports_sweep(*, now=None) -> list[int]:
     )
     given_up = lost.filter(attempts__gte=MAX_ATTEMPTS).update(
         state=Export.State.FAILED,
-        error=f"The export was started {MAX_ATTEMPTS} times and never finished; export the list again.",
+        error=GAVE_UP % {"attempts": MAX_ATTEMPTS},
         finished_at=now,
     )
     if given_up:

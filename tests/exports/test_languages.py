@@ -40,3 +40,20 @@ def test_the_exports_list_and_page_speak_the_readers_language(client, viewer, pl
         assert words in listing
         progress = markup(client.get(f"{EXPORTS}{export.pk}/", HTTP_ACCEPT_LANGUAGE=accept))
         assert english_left(ours(progress), language) == []
+
+
+def test_why_an_export_failed_is_said_in_the_readers_language(client, viewer, placed, settings):
+    settings.EXPORT_INLINE_MAX_ROWS = 2
+    client.force_login(viewer)
+    client.post(f"{EXPORTS}start/", {"list": "insight.decisionrecord", "query": ""})
+    export = Export.objects.latest("pk")
+    Export.objects.filter(pk=export.pk).update(
+        state=Export.State.FAILED, error="viewer@acme.example may no longer see this list."
+    )
+
+    page = markup(client.get(f"{EXPORTS}{export.pk}/", HTTP_ACCEPT_LANGUAGE="pt-BR"))
+
+    assert "Falhou: viewer@acme.example não pode mais ver esta lista." in page
+    assert english_left(ours(page), "pt_BR") == []
+    english = markup(client.get(f"{EXPORTS}{export.pk}/"))
+    assert "Failed: viewer@acme.example may no longer see this list." in english
