@@ -11,25 +11,30 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
 
-catalog_id = RegexValidator(r"^[^\s/?#]+$", "An id has no spaces and none of / ? #.")
+catalog_id = RegexValidator(r"^[^\s/?#]+$", _("An id has no spaces and none of / ? #."))
 sales_channel_id = re.compile(r"^[^\s;,]{1,32}$")
 
 
 def validate_sales_channels(value):
     """Accept a list of distinct sales channel ids ("1", "2"), as CSV files write them "1;2"."""
     if not isinstance(value, list):
-        raise ValidationError('A list of sales channel ids, e.g. ["1", "2"].')
+        raise ValidationError(gettext('A list of sales channel ids, e.g. ["1", "2"].'))
     for channel in value:
         if not isinstance(channel, str) or not sales_channel_id.match(channel):
             raise ValidationError(
-                f"Not a sales channel id: {channel!r}. An id has 1 to 32 characters, no spaces, ; or commas."
+                gettext(
+                    "Not a sales channel id: %(channel)s. An id has 1 to 32 characters, no spaces, ; or commas."
+                )
+                % {"channel": repr(channel)}
             )
     if len(set(value)) != len(value):
-        raise ValidationError("A sales channel is listed twice.")
+        raise ValidationError(gettext("A sales channel is listed twice."))
 
 
 def below_reserved_message(*, quantity: int, reserved: int) -> str | None:
@@ -38,30 +43,34 @@ def below_reserved_message(*, quantity: int, reserved: int) -> str | None:
     Orders hold `reserved` units; the seller may not take them away.
     """
     if quantity is not None and quantity < reserved:
-        return (
-            f"{quantity} is below the {reserved} units reserved by orders; "
-            f"set at least {reserved}, or release the orders first."
-        )
+        return gettext(
+            "%(quantity)s is below the %(reserved)s units reserved by orders; "
+            "set at least %(reserved)s, or release the orders first."
+        ) % {"quantity": quantity, "reserved": reserved}
     return None
 
 
 class Sku(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="skus")
-    sku_id = models.CharField("SKU id", max_length=64, validators=[catalog_id])
-    name = models.CharField(max_length=200)
-    price_cents = models.PositiveBigIntegerField("unit price (cents)")
-    active = models.BooleanField(default=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="skus", verbose_name=_("account")
+    )
+    sku_id = models.CharField(_("SKU id"), max_length=64, validators=[catalog_id])
+    name = models.CharField(_("name"), max_length=200)
+    price_cents = models.PositiveBigIntegerField(_("unit price"))
+    active = models.BooleanField(_("active"), default=True)
     sales_channels = models.JSONField(
+        _("sales channels"),
         default=list,
         blank=True,
         validators=[validate_sales_channels],
-        help_text="Sales channels (trade policies) where the SKU is sold.",
+        help_text=_("Sales channels (trade policies) where the SKU is sold."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
-        verbose_name = "SKU"
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKUs")
         ordering = ["account__name", "sku_id"]
         constraints = [models.UniqueConstraint(fields=["account", "sku_id"], name="unique_sku_per_account")]
 
@@ -70,11 +79,15 @@ class Sku(models.Model):
 
 
 class Warehouse(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="warehouses")
-    warehouse_id = models.CharField("warehouse id", max_length=64, validators=[catalog_id])
-    name = models.CharField(max_length=200, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="warehouses", verbose_name=_("account")
+    )
+    warehouse_id = models.CharField(_("warehouse id"), max_length=64, validators=[catalog_id])
+    name = models.CharField(_("name"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
         ordering = ["account__name", "warehouse_id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "warehouse_id"], name="unique_warehouse_per_account")
@@ -87,14 +100,19 @@ class Warehouse(models.Model):
 class Stock(models.Model):
     """Units of a SKU in a warehouse; `reserved` are held by integrated orders."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stock")
-    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="stock")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock")
-    quantity = models.PositiveIntegerField(default=0)
-    reserved = models.PositiveIntegerField(default=0)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stock", verbose_name=_("account")
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="stock", verbose_name=_("SKU"))
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.CASCADE, related_name="stock", verbose_name=_("warehouse")
+    )
+    quantity = models.PositiveIntegerField(_("units on hand"), default=0)
+    reserved = models.PositiveIntegerField(_("reserved"), default=0, help_text=_("Units held by orders."))
 
     class Meta:
-        verbose_name_plural = "stock"
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock")
         ordering = ["sku__sku_id", "warehouse__warehouse_id"]
         constraints = [
             models.UniqueConstraint(fields=["sku", "warehouse"], name="one_stock_row_per_sku_and_warehouse"),
@@ -118,9 +136,9 @@ class Stock(models.Model):
             self.account_id = sku.account_id
         errors = {}
         if sku is not None and sku.account_id != self.account_id:
-            errors["sku"] = "The SKU belongs to another account."
+            errors["sku"] = gettext("The SKU belongs to another account.")
         if warehouse is not None and warehouse.account_id != self.account_id:
-            errors["warehouse"] = "The warehouse belongs to another account than the SKU."
+            errors["warehouse"] = gettext("The warehouse belongs to another account than the SKU.")
         problem = below_reserved_message(quantity=self.quantity, reserved=self.reserved)
         if problem:
             errors["quantity"] = problem
@@ -129,10 +147,10 @@ class Stock(models.Model):
 
 
 def reserved_stock_message(stock: Stock) -> str:
-    return (
-        f"{stock.sku.sku_id} in {stock.warehouse}: {stock.reserved} units reserved by orders; "
+    return gettext(
+        "%(sku)s in %(warehouse)s: %(reserved)s units reserved by orders; "
         "the stock row stays until they are released."
-    )
+    ) % {"sku": stock.sku.sku_id, "warehouse": stock.warehouse, "reserved": stock.reserved}
 
 
 @receiver(pre_delete, sender=Stock, dispatch_uid="catalog.stock.keep_reserved")
@@ -144,31 +162,40 @@ def keep_reserved_stock(sender, instance: Stock, **kwargs):
 
 
 class DeliveryChannel(models.TextChoices):
-    DELIVERY = "delivery", "Delivery"
-    PICKUP_IN_POINT = "pickup-in-point", "Pickup in point"
+    DELIVERY = "delivery", _("Delivery")
+    PICKUP_IN_POINT = "pickup-in-point", _("Pickup in point")
 
 
 class PickupPoint(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pickup_points")
-    point_id = models.CharField("pickup point id", max_length=64, validators=[catalog_id])
-    name = models.CharField(max_length=200)
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="pickup_points")
-    postal_code = models.CharField(max_length=32, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    number = models.CharField(max_length=32, blank=True)
-    neighborhood = models.CharField(max_length=200, blank=True)
-    complement = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=200, blank=True)
-    state = models.CharField(max_length=32, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="pickup_points", verbose_name=_("account")
+    )
+    point_id = models.CharField(_("pickup point id"), max_length=64, validators=[catalog_id])
+    name = models.CharField(_("name"), max_length=200)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="pickup_points", verbose_name=_("warehouse")
+    )
+    postal_code = models.CharField(_("postal code"), max_length=32, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    number = models.CharField(_("number"), max_length=32, blank=True)
+    neighborhood = models.CharField(_("neighborhood"), max_length=200, blank=True)
+    complement = models.CharField(_("complement"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=32, blank=True)
     country = models.CharField(
+        _("country"),
         max_length=3,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z]{3}$", "A three-letter country code, e.g. BRA.")],
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("A three-letter country code, e.g. BRA."))],
     )
-    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    latitude = models.FloatField(_("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
 
     class Meta:
+        verbose_name = _("pickup point")
+        verbose_name_plural = _("pickup points")
         ordering = ["account__name", "point_id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "point_id"], name="unique_pickup_point_per_account")
@@ -180,26 +207,35 @@ class PickupPoint(models.Model):
     def clean(self):
         warehouse = getattr(self, "warehouse", None)
         if warehouse is not None and self.account_id is not None and warehouse.account_id != self.account_id:
-            raise ValidationError({"warehouse": "The warehouse belongs to another account."})
+            raise ValidationError({"warehouse": gettext("The warehouse belongs to another account.")})
 
 
 class ShippingPolicy(models.Model):
     """An SLA: how items get to the customer, at what freight per unit, how fast."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="shipping_policies")
-    policy_id = models.CharField("SLA id", max_length=64, validators=[catalog_id])
-    delivery_channel = models.CharField(max_length=16, choices=DeliveryChannel.choices)
-    freight_cents = models.PositiveBigIntegerField("freight per unit (cents)", default=0)
-    estimate = models.CharField(
-        max_length=16,
-        validators=[RegexValidator(r"^\d+(d|bd|h|m)$", "A number then d, bd, h or m, e.g. 3bd.")],
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="shipping_policies", verbose_name=_("account")
     )
-    active = models.BooleanField(default=True)
-    warehouses = models.ManyToManyField(Warehouse, blank=True, related_name="shipping_policies")
-    pickup_points = models.ManyToManyField(PickupPoint, blank=True, related_name="shipping_policies")
+    policy_id = models.CharField(_("policy id (SLA)"), max_length=64, validators=[catalog_id])
+    delivery_channel = models.CharField(_("delivery channel"), max_length=16, choices=DeliveryChannel.choices)
+    freight_cents = models.PositiveBigIntegerField(_("freight per unit"), default=0)
+    estimate = models.CharField(
+        _("delivery estimate"),
+        max_length=16,
+        validators=[RegexValidator(r"^\d+(d|bd|h|m)$", _("A number then d, bd, h or m, e.g. 3bd."))],
+        help_text=_("A number then d (days), bd (business days), h (hours) or m (minutes), e.g. 3bd."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    warehouses = models.ManyToManyField(
+        Warehouse, blank=True, related_name="shipping_policies", verbose_name=_("warehouses")
+    )
+    pickup_points = models.ManyToManyField(
+        PickupPoint, blank=True, related_name="shipping_policies", verbose_name=_("pickup points")
+    )
 
     class Meta:
-        verbose_name_plural = "shipping policies"
+        verbose_name = _("shipping policy")
+        verbose_name_plural = _("shipping policies")
         ordering = ["account__name", "policy_id"]
         constraints = [
             models.UniqueConstraint(

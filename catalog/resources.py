@@ -5,7 +5,9 @@ change the catalog; a file may carry an `account` column (exports do), and a row
 other account is refused. The import previews every row, names the bad ones by line and
 column, and saves all rows or none.
 
-SKU columns: id, name, price (cents), active, salesChannels ("1;2"). Stock columns: sku,
+SKU columns: id, name, price (cents) — integer cents, as everywhere inside; a file of before
+it was so named, with a `price` column, reads the same —, active, salesChannels ("1;2"), and
+currency (the account's, exported for reading). Stock columns: sku,
 warehouse, quantity (units on hand; reserved and available are exported for reading). As in
 the seller API, a warehouse named for the first time is created, units on hand may not go
 below what orders reserved, and a column left out keeps the current values.
@@ -14,6 +16,8 @@ below what orders reserved, and a column left out keeps the current values.
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from kit.spreadsheets import formula_safe, formula_unquoted
@@ -24,6 +28,8 @@ from .services import warehouses_ensure
 
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
+# The price column says its unit; files written before it did name it `price`, and still import.
+PRICE_COLUMN, OLD_PRICE_COLUMN = "price (cents)", "price"
 NUL = "\x00"  # no database column stores it (PostgreSQL refuses it), so a row holding one is refused
 
 
@@ -41,7 +47,7 @@ class WholeNumberWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not re.fullmatch(r"\d{1,18}", text):
-            raise ValueError(self.message)
+            raise ValueError(str(self.message))
         return int(text)
 
     def render(self, value, obj=None, **kwargs):
@@ -55,7 +61,7 @@ class ActiveWidget(widgets.Widget):
             return True
         if text in FALSE_WORDS:
             return False
-        raise ValueError("Write true or false.")
+        raise ValueError(gettext("Write true or false."))
 
     def render(self, value, obj=None, **kwargs):
         return "true" if value else "false"
@@ -85,14 +91,18 @@ class AccountRowWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
-            raise ValueError(f"Name the {self.label}.")
+            raise ValueError(gettext("Name the %(thing)s.") % {"thing": self.label})
         found = self.model.objects.filter(account=self.account, **{self.id_field: text}).first()
         if found is None:
             raise ValueError(self.missing_message(text))
         return found
 
     def missing_message(self, text):
-        return f"No {self.label} '{text}' in account {self.account}."
+        return gettext("No %(thing)s '%(id)s' in account %(account)s.") % {
+            "thing": self.label,
+            "id": text,
+            "account": self.account,
+        }
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else getattr(value, self.id_field)
@@ -101,16 +111,19 @@ class AccountRowWidget(widgets.Widget):
 class SkuLookupWidget(AccountRowWidget):
     model = Sku
     id_field = "sku_id"
-    label = "SKU"
+    label = _("SKU")
 
     def missing_message(self, text):
-        return f"No SKU '{text}' in account {self.account}; import it with the SKU file first."
+        return gettext("No SKU '%(id)s' in account %(account)s; import it with the SKU file first.") % {
+            "id": text,
+            "account": self.account,
+        }
 
 
 class WarehouseLookupWidget(AccountRowWidget):
     model = Warehouse
     id_field = "warehouse_id"
-    label = "warehouse"
+    label = _("warehouse")
 
     def missing_message(self, text):
         return warehouse_id_problem(text) or super().missing_message(text)
@@ -142,19 +155,24 @@ class AccountScopedResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         if self.account is None:
-            raise ValueError("Choose the account to import into.")
+            raise ValueError(gettext("Choose the account to import into."))
 
     def before_import_row(self, row, **kwargs):
         for column, value in row.items():
             if isinstance(value, str) and NUL in value:
-                raise ValidationError({column: "Has a NUL character (a broken or binary file?); remove it."})
+                raise ValidationError(
+                    {column: gettext("Has a NUL character (a broken or binary file?); remove it.")}
+                )
             if isinstance(value, str):
                 row[column] = formula_unquoted(value)  # as exported
         named = _text(row.get("account"))
         if named and named != self.account.name:
             raise ValidationError(
                 {
-                    "account": f"This row is for account '{named}'; this import goes into '{self.account.name}'."
+                    "account": gettext(
+                        "This row is for account '%(named)s'; this import goes into '%(account)s'."
+                    )
+                    % {"named": named, "account": self.account.name}
                 }
             )
         key = self.row_key(row)
@@ -163,7 +181,7 @@ class AccountScopedResource(resources.ModelResource):
             raise ValidationError(
                 {
                     self.fields[self.get_import_id_fields()[0]].column_name: (
-                        f"Also on line {self.lines_by_key[key]}; each row once."
+                        gettext("Also on line %(line)s; each row once.") % {"line": self.lines_by_key[key]}
                     )
                 }
             )
@@ -191,40 +209,47 @@ class SkuResource(AccountScopedResource):
     name = fields.Field(attribute="name", column_name="name")
     price_cents = fields.Field(
         attribute="price_cents",
-        column_name="price",
-        widget=WholeNumberWidget("Whole cents, 0 or more, e.g. 975 for 9.75."),
+        column_name=PRICE_COLUMN,
+        widget=WholeNumberWidget(_("Whole cents, 0 or more, e.g. 975 for 9.75.")),
     )
     active = fields.Field(attribute="active", column_name="active", widget=ActiveWidget())
     sales_channels = fields.Field(
         attribute="sales_channels", column_name="salesChannels", widget=SalesChannelsWidget()
     )
+    currency = fields.Field(attribute="account__currency", column_name="currency", readonly=True)
 
-    import_help = (
-        "Columns: id, name, price (cents, e.g. 975 for 9.75), active (true or false), salesChannels "
-        "(e.g. 1;2). A column left out keeps the current values; an account column must name the "
-        "chosen account."
+    import_help = _(
+        "Columns: id, name, price (cents) in whole cents (975 for 9.75), active (true or false), "
+        "salesChannels (e.g. 1;2). A column left out keeps the current values; an account column "
+        "must name the chosen account; currency is only exported."
     )
 
     class Meta:
         model = Sku
         name = "SKUs"
-        fields = ("sku_id", "name", "price_cents", "active", "sales_channels", "account_column")
+        fields = ("sku_id", "name", "price_cents", "active", "sales_channels", "currency", "account_column")
         import_id_fields = ("sku_id",)
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def before_import(self, dataset, **kwargs):
+        headers = list(dataset.headers or [])
+        if OLD_PRICE_COLUMN in headers and PRICE_COLUMN not in headers:
+            dataset.headers = [PRICE_COLUMN if name == OLD_PRICE_COLUMN else name for name in headers]
+        super().before_import(dataset, **kwargs)
 
 
 class StockResource(AccountScopedResource):
     sku = fields.Field(attribute="sku", column_name="sku", widget=SkuLookupWidget())
     warehouse = fields.Field(attribute="warehouse", column_name="warehouse", widget=WarehouseLookupWidget())
     quantity = fields.Field(
-        attribute="quantity", column_name="quantity", widget=WholeNumberWidget("Whole units, 0 or more.")
+        attribute="quantity", column_name="quantity", widget=WholeNumberWidget(_("Whole units, 0 or more."))
     )
     reserved = fields.Field(attribute="reserved", column_name="reserved", readonly=True)
     available = fields.Field(attribute="available", column_name="available", readonly=True)
     lookup_widgets = ("sku", "warehouse")
-    import_help = (
+    import_help = _(
         "Columns: sku, warehouse, quantity (units on hand, never below the reserved ones). A new "
         "warehouse id creates the warehouse; reserved and available are only exported."
     )

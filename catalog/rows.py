@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
 
 from kit.errors import REQUEST_INVALID, DomainError
 
@@ -132,7 +133,11 @@ def duplicate_problems(ids: Sequence[str]) -> list[RowProblem]:
     for index, item_id in enumerate(ids):
         if item_id in seen:
             problems.append(
-                RowProblem(index, "id", f"'{item_id}' is sent more than once; send each id once.")
+                RowProblem(
+                    index,
+                    "id",
+                    gettext("'%(id)s' is sent more than once; send each id once.") % {"id": item_id},
+                )
             )
         seen.add(item_id)
     return problems
@@ -154,19 +159,22 @@ def model_problems(instance, *, index: int, names: Mapping[str, str], exclude=()
 def warehouse_id_problem(value) -> str | None:
     """Return why `value` is not a warehouse id, or None when it is one."""
     if not isinstance(value, str) or not value:
-        return "A warehouse id is a non-empty string."
+        return gettext("A warehouse id is a non-empty string.")
     if len(value) > 64:
-        return "A warehouse id has at most 64 characters."
+        return gettext("A warehouse id has at most 64 characters.")
     try:
         catalog_id(value)
     except ValidationError as error:
-        return f"Not a warehouse id: '{value}'. {error.messages[0]}"
+        return gettext("Not a warehouse id: '%(value)s'. %(reason)s") % {
+            "value": value,
+            "reason": error.messages[0],
+        }
     return None
 
 
 def quantity_problem(quantity) -> str | None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-        return "Units on hand are a whole number, 0 or more."
+        return gettext("Units on hand are a whole number, 0 or more.")
     return None
 
 
@@ -177,9 +185,9 @@ def shipping_policy_target_problems(
     problems = {}
     if delivery_channel == DeliveryChannel.DELIVERY:
         if not warehouse_ids:
-            problems["warehouses"] = "A delivery policy ships from at least one warehouse."
+            problems["warehouses"] = gettext("A delivery policy ships from at least one warehouse.")
         if pickup_point_ids:
-            problems["pickupPoints"] = "Only pickup-in-point policies have pickup points."
+            problems["pickupPoints"] = gettext("Only pickup-in-point policies have pickup points.")
     elif delivery_channel == DeliveryChannel.PICKUP_IN_POINT and not pickup_point_ids:
-        problems["pickupPoints"] = "A pickup-in-point policy needs at least one pickup point."
+        problems["pickupPoints"] = gettext("A pickup-in-point policy needs at least one pickup point.")
     return problems

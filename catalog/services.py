@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .models import PickupPoint, ShippingPolicy, Sku, Stock, Warehouse, below_reserved_message
 from .rows import (
@@ -93,7 +94,9 @@ def _skus_plan(*, account, rows: Sequence[SkuRow], lock: bool) -> _SkuPlan:
             for attribute in ("name", "price_cents"):
                 if getattr(row, attribute) is None:
                     missing.append(attribute)
-                    plan.problems.append(RowProblem(index, SKU_FIELDS[attribute], "Required for a new SKU."))
+                    plan.problems.append(
+                        RowProblem(index, SKU_FIELDS[attribute], gettext("Required for a new SKU."))
+                    )
         if row.name is not None:
             sku.name = row.name
         if row.price_cents is not None:
@@ -245,8 +248,11 @@ def _shipping_policies_plan(*, account, rows: Sequence[ShippingPolicyRow], lock:
                 RowProblem(
                     index,
                     "pickupPoints",
-                    f"No pickup point {', '.join(unknown)} in account {account.name}; "
-                    "upsert pickup points before the policies that name them.",
+                    gettext(
+                        "No pickup point %(points)s in account %(account)s; "
+                        "upsert pickup points before the policies that name them."
+                    )
+                    % {"points": ", ".join(unknown), "account": account.name},
                 )
             )
         planned.append((policy, warehouse_ids, [points[p] for p in point_ids if p in points]))

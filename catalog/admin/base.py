@@ -1,12 +1,11 @@
-"""What every catalog page shares: the accounts a user may change, money shown from cents.
+"""What every catalog page shares: the accounts a user may change, money shown and typed as money.
 
 Every screen shows only the user's accounts (`AccountScopedAdmin`); Owner and OMS Full change,
 everyone else reads. Ids and accounts are fixed once a row exists: they are how the seller's
 systems name it.
 """
 
-from decimal import Decimal
-
+from django import forms
 from django.contrib import admin
 
 from accounts.admin_base import AccountScopedAdmin
@@ -14,16 +13,37 @@ from accounts.backends import account_roles
 from accounts.models import Account
 from accounts.selectors import accounts_for
 from kit.admin_lists import perm_name
+from kit.forms import MoneyField
+from kit.money import money
 
 from ..models import Stock, reserved_stock_message
 from ..selectors import reserved_stock_among
 
 
-def cents_display(cents: int | None) -> str:
-    """Show integer cents as money: 97550 → "975.50"."""
-    if cents is None:
-        return "-"
-    return f"{Decimal(cents).scaleb(-2):,.2f}"
+def money_of(cents: int | None, account: Account) -> str:
+    """Integer cents in the account's currency, as the reader writes it: 97550 → "R$ 975,50"."""
+    return "-" if cents is None else money(cents, account.currency)
+
+
+class AccountMoneyForm(forms.ModelForm):
+    """A form whose money fields show the currency of the row's account: its own once it exists;
+    on an add page, the one currency of the accounts offered, when they share one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.account_currency()
+        for field in self.fields.values():
+            if isinstance(field, MoneyField):
+                field.currency = currency
+
+    def account_currency(self) -> str:
+        if getattr(self.instance, "account_id", None):
+            return self.instance.account.currency
+        offered = self.fields.get("account")
+        if offered is None:
+            return ""
+        currencies = set(offered.queryset.values_list("currency", flat=True))
+        return currencies.pop() if len(currencies) == 1 else ""
 
 
 def accounts_where(user, perm: str):

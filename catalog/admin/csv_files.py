@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ExportForm, ImportForm
@@ -20,7 +22,9 @@ from .base import accounts_where
 
 class AccountImportForm(ImportForm):
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), help_text="Every row of the file goes into this account."
+        queryset=Account.objects.none(),
+        label=_("Account"),
+        help_text=_("Every row of the file goes into this account."),
     )
     field_order = ["account", "resource", "import_file", "format"]
 
@@ -80,11 +84,15 @@ class AccountImportExportMixin(OwnedImportMixin, ImportExportMixin):
             lines = sorted(
                 {line for line, _ in result.row_errors()} | {row.number for row in result.invalid_rows}
             )
-            messages.error(
-                request,
-                "Nothing was imported: the file no longer passes the checks"
-                + (f" (lines {', '.join(map(str, lines))})" if lines else "")
-                + ". Upload it again to see why.",
-            )
+            if lines:
+                said = gettext(
+                    "Nothing was imported: the file no longer passes the checks (lines %(lines)s). "
+                    "Upload it again to see why."
+                ) % {"lines": ", ".join(map(str, lines))}
+            else:
+                said = gettext(
+                    "Nothing was imported: the file no longer passes the checks. Upload it again to see why."
+                )
+            messages.error(request, said)
             return HttpResponseRedirect(self.import_url())
         return super().process_result(result, request)

@@ -1,14 +1,21 @@
 """Shipping policies and pickup points."""
 
-from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kit.forms import MoneyField
 
 from ..models import PickupPoint, ShippingPolicy, Warehouse
 from ..rows import shipping_policy_target_problems
-from .base import CatalogAdmin, cents_display
+from .base import AccountMoneyForm, CatalogAdmin, money_of
 
 
-class ShippingPolicyForm(forms.ModelForm):
+class ShippingPolicyForm(AccountMoneyForm):
+    freight_cents = MoneyField(
+        label=_("Freight per unit"), initial=0, help_text=_("Charged for each unit shipped, e.g. 9.90.")
+    )
+
     class Meta:
         model = ShippingPolicy
         fields = [
@@ -29,9 +36,9 @@ class ShippingPolicyForm(forms.ModelForm):
         points = list(cleaned.get("pickup_points") or [])
         if account is not None:
             if any(warehouse.account_id != account.pk for warehouse in warehouses):
-                self.add_error("warehouses", "Choose warehouses of the policy's account only.")
+                self.add_error("warehouses", gettext("Choose warehouses of the policy's account only."))
             if any(point.account_id != account.pk for point in points):
-                self.add_error("pickup_points", "Choose pickup points of the policy's account only.")
+                self.add_error("pickup_points", gettext("Choose pickup points of the policy's account only."))
         form_fields = {"warehouses": "warehouses", "pickupPoints": "pickup_points"}
         for field, message in shipping_policy_target_problems(
             delivery_channel=cleaned.get("delivery_channel"),
@@ -46,6 +53,7 @@ class ShippingPolicyForm(forms.ModelForm):
 class ShippingPolicyAdmin(CatalogAdmin):
     form = ShippingPolicyForm
     list_display = ["policy_id", "delivery_channel", "freight", "estimate", "active"]
+    list_select_related = ["account"]
     list_filter = ["delivery_channel", "active"]
     search_fields = ["policy_id"]
     filter_horizontal = ["warehouses", "pickup_points"]
@@ -69,9 +77,9 @@ class ShippingPolicyAdmin(CatalogAdmin):
                     form.base_fields[name].queryset = model.objects.filter(account=obj.account)
         return form
 
-    @admin.display(description="freight per unit", ordering="freight_cents")
+    @admin.display(description=_("freight per unit"), ordering="freight_cents")
     def freight(self, policy):
-        return cents_display(policy.freight_cents)
+        return money_of(policy.freight_cents, policy.account)
 
 
 @admin.register(PickupPoint)
@@ -80,12 +88,12 @@ class PickupPointAdmin(CatalogAdmin):
     list_select_related = ["warehouse", "account"]
     list_filter = ["state", "country"]
     search_fields = ["point_id", "name", "city", "postal_code", "street"]
-    search_help_text = "Search by id, name, city, postal code or street."
+    search_help_text = _("Search by id, name, city, postal code or street.")
     fixed_fields = ("point_id",)
     fieldsets = [
         (None, {"fields": ["account", "point_id", "name", "warehouse"]}),
         (
-            "Address",
+            _("Address"),
             {
                 "fields": [
                     "postal_code",
@@ -99,7 +107,7 @@ class PickupPointAdmin(CatalogAdmin):
                 ]
             },
         ),
-        ("Coordinates", {"fields": ["latitude", "longitude"]}),
+        (_("Coordinates"), {"fields": ["latitude", "longitude"]}),
     ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -7,15 +7,17 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.backends import account_roles
 from kit.admin_lists import GuardedHistory, perm_name
+from kit.forms import MoneyField
 
 from ..models import Sku, Stock, Warehouse, reserved_stock_message
 from ..resources import SkuResource, StockResource
 from ..selectors import skus_with_available
-from .base import CatalogAdmin, accounts_where, cents_display
+from .base import AccountMoneyForm, CatalogAdmin, accounts_where, money_of
 from .csv_files import AccountImportExportMixin
 
 
@@ -30,9 +32,12 @@ class SalesChannelsField(forms.CharField):
         return [channel.strip() for channel in re.split(r"[;,]", text or "") if channel.strip()]
 
 
-class SkuForm(forms.ModelForm):
+class SkuForm(AccountMoneyForm):
+    price_cents = MoneyField(label=_("Price"), help_text=_("The price of one unit, e.g. 29.90."))
     sales_channels = SalesChannelsField(
-        required=False, help_text="Sales channels (trade policies) where the SKU is sold, e.g. 1;2."
+        label=_("Sales channels"),
+        required=False,
+        help_text=_("Sales channels (trade policies) where the SKU is sold, e.g. 1;2."),
     )
 
     class Meta:
@@ -88,7 +93,7 @@ class StockInline(admin.TabularInline):
                 )
         return formset
 
-    @admin.display(description="available")
+    @admin.display(description=_("available"))
     def available(self, stock):
         return stock.available if stock.pk else "-"
 
@@ -101,7 +106,7 @@ class SkuAdmin(GuardedHistory, AccountImportExportMixin, SimpleHistoryAdmin, Cat
     list_display_links = ["sku_id", "name"]
     list_filter = ["active"]
     search_fields = ["sku_id", "name"]
-    search_help_text = "Search by SKU id or name."
+    search_help_text = _("Search by SKU id or name.")
     fields = ["account", "sku_id", "name", "price_cents", "active", "sales_channels"]
     fixed_fields = ("sku_id",)
     inlines = [StockInline]
@@ -110,15 +115,15 @@ class SkuAdmin(GuardedHistory, AccountImportExportMixin, SimpleHistoryAdmin, Cat
     def get_queryset(self, request):
         return skus_with_available(super().get_queryset(request)).select_related("account")
 
-    @admin.display(description="price", ordering="price_cents")
+    @admin.display(description=_("price"), ordering="price_cents")
     def price(self, sku):
-        return cents_display(sku.price_cents)
+        return money_of(sku.price_cents, sku.account)
 
-    @admin.display(description="sales channels")
+    @admin.display(description=_("sales channels"))
     def channels(self, sku):
         return ", ".join(sku.sales_channels or []) or "-"
 
-    @admin.display(description="available stock", ordering="available_units")
+    @admin.display(description=_("available stock"), ordering="available_units")
     def available_stock(self, sku):
         return sku.available_units
 
@@ -150,7 +155,7 @@ class StockAdmin(AccountImportExportMixin, CatalogAdmin):
     list_select_related = ["sku", "warehouse", "account"]
     list_filter = [("warehouse", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["sku__sku_id", "sku__name", "warehouse__warehouse_id", "warehouse__name"]
-    search_help_text = "Search by SKU id or name, or warehouse."
+    search_help_text = _("Search by SKU id or name, or warehouse.")
     fields = ["sku", "warehouse", "quantity", "reserved", "available"]
     readonly_fields = ["reserved", "available"]
     fixed_fields = ("sku", "warehouse")
@@ -161,7 +166,7 @@ class StockAdmin(AccountImportExportMixin, CatalogAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description="available")
+    @admin.display(description=_("available"))
     def available(self, stock):
         return stock.available if stock.pk else "-"
 

@@ -148,7 +148,11 @@ def test_sku_export_contains_the_accounts_rows_only(client, viewer, account, oth
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines == ["id,name,price,active,salesChannels,account", "1,Shirt,975,true,1;2,acme"]
+    # Money stays integer cents, the header says so, and the currency is beside it.
+    assert lines == [
+        "id,name,price (cents),active,salesChannels,currency,account",
+        "1,Shirt,975,true,1;2,BRL,acme",
+    ]
 
 
 def test_stock_export_contains_reserved_and_available(owner_client, account):
