@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_base import AccountScopedAdmin
@@ -34,15 +36,17 @@ SETTINGS_FIELDS = [
 
 class ConnectorForm(forms.ModelForm):
     new_signing_secret = forms.CharField(
-        label="Signing secret",
+        label=_("Signing secret"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Notifications are signed with HMAC-SHA256 under this secret. Write-only: it is "
-        "never displayed. Leave empty to keep the current one.",
+        help_text=_(
+            "Notifications are signed with HMAC-SHA256 under this secret. Write-only: it is "
+            "never displayed. Leave empty to keep the current one."
+        ),
     )
     remove_signing_secret = forms.BooleanField(
-        label="Remove the signing secret", required=False, help_text="Send notifications unsigned."
+        label=_("Remove the signing secret"), required=False, help_text=_("Send notifications unsigned.")
     )
 
     class Meta:
@@ -52,18 +56,21 @@ class ConnectorForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("new_signing_secret") and cleaned.get("remove_signing_secret"):
-            raise forms.ValidationError("Either set a new signing secret or remove it, not both.")
+            raise forms.ValidationError(gettext("Either set a new signing secret or remove it, not both."))
         return cleaned
 
 
 def credentials_message(connector, credentials, what: str):
+    """`what` ("Connector created", "New app token") with the credentials, shown this once."""
     return format_html(
-        "{} for {}: app key <code>{}</code>, app token <code>{}</code>. "
-        "Copy the token now: it is stored only as a digest and will not be shown again.",
-        what,
-        connector,
-        credentials.app_key,
-        credentials.app_token,
+        gettext(
+            "{what} for {connector}: app key <code>{key}</code>, app token <code>{token}</code>. "
+            "Copy the token now: it is stored only as a digest and will not be shown again."
+        ),
+        what=what,
+        connector=connector,
+        key=credentials.app_key,
+        token=credentials.app_token,
     )
 
 
@@ -101,8 +108,8 @@ class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
                     ]
                 },
             ),
-            ("Credentials", {"fields": credentials}),
-            ("Divergence", {"fields": ["honour_allowance", "legacy_rate_percent", "keep_previous_flow"]}),
+            (_("Credentials"), {"fields": credentials}),
+            (_("Divergence"), {"fields": ["honour_allowance", "legacy_rate_percent", "keep_previous_flow"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -112,15 +119,17 @@ class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
             readonly.append("account")
         return readonly
 
-    @admin.display(description="App token")
+    @admin.display(description=_("App token"))
     def app_token(self, connector):
-        return "Stored only as a digest: shown once, when the connector is created or its token rotated."
+        return gettext(
+            "Stored only as a digest: shown once, when the connector is created or its token rotated."
+        )
 
-    @admin.display(description="Signing secret")
+    @admin.display(description=_("Signing secret"))
     def signing_secret_status(self, connector):
         if not connector.has_secret:
-            return "Not set: notifications are sent unsigned."
-        return "Set (never displayed)."
+            return gettext("Not set: notifications are sent unsigned.")
+        return gettext("Set (never displayed).")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         connector = self.get_object(request, object_id)
@@ -143,7 +152,7 @@ class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
         if not data["active"]:
             connector.active = False
             connector.save(update_fields=["active"])
-        messages.warning(request, credentials_message(connector, credentials, "Connector created"))
+        messages.warning(request, credentials_message(connector, credentials, gettext("Connector created")))
         return connector
 
     def save_model(self, request, obj, form, change):
@@ -177,11 +186,11 @@ class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
         if request.method == "POST":
             credentials = connector_rotate_token(connector=connector)
             self.log_change(request, connector, "Rotated the app token.")
-            messages.warning(request, credentials_message(connector, credentials, "New app token"))
+            messages.warning(request, credentials_message(connector, credentials, gettext("New app token")))
             return redirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Rotate the app token of {connector}?",
+            "title": gettext("Rotate the app token of %(connector)s?") % {"connector": connector},
             "opts": self.opts,
             "original": connector,
             "change_url": change_url,

@@ -8,16 +8,18 @@ configured now, by a user who manages the account's connectors (Owner, OMS Full)
 from datetime import timedelta
 
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from kit.admin_display import moment, shorten
 from kit.admin_lists import DateHierarchyFromRange
 
+from .codes import status_name
 from .feed import feed_stats
 from .filters import FILTER_STATUSES
 from .hook import hook_delivery_resend, hook_of
@@ -27,8 +29,8 @@ from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
 
 def statuses_text(statuses: list[str]) -> str:
     if set(FILTER_STATUSES) <= set(statuses):
-        return "every status"
-    return ", ".join(statuses)
+        return gettext("every status")
+    return ", ".join(status_name(status) for status in statuses)
 
 
 @admin.register(FeedConfig)
@@ -38,31 +40,31 @@ class FeedConfigAdmin(ReadOnlyAccountAdmin):
     search_fields = ["connector__name", "connector__affiliate_id"]
     fieldsets = [
         (None, {"fields": ["connector", "statuses_long", ("visibility", "retention")]}),
-        ("Queue", {"fields": [("waiting", "oldest"), ("created_at", "updated_at")]}),
+        (_("Queue"), {"fields": [("waiting", "oldest"), ("created_at", "updated_at")]}),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="Statuses")
+    @admin.display(description=_("Statuses"))
     def statuses_short(self, feed):
         return shorten(statuses_text(feed.statuses), 60)
 
-    @admin.display(description="Statuses")
+    @admin.display(description=_("Statuses"))
     def statuses_long(self, feed):
         return statuses_text(feed.statuses)
 
-    @admin.display(description="Items invisible after a read (s)")
+    @admin.display(description=_("Items invisible after a read (s)"))
     def visibility(self, feed):
         return feed.visibility_timeout_seconds
 
-    @admin.display(description="Items kept uncommitted (s)")
+    @admin.display(description=_("Items kept uncommitted (s)"))
     def retention(self, feed):
         return feed.retention_seconds
 
-    @admin.display(description="Items waiting")
+    @admin.display(description=_("Items waiting"))
     def waiting(self, feed):
         return feed_stats(feed=feed).quantity
 
-    @admin.display(description="Oldest item waiting since")
+    @admin.display(description=_("Oldest item waiting since"))
     def oldest(self, feed):
         stats = feed_stats(feed=feed)
         if not stats.quantity:
@@ -81,25 +83,28 @@ class HookConfigAdmin(ReadOnlyAccountAdmin):
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="Statuses")
+    @admin.display(description=_("Statuses"))
     def statuses_short(self, hook):
         return shorten(statuses_text(hook.statuses), 60)
 
-    @admin.display(description="Statuses")
+    @admin.display(description=_("Statuses"))
     def statuses_long(self, hook):
         return statuses_text(hook.statuses)
 
-    @admin.display(description="Headers sent")
+    @admin.display(description=_("Headers sent"))
     def header_names(self, hook):
         names = sorted(hook.headers)
-        return ", ".join(names) + " (values not shown)" if names else "-"
+        if not names:
+            return "-"
+        return gettext("%(names)s (values not shown)") % {"names": ", ".join(names)}
 
-    @admin.display(description="Deliveries")
+    @admin.display(description=_("Deliveries"))
     def deliveries_link(self, hook):
         return format_html(
-            '<a href="{}?connector__id__exact={}">Deliveries to this hook</a>',
+            '<a href="{}?connector__id__exact={}">{}</a>',
             reverse("admin:connectors_hookdelivery_changelist"),
             hook.connector_id,
+            gettext("Deliveries to this hook"),
         )
 
 
@@ -123,7 +128,7 @@ class HookDeliveryAdmin(DateHierarchyFromRange, OutboxAdmin):
     ]
     list_filter = ["state", "connector"]
     search_fields = ["^order__main_order_id", "=event_uid"]
-    search_help_text = "mainOrderId (beginning) or event id."
+    search_help_text = _("The beginning of the order's id, or the event id.")
     date_hierarchy = "created_at"
     list_select_related = ["connector", "order"]
     inlines = [HookAttemptInline]
@@ -141,16 +146,17 @@ class HookDeliveryAdmin(DateHierarchyFromRange, OutboxAdmin):
                 ]
             },
         ),
-        ("Request", {"fields": ["url", "body_pretty"]}),
+        (_("Request"), {"fields": ["url", "body_pretty"]}),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="Status change")
+    @admin.display(description=_("Status change"))
     def change(self, delivery):
-        last = delivery.body.get("LastState") or "new"
-        return f"{last} → {delivery.body.get('State')}"
+        last = delivery.body.get("LastState")
+        before = status_name(last) if last else gettext("new")
+        return f"{before} → {status_name(delivery.body.get('State') or '')}"
 
-    @admin.display(description="Order", ordering="order__main_order_id")
+    @admin.display(description=_("Order"), ordering="order__main_order_id")
     def order_link(self, delivery):
         return format_html(
             '<a href="{}">{}</a>',
@@ -158,10 +164,19 @@ class HookDeliveryAdmin(DateHierarchyFromRange, OutboxAdmin):
             delivery.order.main_order_id,
         )
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        row = self.get_object(request, unquote(object_id))
+        if row is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "status_shown": status_name(row.body.get("State") or ""),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     # Resending
 
     def label(self, delivery) -> str:
-        return f"{delivery.order.main_order_id} {delivery.body.get('State')}"
+        return f"{delivery.order.main_order_id} {status_name(delivery.body.get('State') or '')}"
 
     def target(self, delivery) -> str:
         return delivery.url

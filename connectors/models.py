@@ -5,43 +5,52 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
 
 from . import crypto, egress
+from .codes import status_name
 
 
 class ConnectorType(models.TextChoices):
-    NATIVE = "native", "Native (run by the platform)"
-    CERTIFIED = "certified", "Certified partner"
-    EXTERNAL = "external", "External marketplace"
-    MARKETPLACE = "marketplace", "Marketplace of the platform"
-    OWN_STORE = "own-store", "Own store / telesales"
+    NATIVE = "native", _("Native (run by the platform)")
+    CERTIFIED = "certified", _("Certified partner")
+    EXTERNAL = "external", _("External marketplace")
+    MARKETPLACE = "marketplace", _("Marketplace of the platform")
+    OWN_STORE = "own-store", _("Own store / telesales")
 
 
 class Connector(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="connectors")
-    name = models.CharField(max_length=100)
-    type = models.CharField(max_length=16, choices=ConnectorType.choices)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="connectors", verbose_name=_("account")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    type = models.CharField(_("type"), max_length=16, choices=ConnectorType.choices)
     affiliate_id = models.CharField(
+        _("affiliate id"),
         max_length=16,
-        validators=[RegexValidator(r"^[A-Za-z0-9]+$", "Letters and digits only, e.g. MKP.")],
-        help_text="A short code, used as the prefix of this connector's order ids.",
+        validators=[RegexValidator(r"^[A-Za-z0-9]+$", _("Letters and digits only, e.g. MKP."))],
+        help_text=_("A short code, used as the prefix of this connector's order ids."),
     )
     endpoint = models.URLField(
-        "notification endpoint",
+        _("notification endpoint"),
         max_length=500,
         validators=[egress.url_validate],
-        help_text="Base URL; notifications go to {endpoint}/order-integration/notification/processing-result.",
+        help_text=_(
+            "Base URL; notifications go to {endpoint}/order-integration/notification/processing-result."
+        ),
     )
-    sales_channel = models.CharField(max_length=32, default="1", help_text="Trade policy of its orders.")
-    app_key = models.CharField(max_length=100, unique=True, editable=False)
+    sales_channel = models.CharField(
+        _("sales channel"), max_length=32, default="1", help_text=_("Trade policy of its orders.")
+    )
+    app_key = models.CharField(_("app key"), max_length=100, unique=True, editable=False)
     app_token_digest = models.CharField(max_length=64, editable=False)
     secret_encrypted = models.TextField(blank=True, editable=False)
     legacy_rate_percent = models.DecimalField(
-        "previous flow: price divergence rate (%)",
+        _("previous flow: price divergence rate (%)"),
         max_digits=5,
         decimal_places=2,
         null=True,
@@ -49,18 +58,24 @@ class Connector(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     keep_previous_flow = models.BooleanField(
-        default=False, help_text="Keep the previous per-connector divergence flow for this connector."
+        _("keep the previous flow"),
+        default=False,
+        help_text=_("Keep the previous per-connector divergence flow for this connector."),
     )
     honour_allowance = models.BooleanField(
-        "honour connector allowance",
+        _("honour connector allowance"),
         default=False,
-        help_text="Count |divergence| up to the order's priceDivergenceAllowanceRate as no divergence.",
+        help_text=_(
+            "Count a divergence up to the allowance rate the connector sends with the order as no divergence."
+        ),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["app_token_digest", "secret_encrypted"])
 
     class Meta:
+        verbose_name = _("connector")
+        verbose_name_plural = _("connectors")
         ordering = ["account__name", "name"]
         permissions = [("manage_connectors", "Can manage connectors and resend notifications")]
         constraints = [
@@ -83,9 +98,9 @@ class Connector(models.Model):
 class DeliveryState(models.TextChoices):
     """Where an outbox row owed to a connector stands (a notification, a hook delivery)."""
 
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):
@@ -93,8 +108,12 @@ class Notification(models.Model):
 
     State = DeliveryState
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="notifications")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("account")
+    )
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("connector")
+    )
     order = models.ForeignKey(  # indexed first in a composite index below
         "orders.Order",
         null=True,
@@ -102,26 +121,34 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="notifications",
         db_index=False,
+        verbose_name=_("order"),
     )
     intake = models.ForeignKey(
-        "orders.IntakeRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        "orders.IntakeRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        verbose_name=_("connection order"),
     )
-    marketplace_order_id = models.CharField(max_length=100, blank=True)
-    flow = models.CharField(max_length=16)
-    code = models.CharField(max_length=8)
-    body = models.JSONField()
-    url = models.URLField(max_length=1000)
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    attempt_count = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    marketplace_order_id = models.CharField(_("marketplace order id"), max_length=100, blank=True)
+    flow = models.CharField(_("flow"), max_length=16)
+    code = models.CharField(_("code"), max_length=8)
+    body = models.JSONField(_("body"))
+    url = models.URLField(_("URL"), max_length=1000)
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(
@@ -137,17 +164,26 @@ class Notification(models.Model):
 
 
 class NotificationAttempt(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts")
-    attempted_at = models.DateTimeField(default=timezone.now)
-    http_status = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("notification")
+    )
+    attempted_at = models.DateTimeField(_("time"), default=timezone.now)
+    http_status = models.PositiveIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
     class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["attempted_at", "pk"]
 
     def __str__(self):
-        return f"{self.http_status or self.error} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.http_status or self.error} · {attempt_time(self.attempted_at)}"
+
+
+def attempt_time(moment) -> str:
+    """When an attempt was made, as the reader's language writes a date and time."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 # Order status changes for connectors: a feed they read and commit, and a hook that is called.
@@ -157,24 +193,35 @@ class NotificationAttempt(models.Model):
 class FeedConfig(models.Model):
     """A connector's feed of its orders' status changes (one per connector, as one per app key)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feed_configs")
-    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="feed_config")
-    statuses = models.JSONField(default=list, help_text="The statuses whose changes enter the feed.")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="feed_configs", verbose_name=_("account")
+    )
+    connector = models.OneToOneField(
+        Connector, on_delete=models.CASCADE, related_name="feed_config", verbose_name=_("connector")
+    )
+    statuses = models.JSONField(
+        _("statuses"), default=list, help_text=_("The statuses whose changes enter the feed.")
+    )
     visibility_timeout_seconds = models.PositiveIntegerField(
-        default=250, help_text="How long an item read stays invisible before it comes back, unless committed."
+        _("invisible after a read (s)"),
+        default=250,
+        help_text=_("How long an item read stays invisible before it comes back, unless committed."),
     )
     retention_seconds = models.PositiveIntegerField(
-        default=345600, help_text="How long an item stays in the feed when nobody commits it."
+        _("kept uncommitted (s)"),
+        default=345600,
+        help_text=_("How long an item stays in the feed when nobody commits it."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "order feed"
+        verbose_name = _("order feed")
+        verbose_name_plural = _("order feeds")
         ordering = ["account__name", "connector__name"]
 
     def __str__(self):
-        return f"Feed of {self.connector}"
+        return _("Feed of %(connector)s") % {"connector": self.connector}
 
 
 class FeedItem(models.Model):
@@ -197,26 +244,33 @@ class FeedItem(models.Model):
         indexes = [models.Index(fields=["feed", "visible_after"], name="feed_item_visible")]
 
     def __str__(self):
-        return f"{self.body.get('orderId')} {self.body.get('state')}"
+        return f"{self.body.get('orderId')} {status_name(self.body.get('state') or '')}"
 
 
 class HookConfig(models.Model):
     """A connector's hook: the URL called with each status change of its orders (one per connector)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hook_configs")
-    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="hook_config")
-    statuses = models.JSONField(default=list, help_text="The statuses whose changes are sent.")
-    url = models.URLField(max_length=1000)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="hook_configs", verbose_name=_("account")
+    )
+    connector = models.OneToOneField(
+        Connector, on_delete=models.CASCADE, related_name="hook_config", verbose_name=_("connector")
+    )
+    statuses = models.JSONField(
+        _("statuses"), default=list, help_text=_("The statuses whose changes are sent.")
+    )
+    url = models.URLField(_("URL"), max_length=1000)
     headers_encrypted = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "order hook"
+        verbose_name = _("order hook")
+        verbose_name_plural = _("order hooks")
         ordering = ["account__name", "connector__name"]
 
     def __str__(self):
-        return f"Hook of {self.connector}"
+        return _("Hook of %(connector)s") % {"connector": self.connector}
 
     @property
     def headers(self) -> dict:
@@ -230,30 +284,41 @@ class HookDelivery(models.Model):
 
     State = DeliveryState
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hook_deliveries")
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="hook_deliveries")
-    hook = models.ForeignKey(
-        HookConfig, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="hook_deliveries", verbose_name=_("account")
     )
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="hook_deliveries")
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="hook_deliveries", verbose_name=_("connector")
+    )
+    hook = models.ForeignKey(
+        HookConfig,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        verbose_name=_("order hook"),
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="hook_deliveries", verbose_name=_("order")
+    )
     event = models.ForeignKey("orders.OrderEvent", on_delete=models.CASCADE, related_name="+")
     event_uid = models.CharField(
-        "event id", max_length=32, db_index=True, help_text="The eventId the connector sees."
+        _("event id"), max_length=32, db_index=True, help_text=_("The event id the connector sees.")
     )
-    body = models.JSONField()
-    url = models.URLField(max_length=1000, help_text="Where it was last sent.")
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    attempt_count = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    body = models.JSONField(_("body"))
+    url = models.URLField(_("URL"), max_length=1000, help_text=_("Where it was last sent."))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "hook delivery"
-        verbose_name_plural = "hook deliveries"
+        verbose_name = _("hook delivery")
+        verbose_name_plural = _("hook deliveries")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["connector", "event"], name="one_hook_delivery_per_event")
@@ -266,19 +331,23 @@ class HookDelivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.body.get('OrderId')} {self.body.get('State')} → {self.connector}"
+        return f"{self.body.get('OrderId')} {status_name(self.body.get('State') or '')} → {self.connector}"
 
 
 class HookAttempt(models.Model):
-    delivery = models.ForeignKey(HookDelivery, on_delete=models.CASCADE, related_name="attempts")
-    attempted_at = models.DateTimeField(default=timezone.now)
-    url = models.URLField(max_length=1000)
-    http_status = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    delivery = models.ForeignKey(
+        HookDelivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("hook delivery")
+    )
+    attempted_at = models.DateTimeField(_("time"), default=timezone.now)
+    url = models.URLField(_("URL"), max_length=1000)
+    http_status = models.PositiveIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
     class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["attempted_at", "pk"]
 
     def __str__(self):
-        return f"{self.http_status or self.error} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.http_status or self.error} · {attempt_time(self.attempted_at)}"

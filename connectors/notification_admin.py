@@ -9,10 +9,12 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kit.admin_lists import DateHierarchyFromRange
 
-from . import contract
+from .codes import MEANINGS, code_with_meaning, flow_name
 from .models import Notification, NotificationAttempt
 from .notifications import notification_resend
 from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
@@ -25,11 +27,11 @@ class ContractCodeFilter(admin.SimpleListFilter):
     the whole table on every view of the list; this offers the contract's codes instead.
     """
 
-    title = "code"
+    title = _("code")
     parameter_name = "code"
 
     def lookups(self, request, model_admin):
-        return [(code, f"{code} · {message}") for code, message in contract.MESSAGES.items()]
+        return [(code, f"{code} · {meaning}") for code, meaning in MEANINGS.items()]
 
     def queryset(self, request, queryset):
         return queryset.filter(code=self.value()) if self.value() else queryset
@@ -46,8 +48,8 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
         "created_at",
         "connector",
         "order_link",
-        "code",
-        "flow",
+        "code_shown",
+        "flow_shown",
         "state_badge",
         "attempt_count",
         "last_status",
@@ -55,7 +57,7 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
     ]
     list_filter = ["state", ContractCodeFilter, "connector"]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
-    search_help_text = "Marketplace order id or mainOrderId (beginning)."
+    search_help_text = _("The beginning of the marketplace's order id or of the order's id.")
     date_hierarchy = "created_at"
     list_select_related = ["connector", "order"]
     inlines = [NotificationAttemptInline]
@@ -64,7 +66,7 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
             None,
             {
                 "fields": [
-                    ("state_badge", "code", "flow"),
+                    ("state_badge", "code_shown", "flow_shown"),
                     ("connector", "order_link", "intake_link", "marketplace_order_id"),
                     ("created_at", "delivered_at", "next_attempt"),
                     ("attempt_count", "last_status"),
@@ -72,11 +74,19 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
                 ]
             },
         ),
-        ("Request", {"fields": ["target_url", "idempotency_key", "body_pretty"]}),
+        (_("Request"), {"fields": ["target_url", "idempotency_key", "body_pretty"]}),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="Order", ordering="order__main_order_id")
+    @admin.display(description=_("Code"), ordering="code")
+    def code_shown(self, notification):
+        return code_with_meaning(notification.code)
+
+    @admin.display(description=_("Flow"), ordering="flow")
+    def flow_shown(self, notification):
+        return flow_name(notification.flow)
+
+    @admin.display(description=_("Order"), ordering="order__main_order_id")
     def order_link(self, notification):
         if notification.order_id is None:
             return notification.marketplace_order_id or "-"
@@ -86,24 +96,27 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
             notification.order.main_order_id,
         )
 
-    @admin.display(description="Connection order")
+    @admin.display(description=_("Connection order"))
     def intake_link(self, notification):
         if notification.intake_id is None:
             return "-"
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:orders_intakerecord_change", args=[notification.intake_id]),
-            "The submission it answers",
+            gettext("The submission it answers"),
         )
 
-    @admin.display(description="URL")
+    @admin.display(description=_("URL"))
     def target_url(self, notification):
         return notification.url
 
     # Resending
 
     def label(self, notification) -> str:
-        return f"{notification.code} for {notification.marketplace_order_id or notification.pk}"
+        return gettext("%(code)s for %(order)s") % {
+            "code": notification.code,
+            "order": notification.marketplace_order_id or notification.pk,
+        }
 
     def target(self, notification) -> str:
         return str(notification.connector)

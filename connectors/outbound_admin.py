@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import MANAGE_CONNECTORS
@@ -20,7 +21,7 @@ from kit.admin_display import ChangesNothing, badge, moment, pretty_json
 from .models import DeliveryState
 
 # Why `resend_row` did not resend a row the page read failed: another user's resend took it first.
-NO_LONGER_FAILED = gettext_lazy("it is no longer failed.")
+NO_LONGER_FAILED = _("it is no longer failed.")
 
 
 class AttemptInline(ChangesNothing, admin.TabularInline):
@@ -29,18 +30,18 @@ class AttemptInline(ChangesNothing, admin.TabularInline):
     fields = readonly_fields = ["attempted", "status", "duration", "error"]
     extra = 0
     can_delete = False
-    verbose_name_plural = "Attempts"
+    verbose_name_plural = _("Attempts")
     parent_view_perm = ""
 
-    @admin.display(description="Time")
+    @admin.display(description=_("Time"))
     def attempted(self, attempt):
         return moment(attempt.attempted_at)
 
-    @admin.display(description="HTTP status")
+    @admin.display(description=_("HTTP status"))
     def status(self, attempt):
         return attempt.http_status or "-"
 
-    @admin.display(description="Duration (ms)")
+    @admin.display(description=_("Duration (ms)"))
     def duration(self, attempt):
         return attempt.duration_ms
 
@@ -67,15 +68,15 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
         """Resend a failed row; return why it was not resent, or None."""
         raise NotImplementedError
 
-    @admin.display(description="State", ordering="state")
+    @admin.display(description=_("State"), ordering="state")
     def state_badge(self, row):
         return badge(row.state, row.get_state_display())
 
-    @admin.display(description="Next attempt", ordering="next_attempt_at")
+    @admin.display(description=_("Next attempt"), ordering="next_attempt_at")
     def next_attempt(self, row):
         return moment(row.next_attempt_at) if row.state == DeliveryState.PENDING else "-"
 
-    @admin.display(description="Body")
+    @admin.display(description=_("Body"))
     def body_pretty(self, row):
         return pretty_json(row.body)
 
@@ -86,7 +87,7 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
             return request.user.has_perm(MANAGE_CONNECTORS)
         return request.user.has_perm(MANAGE_CONNECTORS, obj)
 
-    @admin.action(description="Resend", permissions=["resend"])
+    @admin.action(description=_("Resend"), permissions=["resend"])
     def resend(self, request, queryset):
         self.resend_rows(request, queryset.select_related(*self.resend_select_related))
 
@@ -96,17 +97,23 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
         for row in rows:
             label = self.label(row)
             if not self.has_resend_permission(request, row):
-                messages.error(request, f"{label}: only an Owner or OMS Full user may resend it.")
+                messages.error(
+                    request,
+                    gettext("%(row)s: only an Owner or OMS Full user may resend it.") % {"row": label},
+                )
                 continue
             if row.state != DeliveryState.FAILED:
                 messages.warning(
                     request,
-                    f"{label}: not resent, it is {row.get_state_display().lower()}; only failed {noun} are.",
+                    gettext("%(row)s: not resent, it is %(state)s; only failed %(rows)s are.")
+                    % {"row": label, "state": row.get_state_display().lower(), "rows": noun},
                 )
                 continue
             refusal = self.resend_row(row)
             if refusal:
-                messages.warning(request, f"{label}: not resent, {refusal}")
+                messages.warning(
+                    request, gettext("%(row)s: not resent, %(why)s") % {"row": label, "why": refusal}
+                )
                 continue
             self.log_change(request, row, "Resent.")
             # Not refresh_from_db(): the row may be gone already, its connector or account deleted.
@@ -116,11 +123,23 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
                     request, gettext("%(row)s: resent, but it was deleted meanwhile.") % {"row": label}
                 )
             elif row.state == DeliveryState.DELIVERED:
-                messages.success(request, f"{label}: resent, delivered to {self.target(row)}.")
+                messages.success(
+                    request,
+                    gettext("%(row)s: resent, delivered to %(target)s.")
+                    % {"row": label, "target": self.target(row)},
+                )
             elif row.state == DeliveryState.FAILED:
-                messages.error(request, f"{label}: resent, failed again: {row.last_error}")
+                messages.error(
+                    request,
+                    gettext("%(row)s: resent, failed again: %(error)s")
+                    % {"row": label, "error": row.last_error},
+                )
             else:
-                messages.success(request, f"{label}: queued to be sent again to {self.target(row)}.")
+                messages.success(
+                    request,
+                    gettext("%(row)s: queued to be sent again to %(target)s.")
+                    % {"row": label, "target": self.target(row)},
+                )
 
     def _resend_url_name(self) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_resend"
@@ -141,7 +160,7 @@ class OutboxAdmin(ReadOnlyAccountAdmin):
             return HttpResponseNotAllowed(["POST"])
         row = self.get_object(request, unquote(object_id))
         if row is None:
-            raise Http404(f"No such {self.opts.verbose_name}.")
+            raise Http404(gettext("No such %(row)s.") % {"row": self.opts.verbose_name})
         if not self.has_resend_permission(request, row):
             raise PermissionDenied
         self.resend_rows(request, [row])

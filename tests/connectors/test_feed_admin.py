@@ -34,7 +34,7 @@ def test_the_feed_shows_its_filter_and_what_waits_in_it(client, viewer, oms, mkp
     mkp.place(order_body())
     client.force_login(viewer)
     listing = page(client, "/admin/connectors/feedconfig/")
-    assert "SkyHub (MKP)" in listing and "payment-pending" in listing
+    assert "SkyHub (MKP)" in listing and "Payment pending" in listing
     assert '<td class="field-waiting">1</td>' in listing
 
 
@@ -52,7 +52,7 @@ def test_the_hook_shows_its_url_and_header_names_but_not_their_values(client, vi
 def test_deliveries_show_each_change_with_its_attempts(client, viewer, failed):
     client.force_login(viewer)
     listing = page(client, DELIVERIES)
-    assert "MKP-123456789" in listing and "new → payment-pending" in listing and "Failed" in listing
+    assert "MKP-123456789" in listing and "new → Payment pending" in listing and "Failed" in listing
     detail = page(client, f"{DELIVERIES}{failed.pk}/change/")
     assert "Not delivered after 1 attempt" in detail and "HTTP 404" in detail
     assert failed.event_uid in detail

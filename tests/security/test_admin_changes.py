@@ -718,7 +718,7 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
         GLOBEX_OWNER: back("list", "Removed 0 member(s)."),
     },
     ("connectors.hookdelivery", "action:resend"): skipped_by_action(
-        "MKP-handled handling: only an Owner or OMS Full user may resend it."
+        "MKP-handled Handling: only an Owner or OMS Full user may resend it."
     ),
     ("connectors.notification", "action:resend"): skipped_by_action(
         "SOI002 for handled: only an Owner or OMS Full user may resend it."

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from connectors import outbound
+from connectors.codes import status_name
 from connectors.models import HookAttempt, HookConfig, HookDelivery, Notification, NotificationAttempt
 from orders.admin import intake as intake_admin
 from orders.models import IntakeRecord, Order
@@ -205,7 +206,7 @@ def label_of(name: str, row) -> str:
     """How the admin's messages name the row."""
     if name == "notification":
         return f"SOI001 for {row.marketplace_order_id}"
-    return f"{row.order.main_order_id} {row.body['State']}"
+    return f"{row.order.main_order_id} {status_name(row.body['State'])}"
 
 
 @pytest.mark.parametrize("name", OUTBOXES)
