@@ -37,20 +37,21 @@ def validate_time_zone(value: str) -> None:
 
 
 class NoRulePolicy(models.TextChoices):
-    DENY = "deny", "Deny divergent orders (EOI003)"
-    AUTHORIZE = "authorize", "Authorize divergent orders"
+    DENY = "deny", _("Deny divergent orders (EOI003: refused)")
+    AUTHORIZE = "authorize", _("Authorize divergent orders")
 
 
 class Account(models.Model):
     """A seller account, addressed by name (`?an=` in the API)."""
 
     name = models.CharField(
+        _("name"),
         max_length=64,
         unique=True,
         validators=[
             RegexValidator(
                 r"^[a-z0-9][a-z0-9-]*$",
-                "Use lower-case letters, digits and hyphens, starting with a letter or digit.",
+                _("Use lower-case letters, digits and hyphens, starting with a letter or digit."),
             )
         ],
     )
@@ -60,26 +61,33 @@ class Account(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="franchises",
-        help_text="The parent account, for a franchise account (multilevel omnichannel inventory).",
+        verbose_name=_("parent account"),
+        help_text=_("The parent account, for a franchise account (multilevel omnichannel inventory)."),
     )
     order_prefix = models.CharField(
+        _("order prefix"),
         max_length=16,
         blank=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9]*$", "Letters and digits only.")],
-        help_text="Prefix of this franchise account's order ids, e.g. MKT in MKT-MKP-123-01.",
+        validators=[RegexValidator(r"^[A-Za-z0-9]*$", _("Letters and digits only."))],
+        help_text=_("Prefix of this franchise account's order ids, e.g. MKT in MKT-MKP-123-01."),
     )
     no_rule_policy = models.CharField(
+        _("without a rule"),
         max_length=16,
         choices=NoRulePolicy.choices,
         default=NoRulePolicy.DENY,
-        help_text="What happens to a divergent order from an external or certified connector "
-        "while the account has no price divergence rule.",
+        help_text=_(
+            "What happens to a divergent order from an external or certified connector "
+            "while the account has no price divergence rule."
+        ),
     )
     overpayment_is_divergence = models.BooleanField(
+        _("overpayment is a divergence"),
         default=True,
-        help_text="Off: a marketplace paying more than the seller's price is not a divergence.",
+        help_text=_("Off: a marketplace paying more than the seller's price is not a divergence."),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default=settings.TIME_ZONE,
         validators=[validate_time_zone],
@@ -88,16 +96,19 @@ class Account(models.Model):
         ),
     )
     currency = models.CharField(
+        _("currency"),
         max_length=3,
         default=DEFAULT_CURRENCY,
         validators=[validate_currency],
         help_text=_("The currency of the account's prices and orders (ISO 4217), such as BRL."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         db_table = "authorization_account"
         ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
 
     def __str__(self):
         return self.name
@@ -131,19 +142,28 @@ class Preferences(models.Model):
 
 
 class MemberNotice(models.TextChoices):
-    ADDED = "added", "Added to the account"
-    CREATED = "created", "Added to the account as a new user"
+    ADDED = "added", _("Added to the account")
+    CREATED = "created", _("Added to the account as a new user")
 
 
 class Membership(models.Model):
     """A user's role in one account."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
     )
     # The e-mail the member is still to be sent (that they were added, and by whom): an outbox
     # mark written with the membership, so the e-mail survives a broker that was down.
@@ -153,6 +173,8 @@ class Membership(models.Model):
         db_table = "authorization_membership"
         constraints = [models.UniqueConstraint(fields=["user", "account"], name="one_role_per_account")]
         ordering = ["account__name", "user__email"]
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
 
     def __str__(self):
         return f"{self.user.email} · {self.get_role_display()} of {self.account}"
@@ -167,6 +189,8 @@ class ApiToken(models.Model):
 
     class Meta:
         db_table = "authorization_apitoken"
+        verbose_name = _("seller API token")
+        verbose_name_plural = _("seller API tokens")
 
     def __str__(self):
         return f"API token of {self.user}"

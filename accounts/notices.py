@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import MemberNotice, Membership
 from .roles import Role
+from .selectors import language_for
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ def member_added_notify(*, membership_id: int) -> bool:
         "new_user": notice == MemberNotice.CREATED,
         "admin_url": settings.SITE_URL.rstrip("/") + reverse("admin:index"),
     }
-    subject = render_to_string("accounts/email/member_added_subject.txt", context).strip()
-    body = render_to_string("accounts/email/member_added.txt", context)
+    # In the member's own language, when they chose one.
+    with translation.override(language_for(user=membership.user) or settings.LANGUAGE_CODE):
+        context["role"] = str(context["role"])
+        subject = render_to_string("accounts/email/member_added_subject.txt", context).strip()
+        body = render_to_string("accounts/email/member_added.txt", context)
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [membership.user.email])
     except Exception:

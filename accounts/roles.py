@@ -7,13 +7,19 @@ user may act on one object is then decided by the role they hold in that object'
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    OMS_FULL = "oms-full", "OMS Full"
-    APPROVER = "approver", "Approver"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    OMS_FULL = "oms-full", _("OMS Full")
+    APPROVER = "approver", _("Approver")
+    VIEWER = "viewer", _("Viewer")
+
+
+# The Django group of each role, by a name that stays the same whatever language is active
+# (the labels above are translated; the groups were created with these names).
+GROUPS = {Role.OWNER: "Owner", Role.OMS_FULL: "OMS Full", Role.APPROVER: "Approver", Role.VIEWER: "Viewer"}
 
 
 # Models whose rows belong to an account, as "app_label.model".
@@ -108,7 +114,7 @@ def sync_role_groups(sender=None, using="default", apps=None, **kwargs):
         return
 
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=Role(role).label)
+        group, _ = Group.objects.using(using).get_or_create(name=GROUPS[role])
         wanted = []
         for perm in sorted(perms):
             app_label, codename = perm.split(".")

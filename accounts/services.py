@@ -15,7 +15,7 @@ from kit.errors import DomainError
 from kit.money import DEFAULT_CURRENCY
 
 from .models import Account, ApiToken, MemberNotice, Membership, Preferences
-from .roles import Role
+from .roles import GROUPS, Role
 from .selectors import email_normalized, user_by_email
 from .tasks import notify_member_added
 
@@ -45,8 +45,8 @@ def sync_role_groups_of(*, user) -> None:
     their role in its account (`AccountRoleBackend`), so a role in one account grants nothing
     in another.
     """
-    labels = {Role(role).label for role in user.memberships.values_list("role", flat=True)}
-    user.groups.set(Group.objects.filter(name__in=labels))
+    names = {GROUPS[role] for role in user.memberships.values_list("role", flat=True)}
+    user.groups.set(Group.objects.filter(name__in=names))
     user.__dict__.pop("_account_roles", None)
     for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         user.__dict__.pop(cache, None)

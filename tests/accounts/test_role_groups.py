@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.roles import GROUPS, ROLE_PERMISSIONS
 
 
 def held_by_groups() -> dict[str, set[str]]:
@@ -18,7 +18,7 @@ def held_by_groups() -> dict[str, set[str]]:
 
 
 def wanted() -> dict[str, set[str]]:
-    return {Role(role).label: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    return {GROUPS[role]: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
 def test_after_migrate_each_role_group_holds_exactly_its_permissions(db):

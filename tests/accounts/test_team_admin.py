@@ -28,7 +28,7 @@ def test_owner_can_neither_open_nor_change_nor_delete_another_accounts_membershi
     theirs = stranger.memberships.get()
     client = client_for(owner)
     before = observed(other_account)
-    not_found = [("warning", f"Membership with ID “{theirs.pk}” doesn’t exist. Perhaps it was deleted?")]
+    not_found = [("warning", f"Team member with ID “{theirs.pk}” doesn’t exist. Perhaps it was deleted?")]
     for action, form in [
         ("change", {"account": theirs.account_id, "role": "owner"}),
         ("delete", {"post": "yes"}),

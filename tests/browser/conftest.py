@@ -55,7 +55,7 @@ def open_page(browser, live_server, settings, request, **context_options):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 1000}, **context_options
+        base_url=live_server.url, **{"viewport": {"width": 1400, "height": 1000}, **context_options}
     )
     # What the policy refused, from the page's event (scripts on) and the browser's console (always).
     violations = []

@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
 from accounts.models import ApiToken, Membership, Preferences
-from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.roles import GROUPS, ROLE_PERMISSIONS, Role
 from accounts.services import membership_set, token_issue
 from tests.factories import PASSWORD, member
 from tests.support.clients import token_header
@@ -72,7 +72,7 @@ def roles_of(user) -> dict:
 
 def assert_groups_follow_memberships(user) -> None:
     """The one thing of a user a team changes: the groups, exactly those of the roles held anywhere."""
-    held = {Role(role).label for role in roles_of(user).values()}
+    held = {GROUPS[role] for role in roles_of(user).values()}
     assert set(user.groups.values_list("name", flat=True)) == held
 
 
@@ -377,7 +377,7 @@ def test_no_role_carries_a_permission_on_users_groups_or_logins(db):
     held = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
     assert not {perm for perm in held if perm.split(".")[0] in ("auth", "axes", "sessions", "contenttypes")}
     for role in ROLES:
-        group = Group.objects.get(name=Role(role).label)
+        group = Group.objects.get(name=GROUPS[role])
         assert not group.permissions.filter(content_type__app_label__in=["auth", "axes"]).exists()
 
 
