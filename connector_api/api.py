@@ -6,7 +6,14 @@ result reaches the connector as a notification.
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+)
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,7 +23,9 @@ from connectors import contract
 from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
 from orders.intake.receive import intake_receive
 
+from . import examples
 from .authentication import ConnectorAuthentication
+from .examples import contract_answer
 
 
 class ContractException(exceptions.APIException):
@@ -89,17 +98,37 @@ def _taking_statuses(name: str, *statuses: str) -> dict:
     return schema
 
 
-def _responses(success_description: str) -> dict:
+def _responses(flow: str, success: OpenApiExample, invalid: str) -> dict:
+    """The answers of an order integration call, each with an example; `invalid` names a field problem."""
+    unknown, other = examples.UNKNOWN_CREDENTIALS, examples.OTHER_ACCOUNT
+
+    def refusal(name: str, code: str, error_code: str, description: str, message=None) -> OpenApiExample:
+        error = (contract.SOURCE_INTEGRATION, error_code, description)
+        return contract_answer(name, code=code, flow=flow, errors=[error], message=message)
+
+    def described(description: str, *shown: OpenApiExample) -> OpenApiResponse:
+        return OpenApiResponse(CONTRACT_RESPONSE, description=description, examples=list(shown))
+
     return {
-        200: OpenApiResponse(CONTRACT_RESPONSE, description=success_description),
-        400: OpenApiResponse(
-            CONTRACT_RESPONSE, description="The body is not in the contract's shape (EOI005)."
+        200: described("Order successfully enqueued (SOI003).", success),
+        400: described(
+            "The body is not in the contract's shape (EOI005).",
+            refusal("A field in the wrong shape", "EOI005", "EOI005", invalid),
         ),
-        401: OpenApiResponse(CONTRACT_RESPONSE, description="Missing or invalid credentials."),
-        403: OpenApiResponse(CONTRACT_RESPONSE, description="Another account than the connector's."),
-        413: OpenApiResponse(CONTRACT_RESPONSE, description="The body is over the size limit."),
-        415: OpenApiResponse(
-            CONTRACT_RESPONSE, description="The body is not JSON: Content-Type application/json, in UTF-8."
+        401: described(
+            "Missing or invalid credentials.",
+            refusal("Unknown credentials", "EOI001", "AUTH", unknown, unknown),
+        ),
+        403: described(
+            "Another account than the connector's.",
+            refusal("Another account", "EOI001", "AUTH", other, other),
+        ),
+        413: described(
+            "The body is over the size limit.", refusal("Too large", "EOI005", "EOI005", examples.too_large())
+        ),
+        415: described(
+            "The body is not JSON: Content-Type application/json, in UTF-8.",
+            refusal("Not JSON", "EOI005", "EOI005", examples.NOT_JSON),
         ),
     }
 
@@ -205,8 +234,18 @@ class OrderIntegrationView(ConnectorAPIView):
             ACCOUNT_PARAMETER,
             OpenApiParameter("affiliateId", OpenApiTypes.STR, description="Accepted, not required."),
         ],
-        request={"application/json": _taking_statuses("place_order", "new", "approved")},
-        responses=_responses("Order successfully enqueued (SOI003)."),
+        request={
+            "application/json": OpenApiRequest(
+                _taking_statuses("place_order", "new", "approved"), examples=examples.PLACE_ORDER_EXAMPLES
+            )
+        },
+        responses=_responses(
+            contract.PLACE_ORDER,
+            contract_answer(
+                "Enqueued", code="SOI003", flow=contract.PLACE_ORDER, account_name=examples.ACCOUNT
+            ),
+            "items[0].price must be a whole number (integer cents for money)",
+        ),
         tags=["Order integration"],
     )
     def post(self, request):
@@ -227,8 +266,21 @@ class OrderStatusView(ConnectorAPIView):
         "EOI011 waiting for the seller's manual authorization — remembered and applied once authorized) reaches "
         "the connector as a notification.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": _taking_statuses("update_status", "approved")},
-        responses=_responses("Order successfully enqueued (SOI003)."),
+        request={
+            "application/json": OpenApiRequest(
+                _taking_statuses("update_status", "approved"), examples=examples.UPDATE_STATUS_EXAMPLES
+            )
+        },
+        responses=_responses(
+            contract.APPROVE_ORDER,
+            contract_answer(
+                "Enqueued",
+                code="SOI003",
+                flow=contract.APPROVE_ORDER,
+                marketplace_order_id=examples.UPDATE_STATUS["marketplaceOrderId"],
+            ),
+            "marketplaceOrderStatus must be approved",
+        ),
         tags=["Order integration"],
     )
     def put(self, request):

@@ -6,7 +6,7 @@ rest of the OMS API (`connector_api.oms_api`); what happens lives in `connectors
 `connectors.hook` and `connectors.filters`.
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from connectors.feed import (
@@ -30,13 +30,18 @@ from connectors.filters import (
 from connectors.hook import hook_configure, hook_delete, hook_of
 from kit.fields import whole_number
 
+from . import examples
+from .examples import answer, request_example
 from .oms_api import (
     ACCOUNT_PARAMETER,
+    FILTER_CONFLICT,
     INVALID,
     NOT_FOUND,
+    PING_FAILED,
     OmsApiView,
     OmsError,
     errors,
+    refused,
 )
 
 FILTER_SCHEMA = {
@@ -179,6 +184,24 @@ def _filter_body(statuses: list[str]) -> dict:
 
 NO_FEED = "No feed is configured for this app key: POST /api/orders/feed/config first."
 NO_HOOK = "No hook is configured for this app key: POST /api/orders/hook/config first."
+HANDLES = "handles: a list of at most 1000 handles (strings)."
+FROM_ORDERS = (
+    "filter: FromOrders (JSONata expression) filters are not supported; use "
+    '{"type": "FromWorkflow", "status": [...]} with the statuses you want.'
+)
+NO_FEED_ERROR = ("No feed for this app key (OMS002).", [refused("No feed", NOT_FOUND, NO_FEED)])
+NO_HOOK_ERROR = ("No hook for this app key (OMS002).", [refused("No hook", NOT_FOUND, NO_HOOK)])
+FILTER_CONFLICT_ERROR = (
+    "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
+    [
+        refused(
+            "A mixed filter",
+            FILTER_CONFLICT,
+            "filter: status belongs to FromWorkflow filters, expression and disableSingleFire to FromOrders "
+            "filters; send one or the other.",
+        )
+    ],
+)
 
 
 class FeedView(OmsApiView):
@@ -207,8 +230,12 @@ class FeedConfigApi(FeedView):
         summary="Get feed configuration",
         parameters=[ACCOUNT_PARAMETER],
         responses={
-            200: OpenApiResponse(FEED_CONFIG_SCHEMA, description="The feed, and how many items wait in it."),
-            **errors({404: "No feed for this app key (OMS002)."}),
+            200: OpenApiResponse(
+                FEED_CONFIG_SCHEMA,
+                description="The feed, and how many items wait in it.",
+                examples=[answer("The feed", examples.FEED)],
+            ),
+            **errors({404: NO_FEED_ERROR}),
         },
         tags=["Feed v3"],
     )
@@ -220,13 +247,30 @@ class FeedConfigApi(FeedView):
         summary="Create or update feed configuration",
         description="One feed per app key. Items already in the feed stay when it is reconfigured.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": FEED_CONFIG_REQUEST},
+        request={
+            "application/json": OpenApiRequest(
+                FEED_CONFIG_REQUEST,
+                examples=[request_example("Handled, invoiced and canceled orders", examples.FEED_CONFIG)],
+            )
+        },
         responses={
-            200: OpenApiResponse(FEED_CONFIG_SCHEMA, description="The feed as saved."),
+            200: OpenApiResponse(
+                FEED_CONFIG_SCHEMA,
+                description="The feed as saved.",
+                examples=[
+                    answer(
+                        "Saved",
+                        {**examples.FEED, "quantity": 0, "approximateAgeOfOldestMessageInSeconds": 0.0},
+                    )
+                ],
+            ),
             **errors(
                 {
-                    400: "The filter or the queue settings have errors (OMS001).",
-                    409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
+                    400: (
+                        "The filter or the queue settings have errors (OMS001).",
+                        [refused("A FromOrders filter", INVALID, FROM_ORDERS)],
+                    ),
+                    409: FILTER_CONFLICT_ERROR,
                 }
             ),
         },
@@ -249,7 +293,7 @@ class FeedConfigApi(FeedView):
         description="Removes the feed and every item in it.",
         parameters=[ACCOUNT_PARAMETER],
         request=None,
-        responses={200: EMPTY_OK, **errors({404: "No feed for this app key (OMS002)."})},
+        responses={200: EMPTY_OK, **errors({404: NO_FEED_ERROR})},
         tags=["Feed v3"],
     )
     def delete(self, request):
@@ -274,8 +318,24 @@ class FeedApi(FeedView):
             ),
         ],
         responses={
-            200: OpenApiResponse({"type": "array", "items": FEED_ITEM_SCHEMA}, description="The items."),
-            **errors({400: "maxlot is not 1 to 10 (OMS001).", 404: "No feed for this app key (OMS002)."}),
+            200: OpenApiResponse(
+                {"type": "array", "items": FEED_ITEM_SCHEMA},
+                description="The items.",
+                examples=[answer("An order invoiced", examples.FEED_ITEMS)],
+            ),
+            **errors(
+                {
+                    400: (
+                        "maxlot is not 1 to 10 (OMS001).",
+                        [
+                            refused(
+                                "maxlot out of range", INVALID, f"maxlot: a whole number from 1 to {MAX_LOT}."
+                            )
+                        ],
+                    ),
+                    404: NO_FEED_ERROR,
+                }
+            ),
         },
         tags=["Feed v3"],
     )
@@ -293,11 +353,21 @@ class FeedApi(FeedView):
         description="Removes the items of these handles from the feed. Handles already committed or unknown "
         "are ignored, so a commit can be repeated.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": COMMIT_SCHEMA},
+        request={
+            "application/json": OpenApiRequest(
+                COMMIT_SCHEMA, examples=[request_example("The handle read", examples.FEED_COMMIT)]
+            )
+        },
         responses={
             200: EMPTY_OK,
             **errors(
-                {400: "handles is not a list of strings (OMS001).", 404: "No feed for this app key (OMS002)."}
+                {
+                    400: (
+                        "handles is not a list of strings (OMS001).",
+                        [refused("No handles", INVALID, HANDLES)],
+                    ),
+                    404: NO_FEED_ERROR,
+                }
             ),
         },
         tags=["Feed v3"],
@@ -309,7 +379,7 @@ class FeedApi(FeedView):
             or len(handles) > 1000
             or not all(isinstance(handle, str) for handle in handles)
         ):
-            raise OmsError(400, INVALID, "handles: a list of at most 1000 handles (strings).")
+            raise OmsError(400, INVALID, HANDLES)
         feed_commit(feed=self.feed(), handles=handles)
         return Response(status=200)
 
@@ -330,8 +400,12 @@ class HookConfigApi(OmsApiView):
         summary="Get hook configuration",
         parameters=[ACCOUNT_PARAMETER],
         responses={
-            200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook."),
-            **errors({404: "No hook for this app key (OMS002)."}),
+            200: OpenApiResponse(
+                HOOK_CONFIG_SCHEMA,
+                description="The hook.",
+                examples=[answer("The hook", examples.HOOK_CONFIG)],
+            ),
+            **errors({404: NO_HOOK_ERROR}),
         },
         tags=["Order hook"],
     )
@@ -346,14 +420,32 @@ class HookConfigApi(OmsApiView):
         "headers, `Idempotency-Key` and `X-Event-Id` (the change's `EventId`), retried with growing delays "
         "until it answers 2xx.",
         parameters=[ACCOUNT_PARAMETER],
-        request={"application/json": HOOK_CONFIG_REQUEST},
+        request={
+            "application/json": OpenApiRequest(
+                HOOK_CONFIG_REQUEST,
+                examples=[request_example("Invoiced and canceled orders", examples.HOOK_CONFIG)],
+            )
+        },
         responses={
-            200: OpenApiResponse(HOOK_CONFIG_SCHEMA, description="The hook as saved."),
+            200: OpenApiResponse(
+                HOOK_CONFIG_SCHEMA,
+                description="The hook as saved.",
+                examples=[answer("Saved", examples.HOOK_CONFIG)],
+            ),
             **errors(
                 {
-                    400: "The filter or hook have errors, the URL's address among them (OMS001), or the URL "
-                    "did not answer the ping with 200 (OMS005).",
-                    409: "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
+                    400: (
+                        "The filter or hook have errors, the URL's address among them (OMS001), or the URL "
+                        "did not answer the ping with 200 (OMS005).",
+                        [
+                            refused(
+                                "No answer to the ping",
+                                PING_FAILED,
+                                "hook.url: the hook URL did not answer the ping with HTTP 200 in time.",
+                            )
+                        ],
+                    ),
+                    409: FILTER_CONFLICT_ERROR,
                 }
             ),
         },
@@ -371,7 +463,7 @@ class HookConfigApi(OmsApiView):
         description="Removes the hook; changes not yet delivered to it are not sent.",
         parameters=[ACCOUNT_PARAMETER],
         request=None,
-        responses={200: EMPTY_OK, **errors({404: "No hook for this app key (OMS002)."})},
+        responses={200: EMPTY_OK, **errors({404: NO_HOOK_ERROR})},
         tags=["Order hook"],
     )
     def delete(self, request):

@@ -8,15 +8,25 @@ failure it retries (the previous protocol's rule).
 
 import logging
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+)
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from connectors import contract
+from connectors.contract import ContractError
 from kit.api import ServiceUnavailable, api_exception
 from kit.openapi import BODY_REQUIRED
 
+from . import examples
 from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException
+from .examples import answer, request_example
 from .fulfillment_body import FulfillmentError, check_place_fulfillment_order, error_body, single_order
 from .fulfillment_place import fulfillment_order_authorize_dispatch, fulfillment_order_place
 from .fulfillment_simulation import fulfillment_simulate
@@ -100,18 +110,58 @@ SALES_CHANNEL_PARAMETER = OpenApiParameter(
 )
 
 
-def _errors(described: dict[int, str]) -> dict:
+def _refused(name: str, code: str, message: str, *errors: ContractError) -> OpenApiExample:
+    """An example of the Fulfillment style's refusal: `errors`, or the code and message as its one error."""
+    body = error_body(code=code, message=message, errors=list(errors) or [ContractError(code, message)])
+    return answer(name, body)
+
+
+DIVERGENCE = "Payment total (2900) differs from store desired value (3025)"
+DIVERGENCE_ERROR = ContractError("FMT007", DIVERGENCE, contract.SOURCE_FULFILLMENT)
+DIVERGENCE_RULE = ContractError(
+    "DIVERGENCE",
+    "Price divergence of 4.13 %: an order placed without isCreatedAsync is refused whatever the rule",
+)
+DUPLICATE = "The request order with marketplace order id 2630580124 for affiliate MKP already exists"
+WAITING = (
+    "Order MKP-2630580124 waits for the seller's manual authorization (price divergence): dispatch is "
+    "authorized as soon as the seller approves it"
+)
+MALFORMED = _refused("A malformed body", "EOI005", "shippingData.logisticsInfo[0].lockTTL is required")
+OTHER_AFFILIATE = _refused("Another affiliate id", "FMT0021", "Invalid affiliate id")
+
+
+def _errors(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
+    """The operation's refusals, {status: (description, examples)}, with those of every call."""
     common = {
-        401: OpenApiResponse(ERROR_RESPONSE, description="Missing or invalid credentials."),
-        403: OpenApiResponse(ERROR_RESPONSE, description="Another account than the connector's."),
-        413: OpenApiResponse(ERROR_RESPONSE, description="The body is over the size limit (EOI005)."),
-        415: OpenApiResponse(ERROR_RESPONSE, description="The body is not JSON (EOI005)."),
-        500: OpenApiResponse(
-            ERROR_RESPONSE, description="Unexpected failure, nothing done: send it again (EOI006)."
+        401: (
+            "Missing or invalid credentials.",
+            [_refused("Unknown credentials", "EOI001", examples.UNKNOWN_CREDENTIALS)],
+        ),
+        403: (
+            "Another account than the connector's.",
+            [
+                _refused(
+                    "Another account",
+                    "EOI001",
+                    examples.OTHER_ACCOUNT,
+                    ContractError("AUTH", examples.OTHER_ACCOUNT),
+                )
+            ],
+        ),
+        413: (
+            "The body is over the size limit (EOI005).",
+            [_refused("Too large", "EOI005", examples.too_large())],
+        ),
+        415: ("The body is not JSON (EOI005).", [_refused("Not JSON", "EOI005", examples.NOT_JSON)]),
+        500: (
+            "Unexpected failure, nothing done: send it again (EOI006).",
+            [_refused("Send it again", "EOI006", contract.MESSAGES["EOI006"])],
         ),
     }
-    return common | {
-        code: OpenApiResponse(ERROR_RESPONSE, description=text) for code, text in described.items()
+    return {
+        status: OpenApiResponse(ERROR_RESPONSE, description=description, examples=found)
+        for status, (description, found) in (common | described).items()
     }
 
 
@@ -121,6 +171,12 @@ def _one_or_array(schema: dict) -> dict:
         "oneOf": [schema, {"type": "array", "minItems": 1, "maxItems": 1, "items": schema}],
         BODY_REQUIRED: True,
     }
+
+
+def _request(name: str, title: str, example) -> dict:
+    """The body of the contract's schema `name`, one object or an array of one, with an example."""
+    body = _one_or_array(contract.schema(name))
+    return {"application/json": OpenApiRequest(body, examples=[request_example(title, example)])}
 
 
 SIMULATION_RESPONSE = {
@@ -202,9 +258,25 @@ class FulfillmentSimulationView(FulfillmentAPIView):
             OpenApiParameter("affiliateId", OpenApiTypes.STR, description="The connector's affiliate id."),
             SALES_CHANNEL_PARAMETER,
         ],
-        request={"application/json": _one_or_array(contract.schema("fulfillment_simulation"))},
-        responses={200: OpenApiResponse(SIMULATION_RESPONSE, description="The simulation.")}
-        | _errors({400: "A malformed body (EOI005), or another affiliate id (FMT0021)."}),
+        request=_request("fulfillment_simulation", "One item to a postal code", examples.SIMULATION),
+        responses={
+            200: OpenApiResponse(
+                SIMULATION_RESPONSE,
+                description="The simulation.",
+                examples=[
+                    answer("Available", examples.SIMULATED),
+                    answer("Unknown to the catalog", examples.SIMULATED_UNKNOWN),
+                ],
+            )
+        }
+        | _errors(
+            {
+                400: (
+                    "A malformed body (EOI005), or another affiliate id (FMT0021).",
+                    [MALFORMED, OTHER_AFFILIATE],
+                )
+            }
+        ),
         tags=["Fulfillment (previous protocol)"],
     )
     def post(self, request):
@@ -229,12 +301,41 @@ class FulfillmentOrdersView(FulfillmentAPIView):
         "SLA and pickup point problems answer ORD027 with each item's FMT005/FMT010 in errors; a duplicate "
         "FMT009.",
         parameters=[ACCOUNT_PARAMETER, AFFILIATE_PARAMETER, SALES_CHANNEL_PARAMETER],
-        request={"application/json": _one_or_array(contract.schema("place_fulfillment_order"))},
-        responses={200: OpenApiResponse(PLACED_RESPONSE, description="The order, created or enqueued.")}
+        request=_request("place_fulfillment_order", "Order of the guide", [examples.FULFILLMENT_ORDER]),
+        responses={
+            200: OpenApiResponse(
+                PLACED_RESPONSE,
+                description="The order, created or enqueued.",
+                examples=[answer("Placed", examples.PLACED_FULFILLMENT_ORDER)],
+            )
+        }
         | _errors(
             {
-                400: "A business error, to log and not retry: a malformed body (EOI005), another affiliate "
-                "id (FMT0021), a divergence (FMT007), stock or SLA (ORD027), a duplicate (FMT009)."
+                400: (
+                    "A business error, to log and not retry: a malformed body (EOI005), another affiliate "
+                    "id (FMT0021), a divergence (FMT007), stock or SLA (ORD027), a duplicate (FMT009).",
+                    [
+                        MALFORMED,
+                        OTHER_AFFILIATE,
+                        _refused(
+                            "A price divergence", "FMT007", DIVERGENCE, DIVERGENCE_ERROR, DIVERGENCE_RULE
+                        ),
+                        _refused(
+                            "Out of stock",
+                            "ORD027",
+                            "Item 1(1) is not available",
+                            ContractError(
+                                "FMT005", "Item 1(1) is not available", contract.SOURCE_FULFILLMENT
+                            ),
+                        ),
+                        _refused(
+                            "Already placed",
+                            "FMT009",
+                            DUPLICATE,
+                            ContractError("FMT009", DUPLICATE, contract.SOURCE_FULFILLMENT),
+                        ),
+                    ],
+                )
             }
         ),
         tags=["Fulfillment (previous protocol)"],
@@ -293,13 +394,34 @@ class AuthorizeDispatchView(FulfillmentAPIView):
                 description="The orderId, {affiliateId}-{marketplaceOrderId}: e.g. MKP-123.",
             ),
         ],
-        request={"application/json": _one_or_array(contract.schema("authorize_dispatch"))},
-        responses={200: OpenApiResponse(DISPATCH_RESPONSE, description="Dispatch authorized.")}
+        request=_request("authorize_dispatch", "Authorize an order", examples.AUTHORIZE_DISPATCH),
+        responses={
+            200: OpenApiResponse(
+                DISPATCH_RESPONSE,
+                description="Dispatch authorized.",
+                examples=[answer("Authorized", examples.AUTHORIZE_DISPATCH[0])],
+            )
+        }
         | _errors(
             {
-                400: "The order is canceled (EOI009), another affiliate id (FMT0021), a malformed body.",
-                404: "No such order of this connector (EOI008).",
-                409: "Waiting for the seller's manual authorization: remembered (EOI011).",
+                400: (
+                    "The order is canceled (EOI009), another affiliate id (FMT0021), a malformed body.",
+                    [
+                        _refused(
+                            "Canceled", "EOI009", "Order MKP-2630580124 is canceled and cannot be approved"
+                        ),
+                        OTHER_AFFILIATE,
+                        MALFORMED,
+                    ],
+                ),
+                404: (
+                    "No such order of this connector (EOI008).",
+                    [_refused("Not integrated", "EOI008", "Order MKP-2630580124 is not integrated")],
+                ),
+                409: (
+                    "Waiting for the seller's manual authorization: remembered (EOI011).",
+                    [_refused("Remembered", "EOI011", WAITING)],
+                ),
             }
         ),
         tags=["Fulfillment (previous protocol)"],

@@ -20,7 +20,14 @@ Errors have the contract's shape, `{"error": {"code", "message", "exception": nu
 """
 
 from django.utils.text import capfirst
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -35,7 +42,9 @@ from kit.fields import MAX_CENTS, MAX_QUANTITY
 from orders.events import connector_actor
 from orders.services import INVOICE_INPUT, INVOICE_OUTPUT, Receipt, order_cancel, order_invoice_record
 
+from . import examples
 from .authentication import ConnectorAuthentication
+from .examples import answer, request_example
 from .oms_document import order_document
 from .oms_schema import ORDER_SCHEMA
 from .selectors import connector_order_get
@@ -116,13 +125,35 @@ ORDER_ID_PARAMETER = OpenApiParameter(
 )
 
 
-def errors(described: dict[int, str]) -> dict:
-    """OpenAPI responses in the error shape, {status: description}, with the 400, 401 and 403 of every call."""
+def refused(name: str, code: str, message: str) -> OpenApiExample:
+    return answer(name, error_body(code, message))
+
+
+NOT_THIS_CONNECTORS = refused(
+    "Not an order of this connector", NOT_FOUND, "Order MKP-404 not found among this connector's orders."
+)
+
+
+def errors(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
+    """OpenAPI responses in the error shape, {status: (description, examples)}, with the 400, 401 and
+    403 of every call."""
+    common = {
+        400: (
+            "The URL has a NUL character (OMS001).",
+            [refused("A NUL character", INVALID, "The URL has a NUL character (%00).")],
+        ),
+        401: (
+            "Missing or invalid credentials (OMS006).",
+            [refused("Unknown credentials", UNAUTHORIZED, examples.UNKNOWN_CREDENTIALS)],
+        ),
+        403: (
+            "Another account than the connector's (OMS007).",
+            [refused("Another account", FORBIDDEN, examples.OTHER_ACCOUNT)],
+        ),
+    }
     return {
-        400: OpenApiResponse(ERROR_SCHEMA, description="The URL has a NUL character (OMS001)."),
-        401: OpenApiResponse(ERROR_SCHEMA, description="Missing or invalid credentials (OMS006)."),
-        403: OpenApiResponse(ERROR_SCHEMA, description="Another account than the connector's (OMS007)."),
-        **{code: OpenApiResponse(ERROR_SCHEMA, description=text) for code, text in described.items()},
+        status: OpenApiResponse(ERROR_SCHEMA, description=description, examples=found)
+        for status, (description, found) in (common | described).items()
     }
 
 
@@ -180,8 +211,19 @@ class OrderApi(OmsApiView):
         "shipping, ids, invoices, and in `priceDivergence` the divergence and the decision.",
         parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
         responses={
-            200: OpenApiResponse(ORDER_SCHEMA, description="The order."),
-            **errors({404: "Not an order of this connector (OMS002)."}),
+            200: OpenApiResponse(
+                ORDER_SCHEMA,
+                description="The order.",
+                examples=[
+                    answer(
+                        "Waiting for a decision",
+                        examples.HELD_ORDER,
+                        "Paid 25.71 against the seller's 30.25: held for manual authorization by the band "
+                        "10–20 %.",
+                    )
+                ],
+            ),
+            **errors({404: ("Not an order of this connector (OMS002).", [NOT_THIS_CONNECTORS])}),
         },
         tags=["OMS"],
     )
@@ -201,14 +243,31 @@ class OrderCancelApi(OmsApiView):
         "enters the feed and hook. Canceling a canceled order again answers the same receipt. An invoiced "
         "order is refused (409, OMS003): send a return invoice (type Input) instead.",
         parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
-        request=CancelInput,
+        request=OpenApiRequest(CancelInput, examples=[request_example("With a reason", examples.CANCEL)]),
         responses={
-            200: OpenApiResponse(RECEIPT_SCHEMA, description="Canceled (now or before)."),
+            200: OpenApiResponse(
+                RECEIPT_SCHEMA,
+                description="Canceled (now or before).",
+                examples=[answer("Canceled", examples.RECEIPT)],
+            ),
             **errors(
                 {
-                    400: "The body has errors (OMS001).",
-                    404: "Not an order of this connector (OMS002).",
-                    409: "Invoiced: it cannot be canceled (OMS003).",
+                    400: (
+                        "The body has errors (OMS001).",
+                        [refused("A reason not text", INVALID, "reason: A string is required.")],
+                    ),
+                    404: ("Not an order of this connector (OMS002).", [NOT_THIS_CONNECTORS]),
+                    409: (
+                        "Invoiced: it cannot be canceled (OMS003).",
+                        [
+                            refused(
+                                "Invoiced",
+                                WRONG_STATUS,
+                                "Order MKP-123456789 is invoiced and cannot be canceled: send a return invoice "
+                                "(type Input) instead.",
+                            )
+                        ],
+                    ),
                 }
             ),
         },
@@ -286,14 +345,39 @@ class OrderInvoiceApi(OmsApiView):
         "ready-for-handling); the same invoice number sent again only gets a new receipt. An Input (return) "
         "invoice is recorded on an invoiced order. Other statuses are refused (409, OMS003).",
         parameters=[ORDER_ID_PARAMETER, ACCOUNT_PARAMETER],
-        request=InvoiceInput,
+        request=OpenApiRequest(
+            InvoiceInput, examples=[request_example("Invoice of the sale", examples.INVOICE)]
+        ),
         responses={
-            200: OpenApiResponse(RECEIPT_SCHEMA, description="The invoice was recorded."),
+            200: OpenApiResponse(
+                RECEIPT_SCHEMA,
+                description="The invoice was recorded.",
+                examples=[answer("Recorded", examples.RECEIPT)],
+            ),
             **errors(
                 {
-                    400: "The body has errors (OMS001).",
-                    404: "Not an order of this connector (OMS002).",
-                    409: "The order's status does not take this invoice (OMS003).",
+                    400: (
+                        "The body has errors (OMS001).",
+                        [
+                            refused(
+                                "An item not in the order",
+                                INVALID,
+                                "items: order MKP-123456789 has no item 2.",
+                            )
+                        ],
+                    ),
+                    404: ("Not an order of this connector (OMS002).", [NOT_THIS_CONNECTORS]),
+                    409: (
+                        "The order's status does not take this invoice (OMS003).",
+                        [
+                            refused(
+                                "Not handled yet",
+                                WRONG_STATUS,
+                                "Order MKP-123456789 is waiting-for-manual-authorization: order status should be "
+                                "ready-for-handling or handling to be invoiced.",
+                            )
+                        ],
+                    ),
                 }
             ),
         },

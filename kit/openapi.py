@@ -17,11 +17,16 @@ BODY_REQUIRED = "x-body-required"
 
 
 def _error(described: dict, description: str, *, headers: dict | None = None) -> dict:
-    """An error answer in the same body as `described`, another answer of the same operation."""
+    """An error answer in the same body as `described`, another answer of the same operation: its
+    schema, not its examples, which show that answer's own codes and messages."""
+    content = {
+        media_type: {key: value for key, value in media.items() if key != "examples"}
+        for media_type, media in described.get("content", {}).items()
+    }
     return {
         "description": description,
         **({"headers": headers} if headers else {}),
-        **({"content": described["content"]} if "content" in described else {}),
+        **({"content": content} if content else {}),
     }
 
 

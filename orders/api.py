@@ -8,7 +8,13 @@ import datetime
 
 from django.utils.text import capfirst
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -23,6 +29,7 @@ from kit.dates import date_or_datetime
 from kit.fields import whole_number
 from kit.openapi import DATE_OR_DATETIME
 
+from . import api_examples
 from .approvals import DENY_NOTE_MAX, order_approve, order_deny
 from .filters import OrderFilter
 from .models import Order
@@ -166,7 +173,10 @@ class OrderApi(RetrieveAPIView):
             OpenApiParameter("main_order_id", str, OpenApiParameter.PATH, description="The mainOrderId."),
         ],
         responses={
-            200: OrderDetailSerializer,
+            200: OpenApiResponse(
+                OrderDetailSerializer,
+                examples=[OpenApiExample("Waiting for a decision", api_examples.ORDER, response_only=True)],
+            ),
             404: OpenApiResponse(ERROR_BODY, description="No such order in the account."),
             **READ_ERRORS,
         },
