@@ -15,6 +15,8 @@ from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from accounts.admin_base import AccountScopedAdmin
 from accounts.roles import EDIT_RULE
@@ -79,7 +81,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             "preview_url": account and self.url("preview", account),
             "replay_url": account and self.replay and self.url("replay", account),
             "replay_days": self.replay and self.replay.DEFAULT_DAYS,
-            "replay_most": self.replay and f"{self.replay.MOST_SUBMISSIONS:,}",
+            "replay_most": self.replay and number_format(self.replay.MOST_SUBMISSIONS, force_grouping=True),
             "changelist_url": reverse(
                 f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
             ),
@@ -117,7 +119,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
         return TemplateResponse(
             request,
             f"{TEMPLATES}/account_list.html",
-            self.context(request, title="Price divergence rules", rows=rows),
+            self.context(request, title=gettext("Price divergence rules"), rows=rows),
         )
 
     def _rule_or_404(self, request, object_id):
@@ -163,9 +165,14 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                     draft.attach(errors=invalid.problems, warnings=invalid.warnings)
                 except RuleChanged as changed:
                     # Their change is in "Recent changes" below; saving again replaces it knowingly.
-                    conflict = f"{changed} Compare with their change below; save again to replace it."
+                    conflict = gettext(
+                        "%(changed)s Compare with their change below; save again to replace it."
+                    ) % {"changed": changed}
                 else:
-                    messages.success(request, f"The price divergence rule of {account} was saved.")
+                    messages.success(
+                        request,
+                        gettext("The price divergence rule of %(account)s was saved.") % {"account": account},
+                    )
                     for warning in warnings:
                         messages.warning(request, draft.describe(warning))
                     return redirect(self.url("editor", account))
@@ -187,7 +194,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             preview = (
                 rule_editor.describe_decision(self._decide(account, saved_bands, at), account=account)
                 if at is not None
-                else "Type a percentage, e.g. 12.5."
+                else gettext("Type a percentage, e.g. %(example)s.") % {"example": number_format(12.5)}
             )
         return TemplateResponse(
             request,
@@ -195,7 +202,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             self.context(
                 request,
                 account,
-                title=f"Price divergence rule of {account}",
+                title=gettext("Price divergence rule of %(account)s") % {"account": account},
                 rule=rule,
                 formset=formset,
                 can_edit=can_edit,
@@ -275,7 +282,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
         context = self.context(
             request,
             account,
-            title=f"Replay of the price divergence rule of {account}",
+            title=gettext("Replay of the price divergence rule of %(account)s") % {"account": account},
             can_edit=can_edit,
             problems=problems,
             bar=rule_editor.bar_of(bands),
@@ -296,7 +303,9 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             raise PermissionDenied
         rule = rule_of(account=account)
         if rule is None:
-            messages.info(request, f"{account} has no price divergence rule to delete.")
+            messages.info(
+                request, gettext("%(account)s has no price divergence rule to delete.") % {"account": account}
+            )
             return redirect(self.url("editor", account))
         if request.method == "POST":
             try:
@@ -306,12 +315,19 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                     based_on=rule_editor.parse_version(request.POST.get("based_on")),
                 )
             except RuleChanged as changed:
-                messages.error(request, f"{changed} Look at the rule as it is now before deleting it.")
+                messages.error(
+                    request,
+                    gettext("%(changed)s Look at the rule as it is now before deleting it.")
+                    % {"changed": changed},
+                )
                 return redirect(self.url("editor", account))
             messages.success(
                 request,
-                f"The price divergence rule of {account} was deleted. Divergent orders are now "
-                f"decided as without a rule.",
+                gettext(
+                    "The price divergence rule of %(account)s was deleted. Divergent orders are now "
+                    "decided as without a rule."
+                )
+                % {"account": account},
             )
             return redirect(self.url("editor", account))
         return TemplateResponse(
@@ -320,7 +336,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             self.context(
                 request,
                 account,
-                title="Delete the price divergence rule?",
+                title=gettext("Delete the price divergence rule?"),
                 rule=rule,
                 bar=rule_editor.bar_of(rule_bands(rule=rule)),
                 band_lines=[rule_editor.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
@@ -338,7 +354,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             self.context(
                 request,
                 account,
-                title=f"History of the price divergence rule of {account}",
+                title=gettext("History of the price divergence rule of %(account)s") % {"account": account},
                 page=page,
                 revisions=self._revisions(page.object_list),
             ),

@@ -1,5 +1,6 @@
 """Seller API for the price divergence rule: read, replace, delete, history."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -99,7 +100,7 @@ def rule_body(*, account, rule, warnings=()) -> dict:
 
 def require_rule_editor(request, account) -> None:
     if not request.user.has_perm(EDIT_RULE, account):
-        raise PermissionDenied("Only an Owner or OMS Full user of this account may change its rule.")
+        raise PermissionDenied(_("Only an Owner or OMS Full user of this account may change its rule."))
 
 
 class PriceDivergenceRuleView(APIView):
@@ -112,7 +113,9 @@ class PriceDivergenceRuleView(APIView):
         account = request_account(request)
         rule = rule_of(account=account)
         if rule is None:
-            raise NotFound(f"Account '{account.name}' has no price divergence rule.")
+            raise NotFound(
+                _("Account '%(account)s' has no price divergence rule.") % {"account": account.name}
+            )
         return Response(rule_body(account=account, rule=rule), headers={"ETag": etag(account)})
 
     @extend_schema(
@@ -152,7 +155,9 @@ class PriceDivergenceRuleView(APIView):
         require_rule_editor(request, account)
         deleted = rule_delete(account=account, actor=request.user, based_on=based_on(request))
         if not deleted:
-            raise NotFound(f"Account '{account.name}' has no price divergence rule.")
+            raise NotFound(
+                _("Account '%(account)s' has no price divergence rule.") % {"account": account.name}
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuthorizationConfig(AppConfig):
     name = "authorization"
-    verbose_name = "Order authorization"
+    verbose_name = _("Order authorization")
 
     def ready(self):
         from django.contrib import admin

@@ -11,7 +11,9 @@ from enum import StrEnum
 from itertools import pairwise
 
 from django.db.models import TextChoices
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
+
+from .wording import percent_range
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -22,7 +24,7 @@ class BandAction(TextChoices):
     """What a band of the rule does with an order whose divergence falls in it: the seller's setting."""
 
     AUTHORIZE = "authorize", gettext_lazy("Authorize")
-    MANUAL = "manual", gettext_lazy("Hold for manual authorization")
+    MANUAL = "manual", gettext_lazy("Hold for approval")
     DENY = "deny", gettext_lazy("Deny")
 
 
@@ -45,6 +47,20 @@ class Outcome(StrEnum):
         """Integrated with no one left to ask."""
         return self in (Outcome.NO_DIVERGENCE, Outcome.AUTHORIZE)
 
+    @property
+    def label(self) -> str:
+        """What the decision came to, in the reader's words: "Held for approval"."""
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.NO_DIVERGENCE: gettext_lazy("No divergence"),
+    Outcome.AUTHORIZE: gettext_lazy("Authorized"),
+    Outcome.MANUAL: gettext_lazy("Held for approval"),
+    Outcome.DENY: gettext_lazy("Denied"),
+    Outcome.HELD: gettext_lazy("Held, not integrated"),
+}
+
 
 class Reason(StrEnum):
     NO_DIVERGENCE = "no-divergence"
@@ -53,6 +69,11 @@ class Reason(StrEnum):
     BAND = "band"
     GAP = "gap"
     ABOVE_LAST_BAND = "above-last-band"
+
+    @property
+    def label(self) -> str:
+        """Why, in the reader's words: "within a band of the rule"."""
+        return REASON_LABELS[self]
 
 
 # Strictest first: an order of several evaluated items takes the first of these it meets.
@@ -186,22 +207,27 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
     """
     errors: list[BandProblem] = []
     warnings: list[BandProblem] = []
+    # The messages are read by the person who drew the rule (the editor, the rule API): their language.
     if not bands:
-        errors.append(BandProblem("A rule needs at least one band."))
+        errors.append(BandProblem(gettext("A rule needs at least one band.")))
     for index, band in enumerate(bands):
         if not ZERO <= band.lower_percent <= HUNDRED:
-            errors.append(BandProblem("From must be between 0 and 100.", index, "from"))
+            errors.append(BandProblem(gettext("“From” must be between 0 and 100."), index, "from"))
         if not ZERO <= band.upper_percent <= HUNDRED:
-            errors.append(BandProblem("To must be between 0 and 100.", index, "to"))
+            errors.append(BandProblem(gettext("“To” must be between 0 and 100."), index, "to"))
         if band.lower_percent >= band.upper_percent:
-            errors.append(BandProblem("From must be lower than To.", index, "to"))
+            errors.append(BandProblem(gettext("“From” must be lower than “To”."), index, "to"))
         if band.action == BandAction.MANUAL:
             if not band.approvers:
-                errors.append(BandProblem("A manual band needs at least one approver.", index, "approvers"))
+                errors.append(
+                    BandProblem(
+                        gettext("A band held for approval needs at least one approver."), index, "approvers"
+                    )
+                )
             elif len(band.approvers) < 2:
                 warnings.append(
                     BandProblem(
-                        "Only one approver: name a second so orders never wait on one person.",
+                        gettext("Only one approver: name a second so orders never wait on one person."),
                         index,
                         "approvers",
                     )
@@ -209,18 +235,27 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
             duplicated = sorted({a for a in band.approvers if band.approvers.count(a) > 1})
             if duplicated:
                 errors.append(
-                    BandProblem(f"Approver listed twice: {', '.join(duplicated)}.", index, "approvers")
+                    BandProblem(
+                        gettext("Approver listed twice: %(emails)s.") % {"emails": ", ".join(duplicated)},
+                        index,
+                        "approvers",
+                    )
                 )
         if band.escalate_after_minutes < 1:
             errors.append(
-                BandProblem("Escalation delay must be at least one minute.", index, "escalateAfterMinutes")
+                BandProblem(
+                    gettext("The escalation delay must be at least one minute."),
+                    index,
+                    "escalateAfterMinutes",
+                )
             )
     ordered = sorted(enumerate(bands), key=lambda pair: (pair[1].lower_percent, pair[1].upper_percent))
     for (_, left), (right_index, right) in pairwise(ordered):
         if right.lower_percent < left.upper_percent:
             errors.append(
                 BandProblem(
-                    f"Overlaps the band {left.lower_percent}–{left.upper_percent} %.",
+                    gettext("Overlaps the band %(range)s.")
+                    % {"range": percent_range(left.lower_percent, left.upper_percent)},
                     right_index,
                     "from",
                 )
@@ -238,6 +273,21 @@ class Route(StrEnum):
     HOLD_UNTIL_RULE = "hold-until-rule"
     DENY_WITHOUT_RULE = "deny-without-rule"
     AUTHORIZE_WITHOUT_RULE = "authorize-without-rule"
+
+    @property
+    def label(self) -> str:
+        """The way the order went, in the reader's words: "decided by the rule"."""
+        return ROUTE_LABELS[self]
+
+
+ROUTE_LABELS = {
+    Route.RULE: gettext_lazy("decided by the account’s rule"),
+    Route.PER_ITEM_RULE: gettext_lazy("decided by the rule, item by item (own store)"),
+    Route.PREVIOUS_FLOW: gettext_lazy("decided by the connector’s previous flow"),
+    Route.HOLD_UNTIL_RULE: gettext_lazy("held until the account has a rule"),
+    Route.DENY_WITHOUT_RULE: gettext_lazy("denied: the account has no rule"),
+    Route.AUTHORIZE_WITHOUT_RULE: gettext_lazy("authorized: the account has no rule"),
+}
 
 
 NATIVE_WITHOUT_RULE_MESSAGE = (
@@ -354,6 +404,36 @@ def allowance_percent(rate: Decimal | None) -> Decimal | None:
 # What an order records as its reason when a seller's "ignore divergence and reprocess"
 # overrode the rule; it has no route then.
 IGNORED_DIVERGENCE = "ignored-divergence"
+
+REASON_LABELS = {
+    Reason.NO_DIVERGENCE: gettext_lazy("no divergence"),
+    Reason.WITHIN_ALLOWANCE: gettext_lazy("within the connector’s allowance"),
+    Reason.OVERPAYMENT: gettext_lazy(
+        "the marketplace paid more, which the account does not count as a divergence"
+    ),
+    Reason.BAND: gettext_lazy("within a band of the rule"),
+    Reason.GAP: gettext_lazy("in a gap between the rule’s bands"),
+    Reason.ABOVE_LAST_BAND: gettext_lazy("above the rule’s last band"),
+}
+IGNORED_DIVERGENCE_LABEL = gettext_lazy("divergence ignored when the seller reprocessed the order")
+
+
+# The decision as orders keep it (plain strings: outcome, route, reason): its words for people.
+# A value no longer known is shown as it was stored rather than hidden.
+
+
+def outcome_label(value: str) -> str:
+    return str(Outcome(value).label) if value in Outcome else value
+
+
+def route_label(value: str) -> str:
+    return str(Route(value).label) if value in Route else value
+
+
+def reason_label(value: str) -> str:
+    if value == IGNORED_DIVERGENCE:
+        return str(IGNORED_DIVERGENCE_LABEL)
+    return str(Reason(value).label) if value in Reason else value
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 
@@ -23,8 +24,8 @@ class PriceDivergenceRule(models.Model):
     )
 
     class Meta:
-        verbose_name = "price divergence rule"
-        verbose_name_plural = "price divergence rule"
+        verbose_name = _("price divergence rule")
+        verbose_name_plural = _("price divergence rule")
         permissions = [("edit_rule", "Can edit the price divergence rule")]
 
     def __str__(self):
@@ -38,10 +39,14 @@ class AuthorizationBand(models.Model):
     lower_percent = models.DecimalField(**PERCENT, validators=percent_range)
     upper_percent = models.DecimalField(**PERCENT, validators=percent_range)
     action = models.CharField(max_length=16, choices=BandAction.choices)
-    approvers = models.JSONField(default=list, blank=True, help_text="Approver e-mails, in escalation order.")
+    approvers = models.JSONField(
+        default=list, blank=True, help_text=_("Approver e-mails, in escalation order.")
+    )
     escalate_after_minutes = models.PositiveIntegerField(default=240)
 
     class Meta:
+        verbose_name = _("authorization band")
+        verbose_name_plural = _("authorization bands")
         ordering = ["lower_percent"]
         constraints = [
             models.CheckConstraint(
@@ -67,9 +72,9 @@ class RuleRevision(models.Model):
     """
 
     class Change(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="rule_revisions")
     change = models.CharField(max_length=16, choices=Change.choices)
@@ -81,6 +86,8 @@ class RuleRevision(models.Model):
     bands_after = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("change to the rule")
+        verbose_name_plural = _("changes to the rule")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
@@ -88,28 +95,28 @@ class RuleRevision(models.Model):
 
 
 class DenyReason(models.TextChoices):
-    PRICE_ERROR = "price-error", "Price error"
-    STOCK = "stock", "Stock problem"
-    SUSPICIOUS = "suspicious", "Suspicious order"
-    OTHER = "other", "Other"
+    PRICE_ERROR = "price-error", _("Price error")
+    STOCK = "stock", _("Stock problem")
+    SUSPICIOUS = "suspicious", _("Suspicious order")
+    OTHER = "other", _("Other")
 
 
 class ApprovalTask(models.Model):
     """An order held for manual authorization: its approvers in escalation order, who was asked when, the decision."""
 
     class Decision(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        DENIED = "denied", "Denied"
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
 
     order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="approval_task")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="approval_tasks")
-    approvers = models.JSONField(help_text="The band's approvers as they were when the order was held.")
+    approvers = models.JSONField(help_text=_("The band's approvers as they were when the order was held."))
     escalate_after_minutes = models.PositiveIntegerField()
     level = models.IntegerField(
-        default=-1, help_text="Index of the last approver notified; -1 before the first."
+        default=-1, help_text=_("Index of the last approver notified; -1 before the first.")
     )
     notified = models.JSONField(
-        default=list, blank=True, help_text="[{level, email, kind, at}] of every e-mail sent."
+        default=list, blank=True, help_text=_("[{level, email, kind, at}] of every e-mail sent.")
     )
     next_notification_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
@@ -122,6 +129,8 @@ class ApprovalTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("approval task")
+        verbose_name_plural = _("approval tasks")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .decision import (
     DEFAULT_ESCALATE_AFTER_MINUTES,
@@ -24,6 +26,7 @@ from .decision import (
     segments,
 )
 from .models import RuleRevision
+from .wording import percent, percent_range
 
 PREFIX = "bands"
 CENT = Decimal("0.01")
@@ -38,12 +41,20 @@ FORM_FIELD_OF_PROBLEM = {
 }
 ROW = "row"  # problems of a band as a whole
 
-GAP_LABEL = "Not integrated (gap)"
-SHORT_LABELS = {"authorize": "Authorize", "manual": "Manual", "deny": "Deny", "gap": "Not integrated"}
+GAP_LABEL = _("Not integrated (gap)")
+SHORT_LABELS = {
+    "authorize": _("Authorize"),
+    "manual": _("Approval"),
+    "deny": _("Deny"),
+    "gap": _("Not integrated"),
+}
 
 
 def format_percent(value) -> str:
-    """Return a percentage without trailing zeros: 10, 12.5, 0.25."""
+    """Return a percentage without trailing zeros as a form field takes it: 10, 12.5, 0.25.
+
+    People read it with `wording.percent` (12,5 % in Portuguese).
+    """
     number = Decimal(str(value)).quantize(CENT)
     text = format(number.normalize(), "f")
     return text
@@ -56,33 +67,35 @@ def split_emails(text: str) -> tuple[str, ...]:
 
 class BandForm(forms.Form):
     lower_percent = forms.DecimalField(
-        label="From (%)", min_value=0, max_value=100, max_digits=5, decimal_places=2
+        label=_("From (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
     upper_percent = forms.DecimalField(
-        label="To (%)",
+        label=_("To (%)"),
         min_value=0,
         max_value=100,
         max_digits=5,
         decimal_places=2,
-        help_text="Up to, not including; a band ending at 100 includes 100.",
+        help_text=_("Up to, not including; a band ending at 100 includes 100."),
     )
-    action = forms.ChoiceField(label="Action", choices=BandAction.choices, initial=BandAction.AUTHORIZE)
+    action = forms.ChoiceField(label=_("Action"), choices=BandAction.choices, initial=BandAction.AUTHORIZE)
     approvers = forms.CharField(
-        label="Approvers",
+        label=_("Approvers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 30, "spellcheck": "false"}),
-        help_text="Manual bands only: one e-mail a line, in escalation order.",
+        help_text=_("Bands held for approval only: one e-mail a line, in escalation order."),
     )
     escalate_after_minutes = forms.IntegerField(
-        label="Escalate after (min)",
+        label=_("Escalate after (min)"),
         required=False,
         min_value=1,
         initial=DEFAULT_ESCALATE_AFTER_MINUTES,
-        help_text=f"Manual bands only; empty means {DEFAULT_ESCALATE_AFTER_MINUTES}.",
     )
 
     def __init__(self, *args, read_only=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["escalate_after_minutes"].help_text = gettext(
+            "Bands held for approval only; empty means %(minutes)s."
+        ) % {"minutes": DEFAULT_ESCALATE_AFTER_MINUTES}
         # Problems the rule services found, by field (ROW: the band as a whole), shown inline.
         self.problems = defaultdict(list)
         for name, bound_field in self.fields.items():
@@ -128,7 +141,7 @@ class BaseBandFormSet(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if self.can_delete and "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].label = gettext("Remove")
             form.fields["DELETE"].widget.attrs["data-field"] = "DELETE"
 
 
@@ -197,7 +210,10 @@ class Draft:
         if problem.band_index is None or problem.band_index >= len(self.bands):
             return problem.message
         band = self.bands[problem.band_index]
-        return f"Band {band_range(band.lower_percent, band.upper_percent)}: {problem.message}"
+        return gettext("Band %(range)s: %(problem)s") % {
+            "range": band_range(band.lower_percent, band.upper_percent),
+            "problem": problem.message,
+        }
 
 
 def draft_of(formset: BaseBandFormSet) -> Draft:
@@ -230,7 +246,8 @@ def draft_of(formset: BaseBandFormSet) -> Draft:
 
 
 def band_range(lower, upper) -> str:
-    return f"{format_percent(lower)}–{format_percent(upper)} %"
+    """A band's stretch for the reader: 10–12,5 % in Portuguese."""
+    return percent_range(lower, upper)
 
 
 def parse_version(text) -> int | None:
@@ -257,26 +274,43 @@ def parse_percent(text) -> Decimal | None:
 
 def describe_decision(decision: Decision, *, account) -> str:
     """Say in a sentence what happens to an order of this divergence under the draft."""
-    at = f"At {format_percent(decision.divergence_percent)} %"
+    words = {"at": percent(decision.divergence_percent), "account": account}
     if decision.reason is Reason.NO_DIVERGENCE:
-        return f"{at}: no divergence; the order is integrated without consulting the rule."
-    if decision.reason is Reason.OVERPAYMENT:
-        return f"{at}: the marketplace pays more, which {account} does not count as a divergence; integrated."
-    if decision.reason is Reason.GAP:
-        return f"{at}: in a gap between bands; the order is not integrated (denied)."
-    if decision.reason is Reason.ABOVE_LAST_BAND:
-        return f"{at}: above the last band; the order is not integrated (denied)."
-    band = decision.band
-    where = f"band {band_range(band.lower_percent, band.upper_percent)}"
-    if decision.outcome is Outcome.AUTHORIZE:
-        return f"{at}: {where} authorizes; the order is integrated and its stock reserved."
-    if decision.outcome is Outcome.MANUAL:
-        approvers = ", then ".join(band.approvers) or "nobody yet"
         return (
-            f"{at}: {where} holds the order for manual authorization by {approvers} "
-            f"(escalating after {band.escalate_after_minutes} min)."
+            gettext("At %(at)s: no divergence; the order is integrated without consulting the rule.") % words
         )
-    return f"{at}: {where} denies; the order is not integrated."
+    if decision.reason is Reason.OVERPAYMENT:
+        return (
+            gettext(
+                "At %(at)s: the marketplace pays more, which %(account)s does not count as a divergence; "
+                "integrated."
+            )
+            % words
+        )
+    if decision.reason is Reason.GAP:
+        return gettext("At %(at)s: in a gap between bands; the order is not integrated (denied).") % words
+    if decision.reason is Reason.ABOVE_LAST_BAND:
+        return gettext("At %(at)s: above the last band; the order is not integrated (denied).") % words
+    band = decision.band
+    words["band"] = band_range(band.lower_percent, band.upper_percent)
+    if decision.outcome is Outcome.AUTHORIZE:
+        return (
+            gettext(
+                "At %(at)s: the band %(band)s authorizes; the order is integrated and its stock reserved."
+            )
+            % words
+        )
+    if decision.outcome is Outcome.MANUAL:
+        words["approvers"] = gettext(", then ").join(band.approvers) or gettext("nobody yet")
+        words["minutes"] = band.escalate_after_minutes
+        return (
+            gettext(
+                "At %(at)s: the band %(band)s holds the order for approval by %(approvers)s "
+                "(escalating after %(minutes)s min)."
+            )
+            % words
+        )
+    return gettext("At %(at)s: the band %(band)s denies; the order is not integrated.") % words
 
 
 def decision_json(decision: Decision, *, draft: Draft, account) -> dict:
@@ -311,6 +345,7 @@ class BarSegment:
     short_label: str
     lower: str
     upper: str
+    range: str  # for people: 10–12,5 % in Portuguese
     left: str
     width: str
 
@@ -328,10 +363,11 @@ def bar_of(bands) -> list[BarSegment]:
         drawn.append(
             BarSegment(
                 kind=kind,
-                label=label,
-                short_label=SHORT_LABELS[kind],
+                label=str(label),
+                short_label=str(SHORT_LABELS[kind]),
                 lower=format_percent(lower),
                 upper=format_percent(upper),
+                range=band_range(lower, upper),
                 left=format(lower, "f"),
                 width=format(upper - lower, "f"),
             )
@@ -342,21 +378,19 @@ def bar_of(bands) -> list[BarSegment]:
 def describe_band_row(row: dict) -> str:
     """Say what a band stored in a revision (`Band.as_dict()`) does, in a line."""
     action = BandAction(row["action"])
-    text = f"{band_range(row['from'], row['to'])}: {action.label}"
-    if action is BandAction.MANUAL:
-        approvers = ", ".join(row.get("approvers") or []) or "no approver"
-        minutes = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
-        text += f" by {approvers} (escalating after {minutes} min)"
-    return text
+    words = {"range": band_range(row["from"], row["to"]), "action": action.label}
+    if action is not BandAction.MANUAL:
+        return gettext("%(range)s: %(action)s") % words
+    words["approvers"] = ", ".join(row.get("approvers") or []) or gettext("no approver")
+    words["minutes"] = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
+    return gettext("%(range)s: %(action)s by %(approvers)s (escalating after %(minutes)s min)") % words
 
 
 def rule_summary(bands) -> str:
     """Say what a whole rule does, gaps included, in a line (the account list)."""
     if not bands:
-        return "No rule"
-    return " · ".join(
-        f"{band_range(segment.lower, segment.upper)} {segment.label.lower()}" for segment in bar_of(bands)
-    )
+        return gettext("No rule")
+    return " · ".join(f"{segment.range} {segment.label.lower()}" for segment in bar_of(bands))
 
 
 @dataclass(frozen=True)

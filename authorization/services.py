@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -47,15 +48,18 @@ class RuleChanged(DomainError):
     status = 412
 
     def __init__(self, revision: RuleRevision | None):
-        who = (revision.actor.email if revision and revision.actor else None) or "someone"
-        when = ""
+        who = (revision.actor.email if revision and revision.actor else None) or _("someone")
         if revision:
-            local = revision.created_at.astimezone(ZoneInfo(revision.account.time_zone))
-            when = f" at {local:%Y-%m-%d %H:%M} ({revision.account.time_zone})"
-        super().__init__(
-            _("The rule was changed by %(who)s%(when)s after you opened it; nothing was saved.")
-            % {"who": who, "when": when}
-        )
+            zone = revision.account.time_zone
+            when = date_format(revision.created_at.astimezone(ZoneInfo(zone)), "SHORT_DATETIME_FORMAT")
+            message = _(
+                "The rule was changed by %(who)s at %(when)s (%(zone)s) after you opened it; nothing was saved."
+            ) % {"who": who, "when": when, "zone": zone}
+        else:
+            message = _("The rule was changed by %(who)s after you opened it; nothing was saved.") % {
+                "who": who
+            }
+        super().__init__(message)
         self.revision = revision
 
     def headers(self) -> dict:
@@ -99,7 +103,8 @@ def rule_check(*, account: Account, bands: Sequence[Band]) -> RuleCheck:
         if unknown:
             errors.append(
                 BandProblem(
-                    f"Not an approver, owner or OMS Full user of {account.name}: {', '.join(unknown)}.",
+                    _("Not an approver, Owner or OMS Full user of %(account)s: %(emails)s.")
+                    % {"account": account.name, "emails": ", ".join(unknown)},
                     index,
                     "approvers",
                 )

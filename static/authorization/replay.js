@@ -2,9 +2,12 @@
  * "Replay on past orders" in the rule editor: posts the bands as edited (the same form the
  * live preview reads) to the replay view and shows its answer in place. Without this script
  * the Replay button posts the same form and the answer opens as a page of its own.
+ * Its words come from the JavaScript catalog (`gettext`), loaded before it.
  */
 (function () {
     "use strict";
+
+    const gettext = window.gettext || ((text) => text);
 
     function start() {
         const section = document.getElementById("rule-replay");
@@ -24,7 +27,7 @@
             data.set("replay_days", section.querySelector("#rule-replay-days").value);
             button.disabled = true;
             output.setAttribute("aria-busy", "true");
-            output.textContent = "Replaying…";
+            output.textContent = gettext("Replaying…");
             try {
                 const response = await fetch(url, {
                     method: "POST",
@@ -41,7 +44,7 @@
                 }
             } catch (error) {
                 if (mine === sequence) {
-                    output.textContent = "The replay is not available right now; try again in a moment.";
+                    output.textContent = gettext("The replay is not available right now; try again in a moment.");
                 }
             } finally {
                 if (mine === sequence) {

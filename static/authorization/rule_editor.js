@@ -3,18 +3,33 @@
  * in step. The page is a plain formset that works without this script; the script adds the
  * drawing, draggable band ends, the approver list, add / remove band, and asks the server's
  * preview what the draft decides and what is wrong with it. The server alone decides and saves.
+ * Its words come from the JavaScript catalog (`gettext`, loaded before it) in the reader's
+ * language; numbers people read are written as that language writes them (12,5 % in Portuguese),
+ * numbers put back in the form's fields stay plain (12.5).
  */
 (function () {
     "use strict";
 
+    // The catalog's functions; the words as written when the catalog could not be loaded.
+    const gettext = window.gettext || ((text) => text);
+    const interpolate = window.interpolate || ((text, names) => text.replace(/%\((\w+)\)s/g, (_, name) => String(names[name])));
+    // `say(gettext("… %(name)s …"), { name })`: gettext() stays literal so that makemessages finds the words.
+    const say = (text, names) => interpolate(text, names, true);
+
     const STEP = 0.5; // dragging snaps to half a percent
     const LABELS = {
-        authorize: "Authorize",
-        manual: "Hold for manual authorization",
-        deny: "Deny",
-        gap: "Not integrated (gap)",
+        authorize: gettext("Authorize"),
+        manual: gettext("Hold for approval"),
+        deny: gettext("Deny"),
+        gap: gettext("Not integrated (gap)"),
     };
-    const SHORT_LABELS = { authorize: "Authorize", manual: "Manual", deny: "Deny", gap: "Not integrated" };
+    const SHORT_LABELS = {
+        authorize: gettext("Authorize"),
+        manual: gettext("Approval"),
+        deny: gettext("Deny"),
+        gap: gettext("Not integrated"),
+    };
+    const NUMBER = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
 
     function el(tag, attrs, text) {
         const node = document.createElement(tag);
@@ -31,8 +46,18 @@
         return Math.round(number * 100) / 100;
     }
 
+    /* A number for a form's field: 12.5. */
     function fmt(number) {
         return String(round2(number));
+    }
+
+    /* A number for people: 12,5 in Portuguese. */
+    function human(number) {
+        return NUMBER.format(round2(number));
+    }
+
+    function percent(number) {
+        return `${human(number)} %`;
     }
 
     function parseNumber(text) {
@@ -130,10 +155,13 @@
         }
 
         function segmentText(segment) {
-            const range = `${fmt(segment.lower)}–${fmt(segment.upper)} %`;
-            const label = LABELS[segment.kind] || segment.kind;
-            const band = segment.band ? `band ${segment.band.number}, ` : "";
-            return `${range}: ${band}${label}${segment.overlap ? " (overlaps another band)" : ""}`;
+            const names = {
+                range: `${human(segment.lower)}–${percent(segment.upper)}`,
+                label: LABELS[segment.kind] || segment.kind,
+                number: segment.band ? segment.band.number : "",
+            };
+            const text = segment.band ? say(gettext("%(range)s: band %(number)s, %(label)s"), names) : say(gettext("%(range)s: %(label)s"), names);
+            return segment.overlap ? say(gettext("%(text)s (overlaps another band)"), { text }) : text;
         }
 
         function drawSegments(bands) {
@@ -194,9 +222,14 @@
                 handle.min = Math.min(lowest, handle.position);
                 handle.max = Math.max(highest, handle.position);
                 handle.key = handle.ends.map((end) => `${end.band.row.dataset.formPrefix}:${end.name}`).join("|");
-                handle.label = `Boundary: ${handle.ends
-                    .map((end) => `${end.name === "upper_percent" ? "end" : "start"} of band ${end.band.number}`)
-                    .join(" and ")}`;
+                const ends = handle.ends.map((end) =>
+                    end.name === "upper_percent"
+                        ? say(gettext("end of band %(number)s"), { number: end.band.number })
+                        : say(gettext("start of band %(number)s"), { number: end.band.number }),
+                );
+                handle.label = say(gettext("Boundary: %(ends)s"), {
+                    ends: ends.reduce((first, second) => say(gettext("%(first)s and %(second)s"), { first, second })),
+                });
             }
             return handles;
         }
@@ -204,10 +237,10 @@
         function placeHandle(node, handle) {
             node.style.left = `${handle.position}%`;
             node.setAttribute("aria-valuenow", String(handle.position));
-            node.setAttribute("aria-valuetext", `${fmt(handle.position)} %`);
+            node.setAttribute("aria-valuetext", percent(handle.position));
             node.setAttribute("aria-valuemin", String(handle.min));
             node.setAttribute("aria-valuemax", String(handle.max));
-            node.querySelector(".rule-handle-value").textContent = `${fmt(handle.position)} %`;
+            node.querySelector(".rule-handle-value").textContent = percent(handle.position);
         }
 
         function moveHandle(handle, node, percent) {
@@ -330,16 +363,16 @@
                 return;
             }
             const box = el("div", { class: "approver-editor" });
-            const list = el("ol", { class: "approver-list", "aria-label": "Approvers, in escalation order" });
+            const list = el("ol", { class: "approver-list", "aria-label": gettext("Approvers, in escalation order") });
             const adder = el("div", { class: "approver-add" });
             const field = el("input", {
                 type: "email",
                 list: "approver-options",
-                placeholder: "Add an approver's e-mail",
-                "aria-label": "Add an approver's e-mail",
+                placeholder: gettext("Add an approver's e-mail"),
+                "aria-label": gettext("Add an approver's e-mail"),
                 autocomplete: "off",
             });
-            const addButton = el("button", { type: "button", class: "rule-small-button" }, "Add");
+            const addButton = el("button", { type: "button", class: "rule-small-button" }, gettext("Add"));
             adder.append(field, addButton);
             box.append(list, adder);
             textarea.after(box);
@@ -355,9 +388,11 @@
                 list.replaceChildren(
                     ...emails.map((email, index) => {
                         const item = el("li");
-                        const up = el("button", { type: "button", class: "rule-small-button", "aria-label": `Move ${email} up`, title: "Move up" }, "↑");
-                        const down = el("button", { type: "button", class: "rule-small-button", "aria-label": `Move ${email} down`, title: "Move down" }, "↓");
-                        const remove = el("button", { type: "button", class: "rule-small-button", "aria-label": `Remove ${email}`, title: "Remove" }, "✕");
+                        const button = (label, title, text) =>
+                            el("button", { type: "button", class: "rule-small-button", "aria-label": say(label, { email }), title }, text);
+                        const up = button(gettext("Move %(email)s up"), gettext("Move up"), "↑");
+                        const down = button(gettext("Move %(email)s down"), gettext("Move down"), "↓");
+                        const remove = button(gettext("Remove %(email)s"), gettext("Remove"), "✕");
                         up.disabled = index === 0;
                         down.disabled = index === emails.length - 1;
                         up.addEventListener("click", () => {
@@ -420,13 +455,13 @@
                 return;
             }
             const button = el("button", { type: "button", class: "rule-small-button band-toggle" });
-            const note = el("span", { class: "band-removed-note" }, "Removed; saving drops this band.");
+            const note = el("span", { class: "band-removed-note" }, gettext("Removed; saving drops this band."));
             cell.append(button);
             function show() {
                 const removed = box.checked;
                 row.classList.toggle("is-removed", removed);
                 button.classList.toggle("band-restore", removed);
-                button.textContent = removed ? "Restore band" : "Remove band";
+                button.textContent = removed ? gettext("Restore band") : gettext("Remove band");
                 if (removed) {
                     row.querySelector(".band-key").append(note);
                 } else {
@@ -514,7 +549,8 @@
             previewResult.className = "rule-preview-result";
             if (!decision) {
                 marker.hidden = true;
-                previewResult.textContent = previewInput.value.trim() === "" ? "" : "Type a percentage, e.g. 12.5.";
+                previewResult.textContent =
+                    previewInput.value.trim() === "" ? "" : say(gettext("Type a percentage, e.g. %(example)s."), { example: human(12.5) });
                 return;
             }
             previewResult.textContent = decision.summary;
@@ -548,7 +584,7 @@
                 answer = await response.json();
             } catch (error) {
                 if (mine === previewSequence) {
-                    previewResult.textContent = "The preview is not available right now; saving still checks the rule.";
+                    previewResult.textContent = gettext("The preview is not available right now; saving still checks the rule.");
                 }
                 return;
             }
@@ -570,7 +606,7 @@
         if (editable) {
             dropUntouchedExtraRow();
             rows().forEach(enhanceRow);
-            const addButton = el("button", { type: "button", class: "rule-small-button rule-add-band" }, "Add band");
+            const addButton = el("button", { type: "button", class: "rule-small-button rule-add-band" }, gettext("Add band"));
             addButton.addEventListener("click", addBand);
             form.querySelector(".band-table").after(addButton);
             form.addEventListener("input", (event) => {

@@ -142,9 +142,9 @@ def messages(problems):
 def test_check_refuses_overlap_empty_band_and_manual_without_approvers():
     errors, _ = check_bands([band(0, 10, "authorize"), band(5, 20, "deny"), band(30, 30, "deny")])
     assert (1, "from", "Overlaps the band 0–10 %.") in messages(errors)
-    assert (2, "to", "From must be lower than To.") in messages(errors)
+    assert (2, "to", "“From” must be lower than “To”.") in messages(errors)
     errors, _ = check_bands([band(0, 100, "manual")])
-    assert messages(errors) == [(0, "approvers", "A manual band needs at least one approver.")]
+    assert messages(errors) == [(0, "approvers", "A band held for approval needs at least one approver.")]
 
 
 def test_check_warns_under_two_approvers():
@@ -234,14 +234,14 @@ def test_band_as_the_api_and_the_editor_show_it():
 def test_check_refuses_bounds_outside_zero_to_hundred_with_the_field_to_fix():
     errors, _ = check_bands([band(-1, 10, "authorize"), band(20, 101, "deny")])
     assert messages(errors) == [
-        (0, "from", "From must be between 0 and 100."),
-        (1, "to", "To must be between 0 and 100."),
+        (0, "from", "“From” must be between 0 and 100."),
+        (1, "to", "“To” must be between 0 and 100."),
     ]
     # 0 and 100 are bounds a band may have: only the empty band is refused.
     errors, _ = check_bands([band(0, 0, "authorize"), band(100, 100, "deny")])
     assert messages(errors) == [
-        (0, "to", "From must be lower than To."),
-        (1, "to", "From must be lower than To."),
+        (0, "to", "“From” must be lower than “To”."),
+        (1, "to", "“From” must be lower than “To”."),
     ]
 
 
@@ -266,7 +266,9 @@ def test_check_warns_of_a_single_approver_on_the_band_with_the_field_to_fix():
 
 def test_check_refuses_an_escalation_delay_under_one_minute():
     errors, _ = check_bands([band(0, 50, "authorize", escalate_after_minutes=0), band(50, 100, "deny")])
-    assert messages(errors) == [(0, "escalateAfterMinutes", "Escalation delay must be at least one minute.")]
+    assert messages(errors) == [
+        (0, "escalateAfterMinutes", "The escalation delay must be at least one minute.")
+    ]
     errors, _ = check_bands(
         [band(0, 100, "manual", ["a@x.example", "b@x.example"], escalate_after_minutes=1)]
     )

@@ -120,9 +120,7 @@ def test_overlapping_bands_are_refused_naming_the_band(api_client_for, team):
         format="json",
     )
     assert response.status_code == 400
-    assert {"field": "bands[1].from", "message": "Overlaps the band 0.00–10.00 %."} in response.json()[
-        "errors"
-    ]
+    assert {"field": "bands[1].from", "message": "Overlaps the band 0–10 %."} in response.json()["errors"]
     assert RuleRevision.objects.count() == 0
 
 
@@ -142,7 +140,7 @@ def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer
     client = api_client_for(team)
     response = client.put(URL, {"bands": [{"from": 0, "to": 100, "action": "manual"}]}, format="json")
     assert response.json()["errors"] == [
-        {"field": "bands[0].approvers", "message": "A manual band needs at least one approver."}
+        {"field": "bands[0].approvers", "message": "A band held for approval needs at least one approver."}
     ]
     response = client.put(
         URL,
@@ -162,7 +160,7 @@ def test_manual_band_needs_approvers_of_the_account(api_client_for, team, viewer
     assert response.json()["errors"] == [
         {
             "field": "bands[0].approvers",
-            "message": "Not an approver, owner or OMS Full user of acme: nobody@else.example, viewer@acme.example.",
+            "message": "Not an approver, Owner or OMS Full user of acme: nobody@else.example, viewer@acme.example.",
         }
     ]
     assert client.get(URL).status_code == 404  # nothing saved

@@ -79,7 +79,7 @@ def test_user_of_several_accounts_chooses_among_them_with_each_rule_summarised(
     assert response.status_code == 200
     assert rule_url("editor", account) in response.text
     assert rule_url("editor", other) in response.text
-    assert "0–10 % authorize · 10–30 % hold for manual authorization · 30–100 % deny" in response.text
+    assert "0–10 % authorize · 10–30 % hold for approval · 30–100 % deny" in response.text
     assert "No rule" in response.text
 
 
@@ -96,7 +96,7 @@ def test_owner_saves_a_rule_and_sees_it(owner_client, account, approvers):
     assert input_value(page, "bands-1-upper_percent") == "20"
     assert input_value(page, "bands-1-escalate_after_minutes") == "60"
     assert f"{ANA}\n{BO}</textarea>" in cell_html(page, 1, "approvers")
-    assert "5–20 %: Hold for manual authorization" in page
+    assert "5–20 %: Hold for approval" in page
     assert [b.upper_percent for b in rule_bands(rule=rule_of(account=account))] == [5, 20, 100]
 
 
@@ -126,7 +126,7 @@ def test_overlapping_bands_are_shown_next_to_the_band_and_nothing_is_saved(owner
 def test_a_band_ending_before_it_starts_is_refused_inline(owner_client, account):
     response = owner_client.post(rule_url("editor", account), formset_data((20, 10, "authorize")))
 
-    assert "From must be lower than To." in cell_html(response.text, 0, "upper_percent")
+    assert "“From” must be lower than “To”." in cell_html(response.text, 0, "upper_percent")
     assert rule_of(account=account) is None
 
 
@@ -142,7 +142,7 @@ def test_manual_band_without_approver_is_refused(owner_client, account, approver
         rule_url("editor", account), formset_data((0, 10, "authorize"), (10, 100, "manual"))
     )
 
-    assert "A manual band needs at least one approver." in cell_html(response.text, 1, "approvers")
+    assert "A band held for approval needs at least one approver." in cell_html(response.text, 1, "approvers")
     assert rule_of(account=account) is None
 
 
@@ -153,7 +153,7 @@ def test_approver_who_is_not_a_deciding_user_of_the_account_is_refused(owner_cli
     )
 
     assert (
-        "Not an approver, owner or OMS Full user of acme: stranger@else.example, viewer@acme.example."
+        "Not an approver, Owner or OMS Full user of acme: stranger@else.example, viewer@acme.example."
         in cell_html(response.text, 0, "approvers")
     )
     assert rule_of(account=account) is None
@@ -215,7 +215,7 @@ def test_viewer_and_approver_see_the_rule_read_only(request, client, account, ow
     assert "Delete rules" not in page
     assert re.search(r'<input[^>]*name="bands-0-upper_percent"[^>]*disabled', page)
     assert ANA in cell_html(page, 1, "approvers")
-    assert "10–30 %: Hold for manual authorization" in page
+    assert "10–30 %: Hold for approval" in page
 
 
 @pytest.mark.parametrize("role_fixture", ["viewer", "approver"])
@@ -260,7 +260,7 @@ def test_delete_asks_for_confirmation_then_deletes_and_the_history_shows_it(
     confirmation = owner_client.get(rule_url("delete_rule", account))
 
     assert "This is irreversible" in confirmation.text
-    assert "10–30 %: Hold for manual authorization by ana@acme.example, bo@acme.example" in confirmation.text
+    assert "10–30 %: Hold for approval by ana@acme.example, bo@acme.example" in confirmation.text
     assert rule_of(account=account) is not None
 
     deleted = owner_client.post(rule_url("delete_rule", account), follow=True)
@@ -300,7 +300,7 @@ def test_a_saved_approver_who_left_the_account_is_flagged_on_the_editor(
 
     page = owner_client.get(rule_url("editor", account)).text
 
-    assert "Not an approver, owner or OMS Full user of acme: bo@acme.example." in cell_html(
+    assert "Not an approver, Owner or OMS Full user of acme: bo@acme.example." in cell_html(
         page, 1, "approvers"
     )
 
@@ -313,7 +313,7 @@ def test_editor_answers_what_happens_at_a_percentage_without_javascript(
     page = owner_client.get(rule_url("editor", account), {"at": "12.5"}).text
 
     assert (
-        "At 12.5 %: band 10–30 % holds the order for manual authorization by ana@acme.example, "
+        "At 12.5 %: the band 10–30 % holds the order for approval by ana@acme.example, "
         "then bo@acme.example (escalating after 240 min)." in page
     )
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import rule_replace
-from tests.browser.conftest import log_in_on
+from tests.browser.conftest import log_in_on, open_page
 from tests.factories import band
 from tests.support.rule_editor import rule_url
 
@@ -57,9 +57,7 @@ def test_owner_drags_the_end_of_the_first_band_saves_and_finds_it_after_reload(
     expect(first_end).to_have_value("20")
     expect(second_start).to_have_value("20")
     expect(page.locator("#id_bands-2-lower_percent")).to_have_value("30")
-    expect(page.locator("#rule-segment-list")).to_contain_text(
-        "20–30 %: band 2, Hold for manual authorization"
-    )
+    expect(page.locator("#rule-segment-list")).to_contain_text("20–30 %: band 2, Hold for approval")
     assert [(b.lower_percent, b.upper_percent) for b in rule_bands(rule=rule_of(account=account))] == [
         (0, 20),
         (20, 30),
@@ -137,7 +135,7 @@ def test_viewer_sees_the_bar_without_handles_or_save(page, log_in, account, view
     expect(page.locator("input[name=_save]")).to_have_count(0)
     page.fill("#rule-preview-at", "100")
     expect(page.locator("#rule-preview-result")).to_have_text(
-        "At 100 %: band 30–100 % denies; the order is not integrated."
+        "At 100 %: the band 30–100 % denies; the order is not integrated."
     )
     assert page.script_errors == []
 
@@ -183,3 +181,32 @@ def test_numbers_are_edited_and_saved_without_javascript(page_without_javascript
     expect(page.locator(".messagelist")).to_contain_text("The price divergence rule of acme was saved.")
     expect(page.locator("#id_bands-0-upper_percent")).to_have_value("12.5")
     expect(page.locator(".rule-segment-list")).to_contain_text("0–12.5 %: Authorize")
+
+
+@pytest.fixture
+def page_in_portuguese(browser, live_server, settings, request):
+    """A browser asking for Brazilian Portuguese (its Accept-Language and its number formats)."""
+    with open_page(browser, live_server, settings, request, locale="pt-BR") as page:
+        yield page
+
+
+def test_the_editor_speaks_portuguese_with_its_script(page_in_portuguese, account, owner, rule):
+    page = page_in_portuguese
+    log_in_on(page, owner)
+    page.goto(rule_url("editor", account))
+
+    segments = page.locator("#rule-segment-list")
+    expect(segments).to_contain_text("0–10 %: faixa 1, Autorizar")
+    expect(segments).to_contain_text("10–30 %: faixa 2, Reter para aprovação")
+    expect(page.locator(".rule-segment.is-manual .rule-segment-label")).to_have_text("Aprovação")
+    handle = page.get_by_role("slider", name="Limite: fim da faixa 1 e início da faixa 2")
+    handle.focus()
+    handle.press("ArrowRight")
+    expect(page.locator("#id_bands-0-upper_percent")).to_have_value("10.5")
+    expect(handle.locator(".rule-handle-value")).to_have_text("10,5 %")
+    expect(page.get_by_role("button", name="Adicionar faixa")).to_be_visible()
+    page.fill("#rule-preview-at", "12.5")
+    expect(page.locator("#rule-preview-result")).to_contain_text(
+        "Em 12,5 %: a faixa 10,5–30 % retém o pedido"
+    )
+    assert page.script_errors == []

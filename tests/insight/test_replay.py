@@ -230,7 +230,7 @@ def test_a_draft_that_could_not_be_saved_is_not_replayed(client, owner, account,
     assert response.status_code == 400
     text = text_of(response.content.decode())
     assert "Correct the draft to replay it" in text
-    assert "A manual band needs at least one approver." in text
+    assert "A band held for approval needs at least one approver." in text
     assert "Replayed" not in text
 
 
