@@ -20,7 +20,8 @@ DOCUMENTS = ("README.md", *sorted(f"docs/{page.name}" for page in (ROOT / "docs"
 PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
 FILE_EXTENSIONS = (".py", ".md", ".txt", ".toml", ".json", ".html", ".cfg", ".ini", ".yml", ".yaml")
 # Made when the app runs (var/) or by collectstatic (STATIC_ROOT), or not a path at all.
-NOT_IN_THE_REPOSITORY = ("var/", "staticfiles", "./staticfiles")
+# Made by the commands on each machine: var/ by bin/run, node_modules/ by bin/test, test-artifacts/ by the browser tests.
+NOT_IN_THE_REPOSITORY = ("var/", "staticfiles", "./staticfiles", "node_modules", "test-artifacts")
 MEDIA_TYPES = ("application/", "text/", "multipart/", "image/")
 # A module, or a name in one (`orders.tasks.sweep_intake`); not a check's id (`connectors.W001`).
 DOTTED = re.compile(r"[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
