@@ -97,6 +97,17 @@ viewer_client = _browser_of("viewer")
 
 
 @pytest.fixture(autouse=True)
+def _language_of_each_test_its_own():
+    """Start each test in English: a request the test client sent in Portuguese leaves its language
+    active in the thread, and gettext in a later test (a pure function's messages) would speak it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hash test passwords cheaply: the suite creates many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
