@@ -321,6 +321,8 @@ HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
 # addresses are refused unless allowed (connectors.egress). HOOK_ALLOW_PRIVATE_URLS is its earlier name.
 HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)
 OUTBOUND_ALLOW_PRIVATE_URLS = env.bool("OUTBOUND_ALLOW_PRIVATE_URLS", default=HOOK_ALLOW_PRIVATE_URLS)
+# The demo connector's receiver at SITE_URL/demo/connector, which bin/run turns on (demo/receiver.py).
+DEMO_RECEIVER = env.bool("DEMO_RECEIVER", default=False)
 
 # CSV exports of the admin's lists: up to EXPORT_INLINE_MAX_ROWS rows stream at once, longer lists
 # are written by a worker into the "exports" storage, which no URL serves (the download view checks

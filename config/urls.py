@@ -65,6 +65,8 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    # The demo connector's receiver (bin/run): 404 unless DEMO_RECEIVER is on (demo/views.py).
+    path("demo/connector", include("demo.urls")),
 ]
 
 handler500 = "kit.views.server_error"

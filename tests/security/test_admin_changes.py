@@ -40,6 +40,7 @@ from accounts.roles import Role
 from accounts.services import membership_set
 from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
+from demo.models import CallKind, ReceivedCall
 from exports.models import Export
 from exports.services import export_start
 from orders.events import Actor
@@ -101,6 +102,7 @@ NOBODY: dict[str, set[str]] = {
     "connectors.hookconfig": {ALL},
     "connectors.hookdelivery": {*STANDARD, "action:delete_selected"},
     "connectors.notification": {*STANDARD, "action:delete_selected"},
+    "demo.receivedcall": {ALL},  # what the demo connector received, as it came
     "exports.export": {ALL},
     "insight.decisionrecord": {ALL},
     "orders.intakerecord": {*STANDARD, "action:delete_selected"},
@@ -359,6 +361,9 @@ def build(server) -> World:
     AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - timedelta(days=1))
     AccessLog.objects.create(username="owner@acme.example", ip_address="203.0.113.9", user_agent="x")
     AccessFailureLog.objects.create(username="owner@acme.example", ip_address="203.0.113.9", user_agent="x")
+    ReceivedCall.objects.create(
+        account=acme, kind=CallKind.PING, path="/demo/connector/hook", signature_valid=True, body={}
+    )
     return World(acme, people, sessions_of(people), targets_of(acme, people))
 
 
@@ -690,6 +695,8 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
     ("accounts.account", "action:delete_selected"): {ALL: LISTED},
     ("connectors.feedconfig", "action:delete_selected"): {ALL: LISTED},
     ("connectors.hookconfig", "action:delete_selected"): {ALL: LISTED},
+    # Only the operator and the demo account's people see it: none of acme's.
+    ("demo.receivedcall", "action:delete_selected"): {ALL: FORBIDDEN, SUPERUSER: LISTED},
     ("exports.export", "action:delete_selected"): {ALL: LISTED},
     ("insight.decisionrecord", "action:delete_selected"): {ALL: LISTED},
     ("orders.order", "action:delete_selected"): {ALL: LISTED},

@@ -31,6 +31,7 @@ from accounts.selectors import accounts_for
 from accounts.services import membership_set
 from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
+from demo.models import CallKind, ReceivedCall
 from exports.models import Export
 from exports.services import export_start
 from orders import bulk
@@ -72,6 +73,15 @@ def seed(account, mark: str, *, client, capture, endpoint, connector_server, ful
     _connector, credentials = connector(account, endpoint=endpoint, name=f"{mark} market")
     LogEntry.objects.log_actions(
         user_id=people[Role.OWNER].pk, queryset=[sku], action_flag=ADDITION, change_message=f"{mark} added"
+    )
+    ReceivedCall.objects.create(
+        account=account,
+        kind=CallKind.NOTIFICATION,
+        path=f"/demo/connector/order-integration/notification/processing-result?an={account.name}",
+        code="SOI001",
+        order=f"{mark}-call",
+        signature_valid=True,
+        body={"marketplaceOrderId": f"{mark}-call", "code": "SOI001"},
     )
     if not full:
         return people
