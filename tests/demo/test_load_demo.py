@@ -1,24 +1,10 @@
 """The demo account that bin/run loads on first start."""
 
-import re
-from io import StringIO
-
-from django.core.management import call_command
-
 from accounts.models import Account, Membership
 from authorization.models import RuleRevision
 from catalog.models import Sku, Stock
 from connectors.models import Connector
-
-
-def load_demo(path) -> str:
-    out = StringIO()
-    call_command("load_demo", "--credentials-file", str(path), stdout=out)
-    return out.getvalue()
-
-
-def password_of(output: str, email: str) -> str:
-    return re.search(rf"^ +{re.escape(email)} +password: (\S+)", output, re.MULTILINE)[1]
+from tests.support.demo import load_demo, password_of
 
 
 def counts():

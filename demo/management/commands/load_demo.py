@@ -2,8 +2,13 @@
 
 The credentials are kept in `var/demo-credentials.txt` so they can be printed again; when
 the file no longer matches the database (a new database, a changed password) the demo
-users get new passwords and the connector a new token. Rows the demo already has (the
-catalog, the rule) are left as they are, so changes made while trying the app survive.
+users get new passwords and the connector a new token and signing secret. Rows the demo
+already has (the catalog, the rule) are left as they are, so changes made while trying the
+app survive.
+
+With DEMO_RECEIVER on (bin/run), the demo connector is called at the app's own receiver
+(`demo/receiver.py`), whose calls the admin lists; its endpoint is moved there on every run
+unless someone pointed it elsewhere.
 """
 
 import re
@@ -13,7 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Account, ApiToken
@@ -32,11 +38,17 @@ from authorization.selectors import rule_of
 from authorization.services import rule_replace
 from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, Stock, Warehouse
 from connectors.contract import body_digest
-from connectors.models import Connector, ConnectorType
-from connectors.services import app_token_digest, connector_create, connector_rotate_token
+from connectors.models import Connector, ConnectorType, DeliveryState, Notification
+from connectors.notifications import notification_url
+from connectors.services import (
+    app_token_digest,
+    connector_create,
+    connector_rotate_token,
+    connector_set_secret,
+)
+from demo.names import ACCOUNT, CONNECTOR_NAME, RECEIVER_PATH
 from orders.intake.receive import intake_receive
 
-ACCOUNT = "demo-seller"
 OWNER = "owner@demo.example"
 USERS = (
     (OWNER, Role.OWNER),
@@ -44,14 +56,11 @@ USERS = (
     ("bo@demo.example", Role.APPROVER),
     ("viewer@demo.example", Role.VIEWER),
 )
-CONNECTOR = {
-    "name": "Demo marketplace",
-    "type": ConnectorType.EXTERNAL,
-    "affiliate_id": "MKP",
-    # Nothing listens here unless you start a receiver: notifications then show as failed
-    # attempts in the admin, which is also worth seeing.
-    "endpoint": "http://127.0.0.1:9999/demo-connector",
-}
+CONNECTOR = {"name": CONNECTOR_NAME, "type": ConnectorType.EXTERNAL, "affiliate_id": "MKP"}
+# The endpoint without the receiver: nothing listens there, so notifications show as failed
+# attempts in the admin, which is also worth seeing.
+UNHEARD_ENDPOINT = "http://127.0.0.1:9999/demo-connector"
+SECRET = "Signing secret"
 # (SKU id, name, unit price in cents, units in stock)
 CATALOG = (
     ("1001", "Coffee mug", 2990, 50),
@@ -61,7 +70,7 @@ CATALOG = (
 )
 
 _PASSWORD_LINE = re.compile(r"^ +(?P<email>\S+@\S+)\s+password: (?P<password>\S+)", re.MULTILINE)
-_VALUE_LINE = re.compile(r"^ +(?P<name>[A-Za-z-]+): +(?P<value>\S+)$", re.MULTILINE)
+_VALUE_LINE = re.compile(r"^ +(?P<name>[A-Za-z][A-Za-z -]*): +(?P<value>\S+)$", re.MULTILINE)
 
 
 def _parse(text: str) -> dict:
@@ -70,7 +79,14 @@ def _parse(text: str) -> dict:
     return values
 
 
-def _render(*, passwords: dict, app_key: str, app_token: str, api_token: str) -> str:
+def demo_endpoint() -> str:
+    """Where the demo connector is called: the app's own receiver when DEMO_RECEIVER is on."""
+    if settings.DEMO_RECEIVER:
+        return settings.SITE_URL.rstrip("/") + RECEIVER_PATH
+    return UNHEARD_ENDPOINT
+
+
+def _render(*, passwords: dict, app_key: str, app_token: str, secret: str, api_token: str) -> str:
     width = max(len(email) for email, _ in USERS)
     users = "\n".join(
         f"  {email:<{width}}  password: {passwords[email]}  ({Role(role).label})" for email, role in USERS
@@ -80,10 +96,11 @@ def _render(*, passwords: dict, app_key: str, app_token: str, api_token: str) ->
         f"\n"
         f"Web admin users:\n{users}\n"
         f"\n"
-        f"Connector {CONNECTOR['name']} ({CONNECTOR['type']}, affiliate id {CONNECTOR['affiliate_id']}),\n"
-        f"sending its notifications to {CONNECTOR['endpoint']}:\n"
+        f"Connector {CONNECTOR['name']} ({CONNECTOR['type']}, affiliate id {CONNECTOR['affiliate_id']}):\n"
+        f"its credentials, and the secret that signs what the app sends it (X-Signature-SHA256):\n"
         f"  X-VTEX-API-AppKey: {app_key}\n"
         f"  X-VTEX-API-AppToken: {app_token}\n"
+        f"  {SECRET}: {secret}\n"
         f"\n"
         f"Seller API token of {OWNER} (Authorization: Token ...):\n"
         f"  Token: {api_token}\n"
@@ -108,9 +125,36 @@ def _still_valid(stored: dict) -> bool:
         return False
     if connector.app_token_digest != app_token_digest(stored.get("X-VTEX-API-AppToken", "")):
         return False
+    try:
+        if not connector.has_secret or connector.signing_secret != stored.get(SECRET):
+            return False
+    except ValueError:  # encrypted under another FIELD_ENCRYPTION_KEY
+        return False
     return ApiToken.objects.filter(
         user=users[OWNER], key_digest=token_digest(stored.get("Token", ""))
     ).exists()
+
+
+def _endpoint_update(connector: Connector) -> None:
+    """Point the demo connector at the receiver, unless someone pointed it elsewhere: only an
+    endpoint the demo set (where nothing listens, or the receiver under another SITE_URL) moves."""
+    wanted = demo_endpoint()
+    current = connector.endpoint
+    if not settings.DEMO_RECEIVER or current == wanted:
+        return
+    if current != UNHEARD_ENDPOINT and not current.rstrip("/").endswith(RECEIVER_PATH):
+        return
+    connector.endpoint = wanted
+    try:
+        connector.full_clean(validate_unique=False)
+    except ValidationError as error:
+        raise CommandError(f"The demo connector cannot be called at {wanted}: {error}") from error
+    with transaction.atomic():
+        connector.save(update_fields=["endpoint"])
+        # What is still to be sent goes where the connector now listens.
+        Notification.objects.filter(connector=connector, state=DeliveryState.PENDING).update(
+            url=notification_url(endpoint=wanted, account_name=ACCOUNT)
+        )
 
 
 def _load_catalog(account: Account) -> None:
@@ -247,12 +291,22 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             path.chmod(0o600)
+        connector = Connector.objects.get(account__name=ACCOUNT, name=CONNECTOR["name"])
+        _endpoint_update(connector)
         site = settings.SITE_URL.rstrip("/")
+        if connector.endpoint == demo_endpoint() and settings.DEMO_RECEIVER:
+            heard = f"            what it received: {site}/admin/demo/receivedcall/\n"
+        elif connector.endpoint == UNHEARD_ENDPOINT:
+            heard = "            (nothing listens there: DEMO_RECEIVER=true starts a receiver in the app)\n"
+        else:
+            heard = ""
         self.stdout.write(
             f"{text}\n"
             f"Web admin:  {site}/admin/\n"
             f"Order API:  {site}/api/order-integration/orders?an={ACCOUNT}\n"
             f"API docs:   {site}/api/docs\n"
+            f"Connector:  called at {connector.endpoint}\n"
+            f"{heard}"
             f"(kept in {path})"
         )
 
@@ -270,11 +324,15 @@ class Command(BaseCommand):
                 user_password_set_by_operator(user=users[email], password=passwords[email])
             membership_set(user=users[email], account=account, role=role)
 
+        secret = secrets.token_urlsafe(24)
         connector = Connector.objects.filter(account=account, name=CONNECTOR["name"]).first()
         if connector is None:
-            connector, credentials = connector_create(account=account, **CONNECTOR)
+            connector, credentials = connector_create(
+                account=account, endpoint=demo_endpoint(), secret=secret, **CONNECTOR
+            )
         else:
             credentials = connector_rotate_token(connector=connector)
+            connector_set_secret(connector=connector, secret=secret)
         api_token = token_issue(user=users[OWNER])
         fresh_catalog = not Sku.objects.filter(account=account).exists()
 
@@ -296,5 +354,6 @@ class Command(BaseCommand):
             passwords=passwords,
             app_key=credentials.app_key,
             app_token=credentials.app_token,
+            secret=secret,
             api_token=api_token,
         )
