@@ -151,7 +151,8 @@ def test_the_admin_lists_what_was_received_newest_first_to_the_demo_accounts_mem
 def content(response) -> str:
     """The page's own part: not the sidebar, which lists other apps' screens, nor the user's e-mail."""
     page = markup(response)
-    return page[page.index('id="content-start"') : page.index("</main>")]
+    start = page.index(">", page.index('id="content-start"')) + 1
+    return page[start : page.index("</main>")]
 
 
 def test_the_list_speaks_portuguese_and_spanish(client, demo):
