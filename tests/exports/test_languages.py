@@ -2,8 +2,7 @@
 
 from exports.models import Export
 from tests.exports.conftest import DECISIONS, ORDERS, downloaded
-from tests.insight.test_dashboard_languages import ours
-from tests.support.i18n import english_left
+from tests.support.i18n import english_left, outside_the_sidebar
 from tests.support.pages import markup
 
 EXPORTS = "/admin/exports/export/"
@@ -36,10 +35,10 @@ def test_the_exports_list_and_page_speak_the_readers_language(client, viewer, pl
         ("es", "es", "Esperando inicio"),
     ):
         listing = markup(client.get(EXPORTS, HTTP_ACCEPT_LANGUAGE=accept))
-        assert english_left(ours(listing), language) == []
+        assert english_left(outside_the_sidebar(listing), language) == []
         assert words in listing
         progress = markup(client.get(f"{EXPORTS}{export.pk}/", HTTP_ACCEPT_LANGUAGE=accept))
-        assert english_left(ours(progress), language) == []
+        assert english_left(outside_the_sidebar(progress), language) == []
 
 
 def test_why_an_export_failed_is_said_in_the_readers_language(client, viewer, placed, settings):
@@ -54,6 +53,6 @@ def test_why_an_export_failed_is_said_in_the_readers_language(client, viewer, pl
     page = markup(client.get(f"{EXPORTS}{export.pk}/", HTTP_ACCEPT_LANGUAGE="pt-BR"))
 
     assert "Falhou: viewer@acme.example não pode mais ver esta lista." in page
-    assert english_left(ours(page), "pt_BR") == []
+    assert english_left(outside_the_sidebar(page), "pt_BR") == []
     english = markup(client.get(f"{EXPORTS}{export.pk}/"))
     assert "Failed: viewer@acme.example may no longer see this list." in english

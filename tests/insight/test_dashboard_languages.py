@@ -1,14 +1,12 @@
 """The dashboard in Portuguese and Spanish, money in the account's currency, and agreeing with itself."""
 
-import re
-
 import pytest
 
 from insight.models import DecisionRecord
 from tests.insight.conftest import DASHBOARD
-from tests.insight.test_dashboard import caption, tile
 from tests.orders.payloads import order_body
-from tests.support.i18n import english_left
+from tests.support.dashboard import caption, tile
+from tests.support.i18n import english_left, outside_the_sidebar
 from tests.support.pages import markup
 
 
@@ -25,7 +23,7 @@ def test_the_dashboard_speaks_the_readers_language_with_money_in_the_accounts_cu
     client.force_login(owner)
     page = markup(client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE=accept))
 
-    assert english_left(ours(page), language) == []
+    assert english_left(outside_the_sidebar(page), language) == []
     assert words in page
     assert tile(page, "waiting-value") == waiting_value
     assert "15,5" in caption(page, "divergence")  # half of the divergent orders, in the reader's format
@@ -35,7 +33,7 @@ def test_the_decisions_list_speaks_the_readers_language(client, owner, placed):
     client.force_login(owner)
     page = markup(client.get("/admin/insight/decisionrecord/", HTTP_ACCEPT_LANGUAGE="pt-BR"))
 
-    assert english_left(ours(page), "pt_BR") == []
+    assert english_left(outside_the_sidebar(page), "pt_BR") == []
     assert "Retido para autorização manual" in page
 
 
@@ -78,8 +76,3 @@ def test_decisions_made_under_a_band_since_changed_are_named_so(client, owner, p
     assert "3 decisions were made under bands since changed (0–5 %; 20–100 %; 5–20 %)" in caption(
         page, "divergence"
     )
-
-
-def ours(page: str) -> str:
-    """The page without the sidebar, whose other apps' names are theirs to translate."""
-    return re.sub(r'(?s)<nav class="sticky" id="nav-sidebar".*?</nav>', " ", page)

@@ -86,6 +86,11 @@ def english_left(response_or_markup, language: str) -> list[str]:
     return seen
 
 
+def outside_the_sidebar(page: str) -> str:
+    """The page without the admin's sidebar, which lists every app's name."""
+    return re.sub(r'(?s)<nav class="sticky" id="nav-sidebar".*?</nav>', " ", page)
+
+
 @contextmanager
 def language(code: str):
     """Speak `code` (pt-br, es) in the test's own process: rendering, gettext, formats."""
