@@ -5,9 +5,18 @@ money is integer cents. `priceDivergence` adds what this app decided: the values
 the divergence, the band and the decision. The approvers' names stay in the seller's admin.
 """
 
+from django.utils import translation
+
 from connectors.status_changes import iso
 from orders.models import Order, OrderEvent, OrderItem
 from orders.statuses import OrderStatus
+
+
+def contract_text(text) -> str:
+    """A label the contract shows, in English whatever language the request asked for."""
+    with translation.override("en"):
+        return str(text)
+
 
 NOT_CANCELABLE = frozenset({OrderStatus.INVOICED, OrderStatus.CANCELED})
 AUTHORIZED = frozenset({OrderStatus.PAYMENT_PENDING, OrderStatus.READY_FOR_HANDLING})
@@ -152,7 +161,7 @@ def order_document(order: Order) -> dict:
         "salesChannel": connector.sales_channel,
         "hostname": order.account.name,
         "status": order.status,
-        "statusDescription": order.get_status_display(),
+        "statusDescription": contract_text(order.get_status_display()),
         "workflowIsInError": False,
         "value": order.payment_value_cents,
         "creationDate": iso(order.created_at),

@@ -13,8 +13,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.roles import DECIDE_ORDER
@@ -27,7 +28,8 @@ from kit.errors import DomainError
 from .events import Actor
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
-from .services import TransitionRefused, order_transition
+from .selectors import approver_language
+from .services import TransitionRefused, order_transition, status_words
 from .statuses import OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -62,12 +64,14 @@ class AlreadyDecided(DecisionRefused):
 
     def __init__(self, task: ApprovalTask):
         self.task = task
-        who = task.decided_by.email if task.decided_by else "someone"
+        who = task.decided_by.email if task.decided_by else gettext("someone")
+        # The seller API says this too: one unambiguous time, to the second, with its zone.
         when = timezone.localtime(task.decided_at).strftime("%Y-%m-%d %H:%M:%S %Z") if task.decided_at else ""
-        super().__init__(
-            gettext("Order %(order)s was already %(decision)s by %(who)s at %(when)s.")
-            % {"order": task.order.main_order_id, "decision": task.decision, "who": who, "when": when}
-        )
+        if task.decision == ApprovalTask.Decision.DENIED:
+            text = gettext("Order %(order)s was already denied by %(who)s at %(when)s.")
+        else:
+            text = gettext("Order %(order)s was already approved by %(who)s at %(when)s.")
+        super().__init__(text % {"order": task.order.main_order_id, "who": who, "when": when})
 
     def details(self) -> dict:
         task = self.task
@@ -152,7 +156,7 @@ def _check(*, order, user) -> ApprovalTask:
     if order.status != OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION:
         raise DecisionRefused(
             gettext("Order %(order)s is %(status)s: it no longer waits for a decision.")
-            % {"order": order.main_order_id, "status": order.status}
+            % {"order": order.main_order_id, "status": status_words(order.status)}
         )
     return task
 
@@ -217,7 +221,10 @@ def order_deny(*, order, approver, reason_code: str, note: str):
             % {"most": DENY_NOTE_MAX, "length": len(note)}
         )
     _claim(task, decision=ApprovalTask.Decision.DENIED, user=approver, reason_code=reason_code, note=note)
-    label = DenyReason(reason_code).label
+    # The event's stored note and the connector's error speak English (the contract's language);
+    # the order page says the event in the reader's language from its data.
+    with translation.override("en"):
+        label = str(DenyReason(reason_code).label)
     _decided(
         order=order,
         to_status=OrderStatus.CANCELED,
@@ -305,24 +312,13 @@ def approval_notify_step(*, task_id: int, now=None) -> str | None:
 
 
 def _send_approval_mail(*, task: ApprovalTask, email: str, kind: str) -> None:
+    """E-mail an approver in their own language (their preference, else the site's), with the
+    order's money in its account's currency and its times in the account's time zone."""
     order = task.order
-    waited = ""
-    if kind != "first":
-        waited = f"It has waited for a decision for {task.escalate_after_minutes} minutes or more.\n"
-    subject = {
-        "first": f"Order {order.main_order_id} waits for your authorization",
-        "escalation": f"Order {order.main_order_id} waits for your authorization (escalated to you)",
-        "reminder": f"Reminder: order {order.main_order_id} still waits for your authorization",
-    }[kind]
-    body = (
-        f"Order {order.main_order_id} of {order.account.name} ({order.connector.name}) is held for manual "
-        f"authorization.\n\n"
-        f"Paid by the marketplace: {order.paid_value_cents / 100:.2f}\n"
-        f"Seller value: {order.seller_value_cents / 100:.2f}\n"
-        f"Divergence: {order.divergence_percent} %\n\n"
-        f"{waited}"
-        f"Open it to approve or deny (you will be asked to log in):\n{order_admin_url(order)}\n"
-    )
+    context = {"order": order, "task": task, "kind": kind, "url": order_admin_url(order)}
+    with translation.override(approver_language(email=email)), timezone.override(order.account.time_zone):
+        subject = render_to_string("admin/orders/email/approval_subject.txt", context).strip()
+        body = render_to_string("admin/orders/email/approval.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 

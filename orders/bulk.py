@@ -10,9 +10,10 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.selectors import language_for
 from authorization.models import DenyReason
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
@@ -55,10 +56,16 @@ def order_approve_or_deny(
     try:
         if action == BulkDecision.Action.APPROVE:
             order_approve(order=order, approver=user, note=note)
-            return BulkDecisionResult(order.pk, label, True, f"Order {label} approved.")
+            return BulkDecisionResult(
+                order.pk, label, True, gettext("Order %(order)s approved.") % {"order": label}
+            )
         order_deny(order=order, approver=user, reason_code=reason_code, note=note)
         return BulkDecisionResult(
-            order.pk, label, True, f"Order {label} denied ({DenyReason(reason_code).label})."
+            order.pk,
+            label,
+            True,
+            gettext("Order %(order)s denied (%(reason)s).")
+            % {"order": label, "reason": DenyReason(reason_code).label},
         )
     except DecisionForbidden as refused:
         return BulkDecisionResult(
@@ -84,7 +91,12 @@ def orders_approve_or_deny(
         order = orders.get(order_id)
         if order is None:
             said.append(
-                BulkDecisionResult(order_id, "", False, f"Order #{order_id} is not in your accounts.")
+                BulkDecisionResult(
+                    order_id,
+                    "",
+                    False,
+                    gettext("Order #%(id)s is not in your accounts.") % {"id": order_id},
+                )
             )
             continue
         said.append(
@@ -130,11 +142,15 @@ def bulk_decision_run(*, job_id: int) -> BulkDecision | None:
     def write(**extra):
         BulkDecision.objects.filter(pk=job.pk).update(results=results, done=len(results), **extra)
 
+    # Each result's message is read on the progress page: say it in the user's chosen language.
+    language = language_for(user=job.user) or settings.LANGUAGE_CODE
     for start in range(0, len(remaining), 500):
         chunk = remaining[start : start + 500]
-        for result in orders_approve_or_deny(
-            user=job.user, order_ids=chunk, action=job.action, reason_code=job.reason_code, note=job.note
-        ):
+        with translation.override(language):
+            decided = orders_approve_or_deny(
+                user=job.user, order_ids=chunk, action=job.action, reason_code=job.reason_code, note=job.note
+            )
+        for result in decided:
             results.append(result.as_dict())
             if (
                 len(results) - written >= FLUSH_EVERY_ORDERS

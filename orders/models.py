@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
@@ -17,42 +17,68 @@ class IntakeRecord(models.Model):
     """One submission from a connector, kept whether or not it became an order ("connection orders")."""
 
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="intake_records", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="intake_records",
+        db_index=False,
+        verbose_name=_("account"),
     )  # indexed first in a composite index below
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="intake_records")
-    flow = models.CharField(max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER)
-    marketplace_order_id = models.CharField(max_length=100, db_index=True)
-    body = models.JSONField()
-    body_digest = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED)
-    code = models.CharField(max_length=8, blank=True)
-    errors = models.JSONField(default=list, blank=True)
-    held_reason = models.TextField(blank=True)
-    held_until_rule = models.BooleanField(
-        default=False, help_text="Held because the account has no rule yet: reprocessed when it gets one."
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="intake_records", verbose_name=_("connector")
     )
-    operation_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    flow = models.CharField(
+        max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER, verbose_name=_("flow")
+    )
+    marketplace_order_id = models.CharField(
+        max_length=100, db_index=True, verbose_name=_("marketplace order")
+    )
+    body = models.JSONField(verbose_name=_("body"))
+    body_digest = models.CharField(max_length=64, verbose_name=_("body digest"))
+    status = models.CharField(
+        max_length=16, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED, verbose_name=_("status")
+    )
+    code = models.CharField(max_length=8, blank=True, verbose_name=_("code"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    held_reason = models.TextField(blank=True, verbose_name=_("held reason"))
+    held_until_rule = models.BooleanField(
+        default=False,
+        help_text=_("Held because the account has no rule yet: reprocessed when it gets one."),
+        verbose_name=_("held until the account has a rule"),
+    )
+    operation_id = models.UUIDField(default=uuid.uuid4, editable=False, verbose_name=_("operation"))
     order = models.ForeignKey(
-        "Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="intake_records"
+        "Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intake_records",
+        verbose_name=_("order"),
     )
     ignore_divergence = models.BooleanField(
         default=False,
-        help_text="Set by 'ignore divergence and reprocess': integrate whatever the divergence.",
+        help_text=_("Set by 'ignore divergence and reprocess': integrate whatever the divergence."),
+        verbose_name=_("ignore the divergence"),
     )
     reprocessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reprocessed by"),
     )
-    reprocessed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    reprocessed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reprocessed at"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("leased until"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed"))
 
     class Meta:
-        verbose_name = "connection order"
+        verbose_name = _("connection order")
+        verbose_name_plural = _("connection orders")
         ordering = ["-received_at", "-pk"]
-        permissions = [("reprocess_intake", "Can reprocess connection orders")]
+        permissions = [("reprocess_intake", _("Can reprocess connection orders"))]
         constraints = [
             # An exact replay of a placed order starts nothing; approvals may be sent again and again.
             models.UniqueConstraint(
@@ -74,57 +100,87 @@ class Order(models.Model):
     """An integrated order: what the connector posted, what it is worth to the seller, and the decision."""
 
     # Both indexed first in composite indexes below (and constraints).
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders", db_index=False)
-    connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="orders", db_index=False)
-    marketplace_order_id = models.CharField(max_length=100)
-    main_order_id = models.CharField(max_length=140)
-    franchise_account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="franchise_orders"
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="orders", db_index=False, verbose_name=_("account")
     )
-    franchise_order_id = models.CharField(max_length=160, blank=True)
-    status = models.CharField(max_length=40, choices=OrderStatus.choices)
+    connector = models.ForeignKey(
+        Connector,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
+        verbose_name=_("connector"),
+    )
+    marketplace_order_id = models.CharField(max_length=100, verbose_name=_("marketplace order"))
+    main_order_id = models.CharField(max_length=140, verbose_name=_("order number"))
+    franchise_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="franchise_orders",
+        verbose_name=_("franchise account"),
+    )
+    franchise_order_id = models.CharField(max_length=160, blank=True, verbose_name=_("franchise order"))
+    status = models.CharField(max_length=40, choices=OrderStatus.choices, verbose_name=_("status"))
     marketplace_approved = models.BooleanField(
         default=False,
-        help_text="The marketplace approved the order (posted approved, or PUT status approved).",
+        help_text=_("The marketplace approved the order (posted approved, or PUT status approved)."),
+        verbose_name=_("approved by the marketplace"),
     )
     approval_requested_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the connector asked to approve while authorization was pending.",
+        help_text=_("When the connector asked to approve while authorization was pending."),
+        verbose_name=_("approval asked for"),
     )
-    payload = models.JSONField()
-    payment_value_cents = models.BigIntegerField()
-    interest_cents = models.BigIntegerField(default=0)
-    tax_cents = models.BigIntegerField(default=0)
-    marketplace_freight_cents = models.BigIntegerField(default=0)
-    paid_value_cents = models.BigIntegerField()
-    seller_value_cents = models.BigIntegerField()
-    divergence_percent = models.DecimalField(max_digits=14, decimal_places=2)
-    allowance_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
-    outcome = models.CharField(max_length=20)
+    payload = models.JSONField(verbose_name=_("order as received"))
+    payment_value_cents = models.BigIntegerField(verbose_name=_("payment value"))
+    interest_cents = models.BigIntegerField(default=0, verbose_name=_("interest"))
+    tax_cents = models.BigIntegerField(default=0, verbose_name=_("taxes"))
+    marketplace_freight_cents = models.BigIntegerField(default=0, verbose_name=_("marketplace freight"))
+    paid_value_cents = models.BigIntegerField(verbose_name=_("paid value"))
+    seller_value_cents = models.BigIntegerField(verbose_name=_("seller value"))
+    divergence_percent = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("divergence"))
+    allowance_rate = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True, verbose_name=_("allowance rate")
+    )
+    outcome = models.CharField(max_length=20, verbose_name=_("outcome"))
     decision_route = models.CharField(
         max_length=24,
         blank=True,
-        help_text=gettext_lazy(
+        help_text=_(
             "The way the order went before the bands; empty when the divergence was ignored on reprocessing."
         ),
+        verbose_name=_("route"),
     )
-    decision_reason = models.CharField(max_length=40, help_text=gettext_lazy("Why the decision came out so."))
-    band = models.JSONField(null=True, blank=True, help_text="The band that decided, as it was.")
-    rule_snapshot = models.JSONField(default=list, blank=True, help_text="Every band of the rule, as it was.")
-    customer_email = models.CharField(max_length=254, blank=True)
-    customer_name = models.CharField(max_length=200, blank=True)
-    reservation_expires_at = models.DateTimeField(null=True, blank=True)
-    reservation_released_at = models.DateTimeField(null=True, blank=True)
-    reservation_expired = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    decision_reason = models.CharField(
+        max_length=40, help_text=_("Why the decision came out so."), verbose_name=_("reason")
+    )
+    band = models.JSONField(
+        null=True, blank=True, help_text=_("The band that decided, as it was."), verbose_name=_("band")
+    )
+    rule_snapshot = models.JSONField(
+        default=list, blank=True, help_text=_("Every band of the rule, as it was."), verbose_name=_("rule")
+    )
+    customer_email = models.CharField(max_length=254, blank=True, verbose_name=_("customer e-mail"))
+    customer_name = models.CharField(max_length=200, blank=True, verbose_name=_("customer name"))
+    reservation_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reservation expires")
+    )
+    reservation_released_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reservation released")
+    )
+    reservation_expired = models.BooleanField(default=False, verbose_name=_("reservation expired"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
         permissions = [
-            ("decide_order", "Can approve or deny orders held for manual authorization"),
-            ("handle_order", "Can start handling and invoice orders"),
+            ("decide_order", _("Can approve or deny orders held for manual authorization")),
+            ("handle_order", _("Can start handling and invoice orders")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -192,21 +248,21 @@ class WaitingOrder(Order):
     class Meta:
         proxy = True
         ordering = ["created_at", "pk"]
-        verbose_name = "order waiting for manual authorization"
-        verbose_name_plural = "waiting for manual authorization"
+        verbose_name = _("order waiting for manual authorization")
+        verbose_name_plural = _("waiting for manual authorization")
 
 
 class BulkDecision(models.Model):
     """Approving or denying many orders from the queue at once, run by a worker, and what became of each."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        DENY = "deny", "Deny"
+        APPROVE = "approve", _("Approve")
+        DENY = "deny", _("Deny")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting to start"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
 
     account = models.ForeignKey(
         Account,
@@ -214,25 +270,37 @@ class BulkDecision(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="bulk_decisions",
-        help_text="The account of the orders; empty when the selection spans several accounts.",
+        help_text=_("The account of the orders; empty when the selection spans several accounts."),
+        verbose_name=_("account"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=8, choices=Action.choices)
-    reason_code = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(max_length=8, choices=Action.choices, verbose_name=_("action"))
+    reason_code = models.CharField(max_length=16, blank=True, verbose_name=_("reason"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
     order_ids = models.JSONField(
-        default=list, help_text="The selected orders, in the order they are decided."
+        default=list,
+        help_text=_("The selected orders, in the order they are decided."),
+        verbose_name=_("orders"),
     )
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
     results = models.JSONField(
-        default=list, blank=True, help_text="[{order, main_order_id, ok, message}] of every order decided."
+        default=list,
+        blank=True,
+        help_text=_("[{order, main_order_id, ok, message}] of every order decided."),
+        verbose_name=_("results"),
     )
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
 
     class Meta:
+        verbose_name = _("bulk decision")
+        verbose_name_plural = _("bulk decisions")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
@@ -241,26 +309,46 @@ class BulkDecision(models.Model):
 
 class OrderItem(models.Model):
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="items", db_index=False
+        Order, on_delete=models.CASCADE, related_name="items", db_index=False, verbose_name=_("order")
     )  # indexed first in a composite index below
-    index = models.PositiveIntegerField()
-    catalog_sku = models.ForeignKey(Sku, null=True, on_delete=models.SET_NULL, related_name="+")
-    sku_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=200, blank=True)
-    quantity = models.PositiveIntegerField()
-    price_cents = models.BigIntegerField(help_text="Marketplace unit price, discounts applied.")
-    seller_price_cents = models.BigIntegerField(help_text="Catalog unit price when the order was priced.")
-    freight_cents = models.BigIntegerField(default=0, help_text="Freight the order declares for this item.")
-    seller_freight_cents = models.BigIntegerField(default=0, help_text="Seller freight for this item line.")
-    delivery_channel = models.CharField(max_length=20)
-    sla = models.CharField(max_length=64, blank=True)
-    shipping_policy = models.ForeignKey(ShippingPolicy, null=True, blank=True, on_delete=models.SET_NULL)
-    pickup_point = models.ForeignKey(PickupPoint, null=True, blank=True, on_delete=models.SET_NULL)
-    stock = models.ForeignKey(Stock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reserved_quantity = models.PositiveIntegerField(default=0)
-    divergence_percent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    index = models.PositiveIntegerField(verbose_name=_("position"))
+    catalog_sku = models.ForeignKey(
+        Sku, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("catalog SKU")
+    )
+    sku_id = models.CharField(max_length=64, verbose_name=_("SKU"))
+    name = models.CharField(max_length=200, blank=True, verbose_name=_("name"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    price_cents = models.BigIntegerField(
+        help_text=_("Marketplace unit price, discounts applied."), verbose_name=_("marketplace unit price")
+    )
+    seller_price_cents = models.BigIntegerField(
+        help_text=_("Catalog unit price when the order was priced."), verbose_name=_("seller unit price")
+    )
+    freight_cents = models.BigIntegerField(
+        default=0, help_text=_("Freight the order declares for this item."), verbose_name=_("freight")
+    )
+    seller_freight_cents = models.BigIntegerField(
+        default=0, help_text=_("Seller freight for this item line."), verbose_name=_("seller freight")
+    )
+    delivery_channel = models.CharField(max_length=20, verbose_name=_("delivery channel"))
+    sla = models.CharField(max_length=64, blank=True, verbose_name=_("SLA"))
+    shipping_policy = models.ForeignKey(
+        ShippingPolicy, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("shipping policy")
+    )
+    pickup_point = models.ForeignKey(
+        PickupPoint, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("pickup point")
+    )
+    stock = models.ForeignKey(
+        Stock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("stock")
+    )
+    reserved_quantity = models.PositiveIntegerField(default=0, verbose_name=_("reserved quantity"))
+    divergence_percent = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, verbose_name=_("divergence")
+    )
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["order", "index"]
         constraints = [models.UniqueConstraint(fields=["order", "index"], name="one_item_per_index")]
 
@@ -272,28 +360,37 @@ class OrderEvent(models.Model):
     """An append-only line of an order's history: who or what did what, when, from which status to which."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        DECISION = "decision", "Decision"
-        APPROVAL_REQUESTED = "approval-requested", "Marketplace asked to approve"
-        RESERVATION = "reservation", "Stock reservation"
-        NOTE = "note", "Note"
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        DECISION = "decision", _("Decision")
+        APPROVAL_REQUESTED = "approval-requested", _("Marketplace asked to approve")
+        RESERVATION = "reservation", _("Stock reservation")
+        NOTE = "note", _("Note")
 
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="events", db_index=False
+        Order, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("order")
     )  # indexed first in a composite index below
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    from_status = models.CharField(max_length=40, blank=True)
-    to_status = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("event"))
+    from_status = models.CharField(max_length=40, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=40, blank=True, verbose_name=_("to status"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    actor_label = models.CharField(max_length=200, help_text="The user, connector or system that acted.")
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    actor_label = models.CharField(
+        max_length=200, help_text=_("The user, connector or system that acted."), verbose_name=_("actor")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["order", "created_at"], name="event_order_time")]
 

@@ -33,8 +33,20 @@ class TransitionRefused(DomainError):
         self.order, self.to_status, self.current_status = order, to_status, current_status
         super().__init__(
             gettext("Order %(order)s is %(current)s; it cannot become %(to)s.")
-            % {"order": order.main_order_id, "current": current_status, "to": to_status}
+            % {
+                "order": order.main_order_id,
+                "current": status_words(current_status),
+                "to": status_words(to_status),
+            }
         )
+
+
+def status_words(status: str) -> str:
+    """A status as a person reads it, in lower case for the middle of a sentence: "payment pending"."""
+    try:
+        return str(OrderStatus(status).label).lower()
+    except ValueError:
+        return gettext("gone") if status == "gone" else status
 
 
 @transaction.atomic

@@ -1,15 +1,19 @@
 """Order statuses and the one table of allowed transitions (PRODUCT.md §7)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrderStatus(models.TextChoices):
-    WAITING_FOR_MANUAL_AUTHORIZATION = "waiting-for-manual-authorization", "Waiting for manual authorization"
-    PAYMENT_PENDING = "payment-pending", "Payment pending"
-    READY_FOR_HANDLING = "ready-for-handling", "Ready for handling"
-    HANDLING = "handling", "Handling"
-    INVOICED = "invoiced", "Invoiced"
-    CANCELED = "canceled", "Canceled"
+    WAITING_FOR_MANUAL_AUTHORIZATION = (
+        "waiting-for-manual-authorization",
+        _("Waiting for manual authorization"),
+    )
+    PAYMENT_PENDING = "payment-pending", _("Payment pending")
+    READY_FOR_HANDLING = "ready-for-handling", _("Ready for handling")
+    HANDLING = "handling", _("Handling")
+    INVOICED = "invoiced", _("Invoiced")
+    CANCELED = "canceled", _("Canceled")
 
 
 S = OrderStatus
@@ -40,14 +44,14 @@ def status_after_authorization(*, marketplace_approved: bool) -> str:
 
 
 class IntakeStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSING = "processing", "Processing"
-    INTEGRATED = "integrated", "Integrated"
-    REJECTED = "rejected", "Rejected"
-    HELD = "held", "Held"
-    FAILED = "failed", "Failed (will retry)"
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    INTEGRATED = "integrated", _("Integrated")
+    REJECTED = "rejected", _("Rejected")
+    HELD = "held", _("Held")
+    FAILED = "failed", _("Failed (will retry)")
 
 
 class Flow(models.TextChoices):
-    PLACE_ORDER = "PlaceOrder", "Place order"
-    APPROVE_ORDER = "ApproveOrder", "Approve order"
+    PLACE_ORDER = "PlaceOrder", _("Place order")
+    APPROVE_ORDER = "ApproveOrder", _("Approve order")

@@ -1,29 +1,109 @@
-"""How the order page and the queue show a waiting order: time waited, stock reservation,
-approvers notified, band."""
+"""How the order page, the order list and the queue show an order: time waited, stock reservation,
+approvers notified, band, money in the account's currency, and the decision's codes in words."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from authorization.decision import BandAction
+from authorization.models import DenyReason
+from catalog.models import DeliveryChannel
+from connectors.codes import MEANINGS
 from kit.admin_display import badge
+from kit.money import money
 
 from ..models import Order
+from ..statuses import OrderStatus
+
+# What the decision came to, as an approver says it (authorization.decision.Outcome's values).
+OUTCOMES = {
+    "no-divergence": pgettext_lazy("order outcome", "No divergence"),
+    "authorize": pgettext_lazy("order outcome", "Authorized despite the divergence"),
+    "manual": pgettext_lazy("order outcome", "Held for approval"),
+    "deny": pgettext_lazy("order outcome", "Denied"),
+    "held": pgettext_lazy("order outcome", "Held"),
+}
+
+# Which way the order went before the bands (authorization.decision.Route's values).
+ROUTES = {
+    "rule": _("The account's rule"),
+    "per-item-rule": _("The account's rule, item by item"),
+    "previous-flow": _("The connector's previous flow"),
+    "hold-until-rule": _("Held until the account has a rule"),
+    "deny-without-rule": _("Denied: the account has no rule"),
+    "authorize-without-rule": _("Authorized: the account has no rule"),
+}
+
+# Why the decision came out so (authorization.decision.Reason's values, and IGNORED_DIVERGENCE).
+REASONS = {
+    "no-divergence": _("The marketplace paid the seller's value"),
+    "within-allowance": _("The divergence is within the connector's allowance"),
+    "overpayment": _("The marketplace paid more, which the account does not count as divergence"),
+    "band": _("The divergence fell in a band of the rule"),
+    "gap": _("The divergence fell between two bands of the rule"),
+    "above-last-band": _("The divergence is above the rule's last band"),
+    "ignored-divergence": _("The divergence was ignored on reprocessing"),
+}
+
+
+def words(table: dict, code: str | None) -> str:
+    """A code in words, or the code itself when it is none the table knows."""
+    if not code:
+        return "-"
+    return str(table.get(code, code))
+
+
+def code_text(code: str | None) -> str:
+    """A contract code with its meaning for people: "EOI007 · Duplicate: the order already exists"."""
+    if not code:
+        return "-"
+    meaning = MEANINGS.get(code)
+    return f"{code} · {meaning}" if meaning else code
+
+
+def order_money(order: Order, cents: int | None) -> str:
+    """Cents of an order in its account's currency, for the reader: R$ 127,78."""
+    if cents is None:
+        return "-"
+    return money(cents, order.account.currency)
+
+
+def number(value, places: int = 2) -> str:
+    return formats.number_format(Decimal(value), places, use_l10n=True)
+
+
+def signed_percent(value: Decimal | None) -> str:
+    """A divergence with its sign, in the reader's format: positive when the marketplace pays less."""
+    if value is None:
+        return "-"
+    sign = "+" if Decimal(value) >= 0 else "-"
+    return f"{sign}{number(abs(Decimal(value)))} %"
+
+
+def short_moment(value) -> str:
+    """A time in the reader's short format, in the current time zone."""
+    if value is None:
+        return "-"
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def human_duration(delta: timedelta) -> str:
     """Say how long in the largest two units: "2 d 4 h", "3 h 12 min", "45 min"."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return "less than a minute"
+        return gettext("less than a minute")
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)d min") % {"minutes": minutes}
 
 
 def reservation_expired(order: Order, now=None) -> bool:
@@ -42,10 +122,10 @@ def reservation_left(order: Order, now=None):
     """Show the time left on the stock reservation, or a flag once it ran out."""
     now = now or timezone.now()
     if reservation_expired(order, now):
-        return badge("canceled", "expired")
+        return badge("canceled", gettext("expired"))
     if order.reservation_released_at is not None or order.reservation_expires_at is None:
         return "-"
-    return f"{human_duration(order.reservation_expires_at - now)} left"
+    return gettext("%(duration)s left") % {"duration": human_duration(order.reservation_expires_at - now)}
 
 
 def approval_task_of(order: Order):
@@ -60,8 +140,12 @@ def approver_level_text(task) -> str:
     if task is None:
         return "-"
     if task.level < 0 or not task.approvers:
-        return "nobody notified yet"
-    return f"{task.level + 1} of {len(task.approvers)}: {task.current_approver}"
+        return gettext("nobody notified yet")
+    return gettext("%(level)d of %(count)d: %(email)s") % {
+        "level": task.level + 1,
+        "count": len(task.approvers),
+        "email": task.current_approver,
+    }
 
 
 def notified_emails(task) -> list[str]:
@@ -73,13 +157,128 @@ def notified_emails(task) -> list[str]:
     return emails
 
 
+# Why an approver was e-mailed (the `kind` of an approval task's notified entry).
+NOTIFIED_KINDS = {
+    "first": _("held: first approver"),
+    "escalation": _("escalated"),
+    "reminder": _("reminder"),
+}
+
+
 def notified_at(entry: dict) -> str:
-    """Show when a notification entry was sent, in the admin's time zone."""
+    """Show when a notification entry was sent, in the reader's time zone and format."""
     sent = parse_datetime(entry.get("at") or "")
-    return f"{timezone.localtime(sent):%Y-%m-%d %H:%M}" if sent else ""
+    return short_moment(sent) if sent else ""
 
 
 def band_range(band: dict | None) -> str:
     if not band:
         return "-"
-    return f"{band['from']}–{band['to']} %"
+    return f"{number(band['from'])}–{number(band['to'])} %"
+
+
+def band_action(action: str) -> str:
+    """A band's action in words: "Hold for manual authorization"."""
+    try:
+        return str(BandAction(action).label)
+    except ValueError:
+        return action
+
+
+# The fixed notes services write into an order's events, in the reader's language. Notes are
+# stored as written (in English); a note not listed here is shown as it was stored.
+FIXED_NOTES = {
+    "Handling started.": _("Handling started."),
+    "Order canceled.": _("Order canceled."),
+    "Canceled.": _("Canceled."),
+    "Stock reserved again.": _("Stock reserved again."),
+    "The stock reservation ran out (lockTTL).": _("The stock reservation ran out."),
+    "Reserved stock sold with the invoice.": _("Reserved stock sold with the invoice."),
+    "The marketplace asked to approve: applied once the order is authorized.": _(
+        "The marketplace asked to approve: applied once the order is authorized."
+    ),
+    "Approved by the marketplace.": _("Approved by the marketplace."),
+    "Posted as approved: applied once the order is authorized.": _(
+        "Posted as approved: applied once the order is authorized."
+    ),
+    "Divergence ignored on reprocessing.": _("Divergence ignored on reprocessing."),
+}
+
+
+def event_note(event, order: Order) -> str:
+    """An event's note in the reader's language and the account's money, read from what the event
+    recorded (its kind and data) rather than from the English text stored with it."""
+    data = event.data or {}
+    if event.kind == "created" and event.note.startswith("Integrated from "):
+        return gettext(
+            "Integrated from %(connector)s: paid %(paid)s, seller value %(seller)s, divergence %(divergence)s."
+        ) % {
+            "connector": order.connector.name,
+            "paid": order_money(order, order.paid_value_cents),
+            "seller": order_money(order, order.seller_value_cents),
+            "divergence": signed_percent(order.divergence_percent),
+        }
+    if event.kind == "decision" and data.get("decision") == "approved":
+        text = gettext("Approved by %(who)s.") % {"who": event.actor_label}
+        return f"{text} {data['note']}" if data.get("note") else text
+    if event.kind == "decision" and data.get("decision") == "denied":
+        return gettext("Denied by %(who)s: %(reason)s. %(note)s") % {
+            "who": event.actor_label,
+            "reason": deny_reason_label(data.get("reasonCode", "")),
+            "note": data.get("note", ""),
+        }
+    if event.kind == "decision" and data.get("outcome") and event.note in FIXED_NOTES:
+        return str(FIXED_NOTES[event.note])
+    if event.kind == "decision" and data.get("outcome"):
+        outcome = words(OUTCOMES, data["outcome"])
+        route = words(ROUTES, data.get("route"))
+        if data.get("band"):
+            return gettext("%(outcome)s: in the band %(band)s (%(route)s).") % {
+                "outcome": outcome,
+                "band": band_range(data["band"]),
+                "route": route,
+            }
+        return gettext("%(outcome)s: %(route)s; %(reason)s.") % {
+            "outcome": outcome,
+            "route": route,
+            "reason": words(REASONS, data.get("reason")),
+        }
+    if event.note in FIXED_NOTES:
+        return str(FIXED_NOTES[event.note])
+    return event.note
+
+
+def deny_reason_label(code: str) -> str:
+    try:
+        return str(DenyReason(code).label)
+    except ValueError:
+        return code
+
+
+def status_words(status: str) -> str:
+    try:
+        return str(OrderStatus(status).label)
+    except ValueError:
+        return status
+
+
+def delivery_channel_words(channel: str) -> str:
+    try:
+        return str(DeliveryChannel(channel).label)
+    except ValueError:
+        return channel
+
+
+def event_actor(event) -> str:
+    """Who acted, in the reader's language: the system, a connector by its name, or a user's e-mail."""
+    label = event.actor_label
+    if label == "system":
+        return gettext("system")
+    if label.startswith("connector ") and event.actor_id is None:
+        return gettext("connector %(name)s") % {"name": label.removeprefix("connector ")}
+    return label
+
+
+# Django 6's blank choice of the actions menu has no Portuguese or Spanish in Django's catalogs
+# yet; marking the same msgid here puts it in ours, which Django's action form then reads.
+DJANGO_STRINGS = (_("- Select an option -"),)

@@ -1,6 +1,7 @@
 """The denial form, shared by the order page and the queue's bulk denial."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from authorization.models import DenyReason
 
@@ -10,10 +11,10 @@ from ..approvals import DENY_NOTE_MAX
 class DenyForm(forms.Form):
     """A denial's reason, from a fixed list, and a note; both go to the connector."""
 
-    reason_code = forms.ChoiceField(label="Reason", choices=[("", "---------"), *DenyReason.choices])
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "---------"), *DenyReason.choices])
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         max_length=DENY_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why the order is denied; the connector is told.",
+        help_text=_("Why the order is denied; the connector is told."),
     )

@@ -12,11 +12,13 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import REPROCESS_INTAKE
+from connectors.codes import flow_name
 from connectors.notification_admin import ContractCodeFilter
-from kit.admin_display import badge, moment, pretty_json, shorten
+from kit.admin_display import badge, pretty_json, shorten
 from kit.admin_lists import DateHierarchyFromRange
 
 from ..events import Actor
@@ -24,8 +26,18 @@ from ..intake.receive import intake_reprocess
 from ..models import IntakeRecord
 from ..selectors import intake_notifications
 from ..statuses import IntakeStatus
+from .display import code_text, short_moment
+from .queue_filters import ConnectorFilter, StatusFilter, Titled
 
 REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
+
+
+class CodeFilter(Titled, ContractCodeFilter):
+    """The contract's codes, each with its meaning, headed "Code" rather than "By code"."""
+
+
+class FlowFilter(Titled, admin.ChoicesFieldListFilter):
+    pass
 
 
 def admin_link(viewname: str, pk, text):
@@ -43,20 +55,25 @@ def rule_editor_url(account) -> str:
 @admin.register(IntakeRecord)
 class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
     list_display = [
-        "received_at",
+        "received",
         "connector",
         "marketplace_order_id",
         "flow",
         "status_badge",
-        "code",
+        "code_meaning",
         "summary",
         "order_link",
         "notifications_link",
     ]
-    list_display_links = ["received_at", "marketplace_order_id"]
-    list_filter = ["status", "flow", "connector", ContractCodeFilter]
+    list_display_links = ["received", "marketplace_order_id"]
+    list_filter = [
+        ("status", StatusFilter),
+        ("flow", FlowFilter),
+        ("connector", ConnectorFilter),
+        CodeFilter,
+    ]
     search_fields = ["^marketplace_order_id", "^order__main_order_id"]
-    search_help_text = "Marketplace order id or mainOrderId (beginning)."
+    search_help_text = _("Marketplace order or order number (beginning).")
     date_hierarchy = "received_at"
     list_select_related = ["connector", "order"]
     actions = ["reprocess", "reprocess_ignoring_divergence"]
@@ -65,27 +82,39 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
             None,
             {
                 "fields": [
-                    ("status_badge", "code", "flow"),
+                    ("status_badge", "code_meaning", "flow"),
                     ("connector", "marketplace_order_id", "order_link"),
-                    ("received_at", "processed_at", "attempts"),
+                    ("received", "processed", "attempts"),
                     "last_error",
                     "reprocessed",
                 ]
             },
         ),
-        ("Errors", {"fields": ["errors_table"]}),
-        ("Notifications", {"fields": ["notifications_table"]}),
-        ("Body", {"fields": ["body_pretty"]}),
+        (_("Errors"), {"fields": ["errors_table"]}),
+        (_("Notifications"), {"fields": ["notifications_table"]}),
+        (_("Body"), {"fields": ["body_pretty"]}),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
     # Columns and fields
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Received"), ordering="received_at")
+    def received(self, intake):
+        return short_moment(intake.received_at)
+
+    @admin.display(description=_("Processed"))
+    def processed(self, intake):
+        return short_moment(intake.processed_at)
+
+    @admin.display(description=_("Code"), ordering="code")
+    def code_meaning(self, intake):
+        return code_text(intake.code)
+
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, intake):
         return badge(intake.status, intake.get_status_display())
 
-    @admin.display(description="Errors / held reason")
+    @admin.display(description=_("Errors / held reason"))
     def summary(self, intake):
         if intake.status == IntakeStatus.HELD:
             text = intake.held_reason
@@ -97,28 +126,33 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
             return "-"
         return format_html('<span title="{}">{}</span>', text, shorten(text, 120))
 
-    @admin.display(description="Order", ordering="order__main_order_id")
+    @admin.display(description=_("Order"), ordering="order__main_order_id")
     def order_link(self, intake):
         if intake.order_id is None:
             return "-"
         return admin_link("admin:orders_order_change", intake.order_id, intake.order.main_order_id)
 
-    @admin.display(description="Notifications")
+    @admin.display(description=_("Notifications"))
     def notifications_link(self, intake):
         if intake.status in (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING):
             return "-"
         changelist = reverse("admin:connectors_notification_changelist")
-        return format_html('<a href="{}?intake__id__exact={}">Notifications</a>', changelist, intake.pk)
+        return format_html(
+            '<a href="{}?intake__id__exact={}">{}</a>', changelist, intake.pk, gettext("Notifications")
+        )
 
-    @admin.display(description="Reprocessed")
+    @admin.display(description=_("Reprocessed"))
     def reprocessed(self, intake):
         if intake.reprocessed_at is None:
             return "-"
-        who = intake.reprocessed_by.email if intake.reprocessed_by else "the system"
-        how = " ignoring the divergence" if intake.ignore_divergence else ""
-        return f"{moment(intake.reprocessed_at)} by {who}{how}"
+        who = intake.reprocessed_by.email if intake.reprocessed_by else gettext("the system")
+        if intake.ignore_divergence:
+            text = gettext("%(time)s by %(who)s ignoring the divergence")
+        else:
+            text = gettext("%(time)s by %(who)s")
+        return text % {"time": short_moment(intake.reprocessed_at), "who": who}
 
-    @admin.display(description="Errors")
+    @admin.display(description=_("Errors"))
     def errors_table(self, intake):
         if not intake.errors:
             return "-"
@@ -126,42 +160,52 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (error.get("code", ""), error.get("source", ""), error.get("description", ""))
+                (code_text(error.get("code", "")), error.get("source", ""), error.get("description", ""))
                 for error in intake.errors
             ),
         )
         return format_html(
-            '<table class="oa-table"><thead><tr><th>Code</th><th>Source</th><th>Description</th></tr>'
+            '<table class="oa-table"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr>'
             "</thead><tbody>{}</tbody></table>",
+            gettext("Code"),
+            gettext("Source"),
+            gettext("Description"),
             rows,
         )
 
-    @admin.display(description="Notifications of this submission")
+    @admin.display(description=_("Notifications of this submission"))
     def notifications_table(self, intake):
         notifications = list(intake_notifications(intake=intake))
         if not notifications:
-            return "None."
+            return gettext("None.")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    admin_link("admin:connectors_notification_change", notification.pk, notification.code),
-                    notification.flow,
+                    admin_link(
+                        "admin:connectors_notification_change", notification.pk, code_text(notification.code)
+                    ),
+                    flow_name(notification.flow),
                     badge(notification.state, notification.get_state_display()),
                     notification.attempt_count,
-                    moment(notification.created_at),
+                    short_moment(notification.created_at),
                 )
                 for notification in notifications
             ),
         )
         return format_html(
-            '<table class="oa-table"><thead><tr><th>Code</th><th>Flow</th><th>State</th><th>Attempts</th>'
-            "<th>Created</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="oa-table"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("Code"),
+            gettext("Flow"),
+            gettext("State"),
+            gettext("Attempts"),
+            gettext("Created"),
             rows,
         )
 
-    @admin.display(description="Body as received")
+    @admin.display(description=_("Body as received"))
     def body_pretty(self, intake):
         return pretty_json(intake.body)
 
@@ -172,11 +216,11 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
             return request.user.has_perm(REPROCESS_INTAKE)
         return request.user.has_perm(REPROCESS_INTAKE, obj)
 
-    @admin.action(description="Reprocess", permissions=["reprocess"])
+    @admin.action(description=_("Reprocess"), permissions=["reprocess"])
     def reprocess(self, request, queryset):
         self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=False)
 
-    @admin.action(description="Ignore divergence and reprocess", permissions=["reprocess"])
+    @admin.action(description=_("Ignore divergence and reprocess"), permissions=["reprocess"])
     def reprocess_ignoring_divergence(self, request, queryset):
         self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=True)
 
@@ -186,17 +230,26 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
         for intake in records:
             label = f"{intake.connector.affiliate_id} {intake.marketplace_order_id}"
             if not self.has_reprocess_permission(request, intake):
-                messages.error(request, f"{label}: only an Owner or OMS Full user may reprocess it.")
+                messages.error(
+                    request,
+                    gettext("%(row)s: only an Owner or OMS Full user may reprocess it.") % {"row": label},
+                )
                 continue
             if intake.status not in REPROCESSABLE:
                 messages.warning(
                     request,
-                    f"{label}: not reprocessed, it is {intake.get_status_display().lower()}; "
-                    "only held, rejected or failed connection orders are.",
+                    gettext(
+                        "%(row)s: not reprocessed, it is %(status)s; only held, rejected or failed "
+                        "connection orders are."
+                    )
+                    % {"row": label, "status": str(intake.get_status_display()).lower()},
                 )
                 continue
             if not intake_reprocess(intake=intake, actor=actor, ignore_divergence=ignore_divergence):
-                messages.warning(request, f"{label}: not reprocessed, it moved on in the meantime.")
+                messages.warning(
+                    request,
+                    gettext("%(row)s: not reprocessed, it moved on in the meantime.") % {"row": label},
+                )
                 continue
             self.log_change(
                 request,
@@ -216,17 +269,32 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
 
     def reprocess_outcome(self, intake, *, ignore_divergence: bool) -> tuple[int, str]:
         """Describe where a reprocessed record stands: done already, or queued for the worker."""
-        how = " ignoring the divergence" if ignore_divergence else ""
+        how = gettext(" ignoring the divergence") if ignore_divergence else ""
         if intake.status == IntakeStatus.INTEGRATED:
-            return messages.SUCCESS, f"reprocessed{how}, integrated as order {intake.order.main_order_id}."
+            return messages.SUCCESS, gettext("reprocessed%(how)s, integrated as order %(order)s.") % {
+                "how": how,
+                "order": intake.order.main_order_id,
+            }
         if intake.status == IntakeStatus.REJECTED:
             reason = "; ".join(error.get("description", "") for error in intake.errors)
-            return messages.WARNING, f"reprocessed{how}, rejected again ({intake.code}): {reason}"
+            return messages.WARNING, gettext("reprocessed%(how)s, rejected again (%(code)s): %(reason)s") % {
+                "how": how,
+                "code": code_text(intake.code),
+                "reason": reason,
+            }
         if intake.status == IntakeStatus.HELD:
-            return messages.WARNING, f"reprocessed{how}, held again: {intake.held_reason}"
+            return messages.WARNING, gettext("reprocessed%(how)s, held again: %(reason)s") % {
+                "how": how,
+                "reason": intake.held_reason,
+            }
         if intake.status == IntakeStatus.FAILED:
-            return messages.ERROR, f"reprocessing{how} failed: {intake.last_error}"
-        return messages.SUCCESS, f"sent for reprocessing{how}; its status here follows once it is processed."
+            return messages.ERROR, gettext("reprocessing%(how)s failed: %(error)s") % {
+                "how": how,
+                "error": intake.last_error,
+            }
+        return messages.SUCCESS, gettext(
+            "sent for reprocessing%(how)s; its status here follows once it is processed."
+        ) % {"how": how}
 
     def get_urls(self):
         return [
@@ -244,7 +312,7 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
             return HttpResponseNotAllowed(["POST"])
         intake = self.get_object(request, unquote(object_id))
         if intake is None:
-            raise Http404("No such connection order.")
+            raise Http404(gettext("No such connection order."))
         if not self.has_reprocess_permission(request, intake):
             raise PermissionDenied
         self.reprocess_records(

@@ -8,12 +8,14 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import HANDLE_ORDERS
 from authorization.decision import Outcome
 from exports.admin import ExportableAdmin
-from kit.admin_display import badge, money, signed_percent
+from kit.admin_display import badge
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
 
 from ..approvals import may_decide
@@ -26,22 +28,39 @@ from ..selectors import (
     order_notifications,
 )
 from ..statuses import OrderStatus
-from .display import approver_level_text, reservation_expired, reservation_left
+from .display import (
+    OUTCOMES,
+    REASONS,
+    ROUTES,
+    approver_level_text,
+    band_action,
+    band_range,
+    event_actor,
+    event_note,
+    number,
+    order_money,
+    reservation_expired,
+    reservation_left,
+    short_moment,
+    signed_percent,
+    words,
+)
 from .forms import DenyForm
 from .order_actions import OrderActions
+from .queue_filters import ConnectorFilter, StatusFilter, Titled
 from .tables import OrderTable
 
 
-class OutcomeFilter(admin.SimpleListFilter):
+class OutcomeFilter(Titled, admin.SimpleListFilter):
     """The outcomes the decision knows, rather than every value found in a table that never stops growing."""
 
-    title = "outcome"
+    title = _("outcome")
     parameter_name = "outcome"
     # An order is never held: a held submission makes none.
     outcomes = [outcome for outcome in Outcome if outcome is not Outcome.HELD]
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, outcome.value) for outcome in self.outcomes]
+        return [(outcome.value, OUTCOMES[outcome.value]) for outcome in self.outcomes]
 
     def queryset(self, request, queryset):
         return queryset.filter(outcome=self.value()) if self.value() else queryset
@@ -52,6 +71,7 @@ class OrderAdmin(
     OrderActions, ExportableAdmin, DateHierarchyFromRange, LookaheadPaging, ReadOnlyAccountAdmin
 ):
     count_nouns = ("order", "orders")
+    count_words = (_("%(count)s order"), _("%(count)s orders"), _("More than %(count)s orders"))
 
     class Media:
         css = {"all": ["orders/admin.css", "orders/queue.css"]}
@@ -64,28 +84,28 @@ class OrderAdmin(
         "paid_value",
         "seller_value",
         "divergence",
-        "outcome",
-        "created_at",
+        "outcome_words",
+        "created",
     ]
-    list_filter = ["status", "connector", OutcomeFilter]
+    list_filter = [("status", StatusFilter), ("connector", ConnectorFilter), OutcomeFilter]
     search_fields = ["^main_order_id", "^marketplace_order_id", "=customer_email"]
-    search_help_text = "mainOrderId or marketplace order id (beginning), or the customer's e-mail."
+    search_help_text = _("Order number or marketplace order (beginning), or the customer's e-mail.")
     date_hierarchy = "created_at"
-    list_select_related = ["connector"]
+    list_select_related = ["connector", "account"]
     export_table = OrderTable()
     fieldsets = [
         (
-            "Order",
+            _("Order"),
             {
                 "fields": [
                     ("main_order_id", "marketplace_order_id", "franchise_order_id"),
-                    ("connector", "status_badge", "marketplace_approved", "approval_requested_at"),
-                    ("customer", "created_at", "updated_at"),
+                    ("connector", "status_badge", "marketplace_approved", "approval_requested"),
+                    ("customer", "created", "updated"),
                 ]
             },
         ),
         (
-            "Money",
+            _("Money"),
             {
                 "fields": [
                     ("payment_value", "interest_value", "tax_value", "marketplace_freight_value"),
@@ -94,104 +114,135 @@ class OrderAdmin(
             },
         ),
         (
-            "Decision",
-            {"fields": [("outcome", "route_display", "decision_why"), "band_display", "rule_table"]},
+            _("Decision"),
+            {"fields": [("outcome_words", "route_display", "decision_why"), "band_display", "rule_table"]},
         ),
         (
-            "Stock reservation",
+            _("Stock reservation"),
             {
                 "fields": [
                     "reservation_state",
-                    ("reservation_expires_at", "reservation_released_at", "reservation_expired"),
+                    ("reservation_expires", "reservation_released", "reservation_expired"),
                 ]
             },
         ),
     ]
     readonly_fields = flatten_fieldsets(fieldsets)
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, order):
         return badge(order.status, order.get_status_display())
 
-    @admin.display(description="Paid value", ordering="paid_value_cents")
+    @admin.display(description=_("Paid value"), ordering="paid_value_cents")
     def paid_value(self, order):
-        return money(order.paid_value_cents)
+        return order_money(order, order.paid_value_cents)
 
-    @admin.display(description="Seller value", ordering="seller_value_cents")
+    @admin.display(description=_("Seller value"), ordering="seller_value_cents")
     def seller_value(self, order):
-        return money(order.seller_value_cents)
+        return order_money(order, order.seller_value_cents)
 
-    @admin.display(description="Divergence", ordering="divergence_percent")
+    @admin.display(description=_("Divergence"), ordering="divergence_percent")
     def divergence(self, order):
         return signed_percent(order.divergence_percent)
 
-    @admin.display(description="Payment value (marketplacePaymentValue)")
+    @admin.display(description=_("Payment value"))
     def payment_value(self, order):
-        return money(order.payment_value_cents)
+        return order_money(order, order.payment_value_cents)
 
-    @admin.display(description="Interest")
+    @admin.display(description=_("Interest"))
     def interest_value(self, order):
-        return money(order.interest_cents)
+        return order_money(order, order.interest_cents)
 
-    @admin.display(description="Tax")
+    @admin.display(description=_("Taxes"))
     def tax_value(self, order):
-        return money(order.tax_cents)
+        return order_money(order, order.tax_cents)
 
-    @admin.display(description="Marketplace freight (isFob)")
+    @admin.display(description=_("Freight charged by the marketplace"))
     def marketplace_freight_value(self, order):
-        return money(order.marketplace_freight_cents)
+        return order_money(order, order.marketplace_freight_cents)
 
-    @admin.display(description="Customer")
+    @admin.display(description=_("Customer"))
     def customer(self, order):
         if not order.customer_email:
             return order.customer_name or "-"
         return f"{order.customer_name} <{order.customer_email}>".strip()
 
-    @admin.display(description="Route")
+    @admin.display(description=_("Outcome"), ordering="outcome")
+    def outcome_words(self, order):
+        return words(OUTCOMES, order.outcome)
+
+    @admin.display(description=_("Created"), ordering="created_at")
+    def created(self, order):
+        return short_moment(order.created_at)
+
+    @admin.display(description=_("Approval asked for"))
+    def approval_requested(self, order):
+        return short_moment(order.approval_requested_at)
+
+    @admin.display(description=_("Updated"))
+    def updated(self, order):
+        return short_moment(order.updated_at)
+
+    @admin.display(description=_("Reservation expires"))
+    def reservation_expires(self, order):
+        return short_moment(order.reservation_expires_at)
+
+    @admin.display(description=_("Reservation released"))
+    def reservation_released(self, order):
+        return short_moment(order.reservation_released_at)
+
+    @admin.display(description=_("Route"))
     def route_display(self, order):
         # An order whose divergence was ignored took no route; the page names the override there.
-        return order.decision_route or order.decision_reason or "-"
+        if order.decision_route:
+            return words(ROUTES, order.decision_route)
+        return words(REASONS, order.decision_reason)
 
-    @admin.display(description="Reason")
+    @admin.display(description=_("Reason"))
     def decision_why(self, order):
-        return order.decision_reason or "-"
+        return words(REASONS, order.decision_reason)
 
-    @admin.display(description="Band, as it was")
+    @admin.display(description=_("Band, as it was"))
     def band_display(self, order):
-        return band_text(order.band) if order.band else "None: no band decided."
+        return band_text(order.band) if order.band else gettext("None: no band decided.")
 
-    @admin.display(description="Rule, as it was")
+    @admin.display(description=_("Rule, as it was"))
     def rule_table(self, order):
         if not order.rule_snapshot:
-            return "The account had no rule."
+            return gettext("The account had no rule.")
         rows = format_html_join(
             "",
             '<tr><td class="oa-number">{}</td><td class="oa-number">{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
-                    f"{band['from']} %",
-                    f"{band['to']} %",
-                    band["action"],
+                    f"{number(band['from'])} %",
+                    f"{number(band['to'])} %",
+                    band_action(band["action"]),
                     ", ".join(band.get("approvers") or []) or "-",
                 )
                 for band in order.rule_snapshot
             ),
         )
         return format_html(
-            '<table class="oa-table"><thead><tr><th class="oa-number">From</th><th class="oa-number">To</th>'
-            "<th>Action</th><th>Approvers</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="oa-table"><thead><tr><th class="oa-number">{}</th><th class="oa-number">{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("From"),
+            gettext("To"),
+            gettext("Action"),
+            gettext("Approvers"),
             rows,
         )
 
-    @admin.display(description="Reservation")
+    @admin.display(description=_("Reservation"))
     def reservation_state(self, order):
         if reservation_expired(order):
             return format_html(
-                "{} The stock reservation ran out; approving the order reserves stock again.",
+                "{} {}",
                 reservation_left(order),
+                gettext("The stock reservation ran out; approving the order reserves stock again."),
             )
         if order.reservation_released_at is not None:
-            return "Released."
+            return gettext("Released.")
         return reservation_left(order)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -205,11 +256,16 @@ class OrderAdmin(
         submissions, the approval task, and the actions the user may take."""
         items = list(order_items_queryset().filter(order=order))
         task = order_approval_task(order=order)
+        events = list(order_events(order=order))
+        for event in events:
+            event.note_text = event_note(event, order)
+            event.actor_text = event_actor(event)
         context = {
             "order": order,
             "items": items,
             "totals": item_totals(order, items),
-            "events": list(order_events(order=order)),
+            "events": events,
+            "currency": order.account.currency,
             "notifications": list(order_notifications(order=order)),
             "intake_records": list(order_intake_records(order=order)),
             "approval_task": task,
@@ -256,7 +312,8 @@ def parse_moment(value):
 
 
 def band_text(band: dict) -> str:
-    text = f"{band['from']}–{band['to']} % {band['action']}"
+    """A band in words: "5,00–10,00 % Hold for manual authorization (approvers: bo@acme.example)"."""
+    text = f"{band_range(band)} {band_action(band['action'])}"
     if band.get("approvers"):
-        text += f" (approvers: {', '.join(band['approvers'])})"
+        text += " " + gettext("(approvers: %(emails)s)") % {"emails": ", ".join(band["approvers"])}
     return text

@@ -42,7 +42,7 @@ class OrderActions:
             return None, HttpResponseNotAllowed(["POST"])
         order = self.get_object(request, unquote(object_id))
         if order is None:
-            raise Http404("No such order.")
+            raise Http404(gettext("No such order."))
         return order, redirect(reverse("admin:orders_order_change", args=[order.pk]))
 
     def say_forbidden(self, request, refused: DecisionForbidden) -> None:
@@ -71,7 +71,9 @@ class OrderActions:
             return response
         self.log_change(request, order, "Approved.")
         messages.success(
-            request, f"Order {order.main_order_id} approved: it is now {order.get_status_display().lower()}."
+            request,
+            gettext("Order %(order)s approved: it is now %(status)s.")
+            % {"order": order.main_order_id, "status": str(order.get_status_display()).lower()},
         )
         return response
 
@@ -93,8 +95,8 @@ class OrderActions:
         self.log_change(request, order, "Denied.")
         messages.success(
             request,
-            f"Order {order.main_order_id} denied ({DenyReason(reason_code).label}): it is canceled and its "
-            "stock released.",
+            gettext("Order %(order)s denied (%(reason)s): it is canceled and its stock released.")
+            % {"order": order.main_order_id, "reason": DenyReason(reason_code).label},
         )
         return response
 
@@ -102,7 +104,9 @@ class OrderActions:
         if request.user.has_perm(HANDLE_ORDERS, order):
             return False
         messages.error(
-            request, f"Only an Owner or OMS Full user may handle or invoice order {order.main_order_id}."
+            request,
+            gettext("Only an Owner or OMS Full user may handle or invoice order %(order)s.")
+            % {"order": order.main_order_id},
         )
         return True
 
@@ -116,7 +120,9 @@ class OrderActions:
             admin_refusal(request, refused)
             return response
         self.log_change(request, order, "Handling started.")
-        messages.success(request, f"Order {order.main_order_id} is now being handled.")
+        messages.success(
+            request, gettext("Order %(order)s is now being handled.") % {"order": order.main_order_id}
+        )
         return response
 
     def invoice_view(self, request, object_id):
@@ -130,5 +136,9 @@ class OrderActions:
             admin_refusal(request, refused)
             return response
         self.log_change(request, order, f"Invoiced ({invoice_number.strip()}).")
-        messages.success(request, f"Order {order.main_order_id} invoiced: invoice {invoice_number.strip()}.")
+        messages.success(
+            request,
+            gettext("Order %(order)s invoiced: invoice %(invoice)s.")
+            % {"order": order.main_order_id, "invoice": invoice_number.strip()},
+        )
         return response

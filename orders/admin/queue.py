@@ -12,28 +12,40 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import DECIDE_ORDER
 from exports.admin import ExportableAdmin
-from kit.admin_display import money, signed_percent
 from kit.admin_lists import LookaheadPaging, perm_name
 
 from .. import bulk
 from ..models import BulkDecision, Order, WaitingOrder
 from ..selectors import bulk_decision_of, waiting_orders
 from .display import (
+    NOTIFIED_KINDS,
     approval_task_of,
     approver_level_text,
     band_range,
     human_duration,
     notified_at,
+    order_money,
     reservation_left,
+    short_moment,
+    signed_percent,
+    words,
 )
 from .forms import DenyForm
-from .queue_filters import AgeFilter, DivergenceRangeFilter, NeedsMyDecisionFilter, ReservationFilter
+from .queue_filters import (
+    AgeFilter,
+    ConnectorFilter,
+    DivergenceRangeFilter,
+    NeedsMyDecisionFilter,
+    ReservationFilter,
+)
 from .tables import QueueTable
 
 # The admin index counts waiting orders up to here ("10,000+"), and those for the user up to MINE_CAP:
@@ -58,14 +70,25 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         "notified",
     ]
     list_display_links = None
-    list_filter = [NeedsMyDecisionFilter, "connector", DivergenceRangeFilter, AgeFilter, ReservationFilter]
+    list_filter = [
+        NeedsMyDecisionFilter,
+        ("connector", ConnectorFilter),
+        DivergenceRangeFilter,
+        AgeFilter,
+        ReservationFilter,
+    ]
     search_fields = ["^main_order_id", "^marketplace_order_id"]
-    search_help_text = "mainOrderId or marketplace order id (beginning)."
+    search_help_text = _("Order number or marketplace order (beginning).")
     ordering = ["created_at", "pk"]
     sortable_by = ["waiting"]  # oldest or newest first; the pages follow the index either way
     list_per_page = 50  # a worklist: what an approver gets through before looking again
     list_max_show_all = 0  # "show all" would load the whole queue
     count_nouns = ("order waiting", "orders waiting")
+    count_words = (
+        _("%(count)s order waiting"),
+        _("%(count)s orders waiting"),
+        _("More than %(count)s orders waiting"),
+    )
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a count of the whole queue
     actions = ["approve_selected", "deny_selected"]
     change_list_template = "admin/orders/waitingorder/change_list.html"
@@ -85,57 +108,57 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
     def action_checkbox(self, obj):
         # Django's checkbox, written out: rendering a form widget per row is most of a page's time.
         return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="Select order {}">',
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME,
             obj.pk,
-            obj.main_order_id,
+            gettext("Select order %(order)s") % {"order": obj.main_order_id},
         )
 
     # Columns
 
-    @admin.display(description="mainOrderId")
+    @admin.display(description=_("Order number"))
     def main_order_link(self, order):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[order.pk]), order.main_order_id
         )
 
-    @admin.display(description="Marketplace id")
+    @admin.display(description=_("Marketplace order"))
     def marketplace_id(self, order):
         return order.marketplace_order_id
 
-    @admin.display(description="Paid")
+    @admin.display(description=_("Paid"))
     def paid_value(self, order):
-        return money(order.paid_value_cents)
+        return order_money(order, order.paid_value_cents)
 
-    @admin.display(description="Seller")
+    @admin.display(description=_("Seller value"))
     def seller_value(self, order):
-        return money(order.seller_value_cents)
+        return order_money(order, order.seller_value_cents)
 
-    @admin.display(description="Divergence")
+    @admin.display(description=_("Divergence"))
     def divergence(self, order):
         return signed_percent(order.divergence_percent)
 
-    @admin.display(description="Band")
+    @admin.display(description=_("Band"))
     def band_column(self, order):
         return band_range(order.band)
 
-    @admin.display(description="Waiting", ordering="created_at")
+    @admin.display(description=_("Waiting"), ordering="created_at")
     def waiting(self, order):
         return format_html(
-            '<span title="since {}">{}</span>',
-            f"{timezone.localtime(order.created_at):%Y-%m-%d %H:%M}",
+            '<span title="{}">{}</span>',
+            gettext("since %(time)s") % {"time": short_moment(order.created_at)},
             human_duration(timezone.now() - order.created_at),
         )
 
-    @admin.display(description="Reservation")
+    @admin.display(description=_("Reservation"))
     def reservation(self, order):
         return reservation_left(order)
 
-    @admin.display(description="Approver")
+    @admin.display(description=_("Approver"))
     def approver_level(self, order):
         return approver_level_text(approval_task_of(order))
 
-    @admin.display(description="Notified")
+    @admin.display(description=_("Notified"))
     def notified(self, order):
         task = approval_task_of(order)
         entries = (task.notified if task else []) or []
@@ -144,7 +167,10 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         return format_html_join(
             ", ",
             '<span title="{} {}">{}</span>',
-            ((entry.get("kind", ""), notified_at(entry), entry.get("email", "")) for entry in entries),
+            (
+                (words(NOTIFIED_KINDS, entry.get("kind", "")), notified_at(entry), entry.get("email", ""))
+                for entry in entries
+            ),
         )
 
     # Pages
@@ -165,7 +191,7 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         """A queued order opens on its order page, where it is decided."""
         order = self.get_object(request, object_id)
         if order is None:
-            raise Http404("No such order in the queue.")
+            raise Http404(gettext("No such order in the queue."))
         return redirect(reverse("admin:orders_order_change", args=[order.pk]))
 
     def changelist_view(self, request, extra_context=None):
@@ -175,10 +201,10 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
             and not self.has_decide_permission(request)
         ):
             messages.error(
-                request, "You may read the queue but not decide orders: your role does not approve."
+                request, gettext("You may read the queue but not decide orders: your role does not approve.")
             )
             return redirect(request.get_full_path())
-        extra_context = {**(extra_context or {}), "title": "Waiting for manual authorization"}
+        extra_context = {**(extra_context or {}), "title": gettext("Waiting for manual authorization")}
         return super().changelist_view(request, extra_context)
 
     # Bulk decisions
@@ -193,13 +219,13 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
                 ids.append(int(value))
         return ids
 
-    @admin.action(description="Approve the selected orders", permissions=["decide"])
+    @admin.action(description=_("Approve the selected orders"), permissions=["decide"])
     def approve_selected(self, request, queryset):
         return self.decide_selection(
             request, self.selected_ids(request, queryset), BulkDecision.Action.APPROVE
         )
 
-    @admin.action(description="Deny the selected orders…", permissions=["decide"])
+    @admin.action(description=_("Deny the selected orders…"), permissions=["decide"])
     def deny_selected(self, request, queryset):
         ids = self.selected_ids(request, queryset)
         form = DenyForm(request.POST if "confirm" in request.POST else None)
@@ -217,7 +243,7 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
             "admin/orders/waitingorder/deny_selected.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Deny the selected orders",
+                "title": gettext("Deny the selected orders"),
                 "opts": self.opts,
                 "form": form,
                 "orders": orders,
@@ -230,20 +256,27 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
 
     def decide_selection(self, request, ids, action, *, reason_code="", note=""):
         if len(ids) > bulk.SELECTION_MAX:
-            messages.error(request, f"Select at most {bulk.SELECTION_MAX:,} orders at once.")
+            messages.error(
+                request,
+                gettext("Select at most %(most)s orders at once.")
+                % {"most": formats.number_format(bulk.SELECTION_MAX, force_grouping=True)},
+            )
             return None
         if len(ids) > bulk.inline_max():
             job = bulk.bulk_decision_start(
                 user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
             )
-            verb = "approved" if action == BulkDecision.Action.APPROVE else "denied"
+            if action == BulkDecision.Action.APPROVE:
+                started = gettext("%(count)s orders are being approved in the background:")
+            else:
+                started = gettext("%(count)s orders are being denied in the background:")
             messages.info(
                 request,
                 format_html(
-                    '{} orders are being {} in the background: <a href="{}">follow the progress</a>.',
-                    len(ids),
-                    verb,
+                    '{} <a href="{}">{}</a>.',
+                    started % {"count": len(ids)},
                     reverse("admin:orders_waitingorder_bulk", args=[job.pk]),
+                    gettext("follow the progress"),
                 ),
             )
             return None
@@ -253,20 +286,23 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         for result in results:
             messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR, result.message)
         decided = sum(result.ok for result in results)
-        verb = "approved" if action == BulkDecision.Action.APPROVE else "denied"
-        messages.info(request, f"{decided} of {len(results)} selected orders {verb}.")
+        if action == BulkDecision.Action.APPROVE:
+            summary = gettext("%(decided)s of %(count)s selected orders approved.")
+        else:
+            summary = gettext("%(decided)s of %(count)s selected orders denied.")
+        messages.info(request, summary % {"decided": decided, "count": len(results)})
         return None
 
     def bulk_progress_view(self, request, job_id):
         job = bulk_decision_of(user=request.user, job_id=job_id)
         if job is None:
-            raise Http404("No such bulk decision of yours.")
+            raise Http404(gettext("No such bulk decision of yours."))
         return TemplateResponse(
             request,
             "admin/orders/waitingorder/bulk_progress.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"{job.get_action_display()} {job.total} orders",
+                "title": bulk_title(job),
                 "opts": self.opts,
                 "job": job,
                 "progress": bulk_progress(job),
@@ -276,12 +312,20 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
     def bulk_progress_json(self, request, job_id):
         job = bulk_decision_of(user=request.user, job_id=job_id)
         if job is None:
-            raise Http404("No such bulk decision of yours.")
+            raise Http404(gettext("No such bulk decision of yours."))
         try:
             since = max(int(request.GET.get("since", 0)), 0)
         except ValueError:
             since = 0
         return JsonResponse(bulk_progress(job, since=since))
+
+
+def bulk_title(job: BulkDecision) -> str:
+    if job.action == BulkDecision.Action.APPROVE:
+        return ngettext("Approve %(count)s order", "Approve %(count)s orders", job.total) % {
+            "count": job.total
+        }
+    return ngettext("Deny %(count)s order", "Deny %(count)s orders", job.total) % {"count": job.total}
 
 
 def bulk_progress(job: BulkDecision, since: int = 0) -> dict:

@@ -8,16 +8,36 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_base import AccountScopedRelatedFilter
 
 from ..selectors import awaiting_decision_by
 
+FILTER_TEMPLATE = "admin/orders/filter.html"
 
-class NeedsMyDecisionFilter(admin.SimpleListFilter):
-    title = "needs my decision"
+
+class Titled:
+    """A filter headed by its title alone ("Needs my decision"), not Django's "By needs my decision"."""
+
+    template = FILTER_TEMPLATE
+
+
+class StatusFilter(Titled, admin.ChoicesFieldListFilter):
+    pass
+
+
+class ConnectorFilter(Titled, AccountScopedRelatedFilter):
+    """The connectors of the user's accounts only."""
+
+
+class NeedsMyDecisionFilter(Titled, admin.SimpleListFilter):
+    title = _("needs my decision")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs my decision")]
+        return [("yes", _("Needs my decision"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -25,8 +45,8 @@ class NeedsMyDecisionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AgeFilter(admin.SimpleListFilter):
-    title = "time waiting"
+class AgeFilter(Titled, admin.SimpleListFilter):
+    title = _("time waiting")
     parameter_name = "age"
     BOUNDS = {
         "lt1h": (None, timedelta(hours=1)),
@@ -38,11 +58,11 @@ class AgeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("lt1h", "Less than 1 hour"),
-            ("1h-4h", "1 to 4 hours"),
-            ("4h-1d", "4 hours to 1 day"),
-            ("gt1d", "More than 1 day"),
-            ("gt3d", "More than 3 days"),
+            ("lt1h", _("Less than 1 hour")),
+            ("1h-4h", _("1 to 4 hours")),
+            ("4h-1d", _("4 hours to 1 day")),
+            ("gt1d", _("More than 1 day")),
+            ("gt3d", _("More than 3 days")),
         ]
 
     def queryset(self, request, queryset):
@@ -57,12 +77,15 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReservationFilter(admin.SimpleListFilter):
-    title = "stock reservation"
+class ReservationFilter(Titled, admin.SimpleListFilter):
+    title = _("stock reservation")
     parameter_name = "reservation"
 
     def lookups(self, request, model_admin):
-        return [("expired", "Expired"), ("held", "Held")]
+        return [
+            ("expired", pgettext_lazy("stock reservation", "Expired")),
+            ("held", pgettext_lazy("stock reservation", "Held")),
+        ]
 
     def queryset(self, request, queryset):
         expired = Q(reservation_expired=True) | Q(
@@ -78,7 +101,7 @@ class ReservationFilter(admin.SimpleListFilter):
 class DivergenceRangeFilter(admin.ListFilter):
     """Orders whose divergence, either sign, lies between two percentages (both ends included)."""
 
-    title = "divergence (%, either sign)"
+    title = _("divergence (%, either sign)")
     template = "admin/orders/waitingorder/range_filter.html"
     parameters = ("divergence_from", "divergence_to")
 
@@ -94,7 +117,9 @@ class DivergenceRangeFilter(admin.ListFilter):
                 try:
                     number = Decimal(str(value).replace(",", ".").strip().rstrip("%"))
                 except InvalidOperation:
-                    raise IncorrectLookupParameters(f"{name} is not a number") from None
+                    raise IncorrectLookupParameters(
+                        gettext("%(value)s is not a number") % {"value": value}
+                    ) from None
                 if number.is_finite():
                     self.bounds[name] = abs(number)
 

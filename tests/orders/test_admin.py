@@ -2,6 +2,7 @@
 
 import pytest
 
+from authorization.decision import BandAction
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.models import IntakeRecord, Order
@@ -246,12 +247,12 @@ def test_order_page_shows_items_side_by_side_events_and_notifications(client, vi
     assert "9.00" in detail and "9.75" in detail
     assert "+7.69 %" in detail  # the item's own divergence
     assert "WH1" in detail and "Express" in detail
-    assert "0.00–10.00 % authorize" in detail  # the band as it was
-    assert "10.00 %" in detail and "deny" in detail  # the rule as it was
+    assert f"0.00–10.00 % {BandAction.AUTHORIZE.label}" in detail  # the band as it was
+    assert "10.00 %" in detail and str(BandAction.DENY.label) in detail  # the rule as it was
     assert "connector SkyHub (MKP)" in detail
-    assert "→ payment-pending" in detail
-    assert "authorize by the band 0.00–10.00 % (rule)." in detail
-    assert "SOI001" in detail and "Delivered" in detail
+    assert "→ Payment pending" in detail
+    assert "Authorized despite the divergence: in the band 0.00–10.00 % (The account's rule)." in detail
+    assert "SOI001 · Order integrated" in detail and "Delivered" in detail
     assert 'name="_save"' not in detail
 
 
@@ -373,7 +374,7 @@ def test_a_user_sees_times_and_days_in_the_time_zone_of_their_account(client, vi
     Account.objects.filter(name="acme").update(time_zone="Asia/Tokyo")  # UTC+9: already the 21st
     client.force_login(viewer)
     changed = page(client, order_url(order_at_noon_utc))
-    assert "May 20, 2026, 9 p.m." in changed
+    assert "05/20/2026 9 p.m." in changed
     assert "Times in Asia/Tokyo" in changed
     listed = page(client, f"{ORDERS}?created_at__year=2026&created_at__month=5&created_at__day=20")
     assert order_at_noon_utc.main_order_id in listed  # the drill-down counts the day in Tokyo
@@ -391,5 +392,5 @@ def test_a_user_of_accounts_in_several_zones_sees_the_servers_and_is_told_so(
     membership_set(user=viewer, account=other_account, role=Role.VIEWER)
     client.force_login(viewer)
     changed = page(client, order_url(order_at_noon_utc))
-    assert "May 20, 2026, noon" in changed
+    assert "05/20/2026 noon" in changed
     assert "Times in UTC" in changed

@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import Role
+from authorization.decision import BandAction
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.approvals import approvals_notify_due
@@ -43,11 +44,11 @@ def test_items_side_by_side_with_totals_and_the_band_as_it_was(client, viewer, h
     shown = page(client, held_order)
     items = section(shown, "order-items")
     assert "SKU Name Quantity Marketplace unit price Seller unit price Divergence" in items
-    assert "1 Shirt 1 9.75 9.75 +0.00 %" in items
-    assert "Items total (unit price × quantity) 1 9.75 9.75" in items
-    assert "Freight 20.50 20.50" in items
-    assert "Order: paid value and seller value 25.71 30.25 +15.01 %" in items
-    assert f"10.00–20.00 % manual (approvers: {ANA}, {BO})" in text_of(shown)
+    assert "1 Shirt 1 R$9.75 R$9.75 +0.00 %" in items
+    assert "Items total (unit price × quantity) 1 R$9.75 R$9.75" in items
+    assert "Freight R$20.50 R$20.50" in items
+    assert "Order: paid value and seller value R$25.71 R$30.25 +15.01 %" in items
+    assert f"10.00–20.00 % {BandAction.MANUAL.label} (approvers: {ANA}, {BO})" in text_of(shown)
 
 
 def test_the_approval_task_shows_the_chain_and_who_was_notified_when(client, viewer, held_order):
@@ -60,8 +61,10 @@ def test_the_approval_task_shows_the_chain_and_who_was_notified_when(client, vie
     assert "Escalates after 240 min without a decision" in task
     assert "Decision Not decided yet." in task
     notified = text_of(shown[shown.index('id="approval-notified"') :].split("</table>")[0])
-    assert re.search(rf"\d\d:\d\d:\d\d 1 {re.escape(ANA)} held: first approver", notified)
-    assert re.search(rf"\d\d:\d\d:\d\d 2 {re.escape(BO)} escalated", notified)
+    assert re.search(
+        rf"\d\d/\d\d/\d{{4}} \d+(:\d\d)? [ap]\.m\. 1 {re.escape(ANA)} held: first approver", notified
+    )
+    assert re.search(rf"\d\d/\d\d/\d{{4}} \d+(:\d\d)? [ap]\.m\. 2 {re.escape(BO)} escalated", notified)
 
 
 def test_the_event_log_and_the_notifications_are_on_the_page(client, viewer, held_order):
@@ -309,5 +312,5 @@ def test_invoicing_an_order_not_in_handling_is_refused(client, owner, ready_orde
     client.force_login(owner)
     response = post(client, ready_order, "invoice", invoice_number="NF-1")
     assert messages(response) == [
-        ("error", "Order MKP-123456789 is ready-for-handling; it cannot become invoiced.")
+        ("error", "Order MKP-123456789 is ready for handling; it cannot become invoiced.")
     ]

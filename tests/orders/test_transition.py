@@ -100,7 +100,7 @@ def test_a_transition_the_table_refuses_changes_nothing(pending, shop):
     with pytest.raises(TransitionRefused) as refused:
         order_transition(order=pending, to_status=S.INVOICED, actor=SYSTEM)
     assert (
-        str(refused.value) == f"Order {pending.main_order_id} is payment-pending; it cannot become invoiced."
+        str(refused.value) == f"Order {pending.main_order_id} is payment pending; it cannot become invoiced."
     )
     assert (refused.value.order, refused.value.to_status, refused.value.current_status) == (
         pending,
@@ -123,7 +123,7 @@ def test_an_order_read_before_another_moved_it_is_refused_with_the_status_it_has
     with pytest.raises(TransitionRefused) as refused:
         move(order=read_before, to_status=S.READY_FOR_HANDLING, actor=SYSTEM)
     assert str(refused.value) == (
-        f"Order {pending.main_order_id} is canceled; it cannot become ready-for-handling."
+        f"Order {pending.main_order_id} is canceled; it cannot become ready for handling."
     )
     assert refused.value.current_status == S.CANCELED
     assert Order.objects.get(pk=pending.pk).status == S.CANCELED
@@ -136,7 +136,7 @@ def test_a_writer_holding_an_order_deleted_since_is_told_it_is_gone(pending):
     with pytest.raises(TransitionRefused) as refused:
         _transition(order=read_before, to_status=S.READY_FOR_HANDLING, actor=SYSTEM)
     assert (
-        str(refused.value) == f"Order {pending.main_order_id} is gone; it cannot become ready-for-handling."
+        str(refused.value) == f"Order {pending.main_order_id} is gone; it cannot become ready for handling."
     )
     assert not Order.objects.filter(pk=pending.pk).exists()
 

@@ -1,0 +1,116 @@
+"""The orders' screens and the approval e-mail in Portuguese and Spanish: no English word of ours
+left, money in the account's currency as the reader's language writes it, codes in words."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from accounts.models import Preferences
+from orders.approvals import approval_notify_step
+from tests.support.i18n import english_left
+from tests.support.orders import ANA
+from tests.support.pages import markup, section, text_of
+
+QUEUE = "/admin/orders/waitingorder/"
+ORDERS = "/admin/orders/order/"
+
+# The held example order: paid 25.71 against a seller value of 30.25, in BRL (the account's currency).
+LANGUAGES = [
+    pytest.param(
+        "pt-BR",
+        "pt_BR",
+        {"paid": "R$\xa025,71", "seller": "R$\xa030,25", "status": "Aguardando autorização manual"},
+        id="pt-BR",
+    ),
+    pytest.param(
+        "es",
+        "es",
+        {"paid": "25,71\xa0BRL", "seller": "30,25\xa0BRL", "status": "En espera de autorización manual"},
+        id="es",
+    ),
+]
+
+
+def get(client, url, accept):
+    """The page in `accept`, without the sidebar: the other apps' names there are theirs to translate."""
+    page = markup(client.get(url, HTTP_ACCEPT_LANGUAGE=accept))
+    return re.sub(r'(?s)<nav class="sticky" id="nav-sidebar".*?</nav>', " ", page)
+
+
+@pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
+def test_the_queue_speaks_the_readers_language_and_money(
+    client, approver, held_order, accept, language, expected
+):
+    client.force_login(approver)
+    shown = get(client, QUEUE, accept)
+    assert english_left(shown, language) == []
+    assert expected["paid"] in shown and expected["seller"] in shown  # with Babel's no-break space
+    words = text_of(shown)
+    assert expected["status"] in words
+    assert "+15,01 %" in words
+    assert "mainOrderId" not in words and "By " not in words
+
+
+@pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
+def test_the_order_list_speaks_the_readers_language_and_money(
+    client, viewer, held_order, accept, language, expected
+):
+    client.force_login(viewer)
+    shown = get(client, ORDERS, accept)
+    assert english_left(shown, language) == []
+    assert expected["paid"] in shown and expected["seller"] in shown  # with Babel's no-break space
+    words = text_of(shown)
+    assert expected["status"] in words
+    # The outcome in words, not its code.
+    assert {"pt_BR": "Retido para aprovação", "es": "Retenido para aprobación"}[language] in words
+    assert ">manual<" not in shown
+
+
+@pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
+def test_a_held_orders_page_speaks_the_readers_language_and_money(
+    client, viewer, held_order, accept, language, expected
+):
+    client.force_login(viewer)
+    shown = get(client, f"{ORDERS}{held_order.pk}/change/", accept)
+    assert english_left(shown, language) == []
+    items = section(shown, "order-items")
+    assert {"pt_BR": "Preço unitário do marketplace", "es": "Precio unitario del marketplace"}[
+        language
+    ] in items
+    assert expected["paid"] in shown and expected["seller"] in shown
+    paid, seller = (expected[side].replace("\xa0", " ") for side in ("paid", "seller"))
+    assert f"{paid} {seller} +15,01 %" in items
+    words = text_of(shown)
+    assert {"pt_BR": "10,00–20,00 % Retido", "es": "10,00–20,00 % Retenido"}[language] in words
+    assert "rule:band" not in words and "waiting-for-manual-authorization" not in words
+
+
+@pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
+def test_the_approval_email_speaks_the_approvers_language(
+    client, held_order, second_approver, accept, language, expected
+):
+    Preferences.objects.update_or_create(user=second_approver, defaults={"language": accept.lower()})
+    mail.outbox.clear()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    task = held_order.approval_task
+    assert (
+        approval_notify_step(task_id=task.pk, now=timezone.now() + timedelta(minutes=241))
+        == second_approver.email
+    )
+    (message,) = mail.outbox
+    words = re.sub(r"https?://\S+", " ", message.subject + "\n" + message.body)  # the link is no words
+    assert english_left(words, language) == []
+    assert held_order.main_order_id in message.subject
+    assert expected["paid"] in message.body and expected["seller"] in message.body
+    assert {"pt_BR": "escalado para você", "es": "escalado a usted"}[language] in message.subject
+
+
+def test_the_approval_email_is_english_for_an_approver_who_chose_no_language(held_order):
+    (message,) = mail.outbox
+    assert message.to == [ANA]
+    assert "Paid by the marketplace: R$25.71" in message.body
+    assert "Seller value: R$30.25" in message.body
