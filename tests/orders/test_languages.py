@@ -26,7 +26,7 @@ LANGUAGES = [
     pytest.param(
         "es",
         "es",
-        {"paid": "25,71\xa0BRL", "seller": "30,25\xa0BRL", "status": "En espera de autorización manual"},
+        {"paid": "25,71\xa0BRL", "seller": "30,25\xa0BRL", "status": "Esperando autorización manual"},
         id="es",
     ),
 ]
@@ -69,9 +69,9 @@ def test_the_order_list_speaks_the_readers_language_and_money(
 
 @pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
 def test_a_held_orders_page_speaks_the_readers_language_and_money(
-    client, viewer, held_order, accept, language, expected
+    client, approver, held_order, accept, language, expected
 ):
-    client.force_login(viewer)
+    client.force_login(approver)  # who may decide it: the approve and deny forms are on the page
     shown = get(client, f"{ORDERS}{held_order.pk}/change/", accept)
     assert english_left(shown, language) == []
     items = section(shown, "order-items")
@@ -82,8 +82,11 @@ def test_a_held_orders_page_speaks_the_readers_language_and_money(
     paid, seller = (expected[side].replace("\xa0", " ") for side in ("paid", "seller"))
     assert f"{paid} {seller} +15,01 %" in items
     words = text_of(shown)
-    assert {"pt_BR": "10,00–20,00 % Retido", "es": "10,00–20,00 % Retenido"}[language] in words
+    assert {"pt_BR": "10,00–20,00 % Reter para aprovação", "es": "10,00–20,00 % Retener para aprobación"}[
+        language
+    ] in words
     assert "rule:band" not in words and "waiting-for-manual-authorization" not in words
+    assert {"pt_BR": "Aprovar pedido", "es": "Aprobar pedido"}[language] in words
 
 
 @pytest.mark.parametrize(("accept", "language", "expected"), LANGUAGES)
