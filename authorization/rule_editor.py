@@ -100,6 +100,8 @@ class BandForm(forms.Form):
         self.problems = defaultdict(list)
         for name, bound_field in self.fields.items():
             bound_field.widget.attrs.setdefault("data-field", name)
+            # In the band table a column's heading names the cell's input; a reader needs its own name.
+            bound_field.widget.attrs.setdefault("aria-label", bound_field.label)
             if read_only:
                 bound_field.disabled = True
         self.fields["lower_percent"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})

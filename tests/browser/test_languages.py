@@ -9,8 +9,9 @@ from django.urls import reverse
 from tests.factories import PASSWORD
 from tests.support.axe import serious_violations
 from tests.support.i18n import english_left
+from tests.support.rule_editor import rule_url
 
-from .conftest import open_page
+from .conftest import ARTIFACTS, open_page
 
 LANGUAGES = [
     ("en", "en", "Your preferences"),
@@ -18,6 +19,20 @@ LANGUAGES = [
     ("es", "es", "Sus preferencias"),
 ]
 SCREEN = {"width": 1280, "height": 800}
+
+
+def page_in(accept, browser, live_server, settings, request):
+    """A page of a browser asking for `accept` at 1280×800, open to axe-core (see tests/support/axe.py)."""
+    return open_page(
+        browser,
+        live_server,
+        settings,
+        request,
+        locale=accept,
+        extra_http_headers={"Accept-Language": accept},
+        viewport=SCREEN,
+        bypass_csp=True,
+    )
 
 
 def sign_in(page, user):
@@ -31,16 +46,7 @@ def sign_in(page, user):
 def test_the_preferences_page_speaks_the_browsers_language_and_is_accessible(
     browser, live_server, settings, request, owner, accept, catalog, title
 ):
-    with open_page(
-        browser,
-        live_server,
-        settings,
-        request,
-        locale=accept,
-        extra_http_headers={"Accept-Language": accept},
-        viewport=SCREEN,
-        bypass_csp=True,
-    ) as page:
+    with page_in(accept, browser, live_server, settings, request) as page:
         sign_in(page, owner)
         page.goto(reverse("preferences"))
         assert page.get_attribute("html", "lang") == accept.lower()
@@ -48,3 +54,41 @@ def test_the_preferences_page_speaks_the_browsers_language_and_is_accessible(
         if catalog != "en":
             assert english_left(page.inner_html("#content"), catalog) == []
         assert serious_violations(page) == []
+
+
+def persona_pages(account, order) -> dict[str, list[tuple[str, str]]]:
+    """What each persona works on, as (name, address): the screens checked in every language."""
+    return {
+        "approver": [
+            ("queue", "/admin/orders/waitingorder/"),
+            ("held-order", f"/admin/orders/order/{order.pk}/change/"),
+        ],
+        "owner": [
+            ("rule-editor", rule_url("editor", account)),
+            ("dashboard", "/admin/insight/dashboard/"),
+        ],
+        "viewer": [("orders", "/admin/orders/order/")],
+    }
+
+
+@pytest.mark.parametrize("persona", ["approver", "owner", "viewer"])
+@pytest.mark.parametrize(
+    ("accept", "catalog"),
+    [(code, catalog) for code, catalog, _ in LANGUAGES],
+    ids=[code for code, _, _ in LANGUAGES],
+)
+def test_each_persona_works_in_the_browsers_language_on_accessible_pages(
+    browser, live_server, settings, request, account, held_order, viewer, persona, accept, catalog
+):
+    # One browser context per persona and language, its screens visited in turn: a picture of each.
+    with page_in(accept, browser, live_server, settings, request) as page:
+        sign_in(page, request.getfixturevalue(persona))
+        for name, url in persona_pages(account, held_order)[persona]:
+            response = page.goto(url)
+            assert response.ok and page.url == live_server.url + url, (name, response.status, page.url)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"languages-{persona}-{name}-{accept}.png", full_page=True)
+            assert page.get_attribute("html", "lang") == accept.lower(), name
+            if catalog != "en":
+                assert english_left(page.content(), catalog) == [], name
+            assert serious_violations(page) == [], name
