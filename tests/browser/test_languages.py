@@ -92,3 +92,5 @@ def test_each_persona_works_in_the_browsers_language_on_accessible_pages(
             if catalog != "en":
                 assert english_left(page.content(), catalog) == [], name
             assert serious_violations(page) == [], name
+            # Longer words must not push the page sideways: what is wider scrolls in its own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= SCREEN["width"], name
