@@ -11,6 +11,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from django.db.models import TextChoices
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
 from .wording import percent_range
@@ -434,6 +435,16 @@ def reason_label(value: str) -> str:
     if value == IGNORED_DIVERGENCE:
         return str(IGNORED_DIVERGENCE_LABEL)
     return str(Reason(value).label) if value in Reason else value
+
+
+def route_and_reason_label(route: str, reason: str) -> str:
+    """How it was decided, in words: "Decided by the account’s rule: within a band of the rule"."""
+    if not route:
+        return capfirst(reason_label(reason))
+    return gettext("%(route)s: %(reason)s") % {
+        "route": capfirst(route_label(route)),
+        "reason": reason_label(reason),
+    }
 
 
 @dataclass(frozen=True)

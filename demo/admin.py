@@ -4,6 +4,7 @@ Not one of the role table's models (`accounts/roles.py`): the demo is no part of
 account, so whoever belongs to the demo account reads it, whatever their role.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.translation import gettext_lazy as _
@@ -44,4 +45,12 @@ class ReceivedCallAdmin(ReadOnlyAccountAdmin):
             return True
         if obj is not None:
             return obj.account_id in account_roles(user)
-        return Account.objects.filter(name=ACCOUNT, pk__in=list(account_roles(user))).exists()
+        if (
+            not settings.DEMO_RECEIVER
+        ):  # no receiver on this site: no module to offer, and no query on every page
+            return False
+        if not hasattr(request, "_demo_member"):
+            request._demo_member = Account.objects.filter(
+                name=ACCOUNT, pk__in=list(account_roles(user))
+            ).exists()
+        return request._demo_member

@@ -16,12 +16,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.selectors import accounts_for
-from authorization.decision import Outcome
+from authorization.decision import Outcome, outcome_label, route_and_reason_label
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable
 from exports.tables import percent as csv_percent
@@ -35,7 +36,6 @@ from orders.admin.order import OutcomeFilter
 from . import dashboard, selectors
 from .charts import count, day_words, money
 from .models import Dashboard, DecisionRecord
-from .words import OUTCOME_LABELS, outcome_words, reason_words
 
 VIEW = "orders.view_order"
 PERIODS = [
@@ -246,7 +246,7 @@ class SubmissionOutcomeFilter(OutcomeFilter):
     outcomes = list(Outcome)
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, OUTCOME_LABELS[outcome]) for outcome in self.outcomes]
+        return [(outcome.value, capfirst(outcome.label)) for outcome in self.outcomes]
 
 
 class ManualDecisionFilter(admin.SimpleListFilter):
@@ -324,7 +324,7 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
 
     @admin.display(description=gettext_lazy("Outcome"), ordering="outcome")
     def outcome_words(self, record):
-        return outcome_words(record.outcome)
+        return capfirst(outcome_label(record.outcome))
 
     @admin.display(description=gettext_lazy("Band"))
     def band(self, record):
@@ -335,7 +335,7 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
 
     @admin.display(description=gettext_lazy("Reason"))
     def reason_column(self, record):
-        return reason_words(record.route, record.reason)
+        return route_and_reason_label(record.route, record.reason)
 
     @admin.display(description=gettext_lazy("Divergence"))
     def divergence(self, record):

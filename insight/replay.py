@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from authorization.decision import (
     CONNECTOR_FACTS,
     HUNDRED,
+    OUTCOME_LABELS,
     Band,
     ConnectorFacts,
     Outcome,
@@ -42,7 +43,6 @@ from kit.numbers import count
 
 from . import charts
 from .models import DecisionRecord
-from .words import OUTCOME_LABELS
 
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 366

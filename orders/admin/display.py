@@ -7,10 +7,11 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from authorization.decision import BandAction
+from authorization.decision import BandAction, outcome_label, reason_label, route_label
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
 from connectors.codes import MEANINGS
@@ -20,35 +21,11 @@ from kit.money import money
 from ..models import Order
 from ..statuses import OrderStatus
 
-# What the decision came to, as an approver says it (authorization.decision.Outcome's values).
-OUTCOMES = {
-    "no-divergence": pgettext_lazy("order outcome", "No divergence"),
-    "authorize": pgettext_lazy("order outcome", "Authorized despite the divergence"),
-    "manual": pgettext_lazy("order outcome", "Held for approval"),
-    "deny": pgettext_lazy("order outcome", "Denied"),
-    "held": pgettext_lazy("order outcome", "Held"),
-}
 
-# Which way the order went before the bands (authorization.decision.Route's values).
-ROUTES = {
-    "rule": _("The account's rule"),
-    "per-item-rule": _("The account's rule, item by item"),
-    "previous-flow": _("The connector's previous flow"),
-    "hold-until-rule": _("Held until the account has a rule"),
-    "deny-without-rule": _("Denied: the account has no rule"),
-    "authorize-without-rule": _("Authorized: the account has no rule"),
-}
-
-# Why the decision came out so (authorization.decision.Reason's values, and IGNORED_DIVERGENCE).
-REASONS = {
-    "no-divergence": _("The marketplace paid the seller's value"),
-    "within-allowance": _("The divergence is within the connector's allowance"),
-    "overpayment": _("The marketplace paid more, which the account does not count as divergence"),
-    "band": _("The divergence fell in a band of the rule"),
-    "gap": _("The divergence fell between two bands of the rule"),
-    "above-last-band": _("The divergence is above the rule's last band"),
-    "ignored-divergence": _("The divergence was ignored on reprocessing"),
-}
+def decision_words(label, code: str | None) -> str:
+    """A decision's code (outcome, route or reason) in `authorization.decision`'s words, as a
+    sentence starts: "Held for approval"; "-" when there is none."""
+    return capfirst(label(code)) if code else "-"
 
 
 def words(table: dict, code: str | None) -> str:
@@ -230,8 +207,8 @@ def event_note(event, order: Order) -> str:
     if event.kind == "decision" and data.get("outcome") and event.note in FIXED_NOTES:
         return str(FIXED_NOTES[event.note])
     if event.kind == "decision" and data.get("outcome"):
-        outcome = words(OUTCOMES, data["outcome"])
-        route = words(ROUTES, data.get("route"))
+        outcome = decision_words(outcome_label, data["outcome"])
+        route = decision_words(route_label, data.get("route"))
         if data.get("band"):
             return gettext("%(outcome)s: in the band %(band)s (%(route)s).") % {
                 "outcome": outcome,
@@ -241,7 +218,7 @@ def event_note(event, order: Order) -> str:
         return gettext("%(outcome)s: %(route)s; %(reason)s.") % {
             "outcome": outcome,
             "route": route,
-            "reason": words(REASONS, data.get("reason")),
+            "reason": decision_words(reason_label, data.get("reason")),
         }
     if event.note in FIXED_NOTES:
         return str(FIXED_NOTES[event.note])

@@ -8,12 +8,13 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import HANDLE_ORDERS
-from authorization.decision import Outcome
+from authorization.decision import Outcome, outcome_label, reason_label, route_label
 from exports.admin import ExportableAdmin
 from kit.admin_display import badge
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
@@ -29,12 +30,10 @@ from ..selectors import (
 )
 from ..statuses import OrderStatus
 from .display import (
-    OUTCOMES,
-    REASONS,
-    ROUTES,
     approver_level_text,
     band_action,
     band_range,
+    decision_words,
     event_actor,
     event_note,
     number,
@@ -43,7 +42,6 @@ from .display import (
     reservation_left,
     short_moment,
     signed_percent,
-    words,
 )
 from .forms import DenyForm
 from .order_actions import OrderActions
@@ -60,7 +58,7 @@ class OutcomeFilter(Titled, admin.SimpleListFilter):
     outcomes = [outcome for outcome in Outcome if outcome is not Outcome.HELD]
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, OUTCOMES[outcome.value]) for outcome in self.outcomes]
+        return [(outcome.value, capfirst(outcome.label)) for outcome in self.outcomes]
 
     def queryset(self, request, queryset):
         return queryset.filter(outcome=self.value()) if self.value() else queryset
@@ -169,7 +167,7 @@ class OrderAdmin(
 
     @admin.display(description=_("Outcome"), ordering="outcome")
     def outcome_words(self, order):
-        return words(OUTCOMES, order.outcome)
+        return decision_words(outcome_label, order.outcome)
 
     @admin.display(description=_("Created"), ordering="created_at")
     def created(self, order):
@@ -195,12 +193,12 @@ class OrderAdmin(
     def route_display(self, order):
         # An order whose divergence was ignored took no route; the page names the override there.
         if order.decision_route:
-            return words(ROUTES, order.decision_route)
-        return words(REASONS, order.decision_reason)
+            return decision_words(route_label, order.decision_route)
+        return decision_words(reason_label, order.decision_reason)
 
     @admin.display(description=_("Reason"))
     def decision_why(self, order):
-        return words(REASONS, order.decision_reason)
+        return decision_words(reason_label, order.decision_reason)
 
     @admin.display(description=_("Band, as it was"))
     def band_display(self, order):

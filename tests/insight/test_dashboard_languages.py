@@ -34,7 +34,7 @@ def test_the_decisions_list_speaks_the_readers_language(client, owner, placed):
     page = markup(client.get("/admin/insight/decisionrecord/", HTTP_ACCEPT_LANGUAGE="pt-BR"))
 
     assert english_left(outside_the_sidebar(page), "pt_BR") == []
-    assert "Retido para autorização manual" in page
+    assert "Aguardando aprovação" in page
 
 
 def test_orders_that_diverged_only_in_freight_are_explained_not_contradicted(client, owner, mkp, rule):

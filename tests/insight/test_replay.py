@@ -202,7 +202,7 @@ def test_the_owner_replays_the_posted_draft(client, owner, account, placed):
     assert response.status_code == 200
     assert (
         "Replayed 5 orders decided in the last 30 days. Under this rule 1 would change outcome: "
-        "1 authorized instead of held for manual authorization." in text
+        "1 authorized instead of held for approval." in text
     )
     row = re.search(r'<tr class="replay-row-authorize">(.*?)</tr>', text, re.S).group(1)
     assert re.findall(r"<td>(.*?)</td>", row) == ["1", "2", "+1", "R$29.50", "R$55.21", "+R$25.71"]
@@ -257,7 +257,7 @@ def test_without_javascript_the_replay_is_a_page(client, owner, account, placed)
     text = markup(client.post(url, DRAFT_16))
 
     assert "<title>Replay of the price divergence rule of acme" in text
-    assert "1 authorized instead of held for manual authorization" in text
+    assert "1 authorized instead of held for approval" in text
     assert "0–16 %: Authorize" in text
     assert client.get(url).status_code == 302
 

@@ -251,7 +251,7 @@ def test_order_page_shows_items_side_by_side_events_and_notifications(client, vi
     assert "10.00 %" in detail and str(BandAction.DENY.label) in detail  # the rule as it was
     assert "connector SkyHub (MKP)" in detail
     assert "→ Payment pending" in detail
-    assert "Authorized despite the divergence: in the band 0.00–10.00 % (The account's rule)." in detail
+    assert "Authorized: in the band 0.00–10.00 % (Decided by the account’s rule)." in detail
     assert "SOI001 · Order integrated" in detail and "Delivered" in detail
     assert 'name="_save"' not in detail
 

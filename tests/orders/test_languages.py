@@ -63,7 +63,7 @@ def test_the_order_list_speaks_the_readers_language_and_money(
     words = text_of(shown)
     assert expected["status"] in words
     # The outcome in words, not its code.
-    assert {"pt_BR": "Retido para aprovação", "es": "Retenido para aprobación"}[language] in words
+    assert {"pt_BR": "Aguardando aprovação", "es": "En espera de aprobación"}[language] in words
     assert ">manual<" not in shown
 
 
