@@ -8,6 +8,7 @@ the currency of those cents (the account's, ISO 4217), so a file of several acco
 """
 
 import csv
+import itertools
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -18,6 +19,8 @@ from kit.dates import time_zone
 from kit.spreadsheets import formula_safe
 
 SEVERAL_ZONES = "each account's time zone"
+# Rows whose lines are prepared together (`CsvTable.prepare`): as many as a database chunk.
+BATCH_ROWS = 2000
 
 
 def cell(value):
@@ -102,6 +105,10 @@ class CsvTable:
             value = getattr(value, name)
         return value
 
+    def prepare(self, rows: list) -> None:
+        """Fetch what a batch of rows' lines read besides `fields`, for the batch at once (a table
+        that reads more, as an order's explanation reads its items, overrides this)."""
+
     def lines(self, row, clock: Clock) -> Iterable[list]:
         """Return the CSV lines of one listed row (most rows are one line)."""
         raise NotImplementedError
@@ -115,11 +122,13 @@ def csv_lines(table: CsvTable, rows: Iterable, *, zone: str, clock: Clock | None
     clock = clock or Clock()
     yield table.header(zone)
     at = table.currency_at
-    for row in rows:
-        for line in table.lines(row, clock):
-            if at is not None:
-                line = [*line[:at], table.currency_of(row), *line[at:]]
-            yield [cell(value) for value in line]
+    for batch in itertools.batched(rows, BATCH_ROWS):
+        table.prepare(list(batch))
+        for row in batch:
+            for line in table.lines(row, clock):
+                if at is not None:
+                    line = [*line[:at], table.currency_of(row), *line[at:]]
+                yield [cell(value) for value in line]
 
 
 class Echo:
