@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,9 +27,10 @@ from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 
 from .events import Actor
+from .explained import explanation_words
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
-from .selectors import approver_language
+from .selectors import approver_language, order_explanations
 from .services import TransitionRefused, order_transition, status_words
 from .statuses import OrderStatus
 
@@ -315,8 +317,11 @@ def _send_approval_mail(*, task: ApprovalTask, email: str, kind: str) -> None:
     """E-mail an approver in their own language (their preference, else the site's), with the
     order's money in its account's currency and its times in the account's time zone."""
     order = task.order
+    prefetch_related_objects([order], "items")
+    explanation = order_explanations([order])[order.pk]
     context = {"order": order, "task": task, "kind": kind, "url": order_admin_url(order)}
     with translation.override(approver_language(email=email)), timezone.override(order.account.time_zone):
+        context["explanation"] = explanation_words(explanation, order.account.currency)
         subject = render_to_string("admin/orders/email/approval_subject.txt", context).strip()
         body = render_to_string("admin/orders/email/approval.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])

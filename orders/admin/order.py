@@ -5,6 +5,7 @@ Statuses change only through services; the page's buttons are in `order_actions`
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
@@ -20,10 +21,12 @@ from kit.admin_display import badge
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
 
 from ..approvals import may_decide
+from ..explained import explanation_words
 from ..models import Order
 from ..selectors import (
     order_approval_task,
     order_events,
+    order_explanations,
     order_intake_records,
     order_items_queryset,
     order_notifications,
@@ -252,7 +255,10 @@ class OrderAdmin(
     def detail_context(self, order, request=None) -> dict:
         """What the order page shows besides its fields: items and totals, events, notifications,
         submissions, the approval task, and the actions the user may take."""
-        items = list(order_items_queryset().filter(order=order))
+        # The items are fetched onto the order, where its explanation reads them too.
+        prefetch_related_objects([order], Prefetch("items", queryset=order_items_queryset()))
+        items = list(order.items.all())
+        explanation = order_explanations([order])[order.pk]
         task = order_approval_task(order=order)
         events = list(order_events(order=order))
         for event in events:
@@ -264,6 +270,7 @@ class OrderAdmin(
             "totals": item_totals(order, items),
             "events": events,
             "currency": order.account.currency,
+            "explanation": explanation_words(explanation, order.account.currency),
             "notifications": list(order_notifications(order=order)),
             "intake_records": list(order_intake_records(order=order)),
             "approval_task": task,

@@ -8,6 +8,7 @@ A page of the queue costs the same few queries however long the queue is: the pa
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,8 +24,9 @@ from exports.admin import ExportableAdmin
 from kit.admin_lists import LookaheadPaging, perm_name
 
 from .. import bulk
+from ..explained import explanation_short
 from ..models import BulkDecision, Order, WaitingOrder
-from ..selectors import bulk_decision_of, waiting_orders
+from ..selectors import bulk_decision_of, order_explanations, waiting_orders
 from .display import (
     NOTIFIED_KINDS,
     approval_task_of,
@@ -63,6 +65,7 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         "paid_value",
         "seller_value",
         "divergence",
+        "why",
         "band_column",
         "waiting",
         "reservation",
@@ -96,6 +99,18 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
 
     def get_queryset(self, request):
         return waiting_orders(user=request.user)
+
+    def get_changelist_instance(self, request):
+        """The page's orders, each with its divergence explained: their items and earlier prices
+        in two queries for the whole page (none for an export, which reads no page)."""
+        changelist = super().get_changelist_instance(request)
+        if not getattr(request, "exporting", False):
+            changelist.result_list = orders = list(changelist.result_list)
+            prefetch_related_objects(orders, "items")
+            explanations = order_explanations(orders)
+            for order in orders:
+                order.explanation = explanations[order.pk]
+        return changelist
 
     def _allowed(self, request, action, obj):
         # The queue is a view of orders: the order permissions decide who sees it.
@@ -137,6 +152,11 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
     @admin.display(description=_("Divergence"))
     def divergence(self, order):
         return signed_percent(order.divergence_percent)
+
+    @admin.display(description=_("Why"))
+    def why(self, order):
+        explanation = getattr(order, "explanation", None)
+        return explanation_short(explanation, order.account.currency) if explanation else "-"
 
     @admin.display(description=_("Band"))
     def band_column(self, order):

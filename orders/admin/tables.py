@@ -1,8 +1,12 @@
 """The CSV exports of the order list and of the manual-authorization queue."""
 
+from django.db.models import prefetch_related_objects
+
 from exports.tables import CsvTable, percent
 from kit.admin_display import decider
 
+from ..explained import explanation_text
+from ..selectors import order_explanations
 from .display import (
     approval_task_of,
     approver_level_text,
@@ -12,8 +16,26 @@ from .display import (
     reservation_expired,
 )
 
+# What an order's explanation reads of it besides its items.
+EXPLAINED_FIELDS = ("marketplace_freight_cents", "tax_cents", "interest_cents")
 
-class OrderTable(CsvTable):
+
+class Explained:
+    """A table of orders whose lines say why each diverges: the batch's items and earlier prices
+    are read together."""
+
+    def prepare(self, rows):
+        prefetch_related_objects(rows, "items")
+        explanations = order_explanations(rows)
+        for order in rows:
+            order.explanation = explanations[order.pk]
+
+    @staticmethod
+    def explained(order) -> str:
+        return explanation_text(order.explanation, order.account.currency)
+
+
+class OrderTable(Explained, CsvTable):
     """The order list's CSV: each order, its values, the rule's decision and the approver's."""
 
     columns = (
@@ -31,6 +53,7 @@ class OrderTable(CsvTable):
         "paid_value_cents",
         "seller_value_cents",
         "divergence_percent",
+        "divergence_explained",
         "outcome",
         "decision_reason",
         "band",
@@ -57,6 +80,7 @@ class OrderTable(CsvTable):
         "paid_value_cents",
         "seller_value_cents",
         "divergence_percent",
+        *EXPLAINED_FIELDS,
         "outcome",
         "decision_route",
         "decision_reason",
@@ -89,6 +113,7 @@ class OrderTable(CsvTable):
             order.paid_value_cents,
             order.seller_value_cents,
             percent(order.divergence_percent),
+            self.explained(order),
             order.outcome,
             order.route_and_reason,
             band_range(order.band) if order.band else "",
@@ -101,7 +126,7 @@ class OrderTable(CsvTable):
         ]
 
 
-class QueueTable(CsvTable):
+class QueueTable(Explained, CsvTable):
     """The queue's CSV: what waits, for whom, notified when, and for how long."""
 
     columns = (
@@ -114,6 +139,7 @@ class QueueTable(CsvTable):
         "paid_value_cents",
         "seller_value_cents",
         "divergence_percent",
+        "divergence_explained",
         "band",
         "approvers",
         "approver_level",
@@ -131,6 +157,7 @@ class QueueTable(CsvTable):
         "paid_value_cents",
         "seller_value_cents",
         "divergence_percent",
+        *EXPLAINED_FIELDS,
         "band",
         "approval_task__level",
         "approval_task__approvers",
@@ -161,6 +188,7 @@ class QueueTable(CsvTable):
             order.paid_value_cents,
             order.seller_value_cents,
             percent(order.divergence_percent),
+            self.explained(order),
             band_range(order.band),
             " ".join((order.band or {}).get("approvers") or []),
             approver_level_text(task),
