@@ -12,6 +12,7 @@ from accounts.models import Preferences
 from orders.approvals import approval_notify_step
 from orders.models import Order
 from tests.support.i18n import english_left
+from tests.support.orders import place_held
 from tests.support.pages import markup, section, text_of
 
 QUEUE = "/admin/orders/waitingorder/"
@@ -92,3 +93,14 @@ def test_the_csv_exports_say_why_beside_the_cents(client, viewer, held_order):
         (row,) = csv.DictReader(io.StringIO(text))
         assert row["divergence_explained"] == DISCOUNT
         assert row["paid_value_cents"] == "2571"
+
+
+def test_the_queue_names_an_earlier_price_as_the_cause(client, owner, approver, second_approver, shop):
+    """SKU 1 cost 9.75 until it went up to 14.75; the marketplace still charged 9.75, and 0.29 less overall."""
+    shop.sku.price_cents = 1475
+    shop.sku.save()
+    held = place_held(shop.connector, paid=2996, marketplaceOrderId="E")
+    assert held.seller_value_cents == 3525
+    client.force_login(approver)
+    assert "SKU 1 at an earlier price" in text_of(get(client, QUEUE))
+    assert "SKU 1 a um preço anterior" in text_of(get(client, QUEUE, "pt-BR"))
