@@ -11,7 +11,6 @@ from enum import StrEnum
 from itertools import pairwise
 
 from django.db.models import TextChoices
-from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
 from .wording import percent_range
@@ -48,20 +47,6 @@ class Outcome(StrEnum):
         """Integrated with no one left to ask."""
         return self in (Outcome.NO_DIVERGENCE, Outcome.AUTHORIZE)
 
-    @property
-    def label(self) -> str:
-        """What the decision came to, in the reader's words: "Held for approval"."""
-        return OUTCOME_LABELS[self]
-
-
-OUTCOME_LABELS = {
-    Outcome.NO_DIVERGENCE: gettext_lazy("No divergence"),
-    Outcome.AUTHORIZE: gettext_lazy("Authorized"),
-    Outcome.MANUAL: gettext_lazy("Held for approval"),
-    Outcome.DENY: gettext_lazy("Denied"),
-    Outcome.HELD: gettext_lazy("Held, not integrated"),
-}
-
 
 class Reason(StrEnum):
     NO_DIVERGENCE = "no-divergence"
@@ -70,11 +55,6 @@ class Reason(StrEnum):
     BAND = "band"
     GAP = "gap"
     ABOVE_LAST_BAND = "above-last-band"
-
-    @property
-    def label(self) -> str:
-        """Why, in the reader's words: "within a band of the rule"."""
-        return REASON_LABELS[self]
 
 
 # Strictest first: an order of several evaluated items takes the first of these it meets.
@@ -275,21 +255,6 @@ class Route(StrEnum):
     DENY_WITHOUT_RULE = "deny-without-rule"
     AUTHORIZE_WITHOUT_RULE = "authorize-without-rule"
 
-    @property
-    def label(self) -> str:
-        """The way the order went, in the reader's words: "decided by the rule"."""
-        return ROUTE_LABELS[self]
-
-
-ROUTE_LABELS = {
-    Route.RULE: gettext_lazy("decided by the account’s rule"),
-    Route.PER_ITEM_RULE: gettext_lazy("decided by the rule, item by item (own store)"),
-    Route.PREVIOUS_FLOW: gettext_lazy("decided by the connector’s previous flow"),
-    Route.HOLD_UNTIL_RULE: gettext_lazy("held until the account has a rule"),
-    Route.DENY_WITHOUT_RULE: gettext_lazy("denied: the account has no rule"),
-    Route.AUTHORIZE_WITHOUT_RULE: gettext_lazy("authorized: the account has no rule"),
-}
-
 
 NATIVE_WITHOUT_RULE_MESSAGE = (
     "The order price in the marketplace is different from the price determined by the seller. "
@@ -405,46 +370,6 @@ def allowance_percent(rate: Decimal | None) -> Decimal | None:
 # What an order records as its reason when a seller's "ignore divergence and reprocess"
 # overrode the rule; it has no route then.
 IGNORED_DIVERGENCE = "ignored-divergence"
-
-REASON_LABELS = {
-    Reason.NO_DIVERGENCE: gettext_lazy("no divergence"),
-    Reason.WITHIN_ALLOWANCE: gettext_lazy("within the connector’s allowance"),
-    Reason.OVERPAYMENT: gettext_lazy(
-        "the marketplace paid more, which the account does not count as a divergence"
-    ),
-    Reason.BAND: gettext_lazy("within a band of the rule"),
-    Reason.GAP: gettext_lazy("in a gap between the rule’s bands"),
-    Reason.ABOVE_LAST_BAND: gettext_lazy("above the rule’s last band"),
-}
-IGNORED_DIVERGENCE_LABEL = gettext_lazy("divergence ignored when the seller reprocessed the order")
-
-
-# The decision as orders keep it (plain strings: outcome, route, reason): its words for people.
-# A value no longer known is shown as it was stored rather than hidden.
-
-
-def outcome_label(value: str) -> str:
-    return str(Outcome(value).label) if value in Outcome else value
-
-
-def route_label(value: str) -> str:
-    return str(Route(value).label) if value in Route else value
-
-
-def reason_label(value: str) -> str:
-    if value == IGNORED_DIVERGENCE:
-        return str(IGNORED_DIVERGENCE_LABEL)
-    return str(Reason(value).label) if value in Reason else value
-
-
-def route_and_reason_label(route: str, reason: str) -> str:
-    """How it was decided, in words: "Decided by the account’s rule: within a band of the rule"."""
-    if not route:
-        return capfirst(reason_label(reason))
-    return gettext("%(route)s: %(reason)s") % {
-        "route": capfirst(route_label(route)),
-        "reason": reason_label(reason),
-    }
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Feed v3 and hook for connectors (contract §4.3, §4.4): their settings, reading and committing the feed.
+"""Feed v3 for connectors (contract §4.3): its settings, reading and committing it.
 
 One feed and one hook per connector (per app key), each with a FromWorkflow filter: the
-statuses whose changes it takes. Same credentials, account scoping and error shape as the
-rest of the OMS API (`connector_api.oms_api`); what happens lives in `connectors.feed`,
-`connectors.hook` and `connectors.filters`.
+statuses whose changes it takes; the filter's shape is shared with the hook's settings
+(`connector_api.hook_api`). Same credentials, account scoping and error shape as the rest of
+the OMS API (`connector_api.oms_api`); what happens lives in `connectors.feed` and
+`connectors.filters`.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
@@ -21,13 +22,9 @@ from connectors.feed import (
 )
 from connectors.filters import (
     FILTER_STATUSES,
-    MAX_HEADERS,
-    RESERVED_HEADERS,
     filter_statuses,
-    hook_settings,
     queue_settings,
 )
-from connectors.hook import hook_configure, hook_delete, hook_of
 from kit.fields import whole_number
 
 from . import examples
@@ -37,7 +34,6 @@ from .oms_api import (
     FILTER_CONFLICT,
     INVALID,
     NOT_FOUND,
-    PING_FAILED,
     OmsApiView,
     OmsError,
     errors,
@@ -125,72 +121,26 @@ COMMIT_SCHEMA = {
     "required": ["handles"],
     "properties": {"handles": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}},
 }
-# A URL as the address policy takes it by its text (`connectors.egress.url_problem`): http(s), a host
-# name with a dot whose last label is not a number, a port from 1 to 65535, no user, no backslash,
-# nothing outside printable ASCII.
-HOOK_URL_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9-]+\.)+[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*"
-    r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
-    r"([/?#][!-\[\]-~]*)?$"
-)
-HOOK_SCHEMA = {
-    "type": "object",
-    "required": ["url"],
-    "properties": {
-        "url": {"type": "string", "description": "Pinged on save: it answered 200."},
-        "headers": {
-            "type": "object",
-            "maxProperties": MAX_HEADERS,
-            "additionalProperties": {"type": "string", "maxLength": 4000, "pattern": "^[^\\r\\n]*$"},
-            "description": "Sent with every call. Names are HTTP header names (letters, digits and "
-            f"!#$%&'*+.^_`|~-); {', '.join(sorted(RESERVED_HEADERS))} are the app's own.",
-        },
-    },
-}
-HOOK_CONFIG_SCHEMA = {
-    "type": "object",
-    "required": ["filter", "hook"],
-    "properties": {"filter": FILTER_SCHEMA, "hook": HOOK_SCHEMA},
-}
-HOOK_REQUEST = {
-    **HOOK_SCHEMA,
-    "properties": {
-        "url": {
-            "type": "string",
-            "maxLength": 1000,
-            "pattern": HOOK_URL_PATTERN,
-            "description": "Pinged on save: it must answer 200. Its host must resolve to public addresses.",
-        },
-        "headers": {**HOOK_SCHEMA["properties"]["headers"], "nullable": True},
-    },
-}
-HOOK_CONFIG_REQUEST = {
-    "type": "object",
-    "required": ["hook"],
-    "properties": {"filter": FILTER_REQUEST, "hook": HOOK_REQUEST},
-}
 EMPTY_OK = OpenApiResponse(description="Done; no body.")
 
 
-def _filter_of(data) -> list[str]:
+def filter_of(data) -> list[str]:
     if not isinstance(data, dict):
         raise OmsError(400, INVALID, "The body must be a JSON object.")
     return filter_statuses(data.get("filter"))
 
 
-def _filter_body(statuses: list[str]) -> dict:
+def filter_body(statuses: list[str]) -> dict:
     return {"type": "FromWorkflow", "status": statuses}
 
 
 NO_FEED = "No feed is configured for this app key: POST /api/orders/feed/config first."
-NO_HOOK = "No hook is configured for this app key: POST /api/orders/hook/config first."
 HANDLES = "handles: a list of at most 1000 handles (strings)."
 FROM_ORDERS = (
     "filter: FromOrders (JSONata expression) filters are not supported; use "
     '{"type": "FromWorkflow", "status": [...]} with the statuses you want.'
 )
 NO_FEED_ERROR = ("No feed for this app key (OMS002).", [refused("No feed", NOT_FOUND, NO_FEED)])
-NO_HOOK_ERROR = ("No hook for this app key (OMS002).", [refused("No hook", NOT_FOUND, NO_HOOK)])
 FILTER_CONFLICT_ERROR = (
     "The filter mixes FromWorkflow and FromOrders fields (OMS004).",
     [
@@ -216,7 +166,7 @@ class FeedConfigApi(FeedView):
     def body(self, feed) -> dict:
         stats = feed_stats(feed=feed)
         return {
-            "filter": _filter_body(feed.statuses),
+            "filter": filter_body(feed.statuses),
             "queue": {
                 "visibilityTimeoutInSeconds": feed.visibility_timeout_seconds,
                 "MessageRetentionPeriodInSeconds": feed.retention_seconds,
@@ -277,7 +227,7 @@ class FeedConfigApi(FeedView):
         tags=["Feed v3"],
     )
     def post(self, request):
-        statuses = _filter_of(request.data)
+        statuses = filter_of(request.data)
         visibility, retention = queue_settings(request.data.get("queue"))
         feed = feed_configure(
             connector=self.connector,
@@ -381,92 +331,4 @@ class FeedApi(FeedView):
         ):
             raise OmsError(400, INVALID, HANDLES)
         feed_commit(feed=self.feed(), handles=handles)
-        return Response(status=200)
-
-
-class HookConfigApi(OmsApiView):
-    def hook(self):
-        hook = hook_of(connector=self.connector)
-        if hook is None:
-            raise OmsError(404, NOT_FOUND, NO_HOOK)
-        return hook
-
-    @staticmethod
-    def body(hook) -> dict:
-        return {"filter": _filter_body(hook.statuses), "hook": {"url": hook.url, "headers": hook.headers}}
-
-    @extend_schema(
-        operation_id="GetHookConfiguration",
-        summary="Get hook configuration",
-        parameters=[ACCOUNT_PARAMETER],
-        responses={
-            200: OpenApiResponse(
-                HOOK_CONFIG_SCHEMA,
-                description="The hook.",
-                examples=[answer("The hook", examples.HOOK_CONFIG)],
-            ),
-            **errors({404: NO_HOOK_ERROR}),
-        },
-        tags=["Order hook"],
-    )
-    def get(self, request):
-        return Response(self.body(self.hook()))
-
-    @extend_schema(
-        operation_id="HookConfiguration",
-        summary="Create or update hook configuration",
-        description='The URL is pinged with `{"hookConfig": "ping"}` and the headers; unless it answers 200 '
-        "the hook is not saved (400, OMS005). Then each status change the filter takes is POSTed to it with the "
-        "headers, `Idempotency-Key` and `X-Event-Id` (the change's `EventId`), retried with growing delays "
-        "until it answers 2xx.",
-        parameters=[ACCOUNT_PARAMETER],
-        request={
-            "application/json": OpenApiRequest(
-                HOOK_CONFIG_REQUEST,
-                examples=[request_example("Invoiced and canceled orders", examples.HOOK_CONFIG)],
-            )
-        },
-        responses={
-            200: OpenApiResponse(
-                HOOK_CONFIG_SCHEMA,
-                description="The hook as saved.",
-                examples=[answer("Saved", examples.HOOK_CONFIG)],
-            ),
-            **errors(
-                {
-                    400: (
-                        "The filter or hook have errors, the URL's address among them (OMS001), or the URL "
-                        "did not answer the ping with 200 (OMS005).",
-                        [
-                            refused(
-                                "No answer to the ping",
-                                PING_FAILED,
-                                "hook.url: the hook URL did not answer the ping with HTTP 200 in time.",
-                            )
-                        ],
-                    ),
-                    409: FILTER_CONFLICT_ERROR,
-                }
-            ),
-        },
-        tags=["Order hook"],
-    )
-    def post(self, request):
-        statuses = _filter_of(request.data)
-        url, headers = hook_settings(request.data.get("hook"))
-        hook = hook_configure(connector=self.connector, statuses=statuses, url=url, headers=headers)
-        return Response(self.body(hook))
-
-    @extend_schema(
-        operation_id="DeleteHookConfiguration",
-        summary="Delete hook configuration",
-        description="Removes the hook; changes not yet delivered to it are not sent.",
-        parameters=[ACCOUNT_PARAMETER],
-        request=None,
-        responses={200: EMPTY_OK, **errors({404: NO_HOOK_ERROR})},
-        tags=["Order hook"],
-    )
-    def delete(self, request):
-        if not hook_delete(connector=self.connector):
-            raise OmsError(404, NOT_FOUND, NO_HOOK)
         return Response(status=200)

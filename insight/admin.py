@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.selectors import accounts_for
-from authorization.decision import Outcome, outcome_label, route_and_reason_label
+from authorization.decision import Outcome
+from authorization.decision_words import outcome_label, route_and_reason_label
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable
 from exports.tables import percent as csv_percent
@@ -246,7 +247,7 @@ class SubmissionOutcomeFilter(OutcomeFilter):
     outcomes = list(Outcome)
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, capfirst(outcome.label)) for outcome in self.outcomes]
+        return [(outcome.value, capfirst(outcome_label(outcome))) for outcome in self.outcomes]
 
 
 class ManualDecisionFilter(admin.SimpleListFilter):

@@ -30,13 +30,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from authorization.decision import (
     CONNECTOR_FACTS,
     HUNDRED,
-    OUTCOME_LABELS,
     Band,
     ConnectorFacts,
     Outcome,
     SubmissionFacts,
     decide_submission,
 )
+from authorization.decision_words import OUTCOME_LABELS
 from connectors.models import Connector
 from kit.money import DEFAULT_CURRENCY
 from kit.numbers import count

@@ -11,7 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from authorization.decision import BandAction, outcome_label, reason_label, route_label
+from authorization.decision import BandAction
+from authorization.decision_words import outcome_label, reason_label, route_label
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
 from connectors.codes import MEANINGS

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import HANDLE_ORDERS
-from authorization.decision import Outcome, outcome_label, reason_label, route_label
+from authorization.decision import Outcome
+from authorization.decision_words import outcome_label, reason_label, route_label
 from exports.admin import ExportableAdmin
 from kit.admin_display import badge
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
@@ -61,7 +62,7 @@ class OutcomeFilter(Titled, admin.SimpleListFilter):
     outcomes = [outcome for outcome in Outcome if outcome is not Outcome.HELD]
 
     def lookups(self, request, model_admin):
-        return [(outcome.value, capfirst(outcome.label)) for outcome in self.outcomes]
+        return [(outcome.value, capfirst(outcome_label(outcome))) for outcome in self.outcomes]
 
     def queryset(self, request, queryset):
         return queryset.filter(outcome=self.value()) if self.value() else queryset

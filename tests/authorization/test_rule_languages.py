@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import NoRulePolicy
-from authorization.decision import outcome_label, reason_label, route_label
+from authorization.decision_words import outcome_label, reason_label, route_label
 from authorization.services import rule_replace
 from tests.factories import band
 from tests.support.i18n import english_left

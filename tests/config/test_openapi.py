@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from connector_api.feed_api import HOOK_URL_PATTERN
+from connector_api.hook_api import HOOK_URL_PATTERN
 from connectors import egress
 from kit.dates import date_or_datetime
 from kit.openapi import DATE_OR_DATETIME
