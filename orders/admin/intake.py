@@ -30,6 +30,21 @@ from .display import code_text, short_moment
 from .queue_filters import ConnectorFilter, StatusFilter, Titled
 
 REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
+# Refused as a duplicate: the order exists already, and reprocessing would only be refused again.
+DUPLICATE = "EOI007"
+
+
+def reprocessing_helps(intake: IntakeRecord) -> tuple[bool, bool]:
+    """What reprocessing could change for the record: (reprocess, ignore its divergence).
+
+    Nothing for a duplicate; ignoring the divergence only where a divergence held or refused it.
+    """
+    if intake.status not in REPROCESSABLE or intake.code == DUPLICATE:
+        return False, False
+    divergent = intake.status == IntakeStatus.HELD or any(
+        isinstance(error, dict) and error.get("code") == "DIVERGENCE" for error in intake.errors or []
+    )
+    return True, divergent
 
 
 class CodeFilter(Titled, ContractCodeFilter):
@@ -245,6 +260,16 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
                     % {"row": label, "status": str(intake.get_status_display()).lower()},
                 )
                 continue
+            if intake.code == DUPLICATE:
+                messages.warning(
+                    request,
+                    gettext(
+                        "%(row)s: not reprocessed, it is a duplicate of an order that exists already; "
+                        "reprocessing it would be refused again."
+                    )
+                    % {"row": label},
+                )
+                continue
             if not intake_reprocess(intake=intake, actor=actor, ignore_divergence=ignore_divergence):
                 messages.warning(
                     request,
@@ -320,13 +345,19 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
         )
         return redirect(reverse("admin:orders_intakerecord_change", args=[intake.pk]))
 
+    def reprocess_offers(self, request, intake) -> dict:
+        """The detail page's buttons: only the reprocessing that could help, for who may."""
+        if not self.has_reprocess_permission(request, intake):
+            return {"may_reprocess": False, "may_ignore_divergence": False}
+        reprocess, ignore = reprocessing_helps(intake)
+        return {"may_reprocess": reprocess, "may_ignore_divergence": ignore}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         intake = self.get_object(request, unquote(object_id))
         if intake is not None:
             extra_context = {
                 **(extra_context or {}),
-                "may_reprocess": intake.status in REPROCESSABLE
-                and self.has_reprocess_permission(request, intake),
+                **self.reprocess_offers(request, intake),
                 "reprocess_url": reverse("admin:orders_intakerecord_reprocess", args=[intake.pk]),
                 "rule_editor_url": rule_editor_url(intake.account) if intake.held_until_rule else None,
             }

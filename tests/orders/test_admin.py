@@ -394,3 +394,29 @@ def test_a_user_of_accounts_in_several_zones_sees_the_servers_and_is_told_so(
     changed = page(client, order_url(order_at_noon_utc))
     assert "05/20/2026 noon" in changed
     assert "Times in UTC" in changed
+
+
+def test_a_duplicate_is_not_offered_reprocessing_and_a_refusal_not_for_divergence_not_ignoring_it(
+    client, owner, mkp, shop, django_capture_on_commit_callbacks
+):
+    mkp.place(order_body(marketplaceOrderId="DUP"))
+    mkp.place(order_body(marketplaceOrderId="DUP", marketplacePaymentValue=3030))  # the same order, again
+    duplicate = IntakeRecord.objects.get(marketplace_order_id="DUP", status="rejected")
+    mkp.place(order_body(marketplaceOrderId="MANY", items=[{"id": "1", "price": 975, "quantity": 11}]))
+    no_stock = IntakeRecord.objects.get(marketplace_order_id="MANY")
+    assert (duplicate.code, no_stock.status) == ("EOI007", "rejected")
+    client.force_login(owner)
+
+    detail = page(client, intake_url(duplicate))
+    assert "reprocessing it would be refused again, so it is not offered" in detail
+    assert ">Reprocess</button>" not in detail and "Ignore divergence and reprocess" not in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(INTAKES, {"action": "reprocess", "_selected_action": [duplicate.pk]})
+    assert "MKP DUP: not reprocessed, it is a duplicate of an order that exists already" in page(
+        client, INTAKES
+    )
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.attempts) == ("rejected", 1)
+
+    detail = page(client, intake_url(no_stock))
+    assert ">Reprocess</button>" in detail and "Ignore divergence and reprocess" not in detail
