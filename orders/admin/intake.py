@@ -34,12 +34,24 @@ REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatu
 DUPLICATE = "EOI007"
 
 
+# A marketplace's approval of an order still waiting for the seller is kept (EOI011) and applied
+# when the seller approves: the contract counts it as not integrated, but it is no failure.
+REMEMBERED = "EOI011"
+
+
+def status_shown(intake: IntakeRecord) -> tuple[str, str]:
+    """The record's status as its badge shows it: (tone key, words)."""
+    if intake.status == IntakeStatus.REJECTED and intake.code == REMEMBERED:
+        return "held", gettext("Remembered: applied when the seller approves")
+    return intake.status, intake.get_status_display()
+
+
 def reprocessing_helps(intake: IntakeRecord) -> tuple[bool, bool]:
     """What reprocessing could change for the record: (reprocess, ignore its divergence).
 
     Nothing for a duplicate; ignoring the divergence only where a divergence held or refused it.
     """
-    if intake.status not in REPROCESSABLE or intake.code == DUPLICATE:
+    if intake.status not in REPROCESSABLE or intake.code in (DUPLICATE, REMEMBERED):
         return False, False
     divergent = intake.status == IntakeStatus.HELD or any(
         isinstance(error, dict) and error.get("code") == "DIVERGENCE" for error in intake.errors or []
@@ -127,7 +139,7 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
 
     @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, intake):
-        return badge(intake.status, intake.get_status_display())
+        return badge(*status_shown(intake))
 
     @admin.display(description=_("Errors / held reason"))
     def summary(self, intake):

@@ -3,11 +3,12 @@
 import pytest
 
 from orders.events import SYSTEM
-from orders.models import Order
+from orders.models import IntakeRecord, Order
 from orders.services import order_transition
 from tests.orders.payloads import order_body
 from tests.support.observe import changed, observed
 from tests.support.orders import ANA, HELD, held_bands, rule_set
+from tests.support.pages import text
 
 
 def test_approving_a_pending_order_moves_it_on(mkp, shop, connector_server):
@@ -106,3 +107,28 @@ def test_status_other_than_approved_is_refused(mkp, shop, connector_server):
     assert response.json()["errors"][0]["description"] == "marketplaceOrderStatus must be approved"
     assert observed(shop.account) == before
     assert connector_server.codes() == ["SOI001"]
+
+
+def test_a_remembered_approval_reads_as_remembered_in_the_connection_orders_not_as_a_failure(
+    client, owner, mkp, shop, connector_server, manual_rule
+):
+    mkp.place(order_body(marketplacePaymentValue=HELD))
+    mkp.approve("123456789")
+    approval = IntakeRecord.objects.get(flow="ApproveOrder")
+    assert approval.code == "EOI011"
+    client.force_login(owner)
+
+    listing = text(client.get("/admin/orders/intakerecord/"))
+    detail = text(client.get(f"/admin/orders/intakerecord/{approval.pk}/change/"))
+
+    assert "Remembered: applied when the seller approves" in listing
+    assert "The marketplace's approval is remembered" in detail
+    assert "Rejected (EOI011" not in detail
+    assert (
+        ">Reprocess</button>"
+        not in client.get(f"/admin/orders/intakerecord/{approval.pk}/change/").content.decode()
+    )
+    portuguese = text(
+        client.get(f"/admin/orders/intakerecord/{approval.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-BR")
+    )
+    assert "Lembrada: aplicada quando o vendedor aprovar" in portuguese
