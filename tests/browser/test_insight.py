@@ -84,7 +84,7 @@ def test_owner_replays_a_draft_and_sees_which_orders_change(page, log_in, accoun
     result = page.locator("#rule-replay-result")
     expect(result.locator("#replay-summary")).to_have_text(
         "Replayed 5 orders decided in the last 30 days. Under this rule 1 would change outcome: "
-        "1 authorized instead of held for manual authorization."
+        "1 authorized instead of held for approval."
     )
     expect(result.locator("svg[role=img] desc")).to_have_text(result.locator("#replay-summary").inner_text())
     # Four outcomes before and after, but none is held for approval under the draft.
@@ -128,6 +128,6 @@ def test_without_javascript_the_replay_opens_as_a_page(page_without_javascript, 
 
     expect(page.locator("h1")).to_have_text("Replay of the price divergence rule of acme")
     expect(page.locator("#replay-summary")).to_contain_text(
-        "Under this rule 1 would change outcome: 1 held for manual authorization instead of denied."
+        "Under this rule 1 would change outcome: 1 held for approval instead of denied."
     )
     expect(page.locator("#replay-changes a")).to_have_text("MKP-D1")

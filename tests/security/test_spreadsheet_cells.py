@@ -132,8 +132,8 @@ def test_the_catalog_export_leaves_numbers_and_plain_names_alone(client, viewer,
     client.force_login(viewer)
     exported = client.post("/admin/catalog/sku/export/", {"format": "0", "resource": "0"}).content.decode()
     assert exported.splitlines() == [
-        "id,name,price,active,salesChannels,account",
-        "1,Shirt,975,true,1;2,acme",
+        "id,name,price (cents),active,salesChannels,currency,account",
+        "1,Shirt,975,true,1;2,BRL,acme",
     ]
 
 
