@@ -1,32 +1,29 @@
 """The manual-authorization queue in the admin: the orders waiting for a decision, oldest first.
 
 Rows are read-only; approving and denying go through the services, one by one from the order
-page or in bulk from here (a large selection as a background job with a progress page).
+page or in bulk from here (`queue_bulk`).
 A page of the queue costs the same few queries however long the queue is: the partial index
 `order_waiting_oldest` serves the list, and the paginator counts nothing (`kit.admin_lists.LookaheadPaginator`).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import prefetch_related_objects
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
-from accounts.roles import DECIDE_ORDER
 from exports.admin import ExportableAdmin
 from kit.admin_lists import LookaheadPaging, perm_name
 
-from .. import bulk
 from ..explained import explanation_short
-from ..models import BulkDecision, Order, WaitingOrder
-from ..selectors import bulk_decision_of, order_explanations, waiting_orders
+from ..models import Order, WaitingOrder
+from ..selectors import order_explanations, waiting_orders
 from .display import (
     NOTIFIED_KINDS,
     approval_task_of,
@@ -40,7 +37,7 @@ from .display import (
     signed_percent,
     words,
 )
-from .forms import DenyForm
+from .queue_bulk import BulkDecisions
 from .queue_filters import (
     AgeFilter,
     ConnectorFilter,
@@ -57,7 +54,7 @@ MINE_CAP = 1_000
 
 
 @admin.register(WaitingOrder)
-class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
+class WaitingOrderAdmin(BulkDecisions, ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
     list_display = [
         "main_order_link",
         "marketplace_id",
@@ -93,7 +90,6 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         _("More than %(count)s orders waiting"),
     )
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a count of the whole queue
-    actions = ["approve_selected", "deny_selected"]
     change_list_template = "admin/orders/waitingorder/change_list.html"
     export_table = QueueTable()
 
@@ -116,9 +112,6 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         # The queue is a view of orders: the order permissions decide who sees it.
         perm = perm_name(Order._meta, action)
         return request.user.has_perm(perm) if obj is None else request.user.has_perm(perm, obj)
-
-    def has_decide_permission(self, request):
-        return request.user.has_perm(DECIDE_ORDER)
 
     def action_checkbox(self, obj):
         # Django's checkbox, written out: rendering a form widget per row is most of a page's time.
@@ -195,18 +188,6 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
 
     # Pages
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("bulk/<int:job_id>/", view(self.bulk_progress_view), name="orders_waitingorder_bulk"),
-            path(
-                "bulk/<int:job_id>/progress.json",
-                view(self.bulk_progress_json),
-                name="orders_waitingorder_bulk_json",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A queued order opens on its order page, where it is decided."""
         order = self.get_object(request, object_id)
@@ -215,155 +196,5 @@ class WaitingOrderAdmin(ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
         return redirect(reverse("admin:orders_order_change", args=[order.pk]))
 
     def changelist_view(self, request, extra_context=None):
-        if (
-            request.method == "POST"
-            and request.POST.get("action") in ("approve_selected", "deny_selected")
-            and not self.has_decide_permission(request)
-        ):
-            messages.error(
-                request, gettext("You may read the queue but not decide orders: your role does not approve.")
-            )
-            return redirect(request.get_full_path())
         extra_context = {**(extra_context or {}), "title": gettext("Waiting for manual authorization")}
         return super().changelist_view(request, extra_context)
-
-    # Bulk decisions
-
-    def selected_ids(self, request, queryset) -> list[int]:
-        """Return the ids the user ticked, including orders decided meanwhile: those are reported too."""
-        if request.POST.get("select_across") == "1":
-            return list(queryset.values_list("pk", flat=True)[: bulk.SELECTION_MAX + 1])
-        ids = []
-        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-            if value.isdigit() and int(value) not in ids:
-                ids.append(int(value))
-        return ids
-
-    @admin.action(description=_("Approve the selected orders"), permissions=["decide"])
-    def approve_selected(self, request, queryset):
-        return self.decide_selection(
-            request, self.selected_ids(request, queryset), BulkDecision.Action.APPROVE
-        )
-
-    @admin.action(description=_("Deny the selected orders…"), permissions=["decide"])
-    def deny_selected(self, request, queryset):
-        ids = self.selected_ids(request, queryset)
-        form = DenyForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            return self.decide_selection(
-                request,
-                ids,
-                BulkDecision.Action.DENY,
-                reason_code=form.cleaned_data["reason_code"],
-                note=form.cleaned_data["note"],
-            )
-        orders = list(waiting_orders(user=request.user).filter(pk__in=ids[:200]))
-        return TemplateResponse(
-            request,
-            "admin/orders/waitingorder/deny_selected.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Deny the selected orders"),
-                "opts": self.opts,
-                "form": form,
-                "orders": orders,
-                "selected_ids": ids,
-                "select_across": request.POST.get("select_across") == "1",
-                "total": len(ids),
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
-    def decide_selection(self, request, ids, action, *, reason_code="", note=""):
-        if len(ids) > bulk.SELECTION_MAX:
-            messages.error(
-                request,
-                gettext("Select at most %(most)s orders at once.")
-                % {"most": formats.number_format(bulk.SELECTION_MAX, force_grouping=True)},
-            )
-            return None
-        if len(ids) > bulk.inline_max():
-            job = bulk.bulk_decision_start(
-                user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
-            )
-            if action == BulkDecision.Action.APPROVE:
-                started = gettext("%(count)s orders are being approved in the background:")
-            else:
-                started = gettext("%(count)s orders are being denied in the background:")
-            messages.info(
-                request,
-                format_html(
-                    '{} <a href="{}">{}</a>.',
-                    started % {"count": len(ids)},
-                    reverse("admin:orders_waitingorder_bulk", args=[job.pk]),
-                    gettext("follow the progress"),
-                ),
-            )
-            return None
-        results = bulk.orders_approve_or_deny(
-            user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
-        )
-        for result in results:
-            messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR, result.message)
-        decided = sum(result.ok for result in results)
-        if action == BulkDecision.Action.APPROVE:
-            summary = gettext("%(decided)s of %(count)s selected orders approved.")
-        else:
-            summary = gettext("%(decided)s of %(count)s selected orders denied.")
-        messages.info(request, summary % {"decided": decided, "count": len(results)})
-        return None
-
-    def bulk_progress_view(self, request, job_id):
-        job = bulk_decision_of(user=request.user, job_id=job_id)
-        if job is None:
-            raise Http404(gettext("No such bulk decision of yours."))
-        return TemplateResponse(
-            request,
-            "admin/orders/waitingorder/bulk_progress.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": bulk_title(job),
-                "opts": self.opts,
-                "job": job,
-                "progress": bulk_progress(job),
-            },
-        )
-
-    def bulk_progress_json(self, request, job_id):
-        job = bulk_decision_of(user=request.user, job_id=job_id)
-        if job is None:
-            raise Http404(gettext("No such bulk decision of yours."))
-        try:
-            since = max(int(request.GET.get("since", 0)), 0)
-        except ValueError:
-            since = 0
-        return JsonResponse(bulk_progress(job, since=since))
-
-
-def bulk_title(job: BulkDecision) -> str:
-    if job.action == BulkDecision.Action.APPROVE:
-        return ngettext("Approve %(count)s order", "Approve %(count)s orders", job.total) % {
-            "count": job.total
-        }
-    return ngettext("Deny %(count)s order", "Deny %(count)s orders", job.total) % {"count": job.total}
-
-
-def bulk_progress(job: BulkDecision, since: int = 0) -> dict:
-    results = job.results or []
-    return {
-        "state": job.state,
-        "stateLabel": job.get_state_display(),
-        "total": job.total,
-        "done": job.done,
-        "decided": sum(1 for result in results if result.get("ok")),
-        "refused": sum(1 for result in results if not result.get("ok")),
-        "results": [
-            {
-                **result,
-                "url": reverse("admin:orders_order_change", args=[result["order"]])
-                if result.get("main_order_id")
-                else "",
-            }
-            for result in results[since:]
-        ],
-    }
