@@ -30,6 +30,9 @@ class Export(models.Model):
         blank=True, help_text="The list's filters, search and date range: its query string."
     )
     accounts = models.JSONField(default=list, help_text="Ids of the accounts whose rows the file may hold.")
+    language = models.CharField(
+        max_length=8, blank=True, help_text="The language the list was read in: the file's words are in it."
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     total = models.PositiveBigIntegerField(null=True, blank=True, help_text="Rows of the list, once counted.")
     done = models.PositiveBigIntegerField(default=0, help_text="Rows written so far.")

@@ -20,7 +20,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from kit.enqueue import enqueue_on_commit
@@ -89,6 +89,7 @@ def export_start(*, user, model_admin, query: str, accounts: list[int]) -> Expor
             title=list_title(model_admin),
             query=query,
             accounts=accounts,
+            language=translation.get_language() or "",
         )
         enqueue_on_commit(write_export, export.pk)
     return export
@@ -120,7 +121,9 @@ def export_run(*, export_id: int) -> Export | None:
     # Every write of this run names its attempt: a run that lost the export to another changes nothing.
     mine = Export.objects.filter(pk=export.pk, state=Export.State.RUNNING, attempts=export.attempts)
     try:
-        _write(export, mine)
+        # The worker has no reader: the file speaks the language its list was read in when asked for.
+        with translation.override(export.language or settings.LANGUAGE_CODE):
+            _write(export, mine)
     except TakenOver:
         logger.warning("Export %s was taken over by another worker", export.pk)
     except Exception as error:

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from accounts.selectors import language_for
 from authorization.models import DenyReason
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
@@ -119,6 +118,7 @@ def bulk_decision_start(
             action=action,
             reason_code=reason_code,
             note=note,
+            language=translation.get_language() or "",
             order_ids=list(order_ids),
             total=len(order_ids),
         )
@@ -142,8 +142,8 @@ def bulk_decision_run(*, job_id: int) -> BulkDecision | None:
     def write(**extra):
         BulkDecision.objects.filter(pk=job.pk).update(results=results, done=len(results), **extra)
 
-    # Each result's message is read on the progress page: say it in the user's chosen language.
-    language = language_for(user=job.user) or settings.LANGUAGE_CODE
+    # Each result's message is read on the progress page: say it in the language the queue was read in.
+    language = job.language or settings.LANGUAGE_CODE
     for start in range(0, len(remaining), 500):
         chunk = remaining[start : start + 500]
         with translation.override(language):

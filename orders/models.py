@@ -279,6 +279,9 @@ class BulkDecision(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices, verbose_name=_("action"))
     reason_code = models.CharField(max_length=16, blank=True, verbose_name=_("reason"))
     note = models.TextField(blank=True, verbose_name=_("note"))
+    language = models.CharField(
+        max_length=8, blank=True, help_text="The language the user read the queue in: the results speak it."
+    )
     order_ids = models.JSONField(
         default=list,
         help_text=_("The selected orders, in the order they are decided."),

@@ -1,6 +1,9 @@
 """The exports in the reader's language; the CSV's money in integer cents beside its currency."""
 
+from django.utils import translation
+
 from exports.models import Export
+from exports.tasks import write_export
 from tests.exports.conftest import DECISIONS, ORDERS, downloaded
 from tests.support.i18n import english_left, outside_the_sidebar
 from tests.support.pages import markup
@@ -56,3 +59,23 @@ def test_why_an_export_failed_is_said_in_the_readers_language(client, viewer, pl
     assert english_left(outside_the_sidebar(page), "pt_BR") == []
     english = markup(client.get(f"{EXPORTS}{export.pk}/"))
     assert "Failed: viewer@acme.example may no longer see this list." in english
+
+
+def test_a_file_written_in_the_background_speaks_the_language_its_list_was_read_in(
+    client, viewer, placed, settings
+):
+    settings.EXPORT_INLINE_MAX_ROWS = 2
+    client.force_login(viewer)
+    client.post(f"{EXPORTS}start/", {"list": "orders.order", "query": ""}, HTTP_ACCEPT_LANGUAGE="pt-BR")
+    export = Export.objects.latest("pk")
+
+    with translation.override(settings.LANGUAGE_CODE):  # a worker's: it has no reader
+        write_export(export.pk)
+
+    _, rows = downloaded(client.get(f"{EXPORTS}{export.pk}/download/"))
+    settings.EXPORT_INLINE_MAX_ROWS = 100
+    _, read_in_portuguese = downloaded(client.get(ORDERS + "export.csv", HTTP_ACCEPT_LANGUAGE="pt-BR"))
+    _, read_in_english = downloaded(client.get(ORDERS + "export.csv"))
+    words = [row["divergence_explained"] for row in rows]
+    assert words == [row["divergence_explained"] for row in read_in_portuguese]
+    assert words != [row["divergence_explained"] for row in read_in_english]

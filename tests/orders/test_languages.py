@@ -4,10 +4,14 @@ left, money in the account's currency as the reader's language writes it, codes 
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.utils import translation
 
 from accounts.models import Preferences
 from orders.approvals import approval_notify_step
+from orders.bulk import bulk_decision_run, bulk_decision_start
+from orders.models import BulkDecision
 from tests.support.i18n import english_left
 from tests.support.orders import ANA
 from tests.support.pages import markup, section, text_of
@@ -117,3 +121,16 @@ def test_the_approval_email_is_english_for_an_approver_who_chose_no_language(hel
     assert message.to == [ANA]
     assert "Paid by the marketplace: R$25.71" in message.body
     assert "Seller value: R$30.25" in message.body
+
+
+def test_a_bulk_decision_run_by_a_worker_reports_in_the_language_the_queue_was_read_in(approver, held_order):
+    with translation.override("pt-br"):  # the queue's reader, by their browser: no language chosen
+        job = bulk_decision_start(
+            user=approver, order_ids=[held_order.pk], action=BulkDecision.Action.APPROVE
+        )
+
+    with translation.override(settings.LANGUAGE_CODE):  # a worker's: it has no reader
+        bulk_decision_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert [result["message"] for result in job.results] == [f"Pedido {held_order.main_order_id} aprovado."]
