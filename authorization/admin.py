@@ -218,6 +218,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                     else rule_version(account=account)
                 ),
                 conflict=conflict,
+                unsaved=request.method == "POST",  # a draft shown again was not saved
             ),
         )
 

@@ -354,6 +354,7 @@
                 drawHandles(bands);
             }
             schedulePreview();
+            root.dispatchEvent(new CustomEvent("rule-editor:drawn"));
         }
 
         /* The approvers of a row as an ordered list, written back to the row's textarea. */
@@ -601,6 +602,51 @@
             previewTimer = window.setTimeout(runPreview, 250);
         }
 
+        /* The draft as the rule sees it: the kept bands' numbers, actions, approvers and delays. */
+        function draftOf() {
+            return JSON.stringify(
+                bandsOfRows().map((band) => [
+                    band.from,
+                    band.to,
+                    band.action,
+                    splitEmails(input(band.row, "approvers").value),
+                    input(band.row, "escalate_after_minutes").value.trim(),
+                ]),
+            );
+        }
+
+        /* Until the draft is saved or discarded, leaving the page asks first. */
+        function guardUnsaved() {
+            // A draft the server showed again (refused, or a version being restored) is not saved either.
+            const unsavedOnArrival = root.dataset.unsaved === "true";
+            const loaded = draftOf();
+            const discardForm = document.getElementById("rule-discard-form");
+            const discardButton = root.querySelector(".rule-discard");
+            let leaving = false;
+            const changed = () => unsavedOnArrival || draftOf() !== loaded;
+            const showDiscard = () => {
+                if (discardButton && document.activeElement !== discardButton) {
+                    discardButton.hidden = !changed();
+                }
+            };
+            window.addEventListener("beforeunload", (event) => {
+                if (!leaving && changed()) {
+                    event.preventDefault();
+                    event.returnValue = ""; // older browsers ask only when this is set
+                }
+            });
+            form.addEventListener("submit", () => {
+                leaving = true;
+            });
+            if (discardForm) {
+                discardForm.addEventListener("submit", () => {
+                    leaving = true;
+                });
+            }
+            root.addEventListener("rule-editor:drawn", showDiscard);
+            showDiscard();
+        }
+
         root.classList.add("is-enhanced");
         root.classList.toggle("is-editable", editable);
         if (editable) {
@@ -628,6 +674,9 @@
             runPreview();
         });
         render();
+        if (editable) {
+            guardUnsaved();
+        }
     }
 
     function start() {

@@ -4,24 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from authorization.selectors import rule_bands, rule_of
-from authorization.services import rule_replace
 from tests.browser.conftest import log_in_on, open_page
-from tests.factories import band
-from tests.support.rule_editor import rule_url
+from tests.support.rule_editor import ANA, BO, rule_url, three_band_rule
 
 pytestmark = pytest.mark.browser
-
-ANA = "ana@acme.example"
-BO = "bo@acme.example"
 
 
 @pytest.fixture
 def rule(account, owner, approver, second_approver):
-    return rule_replace(
-        account=account,
-        bands=[band(0, 10, "authorize"), band(10, 30, "manual", [ANA, BO]), band(30, 100, "deny")],
-        actor=owner,
-    )[0]
+    return three_band_rule(account, owner)
 
 
 def drag(page, handle, to_percent):

@@ -2,6 +2,9 @@
 
 from django.urls import reverse
 
+from authorization.services import rule_replace
+from tests.factories import band
+
 
 def rule_url(view: str, account) -> str:
     """The address of the account's rule `view`: editor, preview, replay, delete_rule or rule_history."""
@@ -29,3 +32,19 @@ def formset_data(*rows, initial=0):
             }
         )
     return data
+
+
+ANA = "ana@acme.example"
+BO = "bo@acme.example"
+
+
+def three_band_rule(account, actor):
+    """Save the rule most editor tests start from: 0–10 % authorize, 10–30 % held for ANA then BO, 30–100 % deny.
+
+    ANA and BO must be approvers of the account (the `approver` and `second_approver` fixtures).
+    """
+    return rule_replace(
+        account=account,
+        bands=[band(0, 10, "authorize"), band(10, 30, "manual", [ANA, BO]), band(30, 100, "deny")],
+        actor=actor,
+    )[0]
