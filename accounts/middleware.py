@@ -3,6 +3,7 @@
 from django.utils import timezone, translation
 
 from .selectors import language_for, time_zone_for
+from .services import browser_language_note
 
 
 class AccountTimeZone:
@@ -33,9 +34,12 @@ SESSION_LANGUAGE = "accounts.language"
 
 
 def language_remember(sender, request, user, **kwargs) -> None:
-    """On sign-in: keep the language the user chose in their session."""
+    """On sign-in: keep the language the user chose in their session; when they chose none,
+    note the one their browser asked for, which their e-mails speak."""
     if request is not None and hasattr(request, "session"):
-        request.session[SESSION_LANGUAGE] = language_for(user=user)
+        chosen = request.session[SESSION_LANGUAGE] = language_for(user=user)
+        if not chosen:
+            browser_language_note(user=user, language=translation.get_language() or "")
 
 
 class UserLanguage:

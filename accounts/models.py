@@ -132,6 +132,11 @@ class Preferences(models.Model):
         blank=True,
         help_text=_("Blank: the language your browser asks for."),
     )
+    browser_language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="The language their browser asked for when they last signed in: their e-mails' while they choose none.",
+    )
 
     class Meta:
         verbose_name = _("preferences")

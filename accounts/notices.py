@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from .models import MemberNotice, Membership
 from .roles import Role
-from .selectors import language_for
+from .selectors import mail_language
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ def member_added_notify(*, membership_id: int) -> bool:
         "new_user": notice == MemberNotice.CREATED,
         "admin_url": settings.SITE_URL.rstrip("/") + reverse("admin:index"),
     }
-    # In the member's own language, when they chose one.
-    with translation.override(language_for(user=membership.user) or settings.LANGUAGE_CODE):
+    with translation.override(mail_language(email=membership.user.email)):
         context["role"] = str(context["role"])
         subject = render_to_string("accounts/email/member_added_subject.txt", context).strip()
         body = render_to_string("accounts/email/member_added.txt", context)

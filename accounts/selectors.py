@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Min, QuerySet
 
@@ -64,3 +65,14 @@ def email_normalized(email: str) -> str:
 def user_by_email(*, email: str):
     """Return the user whose login is this e-mail (any case), or None."""
     return get_user_model().objects.filter(username=email_normalized(email)).first()
+
+
+def mail_language(*, email: str) -> str:
+    """The language to write to a user in: their choice, else their browser's at their last
+    sign-in, else the site's own (English)."""
+    chosen, browser = (
+        Preferences.objects.filter(user__email__iexact=email, user__is_active=True)
+        .values_list("language", "browser_language")
+        .first()
+    ) or ("", "")
+    return chosen or browser or settings.LANGUAGE_CODE

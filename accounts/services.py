@@ -174,6 +174,20 @@ def language_set(*, user, language: str, actor) -> Preferences:
     return preferences
 
 
+def browser_language_note(*, user, language: str) -> None:
+    """Remember the language `user`'s browser asked for as they signed in: e-mails, which answer no
+    request, speak it while they choose none. Called for the user signing in, never for another."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return
+    if (
+        Preferences.objects.filter(user=user)
+        .exclude(browser_language=language)
+        .update(browser_language=language)
+    ):
+        return
+    Preferences.objects.get_or_create(user=user, defaults={"browser_language": language})
+
+
 def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

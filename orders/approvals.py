@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.roles import DECIDE_ORDER
+from accounts.selectors import mail_language
 from authorization.models import ApprovalTask, DenyReason
 from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notification_enqueue
@@ -30,7 +31,7 @@ from .events import Actor
 from .explained import explanation_words
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
-from .selectors import approver_language, order_explanations
+from .selectors import order_explanations
 from .services import TransitionRefused, order_transition, status_words
 from .statuses import OrderStatus
 
@@ -320,7 +321,7 @@ def _send_approval_mail(*, task: ApprovalTask, email: str, kind: str) -> None:
     prefetch_related_objects([order], "items")
     explanation = order_explanations([order])[order.pk]
     context = {"order": order, "task": task, "kind": kind, "url": order_admin_url(order)}
-    with translation.override(approver_language(email=email)), timezone.override(order.account.time_zone):
+    with translation.override(mail_language(email=email)), timezone.override(order.account.time_zone):
         context["explanation"] = explanation_words(explanation, order.account.currency)
         subject = render_to_string("admin/orders/email/approval_subject.txt", context).strip()
         body = render_to_string("admin/orders/email/approval.txt", context)

@@ -5,13 +5,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import connections
 from django.db.models import Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from accounts.backends import account_roles
-from accounts.models import Preferences
 from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from authorization.explanation import Explanation, Line, PricePeriod, divergence_explain
 from authorization.models import ApprovalTask
@@ -208,13 +206,3 @@ def _periods_before(versions, moment) -> list[PricePeriod]:
         for (price_cents, _since), (_next_price, until) in itertools.pairwise(versions)
         if until <= moment
     ]
-
-
-def approver_language(*, email: str) -> str:
-    """The language an approver chose for their e-mails, else the site's own (English)."""
-    chosen = (
-        Preferences.objects.filter(user__email__iexact=email, user__is_active=True)
-        .values_list("language", flat=True)
-        .first()
-    )
-    return chosen or settings.LANGUAGE_CODE

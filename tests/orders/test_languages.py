@@ -12,8 +12,9 @@ from accounts.models import Preferences
 from orders.approvals import approval_notify_step
 from orders.bulk import bulk_decision_run, bulk_decision_start
 from orders.models import BulkDecision
+from tests.factories import PASSWORD
 from tests.support.i18n import english_left
-from tests.support.orders import ANA
+from tests.support.orders import ANA, place_held
 from tests.support.pages import markup, section, text_of
 
 QUEUE = "/admin/orders/waitingorder/"
@@ -116,7 +117,29 @@ def test_the_approval_email_speaks_the_approvers_language(
     assert {"pt_BR": "escalado para você", "es": "escalado a usted"}[language] in message.subject
 
 
-def test_the_approval_email_is_english_for_an_approver_who_chose_no_language(held_order):
+def test_the_approval_email_speaks_the_browser_language_of_an_approver_who_chose_none(
+    client, shop, owner, approver, second_approver
+):
+    sign_in = {"username": approver.username, "password": PASSWORD}
+    assert client.post("/admin/login/", sign_in, HTTP_ACCEPT_LANGUAGE="es").status_code == 302
+    mail.outbox.clear()
+
+    order = place_held(shop.connector)  # held for Ana first
+
+    (message,) = mail.outbox
+    assert message.to == [ANA]
+    assert "Pagado por el marketplace: 25,71\xa0BRL" in message.body
+
+    client.logout()
+    client.post("/admin/login/", sign_in, HTTP_ACCEPT_LANGUAGE="en")  # back on an English browser
+    mail.outbox.clear()
+    place_held(shop.connector, marketplaceOrderId=order.marketplace_order_id + "-2")
+    assert "Paid by the marketplace: R$25.71" in mail.outbox[0].body
+
+
+def test_the_approval_email_is_english_for_an_approver_who_chose_no_language_and_never_signed_in(
+    held_order,
+):
     (message,) = mail.outbox
     assert message.to == [ANA]
     assert "Paid by the marketplace: R$25.71" in message.body

@@ -62,7 +62,9 @@ def user_row(user) -> dict:
     }
     row["user_permissions"] = sorted(user.user_permissions.values_list("pk", flat=True))
     row["api_token"] = ApiToken.objects.filter(user=user).values_list("key_digest", flat=True).first()
-    row["language"] = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
+    row["language"] = (
+        Preferences.objects.filter(user=user).values_list("language", "browser_language").first()
+    )
     return row
 
 
@@ -409,6 +411,7 @@ USER_WRITES = {
     "membership_remove",
     "sync_role_groups_of",
     "language_set",
+    "browser_language_note",
 }
 ALLOWED_CALLERS = {
     # The definitions themselves; sync_role_groups_of puts a member in their roles' groups.
@@ -423,6 +426,8 @@ ALLOWED_CALLERS = {
     "accounts/admin.py": {"member_add", "membership_set", "membership_remove"},
     # The signed-in user's own preferences (`language_set` refuses any other actor).
     "accounts/views.py": {"language_set"},
+    # On sign-in, the browser's language of the user signing in (`user_logged_in`'s user).
+    "accounts/middleware.py": {"browser_language_note"},
     "accounts/management/commands/create_user.py": {
         "user_create",
         "user_password_set_by_operator",
