@@ -1,42 +1,28 @@
 """Connection orders (IntakeRecord) in the admin: read-only, in the user's accounts.
 
 What is done from here: reprocessing a held, rejected or failed connection order ("Reprocess",
-"Ignore divergence and reprocess"), which Owner and OMS Full may do (`orders.reprocess_intake`).
+"Ignore divergence and reprocess"), which Owner and OMS Full may do: `intake_reprocess.py`.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
-from accounts.roles import REPROCESS_INTAKE
 from connectors.codes import flow_name
 from connectors.notification_admin import ContractCodeFilter
 from kit.admin_display import badge, pretty_json, shorten
 from kit.admin_lists import DateHierarchyFromRange
 
-from ..events import Actor
-from ..intake.receive import intake_reprocess
 from ..models import IntakeRecord
 from ..selectors import intake_notifications
 from ..statuses import IntakeStatus
 from .display import code_text, short_moment
+from .intake_reprocess import REMEMBERED, ReprocessAdmin
 from .queue_filters import ConnectorFilter, StatusFilter, Titled
-
-REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
-# Refused as a duplicate: the order exists already, and reprocessing would only be refused again.
-DUPLICATE = "EOI007"
-
-
-# A marketplace's approval of an order still waiting for the seller is kept (EOI011) and applied
-# when the seller approves: the contract counts it as not integrated, but it is no failure.
-REMEMBERED = "EOI011"
 
 
 def status_shown(intake: IntakeRecord) -> tuple[str, str]:
@@ -44,19 +30,6 @@ def status_shown(intake: IntakeRecord) -> tuple[str, str]:
     if intake.status == IntakeStatus.REJECTED and intake.code == REMEMBERED:
         return "held", gettext("Remembered: applied when the seller approves")
     return intake.status, intake.get_status_display()
-
-
-def reprocessing_helps(intake: IntakeRecord) -> tuple[bool, bool]:
-    """What reprocessing could change for the record: (reprocess, ignore its divergence).
-
-    Nothing for a duplicate; ignoring the divergence only where a divergence held or refused it.
-    """
-    if intake.status not in REPROCESSABLE or intake.code in (DUPLICATE, REMEMBERED):
-        return False, False
-    divergent = intake.status == IntakeStatus.HELD or any(
-        isinstance(error, dict) and error.get("code") == "DIVERGENCE" for error in intake.errors or []
-    )
-    return True, divergent
 
 
 class CodeFilter(Titled, ContractCodeFilter):
@@ -80,7 +53,7 @@ def rule_editor_url(account) -> str:
 
 
 @admin.register(IntakeRecord)
-class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
+class IntakeRecordAdmin(ReprocessAdmin, DateHierarchyFromRange, ReadOnlyAccountAdmin):
     list_display = [
         "received",
         "connector",
@@ -235,134 +208,6 @@ class IntakeRecordAdmin(DateHierarchyFromRange, ReadOnlyAccountAdmin):
     @admin.display(description=_("Body as received"))
     def body_pretty(self, intake):
         return pretty_json(intake.body)
-
-    # Reprocessing
-
-    def has_reprocess_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.has_perm(REPROCESS_INTAKE)
-        return request.user.has_perm(REPROCESS_INTAKE, obj)
-
-    @admin.action(description=_("Reprocess"), permissions=["reprocess"])
-    def reprocess(self, request, queryset):
-        self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=False)
-
-    @admin.action(description=_("Ignore divergence and reprocess"), permissions=["reprocess"])
-    def reprocess_ignoring_divergence(self, request, queryset):
-        self.reprocess_records(request, queryset.select_related("connector"), ignore_divergence=True)
-
-    def reprocess_records(self, request, records, *, ignore_divergence: bool) -> None:
-        """Reprocess each record the user may, and say in a message what became of each."""
-        actor = Actor.of_user(request.user)
-        for intake in records:
-            label = f"{intake.connector.affiliate_id} {intake.marketplace_order_id}"
-            if not self.has_reprocess_permission(request, intake):
-                messages.error(
-                    request,
-                    gettext("%(row)s: only an Owner or OMS Full user may reprocess it.") % {"row": label},
-                )
-                continue
-            if intake.status not in REPROCESSABLE:
-                messages.warning(
-                    request,
-                    gettext(
-                        "%(row)s: not reprocessed, it is %(status)s; only held, rejected or failed "
-                        "connection orders are."
-                    )
-                    % {"row": label, "status": str(intake.get_status_display()).lower()},
-                )
-                continue
-            if intake.code == DUPLICATE:
-                messages.warning(
-                    request,
-                    gettext(
-                        "%(row)s: not reprocessed, it is a duplicate of an order that exists already; "
-                        "reprocessing it would be refused again."
-                    )
-                    % {"row": label},
-                )
-                continue
-            if not intake_reprocess(intake=intake, actor=actor, ignore_divergence=ignore_divergence):
-                messages.warning(
-                    request,
-                    gettext("%(row)s: not reprocessed, it moved on in the meantime.") % {"row": label},
-                )
-                continue
-            self.log_change(
-                request,
-                intake,
-                "Reprocessed ignoring the divergence." if ignore_divergence else "Reprocessed.",
-            )
-            # Not refresh_from_db(): the record may be gone already, its connector or account deleted.
-            intake = IntakeRecord.objects.select_related("order").filter(pk=intake.pk).first()
-            if intake is None:
-                messages.warning(
-                    request,
-                    gettext("%(row)s: sent for reprocessing, but it was deleted meanwhile.") % {"row": label},
-                )
-                continue
-            level, text = self.reprocess_outcome(intake, ignore_divergence=ignore_divergence)
-            messages.add_message(request, level, f"{label}: {text}")
-
-    def reprocess_outcome(self, intake, *, ignore_divergence: bool) -> tuple[int, str]:
-        """Describe where a reprocessed record stands: done already, or queued for the worker."""
-        how = gettext(" ignoring the divergence") if ignore_divergence else ""
-        if intake.status == IntakeStatus.INTEGRATED:
-            return messages.SUCCESS, gettext("reprocessed%(how)s, integrated as order %(order)s.") % {
-                "how": how,
-                "order": intake.order.main_order_id,
-            }
-        if intake.status == IntakeStatus.REJECTED:
-            reason = "; ".join(error.get("description", "") for error in intake.errors)
-            return messages.WARNING, gettext("reprocessed%(how)s, rejected again (%(code)s): %(reason)s") % {
-                "how": how,
-                "code": code_text(intake.code),
-                "reason": reason,
-            }
-        if intake.status == IntakeStatus.HELD:
-            return messages.WARNING, gettext("reprocessed%(how)s, held again: %(reason)s") % {
-                "how": how,
-                "reason": intake.held_reason,
-            }
-        if intake.status == IntakeStatus.FAILED:
-            return messages.ERROR, gettext("reprocessing%(how)s failed: %(error)s") % {
-                "how": how,
-                "error": intake.last_error,
-            }
-        return messages.SUCCESS, gettext(
-            "sent for reprocessing%(how)s; its status here follows once it is processed."
-        ) % {"how": how}
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/reprocess/",
-                self.admin_site.admin_view(self.reprocess_view),
-                name="orders_intakerecord_reprocess",
-            ),
-            *super().get_urls(),
-        ]
-
-    def reprocess_view(self, request, object_id):
-        """The detail page's buttons: reprocess one record, ignoring the divergence or not."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        intake = self.get_object(request, unquote(object_id))
-        if intake is None:
-            raise Http404(gettext("No such connection order."))
-        if not self.has_reprocess_permission(request, intake):
-            raise PermissionDenied
-        self.reprocess_records(
-            request, [intake], ignore_divergence=request.POST.get("ignore_divergence") == "1"
-        )
-        return redirect(reverse("admin:orders_intakerecord_change", args=[intake.pk]))
-
-    def reprocess_offers(self, request, intake) -> dict:
-        """The detail page's buttons: only the reprocessing that could help, for who may."""
-        if not self.has_reprocess_permission(request, intake):
-            return {"may_reprocess": False, "may_ignore_divergence": False}
-        reprocess, ignore = reprocessing_helps(intake)
-        return {"may_reprocess": reprocess, "may_ignore_divergence": ignore}
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         intake = self.get_object(request, unquote(object_id))

@@ -1,5 +1,7 @@
 """What the seller sees of intake in the admin: connection orders, reprocessing, and the order page."""
 
+import re
+
 import pytest
 
 from authorization.decision import BandAction
@@ -9,7 +11,8 @@ from orders.models import IntakeRecord, Order
 from tests.connector_client import ConnectorClient
 from tests.factories import band, connector
 from tests.orders.payloads import order_body
-from tests.support.pages import page
+from tests.support.i18n import english_left
+from tests.support.pages import markup, page
 
 INTAKES = "/admin/orders/intakerecord/"
 ORDERS = "/admin/orders/order/"
@@ -138,7 +141,7 @@ def test_owner_ignores_the_divergence_and_the_denied_order_is_integrated(
     detail = page(client, intake_url(denied))
     assert "Ignore divergence and reprocess" in detail
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reprocess_url(denied), {"ignore_divergence": "1"})
+        response = client.post(reprocess_url(denied), {"ignore_divergence": "1", "confirm": "yes"})
     assert response.status_code == 302
     detail = page(client, intake_url(denied))
     assert "D1: sent for reprocessing ignoring the divergence" in detail
@@ -157,7 +160,7 @@ def test_plain_reprocess_of_a_denied_order_rejects_it_again(
 ):
     client.force_login(oms_full)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reprocess_url(denied), {"ignore_divergence": "0"})
+        client.post(reprocess_url(denied), {"ignore_divergence": "0", "confirm": "yes"})
     denied.refresh_from_db()
     assert (denied.status, denied.code, denied.attempts) == ("rejected", "EOI003", 2)
     assert Order.objects.filter(marketplace_order_id="D1").count() == 0
@@ -188,6 +191,46 @@ def test_reprocess_action_in_the_list_reports_each_record(
     assert set(Order.objects.values_list("main_order_id", flat=True)) == {"MKP-OK1", "MKP-D1", "AMZ-A1"}
 
 
+def test_reprocessing_asks_first_and_says_what_will_happen(
+    client, owner, denied, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    detail = page(client, intake_url(denied))
+    assert f'href="{reprocess_url(denied)}"' in detail
+    assert f'href="{reprocess_url(denied)}?ignore_divergence=1"' in detail
+    asking = page(client, reprocess_url(denied))
+    assert 'class="breadcrumbs"' in asking
+    assert "Marketplace order <strong>D1</strong> from <strong>SkyHub (MKP)</strong>" in asking
+    assert "paid <strong>R$25.71</strong>" in asking
+    assert "go through pricing and the price divergence rule again" in asking
+    assert f'href="{intake_url(denied)}" class="button cancel-link"' in asking
+    ignoring = page(client, f"{reprocess_url(denied)}?ignore_divergence=1")
+    assert "authorized without looking at its price divergence" in ignoring
+    assert 'name="ignore_divergence" value="1"' in ignoring
+    with django_capture_on_commit_callbacks(execute=True):
+        # A button of a page from before reprocessing asked first, posting without the confirmation.
+        unconfirmed = client.post(reprocess_url(denied), {"ignore_divergence": "1"})
+    assert unconfirmed.status_code == 200
+    assert "authorized without looking at its price divergence" in unconfirmed.content.decode()
+    denied.refresh_from_db()
+    assert (denied.status, denied.attempts, denied.reprocessed_at) == ("rejected", 1, None)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("accept", "language", "paid"), [("pt-BR", "pt_BR", "R$\xa025,71"), ("es", "es", "25,71\xa0BRL")]
+)
+def test_the_confirmation_speaks_the_readers_language_and_currency(
+    client, owner, denied, accept, language, paid
+):
+    client.force_login(owner)
+    for query in ("", "?ignore_divergence=1"):
+        shown = markup(client.get(f"{reprocess_url(denied)}{query}", HTTP_ACCEPT_LANGUAGE=accept))
+        shown = re.sub(r'(?s)<nav class="sticky" id="nav-sidebar".*?</nav>', " ", shown)
+        assert english_left(shown, language) == []
+        assert paid in shown
+
+
 @pytest.mark.parametrize("role", ["viewer", "approver"])
 def test_viewer_and_approver_cannot_reprocess(
     request, client, denied, role, django_capture_on_commit_callbacks
@@ -195,10 +238,12 @@ def test_viewer_and_approver_cannot_reprocess(
     client.force_login(request.getfixturevalue(role))
     detail = page(client, intake_url(denied))
     assert "Ignore divergence and reprocess" not in detail
-    assert ">Reprocess</button>" not in detail
+    assert ">Reprocess</a>" not in detail and reprocess_url(denied) not in detail
     assert "reprocess" not in page(client, INTAKES)
+    assert client.get(reprocess_url(denied)).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(reprocess_url(denied), {"ignore_divergence": "1"}).status_code == 403
+        confirmed = {"ignore_divergence": "1", "confirm": "yes"}
+        assert client.post(reprocess_url(denied), confirmed).status_code == 403
         client.post(INTAKES, {"action": "reprocess_ignoring_divergence", "_selected_action": [denied.pk]})
     denied.refresh_from_db()
     assert (denied.status, denied.attempts, denied.reprocessed_at) == ("rejected", 1, None)
@@ -409,7 +454,7 @@ def test_a_duplicate_is_not_offered_reprocessing_and_a_refusal_not_for_divergenc
 
     detail = page(client, intake_url(duplicate))
     assert "reprocessing it would be refused again, so it is not offered" in detail
-    assert ">Reprocess</button>" not in detail and "Ignore divergence and reprocess" not in detail
+    assert ">Reprocess</a>" not in detail and "Ignore divergence and reprocess" not in detail
     with django_capture_on_commit_callbacks(execute=True):
         client.post(INTAKES, {"action": "reprocess", "_selected_action": [duplicate.pk]})
     assert "MKP DUP: not reprocessed, it is a duplicate of an order that exists already" in page(
@@ -419,4 +464,4 @@ def test_a_duplicate_is_not_offered_reprocessing_and_a_refusal_not_for_divergenc
     assert (duplicate.status, duplicate.attempts) == ("rejected", 1)
 
     detail = page(client, intake_url(no_stock))
-    assert ">Reprocess</button>" in detail and "Ignore divergence and reprocess" not in detail
+    assert ">Reprocess</a>" in detail and "Ignore divergence and reprocess" not in detail

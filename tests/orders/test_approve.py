@@ -125,7 +125,7 @@ def test_a_remembered_approval_reads_as_remembered_in_the_connection_orders_not_
     assert "The marketplace's approval is remembered" in detail
     assert "Rejected (EOI011" not in detail
     assert (
-        ">Reprocess</button>"
+        ">Reprocess</a>"
         not in client.get(f"/admin/orders/intakerecord/{approval.pk}/change/").content.decode()
     )
     portuguese = text(
