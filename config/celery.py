@@ -4,11 +4,23 @@ Tasks are queued after commit through `kit.enqueue`; the apps never import this 
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+class Schedule(PersistentScheduler):
+    """Celery's schedule kept in a file, whose folder is made first: a fresh checkout has no
+    `var/`, and beat dying there would leave every sweep that recovers lost work unrun."""
+
+    def setup_schedule(self):
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()
+
 
 app = Celery("order_authorization")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -260,7 +260,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 # DATABASE_CONN_MAX_AGE, and dropped when broken (`config/celery.py`, as Django does per request).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Where beat keeps when each sweep last ran; its folder is made when beat starts (config/celery.py).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
+CELERY_BEAT_SCHEDULER = "config.celery:Schedule"
 CELERY_TIMEZONE = TIME_ZONE
 # Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
 # deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,35 @@ def test_a_task_lands_in_its_own_queue_alone():
         }
     finally:
         delete_run_keys()
+
+
+def test_beat_starts_where_its_schedule_folder_does_not_exist_yet(tmp_path):
+    folder = tmp_path / "var"  # as on a fresh checkout: nothing has made it
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "REDIS_KEY_PREFIX": f"beat-start-{os.getpid()}:",
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(folder / "celerybeat-schedule"),
+    }
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while beat.poll() is None and not list(folder.glob("celerybeat-schedule*")):
+            assert time.monotonic() < deadline, "beat kept no schedule within a minute"
+            time.sleep(0.2)
+        time.sleep(1)  # past opening its schedule: still ticking
+        assert beat.poll() is None, beat.stdout.read()
+    finally:
+        beat.terminate()
+        beat.wait(timeout=30)
