@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connections
-from django.db.models import Prefetch, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Prefetch, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.backends import account_roles
 from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
@@ -110,6 +110,32 @@ def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
     return queryset.annotate(band_text=Cast("band", TextField())).filter(
         band_text__icontains=json.dumps(email)
     )
+
+
+def next_order_to_decide(*, user, order: Order, previous: bool = False) -> WaitingOrder | None:
+    """Return the order waiting for the user's decision that follows `order` in the queue's order
+    (oldest first), else the oldest such order; None when no other waits for them.
+
+    "Next" is among the user's own waiting orders, whatever a queue page they came from showed.
+    `previous` looks the other way: the one before `order`, else the newest. One query: each end
+    is read in the queue's index order, a row at a time, never the whole list sorted.
+    """
+    mine = awaiting_decision_by(waiting_orders(user=user), user=user).exclude(pk=order.pk)
+    # The bound on created_at alone lets the index start at the order rather than at either end.
+    if previous:
+        mine = mine.reverse()
+        beyond = Q(created_at__lte=order.created_at) & (
+            Q(created_at__lt=order.created_at) | Q(pk__lt=order.pk)
+        )
+    else:
+        beyond = Q(created_at__gte=order.created_at) & (
+            Q(created_at__gt=order.created_at) | Q(pk__gt=order.pk)
+        )
+    following = Subquery(mine.filter(beyond).values("pk")[:1])
+    wrapped = Subquery(mine.values("pk")[:1])
+    # Typed, for the user who may decide nothing: their subqueries are empty, and NULL has no type.
+    chosen = Cast(Coalesce(following, wrapped), output_field=Order._meta.pk)
+    return WaitingOrder.objects.filter(pk=chosen).only("pk", "main_order_id").first()
 
 
 def waiting_counts(*, user, cap: int, mine_cap: int) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from ..approvals import may_decide
 from ..explained import explanation_words
 from ..models import Order
 from ..selectors import (
+    next_order_to_decide,
     order_approval_task,
     order_events,
     order_explanations,
@@ -289,6 +290,8 @@ class OrderAdmin(
                     "approve_url": reverse("admin:orders_order_approve", args=[order.pk]),
                     "deny_url": reverse("admin:orders_order_deny", args=[order.pk]),
                     "queue_url": reverse("admin:orders_waitingorder_changelist"),
+                    "next_order": next_order_to_decide(user=request.user, order=order),
+                    "previous_order": next_order_to_decide(user=request.user, order=order, previous=True),
                     "may_handle": order.status in (OrderStatus.READY_FOR_HANDLING, OrderStatus.HANDLING)
                     and request.user.has_perm(HANDLE_ORDERS, order),
                     "start_handling_url": reverse("admin:orders_order_start_handling", args=[order.pk]),

@@ -1,6 +1,6 @@
 """The order page's buttons: approve and deny a held order, which only the approvers of the band
-that held it may do (`may_decide`); start handling and invoice, for Owner and OMS Full
-(`orders.handle_order`)."""
+that held it may do (`may_decide`), then stay on it or open the next one waiting for them; start
+handling and invoice, for Owner and OMS Full (`orders.handle_order`)."""
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -15,7 +15,11 @@ from kit.errors import DomainError, admin_refusal
 
 from ..approvals import DecisionForbidden, order_approve, order_deny
 from ..events import Actor
+from ..selectors import next_order_to_decide
 from ..services import order_invoice, order_start_handling
+
+# The name of the buttons "Approve and open the next" and "Deny and open the next".
+OPEN_NEXT = "_open_next"
 
 
 class OrderActions:
@@ -60,6 +64,20 @@ class OrderActions:
         else:
             admin_refusal(request, refused)
 
+    def decided(self, request, order, response):
+        """Where a decision leads: back to the order's page, or with "and open the next" to the next
+        order waiting for the user's decision (`next_order_to_decide`), or to the queue when none is left."""
+        if OPEN_NEXT not in request.POST:
+            return response
+        following = next_order_to_decide(user=request.user, order=order)
+        if following is not None:
+            return redirect(reverse("admin:orders_order_change", args=[following.pk]))
+        messages.info(
+            request,
+            gettext("That was the last order waiting for your decision: nothing left to decide for now."),
+        )
+        return redirect(reverse("admin:orders_waitingorder_changelist"))
+
     def approve_view(self, request, object_id):
         order, response = self.posted_order(request, object_id)
         if order is None:
@@ -75,7 +93,7 @@ class OrderActions:
             gettext("Order %(order)s approved: it is now %(status)s.")
             % {"order": order.main_order_id, "status": str(order.get_status_display()).lower()},
         )
-        return response
+        return self.decided(request, order, response)
 
     def deny_view(self, request, object_id):
         order, response = self.posted_order(request, object_id)
@@ -98,7 +116,7 @@ class OrderActions:
             gettext("Order %(order)s denied (%(reason)s): it is canceled and its stock released.")
             % {"order": order.main_order_id, "reason": DenyReason(reason_code).label},
         )
-        return response
+        return self.decided(request, order, response)
 
     def refuse_handling(self, request, order) -> bool:
         if request.user.has_perm(HANDLE_ORDERS, order):
