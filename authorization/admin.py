@@ -10,7 +10,6 @@ of the account sees the same page read-only.
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,7 +21,8 @@ from accounts.admin_base import AccountScopedAdmin
 from accounts.roles import EDIT_RULE
 from accounts.selectors import accounts_for, possible_approvers
 
-from . import rule_editor
+from . import rule_editor, rule_history
+from .admin_history import RuleHistoryViews
 from .decision import decide_divergence
 from .models import PriceDivergenceRule
 from .selectors import rule_bands, rule_of
@@ -32,7 +32,7 @@ TEMPLATES = "admin/authorization/rule_editor"
 
 
 @admin.register(PriceDivergenceRule)
-class PriceDivergenceRuleAdmin(AccountScopedAdmin):
+class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
     # What replays a draft over the account's past orders (`insight/replay.py`): insight, above this
     # app, installs it when it is ready. None: the editor offers no replay.
     replay = None
@@ -49,6 +49,11 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
             path("account/<int:account_id>/delete/", wrap(self.delete_rule_view), name=name("delete_rule")),
             path(
                 "account/<int:account_id>/history/", wrap(self.rule_history_view), name=name("rule_history")
+            ),
+            path(
+                "account/<int:account_id>/history/<int:revision_id>/restore/",
+                wrap(self.restore_view),
+                name=name("restore"),
             ),
             *super().get_urls(),
         ]
@@ -143,40 +148,8 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
         """Show the account's rule; save the posted bands through `rule_replace`."""
         account = self.account_or_404(request, account_id)
         can_edit = request.user.has_perm(EDIT_RULE, account)
-        rule = rule_of(account=account)
-        saved_bands = rule_bands(rule=rule)
-        bar_bands = saved_bands
-        conflict = ""
-        if request.method == "POST":
-            if not can_edit:
-                raise PermissionDenied
-            formset = rule_editor.band_formset(data=request.POST)
-            if formset.is_valid():
-                draft = rule_editor.draft_of(formset)
-                bar_bands = draft.bands
-                try:
-                    _, warnings = rule_replace(
-                        account=account,
-                        bands=draft.bands,
-                        actor=request.user,
-                        based_on=rule_editor.parse_version(request.POST.get("based_on")),
-                    )
-                except RuleInvalid as invalid:
-                    draft.attach(errors=invalid.problems, warnings=invalid.warnings)
-                except RuleChanged as changed:
-                    # Their change is in "Recent changes" below; saving again replaces it knowingly.
-                    conflict = gettext(
-                        "%(changed)s Compare with their change below; save again to replace it."
-                    ) % {"changed": changed}
-                else:
-                    messages.success(
-                        request,
-                        gettext("The price divergence rule of %(account)s was saved.") % {"account": account},
-                    )
-                    for warning in warnings:
-                        messages.warning(request, draft.describe(warning))
-                    return redirect(self.url("editor", account))
-        elif request.method == "GET":
+        saved_bands = rule_bands(rule=rule_of(account=account))
+        if request.method == "GET":
             formset = rule_editor.band_formset(bands=saved_bands, read_only=not can_edit)
             if saved_bands:
                 # The saved rule can have gone stale, e.g. an approver who left the account.
@@ -185,9 +158,57 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                     formset=formset, bands=saved_bands, form_indexes=list(range(len(saved_bands)))
                 )
                 draft.attach(errors=check.errors, warnings=check.warnings)
-        else:
+            return self.editor_page(request, account, formset=formset, bar_bands=saved_bands)
+        if request.method != "POST":
             return HttpResponseNotAllowed(["GET", "POST"])
+        if not can_edit:
+            raise PermissionDenied
+        restoring = self.restoring_of(account, request.POST.get("restored_from"))
+        formset = rule_editor.band_formset(data=request.POST)
+        if not formset.is_valid():
+            return self.editor_page(request, account, formset=formset, restoring=restoring)
+        draft = rule_editor.draft_of(formset)
+        conflict = ""
+        try:
+            _, warnings = rule_replace(
+                account=account,
+                bands=draft.bands,
+                actor=request.user,
+                based_on=rule_editor.parse_version(request.POST.get("based_on")),
+                restored_from=restoring,
+            )
+        except RuleInvalid as invalid:
+            draft.attach(errors=invalid.problems, warnings=invalid.warnings)
+        except RuleChanged as changed:
+            # Their change is in "Recent changes" below; saving again replaces it knowingly.
+            conflict = gettext("%(changed)s Compare with their change below; save again to replace it.") % {
+                "changed": changed
+            }
+        else:
+            saved = gettext("The price divergence rule of %(account)s was saved.") % {"account": account}
+            if restoring:
+                saved = gettext(
+                    "The price divergence rule of %(account)s was saved: version %(number)s restored."
+                ) % {
+                    "account": account,
+                    "number": restoring.number,
+                }
+            messages.success(request, saved)
+            for warning in warnings:
+                messages.warning(request, draft.describe(warning))
+            return redirect(self.url("editor", account))
+        return self.editor_page(
+            request, account, formset=formset, bar_bands=draft.bands, conflict=conflict, restoring=restoring
+        )
 
+    def editor_page(self, request, account, *, formset, bar_bands=None, conflict="", restoring=None):
+        """The editor showing `formset`: the saved rule on a GET, else a draft not saved yet.
+
+        `restoring`: the earlier version the draft brings back (`rule_history.rule_revisions`).
+        """
+        can_edit = request.user.has_perm(EDIT_RULE, account)
+        rule = rule_of(account=account)
+        saved_bands = rule_bands(rule=rule)
         preview = None
         if "at" in request.GET:
             at = rule_editor.parse_percent(request.GET["at"])
@@ -206,9 +227,11 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 rule=rule,
                 formset=formset,
                 can_edit=can_edit,
-                bar=rule_editor.bar_of(bar_bands),
+                bar=rule_editor.bar_of(bar_bands or []),
                 approver_options=possible_approvers(account=account),
-                recent_revisions=self._revisions(rule_editor.rule_revisions(account=account)[:5]),
+                recent_revisions=self.revisions_shown(
+                    request, account, rule_history.rule_revisions(account=account)[:5]
+                ),
                 preview_at=request.GET.get("at", ""),
                 preview=preview,
                 # A draft shown again keeps the version it was based on, until a conflict was shown.
@@ -218,7 +241,9 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                     else rule_version(account=account)
                 ),
                 conflict=conflict,
-                unsaved=request.method == "POST",  # a draft shown again was not saved
+                restoring=restoring,
+                # A draft shown again, or a version being restored, is not saved.
+                unsaved=request.method == "POST" or restoring is not None,
             ),
         )
 
@@ -340,31 +365,7 @@ class PriceDivergenceRuleAdmin(AccountScopedAdmin):
                 title=gettext("Delete the price divergence rule?"),
                 rule=rule,
                 bar=rule_editor.bar_of(rule_bands(rule=rule)),
-                band_lines=[rule_editor.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
+                band_lines=[rule_history.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
                 based_on=rule_version(account=account),
             ),
         )
-
-    def rule_history_view(self, request, account_id):
-        """List every change to the account's rule: who, when, the bands before and after."""
-        account = self.account_or_404(request, account_id)
-        page = Paginator(rule_editor.rule_revisions(account=account), 50).get_page(request.GET.get("page"))
-        return TemplateResponse(
-            request,
-            f"{TEMPLATES}/history.html",
-            self.context(
-                request,
-                account,
-                title=gettext("History of the price divergence rule of %(account)s") % {"account": account},
-                page=page,
-                revisions=self._revisions(page.object_list),
-            ),
-        )
-
-    @staticmethod
-    def _revisions(revisions):
-        shown = []
-        for revision in revisions:
-            before, after = rule_editor.revision_lines(revision)
-            shown.append({"revision": revision, "before": before, "after": after})
-        return shown

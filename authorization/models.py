@@ -84,6 +84,14 @@ class RuleRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     bands_before = models.JSONField(default=list)
     bands_after = models.JSONField(default=list)
+    restored_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The earlier version whose bands this change brought back."),
+    )
 
     class Meta:
         verbose_name = _("change to the rule")

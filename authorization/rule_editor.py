@@ -25,7 +25,6 @@ from .decision import (
     Reason,
     segments,
 )
-from .models import RuleRevision
 from .wording import percent, percent_range
 
 PREFIX = "bands"
@@ -377,39 +376,8 @@ def bar_of(bands) -> list[BarSegment]:
     return drawn
 
 
-def describe_band_row(row: dict) -> str:
-    """Say what a band stored in a revision (`Band.as_dict()`) does, in a line."""
-    action = BandAction(row["action"])
-    words = {"range": band_range(row["from"], row["to"]), "action": action.label}
-    if action is not BandAction.MANUAL:
-        return gettext("%(range)s: %(action)s") % words
-    words["approvers"] = ", ".join(row.get("approvers") or []) or gettext("no approver")
-    words["minutes"] = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
-    return gettext("%(range)s: %(action)s by %(approvers)s (escalating after %(minutes)s min)") % words
-
-
 def rule_summary(bands) -> str:
     """Say what a whole rule does, gaps included, in a line (the account list)."""
     if not bands:
         return gettext("No rule")
     return " · ".join(f"{segment.range} {segment.label.lower()}" for segment in bar_of(bands))
-
-
-@dataclass(frozen=True)
-class RevisionLine:
-    text: str
-    state: str  # "kept", "removed" or "added"
-
-
-def revision_lines(revision: RuleRevision) -> tuple[list[RevisionLine], list[RevisionLine]]:
-    """Return the bands before and after a change, each marked kept, removed or added."""
-    before, after = revision.bands_before or [], revision.bands_after or []
-    return (
-        [RevisionLine(describe_band_row(row), "kept" if row in after else "removed") for row in before],
-        [RevisionLine(describe_band_row(row), "kept" if row in before else "added") for row in after],
-    )
-
-
-def rule_revisions(*, account):
-    """Return the account's rule history, newest first."""
-    return RuleRevision.objects.filter(account=account).select_related("actor")

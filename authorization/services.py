@@ -118,14 +118,22 @@ def _band_rows(bands: Sequence[Band]) -> list[dict]:
 
 @transaction.atomic
 def rule_replace(
-    *, account: Account, bands: Sequence[Band], actor, based_on: int | None = None
+    *,
+    account: Account,
+    bands: Sequence[Band],
+    actor,
+    based_on: int | None = None,
+    restored_from: RuleRevision | None = None,
 ) -> tuple[PriceDivergenceRule, list[BandProblem]]:
     """Replace the account's rule with `bands`; return the rule and the warnings.
 
     Raises `RuleInvalid` and changes nothing when the draft has errors, and `RuleChanged`
     when `based_on` (a `rule_version`) is given and the rule has changed since. Every change
-    is kept as a `RuleRevision` with the bands before and after.
+    is kept as a `RuleRevision` with the bands before and after, and the earlier revision it
+    brought back when the draft was `restored_from` one.
     """
+    if restored_from is not None and restored_from.account_id != account.pk:
+        raise ValueError("A rule is restored only from its own account's history.")
     bands = [
         Band(
             lower_percent=band.lower_percent,
@@ -165,7 +173,12 @@ def rule_replace(
     )
     if before != after or change == RuleRevision.Change.CREATED:
         RuleRevision.objects.create(
-            account=account, change=change, actor=actor, bands_before=before, bands_after=after
+            account=account,
+            change=change,
+            actor=actor,
+            bands_before=before,
+            bands_after=after,
+            restored_from=restored_from,
         )
     rule_saved.send(sender=PriceDivergenceRule, account=account)
     return rule, check.warnings

@@ -11,6 +11,14 @@ def rule_url(view: str, account) -> str:
     return reverse(f"admin:authorization_pricedivergencerule_{view}", kwargs={"account_id": account.pk})
 
 
+def restore_url(account, revision) -> str:
+    """The address that opens `revision`'s version of the account's rule in the editor as a draft."""
+    return reverse(
+        "admin:authorization_pricedivergencerule_restore",
+        kwargs={"account_id": account.pk, "revision_id": revision.pk},
+    )
+
+
 def formset_data(*rows, initial=0):
     """Return the editor's POST data for rows of (from, to, action[, approvers[, minutes]])."""
     data = {
