@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
@@ -19,7 +20,7 @@ REDOC_CSP = {
 
 admin.site.site_header = "Order Authorization"
 admin.site.site_title = "Order Authorization"
-admin.site.index_title = "Orders, rules and connectors"
+admin.site.index_title = _("Orders, rules and connectors")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -74,3 +74,14 @@ def test_a_language_set_before_signing_in_is_spoken_from_the_first_page(client, 
     language_set(user=approver, language="es", actor=None)
     client.force_login(approver)
     assert "Cerrar sesión" in text(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="pt-BR"))
+
+
+@pytest.mark.parametrize(
+    ("accept", "title", "search"),
+    [("pt-BR", "Pedidos, regras e conectores", "Buscar"), ("es", "Pedidos, reglas y conectores", "Buscar")],
+)
+def test_the_admins_own_title_and_search_box_speak_the_readers_language(owner_client, accept, title, search):
+    index = owner_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert f"<h1>{title}</h1>" in index
+    skus = owner_client.get("/admin/catalog/sku/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert 'alt="Search"' not in skus and f'alt="{search}"' in skus
