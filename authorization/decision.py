@@ -13,7 +13,7 @@ from itertools import pairwise
 from django.db.models import TextChoices
 from django.utils.translation import gettext, gettext_lazy
 
-from .wording import percent_range
+from kit.numbers import percent_range
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -14,6 +14,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kit.numbers import percent, percent_range
+
 from .decision import (
     DEFAULT_ESCALATE_AFTER_MINUTES,
     HUNDRED,
@@ -25,7 +27,6 @@ from .decision import (
     Reason,
     segments,
 )
-from .wording import percent, percent_range
 
 PREFIX = "bands"
 CENT = Decimal("0.01")
@@ -52,7 +53,7 @@ SHORT_LABELS = {
 def format_percent(value) -> str:
     """Return a percentage without trailing zeros as a form field takes it: 10, 12.5, 0.25.
 
-    People read it with `wording.percent` (12,5 % in Portuguese).
+    People read it with `kit.numbers.percent` (12,5 % in Portuguese).
     """
     number = Decimal(str(value)).quantize(CENT)
     text = format(number.normalize(), "f")

@@ -27,10 +27,10 @@ from authorization.decision_words import outcome_label, route_and_reason_label
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable
 from exports.tables import percent as csv_percent
-from kit.admin_display import decider, moment, user_name
+from kit.admin_display import decider, moment, signed_percent, user_name
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from kit.dates import time_zone
-from kit.numbers import percent, percent_range
+from kit.numbers import percent_range
 from orders.admin.display import approval_task_of
 from orders.admin.order import OutcomeFilter
 
@@ -340,9 +340,7 @@ class DecisionRecordAdmin(ExportableAdmin, DateHierarchyFromRange, LookaheadPagi
 
     @admin.display(description=gettext_lazy("Divergence"))
     def divergence(self, record):
-        if record.divergence_percent is None:
-            return "-"
-        return percent(record.divergence_percent, 2, signed=True)
+        return signed_percent(record.divergence_percent)
 
     @admin.display(description=gettext_lazy("Approver's decision"))
     def manual_decision(self, record):

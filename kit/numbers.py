@@ -1,5 +1,5 @@
 """Numbers and percentages as the reader's language writes them: 1,204 and 12.5 % in English,
-1.204 and 12,5% in Portuguese. Babel holds the separators; the place of the percent sign is a
+1.204 and 12,5 % in Portuguese. Babel holds the separators; the place of the percent sign is a
 translated string.
 """
 
@@ -24,9 +24,12 @@ def decimal(value, places: int | None = None) -> str:
 
 
 def percent(value, places: int | None = None, *, signed: bool = False) -> str:
-    """A percentage with its sign where the reader's language puts it: 12.5 %, 12,5%; `signed`: +2.48 %."""
+    """A percentage with its sign where the reader's language puts it: 12.5 %, 12,5 %.
+
+    `signed`: a divergence, +2.48 % when the marketplace pays less, −2.48 % when more, and +0.00 %.
+    """
     text = decimal(value, places)
-    if signed and Decimal(str(value)) > 0:
+    if signed and Decimal(str(value)) >= 0:
         text = "+" + text
     return _("%(number)s %%") % {"number": text}
 

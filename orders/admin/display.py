@@ -2,7 +2,6 @@
 approvers notified, band, money in the account's currency, and the decision's codes in words."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import formats, timezone
@@ -16,8 +15,9 @@ from authorization.decision_words import outcome_label, reason_label, route_labe
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
 from connectors.codes import MEANINGS
-from kit.admin_display import badge
+from kit.admin_display import badge, signed_percent
 from kit.money import money
+from kit.numbers import percent_range
 
 from ..models import Order
 from ..statuses import OrderStatus
@@ -49,18 +49,6 @@ def order_money(order: Order, cents: int | None) -> str:
     if cents is None:
         return "-"
     return money(cents, order.account.currency)
-
-
-def number(value, places: int = 2) -> str:
-    return formats.number_format(Decimal(value), places, use_l10n=True)
-
-
-def signed_percent(value: Decimal | None) -> str:
-    """A divergence with its sign, in the reader's format: positive when the marketplace pays less."""
-    if value is None:
-        return "-"
-    sign = "+" if Decimal(value) >= 0 else "-"
-    return f"{sign}{number(abs(Decimal(value)))} %"
 
 
 def short_moment(value) -> str:
@@ -152,7 +140,7 @@ def notified_at(entry: dict) -> str:
 def band_range(band: dict | None) -> str:
     if not band:
         return "-"
-    return f"{number(band['from'])}–{number(band['to'])} %"
+    return percent_range(band["from"], band["to"], 2)
 
 
 def band_action(action: str) -> str:

@@ -18,8 +18,9 @@ from accounts.roles import HANDLE_ORDERS
 from authorization.decision import Outcome
 from authorization.decision_words import outcome_label, reason_label, route_label
 from exports.admin import ExportableAdmin
-from kit.admin_display import badge
+from kit.admin_display import badge, signed_percent
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
+from kit.numbers import percent
 
 from ..approvals import may_decide
 from ..explained import explanation_words
@@ -41,12 +42,10 @@ from .display import (
     decision_words,
     event_actor,
     event_note,
-    number,
     order_money,
     reservation_expired,
     reservation_left,
     short_moment,
-    signed_percent,
 )
 from .forms import DenyForm
 from .order_actions import OrderActions
@@ -218,8 +217,8 @@ class OrderAdmin(
             '<tr><td class="oa-number">{}</td><td class="oa-number">{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
-                    f"{number(band['from'])} %",
-                    f"{number(band['to'])} %",
+                    percent(band["from"], 2),
+                    percent(band["to"], 2),
                     band_action(band["action"]),
                     ", ".join(band.get("approvers") or []) or "-",
                 )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from exports.admin import ExportableAdmin
+from kit.admin_display import signed_percent
 from kit.admin_lists import LookaheadPaging, perm_name
 
 from ..explained import explanation_short
@@ -34,7 +35,6 @@ from .display import (
     order_money,
     reservation_left,
     short_moment,
-    signed_percent,
     words,
 )
 from .queue_bulk import BulkDecisions

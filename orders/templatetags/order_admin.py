@@ -23,7 +23,7 @@ def money(cents, currency):
 
 @register.filter
 def signed_percent(value):
-    return display.signed_percent(value)
+    return admin_display.signed_percent(value)
 
 
 @register.filter
