@@ -30,12 +30,13 @@ from exports.tables import percent as csv_percent
 from kit.admin_display import decider, moment, signed_percent, user_name
 from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from kit.dates import time_zone
+from kit.money import money
 from kit.numbers import percent_range
 from orders.admin.display import approval_task_of
 from orders.admin.order import OutcomeFilter
 
 from . import dashboard, selectors
-from .charts import count, day_words, money
+from .charts import count, day_words
 from .models import Dashboard, DecisionRecord
 
 VIEW = "orders.view_order"

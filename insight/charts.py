@@ -15,7 +15,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kit.money import money as money_text
 from kit.numbers import count, percent_range
 from kit.numbers import percent as percent_sign
 
@@ -25,11 +24,6 @@ WIDTH = 760
 def counted(template: str, number: int) -> str:
     """Fill an `ngettext` template's `%(count)s` with the number: ngettext("%(count)s order", …, n)."""
     return template % {"count": count(number)}
-
-
-def money(cents: int, currency: str) -> str:
-    """Integer cents as money in the account's currency, for the reader: R$ 1.234,56."""
-    return money_text(cents, currency)
 
 
 def share(part: int, whole: int) -> str:

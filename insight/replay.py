@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -38,7 +39,7 @@ from authorization.decision import (
 )
 from authorization.decision_words import OUTCOME_LABELS
 from connectors.models import Connector
-from kit.money import DEFAULT_CURRENCY
+from kit.money import DEFAULT_CURRENCY, money
 from kit.numbers import count
 
 from . import charts
@@ -264,9 +265,6 @@ def shown(answer: Replay) -> dict:
     moves = describe_moves(answer)
     currency = answer.currency
 
-    def money(cents):
-        return charts.money(cents, currency)
-
     period = ngettext("the last %(count)s day", "the last %(count)s days", answer.days) % {
         "count": count(answer.days)
     }
@@ -297,7 +295,7 @@ def shown(answer: Replay) -> dict:
             tally = row[side]
             key = f"{row['outcome']}-{side}"
             label = f"{_SHORT_LABELS[row['outcome']]}: {words}"
-            orders_and_value = f"{count(tally.orders)} · {money(tally.paid_value_cents)}"
+            orders_and_value = f"{count(tally.orders)} · {money(tally.paid_value_cents, currency)}"
             picture_rows.append((label, {key: tally.orders}, orders_and_value))
             series.append(charts.Series(key, label, _TONES[row["outcome"]], shade))
     picture = charts.horizontal_bars(
@@ -317,7 +315,7 @@ def shown(answer: Replay) -> dict:
             "name": change.main_order_id or f"{change.affiliate_id}-{change.marketplace_order_id}",
             "actual": OUTCOME_LABELS[change.actual],
             "draft": OUTCOME_LABELS[change.draft],
-            "paid": money(change.paid_value_cents),
+            "paid": money(change.paid_value_cents, currency),
         }
         for change in answer.changes
     ]
@@ -326,10 +324,10 @@ def shown(answer: Replay) -> dict:
         "replay_rows": [
             {
                 **row,
-                "actual_value": money(row["actual"].paid_value_cents),
-                "draft_value": money(row["draft"].paid_value_cents),
+                "actual_value": money(row["actual"].paid_value_cents, currency),
+                "draft_value": money(row["draft"].paid_value_cents, currency),
                 "orders_change_text": _signed(row["orders_change"], count),
-                "value_change_text": _signed(row["value_change"], money),
+                "value_change_text": _signed(row["value_change"], partial(money, currency=currency)),
             }
             for row in rows
         ],

@@ -8,6 +8,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from .money import money
 from .numbers import percent
 
 # Badge tone of each status: ok (green), info (blue), warn (amber), bad (red), done (grey).
@@ -40,11 +41,9 @@ def badge(value: str, label: str):
     return format_html('<span class="oa-badge oa-badge--{}">{}</span>', TONES.get(value, "done"), label)
 
 
-def money(cents: int | None) -> str:
-    """Show integer cents as money: 97550 → "975.50"."""
-    if cents is None:
-        return "-"
-    return f"{Decimal(cents).scaleb(-2):,.2f}"
+def money_shown(cents: int | None, currency: str) -> str:
+    """Cents in `currency` for the reader (R$ 975,50), or "-" for none, as the admin shows an empty value."""
+    return "-" if cents is None else money(cents, currency)
 
 
 def signed_percent(value: Decimal | None) -> str:

@@ -14,15 +14,9 @@ from accounts.models import Account
 from accounts.selectors import accounts_for
 from kit.admin_lists import perm_name
 from kit.forms import MoneyField
-from kit.money import money
 
 from ..models import Stock, reserved_stock_message
 from ..selectors import reserved_stock_among
-
-
-def money_of(cents: int | None, account: Account) -> str:
-    """Integer cents in the account's currency, as the reader writes it: 97550 → "R$ 975,50"."""
-    return "-" if cents is None else money(cents, account.currency)
 
 
 class AccountMoneyForm(forms.ModelForm):

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kit.admin_display import money_shown
 from kit.forms import MoneyField
 
 from ..models import PickupPoint, ShippingPolicy, Warehouse
 from ..rows import shipping_policy_target_problems
-from .base import AccountMoneyForm, CatalogAdmin, money_of
+from .base import AccountMoneyForm, CatalogAdmin
 
 
 class ShippingPolicyForm(AccountMoneyForm):
@@ -79,7 +80,7 @@ class ShippingPolicyAdmin(CatalogAdmin):
 
     @admin.display(description=_("freight per unit"), ordering="freight_cents")
     def freight(self, policy):
-        return money_of(policy.freight_cents, policy.account)
+        return money_shown(policy.freight_cents, policy.account.currency)
 
 
 @admin.register(PickupPoint)

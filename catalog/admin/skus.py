@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.backends import account_roles
+from kit.admin_display import money_shown
 from kit.admin_lists import GuardedHistory, perm_name
 from kit.forms import MoneyField
 
 from ..models import Sku, Stock, Warehouse, reserved_stock_message
 from ..resources import SkuResource, StockResource
 from ..selectors import skus_with_available
-from .base import AccountMoneyForm, CatalogAdmin, accounts_where, money_of
+from .base import AccountMoneyForm, CatalogAdmin, accounts_where
 from .csv_files import AccountImportExportMixin
 
 
@@ -117,7 +118,7 @@ class SkuAdmin(GuardedHistory, AccountImportExportMixin, SimpleHistoryAdmin, Cat
 
     @admin.display(description=_("price"), ordering="price_cents")
     def price(self, sku):
-        return money_of(sku.price_cents, sku.account)
+        return money_shown(sku.price_cents, sku.account.currency)
 
     @admin.display(description=_("sales channels"))
     def channels(self, sku):

@@ -6,8 +6,10 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kit.money import money
+
 from .. import charts, selectors
-from ..charts import Series, Table, count, counted, duration, money
+from ..charts import Series, Table, count, counted, duration
 
 
 def _orders(number: int) -> str:

@@ -10,8 +10,10 @@ beside divergent orders unexplained.
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kit.money import money
+
 from .. import charts, selectors
-from ..charts import Series, Table, count, counted, money, share
+from ..charts import Series, Table, count, counted, share
 
 
 def _gap_words(gap_cents: int, currency: str) -> str:

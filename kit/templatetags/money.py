@@ -1,7 +1,8 @@
-"""`{% load money %}` then `{{ order.payment_value_cents|money:account.currency }}`: cents shown as money."""
+"""`{% load money %}` then `{{ order.paid_value_cents|money:order.account.currency }}`: R$ 127,78; "-" for none."""
 
 from django import template
 
+from kit.admin_display import money_shown
 from kit.money import money as money_text
 
 register = template.Library()
@@ -9,7 +10,7 @@ register = template.Library()
 
 @register.filter
 def money(cents, currency):
-    return money_text(cents, currency)
+    return money_shown(cents, currency)
 
 
 @register.filter

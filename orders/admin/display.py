@@ -15,8 +15,7 @@ from authorization.decision_words import outcome_label, reason_label, route_labe
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
 from connectors.codes import MEANINGS
-from kit.admin_display import badge, signed_percent
-from kit.money import money
+from kit.admin_display import badge, money_shown, signed_percent
 from kit.numbers import percent_range
 
 from ..models import Order
@@ -46,9 +45,7 @@ def code_text(code: str | None) -> str:
 
 def order_money(order: Order, cents: int | None) -> str:
     """Cents of an order in its account's currency, for the reader: R$ 127,78."""
-    if cents is None:
-        return "-"
-    return money(cents, order.account.currency)
+    return money_shown(cents, order.account.currency)
 
 
 def short_moment(value) -> str:

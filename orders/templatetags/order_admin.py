@@ -1,4 +1,4 @@
-"""Template filters of the order screens: money in the account's currency, signed percentages,
+"""Template filters of the order screens: signed percentages,
 status badges, contract codes with their meaning, times in the reader's format."""
 
 from django import template
@@ -6,19 +6,10 @@ from django.utils import formats
 
 from connectors.codes import flow_name
 from kit import admin_display
-from kit.money import money as money_text
 
 from ..admin import display
 
 register = template.Library()
-
-
-@register.filter
-def money(cents, currency):
-    """`{{ order.paid_value_cents|money:order.account.currency }}`: R$ 127,78."""
-    if cents is None:
-        return "-"
-    return money_text(cents, currency)
 
 
 @register.filter
