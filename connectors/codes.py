@@ -5,7 +5,6 @@ The contract's own messages (`contract.MESSAGES`) are what connectors receive, i
 contract has them; these say the same to a seller's staff, in their language, beside the code.
 """
 
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 MEANINGS = {
@@ -26,16 +25,13 @@ MEANINGS = {
 }
 
 
-def code_meaning(code: str) -> str:
-    """The code's meaning for a person, or the code itself when the contract has no such code."""
-    return str(MEANINGS.get(code, code))
-
-
-def code_with_meaning(code: str):
-    """The code and what it means, as a list cell shows it: `EOI003 · Paid value differs…`."""
-    if code not in MEANINGS:
-        return code
-    return format_html("<code>{}</code> · {}", code, MEANINGS[code])
+def code_text(code: str | None) -> str:
+    """A contract code with its meaning for people: "EOI007 · Duplicate: the order already exists";
+    the code alone when the contract has no such code, "-" when there is none."""
+    if not code:
+        return "-"
+    meaning = MEANINGS.get(code)
+    return f"{code} · {meaning}" if meaning else code
 
 
 # The contract's flows, as `Notification.flow` keeps them.

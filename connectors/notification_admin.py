@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.admin_lists import DateHierarchyFromRange
 
-from .codes import MEANINGS, code_with_meaning, flow_name
+from .codes import MEANINGS, code_text, flow_name
 from .models import Notification, NotificationAttempt
 from .notifications import notification_resend
 from .outbound_admin import NO_LONGER_FAILED, AttemptInline, OutboxAdmin
@@ -80,7 +80,7 @@ class NotificationAdmin(DateHierarchyFromRange, OutboxAdmin):
 
     @admin.display(description=_("Code"), ordering="code")
     def code_shown(self, notification):
-        return code_with_meaning(notification.code)
+        return code_text(notification.code)
 
     @admin.display(description=_("Flow"), ordering="flow")
     def flow_shown(self, notification):

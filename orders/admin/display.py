@@ -14,7 +14,6 @@ from authorization.decision import BandAction
 from authorization.decision_words import outcome_label, reason_label, route_label
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
-from connectors.codes import MEANINGS
 from kit.admin_display import badge, money_shown, signed_percent
 from kit.numbers import percent_range
 
@@ -33,14 +32,6 @@ def words(table: dict, code: str | None) -> str:
     if not code:
         return "-"
     return str(table.get(code, code))
-
-
-def code_text(code: str | None) -> str:
-    """A contract code with its meaning for people: "EOI007 · Duplicate: the order already exists"."""
-    if not code:
-        return "-"
-    meaning = MEANINGS.get(code)
-    return f"{code} · {meaning}" if meaning else code
 
 
 def order_money(order: Order, cents: int | None) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
-from connectors.codes import flow_name
+from connectors.codes import code_text, flow_name
 from connectors.notification_admin import ContractCodeFilter
 from kit.admin_display import badge, pretty_json, shorten
 from kit.admin_lists import DateHierarchyFromRange
@@ -20,7 +20,7 @@ from kit.admin_lists import DateHierarchyFromRange
 from ..models import IntakeRecord
 from ..selectors import intake_notifications
 from ..statuses import IntakeStatus
-from .display import code_text, short_moment
+from .display import short_moment
 from .intake_reprocess import REMEMBERED, ReprocessAdmin
 from .queue_filters import ConnectorFilter, StatusFilter, Titled
 

@@ -15,13 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import REPROCESS_INTAKE
+from connectors.codes import code_text
 from kit.money import money
 
 from ..events import Actor
 from ..intake.receive import intake_reprocess
 from ..models import IntakeRecord
 from ..statuses import IntakeStatus
-from .display import code_text
 
 REPROCESSABLE = frozenset({IntakeStatus.HELD, IntakeStatus.REJECTED, IntakeStatus.FAILED})
 # Refused as a duplicate: the order exists already, and reprocessing would only be refused again.

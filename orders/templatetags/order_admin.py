@@ -4,6 +4,7 @@ status badges, contract codes with their meaning, times in the reader's format."
 from django import template
 from django.utils import formats
 
+from connectors import codes
 from connectors.codes import flow_name
 from kit import admin_display
 
@@ -24,7 +25,7 @@ def moment(value):
 
 @register.filter
 def code_text(code):
-    return display.code_text(code)
+    return codes.code_text(code)
 
 
 @register.simple_tag
