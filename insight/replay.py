@@ -283,7 +283,11 @@ def shown(answer: Replay) -> dict:
         else:
             summary = _("Replayed %(orders)s decided in %(period)s.") % {"orders": replayed, "period": period}
         if answer.changed:
-            summary += " " + _("Under this rule %(count)s would change outcome: %(moves)s.") % {
+            summary += " " + ngettext(
+                "Under this rule %(count)s would change outcome: %(moves)s.",
+                "Under this rule %(count)s would change outcome: %(moves)s.",
+                answer.changed,
+            ) % {
                 "count": count(answer.changed),
                 "moves": "; ".join(moves),
             }

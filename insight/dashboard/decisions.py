@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from authorization.decision import segments
+from authorization.decision import BandAction, segments
 
 from .. import charts, selectors
 from ..charts import Series, Table, count, counted, day_words, percent_range, percent_sign, share
@@ -24,12 +24,10 @@ BANDED = ("authorize", "manual", "deny")
 
 
 def _segment_words(kind: str) -> str:
-    return {
-        "authorize": _("authorize"),
-        "manual": _("manual"),
-        "deny": _("deny"),
-        "gap": _("not integrated (gap)"),
-    }[kind]
+    """What a stretch of today's rule does, in the rule editor's words: "hold for approval"."""
+    if kind == "gap":
+        return _("not integrated (gap)")
+    return str(BandAction(kind).label).lower()
 
 
 def _outcome_counted(outcome: str, number: int) -> str:
@@ -39,9 +37,7 @@ def _outcome_counted(outcome: str, number: int) -> str:
             "%(count)s without divergence", "%(count)s without divergence", number
         ),
         "authorize": lambda: ngettext("%(count)s authorized", "%(count)s authorized", number),
-        "manual": lambda: ngettext(
-            "%(count)s held for manual authorization", "%(count)s held for manual authorization", number
-        ),
+        "manual": lambda: ngettext("%(count)s held for approval", "%(count)s held for approval", number),
         "deny": lambda: ngettext("%(count)s denied", "%(count)s denied", number),
         "held": lambda: ngettext(
             "%(count)s held in the connection orders", "%(count)s held in the connection orders", number
@@ -196,7 +192,7 @@ def _series_label(outcome: str, band: str, today: set[tuple[str, str]]) -> str:
         return _("Denied without a band (gap, above the last band, no rule)")
     if outcome == "authorize":
         return _("Authorized without a band")
-    return _("Held for manual authorization without a band")
+    return _("Held for approval without a band")
 
 
 def _series_of(keys, today: set[tuple[str, str]]) -> list[Series]:

@@ -61,7 +61,7 @@ def queue_age_chart(*, queue, now) -> charts.Chart:
         else:
             summary += _("None has been passed on to a 2nd approver yet.")
     else:
-        summary = _("No order waits for manual authorization.")
+        summary = _("No order waits for approval.")
     rows = [
         (str(label), dict(rows_by_age[index]), _orders(sum(rows_by_age[index].values())))
         for index, (label, _limit) in enumerate(selectors.AGE_LIMITS)
@@ -136,7 +136,11 @@ def approver_chart(*, times) -> charts.Chart:
         decisions = sum(one.decisions for one in times)
         slowest = times[0]
         each = "; ".join(
-            _("%(approver)s: %(count)s decided, %(average)s after holding on average")
+            ngettext(
+                "%(approver)s: %(count)s decided, %(average)s after holding on average",
+                "%(approver)s: %(count)s decided, %(average)s after holding on average",
+                one.decisions,
+            )
             % {"approver": one.email, "count": count(one.decisions), "average": duration(one.average)}
             for one in times
         )
@@ -153,7 +157,7 @@ def approver_chart(*, times) -> charts.Chart:
         (
             one.email,
             {"average": one.average.total_seconds()},
-            _("%(average)s · %(count)s decided")
+            ngettext("%(average)s · %(count)s decided", "%(average)s · %(count)s decided", one.decisions)
             % {"average": duration(one.average), "count": count(one.decisions)},
         )
         for one in times

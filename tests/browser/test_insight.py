@@ -31,7 +31,9 @@ def test_the_dashboard_draws_every_picture_with_words_that_match_it(page, log_in
     divergence = page.locator("#chart-divergence")
     expect(divergence.locator(".chart-bars rect")).to_have_count(3)  # 2.48 %, 15.01 % and 33.88 %
     expect(divergence.locator(".chart-bands rect")).to_have_count(3)
-    expect(divergence.locator(".chart-bands rect.band-manual title")).to_have_text("5–20 %: manual")
+    expect(divergence.locator(".chart-bands rect.band-manual title")).to_have_text(
+        "5–20 %: hold for approval"
+    )
     expect(divergence.locator("figcaption")).to_contain_text("5 orders decided from ")
     expect(divergence.locator("figcaption")).to_contain_text(": 2 without divergence, 3 (60 %) with one.")
     expect(divergence.locator("figcaption")).to_contain_text(

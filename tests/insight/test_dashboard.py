@@ -30,8 +30,8 @@ def test_the_dashboard_adds_up_what_the_rule_decided(client, owner, placed):
     divergence = caption(text, "divergence")
     assert ": 2 without divergence, 3 (60 %) with one." in divergence
     assert "Half of those diverged by less than 15.5 %, nine in ten by less than 34 %." in divergence
-    assert "Of all of them: 1 authorized; 1 held for manual authorization; 1 denied." in divergence
-    assert "today's bands, 0–5 %: authorize; 5–20 %: manual; 20–100 %: deny." in divergence
+    assert "Of all of them: 1 authorized; 1 held for approval; 1 denied." in divergence
+    assert "today's bands, 0–5 %: authorize; 5–20 %: hold for approval; 20–100 %: deny." in divergence
     assert numbers(text, "divergence") == [
         ["0 % (none)", "2"],
         ["2–2.5 %", "1"],
@@ -87,7 +87,7 @@ def test_an_approval_shows_in_the_time_to_decision(client, owner, approver, plac
         "1 approver decided 1 order in the period. ana@acme.example: 1 decided"
     )
     assert tile(text, "waiting") == "0"
-    assert caption(text, "queue-age") == "No order waits for manual authorization."
+    assert caption(text, "queue-age") == "No order waits for approval."
     assert numbers(text, "approvers")[0][:3] == ["ana@acme.example", "1", "0"]
 
 

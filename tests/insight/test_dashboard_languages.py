@@ -11,14 +11,15 @@ from tests.support.pages import markup
 
 
 @pytest.mark.parametrize(
-    ("accept", "language", "waiting_value", "words"),
+    ("accept", "language", "waiting_value", "words", "held"),
     [
-        ("pt-BR", "pt_BR", "R$\xa025,71", "pedidos decididos no período"),
-        ("es", "es", "25,71\xa0BRL", "pedidos decididos en el período"),  # as CLDR writes reais in Spanish
+        ("pt-BR", "pt_BR", "R$\xa025,71", "pedidos decididos no período", "1 retido para aprovação"),
+        # as CLDR writes reais in Spanish
+        ("es", "es", "25,71\xa0BRL", "pedidos decididos en el período", "1 retenido para aprobación"),
     ],
 )
 def test_the_dashboard_speaks_the_readers_language_with_money_in_the_accounts_currency(
-    client, owner, placed, accept, language, waiting_value, words
+    client, owner, placed, accept, language, waiting_value, words, held
 ):
     client.force_login(owner)
     page = markup(client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE=accept))
@@ -27,6 +28,7 @@ def test_the_dashboard_speaks_the_readers_language_with_money_in_the_accounts_cu
     assert words in page
     assert tile(page, "waiting-value") == waiting_value
     assert "15,5" in caption(page, "divergence")  # half of the divergent orders, in the reader's format
+    assert held in caption(page, "divergence")  # one order, in the singular
 
 
 def test_the_decisions_list_speaks_the_readers_language(client, owner, placed):
