@@ -167,6 +167,18 @@ class DeliveryChannel(models.TextChoices):
 
 
 class PickupPoint(models.Model):
+    # The address's fields, in the order a form and an import show them.
+    ADDRESS_FIELDS = (
+        "postal_code",
+        "street",
+        "number",
+        "neighborhood",
+        "complement",
+        "city",
+        "state",
+        "country",
+    )
+
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="pickup_points", verbose_name=_("account")
     )

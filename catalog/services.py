@@ -164,19 +164,7 @@ def _pickup_points_plan(*, account, rows: Sequence[PickupPointRow], lock: bool):
     planned = []
     for index, row in enumerate(rows):
         point = existing.get(row.point_id) or PickupPoint(account=account, point_id=row.point_id)
-        for attribute in (
-            "name",
-            "latitude",
-            "longitude",
-            "postal_code",
-            "street",
-            "number",
-            "neighborhood",
-            "complement",
-            "city",
-            "state",
-            "country",
-        ):
+        for attribute in ("name", "latitude", "longitude", *PickupPoint.ADDRESS_FIELDS):
             setattr(point, attribute, getattr(row, attribute))
         message = warehouse_id_problem(row.warehouse_id)
         if message:

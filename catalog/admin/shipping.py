@@ -58,16 +58,7 @@ class ShippingPolicyAdmin(CatalogAdmin):
     list_filter = ["delivery_channel", "active"]
     search_fields = ["policy_id"]
     filter_horizontal = ["warehouses", "pickup_points"]
-    fields = [
-        "account",
-        "policy_id",
-        "delivery_channel",
-        "freight_cents",
-        "estimate",
-        "active",
-        "warehouses",
-        "pickup_points",
-    ]
+    fields = ShippingPolicyForm.Meta.fields
     fixed_fields = ("policy_id",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -95,18 +86,7 @@ class PickupPointAdmin(CatalogAdmin):
         (None, {"fields": ["account", "point_id", "name", "warehouse"]}),
         (
             _("Address"),
-            {
-                "fields": [
-                    "postal_code",
-                    "street",
-                    "number",
-                    "neighborhood",
-                    "complement",
-                    "city",
-                    "state",
-                    "country",
-                ]
-            },
+            {"fields": PickupPoint.ADDRESS_FIELDS},
         ),
         (_("Coordinates"), {"fields": ["latitude", "longitude"]}),
     ]
