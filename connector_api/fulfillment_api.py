@@ -9,9 +9,7 @@ failure it retries (the previous protocol's rule).
 import logging
 
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
-    OpenApiRequest,
     OpenApiResponse,
     OpenApiTypes,
     extend_schema,
@@ -22,13 +20,29 @@ from rest_framework.response import Response
 from connectors import contract
 from connectors.contract import ContractError
 from kit.api import ServiceUnavailable, api_exception
-from kit.openapi import BODY_REQUIRED
 
 from . import examples
-from .api import ACCOUNT_PARAMETER, CONTRACT_RESPONSE, ConnectorAPIView, ContractException
-from .examples import answer, request_example
+from .api import ACCOUNT_PARAMETER, ConnectorAPIView, ContractException
+from .examples import answer
 from .fulfillment_body import FulfillmentError, check_place_fulfillment_order, error_body, single_order
 from .fulfillment_place import fulfillment_order_authorize_dispatch, fulfillment_order_place
+from .fulfillment_schema import (
+    AFFILIATE_PARAMETER,
+    DISPATCH_RESPONSE,
+    DIVERGENCE,
+    DIVERGENCE_ERROR,
+    DIVERGENCE_RULE,
+    DUPLICATE,
+    MALFORMED,
+    OTHER_AFFILIATE,
+    PLACED_RESPONSE,
+    SALES_CHANNEL_PARAMETER,
+    SIMULATION_RESPONSE,
+    WAITING,
+    refusals,
+    refused,
+    request_body,
+)
 from .fulfillment_simulation import fulfillment_simulate
 
 logger = logging.getLogger(__name__)
@@ -81,170 +95,6 @@ class FulfillmentAPIView(ConnectorAPIView):
         return request.query_params.get("sc") in (None, "", request.auth.sales_channel)
 
 
-ERROR_RESPONSE = {
-    "type": "object",
-    "required": ["error", "errors"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "exception"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "exception": {"type": "null"},
-            },
-        },
-        "errors": {"type": "array", "items": CONTRACT_RESPONSE["properties"]["errors"]["items"]},
-    },
-}
-AFFILIATE_PARAMETER = OpenApiParameter(
-    "affiliateId",
-    OpenApiTypes.STR,
-    required=True,
-    description="The connector's affiliate id (FMT0021 otherwise).",
-)
-SALES_CHANNEL_PARAMETER = OpenApiParameter(
-    "sc",
-    OpenApiTypes.STR,
-    description="Sales channel; the connector's own when left out, and the only one it sells in.",
-)
-
-
-def _refused(name: str, code: str, message: str, *errors: ContractError) -> OpenApiExample:
-    """An example of the Fulfillment style's refusal: `errors`, or the code and message as its one error."""
-    body = error_body(code=code, message=message, errors=list(errors) or [ContractError(code, message)])
-    return answer(name, body)
-
-
-DIVERGENCE = "Payment total (2900) differs from store desired value (3025)"
-DIVERGENCE_ERROR = ContractError("FMT007", DIVERGENCE, contract.SOURCE_FULFILLMENT)
-DIVERGENCE_RULE = ContractError(
-    "DIVERGENCE",
-    "Price divergence of 4.13 %: an order placed without isCreatedAsync is refused whatever the rule",
-)
-DUPLICATE = "The request order with marketplace order id 2630580124 for affiliate MKP already exists"
-WAITING = (
-    "Order MKP-2630580124 waits for the seller's manual authorization (price divergence): dispatch is "
-    "authorized as soon as the seller approves it"
-)
-MALFORMED = _refused("A malformed body", "EOI005", "shippingData.logisticsInfo[0].lockTTL is required")
-OTHER_AFFILIATE = _refused("Another affiliate id", "FMT0021", "Invalid affiliate id")
-
-
-def _errors(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
-    """The operation's refusals, {status: (description, examples)}, with those of every call."""
-    common = {
-        401: (
-            "Missing or invalid credentials.",
-            [_refused("Unknown credentials", "EOI001", examples.UNKNOWN_CREDENTIALS)],
-        ),
-        403: (
-            "Another account than the connector's.",
-            [
-                _refused(
-                    "Another account",
-                    "EOI001",
-                    examples.OTHER_ACCOUNT,
-                    ContractError("AUTH", examples.OTHER_ACCOUNT),
-                )
-            ],
-        ),
-        413: (
-            "The body is over the size limit (EOI005).",
-            [_refused("Too large", "EOI005", examples.too_large())],
-        ),
-        415: ("The body is not JSON (EOI005).", [_refused("Not JSON", "EOI005", examples.NOT_JSON)]),
-        500: (
-            "Unexpected failure, nothing done: send it again (EOI006).",
-            [_refused("Send it again", "EOI006", contract.MESSAGES["EOI006"])],
-        ),
-    }
-    return {
-        status: OpenApiResponse(ERROR_RESPONSE, description=description, examples=found)
-        for status, (description, found) in (common | described).items()
-    }
-
-
-def _one_or_array(schema: dict) -> dict:
-    """A body of one object, or an array of one; never none (`ConnectorAPIView.body`)."""
-    return {
-        "oneOf": [schema, {"type": "array", "minItems": 1, "maxItems": 1, "items": schema}],
-        BODY_REQUIRED: True,
-    }
-
-
-def _request(name: str, title: str, example) -> dict:
-    """The body of the contract's schema `name`, one object or an array of one, with an example."""
-    body = _one_or_array(contract.schema(name))
-    return {"application/json": OpenApiRequest(body, examples=[request_example(title, example)])}
-
-
-SIMULATION_RESPONSE = {
-    "type": "object",
-    "properties": {
-        "items": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "requestIndex": {"type": "integer"},
-                    "quantity": {"type": "integer"},
-                    "seller": {"type": "string"},
-                    "price": {"type": "integer", "description": "The seller's unit price, in cents."},
-                    "availability": {
-                        "type": "string",
-                        "enum": ["available", "withoutStock", "cannotBeDelivered", "unavailable"],
-                    },
-                },
-            },
-        },
-        "postalCode": {"type": ["string", "null"]},
-        "country": {"type": ["string", "null"]},
-        "logisticsInfo": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "itemIndex": {"type": "integer"},
-                    "slas": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "string"},
-                                "deliveryChannel": {"type": "string"},
-                                "price": {"type": "integer", "description": "Freight × quantity, in cents."},
-                                "shippingEstimate": {"type": "string"},
-                                "pickupPointId": {"type": ["string", "null"]},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        "messages": {"type": "array", "items": {"type": "object"}},
-        "pickupPoints": {"type": "array", "items": {"type": "object"}},
-        "totals": {"type": "array", "items": {"type": "object"}},
-    },
-}
-PLACED_RESPONSE = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {
-            "marketplaceOrderId": {"type": "string"},
-            "orderId": {"type": "string", "description": "{affiliateId}-{marketplaceOrderId}"},
-            "followUpEmail": {"type": "null"},
-            "items": {"type": "array", "items": {"type": "object"}},
-            "shippingData": {"type": "object"},
-            "paymentData": {"type": "null"},
-        },
-    },
-}
-DISPATCH_RESPONSE = {"type": "object", "properties": {"marketplaceOrderId": {"type": "string"}}}
-
-
 class FulfillmentSimulationView(FulfillmentAPIView):
     check = staticmethod(_check("fulfillment_simulation"))
 
@@ -258,7 +108,7 @@ class FulfillmentSimulationView(FulfillmentAPIView):
             OpenApiParameter("affiliateId", OpenApiTypes.STR, description="The connector's affiliate id."),
             SALES_CHANNEL_PARAMETER,
         ],
-        request=_request("fulfillment_simulation", "One item to a postal code", examples.SIMULATION),
+        request=request_body("fulfillment_simulation", "One item to a postal code", examples.SIMULATION),
         responses={
             200: OpenApiResponse(
                 SIMULATION_RESPONSE,
@@ -269,7 +119,7 @@ class FulfillmentSimulationView(FulfillmentAPIView):
                 ],
             )
         }
-        | _errors(
+        | refusals(
             {
                 400: (
                     "A malformed body (EOI005), or another affiliate id (FMT0021).",
@@ -301,7 +151,7 @@ class FulfillmentOrdersView(FulfillmentAPIView):
         "SLA and pickup point problems answer ORD027 with each item's FMT005/FMT010 in errors; a duplicate "
         "FMT009.",
         parameters=[ACCOUNT_PARAMETER, AFFILIATE_PARAMETER, SALES_CHANNEL_PARAMETER],
-        request=_request("place_fulfillment_order", "Order of the guide", [examples.FULFILLMENT_ORDER]),
+        request=request_body("place_fulfillment_order", "Order of the guide", [examples.FULFILLMENT_ORDER]),
         responses={
             200: OpenApiResponse(
                 PLACED_RESPONSE,
@@ -309,7 +159,7 @@ class FulfillmentOrdersView(FulfillmentAPIView):
                 examples=[answer("Placed", examples.PLACED_FULFILLMENT_ORDER)],
             )
         }
-        | _errors(
+        | refusals(
             {
                 400: (
                     "A business error, to log and not retry: a malformed body (EOI005), another affiliate "
@@ -317,10 +167,10 @@ class FulfillmentOrdersView(FulfillmentAPIView):
                     [
                         MALFORMED,
                         OTHER_AFFILIATE,
-                        _refused(
+                        refused(
                             "A price divergence", "FMT007", DIVERGENCE, DIVERGENCE_ERROR, DIVERGENCE_RULE
                         ),
-                        _refused(
+                        refused(
                             "Out of stock",
                             "ORD027",
                             "Item 1(1) is not available",
@@ -328,7 +178,7 @@ class FulfillmentOrdersView(FulfillmentAPIView):
                                 "FMT005", "Item 1(1) is not available", contract.SOURCE_FULFILLMENT
                             ),
                         ),
-                        _refused(
+                        refused(
                             "Already placed",
                             "FMT009",
                             DUPLICATE,
@@ -394,7 +244,7 @@ class AuthorizeDispatchView(FulfillmentAPIView):
                 description="The orderId, {affiliateId}-{marketplaceOrderId}: e.g. MKP-123.",
             ),
         ],
-        request=_request("authorize_dispatch", "Authorize an order", examples.AUTHORIZE_DISPATCH),
+        request=request_body("authorize_dispatch", "Authorize an order", examples.AUTHORIZE_DISPATCH),
         responses={
             200: OpenApiResponse(
                 DISPATCH_RESPONSE,
@@ -402,12 +252,12 @@ class AuthorizeDispatchView(FulfillmentAPIView):
                 examples=[answer("Authorized", examples.AUTHORIZE_DISPATCH[0])],
             )
         }
-        | _errors(
+        | refusals(
             {
                 400: (
                     "The order is canceled (EOI009), another affiliate id (FMT0021), a malformed body.",
                     [
-                        _refused(
+                        refused(
                             "Canceled", "EOI009", "Order MKP-2630580124 is canceled and cannot be approved"
                         ),
                         OTHER_AFFILIATE,
@@ -416,11 +266,11 @@ class AuthorizeDispatchView(FulfillmentAPIView):
                 ),
                 404: (
                     "No such order of this connector (EOI008).",
-                    [_refused("Not integrated", "EOI008", "Order MKP-2630580124 is not integrated")],
+                    [refused("Not integrated", "EOI008", "Order MKP-2630580124 is not integrated")],
                 ),
                 409: (
                     "Waiting for the seller's manual authorization: remembered (EOI011).",
-                    [_refused("Remembered", "EOI011", WAITING)],
+                    [refused("Remembered", "EOI011", WAITING)],
                 ),
             }
         ),
