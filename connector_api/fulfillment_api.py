@@ -21,7 +21,7 @@ from connectors import contract
 from connectors.contract import ContractError
 from kit.api import ServiceUnavailable, api_exception
 
-from . import examples
+from . import fulfillment_examples
 from .api import ACCOUNT_PARAMETER, ConnectorAPIView, ContractException
 from .examples import answer
 from .fulfillment_body import FulfillmentError, check_place_fulfillment_order, error_body, single_order
@@ -108,14 +108,16 @@ class FulfillmentSimulationView(FulfillmentAPIView):
             OpenApiParameter("affiliateId", OpenApiTypes.STR, description="The connector's affiliate id."),
             SALES_CHANNEL_PARAMETER,
         ],
-        request=request_body("fulfillment_simulation", "One item to a postal code", examples.SIMULATION),
+        request=request_body(
+            "fulfillment_simulation", "One item to a postal code", fulfillment_examples.SIMULATION
+        ),
         responses={
             200: OpenApiResponse(
                 SIMULATION_RESPONSE,
                 description="The simulation.",
                 examples=[
-                    answer("Available", examples.SIMULATED),
-                    answer("Unknown to the catalog", examples.SIMULATED_UNKNOWN),
+                    answer("Available", fulfillment_examples.SIMULATED),
+                    answer("Unknown to the catalog", fulfillment_examples.SIMULATED_UNKNOWN),
                 ],
             )
         }
@@ -151,12 +153,14 @@ class FulfillmentOrdersView(FulfillmentAPIView):
         "SLA and pickup point problems answer ORD027 with each item's FMT005/FMT010 in errors; a duplicate "
         "FMT009.",
         parameters=[ACCOUNT_PARAMETER, AFFILIATE_PARAMETER, SALES_CHANNEL_PARAMETER],
-        request=request_body("place_fulfillment_order", "Order of the guide", [examples.FULFILLMENT_ORDER]),
+        request=request_body(
+            "place_fulfillment_order", "Order of the guide", [fulfillment_examples.FULFILLMENT_ORDER]
+        ),
         responses={
             200: OpenApiResponse(
                 PLACED_RESPONSE,
                 description="The order, created or enqueued.",
-                examples=[answer("Placed", examples.PLACED_FULFILLMENT_ORDER)],
+                examples=[answer("Placed", fulfillment_examples.PLACED_FULFILLMENT_ORDER)],
             )
         }
         | refusals(
@@ -244,12 +248,14 @@ class AuthorizeDispatchView(FulfillmentAPIView):
                 description="The orderId, {affiliateId}-{marketplaceOrderId}: e.g. MKP-123.",
             ),
         ],
-        request=request_body("authorize_dispatch", "Authorize an order", examples.AUTHORIZE_DISPATCH),
+        request=request_body(
+            "authorize_dispatch", "Authorize an order", fulfillment_examples.AUTHORIZE_DISPATCH
+        ),
         responses={
             200: OpenApiResponse(
                 DISPATCH_RESPONSE,
                 description="Dispatch authorized.",
-                examples=[answer("Authorized", examples.AUTHORIZE_DISPATCH[0])],
+                examples=[answer("Authorized", fulfillment_examples.AUTHORIZE_DISPATCH[0])],
             )
         }
         | refusals(
