@@ -7,6 +7,8 @@ actor; Owner and OMS Full edit (`authorization.edit_rule` on the account), every
 of the account sees the same page read-only.
 """
 
+import json
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,7 @@ from accounts.admin_base import AccountScopedAdmin
 from accounts.roles import EDIT_RULE
 from accounts.selectors import accounts_for, possible_approvers
 
-from . import rule_editor, rule_history
+from . import rule_bar, rule_editor, rule_history
 from .admin_history import RuleHistoryViews
 from .decision import decide_divergence
 from .models import PriceDivergenceRule
@@ -116,7 +118,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
                 {
                     "account": account,
                     "url": self.url("editor", account),
-                    "summary": rule_editor.rule_summary(rule_bands(rule=rule)),
+                    "summary": rule_bar.rule_summary(rule_bands(rule=rule)),
                     "rule": rule,
                     "can_edit": request.user.has_perm(EDIT_RULE, account),
                 }
@@ -209,6 +211,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         can_edit = request.user.has_perm(EDIT_RULE, account)
         rule = rule_of(account=account)
         saved_bands = rule_bands(rule=rule)
+        bar_bands = saved_bands if bar_bands is None else bar_bands
         preview = None
         if "at" in request.GET:
             at = rule_editor.parse_percent(request.GET["at"])
@@ -227,7 +230,9 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
                 rule=rule,
                 formset=formset,
                 can_edit=can_edit,
-                bar=rule_editor.bar_of(bar_bands or []),
+                bar=rule_bar.bar_of(bar_bands),
+                bar_scale=rule_bar.bar_scale(bar_bands),
+                bar_scales=json.dumps(rule_bar.bar_scales(bar_bands)),
                 approver_options=possible_approvers(account=account),
                 recent_revisions=self.revisions_shown(
                     request, account, rule_history.rule_revisions(account=account)[:5]
@@ -273,6 +278,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
             "errors": draft.field_errors + draft.problems_json(check.errors, "error"),
             "warnings": draft.problems_json(check.warnings, "warning"),
             "decision": None,
+            "scales": rule_bar.bar_scales(draft.bands),
         }
         at = rule_editor.parse_percent(request.POST.get("at", ""))
         if at is not None:
@@ -311,7 +317,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
             title=gettext("Replay of the price divergence rule of %(account)s") % {"account": account},
             can_edit=can_edit,
             problems=problems,
-            bar=rule_editor.bar_of(bands),
+            bar=rule_bar.bar_of(bands),
         )
         if not problems:
             try:
@@ -364,7 +370,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
                 account,
                 title=gettext("Delete the price divergence rule?"),
                 rule=rule,
-                bar=rule_editor.bar_of(rule_bands(rule=rule)),
+                bar=rule_bar.bar_of(rule_bands(rule=rule)),
                 band_lines=[rule_history.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
                 based_on=rule_version(account=account),
             ),

@@ -18,14 +18,12 @@ from kit.numbers import percent, percent_range
 
 from .decision import (
     DEFAULT_ESCALATE_AFTER_MINUTES,
-    HUNDRED,
     Band,
     BandAction,
     BandProblem,
     Decision,
     Outcome,
     Reason,
-    segments,
 )
 
 PREFIX = "bands"
@@ -40,14 +38,6 @@ FORM_FIELD_OF_PROBLEM = {
     "escalateAfterMinutes": "escalate_after_minutes",
 }
 ROW = "row"  # problems of a band as a whole
-
-GAP_LABEL = _("Not integrated (gap)")
-SHORT_LABELS = {
-    "authorize": _("Authorize"),
-    "manual": _("Approval"),
-    "deny": _("Deny"),
-    "gap": _("Not integrated"),
-}
 
 
 def format_percent(value) -> str:
@@ -336,49 +326,3 @@ def decision_json(decision: Decision, *, draft: Draft, account) -> dict:
         "band": band,
         "summary": describe_decision(decision, account=account),
     }
-
-
-@dataclass(frozen=True)
-class BarSegment:
-    """A stretch of the drawn bar, in percent of its width."""
-
-    kind: str
-    label: str
-    short_label: str
-    lower: str
-    upper: str
-    range: str  # for people: 10–12,5 % in Portuguese
-    left: str
-    width: str
-
-
-def bar_of(bands) -> list[BarSegment]:
-    """Return the bar the editor draws without JavaScript: every band and every gap."""
-    drawn = []
-    for segment in segments(bands):
-        lower = max(segment.lower_percent, Decimal(0))
-        upper = min(segment.upper_percent, HUNDRED)
-        if upper <= lower:
-            continue
-        kind = segment.kind
-        label = GAP_LABEL if kind == "gap" else BandAction(kind).label
-        drawn.append(
-            BarSegment(
-                kind=kind,
-                label=str(label),
-                short_label=str(SHORT_LABELS[kind]),
-                lower=format_percent(lower),
-                upper=format_percent(upper),
-                range=band_range(lower, upper),
-                left=format(lower, "f"),
-                width=format(upper - lower, "f"),
-            )
-        )
-    return drawn
-
-
-def rule_summary(bands) -> str:
-    """Say what a whole rule does, gaps included, in a line (the account list)."""
-    if not bands:
-        return gettext("No rule")
-    return " · ".join(f"{segment.range} {segment.label.lower()}" for segment in bar_of(bands))

@@ -1,6 +1,8 @@
 /*
  * The price divergence rule editor: draws the 0–100 % bar from the band rows and keeps the two
- * in step. The page is a plain formset that works without this script; the script adds the
+ * in step. The bar's scale is the server's (`authorization/rule_bar.py`): zoomed to where the
+ * band ends are, or the whole 0–100 %, each stretch between two ends wide enough to grab; the
+ * page carries it, and the preview answers it again for the draft as edited. The page is a plain formset that works without this script; the script adds the
  * drawing, draggable band ends, the approver list, add / remove band, and asks the server's
  * preview what the draft decides and what is wrong with it. The server alone decides and saves.
  * Its words come from the JavaScript catalog (`gettext`, loaded before it) in the reader's
@@ -90,10 +92,69 @@
         const previewInput = root.querySelector("#rule-preview-at");
         const previewResult = root.querySelector("#rule-preview-result");
         const ruleProblems = root.querySelector("#rule-problems");
+        const scaleLine = root.querySelector(".rule-scale");
+        const barBreak = bar.querySelector(".rule-bar-break");
+        const zoomButton = root.querySelector(".rule-zoom");
+
+        let scales = JSON.parse(bar.dataset.scales || "null");
+        let view = "zoomed"; // or "whole"
+        let markedAt = null;
 
         let dragging = null;
         let previewTimer = null;
         let previewSequence = 0;
+
+        /* Between the scale's knots of [divergence, place on the bar], read one column from the other. */
+        function alongKnots(value, from, to) {
+            const knots = scales ? scales[view].knots : [[0, 0], [100, 100]];
+            const clamped = Math.min(100, Math.max(0, value));
+            for (let index = 1; index < knots.length; index++) {
+                const [lower, upper] = [knots[index - 1], knots[index]];
+                if (clamped <= upper[from]) {
+                    const span = upper[from] - lower[from];
+                    return span === 0 ? lower[to] : lower[to] + ((upper[to] - lower[to]) * (clamped - lower[from])) / span;
+                }
+            }
+            return 100;
+        }
+
+        /* Where a divergence stands on the bar, in percent of its width. */
+        function toX(point) {
+            return alongKnots(point, 0, 1);
+        }
+
+        /* The divergence at a place on the bar, in percent of its width. */
+        function toPercent(x) {
+            return alongKnots(x, 1, 0);
+        }
+
+        function drawScale() {
+            if (!scales) {
+                return;
+            }
+            const scale = scales[view];
+            scaleLine.replaceChildren(
+                ...scale.ticks.map(([at, label]) => {
+                    // The zoomed stretch's last tick ends at the break, leaving the tail to "… to 100 %".
+                    const tick = el("span", { class: at === scale.breakAt ? "rule-tick is-zoom-end" : "rule-tick" }, label);
+                    tick.style.left = `${at}%`;
+                    return tick;
+                }),
+            );
+            if (barBreak) {
+                barBreak.hidden = scale.breakAt === null;
+                if (scale.breakAt !== null) {
+                    barBreak.style.left = `${scale.breakAt}%`;
+                }
+            }
+            if (zoomButton) {
+                zoomButton.hidden = !scales.zoomable && view === "zoomed";
+                zoomButton.setAttribute("aria-pressed", String(view === "whole"));
+            }
+            if (markedAt !== null) {
+                marker.style.left = `${toX(markedAt)}%`;
+            }
+        }
 
         function rows() {
             return Array.from(tbody.querySelectorAll("tr.band-row"));
@@ -172,9 +233,17 @@
                         class: `rule-segment is-${segment.kind}${segment.overlap ? " is-overlap" : ""}`,
                         title: segmentText(segment),
                     });
-                    node.style.left = `${segment.lower}%`;
-                    node.style.width = `${segment.upper - segment.lower}%`;
-                    node.append(el("span", { class: "rule-segment-label" }, SHORT_LABELS[segment.kind] || segment.kind));
+                    const left = toX(segment.lower);
+                    node.style.left = `${left}%`;
+                    node.style.width = `${toX(segment.upper) - left}%`;
+                    // The name and the range, on one line or two; where neither fits, in the list below the bar.
+                    const label = el("span", { class: "rule-segment-label" });
+                    label.append(
+                        el("span", { class: "rule-segment-name" }, SHORT_LABELS[segment.kind] || segment.kind),
+                        " ",
+                        el("span", { class: "rule-segment-range" }, `${human(segment.lower)}–${percent(segment.upper)}`),
+                    );
+                    node.append(label);
                     return node;
                 }),
             );
@@ -235,7 +304,7 @@
         }
 
         function placeHandle(node, handle) {
-            node.style.left = `${handle.position}%`;
+            node.style.left = `${toX(handle.position)}%`;
             node.setAttribute("aria-valuenow", String(handle.position));
             node.setAttribute("aria-valuetext", percent(handle.position));
             node.setAttribute("aria-valuemin", String(handle.min));
@@ -291,7 +360,7 @@
                         return;
                     }
                     const box = bar.getBoundingClientRect();
-                    moveHandle(handle, node, ((event.clientX - box.left) / box.width) * 100);
+                    moveHandle(handle, node, toPercent(((event.clientX - box.left) / box.width) * 100));
                 });
                 const stop = () => {
                     if (!dragging || dragging.node !== node) {
@@ -346,13 +415,19 @@
             }
         }
 
-        function render() {
+        /* The bar, its handles and its scale as the rows and the scale now are. */
+        function redraw() {
             const bands = bandsOfRows();
-            decorateRows();
             drawSegments(bands);
             if (!dragging) {
                 drawHandles(bands);
             }
+            drawScale();
+        }
+
+        function render() {
+            decorateRows();
+            redraw();
             schedulePreview();
             root.dispatchEvent(new CustomEvent("rule-editor:drawn"));
         }
@@ -550,6 +625,7 @@
             previewResult.className = "rule-preview-result";
             if (!decision) {
                 marker.hidden = true;
+                markedAt = null;
                 previewResult.textContent =
                     previewInput.value.trim() === "" ? "" : say(gettext("Type a percentage, e.g. %(example)s."), { example: human(12.5) });
                 return;
@@ -557,7 +633,8 @@
             previewResult.textContent = decision.summary;
             previewResult.classList.add(`is-${decision.outcome}`);
             marker.hidden = false;
-            marker.style.left = `${Math.min(100, Math.abs(Number(decision.percent)))}%`;
+            markedAt = Math.min(100, Math.abs(Number(decision.percent)));
+            marker.style.left = `${toX(markedAt)}%`;
             marker.title = decision.summary;
             if (decision.band && decision.band.form !== null) {
                 const row = rows().find((candidate) => formIndex(candidate) === decision.band.form);
@@ -594,6 +671,13 @@
             }
             showProblems(answer);
             showDecision(answer.decision);
+            // The draft's own scale; not while a handle is dragged, which would move under the pointer.
+            if (answer.scales && JSON.stringify(answer.scales) !== JSON.stringify(scales)) {
+                scales = answer.scales;
+                if (!dragging) {
+                    redraw();
+                }
+            }
             root.dispatchEvent(new CustomEvent("rule-editor:previewed", { detail: answer }));
         }
 
@@ -668,6 +752,12 @@
             });
         }
         previewInput.addEventListener("input", schedulePreview);
+        if (zoomButton) {
+            zoomButton.addEventListener("click", () => {
+                view = view === "zoomed" ? "whole" : "zoomed";
+                redraw();
+            });
+        }
         previewForm.addEventListener("submit", (event) => {
             event.preventDefault();
             window.clearTimeout(previewTimer);

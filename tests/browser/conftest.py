@@ -108,3 +108,14 @@ def log_in_on(page, user, password=PASSWORD):
 def log_in(page):
     """Return a function logging a user in on `page`."""
     return lambda user, password=PASSWORD: log_in_on(page, user, password)
+
+
+def drag_on_bar(page, handle, to_x_percent):
+    """Drag a handle of the rule editor's bar with the mouse to `to_x_percent` of the bar's width."""
+    start = handle.bounding_box()
+    bar = page.locator(".rule-bar").bounding_box()
+    y = start["y"] + start["height"] / 2
+    page.mouse.move(start["x"] + start["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + bar["width"] * to_x_percent / 100, y, steps=12)
+    page.mouse.up()

@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from authorization.rule_bar import bar_scale
 from authorization.selectors import rule_bands, rule_of
-from tests.browser.conftest import log_in_on, open_page
+from tests.browser.conftest import drag_on_bar, log_in_on, open_page
 from tests.support.rule_editor import ANA, BO, rule_url, three_band_rule
 
 pytestmark = pytest.mark.browser
@@ -13,17 +14,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def rule(account, owner, approver, second_approver):
     return three_band_rule(account, owner)
-
-
-def drag(page, handle, to_percent):
-    """Drag a band end to `to_percent` of the bar with the mouse."""
-    start = handle.bounding_box()
-    bar = page.locator(".rule-bar").bounding_box()
-    y = start["y"] + start["height"] / 2
-    page.mouse.move(start["x"] + start["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(bar["x"] + bar["width"] * to_percent / 100, y, steps=12)
-    page.mouse.up()
 
 
 def test_owner_drags_the_end_of_the_first_band_saves_and_finds_it_after_reload(
@@ -35,7 +25,8 @@ def test_owner_drags_the_end_of_the_first_band_saves_and_finds_it_after_reload(
     second_start = page.locator("#id_bands-1-lower_percent")
     expect(first_end).to_have_value("10")
 
-    drag(page, page.locator('.rule-handle[aria-label="Boundary: end of band 1 and start of band 2"]'), 20)
+    handle = page.locator('.rule-handle[aria-label="Boundary: end of band 1 and start of band 2"]')
+    drag_on_bar(page, handle, bar_scale(rule_bands(rule=rule)).at(20))  # the bar zoomed to 0–40 %
 
     expect(first_end).to_have_value("20")
     expect(second_start).to_have_value("20")
@@ -189,7 +180,7 @@ def test_the_editor_speaks_portuguese_with_its_script(page_in_portuguese, accoun
     segments = page.locator("#rule-segment-list")
     expect(segments).to_contain_text("0–10 %: faixa 1, Autorizar")
     expect(segments).to_contain_text("10–30 %: faixa 2, Reter para aprovação")
-    expect(page.locator(".rule-segment.is-manual .rule-segment-label")).to_have_text("Aprovação")
+    expect(page.locator(".rule-segment.is-manual .rule-segment-label")).to_have_text("Aprovação 10–30 %")
     handle = page.get_by_role("slider", name="Limite: fim da faixa 1 e início da faixa 2")
     handle.focus()
     handle.press("ArrowRight")
