@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +124,36 @@ def notified_at(entry: dict) -> str:
     """Show when a notification entry was sent, in the reader's time zone and format."""
     sent = parse_datetime(entry.get("at") or "")
     return short_moment(sent) if sent else ""
+
+
+def notified_text(task) -> str:
+    """Everyone e-mailed about the order, why and when, on one line (the queue's tooltip):
+    "Notified: ana@acme.example (held: first approver, 06/12/2026 9:41 a.m.)"."""
+    entries = (task.notified if task else []) or []
+    if not entries:
+        return gettext("Nobody notified yet.")
+    return gettext("Notified: %(entries)s") % {
+        "entries": "; ".join(
+            f"{entry.get('email', '')} ({words(NOTIFIED_KINDS, entry.get('kind', ''))}, {notified_at(entry)})"
+            for entry in entries
+        )
+    }
+
+
+def two_lines(first, second, *, first_title: str = "", second_title: str = "") -> str:
+    """Two values in one cell, the second smaller beneath it, each titled with what it is: how a
+    list fits a laptop's screen without dropping a column (paid over seller value)."""
+    return format_html(
+        '<span class="oa-line"{}>{}</span><span class="oa-line oa-sub"{}>{}</span>',
+        _title(first_title),
+        first,
+        _title(second_title),
+        second,
+    )
+
+
+def _title(text: str) -> str:
+    return format_html(' title="{}"', text) if text else ""
 
 
 def band_range(band: dict | None) -> str:

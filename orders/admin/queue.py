@@ -12,32 +12,18 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
 from exports.admin import ExportableAdmin
-from kit.admin_display import signed_percent
 from kit.admin_lists import LookaheadPaging, perm_name
 
-from ..explained import explanation_short
 from ..models import Order, WaitingOrder
 from ..selectors import order_explanations, waiting_orders
-from .display import (
-    NOTIFIED_KINDS,
-    approval_task_of,
-    approver_level_text,
-    band_range,
-    human_duration,
-    notified_at,
-    order_money,
-    reservation_left,
-    short_moment,
-    words,
-)
 from .queue_bulk import BulkDecisions
+from .queue_columns import QueueColumns
 from .queue_filters import (
     AgeFilter,
     ConnectorFilter,
@@ -54,21 +40,8 @@ MINE_CAP = 1_000
 
 
 @admin.register(WaitingOrder)
-class WaitingOrderAdmin(BulkDecisions, ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
-    list_display = [
-        "main_order_link",
-        "marketplace_id",
-        "connector",
-        "paid_value",
-        "seller_value",
-        "divergence",
-        "why",
-        "band_column",
-        "waiting",
-        "reservation",
-        "approver_level",
-        "notified",
-    ]
+class WaitingOrderAdmin(QueueColumns, BulkDecisions, ExportableAdmin, LookaheadPaging, ReadOnlyAccountAdmin):
+    list_display = ["main_order_link", "values", "divergence", "why", "waiting", "approver_level"]
     list_display_links = None
     list_filter = [
         NeedsMyDecisionFilter,
@@ -120,70 +93,6 @@ class WaitingOrderAdmin(BulkDecisions, ExportableAdmin, LookaheadPaging, ReadOnl
             helpers.ACTION_CHECKBOX_NAME,
             obj.pk,
             gettext("Select order %(order)s") % {"order": obj.main_order_id},
-        )
-
-    # Columns
-
-    @admin.display(description=_("Order number"))
-    def main_order_link(self, order):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[order.pk]), order.main_order_id
-        )
-
-    @admin.display(description=_("Marketplace order"))
-    def marketplace_id(self, order):
-        return order.marketplace_order_id
-
-    @admin.display(description=_("Paid"))
-    def paid_value(self, order):
-        return order_money(order, order.paid_value_cents)
-
-    @admin.display(description=_("Seller value"))
-    def seller_value(self, order):
-        return order_money(order, order.seller_value_cents)
-
-    @admin.display(description=_("Divergence"))
-    def divergence(self, order):
-        return signed_percent(order.divergence_percent)
-
-    @admin.display(description=_("Why"))
-    def why(self, order):
-        explanation = getattr(order, "explanation", None)
-        return explanation_short(explanation, order.account.currency) if explanation else "-"
-
-    @admin.display(description=_("Band"))
-    def band_column(self, order):
-        return band_range(order.band)
-
-    @admin.display(description=_("Waiting"), ordering="created_at")
-    def waiting(self, order):
-        return format_html(
-            '<span title="{}">{}</span>',
-            gettext("since %(time)s") % {"time": short_moment(order.created_at)},
-            human_duration(timezone.now() - order.created_at),
-        )
-
-    @admin.display(description=_("Reservation"))
-    def reservation(self, order):
-        return reservation_left(order)
-
-    @admin.display(description=_("Approver"))
-    def approver_level(self, order):
-        return approver_level_text(approval_task_of(order))
-
-    @admin.display(description=_("Notified"))
-    def notified(self, order):
-        task = approval_task_of(order)
-        entries = (task.notified if task else []) or []
-        if not entries:
-            return "-"
-        return format_html_join(
-            ", ",
-            '<span title="{} {}">{}</span>',
-            (
-                (words(NOTIFIED_KINDS, entry.get("kind", "")), notified_at(entry), entry.get("email", ""))
-                for entry in entries
-            ),
         )
 
     # Pages

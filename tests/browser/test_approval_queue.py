@@ -33,7 +33,13 @@ def held(mkp, shop, owner, approver, second_approver, connector_server):
 
 
 def queue_rows(page):
-    return page.locator("#result_list tbody tr td.field-main_order_link")
+    return page.locator("#result_list tbody tr td.field-main_order_link a")
+
+
+def queue_row(page, main_order_id):
+    return page.locator("#result_list tbody tr").filter(
+        has=page.get_by_role("link", name=main_order_id, exact=True)
+    )
 
 
 def test_an_approver_approves_one_from_its_page_and_denies_another_from_the_queue(
