@@ -9,9 +9,8 @@ from accounts.backends import account_roles
 from accounts.roles import Role
 from orders.models import Order
 from orders.selectors import next_order_to_decide
-from tests.factories import band, member
-from tests.orders.payloads import order_body
-from tests.support.orders import ANA, BO, placed_order, rule_set
+from tests.factories import member
+from tests.support.orders import ANA, BO, BO_ALONE, HELD, place_in_turn
 from tests.support.pages import markup, messages
 from tests.support.pages import page as page_at
 
@@ -22,15 +21,7 @@ LAST = "That was the last order waiting for your decision: nothing left to decid
 @pytest.fixture
 def held(shop, owner, approver, second_approver):
     """MKP-A, MKP-B, MKP-C and MKP-D held in that order: C for Bo alone, the others for Ana and Bo."""
-    rule_set(
-        shop.account,
-        [band(0, 10, "authorize"), band(10, 20, "manual", [ANA, BO]), band(20, 100, "manual", [BO])],
-    )
-    paid = {"A": 2571, "B": 2571, "C": 2269, "D": 2571}  # 15 % and 25 % below the seller's 3025
-    return {
-        name: placed_order(shop.connector, order_body(marketplaceOrderId=name, marketplacePaymentValue=value))
-        for name, value in paid.items()
-    }
+    return place_in_turn(shop.connector, {"A": HELD, "B": HELD, "C": BO_ALONE, "D": HELD})
 
 
 def url(order, action=""):
@@ -48,7 +39,7 @@ def landed_on(response) -> str:
 def waiting_links(client, order) -> dict[str, str]:
     """The page's links to the orders waiting before and after it, as {rel: order number}."""
     shown = page_at(client, url(order))
-    return dict(re.findall(r'<a rel="(prev|next)" href="[^"]+">[^<]*?(MKP-\w+)', shown))
+    return dict(re.findall(r'<a rel="(prev|next)" href="[^"]+"[^>]*>[^<]*?(MKP-\w+)', shown))
 
 
 # Approve or deny, then the next

@@ -100,3 +100,19 @@ def place_held(
     order = placed_order(connector, body)
     assert order.status == WAITING, (order.status, order.outcome, str(order.divergence_percent))
     return order
+
+
+BO_ALONE = 2269  # 25.01 % below the seller's 3025: the band of Bo alone in `place_in_turn`
+
+
+def place_in_turn(connector, paid: dict[str, int]) -> dict[str, Order]:
+    """Orders held one after another, by marketplace order id: paid `HELD`, for Ana and Bo; paid
+    `BO_ALONE`, for Bo alone."""
+    rule_set(
+        connector.account,
+        [band(0, 10, "authorize"), band(10, 20, "manual", [ANA, BO]), band(20, 100, "manual", [BO])],
+    )
+    return {
+        name: placed_order(connector, order_body(marketplaceOrderId=name, marketplacePaymentValue=value))
+        for name, value in paid.items()
+    }
