@@ -83,6 +83,41 @@ def test_j_k_and_enter_on_the_queue_open_the_second_order(screen, approver, held
     assert page.script_errors == []
 
 
+# Row controls as the queue's rows carry them (class row-approve, row-deny); each press is recorded.
+ROW_CONTROLS = """() => document.querySelectorAll("#result_list tbody tr").forEach((row, index) => {
+    for (const kind of ["approve", "deny"]) {
+        const control = document.createElement("button");
+        control.type = "button";
+        control.className = `row-${kind}`;
+        control.textContent = kind;
+        control.addEventListener("click", () => { document.body.dataset.pressed = `${kind} ${index}`; });
+        row.lastElementChild.append(control);
+    }
+})"""
+
+
+def test_a_and_d_press_the_highlighted_rows_controls_and_nothing_without_them(
+    screen, live_server, approver, held
+):
+    page = screen
+    log_in_on(page, approver)
+    page.goto(QUEUE)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.keyboard.press("d")
+    expect(page.locator("#result_list tbody tr").first).to_be_focused()  # nothing else happened
+    assert page.url == live_server.url + QUEUE
+
+    page.evaluate(ROW_CONTROLS)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator("body")).to_have_attribute("data-pressed", "approve 1")
+    page.keyboard.press("d")
+    expect(page.locator("body")).to_have_attribute("data-pressed", "deny 1")
+    assert [status_of(order) for order in held.values()] == [WAITING] * 4
+    assert page.script_errors == []
+
+
 def test_typing_a_into_the_deny_note_does_not_approve(screen, live_server, approver, held):
     page = screen
     log_in_on(page, approver)
