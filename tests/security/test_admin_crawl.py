@@ -29,6 +29,7 @@ from accounts.models import Account
 from accounts.roles import Role
 from accounts.selectors import accounts_for
 from accounts.services import membership_set
+from authorization.models import RuleRevision
 from authorization.services import rule_replace
 from connectors.models import HookDelivery, Notification
 from demo.models import CallKind, ReceivedCall
@@ -277,6 +278,11 @@ def parameter_values(pattern: Pattern, parameter: str, persona: Persona, victim:
         return pks(
             BulkDecision.objects.filter(user=persona.user).first(),
             BulkDecision.objects.filter(account=victim).first(),
+        )
+    if parameter == "revision_id":  # a version of an account's rule
+        return pks(
+            RuleRevision.objects.filter(account__in=accounts_for(user=persona.user)).first(),
+            RuleRevision.objects.filter(account=victim).first(),
         )
     if parameter == "app_label":
         return sorted({model._meta.app_label for model in admin.site._registry})
