@@ -74,7 +74,14 @@ def run(context: Context) -> Report:
         started = time.perf_counter()
         response = client.post(
             queue,
-            {"action": "approve_selected", "select_across": "1", "index": "0", "_selected_action": [first]},
+            # The confirmation page's form: the whole queue, confirmed.
+            {
+                "action": "approve_selected",
+                "select_across": "1",
+                "_selected_action": [first],
+                "confirm": "1",
+                "note": "",
+            },
         )
         if response.status_code != 302:
             raise BenchmarkError(f"the queue answered {response.status_code} to the approval")

@@ -28,6 +28,8 @@ SELECTION_MAX = 10_000
 # How often a job writes its progress: after this many orders, or this many seconds.
 FLUSH_EVERY_ORDERS = 100
 FLUSH_EVERY_SECONDS = 1.0
+# The refusal of an order the user's accounts do not hold; the others are the services' codes.
+NOT_FOUND = "not_found"
 
 
 def inline_max() -> int:
@@ -42,6 +44,10 @@ class BulkDecisionResult:
     main_order_id: str
     ok: bool
     message: str
+    # Why it was not decided (a refusal's code, or NOT_FOUND), and its paid value for the summary.
+    refusal: str = ""
+    paid_value_cents: int = 0
+    currency: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,32 +58,25 @@ def order_approve_or_deny(
 ) -> BulkDecisionResult:
     """Approve or deny one order through the services; say what happened, never raise a refusal."""
     label = order.main_order_id
+    value = {"paid_value_cents": order.paid_value_cents, "currency": order.account.currency}
     try:
         if action == BulkDecision.Action.APPROVE:
             order_approve(order=order, approver=user, note=note)
-            return BulkDecisionResult(
-                order.pk, label, True, gettext("Order %(order)s approved.") % {"order": label}
-            )
-        order_deny(order=order, approver=user, reason_code=reason_code, note=note)
-        return BulkDecisionResult(
-            order.pk,
-            label,
-            True,
-            gettext("Order %(order)s denied (%(reason)s).")
-            % {"order": label, "reason": DenyReason(reason_code).label},
-        )
+            said = gettext("Order %(order)s approved.") % {"order": label}
+        else:
+            order_deny(order=order, approver=user, reason_code=reason_code, note=note)
+            said = gettext("Order %(order)s denied (%(reason)s).") % {
+                "order": label,
+                "reason": DenyReason(reason_code).label,
+            }
+        return BulkDecisionResult(order.pk, label, True, said, **value)
     except DecisionForbidden as refused:
-        return BulkDecisionResult(
-            order.pk,
-            label,
-            False,
-            gettext(
-                "Order %(order)s: not yours to decide; only the approvers of the band that held it may (%(approvers)s)."
-            )
-            % {"order": label, "approvers": refused.approvers},
-        )
+        said = gettext(
+            "Order %(order)s: not yours to decide; only the approvers of the band that held it may (%(approvers)s)."
+        ) % {"order": label, "approvers": refused.approvers}
+        return BulkDecisionResult(order.pk, label, False, said, refused.code, **value)
     except DomainError as refused:
-        return BulkDecisionResult(order.pk, label, False, refused.message)
+        return BulkDecisionResult(order.pk, label, False, refused.message, refused.code, **value)
 
 
 def orders_approve_or_deny(
@@ -95,6 +94,7 @@ def orders_approve_or_deny(
                     "",
                     False,
                     gettext("Order #%(id)s is not in your accounts.") % {"id": order_id},
+                    NOT_FOUND,
                 )
             )
             continue

@@ -4,9 +4,10 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Prefetch, Q, QuerySet, Subquery, TextField
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Sum, TextField
 from django.db.models.functions import Cast, Coalesce
 
 from accounts.backends import account_roles
@@ -148,6 +149,39 @@ def waiting_counts(*, user, cap: int, mine_cap: int) -> tuple[int, int]:
         count_capped(waiting, cap=cap, column="created_at"),
         count_capped(awaiting_decision_by(waiting, user=user), cap=mine_cap),
     )
+
+
+@dataclass(frozen=True)
+class SelectionTotals:
+    """How many orders a selection holds, what was paid for them in each currency, and how many
+    of them the user may not decide."""
+
+    count: int
+    paid_by_currency: dict[str, int]
+    undecidable: int
+
+
+def selection_totals(selection: QuerySet[Order], *, user, most: int) -> SelectionTotals:
+    """Count and sum at most `most + 1` orders of the selection in one query, per currency (a user
+    of several accounts may select orders of each); those the user may not decide are counted by
+    `awaiting_decision_by`, the one rule in SQL."""
+    chosen = Order.objects.filter(pk__in=selection.order_by().values("pk")[: most + 1])
+    may = Count("pk", filter=Q(pk__in=awaiting_decision_by(chosen, user=user).values("pk")))
+    rows = list(
+        chosen.values("account__currency").annotate(orders=Count("pk"), paid=Sum("paid_value_cents"), may=may)
+    )
+    count = sum(row["orders"] for row in rows)
+    return SelectionTotals(
+        count=count,
+        paid_by_currency={row["account__currency"]: row["paid"] or 0 for row in rows},
+        undecidable=count - sum(row["may"] for row in rows),
+    )
+
+
+def selection_undecidable(selection: QuerySet[Order], *, user, most: int) -> list[str]:
+    """The numbers of the first `most` orders of the selection the user may not decide."""
+    decidable = awaiting_decision_by(selection, user=user).values("pk")
+    return list(selection.exclude(pk__in=decidable).values_list("main_order_id", flat=True)[:most])
 
 
 def orders_to_decide(*, user, order_ids) -> dict[int, Order]:

@@ -1,4 +1,4 @@
-"""The denial form, shared by the order page and the queue's bulk denial."""
+"""The denial form, shared by the order page and the queue's bulk denial, and the bulk approval's note."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,4 +17,16 @@ class DenyForm(forms.Form):
         max_length=DENY_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Why the order is denied; the connector is told."),
+    )
+
+
+class ApproveForm(forms.Form):
+    """An approval's optional note, kept in each order's history."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=DENY_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Optional: why the orders are approved, kept in each order’s history."),
     )

@@ -15,9 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import DECIDE_ORDER
 
 from .. import bulk
+from ..bulk_words import NAMED_MAX, bulk_summary, selection_question, undecidable_words
 from ..models import BulkDecision
-from ..selectors import bulk_decision_of, waiting_orders
-from .forms import DenyForm
+from ..selectors import bulk_decision_of, selection_totals, selection_undecidable
+from .forms import ApproveForm, DenyForm
+
+# The orders a confirmation lists; the rest of a selection is counted.
+LISTED_MAX = 200
 
 
 class BulkDecisions:
@@ -62,49 +66,76 @@ class BulkDecisions:
                 ids.append(int(value))
         return ids
 
-    @admin.action(description=_("Approve the selected orders"), permissions=["decide"])
+    @admin.action(description=_("Approve the selected orders…"), permissions=["decide"])
     def approve_selected(self, request, queryset):
-        return self.decide_selection(
-            request, self.selected_ids(request, queryset), BulkDecision.Action.APPROVE
-        )
+        form = ApproveForm(request.POST if "confirm" in request.POST else None)
+        return self.confirm_selection(request, queryset, BulkDecision.Action.APPROVE, form)
 
     @admin.action(description=_("Deny the selected orders…"), permissions=["decide"])
     def deny_selected(self, request, queryset):
-        ids = self.selected_ids(request, queryset)
         form = DenyForm(request.POST if "confirm" in request.POST else None)
+        return self.confirm_selection(request, queryset, BulkDecision.Action.DENY, form)
+
+    def confirm_selection(self, request, queryset, action, form):
+        """Decide the selection once confirmed; until then, say how many orders it holds, what was
+        paid for them, and which of them the user may not decide."""
         if form.is_bound and form.is_valid():
             return self.decide_selection(
-                request,
-                ids,
-                BulkDecision.Action.DENY,
-                reason_code=form.cleaned_data["reason_code"],
-                note=form.cleaned_data["note"],
+                request, self.selected_ids(request, queryset), action, **form.cleaned_data
             )
-        orders = list(waiting_orders(user=request.user).filter(pk__in=ids[:200]))
+        totals = selection_totals(queryset, user=request.user, most=bulk.SELECTION_MAX)
+        if totals.count > bulk.SELECTION_MAX:
+            return self.say_too_many(request)
+        if not totals.count:
+            messages.warning(
+                request,
+                gettext("None of the selected orders waits for a decision any more; nothing was done."),
+            )
+            return None
+        across = request.POST.get("select_across") == "1"
+        ticked = list(
+            dict.fromkeys(v for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if v.isdigit())
+        )
+        orders = list(queryset[:LISTED_MAX])
+        approve = action == BulkDecision.Action.APPROVE
+        undecidable = ""
+        if totals.undecidable:
+            names = selection_undecidable(queryset, user=request.user, most=NAMED_MAX)
+            undecidable = undecidable_words(names, total=totals.undecidable)
+        gone = 0 if across else max(len(ticked) - totals.count, 0)
         return TemplateResponse(
             request,
-            "admin/orders/waitingorder/deny_selected.html",
+            f"admin/orders/waitingorder/{action}_selected.html",
             {
                 **self.admin_site.each_context(request),
-                "title": gettext("Deny the selected orders"),
+                "title": gettext("Approve the selected orders")
+                if approve
+                else gettext("Deny the selected orders"),
                 "opts": self.opts,
                 "form": form,
+                "question": selection_question(action, totals),
+                "undecidable": undecidable,
+                "gone": gone,
                 "orders": orders,
-                "selected_ids": ids,
-                "select_across": request.POST.get("select_across") == "1",
-                "total": len(ids),
+                "more": totals.count - len(orders),
+                "ticked": ticked,
+                "select_across": across,
+                "action": f"{action}_selected",
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "back_url": request.get_full_path(),
             },
+        )
+
+    def say_too_many(self, request):
+        messages.error(
+            request,
+            gettext("Select at most %(most)s orders at once.")
+            % {"most": formats.number_format(bulk.SELECTION_MAX, force_grouping=True)},
         )
 
     def decide_selection(self, request, ids, action, *, reason_code="", note=""):
         if len(ids) > bulk.SELECTION_MAX:
-            messages.error(
-                request,
-                gettext("Select at most %(most)s orders at once.")
-                % {"most": formats.number_format(bulk.SELECTION_MAX, force_grouping=True)},
-            )
-            return None
+            return self.say_too_many(request)
         if len(ids) > bulk.inline_max():
             job = bulk.bulk_decision_start(
                 user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
@@ -126,14 +157,8 @@ class BulkDecisions:
         results = bulk.orders_approve_or_deny(
             user=request.user, order_ids=ids, action=action, reason_code=reason_code, note=note
         )
-        for result in results:
-            messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR, result.message)
-        decided = sum(result.ok for result in results)
-        if action == BulkDecision.Action.APPROVE:
-            summary = gettext("%(decided)s of %(count)s selected orders approved.")
-        else:
-            summary = gettext("%(decided)s of %(count)s selected orders denied.")
-        messages.info(request, summary % {"decided": decided, "count": len(results)})
+        level, summary = bulk_summary((result.as_dict() for result in results), action)
+        messages.add_message(request, level, summary)
         return None
 
     def bulk_progress_view(self, request, job_id):
@@ -173,7 +198,10 @@ def bulk_title(job: BulkDecision) -> str:
 
 def bulk_progress(job: BulkDecision, since: int = 0) -> dict:
     results = job.results or []
+    level, summary = bulk_summary(results, job.action) if job.state == BulkDecision.State.DONE else (None, "")
     return {
+        "summary": summary,
+        "summaryLevel": messages.DEFAULT_TAGS.get(level, ""),
         "state": job.state,
         "stateLabel": job.get_state_display(),
         "total": job.total,

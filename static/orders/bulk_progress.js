@@ -53,6 +53,12 @@
             bar.value = progress.done;
           }
           root.dataset.state = progress.state;
+          const outcome = document.getElementById("bulk-outcome");
+          if (outcome && progress.summary) {
+            outcome.firstElementChild.className = progress.summaryLevel;
+            outcome.firstElementChild.textContent = progress.summary;
+            outcome.hidden = false;
+          }
           if (progress.state !== "done") {
             window.setTimeout(poll, 1500);
           }

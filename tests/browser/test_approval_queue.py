@@ -5,8 +5,10 @@ from playwright.sync_api import expect
 
 from authorization.services import rule_replace
 from orders.models import Order
+from tests.browser.conftest import log_in_on, open_page
 from tests.factories import band
 from tests.orders.payloads import order_body
+from tests.support.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -68,12 +70,12 @@ def test_an_approver_approves_one_from_its_page_and_denies_another_from_the_queu
     page.check(f'input[name="_selected_action"][value="{held["B"].pk}"]')
     page.select_option('select[name="action"]', "deny_selected")
     page.locator('button[name="index"]').first.click()
-    expect(page.locator("#deny-orders")).to_contain_text("MKP-B")
+    expect(page.locator(".oa-selection-question")).to_have_text("Deny 1 order, paid R$25.71?")
+    expect(page.locator("#selected-orders")).to_contain_text("MKP-B")
     page.select_option("#id_reason_code", "suspicious")
     page.fill("#id_note", "Same card on ten orders")
     page.get_by_role("button", name="Deny the orders").click()
-    expect(page.locator(".messagelist")).to_contain_text("Order MKP-B denied (Suspicious order).")
-    expect(page.locator(".messagelist")).to_contain_text("1 of 1 selected orders denied.")
+    expect(page.locator(".messagelist li")).to_have_text(["1 of 1 order denied (R$25.71)."])
     expect(queue_rows(page)).to_have_count(0)
 
     received = connector_server.wait_for(7)
@@ -109,3 +111,33 @@ def test_a_viewer_sees_the_queue_and_the_order_without_buttons(page, log_in, vie
     expect(page.get_by_role("button", name="Approve order")).to_have_count(0)
     expect(page.get_by_role("button", name="Deny order")).to_have_count(0)
     assert page.script_errors == []
+
+
+def test_an_approver_approves_two_after_a_confirmation_with_their_count_and_value(
+    browser, live_server, settings, request, second_approver, held
+):
+    # Checked by axe, which the policy would refuse as an injected script (tests/support/axe.py).
+    with open_page(
+        browser, live_server, settings, request, viewport={"width": 1280, "height": 800}, bypass_csp=True
+    ) as page:
+        log_in_on(page, second_approver)
+        page.goto(QUEUE)
+        page.check(f'input[name="_selected_action"][value="{held["B"].pk}"]')
+        page.check(f'input[name="_selected_action"][value="{held["C"].pk}"]')
+        page.select_option('select[name="action"]', "approve_selected")
+        page.locator('button[name="index"]').first.click()
+
+        expect(page.locator(".oa-selection-question")).to_have_text("Approve 2 orders, paid R$48.40 in all?")
+        expect(page.locator("#selected-orders tbody tr")).to_have_count(2)
+        expect(page.locator("ol.breadcrumbs li")).to_have_text(
+            ["Home", "Orders", "Waiting for manual authorization", "Approve the selected orders"]
+        )
+        assert serious_violations(page) == []
+        assert set(Order.objects.values_list("status", flat=True)) == {"waiting-for-manual-authorization"}
+
+        page.fill("#id_note", "Marketplace promotion")
+        page.get_by_role("button", name="Approve the orders").click()
+
+        expect(page.locator(".messagelist li")).to_have_text(["2 of 2 orders approved (R$48.40)."])
+        expect(queue_rows(page)).to_have_text(["MKP-A"])
+        assert page.script_errors == []

@@ -1,4 +1,5 @@
-"""The manual-authorization queue in the admin: what waits, for whom, filters, counts, CSV and bulk decisions."""
+"""The manual-authorization queue in the admin: what waits, for whom, filters, counts and CSV
+(its bulk decisions: test_queue_bulk)."""
 
 import csv
 import html
@@ -8,13 +9,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.roles import Role
-from catalog.models import Stock
-from orders.models import BulkDecision, Order
+from orders.models import Order
 from orders.reservations import reservations_expire
 from orders.templatetags import order_queue
 from tests.connector_client import ConnectorClient
@@ -27,46 +26,10 @@ from tests.factories import (
     connector,
     member,
 )
+from tests.orders.conftest import ANA, BO, FIFTEEN, QUEUE, messages_of, rows
 from tests.orders.payloads import order_body
 from tests.support.orders import place_held
-from tests.support.pages import messages, page, text_of
-
-QUEUE = "/admin/orders/waitingorder/"
-ANA = "ana@acme.example"
-BO = "bo@acme.example"
-FIFTEEN = 2571  # 15.01 % below the seller's 3025: held for Ana and Bo
-TWENTY_FIVE = 2269  # 24.99 %: held for Bo alone
-
-
-BANDS = [
-    band(0, 10, "authorize"),
-    band(10, 20, "manual", [ANA, BO]),
-    band(20, 30, "manual", [BO]),
-    band(30, 100, "deny"),
-]
-
-
-@pytest.fixture
-def hold(shop, owner, approver, second_approver):
-    """Return a function placing an order the rule holds, for Ana and Bo (15 %) or Bo alone (25 %)."""
-
-    def place(marketplace_order_id, paid=FIFTEEN):
-        return place_held(shop.connector, bands=BANDS, paid=paid, marketplaceOrderId=marketplace_order_id)
-
-    return place
-
-
-def age(order, **waited):
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(**waited))
-
-
-def rows(listing: str) -> list[str]:
-    """Return the mainOrderIds of the queue's rows, top to bottom."""
-    return re.findall(r'<a href="/admin/orders/order/\d+/change/">(MKP-[^<]+)</a>', listing)
-
-
-def messages_of(response) -> list[str]:
-    return [words for _, words in messages(response)]
+from tests.support.pages import page, text_of
 
 
 def select(client, action, orders, **extra):
@@ -75,16 +38,6 @@ def select(client, action, orders, **extra):
         {"action": action, "index": "0", "_selected_action": [order.pk for order in orders], **extra},
         follow=True,
     )
-
-
-@pytest.fixture
-def queue(hold):
-    """Two held orders: A (15 %, Ana and Bo) waiting 3 h 12 min, B (25 %, Bo only) waiting 10 min."""
-    older = hold("A")
-    newer = hold("B", paid=TWENTY_FIVE)
-    age(older, hours=3, minutes=12)
-    age(newer, minutes=10)
-    return older, newer
 
 
 # What the queue shows
@@ -345,148 +298,3 @@ def test_csv_export_of_the_whole_queue_ignores_the_page(client, viewer, queue):
     response = client.get(f"{QUEUE}export.csv?p=3&divergence_from=20")
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [row["main_order_id"] for row in table] == ["MKP-B"]
-
-
-# Bulk decisions
-
-
-def test_bulk_approve_reports_what_became_of_each_order(
-    client, approver, second_approver, queue, hold, api_client_for
-):
-    mine, not_mine = queue
-    decided_meanwhile = hold("C")
-    no_stock = hold("D")
-    api_client_for(second_approver).post("/api/orders/MKP-C/approve?an=acme", {}, format="json")
-    Order.objects.filter(pk=no_stock.pk).update(reservation_expires_at=timezone.now() - timedelta(minutes=1))
-    reservations_expire()
-    Stock.objects.update(quantity=F("reserved"))
-    client.force_login(approver)
-
-    response = select(client, "approve_selected", [mine, not_mine, decided_meanwhile, no_stock])
-
-    said = messages_of(response)
-    assert "Order MKP-A approved." in said
-    assert (
-        f"Order MKP-B: not yours to decide; only the approvers of the band that held it may ({BO})." in said
-    )
-    assert any(message.startswith(f"Order MKP-C was already approved by {BO} at ") for message in said)
-    assert "Order MKP-D cannot be approved: its reservation ran out and SKU 1 has no stock left." in said
-    assert "1 of 4 selected orders approved." in said
-    statuses = dict(Order.objects.values_list("marketplace_order_id", "status"))
-    assert statuses == {
-        "A": "payment-pending",
-        "B": "waiting-for-manual-authorization",
-        "C": "payment-pending",
-        "D": "waiting-for-manual-authorization",
-    }
-    assert rows(html.unescape(response.content.decode())) == ["MKP-B", "MKP-D"]
-
-
-def test_bulk_deny_asks_for_a_reason_and_a_note_then_denies_each(
-    client, second_approver, queue, connector_server
-):
-    client.force_login(second_approver)
-    confirmation = select(client, "deny_selected", queue)
-    text = html.unescape(confirmation.content.decode())
-    assert "Deny 2 orders." in text
-    assert "MKP-A" in text and "MKP-B" in text
-    assert '<option value="price-error">Price error</option>' in text
-
-    missing_note = client.post(
-        QUEUE,
-        {
-            "action": "deny_selected",
-            "_selected_action": [order.pk for order in queue],
-            "confirm": "1",
-            "reason_code": "price-error",
-            "note": "",
-        },
-    )
-    assert missing_note.status_code == 200
-    assert "This field is required." in missing_note.content.decode()
-    assert Order.objects.filter(status="canceled").count() == 0
-
-    response = client.post(
-        QUEUE,
-        {
-            "action": "deny_selected",
-            "_selected_action": [order.pk for order in queue],
-            "confirm": "1",
-            "reason_code": "price-error",
-            "note": "Feed had the old price",
-        },
-        follow=True,
-    )
-    said = messages_of(response)
-    assert "Order MKP-A denied (Price error)." in said and "Order MKP-B denied (Price error)." in said
-    assert "2 of 2 selected orders denied." in said
-    assert set(Order.objects.values_list("status", flat=True)) == {"canceled"}
-    assert rows(html.unescape(response.content.decode())) == []
-
-
-def test_a_large_selection_runs_as_a_job_with_a_progress_page(
-    client, second_approver, approver, queue, hold, settings, django_capture_on_commit_callbacks
-):
-    third = hold("C")
-    settings.BULK_DECISION_INLINE_MAX = 2
-    client.force_login(second_approver)
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = select(client, "approve_selected", [*queue, third])
-    job = BulkDecision.objects.get()
-    assert messages(response) == [
-        ("info", "3 orders are being approved in the background: follow the progress.")
-    ]
-    assert f'<a href="{QUEUE}bulk/{job.pk}/">follow the progress</a>' in response.content.decode()
-    progress = page(client, f"{QUEUE}bulk/{job.pk}/")
-    assert "Waiting to start: 0 of 3 orders done, 0 approved, 0 not." in text_of(progress)
-    assert (job.user, job.total, job.state) == (second_approver, 3, "pending")
-
-    for callback in queued:
-        callback()  # the worker picks the job up
-
-    progress = text_of(page(client, f"{QUEUE}bulk/{job.pk}/"))
-    assert "Done: 3 of 3 orders done, 3 approved, 0 not." in progress
-    for marketplace_order_id in "ABC":
-        assert f"Order MKP-{marketplace_order_id} approved." in progress
-    assert set(Order.objects.values_list("status", flat=True)) == {"payment-pending"}
-    polled = client.get(f"{QUEUE}bulk/{job.pk}/progress.json?since=2").json()
-    assert (polled["state"], polled["done"], polled["total"], polled["decided"]) == ("done", 3, 3, 3)
-    assert [result["main_order_id"] for result in polled["results"]] == ["MKP-C"]
-    assert polled["results"][0]["url"] == f"/admin/orders/order/{third.pk}/change/"
-
-    client.force_login(approver)
-    assert client.get(f"{QUEUE}bulk/{job.pk}/").status_code == 404
-
-
-def test_a_job_run_again_decides_nothing_twice(
-    client, second_approver, queue, settings, django_capture_on_commit_callbacks
-):
-    from orders.bulk import bulk_decision_run
-
-    settings.BULK_DECISION_INLINE_MAX = 1
-    client.force_login(second_approver)
-    with django_capture_on_commit_callbacks(execute=True):
-        select(client, "approve_selected", queue)
-    job = BulkDecision.objects.get()
-    assert job.state == "done"
-    assert bulk_decision_run(job_id=job.pk) is None
-    job.refresh_from_db()
-    assert len(job.results) == 2
-
-
-def test_a_job_whose_message_was_lost_is_started_by_the_sweep(
-    client, second_approver, queue, settings, django_capture_on_commit_callbacks
-):
-    from orders.tasks import sweep_bulk_decisions
-
-    settings.BULK_DECISION_INLINE_MAX = 1
-    client.force_login(second_approver)
-    with django_capture_on_commit_callbacks(execute=False):
-        select(client, "approve_selected", queue)  # the broker never hears of it
-    job = BulkDecision.objects.get()
-    assert sweep_bulk_decisions() == 0  # too early: the worker may still pick it up
-    BulkDecision.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
-    assert sweep_bulk_decisions() == 1
-    job.refresh_from_db()
-    assert (job.state, job.done) == ("done", 2)
-    assert set(Order.objects.values_list("status", flat=True)) == {"payment-pending"}

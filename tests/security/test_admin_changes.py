@@ -657,19 +657,15 @@ def skipped_by_action(message: str) -> dict:
 NOT_DECIDER = (
     "Only the approvers of the band that held order MKP-123456789 may decide it (approver@acme.example)."
 )
-NOT_YOURS = (
-    "Order MKP-123456789: not yours to decide; only the approvers of the band that held it may "
-    "(approver@acme.example)."
-)
 
 
 def queue_decision(done: str) -> dict:
     return {
-        ALL: back("list", NOT_YOURS, f"0 of 1 selected orders {done}."),
+        ALL: back("list", f"0 of 1 order {done}: MKP-123456789 you may not decide."),
         Role.VIEWER: back(
             "list", "You may read the queue but not decide orders: your role does not approve."
         ),
-        GLOBEX_OWNER: back("list", "Order #{pk} is not in your accounts.", f"0 of 1 selected orders {done}."),
+        GLOBEX_OWNER: back("list", f"0 of 1 order {done}: #{{pk}} is not in your accounts."),
     }
 
 

@@ -93,9 +93,9 @@ def by_order_page(client, user, order, action):
 
 def by_queue(client, user, order, action):
     client.force_login(user)
-    data = {"action": f"{action}_selected", "_selected_action": [order.pk]}
-    if action == "deny":
-        data |= {"confirm": "1", **DENY_FIELDS}
+    # The confirmation page's form, as if the user had seen it and confirmed.
+    data = {"action": f"{action}_selected", "_selected_action": [order.pk], "confirm": "1"}
+    data |= DENY_FIELDS if action == "deny" else {"note": ""}
     response = client.post(QUEUE, data, follow=True)
     return response.status_code, messages(response)
 
@@ -130,13 +130,9 @@ def refusal(who, channel, action, order) -> tuple:
         ]
     if who == "viewer":
         return 200, [("error", "You may read the queue but not decide orders: your role does not approve.")]
-    why = (
-        f"Order #{order.pk} is not in your accounts."
-        if stranger
-        else f"Order MKP-123456789: not yours to decide; only the approvers of the band that held it may {APPROVERS}."
-    )
+    why = f"#{order.pk} is not in your accounts" if stranger else "MKP-123456789 you may not decide"
     done = {"approve": "approved", "deny": "denied"}[action]
-    return 200, [("error", why), ("info", f"0 of 1 selected orders {done}.")]
+    return 200, [("error", f"0 of 1 order {done}: {why}.")]
 
 
 @pytest.mark.parametrize("action", ["approve", "deny"])
