@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
 from accounts.roles import HANDLE_ORDERS
@@ -47,7 +48,7 @@ class OrderActions:
         order = self.get_object(request, unquote(object_id))
         if order is None:
             raise Http404(gettext("No such order."))
-        return order, redirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return order, redirect(back_to(request, order))
 
     def say_forbidden(self, request, refused: DecisionForbidden) -> None:
         """The service's refusal, naming whom to ask."""
@@ -160,3 +161,14 @@ class OrderActions:
             % {"order": order.main_order_id, "invoice": invoice_number.strip()},
         )
         return response
+
+
+def back_to(request, order) -> str:
+    """Where a button returns: the page that posted it (`next`, the queue as it was filtered) when
+    that is on this site, else the order's page."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return reverse("admin:orders_order_change", args=[order.pk])

@@ -20,6 +20,7 @@ from accounts.admin_base import ReadOnlyAccountAdmin
 from exports.admin import ExportableAdmin
 from kit.admin_lists import LookaheadPaging, perm_name
 
+from ..approvals import may_decide
 from ..models import Order, WaitingOrder
 from ..selectors import order_explanations, waiting_orders
 from .queue_bulk import BulkDecisions
@@ -79,7 +80,14 @@ class WaitingOrderAdmin(QueueColumns, BulkDecisions, ExportableAdmin, LookaheadP
             explanations = order_explanations(orders)
             for order in orders:
                 order.explanation = explanations[order.pk]
+                # The band's approvers are on the order and the user's roles read once a request.
+                order.may_decide = may_decide(user=request.user, order=order)
         return changelist
+
+    def get_list_display(self, request):
+        # Whoever may decide no order has no column of buttons.
+        columns = super().get_list_display(request)
+        return [*columns, "decide"] if self.has_decide_permission(request) else columns
 
     def _allowed(self, request, action, obj):
         # The queue is a view of orders: the order permissions decide who sees it.

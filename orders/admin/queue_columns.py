@@ -9,12 +9,13 @@ its filters. Longer texts are cut to two lines with the whole of them in the tit
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kit.admin_display import signed_percent
 
+from ..approvals import DENY_NOTE_MAX
 from ..explained import explanation_short
 from .display import (
     approval_task_of,
@@ -27,6 +28,7 @@ from .display import (
     short_moment,
     two_lines,
 )
+from .forms import DenyForm
 
 
 class QueueColumns:
@@ -74,6 +76,47 @@ class QueueColumns:
             % {"level": task.level + 1, "count": len(task.approvers)},
             first_title=notified_text(task),
         )
+
+    @admin.display(description=_("Decide"))
+    def decide(self, order):
+        """Approve, or deny with a reason and a note, without leaving the queue; only for those who
+        may decide the order (`order.may_decide`, set for the page by the admin)."""
+        return row_decision(order) if getattr(order, "may_decide", False) else ""
+
+
+def row_decision(order) -> str:
+    """The row's Approve button and Deny disclosure. They submit forms written after the list
+    (`row-approve-form`, `row-deny-<id>`), since a form cannot sit inside the list's own."""
+    reason, note = DenyForm.base_fields["reason_code"], DenyForm.base_fields["note"]
+    deny_form = f"row-deny-{order.pk}"
+    return format_html(
+        '<div class="oa-row-decide">'
+        '<button type="submit" form="row-approve-form" formaction="{}" class="button row-approve" aria-label="{}">{}</button>'
+        '<details class="oa-row-deny"><summary class="button row-deny" aria-label="{}">{}</summary>'
+        '<div class="oa-row-deny-form">'
+        '<label for="{}-reason">{}</label><select name="reason_code" id="{}-reason" form="{}" required>{}</select>'
+        '<label for="{}-note">{}</label>'
+        '<textarea name="note" id="{}-note" form="{}" rows="2" maxlength="{}" required></textarea>'
+        '<button type="submit" form="{}" class="button oa-button--bad">{}</button>'
+        "</div></details></div>",
+        reverse("admin:orders_order_approve", args=[order.pk]),
+        gettext("Approve order %(order)s") % {"order": order.main_order_id},
+        gettext("Approve"),
+        gettext("Deny order %(order)s…") % {"order": order.main_order_id},
+        gettext("Deny…"),
+        deny_form,
+        reason.label,
+        deny_form,
+        deny_form,
+        format_html_join("", '<option value="{}">{}</option>', reason.choices),
+        deny_form,
+        note.label,
+        deny_form,
+        deny_form,
+        DENY_NOTE_MAX,
+        deny_form,
+        gettext("Deny order"),
+    )
 
 
 def order_and_origin(order, url: str) -> str:

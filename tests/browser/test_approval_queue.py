@@ -141,3 +141,33 @@ def test_an_approver_approves_two_after_a_confirmation_with_their_count_and_valu
         expect(page.locator(".messagelist li")).to_have_text(["2 of 2 orders approved (R$48.40)."])
         expect(queue_rows(page)).to_have_text(["MKP-A"])
         assert page.script_errors == []
+
+
+def test_an_approver_approves_one_and_denies_another_from_their_rows(page, log_in, second_approver, held):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(second_approver)
+    page.goto(f"{QUEUE}?mine=yes")
+    expect(queue_rows(page)).to_have_text(["MKP-A", "MKP-B", "MKP-C"])
+
+    queue_row(page, "MKP-A").locator(".row-approve").click()
+    expect(page.locator(".messagelist")).to_have_text("Order MKP-A approved: it is now ready for handling.")
+    assert page.url.endswith(f"{QUEUE}?mine=yes")
+    expect(queue_rows(page)).to_have_text(["MKP-B", "MKP-C"])
+
+    denied = queue_row(page, "MKP-B")
+    denied.locator(".row-deny").click()
+    # The reason and note open over the rows beneath: the list still fits its box.
+    assert page.evaluate(
+        "(box) => box.scrollWidth <= box.clientWidth", page.locator("#changelist .results").element_handle()
+    )
+    denied.get_by_label("Reason").select_option("suspicious")
+    denied.get_by_label("Note").fill("Same card on ten orders")
+    denied.get_by_role("button", name="Deny order").click()
+    expect(page.locator(".messagelist")).to_have_text(
+        "Order MKP-B denied (Suspicious order): it is canceled and its stock released."
+    )
+    assert page.url.endswith(f"{QUEUE}?mine=yes")
+    expect(queue_rows(page)).to_have_text(["MKP-C"])
+    statuses = dict(Order.objects.values_list("marketplace_order_id", "status"))
+    assert statuses == {"A": "ready-for-handling", "B": "canceled", "C": "waiting-for-manual-authorization"}
+    assert page.script_errors == []

@@ -106,7 +106,7 @@ def test_each_persona_works_in_the_browsers_language_on_accessible_pages(
 QUEUE = "/admin/orders/waitingorder/"
 ORDERS = "/admin/orders/order/"
 # The columns an approver decides by, each holding one or two facts.
-QUEUE_COLUMNS = ["main_order_link", "values", "divergence", "why", "waiting", "approver_level"]
+QUEUE_COLUMNS = ["main_order_link", "values", "divergence", "why", "waiting", "approver_level", "decide"]
 ORDER_COLUMNS = ["order_link", "status_badge", "values", "divergence", "outcome_words", "created"]
 # Two lines of the admin's 13 px text with the cell's padding; a third line would pass it.
 ROW_HEIGHT_MAX = 60
