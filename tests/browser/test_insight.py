@@ -36,9 +36,7 @@ def test_the_dashboard_draws_every_picture_with_words_that_match_it(page, log_in
     )
     expect(divergence.locator("figcaption")).to_contain_text("5 orders decided from ")
     expect(divergence.locator("figcaption")).to_contain_text(": 2 without divergence, 3 (60 %) with one.")
-    expect(divergence.locator("figcaption")).to_contain_text(
-        "1 authorized; 1 held for approval; 1 denied"
-    )
+    expect(divergence.locator("figcaption")).to_contain_text("1 authorized; 1 held for approval; 1 denied")
 
     decisions = page.locator("#chart-decisions")
     expect(decisions.locator(".chart-bars rect")).to_have_count(4)
