@@ -82,6 +82,12 @@ class WaitingOrderAdmin(QueueColumns, BulkDecisions, ExportableAdmin, LookaheadP
                 order.explanation = explanations[order.pk]
                 # The band's approvers are on the order and the user's roles read once a request.
                 order.may_decide = may_decide(user=request.user, order=order)
+            # An empty page says whether the filters hide orders: one query, only when it is empty.
+            changelist.filters_hide_orders = (
+                not orders
+                and bool(changelist.has_active_filters or changelist.query or changelist.page_num > 1)
+                and self.get_queryset(request).exists()
+            )
         return changelist
 
     def get_list_display(self, request):
