@@ -16,10 +16,13 @@ from .feed_api import EMPTY_OK, FILTER_CONFLICT_ERROR, FILTER_REQUEST, FILTER_SC
 from .oms_api import ACCOUNT_PARAMETER, NOT_FOUND, PING_FAILED, OmsApiView, OmsError, errors, refused
 
 # A URL as the address policy takes it by its text (`connectors.egress.url_problem`): http(s), a host
-# name with a dot whose last label is not a number, a port from 1 to 65535, no user, no backslash,
+# name with a dot whose last label is not a number (decimal, or hexadecimal as 0x…: either makes the
+# host an address to a browser or curl), a port from 1 to 65535, no user, no backslash,
 # nothing outside printable ASCII.
 HOOK_URL_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9-]+\.)+[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*"
+    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9-]+\.)+"
+    r"([A-Za-z][A-Za-z0-9-]*|[1-9-][A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*|0[A-WYZa-wyz][A-Za-z0-9-]*"
+    r"|0[0-9-][A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*|0[Xx][0-9A-Fa-f]*[G-Zg-z-][A-Za-z0-9-]*)"
     r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
     r"([/?#][!-\[\]-~]*)?$"
 )

@@ -82,6 +82,25 @@ def test_a_hook_url_the_document_takes_is_taken_by_its_text(url, settings):
     assert egress.url_problem(url) is None
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0.0x",  # 0x is a hexadecimal zero: the host is the address 0.0.0.0
+        "HTTPS://shop.0XAB",
+        "http://shop.0x-ab",
+        "http://shop.0xg",
+        "http://shop.example",
+        "http://shop.12",
+        "http://shop.1a",
+        "http://shop.0a",
+        "http://shop.00x1",
+    ],
+)
+def test_the_document_and_the_code_agree_on_a_last_label_that_may_be_a_number(url, settings):
+    settings.OUTBOUND_ALLOW_PRIVATE_URLS = False
+    assert bool(re.fullmatch(HOOK_URL_PATTERN, url)) == (egress.url_problem(url) is None)
+
+
 @examples(max_examples=500, deadline=None)
 @given(text=st.from_regex(DATE_OR_DATETIME["pattern"], fullmatch=True))
 def test_a_date_the_document_takes_is_taken(text):
