@@ -132,6 +132,7 @@ NO_FORM = {
     "authorization_pricedivergencerule_preview",
     "authorization_pricedivergencerule_replay",
     "authorization_pricedivergencerule_rule_history",
+    "authorization_pricedivergencerule_restore",  # a draft in the editor, saved by the rule's own form
     "catalog_sku_import",
     "catalog_sku_process_import",
     "catalog_sku_export",
