@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.money import DEFAULT_CURRENCY, validate_currency
 
-from .roles import Role
+from .roles import ABSENCE_WRITES, MANAGE_ABSENCES, Role
 
 
 @functools.cache
@@ -199,3 +199,61 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"API token of {self.user}"
+
+
+class Absence(models.Model):
+    """A member away from one account for a while: whose turn they have, whom it passes to.
+
+    In force from `starts_at` until `ends_at` (excluded); ended early by moving `ends_at` to the
+    moment it was ended. Without a substitute, the absent approver's turn passes to the next
+    approver of each chain.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="absences", verbose_name=_("account")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences", verbose_name=_("absent")
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="covering",
+        verbose_name=_("substitute"),
+        help_text=_("Who decides in their place meanwhile: a member of the account who may decide orders."),
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("set"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["account__name", "starts_at", "pk"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        permissions = [("manage_absences", "Can set and end the absences of every member")]
+        indexes = [models.Index(fields=["account", "ends_at"], name="absence_account_ends")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user.email} away from {self.account}"
+
+    def permits(self, user, perm: str) -> bool:
+        """Add the absence's own condition to the user's role: one sets or ends one's own absence,
+        the account's Owner anyone's. Called by the permission backend."""
+        if perm not in ABSENCE_WRITES:
+            return True
+        return user.pk == self.user_id or user.has_perm(MANAGE_ABSENCES, self.account)

@@ -26,6 +26,7 @@ GROUPS = {Role.OWNER: "Owner", Role.OMS_FULL: "OMS Full", Role.APPROVER: "Approv
 ACCOUNT_MODELS = (
     "accounts.account",
     "accounts.membership",
+    "accounts.absence",
     "authorization.pricedivergencerule",
     "authorization.authorizationband",
     "authorization.rulerevision",
@@ -80,21 +81,27 @@ MANAGE_CONNECTORS = "connectors.manage_connectors"
 REPROCESS_INTAKE = "orders.reprocess_intake"
 DECIDE_ORDER = "orders.decide_order"
 HANDLE_ORDERS = "orders.handle_order"
+# Setting and ending absences: each deciding member their own (`Absence.permits`), the Owner anyone's.
+SET_ABSENCE = "accounts.change_absence"
+MANAGE_ABSENCES = "accounts.manage_absences"
+ABSENCE_WRITES = frozenset({"accounts.add_absence", SET_ABSENCE, "accounts.delete_absence"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(
         _VIEW_ALL
         | _MANAGE
         | _ACCOUNT_SETTINGS
-        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER, HANDLE_ORDERS}
+        | ABSENCE_WRITES
+        | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER, HANDLE_ORDERS, MANAGE_ABSENCES}
     ),
     Role.OMS_FULL: frozenset(
         _VIEW_ALL
         | _MANAGE
         | _ACCOUNT_SETTINGS
+        | ABSENCE_WRITES
         | {EDIT_RULE, MANAGE_CONNECTORS, REPROCESS_INTAKE, DECIDE_ORDER, HANDLE_ORDERS}
     ),
-    Role.APPROVER: frozenset(_VIEW_ALL | {DECIDE_ORDER}),
+    Role.APPROVER: frozenset(_VIEW_ALL | ABSENCE_WRITES | {DECIDE_ORDER}),
     Role.VIEWER: frozenset(_VIEW_ALL),
 }
 

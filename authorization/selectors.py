@@ -1,5 +1,9 @@
 """Reads of the price divergence rule, shared by the admin, the API and processing."""
 
+from django.utils.translation import gettext as _
+
+from kit.numbers import percent_range
+
 from .decision import Band, BandAction
 from .models import PriceDivergenceRule
 
@@ -47,3 +51,17 @@ def account_bands(*, account) -> list[Band] | None:
     if not bands:
         return None
     return [_band(*row) for row in bands if row[0] is not None]  # a rule without bands: one empty row
+
+
+def bands_left_without_approver(sender, *, account, email: str, away: frozenset[str], **kwargs) -> list[str]:
+    """Answer `accounts.absences.absence_uncovered`: the manual bands of the account's rule on
+    which the absent approver stands and every other approver would be away too."""
+    reasons = []
+    for band in account_bands(account=account) or []:
+        approvers = {approver.lower() for approver in band.approvers}
+        if band.action == BandAction.MANUAL and email in approvers and approvers <= away:
+            reasons.append(
+                _("%(who)s is the only approver left of the band %(band)s of the rule.")
+                % {"who": email, "band": percent_range(band.lower_percent, band.upper_percent, 2)}
+            )
+    return reasons
