@@ -3,28 +3,83 @@
 Tasks are queued after commit through `kit.enqueue`; the apps never import this module.
 """
 
+import logging
 import os
+import time
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
+from django.db import close_old_connections
+
+from operations.signals import beat_alive, worker_alive
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
+
+
+def _alive(signal, **arguments) -> None:
+    """Say a process is alive; a database that is away only leaves its heartbeat older, as it should.
+    Sent from a timer, outside any task: the connection is tidied first, as around a task."""
+    try:
+        close_old_connections()
+        signal.send(sender=None, **arguments)
+    except Exception:
+        logger.warning("Could not record the heartbeat", exc_info=True)
 
 
 class Schedule(PersistentScheduler):
     """Celery's schedule kept in a file, whose folder is made first: a fresh checkout has no
-    `var/`, and beat dying there would leave every sweep that recovers lost work unrun."""
+    `var/`, and beat dying there would leave every sweep that recovers lost work unrun.
+
+    Beat says it is alive as it ticks (`/health/ready`), waking at least that often."""
+
+    _stamped_at = float("-inf")
 
     def setup_schedule(self):
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()
 
+    def tick(self, *args, **kwargs):
+        every = settings.HEALTH_HEARTBEAT_SECONDS
+        if time.monotonic() - self._stamped_at >= every:
+            self._stamped_at = time.monotonic()
+            _alive(beat_alive)
+        return min(super().tick(*args, **kwargs), every)
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Each worker says it is alive from its main process's timer (`/health/ready`): a step of the
+    worker's own, so the consumer's restarts after a lost broker do not cancel it."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.timer_entry = None
+
+    def start(self, worker):
+        _alive(worker_alive, hostname=worker.hostname)
+        self.timer_entry = worker.timer.call_repeatedly(
+            settings.HEALTH_HEARTBEAT_SECONDS, self.alive, (worker.hostname,), priority=10
+        )
+
+    @staticmethod
+    def alive(hostname: str) -> None:
+        _alive(worker_alive, hostname=hostname)
+
+    def stop(self, worker):
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+
 
 app = Celery("order_authorization")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add(Heartbeat)
 
 
 @task_prerun.connect
@@ -35,6 +90,4 @@ def drop_broken_connections(sender=None, **kwargs) -> None:
     reused across tasks (CELERY_DB_REUSE_MAX) never carry an error into the next task."""
     if sender is not None and getattr(sender.request, "is_eager", False):
         return  # run in the caller's transaction: its connection is the caller's
-    from django.db import close_old_connections
-
     close_old_connections()

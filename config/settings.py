@@ -57,11 +57,14 @@ INSTALLED_APPS = [
     "orders",
     "insight",
     "connector_api",
+    "operations",
     "exports",
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First: probes by address over plain HTTP answered before the host check and the redirect.
+    "operations.middleware.HealthProbes",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -112,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that stops answering fails a connection within seconds, not the system's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server, and a statement prepared on its second run: what the
         # app repeats (every order runs the same statements) is planned once per connection,
@@ -265,6 +272,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULER = "config.celery:Schedule"
+# How often each worker and beat stamp their heartbeat, and how old one may be before
+# /health/ready reports that process missing (docs/operations.md#health).
+HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=15.0)
+HEALTH_HEARTBEAT_MAX_AGE = env.float("HEALTH_HEARTBEAT_MAX_AGE", default=60.0)
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 CELERY_TIMEZONE = TIME_ZONE
 # Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
 # deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.

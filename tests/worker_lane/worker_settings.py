@@ -11,3 +11,6 @@ CELERY_BEAT_SCHEDULE = {
     name: {**entry, "schedule": SWEEP_SECONDS} if name in {"sweep-intake", "sweep-notifications"} else entry
     for name, entry in _SCHEDULE.items()
 }
+
+# The worker and beat say they are alive every second (tests/worker_lane/test_health.py).
+HEALTH_HEARTBEAT_SECONDS = 1.0
