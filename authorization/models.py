@@ -121,10 +121,14 @@ class ApprovalTask(models.Model):
     approvers = models.JSONField(help_text=_("The band's approvers as they were when the order was held."))
     escalate_after_minutes = models.PositiveIntegerField()
     level = models.IntegerField(
-        default=-1, help_text=_("Index of the last approver notified; -1 before the first.")
+        default=-1, help_text=_("Index of the approver whose turn it is; -1 before the first.")
     )
     notified = models.JSONField(
-        default=list, blank=True, help_text=_("[{level, email, kind, at}] of every e-mail sent.")
+        default=list,
+        blank=True,
+        help_text=_(
+            "[{level, email, kind, at}]: each approver e-mailed about the order, at the digest that listed it."
+        ),
     )
     next_notification_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
@@ -154,3 +158,51 @@ class ApprovalTask(models.Model):
     @property
     def current_approver(self) -> str | None:
         return self.approvers[self.level] if 0 <= self.level < len(self.approvers) else None
+
+
+class ApprovalNotice(models.Model):
+    """An order that became an approver's to decide — held for them, escalated to them, or a
+    reminder — until the digest e-mail that lists it is sent (`orders.approval_mail`)."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("new")
+        ESCALATION = "escalation", _("escalated to you")
+        REMINDER = "reminder", _("reminder")
+
+    task = models.ForeignKey(ApprovalTask, on_delete=models.CASCADE, related_name="notices")
+    email = models.EmailField()
+    level = models.IntegerField(help_text=_("The approver's place in the chain, from 0."))
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the digest that listed it was sent; empty while it waits.")
+    )
+
+    class Meta:
+        verbose_name = _("approval notice")
+        verbose_name_plural = _("approval notices")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["email", "created_at"],
+                name="approval_notice_pending",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.email} about task {self.task_id}"
+
+
+class ApproverMailbox(models.Model):
+    """When an approver was last sent a digest: the next one waits out APPROVAL_EMAIL_INTERVAL_MINUTES."""
+
+    email = models.EmailField(unique=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approver's mailbox")
+        verbose_name_plural = _("approvers' mailboxes")
+
+    def __str__(self):
+        return self.email

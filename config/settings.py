@@ -297,6 +297,7 @@ CELERY_TASK_ROUTES = {
             "connectors.tasks.sweep_hook_deliveries",
             "connectors.tasks.purge_feed_items",
             "orders.tasks.escalate_approvals",
+            "orders.tasks.send_approval_digests",
             "accounts.tasks.sweep_member_notices",
             "exports.tasks.sweep_exports",
             "exports.tasks.expire_exports",
@@ -310,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
     "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
     "escalate-approvals": {"task": "orders.tasks.escalate_approvals", "schedule": 60.0},
+    "send-approval-digests": {"task": "orders.tasks.send_approval_digests", "schedule": 60.0},
     "sweep-member-notices": {"task": "accounts.tasks.sweep_member_notices", "schedule": 60.0},
     "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
     "sweep-exports": {"task": "exports.tasks.sweep_exports", "schedule": 60.0},
@@ -325,6 +327,10 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", d
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600.0)
 NOTIFICATION_INLINE_SECONDS = env.float("NOTIFICATION_INLINE_SECONDS", default=1.0)
 INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=8)
+# Approvers' e-mails (orders.approval_mail): one digest per approver per interval at most, and
+# the last approver of a chain reminded this many times per order.
+APPROVAL_EMAIL_INTERVAL_MINUTES = env.int("APPROVAL_EMAIL_INTERVAL_MINUTES", default=10)
+APPROVAL_REMINDERS = env.int("APPROVAL_REMINDERS", default=3)
 # Received submissions a worker claims and processes together (orders.intake.pipeline).
 INTAKE_BATCH_SIZE = env.int("INTAKE_BATCH_SIZE", default=100)
 

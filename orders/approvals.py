@@ -11,31 +11,28 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import prefetch_related_objects
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.roles import DECIDE_ORDER
-from accounts.selectors import mail_language
-from authorization.models import ApprovalTask, DenyReason
+from authorization.models import ApprovalNotice, ApprovalTask, DenyReason
 from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notification_enqueue
-from kit.enqueue import enqueue_on_commit
+from kit.enqueue import enqueue_on_commit, enqueue_once_on_commit
 from kit.errors import DomainError
 
 from .events import Actor
-from .explained import explanation_words
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
-from .selectors import order_explanations
 from .services import TransitionRefused, order_transition, status_words
 from .statuses import OrderStatus
 
 logger = logging.getLogger(__name__)
+
+# The once-mark of the digest sender queued when a notice is recorded (`kit.enqueue`).
+DIGEST_KICK = "approval-digests"
 
 # The longest note a denial takes; the connector is told it.
 DENY_NOTE_MAX = 2000
@@ -93,7 +90,7 @@ def may_decide(*, user, order) -> bool:
 
 
 def approval_task_create(*, order, band: dict) -> ApprovalTask:
-    """Open the approval task of an order entering a manual band; its first approver is e-mailed after commit."""
+    """Open the approval task of an order entering a manual band; it becomes its first approver's after commit."""
     (task,) = approval_tasks_create(orders=[order], bands=[band])
     return task
 
@@ -275,69 +272,63 @@ def order_admin_url(order) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("admin:orders_order_change", args=[order.pk])
 
 
-def approval_notify_step(*, task_id: int, now=None) -> str | None:
-    """E-mail the next approver of a task that is due; return whom, or None when nothing was due.
+def approver_in_turn(*, task: ApprovalTask, level: int, at) -> str:
+    """The e-mail of the approver whose turn it is at `level` of the task's chain at `at`."""
+    return task.approvers[level]
 
-    The step is claimed with a compare-and-set on (level, due time), so two schedulers never
-    e-mail the same person twice for the same step. The last approver is reminded after each
-    further delay.
+
+def approval_notify_step(*, task_id: int, now=None) -> str | None:
+    """Pass a due task to its next approver; return whom, or None when nothing was due.
+
+    The step is claimed with a compare-and-set on (level, due time), and its notice (what became
+    whose, for the approver's next digest: `orders.approval_mail`) is written in the same
+    transaction, so two schedulers never record the same step twice. The last approver is
+    reminded after each further delay, APPROVAL_REMINDERS times at most.
     """
     now = now or timezone.now()
-    task = ApprovalTask.objects.select_related("order", "order__account").filter(pk=task_id).first()
+    task = ApprovalTask.objects.filter(pk=task_id).first()
     if task is None or task.decision or task.next_notification_at is None or task.next_notification_at > now:
         return None
     if not task.approvers:
         return None
     last = len(task.approvers) - 1
     level = min(task.level + 1, last)
-    kind = "first" if task.level < 0 else ("escalation" if task.level < last else "reminder")
-    email = task.approvers[level]
-    entry = {"level": level, "email": email, "kind": kind, "at": now.isoformat()}
-    claimed = ApprovalTask.objects.filter(
-        pk=task.pk, decision="", level=task.level, next_notification_at=task.next_notification_at
-    ).update(
-        level=level,
-        notified=[*task.notified, entry],
-        next_notification_at=now + timedelta(minutes=task.escalate_after_minutes),
-    )
-    if not claimed:
-        return None
-    try:
-        _send_approval_mail(task=task, email=email, kind=kind)
-    except Exception:
-        # Give the step back so the next run tries again.
-        ApprovalTask.objects.filter(pk=task.pk, level=level, notified=[*task.notified, entry]).update(
-            level=task.level, notified=task.notified, next_notification_at=task.next_notification_at
+    Kind = ApprovalNotice.Kind
+    kind = Kind.NEW if task.level < 0 else (Kind.ESCALATION if task.level < last else Kind.REMINDER)
+    reminders = task.notices.filter(kind=Kind.REMINDER).count() + (kind == Kind.REMINDER)
+    chain_goes_on = level < last or reminders < settings.APPROVAL_REMINDERS
+    email = approver_in_turn(task=task, level=level, at=now)
+    with transaction.atomic():
+        claimed = ApprovalTask.objects.filter(
+            pk=task.pk, decision="", level=task.level, next_notification_at=task.next_notification_at
+        ).update(
+            level=level,
+            next_notification_at=now + timedelta(minutes=task.escalate_after_minutes)
+            if chain_goes_on
+            else None,
         )
-        logger.exception("Could not e-mail %s about order %s", email, task.order.main_order_id)
-        raise
+        if not claimed:
+            return None
+        ApprovalNotice.objects.create(task=task, email=email, level=level, kind=kind, created_at=now)
+        from .tasks import send_approval_digests
+
+        # The first order after a quiet interval goes out at once; a burst queues one sender.
+        enqueue_once_on_commit(send_approval_digests, key=DIGEST_KICK)
     return email
 
 
-def _send_approval_mail(*, task: ApprovalTask, email: str, kind: str) -> None:
-    """E-mail an approver in their own language (their preference, else the site's), with the
-    order's money in its account's currency and its times in the account's time zone."""
-    order = task.order
-    prefetch_related_objects([order], "items")
-    explanation = order_explanations([order])[order.pk]
-    context = {"order": order, "task": task, "kind": kind, "url": order_admin_url(order)}
-    with translation.override(mail_language(email=email)), timezone.override(order.account.time_zone):
-        context["explanation"] = explanation_words(explanation, order.account.currency)
-        subject = render_to_string("admin/orders/email/approval_subject.txt", context).strip()
-        body = render_to_string("admin/orders/email/approval.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-
-
 def approvals_notify_due(*, now=None, limit: int = 500) -> int:
-    """Send every due first e-mail, escalation and reminder; return how many were sent."""
+    """Take every due step of the chains (first approver, escalation, reminder); return how many were taken."""
     now = now or timezone.now()
     due = ApprovalTask.objects.filter(decision="", next_notification_at__lte=now).order_by(
         "next_notification_at"
     )
-    sent = 0
+    taken = 0
     for task_id in due.values_list("pk", flat=True)[:limit]:
         try:
-            sent += approval_notify_step(task_id=task_id, now=now) is not None
+            taken += approval_notify_step(task_id=task_id, now=now) is not None
         except Exception:
-            continue
-    return sent
+            logger.exception(
+                "Could not take the due step of approval task %s; the next run tries again.", task_id
+            )
+    return taken

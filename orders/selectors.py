@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Coalesce
 from accounts.backends import account_roles
 from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from authorization.explanation import Explanation, Line, PricePeriod, divergence_explain
-from authorization.models import ApprovalTask
+from authorization.models import ApprovalNotice, ApprovalTask
 from catalog.models import Sku
 from connectors.models import Notification
 from kit.admin_lists import count_capped
@@ -194,6 +194,13 @@ def orders_to_decide(*, user, order_ids) -> dict[int, Order]:
 
 def order_approval_task(*, order: Order) -> ApprovalTask | None:
     return ApprovalTask.objects.select_related("decided_by").filter(order=order).first()
+
+
+def approval_notices_waiting(*, task: ApprovalTask | None) -> list[ApprovalNotice]:
+    """The task's notices still waiting for their approver's next digest e-mail."""
+    if task is None:
+        return []
+    return list(task.notices.filter(sent_at__isnull=True))
 
 
 def bulk_decision_of(*, user, job_id: int) -> BulkDecision | None:

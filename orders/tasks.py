@@ -1,8 +1,8 @@
-"""Celery tasks of orders: processing submissions, the sweeps that make sure none is forgotten, and
-e-mailing approvers along the escalation chain.
+"""Celery tasks of orders: processing submissions, the sweeps that make sure none is forgotten, the
+escalation chain of held orders, and the approvers' digest e-mails.
 
 A message queued under the approver tasks' names of before they moved here (`authorization.tasks.…`)
-finds no task; its approval task keeps its due time, so `escalate_approvals` sends the e-mail anyway.
+finds no task; its approval task keeps its due time, so `escalate_approvals` takes the step anyway.
 """
 
 import logging
@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, once_started, requeue
 
-from .approvals import approval_notify_step, approvals_notify_due
+from .approval_mail import approval_digests_send
+from .approvals import DIGEST_KICK, approval_notify_step, approvals_notify_due
 from .events import SYSTEM
 from .intake.pipeline import KICK, intake_process, intakes_process
 from .intake.receive import intake_reprocess
@@ -123,6 +124,13 @@ def notify_approvers(task_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def escalate_approvals() -> int:
     return approvals_notify_due()
+
+
+@shared_task(ignore_result=True)
+def send_approval_digests() -> int:
+    """E-mail each approver whose interval has passed what became theirs (beat, and queued by a new notice)."""
+    once_started(DIGEST_KICK)
+    return approval_digests_send()
 
 
 @shared_task(acks_late=True, ignore_result=True)

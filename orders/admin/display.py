@@ -112,8 +112,9 @@ def notified_emails(task) -> list[str]:
     return emails
 
 
-# Why an approver was e-mailed (the `kind` of an approval task's notified entry).
+# Why an approver was e-mailed (the `kind` of an approval task's notified entry; "first" before digests).
 NOTIFIED_KINDS = {
+    "new": _("held: first approver"),
     "first": _("held: first approver"),
     "escalation": _("escalated"),
     "reminder": _("reminder"),
@@ -127,8 +128,8 @@ def notified_at(entry: dict) -> str:
 
 
 def notified_text(task) -> str:
-    """Everyone e-mailed about the order, why and when, on one line (the queue's tooltip):
-    "Notified: ana@acme.example (held: first approver, 06/12/2026 9:41 a.m.)"."""
+    """Everyone e-mailed about the order, why and when the e-mail that listed it was sent, on one
+    line (the queue's tooltip): "Notified: ana@acme.example (held: first approver, 06/12/2026 9:41 a.m.)"."""
     entries = (task.notified if task else []) or []
     if not entries:
         return gettext("Nobody notified yet.")

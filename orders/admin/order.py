@@ -26,6 +26,7 @@ from ..approvals import may_decide
 from ..explained import explanation_words
 from ..models import Order
 from ..selectors import (
+    approval_notices_waiting,
     next_order_to_decide,
     order_approval_task,
     order_events,
@@ -280,6 +281,7 @@ class OrderAdmin(
             "approval_notified": [
                 {**entry, "at": parse_moment(entry.get("at"))} for entry in (task.notified if task else [])
             ],
+            "approval_waiting_notices": approval_notices_waiting(task=task),
         }
         if request is not None:
             waiting = order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION

@@ -11,6 +11,7 @@ from accounts.roles import Role
 from authorization.decision import BandAction
 from authorization.services import rule_replace
 from catalog.models import Stock
+from orders.approval_mail import approval_digests_send
 from orders.approvals import approvals_notify_due
 from orders.reservations import reservations_expire
 from tests.factories import OrderFactory, band, member
@@ -54,8 +55,14 @@ def test_items_side_by_side_with_totals_and_the_band_as_it_was(client, viewer, h
 
 
 def test_the_approval_task_shows_the_chain_and_who_was_notified_when(client, viewer, held_order):
-    approvals_notify_due(now=timezone.now() + timedelta(minutes=241))
+    escalated = timezone.now() + timedelta(minutes=241)
+    approvals_notify_due(now=escalated)
     client.force_login(viewer)
+    waiting = text_of(page(client, held_order).split('id="approval-notified"')[1].split("</table>")[0])
+    assert re.search(rf"{MOMENT} 1 {re.escape(ANA)} held: first approver", waiting)
+    assert re.search(rf"in the next e-mail \(since {MOMENT}\) 2 {re.escape(BO)} escalated", waiting)
+
+    approval_digests_send(now=escalated)
     shown = page(client, held_order)
     task = section(shown, "order-approval-task")
     assert f"Approvers, in escalation order 1. {ANA}, 2. {BO} (current)" in task
@@ -65,6 +72,7 @@ def test_the_approval_task_shows_the_chain_and_who_was_notified_when(client, vie
     notified = text_of(shown[shown.index('id="approval-notified"') :].split("</table>")[0])
     assert re.search(rf"{MOMENT} 1 {re.escape(ANA)} held: first approver", notified)
     assert re.search(rf"{MOMENT} 2 {re.escape(BO)} escalated", notified)
+    assert "in the next e-mail" not in notified
 
 
 def test_the_event_log_and_the_notifications_are_on_the_page(client, viewer, held_order):

@@ -31,8 +31,8 @@ def undecided(order) -> None:
 
 
 def emailed_path(order) -> str:
-    (message,) = [m for m in mail.outbox if order.main_order_id in m.subject]
-    (link,) = re.findall(r"https?://\S+", message.body)
+    (message,) = [m for m in mail.outbox if order.main_order_id in m.body]
+    (link,) = [link for link in re.findall(r"https?://\S+", message.body) if "/admin/orders/order/" in link]
     return urlsplit(link).path
 
 
