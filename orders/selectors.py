@@ -197,8 +197,9 @@ def order_approval_task(*, order: Order) -> ApprovalTask | None:
 
 
 def approval_notices_waiting(*, task: ApprovalTask | None) -> list[ApprovalNotice]:
-    """The task's notices still waiting for their approver's next digest e-mail."""
-    if task is None:
+    """The task's notices still waiting for their approver's next digest e-mail: none once it is
+    decided (the digest leaves decided orders out)."""
+    if task is None or task.decision:
         return []
     return list(task.notices.filter(sent_at__isnull=True))
 

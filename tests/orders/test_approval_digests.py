@@ -95,10 +95,14 @@ def test_new_escalated_and_reminders_are_counted_apart(hold, django_capture_on_c
     assert "New: 0\nEscalated to you: 0\nReminders: 2" in message.body
 
 
-def test_an_order_decided_before_the_digest_is_left_out_of_it(hold, approver):
+def test_an_order_decided_before_the_digest_is_left_out_of_it(hold, approver, client, viewer):
     hold("A")
     decided = hold("B")
+    client.force_login(viewer)
+    page = f"/admin/orders/order/{decided.pk}/change/"
+    assert "in the next e-mail" in client.get(page).content.decode()
     order_approve(order=decided, approver=approver)
+    assert "in the next e-mail" not in client.get(page).content.decode()
     assert approval_digests_send(now=last_sent(ANA) + 10 * MINUTE) == 0
     assert len(mail.outbox) == 1
     assert waiting_notices(ANA) == 0
