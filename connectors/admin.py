@@ -41,8 +41,9 @@ class ConnectorForm(forms.ModelForm):
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "Notifications are signed with HMAC-SHA256 under this secret. Write-only: it is "
-            "never displayed. Leave empty to keep the current one."
+            "Every call to the connector is signed under this secret twice: HMAC-SHA256 in "
+            "X-Signature-SHA256, and the Standard Webhooks headers (their key: whsec_ and the "
+            "secret in base64). Write-only: it is never displayed. Leave empty to keep the current one."
         ),
     )
     remove_signing_secret = forms.BooleanField(

@@ -7,6 +7,7 @@ deliveries in the outbox is `connectors.status_changes`.
 """
 
 import json
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from kit.errors import DomainError
 
 from . import crypto, egress, outbound
 from .models import Connector, HookAttempt, HookConfig, HookDelivery
-from .notifications import sign
+from .signing import signature_headers
 
 PING_BODY = {"hookConfig": "ping"}
 
@@ -38,7 +39,7 @@ def hook_ping(*, url: str, headers: dict, secret: str = "") -> None:
     anything did.
     """
     payload = json.dumps(PING_BODY).encode()
-    signature = {"X-Signature-SHA256": sign(payload, secret)} if secret else {}
+    signature = signature_headers(payload, secret, message_id=f"ping-{uuid.uuid4()}")
     reply = egress.post(
         url,
         payload=payload,
@@ -116,7 +117,9 @@ def hook_deliver(*, delivery_id: int) -> str:
         "X-Hook-Attempt": str(delivery.attempt_count + 1),
     }
     if delivery.connector.has_secret:
-        headers["X-Signature-SHA256"] = sign(payload, delivery.connector.signing_secret)
+        headers |= signature_headers(
+            payload, delivery.connector.signing_secret, message_id=delivery.event_uid
+        )
     answer = outbound.post(HOOK_DELIVERIES, hook.url, payload=payload, headers=headers)
     return outbound.record(HOOK_DELIVERIES, delivery, answer, url=hook.url)
 

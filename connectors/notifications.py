@@ -5,8 +5,6 @@ carries an idempotency key that stays the same across retries, and notifications
 are delivered in the order they were written.
 """
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -22,6 +20,7 @@ from kit.enqueue import enqueue_on_commit, run_on_commit
 from . import outbound
 from .contract import ContractError, response_body
 from .models import Connector, Notification, NotificationAttempt
+from .signing import signature_headers
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +146,6 @@ def retry_delay(attempt_count: int) -> timedelta:
     return outbound.retry_delay(NOTIFICATIONS, attempt_count)
 
 
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def notification_deliver(*, notification_id: int) -> str:
     """Try to deliver one notification now; return "delivered", "retry", "failed" or "skipped"."""
     notification = outbound.claim(NOTIFICATIONS, notification_id)
@@ -251,7 +246,8 @@ def _post(notification: Notification, *, wait: float | None = None) -> outbound.
         "X-Notification-Attempt": str(notification.attempt_count + 1),
     }
     if notification.connector.has_secret:
-        headers["X-Signature-SHA256"] = sign(payload, notification.connector.signing_secret)
+        secret = notification.connector.signing_secret
+        headers |= signature_headers(payload, secret, message_id=str(notification.idempotency_key))
     return outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers, wait=wait)
 
 

@@ -3,16 +3,20 @@
 `bin/run` turns it on (DEMO_RECEIVER) and `load_demo` points the demo connector's endpoint at
 it, so the demo's notifications and hook calls are delivered on this machine and can be read in
 the admin instead of retrying against nothing. Every call is kept and answered 200, its
-signature checked as a connector should: HMAC-SHA256 of the body under the connector's signing
-secret, in `X-Signature-SHA256` (`connectors/notifications.py`).
+signatures checked as a connector should (`connectors/signing.py`): `X-Signature-SHA256`, the
+HMAC-SHA256 of the body under the connector's signing secret, and the Standard Webhooks headers,
+by that standard's own library.
 """
 
 import hmac
 import json
 
+from standardwebhooks import Webhook, WebhookVerificationError
+
 from connectors.hook import PING_BODY
 from connectors.models import Connector
-from connectors.notifications import PROCESSING_RESULT_PATH, sign
+from connectors.notifications import PROCESSING_RESULT_PATH
+from connectors.signing import SIGNATURE_HEADER, sign, standard_webhooks_secret
 
 from .models import CallKind, ReceivedCall
 from .names import ACCOUNT, CONNECTOR_NAME
@@ -22,15 +26,22 @@ def demo_connector() -> Connector | None:
     return Connector.objects.filter(account__name=ACCOUNT, name=CONNECTOR_NAME).first()
 
 
-def signature_valid(connector: Connector | None, body: bytes, signature: str) -> bool:
-    """Whether `signature` is the connector's over `body`; never, without a connector or a secret."""
-    if connector is None or not connector.has_secret or not signature:
+def signature_valid(connector: Connector | None, body: bytes, headers) -> bool:
+    """Whether both of the connector's signatures over `body` are in `headers`; never, without a
+    connector or a secret."""
+    if connector is None or not connector.has_secret or not headers.get(SIGNATURE_HEADER):
         return False
     try:
         secret = connector.signing_secret
     except ValueError:  # encrypted under another FIELD_ENCRYPTION_KEY: nothing to check against
         return False
-    return hmac.compare_digest(signature.encode(), sign(body, secret).encode())
+    if not hmac.compare_digest(headers[SIGNATURE_HEADER].encode(), sign(body, secret).encode()):
+        return False
+    try:
+        Webhook(standard_webhooks_secret(secret)).verify(body, dict(headers.items()), json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 def kind_of(path: str, body) -> str:
@@ -68,6 +79,6 @@ def received_call_record(*, path: str, headers, body: bytes) -> ReceivedCall:
         order=_text(fields.get("marketplaceOrderId") or fields.get("OrderId"), 100),
         idempotency_key=_text(headers.get("Idempotency-Key"), 100),
         attempt=_attempt(headers),
-        signature_valid=signature_valid(connector, body, headers.get("X-Signature-SHA256", "")),
+        signature_valid=signature_valid(connector, body, headers),
         body=parsed,
     )

@@ -26,6 +26,7 @@ from connectors.notifications import (
     notifications_requeue_due,
 )
 from connectors.services import connector_set_secret
+from connectors.signing import sign
 from connectors.tasks import deliver_hook, deliver_notification
 from tests.connectors.oms_support import hook_url
 from tests.factories import OrderFactory
@@ -315,7 +316,8 @@ def test_a_signed_batch_signs_each_notification_with_the_connectors_secret(
     with capture(execute=True):
         notifications_deliver(notification_ids=[row.pk for row in rows])
     for received in connector_server.wait_for(2):
-        assert received.headers["X-Signature-SHA256"] == notifications.sign(received.raw, "s3cret")
+        assert received.headers["X-Signature-SHA256"] == sign(received.raw, "s3cret")
+        assert received.headers["webhook-id"] == received.headers["Idempotency-Key"]
 
 
 # Resend and the sweep -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from accounts.roles import Role
 from connectors import egress
 from connectors.hook import hook_configure
 from connectors.models import Connector, DeliveryState, Notification
-from connectors.notifications import sign
+from connectors.signing import signature_headers
 from demo.models import CallKind, ReceivedCall
 from demo.names import ACCOUNT, CONNECTOR_NAME
 from tests.factories import member
@@ -49,7 +49,7 @@ def demo(db, tmp_path, receiver) -> str:
 def send(client, body: dict, *, secret: str | None, path: str = NOTIFICATION_PATH, **headers):
     payload = json.dumps(body, separators=(",", ":")).encode()
     if secret is not None:
-        headers["X-Signature-SHA256"] = sign(payload, secret)
+        headers |= signature_headers(payload, secret, message_id="msg_2f1c")
     return client.post(path, data=payload, content_type="application/json", headers=headers)
 
 
@@ -80,6 +80,24 @@ def test_a_call_signed_with_another_secret_or_not_signed_is_kept_as_invalid(clie
     assert send(client, BODY, secret="not-the-demo-connectors").status_code == 200
     assert send(client, BODY, secret=None).status_code == 200
     assert list(ReceivedCall.objects.values_list("signature_valid", flat=True)) == [False, False]
+
+
+def test_a_call_missing_either_signature_or_with_a_forged_one_is_kept_as_invalid(client, demo):
+    secret = value_of(demo, "Signing secret")
+    payload = json.dumps(BODY, separators=(",", ":")).encode()
+    signed = signature_headers(payload, secret, message_id="msg_2f1c")
+    ours_only = {"X-Signature-SHA256": signed["X-Signature-SHA256"]}
+    standard_only = {name: value for name, value in signed.items() if name.startswith("webhook-")}
+    another_id = {**signed, "webhook-id": "msg_another"}
+    for headers in (ours_only, standard_only, another_id):
+        client.post(NOTIFICATION_PATH, data=payload, content_type="application/json", headers=headers)
+    client.post(NOTIFICATION_PATH, data=payload, content_type="application/json", headers=signed)
+    assert list(ReceivedCall.objects.order_by("pk").values_list("signature_valid", flat=True)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_a_body_that_is_not_json_is_kept_as_its_text(client, demo):
