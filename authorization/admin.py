@@ -371,7 +371,10 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
                 title=gettext("Delete the price divergence rule?"),
                 rule=rule,
                 bar=rule_bar.bar_of(rule_bands(rule=rule)),
-                band_lines=[rule_history.describe_band_row(band.as_dict()) for band in rule_bands(rule=rule)],
+                band_lines=[
+                    rule_history.describe_band_row(band.as_dict(), currency=account.currency)
+                    for band in rule_bands(rule=rule)
+                ],
                 based_on=rule_version(account=account),
             ),
         )

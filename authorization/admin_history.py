@@ -81,7 +81,7 @@ class RuleHistoryViews:
         current = rule_version(account=account)
         shown = []
         for revision in revisions:
-            before, after = rule_history.revision_lines(revision)
+            before, after = rule_history.revision_lines(revision, currency=account.currency)
             restorable = may_restore and revision.bands_after and revision.pk != current
             shown.append(
                 {

@@ -28,6 +28,18 @@ class BandAction(TextChoices):
     DENY = "deny", gettext_lazy("Deny")
 
 
+class OnDeadline(TextChoices):
+    """What a manual band does with an order its whole chain of approvers has left undecided."""
+
+    WAIT = "wait", gettext_lazy("Keep waiting")
+    DENY = "deny", gettext_lazy("Deny (expired)")
+    APPROVE_UP_TO = "approve-up-to", gettext_lazy("Approve if paid is at most the cap")
+
+
+# The longest deadline a band may set: a year.
+DEADLINE_MINUTES_MAX = 60 * 24 * 365
+
+
 class Outcome(StrEnum):
     """What the decision came to.
 
@@ -70,6 +82,40 @@ class Band:
     action: BandAction
     approvers: tuple[str, ...] = ()
     escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
+    on_deadline: OnDeadline = OnDeadline.WAIT
+    deadline_minutes: int | None = None  # counted from when the order was held
+    approve_up_to_cents: int | None = None  # "approve-up-to" only: the most paid it approves
+
+    # The keys of the deadline in `as_dict()`: a band stored before deadlines has none of them.
+    DEADLINE_KEYS = ("onDeadline", "deadlineMinutes", "approveUpToCents")
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "Band":
+        """The band `as_dict()` stored (on a revision, an order); one stored before deadlines keeps waiting."""
+        return cls(
+            lower_percent=Decimal(row["from"]),
+            upper_percent=Decimal(row["to"]),
+            action=BandAction(row["action"]),
+            approvers=tuple(row.get("approvers") or ()),
+            escalate_after_minutes=row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES),
+            on_deadline=OnDeadline(row.get("onDeadline") or OnDeadline.WAIT),
+            deadline_minutes=row.get("deadlineMinutes"),
+            approve_up_to_cents=row.get("approveUpToCents"),
+        )
+
+    @property
+    def has_deadline(self) -> bool:
+        """A held order of this band is decided when its deadline passes (else it waits for people)."""
+        return (
+            self.action == BandAction.MANUAL
+            and self.on_deadline != OnDeadline.WAIT
+            and self.deadline_minutes is not None
+        )
+
+    @property
+    def chain_minutes(self) -> int:
+        """How long the whole chain takes: each approver has the escalation delay to decide."""
+        return max(len(self.approvers), 1) * self.escalate_after_minutes
 
     def contains(self, percent: Decimal) -> bool:
         if self.upper_percent == HUNDRED and percent == HUNDRED:
@@ -83,6 +129,9 @@ class Band:
             "action": str(self.action),
             "approvers": list(self.approvers),
             "escalateAfterMinutes": self.escalate_after_minutes,
+            "onDeadline": str(self.on_deadline),
+            "deadlineMinutes": self.deadline_minutes,
+            "approveUpToCents": self.approve_up_to_cents,
         }
 
 
@@ -230,6 +279,7 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
                     "escalateAfterMinutes",
                 )
             )
+        errors.extend(deadline_problems(band, index))
     ordered = sorted(enumerate(bands), key=lambda pair: (pair[1].lower_percent, pair[1].upper_percent))
     for (_, left), (right_index, right) in pairwise(ordered):
         if right.lower_percent < left.upper_percent:
@@ -242,6 +292,87 @@ def check_bands(bands: Sequence[Band]) -> tuple[list[BandProblem], list[BandProb
                 )
             )
     return errors, warnings
+
+
+def deadline_problems(band: Band, index: int) -> list[BandProblem]:
+    """What is wrong with a band's deadline: only a manual band has one, after its chain's time, and
+    a cap only when it approves up to one."""
+    problems = []
+    if band.on_deadline != OnDeadline.WAIT and band.action != BandAction.MANUAL:
+        problems.append(
+            BandProblem(gettext("Only a band held for approval has a deadline."), index, "onDeadline")
+        )
+    if band.on_deadline == OnDeadline.WAIT:
+        if band.deadline_minutes is not None:
+            problems.append(
+                BandProblem(
+                    gettext("A band that keeps waiting has no deadline: leave the minutes empty."),
+                    index,
+                    "deadlineMinutes",
+                )
+            )
+    elif band.deadline_minutes is None:
+        problems.append(
+            BandProblem(
+                gettext("Say after how many minutes from the hold the deadline comes."),
+                index,
+                "deadlineMinutes",
+            )
+        )
+    elif band.action == BandAction.MANUAL and band.deadline_minutes < band.chain_minutes:
+        problems.append(
+            BandProblem(
+                gettext(
+                    "The deadline must leave every approver their turn: at least %(least)s min "
+                    "(%(approvers)s approvers × %(minutes)s min)."
+                )
+                % {
+                    "least": band.chain_minutes,
+                    "approvers": max(len(band.approvers), 1),
+                    "minutes": band.escalate_after_minutes,
+                },
+                index,
+                "deadlineMinutes",
+            )
+        )
+    if band.on_deadline == OnDeadline.APPROVE_UP_TO:
+        if band.approve_up_to_cents is None or band.approve_up_to_cents < 1:
+            problems.append(
+                BandProblem(
+                    gettext("Name the most paid value the deadline approves (above zero)."),
+                    index,
+                    "approveUpToCents",
+                )
+            )
+    elif band.approve_up_to_cents is not None:
+        problems.append(
+            BandProblem(
+                gettext("Only a deadline that approves up to a cap has a cap: leave it empty."),
+                index,
+                "approveUpToCents",
+            )
+        )
+    return problems
+
+
+class DeadlineVerdict(StrEnum):
+    """What a band's deadline does with the order it held, once passed."""
+
+    WAIT = "wait"  # the band keeps waiting for people
+    DENY = "deny"
+    APPROVE = "approve"
+    ABOVE_CAP = "above-cap"  # would approve, but the order paid more than the cap: keeps waiting
+
+
+def decide_at_deadline(*, band: Band, paid_value_cents: int) -> DeadlineVerdict:
+    """Decide a held order whose band's deadline has passed; never approve above the band's cap."""
+    if not band.has_deadline:
+        return DeadlineVerdict.WAIT
+    if band.on_deadline == OnDeadline.DENY:
+        return DeadlineVerdict.DENY
+    if band.approve_up_to_cents is not None and paid_value_cents <= band.approve_up_to_cents:
+        return DeadlineVerdict.APPROVE
+    return DeadlineVerdict.ABOVE_CAP
 
 
 # Which way an order goes before the bands are consulted: PRODUCT.md §5.3 and §5.4.

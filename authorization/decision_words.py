@@ -6,7 +6,9 @@ One vocabulary for every screen, e-mail and export; `authorization.decision` kee
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
-from .decision import IGNORED_DIVERGENCE, Outcome, Reason, Route
+from kit.money import money
+
+from .decision import IGNORED_DIVERGENCE, Band, OnDeadline, Outcome, Reason, Route
 
 OUTCOME_LABELS = {
     Outcome.NO_DIVERGENCE: gettext_lazy("No divergence"),
@@ -65,4 +67,20 @@ def route_and_reason_label(route: str, reason: str) -> str:
     return gettext("%(route)s: %(reason)s") % {
         "route": capfirst(route_label(route)),
         "reason": reason_label(reason),
+    }
+
+
+def deadline_words(band: Band, currency: str) -> str:
+    """What a held order's band does once its deadline has passed, in a phrase ("" when it keeps waiting)."""
+    if not band.has_deadline:
+        return ""
+    if band.on_deadline == OnDeadline.DENY:
+        return gettext("denied as expired %(minutes)s min after the hold") % {
+            "minutes": band.deadline_minutes
+        }
+    return gettext(
+        "approved %(minutes)s min after the hold if paid is at most %(cap)s, else kept waiting"
+    ) % {
+        "minutes": band.deadline_minutes,
+        "cap": money(band.approve_up_to_cents, currency),
     }

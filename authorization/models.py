@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 
-from .decision import BandAction
+from .decision import BandAction, OnDeadline
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 percent_range = [MinValueValidator(0), MaxValueValidator(100)]
@@ -43,6 +43,13 @@ class AuthorizationBand(models.Model):
         default=list, blank=True, help_text=_("Approver e-mails, in escalation order.")
     )
     escalate_after_minutes = models.PositiveIntegerField(default=240)
+    on_deadline = models.CharField(max_length=16, choices=OnDeadline.choices, default=OnDeadline.WAIT)
+    deadline_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Minutes from the hold after which the deadline decides.")
+    )
+    approve_up_to_cents = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text=_("The most paid value, in cents, the deadline approves.")
+    )
 
     class Meta:
         verbose_name = _("authorization band")
@@ -107,6 +114,12 @@ class DenyReason(models.TextChoices):
     STOCK = "stock", _("Stock problem")
     SUSPICIOUS = "suspicious", _("Suspicious order")
     OTHER = "other", _("Other")
+    EXPIRED = "expired", _("Expired")
+
+    @classmethod
+    def chosen_by_people(cls) -> list[tuple[str, str]]:
+        """The reasons a person denies with; `expired` is the deadline's alone."""
+        return [(value, label) for value, label in cls.choices if value != cls.EXPIRED]
 
 
 class ApprovalTask(models.Model):
@@ -136,6 +149,14 @@ class ApprovalTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by_deadline = models.BooleanField(
+        default=False, help_text=_("Decided by the band's deadline, not by a person.")
+    )
+    deadline_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the band's deadline decides, if it has one; cleared once it has had its say."),
+    )
     reason_code = models.CharField(max_length=16, choices=DenyReason.choices, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -149,7 +170,12 @@ class ApprovalTask(models.Model):
                 fields=["next_notification_at"],
                 name="approval_task_due",
                 condition=models.Q(decision=""),
-            )
+            ),
+            models.Index(
+                fields=["deadline_at"],
+                name="approval_task_deadline",
+                condition=models.Q(decision="", deadline_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

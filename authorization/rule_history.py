@@ -6,12 +6,12 @@ saved like any other, against the version the draft was based on.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils.translation import gettext
 
 from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Band, BandAction
+from .decision_words import deadline_words
 from .models import RuleRevision
 from .rule_editor import band_range
 
@@ -39,27 +39,24 @@ def rule_revisions(*, account):
 
 def revision_bands(revision: RuleRevision) -> list[Band]:
     """The bands of the version a change left the rule as."""
-    return [
-        Band(
-            lower_percent=Decimal(row["from"]),
-            upper_percent=Decimal(row["to"]),
-            action=BandAction(row["action"]),
-            approvers=tuple(row.get("approvers") or ()),
-            escalate_after_minutes=row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES),
-        )
-        for row in revision.bands_after or []
-    ]
+    return [Band.from_dict(row) for row in revision.bands_after or []]
 
 
-def describe_band_row(row: dict) -> str:
-    """Say what a band stored in a revision (`Band.as_dict()`) does, in a line."""
+def describe_band_row(row: dict, *, currency: str) -> str:
+    """Say what a band stored in a revision (`Band.as_dict()`) does, in a line; money in `currency`."""
     action = BandAction(row["action"])
     words = {"range": band_range(row["from"], row["to"]), "action": action.label}
     if action is not BandAction.MANUAL:
         return gettext("%(range)s: %(action)s") % words
     words["approvers"] = ", ".join(row.get("approvers") or []) or gettext("no approver")
     words["minutes"] = row.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES)
-    return gettext("%(range)s: %(action)s by %(approvers)s (escalating after %(minutes)s min)") % words
+    line = gettext("%(range)s: %(action)s by %(approvers)s (escalating after %(minutes)s min)") % words
+    deadline = deadline_words(Band.from_dict(row), currency)
+    return (
+        gettext("%(band)s; at the deadline, %(deadline)s") % {"band": line, "deadline": deadline}
+        if deadline
+        else line
+    )
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,16 @@ class RevisionLine:
     state: str  # "kept", "removed" or "added"
 
 
-def revision_lines(revision: RuleRevision) -> tuple[list[RevisionLine], list[RevisionLine]]:
+def revision_lines(revision: RuleRevision, *, currency: str) -> tuple[list[RevisionLine], list[RevisionLine]]:
     """Return the bands before and after a change, each marked kept, removed or added."""
     before, after = revision.bands_before or [], revision.bands_after or []
     return (
-        [RevisionLine(describe_band_row(row), "kept" if row in after else "removed") for row in before],
-        [RevisionLine(describe_band_row(row), "kept" if row in before else "added") for row in after],
+        [
+            RevisionLine(describe_band_row(row, currency=currency), "kept" if row in after else "removed")
+            for row in before
+        ],
+        [
+            RevisionLine(describe_band_row(row, currency=currency), "kept" if row in before else "added")
+            for row in after
+        ],
     )

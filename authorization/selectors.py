@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from kit.numbers import percent_range
 
-from .decision import Band, BandAction
+from .decision import Band, BandAction, OnDeadline
 from .models import PriceDivergenceRule
 
 
@@ -17,16 +17,37 @@ def rule_of(*, account) -> PriceDivergenceRule | None:
     )
 
 
-BAND_FIELDS = ("lower_percent", "upper_percent", "action", "approvers", "escalate_after_minutes")
+BAND_FIELDS = (
+    "lower_percent",
+    "upper_percent",
+    "action",
+    "approvers",
+    "escalate_after_minutes",
+    "on_deadline",
+    "deadline_minutes",
+    "approve_up_to_cents",
+)
 
 
-def _band(lower_percent, upper_percent, action, approvers, escalate_after_minutes) -> Band:
+def _band(
+    lower_percent,
+    upper_percent,
+    action,
+    approvers,
+    escalate_after_minutes,
+    on_deadline,
+    deadline_minutes,
+    approve_up_to_cents,
+) -> Band:
     return Band(
         lower_percent=lower_percent,
         upper_percent=upper_percent,
         action=BandAction(action),
         approvers=tuple(approvers),
         escalate_after_minutes=escalate_after_minutes,
+        on_deadline=OnDeadline(on_deadline),
+        deadline_minutes=deadline_minutes,
+        approve_up_to_cents=approve_up_to_cents,
     )
 
 

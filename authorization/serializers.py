@@ -5,8 +5,9 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from kit import fields
+from kit.fields import MAX_CENTS
 
-from .decision import DEFAULT_ESCALATE_AFTER_MINUTES, Band, BandAction
+from .decision import DEADLINE_MINUTES_MAX, DEFAULT_ESCALATE_AFTER_MINUTES, Band, BandAction, OnDeadline
 from .models import RuleRevision
 
 PERCENT_FIELD = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
@@ -19,6 +20,32 @@ class BandSerializer(serializers.Serializer):
     approvers = serializers.ListField(child=serializers.EmailField(), required=False, default=list)
     escalateAfterMinutes = fields.IntegerField(
         min_value=1, max_value=60 * 24 * 30, required=False, default=DEFAULT_ESCALATE_AFTER_MINUTES
+    )
+    onDeadline = serializers.ChoiceField(
+        choices=[choice.value for choice in OnDeadline],
+        required=False,
+        default=OnDeadline.WAIT.value,
+        help_text="Manual bands: what happens once `deadlineMinutes` have passed since the order was held "
+        "without a decision. `wait` (the default) keeps waiting for the approvers; `deny` denies it with "
+        "the reason code `expired`; `approve-up-to` approves it when its paid value is at most "
+        "`approveUpToCents`, and keeps it waiting otherwise.",
+    )
+    deadlineMinutes = fields.IntegerField(
+        min_value=1,
+        max_value=DEADLINE_MINUTES_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Minutes from the hold to the deadline; needed unless `onDeadline` is `wait`, and at least "
+        "the chain's own time (approvers × `escalateAfterMinutes`).",
+    )
+    approveUpToCents = fields.IntegerField(
+        min_value=1,
+        max_value=MAX_CENTS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`approve-up-to` only: the most paid value, in cents, the deadline approves.",
     )
 
     def get_fields(self):
@@ -33,6 +60,9 @@ class BandSerializer(serializers.Serializer):
             action=BandAction(data["action"]),
             approvers=tuple(data.get("approvers", ())),
             escalate_after_minutes=data.get("escalateAfterMinutes", DEFAULT_ESCALATE_AFTER_MINUTES),
+            on_deadline=OnDeadline(data.get("onDeadline") or OnDeadline.WAIT),
+            deadline_minutes=data.get("deadlineMinutes"),
+            approve_up_to_cents=data.get("approveUpToCents"),
         )
 
 

@@ -1,7 +1,7 @@
 """Writes to the price divergence rule: checked, replaced or deleted, each change kept as a revision."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -135,14 +135,7 @@ def rule_replace(
     if restored_from is not None and restored_from.account_id != account.pk:
         raise ValueError("A rule is restored only from its own account's history.")
     bands = [
-        Band(
-            lower_percent=band.lower_percent,
-            upper_percent=band.upper_percent,
-            action=band.action,
-            approvers=tuple(email.strip().lower() for email in band.approvers),
-            escalate_after_minutes=band.escalate_after_minutes,
-        )
-        for band in bands
+        replace(band, approvers=tuple(email.strip().lower() for email in band.approvers)) for band in bands
     ]
     check = rule_check(account=account, bands=bands)
     if check.errors:
@@ -168,6 +161,9 @@ def rule_replace(
             action=band.action,
             approvers=list(band.approvers),
             escalate_after_minutes=band.escalate_after_minutes,
+            on_deadline=band.on_deadline,
+            deadline_minutes=band.deadline_minutes,
+            approve_up_to_cents=band.approve_up_to_cents,
         )
         for band in sorted(bands, key=lambda band: band.lower_percent)
     )

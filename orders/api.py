@@ -187,7 +187,7 @@ class OrderApi(RetrieveAPIView):
 
 
 class DenyInputSerializer(serializers.Serializer):
-    reasonCode = serializers.ChoiceField(choices=DenyReason.choices)
+    reasonCode = serializers.ChoiceField(choices=DenyReason.chosen_by_people())
     note = fields.CharField(max_length=DENY_NOTE_MAX, trim_whitespace=True)
 
 

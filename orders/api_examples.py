@@ -5,6 +5,15 @@ The marketplace paid 127.78 for a shirt the seller sells at 129.00 plus 9.90 of 
 119.00, the seller's price until earlier that day, and gave 1.12 of discount on its own total.
 """
 
+# What a band that holds no order says of approvers and their deadline.
+NO_CHAIN = {
+    "approvers": [],
+    "escalateAfterMinutes": 240,
+    "onDeadline": "wait",
+    "deadlineMinutes": None,
+    "approveUpToCents": None,
+}
+
 ORDER = {
     "mainOrderId": "MKP-123456789",
     "marketplaceOrderId": "123456789",
@@ -27,6 +36,9 @@ ORDER = {
         "action": "manual",
         "approvers": ["ana@acme.example", "bo@acme.example"],
         "escalateAfterMinutes": 240,
+        "onDeadline": "deny",
+        "deadlineMinutes": 1440,
+        "approveUpToCents": None,
     },
     "currency": "BRL",
     "divergenceExplained": {
@@ -78,15 +90,18 @@ ORDER = {
         }
     ],
     "ruleSnapshot": [
-        {"from": "0.00", "to": "5.00", "action": "authorize", "approvers": [], "escalateAfterMinutes": 240},
+        {"from": "0.00", "to": "5.00", "action": "authorize", **NO_CHAIN},
         {
             "from": "5.00",
             "to": "20.00",
             "action": "manual",
             "approvers": ["ana@acme.example", "bo@acme.example"],
             "escalateAfterMinutes": 240,
+            "onDeadline": "deny",
+            "deadlineMinutes": 1440,
+            "approveUpToCents": None,
         },
-        {"from": "20.00", "to": "100.00", "action": "deny", "approvers": [], "escalateAfterMinutes": 240},
+        {"from": "20.00", "to": "100.00", "action": "deny", **NO_CHAIN},
     ],
     "events": [
         {

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.roles import DECIDE_ORDER
+from authorization.decision import OnDeadline
 from authorization.models import ApprovalNotice, ApprovalTask, DenyReason
 from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notification_enqueue
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # The once-mark of the digest sender queued when a notice is recorded (`kit.enqueue`).
 DIGEST_KICK = "approval-digests"
+
+# Who decides when a band's deadline passes: the actor of its decisions and events.
+DEADLINE = "deadline"
 
 # The longest note a denial takes; the connector is told it.
 DENY_NOTE_MAX = 2000
@@ -65,6 +69,8 @@ class AlreadyDecided(DecisionRefused):
     def __init__(self, task: ApprovalTask):
         self.task = task
         who = task.decided_by.email if task.decided_by else gettext("someone")
+        if task.decided_by_deadline:
+            who = gettext("the deadline")
         # The seller API says this too: one unambiguous time, to the second, with its zone.
         when = timezone.localtime(task.decided_at).strftime("%Y-%m-%d %H:%M:%S %Z") if task.decided_at else ""
         if task.decision == ApprovalTask.Decision.DENIED:
@@ -77,7 +83,9 @@ class AlreadyDecided(DecisionRefused):
         task = self.task
         return {
             "decision": task.decision,
-            "decidedBy": task.decided_by.email if task.decided_by else None,
+            "decidedBy": task.decided_by.email
+            if task.decided_by
+            else (DEADLINE if task.decided_by_deadline else None),
             "decidedAt": task.decided_at,
         }
 
@@ -109,6 +117,7 @@ def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
             approvers=list(band.get("approvers") or []),
             escalate_after_minutes=int(band.get("escalateAfterMinutes") or 240),
             next_notification_at=now,
+            deadline_at=_deadline_at(band, held_at=now),
         )
         for order, band in zip(orders, bands, strict=True)
     )
@@ -119,11 +128,28 @@ def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
     return tasks
 
 
-def _claim(task: ApprovalTask, *, decision: str, user, reason_code: str = "", note: str = "") -> None:
+def _deadline_at(band: dict, *, held_at):
+    """When the band's deadline decides an order it holds from `held_at`; None when it keeps waiting."""
+    minutes = band.get("deadlineMinutes")
+    if (band.get("onDeadline") or OnDeadline.WAIT) == OnDeadline.WAIT or minutes is None:
+        return None
+    return held_at + timedelta(minutes=minutes)
+
+
+def _claim(
+    task: ApprovalTask,
+    *,
+    decision: str,
+    user,
+    reason_code: str = "",
+    note: str = "",
+    by_deadline: bool = False,
+) -> None:
     now = timezone.now()
     claimed = ApprovalTask.objects.filter(pk=task.pk, decision="").update(
         decision=decision,
         decided_by=user,
+        decided_by_deadline=by_deadline,
         decided_at=now,
         reason_code=reason_code,
         note=note,
@@ -132,7 +158,7 @@ def _claim(task: ApprovalTask, *, decision: str, user, reason_code: str = "", no
     if not claimed:
         raise AlreadyDecided(ApprovalTask.objects.select_related("order", "decided_by").get(pk=task.pk))
     task.decision, task.decided_by, task.decided_at = decision, user, now
-    task.reason_code, task.note = reason_code, note
+    task.reason_code, task.note, task.decided_by_deadline = reason_code, note, by_deadline
 
 
 def _task_of(order) -> ApprovalTask:
@@ -150,6 +176,11 @@ def _check(*, order, user) -> ApprovalTask:
     order_lock(order)
     if not may_decide(user=user, order=order):
         raise DecisionForbidden(order)
+    return undecided_task(order)
+
+
+def undecided_task(order) -> ApprovalTask:
+    """The task of a locked order, if the order still waits for a decision; else why it does not."""
     task = _task_of(order)
     if task.decision:
         raise AlreadyDecided(task)
@@ -170,8 +201,19 @@ def _operation_id(order) -> str:
 def order_approve(*, order, approver, note: str = ""):
     """Approve a held order: it moves on, and a marketplace approval asked for meanwhile is applied and notified."""
     task = _check(order=order, user=approver)
-    _claim(task, decision=ApprovalTask.Decision.APPROVED, user=approver, note=note)
-    actor = Actor.of_user(approver)
+    return approval_record(order=order, task=task, actor=Actor.of_user(approver), note=note)
+
+
+def approval_record(*, order, task: ApprovalTask, actor: Actor, note: str = "", data=None):
+    """Record an approval of a locked, undecided order (`undecided_task`) by `actor`: a person
+    (`actor.user`) or the band's deadline. Whoever decides, the consequences are the same."""
+    _claim(
+        task,
+        decision=ApprovalTask.Decision.APPROVED,
+        user=actor.user,
+        note=note,
+        by_deadline=actor.user is None,
+    )
     if order.reservation_released_at is not None:
         try:
             reservation_renew(order=order, actor=actor, expires_at=timezone.now() + timedelta(days=1))
@@ -193,8 +235,8 @@ def order_approve(*, order, approver, note: str = ""):
         to_status=to_status,
         actor=actor,
         kind="decision",
-        note=f"Approved by {approver.email}." + (f" {note}" if note else ""),
-        data={"decision": "approved", "note": note},
+        note=f"Approved by {actor.label}." + (f" {note}" if note else ""),
+        data={"decision": "approved", "note": note, **(data or {})},
         extra_updates={"marketplace_approved": True} if apply_marketplace_approval else None,
     )
     if apply_marketplace_approval:
@@ -209,9 +251,10 @@ def order_deny(*, order, approver, reason_code: str, note: str):
     Who may decide is asked first: whoever may not hears that, not what the denial lacks.
     """
     task = _check(order=order, user=approver)
-    if reason_code not in DenyReason.values:
+    if reason_code not in dict(DenyReason.chosen_by_people()):
         raise DecisionRefused(
-            gettext("Choose a reason: %(reasons)s.") % {"reasons": ", ".join(DenyReason.values)}
+            gettext("Choose a reason: %(reasons)s.")
+            % {"reasons": ", ".join(dict(DenyReason.chosen_by_people()))}
         )
     if not note.strip():
         raise DecisionRefused(gettext("Say in a note why the order is denied: the connector is told."))
@@ -220,7 +263,22 @@ def order_deny(*, order, approver, reason_code: str, note: str):
             gettext("The note has %(length)d characters: say why in %(most)d or fewer.")
             % {"most": DENY_NOTE_MAX, "length": len(note)}
         )
-    _claim(task, decision=ApprovalTask.Decision.DENIED, user=approver, reason_code=reason_code, note=note)
+    return denial_record(
+        order=order, task=task, actor=Actor.of_user(approver), reason_code=reason_code, note=note
+    )
+
+
+def denial_record(*, order, task: ApprovalTask, actor: Actor, reason_code: str, note: str, data=None):
+    """Record a denial of a locked, undecided order (`undecided_task`) by `actor`, a person or the
+    band's deadline: canceled, its stock released, and the connector told when it asked to approve."""
+    _claim(
+        task,
+        decision=ApprovalTask.Decision.DENIED,
+        user=actor.user,
+        reason_code=reason_code,
+        note=note,
+        by_deadline=actor.user is None,
+    )
     # The event's stored note and the connector's error speak English (the contract's language);
     # the order page says the event in the reader's language from its data.
     with translation.override("en"):
@@ -228,10 +286,10 @@ def order_deny(*, order, approver, reason_code: str, note: str):
     _decided(
         order=order,
         to_status=OrderStatus.CANCELED,
-        actor=Actor.of_user(approver),
+        actor=actor,
         kind="decision",
-        note=f"Denied by {approver.email}: {label}. {note}",
-        data={"decision": "denied", "reasonCode": reason_code, "note": note},
+        note=f"Denied by {actor.label}: {label}. {note}",
+        data={"decision": "denied", "reasonCode": reason_code, "note": note, **(data or {})},
     )
     if order.approval_requested_at is not None:
         _notify(

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from authorization.decision import OnDeadline
 from authorization.explanation import Explanation, Kind, describe_cause, describe_component
 from connectors.models import Notification
 
@@ -18,6 +19,21 @@ class DecidedBandSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["authorize", "deny", "manual"])
     approvers = serializers.ListField(child=serializers.EmailField())
     escalateAfterMinutes = serializers.IntegerField()
+    # A band stored before deadlines existed keeps waiting: these defaults say so.
+    onDeadline = serializers.ChoiceField(
+        choices=[choice.value for choice in OnDeadline],
+        default=OnDeadline.WAIT.value,
+        help_text="What happens once deadlineMinutes have passed since the hold: wait, deny (reason code "
+        "expired) or approve-up-to (approved when paidValue is at most approveUpToCents).",
+    )
+    deadlineMinutes = serializers.IntegerField(
+        allow_null=True, default=None, help_text="Minutes from the hold to the deadline; null when it waits."
+    )
+    approveUpToCents = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="approve-up-to only: the most paid value it approves, in cents.",
+    )
 
     def get_fields(self):
         # "from" is a Python keyword: declared through the field map.
@@ -244,4 +260,4 @@ class OrderDetailSerializer(OrderSerializer):
 
     @extend_schema_field(DecidedBandSerializer(many=True))
     def get_ruleSnapshot(self, order):
-        return order.rule_snapshot or []
+        return DecidedBandSerializer(order.rule_snapshot or [], many=True).data

@@ -17,6 +17,7 @@ from kit.enqueue import enqueue_on_commit, once_started, requeue
 
 from .approval_mail import approval_digests_send
 from .approvals import DIGEST_KICK, approval_notify_step, approvals_notify_due
+from .deadlines import deadlines_decide_due
 from .events import SYSTEM
 from .intake.pipeline import KICK, intake_process, intakes_process
 from .intake.receive import intake_reprocess
@@ -131,6 +132,11 @@ def send_approval_digests() -> int:
     """E-mail each approver whose interval has passed what became theirs (beat, and queued by a new notice)."""
     once_started(DIGEST_KICK)
     return approval_digests_send()
+
+
+@shared_task(ignore_result=True)
+def decide_at_deadlines() -> int:
+    return deadlines_decide_due()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -119,9 +119,15 @@ def connector(account, **overrides):
     return connector_create(account=account, **values)
 
 
-def band(lower, upper, action, approvers=(), escalate_after_minutes=240):
+def band(lower, upper, action, approvers=(), escalate_after_minutes=240, **deadline):
+    """A band; `deadline` are its deadline's settings (`on_deadline`, `deadline_minutes`, `approve_up_to_cents`)."""
     return Band(
-        Decimal(str(lower)), Decimal(str(upper)), BandAction(action), tuple(approvers), escalate_after_minutes
+        Decimal(str(lower)),
+        Decimal(str(upper)),
+        BandAction(action),
+        tuple(approvers),
+        escalate_after_minutes,
+        **deadline,
     )
 
 

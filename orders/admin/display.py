@@ -11,13 +11,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from authorization.decision import BandAction
-from authorization.decision_words import outcome_label, reason_label, route_label
+from authorization.decision import Band, BandAction
+from authorization.decision_words import deadline_words, outcome_label, reason_label, route_label
 from authorization.models import DenyReason
 from catalog.models import DeliveryChannel
 from kit.admin_display import badge, money_shown, signed_percent
 from kit.numbers import percent_range
 
+from ..approvals import DEADLINE
 from ..models import Order
 from ..statuses import OrderStatus
 
@@ -204,6 +205,8 @@ def event_note(event, order: Order) -> str:
             "seller": order_money(order, order.seller_value_cents),
             "divergence": signed_percent(order.divergence_percent),
         }
+    if data.get("deadline"):
+        return deadline_event_note(event, order)
     if event.kind == "decision" and data.get("decision") == "approved":
         text = gettext("Approved by %(who)s.") % {"who": event.actor_label}
         return f"{text} {data['note']}" if data.get("note") else text
@@ -234,6 +237,49 @@ def event_note(event, order: Order) -> str:
     return event.note
 
 
+def deadline_event_note(event, order: Order) -> str:
+    """What a band's deadline did, in the reader's language, from the event's data."""
+    data = event.data
+    words = {
+        "minutes": data["deadline"].get("minutes"),
+        "cap": order_money(order, data["deadline"].get("capCents")),
+        "paid": order_money(order, order.paid_value_cents),
+    }
+    if data.get("decision") == "approved":
+        return gettext("Approved at the deadline: paid %(paid)s is at most the cap of %(cap)s.") % words
+    if data.get("decision") == "denied":
+        return (
+            gettext("Denied at the deadline: expired, no decision within %(minutes)s min of the hold.")
+            % words
+        )
+    if data["deadline"].get("keptWaiting") == "above-cap":
+        return (
+            gettext(
+                "The deadline passed: paid %(paid)s is above the cap of %(cap)s, so the order keeps waiting "
+                "for the approvers."
+            )
+            % words
+        )
+    return gettext(
+        "The deadline passed but the order could not be approved (its stock ran out): it keeps waiting "
+        "for the approvers."
+    )
+
+
+def deadline_shown(order: Order, task) -> dict | None:
+    """The held order's deadline for its page: what the band does then (`what`), and whether it has
+    passed without deciding; None when the order was held by no band with a deadline."""
+    if task is None or not order.band:
+        return None
+    band = Band.from_dict(order.band)
+    if not band.has_deadline:
+        return {"what": "", "passed": False}
+    return {
+        "what": deadline_words(band, order.account.currency),
+        "passed": not task.decision and task.deadline_at is None,
+    }
+
+
 def deny_reason_label(code: str) -> str:
     try:
         return str(DenyReason(code).label)
@@ -260,6 +306,8 @@ def event_actor(event) -> str:
     label = event.actor_label
     if label == "system":
         return gettext("system")
+    if label == DEADLINE and event.actor_id is None:
+        return gettext("deadline")
     if label.startswith("connector ") and event.actor_id is None:
         return gettext("connector %(name)s") % {"name": label.removeprefix("connector ")}
     return label

@@ -11,7 +11,9 @@ from ..approvals import DENY_NOTE_MAX
 class DenyForm(forms.Form):
     """A denial's reason, from a fixed list, and a note; both go to the connector."""
 
-    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "---------"), *DenyReason.choices])
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=[("", "---------"), *DenyReason.chosen_by_people()]
+    )
     note = forms.CharField(
         label=_("Note"),
         max_length=DENY_NOTE_MAX,

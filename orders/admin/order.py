@@ -40,6 +40,7 @@ from .display import (
     approver_level_text,
     band_action,
     band_range,
+    deadline_shown,
     decision_words,
     event_actor,
     event_note,
@@ -278,6 +279,7 @@ class OrderAdmin(
             "intake_records": list(order_intake_records(order=order)),
             "approval_task": task,
             "approval_level": approver_level_text(task),
+            "deadline": deadline_shown(order, task),
             "approval_notified": [
                 {**entry, "at": parse_moment(entry.get("at"))} for entry in (task.notified if task else [])
             ],

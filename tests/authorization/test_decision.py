@@ -228,6 +228,9 @@ def test_band_as_the_api_and_the_editor_show_it():
         "action": "manual",
         "approvers": ["ana@acme.example", "bo@acme.example"],
         "escalateAfterMinutes": 60,
+        "onDeadline": "wait",
+        "deadlineMinutes": None,
+        "approveUpToCents": None,
     }
 
 

@@ -197,7 +197,16 @@ def test_every_change_is_kept_with_before_and_after(api_client_for, team):
     history = client.get("/api/authorization/price-divergence-rule/history?an=acme").json()
     assert [entry["change"] for entry in history] == ["deleted", "updated", "created"]
     assert history[0]["bandsBefore"] == [
-        {"from": "0.00", "to": "100.00", "action": "authorize", "approvers": [], "escalateAfterMinutes": 240}
+        {
+            "from": "0.00",
+            "to": "100.00",
+            "action": "authorize",
+            "approvers": [],
+            "escalateAfterMinutes": 240,
+            "onDeadline": "wait",
+            "deadlineMinutes": None,
+            "approveUpToCents": None,
+        }
     ]
     assert history[0]["bandsAfter"] == []
     assert len(history[1]["bandsBefore"]) == 3

@@ -38,6 +38,9 @@ def test_authorize_band_integrates_and_reserves(mkp, shop, rule, connector_serve
         "action": "authorize",
         "approvers": [],
         "escalateAfterMinutes": 240,
+        "onDeadline": "wait",
+        "deadlineMinutes": None,
+        "approveUpToCents": None,
     }
     assert len(order.rule_snapshot) == 3
     assert reserved(shop) == 1

@@ -1,0 +1,195 @@
+"""A manual band's deadline in the rule: what it may say, and what it decides once passed."""
+
+import pytest
+
+from authorization.decision import Band, DeadlineVerdict, OnDeadline, check_bands, decide_at_deadline
+from authorization.models import RuleRevision
+from tests.factories import band
+
+URL = "/api/authorization/price-divergence-rule?an=acme"
+ANA, BO = "ana@acme.example", "bo@acme.example"
+
+
+def manual(**deadline) -> dict:
+    return {
+        "from": 10,
+        "to": 20,
+        "action": "manual",
+        "approvers": [ANA, BO],
+        "escalateAfterMinutes": 60,
+        **deadline,
+    }
+
+
+def rule(**deadline) -> dict:
+    return {
+        "bands": [
+            {"from": 0, "to": 10, "action": "authorize"},
+            manual(**deadline),
+            {"from": 20, "to": 100, "action": "deny"},
+        ]
+    }
+
+
+@pytest.fixture
+def team(owner, approver, second_approver):
+    return owner
+
+
+def errors_of(response) -> list[dict]:
+    assert response.status_code == 400, response.json()
+    return response.json()["errors"]
+
+
+def test_a_band_stored_without_the_deadline_keys_keeps_waiting():
+    old = {
+        "from": "10.00",
+        "to": "20.00",
+        "action": "manual",
+        "approvers": [ANA],
+        "escalateAfterMinutes": 240,
+    }
+    stored = Band.from_dict(old)
+    assert (stored.on_deadline, stored.deadline_minutes, stored.approve_up_to_cents) == (
+        OnDeadline.WAIT,
+        None,
+        None,
+    )
+    assert decide_at_deadline(band=stored, paid_value_cents=1) is DeadlineVerdict.WAIT
+
+
+@pytest.mark.parametrize(
+    ("deadline", "paid", "verdict"),
+    [
+        ({"on_deadline": OnDeadline.DENY, "deadline_minutes": 120}, 10_000, DeadlineVerdict.DENY),
+        (
+            {"on_deadline": OnDeadline.APPROVE_UP_TO, "deadline_minutes": 120, "approve_up_to_cents": 5000},
+            5000,
+            DeadlineVerdict.APPROVE,
+        ),
+        (
+            {"on_deadline": OnDeadline.APPROVE_UP_TO, "deadline_minutes": 120, "approve_up_to_cents": 5000},
+            5001,
+            DeadlineVerdict.ABOVE_CAP,
+        ),
+        ({}, 1, DeadlineVerdict.WAIT),
+    ],
+)
+def test_the_deadline_decides_as_its_band_says_never_above_the_cap(deadline, paid, verdict):
+    held_by = band(10, 20, "manual", [ANA, BO], 60, **deadline)
+    assert decide_at_deadline(band=held_by, paid_value_cents=paid) is verdict
+
+
+def test_the_pure_check_names_each_deadline_problem():
+    errors, _ = check_bands(
+        [
+            band(0, 10, "authorize", on_deadline=OnDeadline.DENY, deadline_minutes=60),
+            band(10, 20, "manual", [ANA, BO], 60, on_deadline=OnDeadline.DENY),
+            band(20, 30, "manual", [ANA, BO], 60, on_deadline=OnDeadline.DENY, deadline_minutes=119),
+            band(30, 40, "manual", [ANA, BO], 60, on_deadline=OnDeadline.APPROVE_UP_TO, deadline_minutes=120),
+            band(40, 50, "manual", [ANA, BO], 60, deadline_minutes=120, approve_up_to_cents=10),
+            band(50, 100, "manual", [ANA, BO], 60, on_deadline=OnDeadline.DENY, deadline_minutes=120),
+        ]
+    )
+    assert [(error.band_index, error.field) for error in errors] == [
+        (0, "onDeadline"),
+        (1, "deadlineMinutes"),
+        (2, "deadlineMinutes"),
+        (3, "approveUpToCents"),
+        (4, "deadlineMinutes"),
+        (4, "approveUpToCents"),
+    ]
+
+
+def test_owner_sets_a_deadline_and_reads_it_back(api_client_for, team):
+    client = api_client_for(team)
+    response = client.put(
+        URL, rule(onDeadline="approve-up-to", deadlineMinutes=120, approveUpToCents=15000), format="json"
+    )
+    assert response.status_code == 200, response.json()
+    held_by = client.get(URL).json()["bands"][1]
+    assert (held_by["onDeadline"], held_by["deadlineMinutes"], held_by["approveUpToCents"]) == (
+        "approve-up-to",
+        120,
+        15000,
+    )
+    authorize = client.get(URL).json()["bands"][0]
+    assert (authorize["onDeadline"], authorize["deadlineMinutes"], authorize["approveUpToCents"]) == (
+        "wait",
+        None,
+        None,
+    )
+    (revision,) = RuleRevision.objects.all()
+    assert revision.bands_after[1]["onDeadline"] == "approve-up-to"
+
+
+def test_a_deadline_sooner_than_the_chain_is_refused_saying_the_least(api_client_for, team):
+    response = api_client_for(team).put(URL, rule(onDeadline="deny", deadlineMinutes=119), format="json")
+    assert errors_of(response) == [
+        {
+            "field": "bands[1].deadlineMinutes",
+            "message": "The deadline must leave every approver their turn: at least 120 min "
+            "(2 approvers × 60 min).",
+        }
+    ]
+    assert RuleRevision.objects.count() == 0
+
+
+def test_a_deny_deadline_needs_its_minutes(api_client_for, team):
+    response = api_client_for(team).put(URL, rule(onDeadline="deny"), format="json")
+    assert errors_of(response) == [
+        {
+            "field": "bands[1].deadlineMinutes",
+            "message": "Say after how many minutes from the hold the deadline comes.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("deadline", "field", "message"),
+    [
+        (
+            {"onDeadline": "approve-up-to", "deadlineMinutes": 120},
+            "bands[1].approveUpToCents",
+            "Name the most paid value the deadline approves (above zero).",
+        ),
+        (
+            {"onDeadline": "deny", "deadlineMinutes": 120, "approveUpToCents": 100},
+            "bands[1].approveUpToCents",
+            "Only a deadline that approves up to a cap has a cap: leave it empty.",
+        ),
+        (
+            {"onDeadline": "approve-up-to", "deadlineMinutes": 120, "approveUpToCents": 0},
+            "bands[1].approveUpToCents",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        ({"onDeadline": "later"}, "bands[1].onDeadline", '"later" is not a valid choice.'),
+        (
+            {"onDeadline": "deny", "deadlineMinutes": 120.5},
+            "bands[1].deadlineMinutes",
+            "A whole number is required, written without a fraction or an exponent.",
+        ),
+    ],
+)
+def test_a_cap_is_for_and_only_for_approve_up_to(api_client_for, team, deadline, field, message):
+    response = api_client_for(team).put(URL, rule(**deadline), format="json")
+    assert errors_of(response) == [{"field": field, "message": message}]
+    assert RuleRevision.objects.count() == 0
+
+
+def test_only_a_manual_band_has_a_deadline(api_client_for, team):
+    body = rule()
+    body["bands"][2].update(onDeadline="deny", deadlineMinutes=60)
+    response = api_client_for(team).put(URL, body, format="json")
+    assert errors_of(response) == [
+        {"field": "bands[2].onDeadline", "message": "Only a band held for approval has a deadline."}
+    ]
+
+
+def test_a_rule_read_and_put_back_as_it_is_saves(api_client_for, team):
+    """The nulls the API answers for a band that waits are taken back."""
+    client = api_client_for(team)
+    client.put(URL, rule(), format="json")
+    read = client.get(URL).json()
+    response = client.put(URL, {"bands": read["bands"]}, format="json")
+    assert response.status_code == 200, response.json()
