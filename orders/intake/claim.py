@@ -42,27 +42,30 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
 
 
 def intakes_claim(*, limit: int) -> list[IntakeRecord]:
-    """Claim the oldest received submissions, up to `limit`, passing over any another worker is claiming."""
+    """Claim the oldest received submissions, up to `limit`, passing over any another worker is
+    claiming; return them read with what processing needs, in the statement that locks them."""
     now = timezone.now()
     with transaction.atomic():
-        ids = list(
-            IntakeRecord.objects.filter(status=IntakeStatus.RECEIVED)
+        intakes = list(
+            IntakeRecord.objects.select_related(*RELATED)
+            .filter(status=IntakeStatus.RECEIVED)
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
             .order_by("received_at")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
-        if not ids:
+        if not intakes:
             return []
-        IntakeRecord.objects.filter(pk__in=ids).update(
-            status=IntakeStatus.PROCESSING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        lease_until = now + LEASE
+        IntakeRecord.objects.filter(pk__in=[intake.pk for intake in intakes]).update(
+            status=IntakeStatus.PROCESSING, lease_until=lease_until, attempts=F("attempts") + 1
         )
-    return [
-        with_account(intake)
-        for intake in IntakeRecord.objects.select_related(*RELATED)
-        .filter(pk__in=ids)
-        .order_by("received_at", "pk")
-    ]
+    for intake in intakes:
+        intake.status, intake.lease_until, intake.attempts = (
+            IntakeStatus.PROCESSING,
+            lease_until,
+            intake.attempts + 1,
+        )
+    return [with_account(intake) for intake in sorted(intakes, key=lambda i: (i.received_at, i.pk))]
 
 
 def with_account(intake: IntakeRecord) -> IntakeRecord:
