@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, run_on_commit
+from kit.inserts import insert_many
 
 from . import outbound
 from .contract import ContractError, response_body
@@ -112,7 +113,7 @@ def notifications_enqueue(
     lease_until = timezone.now() + outbound.LEASE
     for notification in here:
         notification.lease_until = lease_until
-    Notification.objects.bulk_create(notifications)
+    insert_many(notifications)
     if here:
         run_on_commit(notifications_deliver_here, here)
     queued = [n.pk for n in notifications if n.lease_until is None]

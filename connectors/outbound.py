@@ -30,6 +30,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, requeue
+from kit.inserts import insert_many
 
 from . import egress
 from .models import DeliveryState
@@ -230,7 +231,7 @@ def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
     with transaction.atomic():
         now = timezone.now()
         delivered = [(row, answer) for row, answer in tries if answer.delivered]
-        channel.attempt_model.objects.bulk_create(
+        insert_many(
             channel.attempt_model(
                 **{channel.attempt_parent: row},
                 attempted_at=now,

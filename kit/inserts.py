@@ -53,3 +53,29 @@ def insert(instance) -> None:
     with connection.cursor() as cursor:
         cursor.execute(insert_sql(type(instance)), insert_values([instance]))
         saved([instance], cursor.fetchall())
+
+
+# PostgreSQL takes at most this many parameters in a statement.
+MAX_PARAMETERS = 65535
+
+
+def insert_many(instances) -> list:
+    """Insert the rows as `bulk_create(instances)` would (a statement for as many rows as its
+    parameters allow, no signals), with SQL built once per model and row count; return them.
+    On another database than PostgreSQL, `bulk_create` itself."""
+    instances = list(instances)
+    if not instances:
+        return instances
+    model = type(instances[0])
+    if connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(instances)
+    for instance in instances:  # a related object saved since it was assigned gives its key now
+        instance._prepare_related_fields_for_save(operation_name="bulk_create")
+    fields, _, _ = _columns(model)
+    step = max(MAX_PARAMETERS // len(fields), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), step):
+            rows = instances[start : start + step]
+            cursor.execute(insert_sql(model, len(rows)), insert_values(rows))
+            saved(rows, cursor.fetchall())
+    return instances

@@ -19,6 +19,7 @@ from accounts.models import Account
 from authorization.decision import IGNORED_DIVERGENCE
 from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
+from kit.inserts import insert_many
 
 from ..approvals import approval_tasks_create
 from ..events import SYSTEM, Actor, connector_actor, order_event_build, order_events_save
@@ -271,7 +272,7 @@ def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
     _records_write([each for each in batch if each.recorded], tasks)
     if not stocks_reserve(dict(taken)):
         raise StockMoved()
-    OrderItem.objects.bulk_create(
+    insert_many(
         item for each in placed for item in order_items_build(each.order, each.decided, each.reserved)
     )
 
@@ -286,9 +287,7 @@ def _orders_write(placed: list[Processed]) -> list[Processed]:
         return []
     now = timezone.now()
     try:
-        orders = Order.objects.bulk_create(
-            [order_build(each.intake, each.decided, now=now) for each in placed]
-        )
+        orders = insert_many(order_build(each.intake, each.decided, now=now) for each in placed)
     except IntegrityError as error:
         raise OrderExists() from error
     for each, order in zip(placed, orders, strict=True):

@@ -9,9 +9,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from catalog.models import Stock
+from orders.intake import write
 from orders.intake.claim import LEASE, intake_claim
 from orders.intake.pipeline import intake_process, intake_process_claimed
-from orders.models import IntakeRecord, Order, OrderItem
+from orders.models import IntakeRecord, Order
 from orders.reservations import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
 from tests.orders.payloads import order_body
@@ -126,7 +127,8 @@ def test_processing_twice_changes_nothing(mkp, shop, connector_server):
 
 
 def test_a_crash_mid_processing_leaves_nothing_half_done(mkp, shop, connector_server):
-    with mock.patch.object(OrderItem.objects, "bulk_create", side_effect=RuntimeError("disk full")):
+    # The order's items, its last write, fail: after the order, its events and the stock.
+    with mock.patch.object(write, "order_items_build", side_effect=RuntimeError("disk full")):
         mkp.place(order_body())
     intake = IntakeRecord.objects.get()
     assert (intake.status, intake.last_error) == ("failed", "RuntimeError: disk full")
