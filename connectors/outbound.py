@@ -26,7 +26,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, requeue
@@ -271,14 +271,17 @@ def _queue_next(channel: Channel, rows) -> None:
     for sequence in sequences:
         of_sequences |= Q(**sequence)
     done = [row.pk for row in rows]
-    following = (
+    # The first of each sequence picked here rather than by a GROUP BY, which costs the ORM more
+    # to build than the few rows it saves cost to read.
+    firsts = {}
+    for pk, *sequence in (
         channel.model.objects.filter(of_sequences, NOT_SETTLED)
         .exclude(pk__in=done)
-        .values(*channel.sequence_fields)
-        .annotate(first=Min("pk"))
-        .values_list("first", flat=True)
-    )
-    for pk in following:
+        .order_by("pk")
+        .values_list("pk", *channel.sequence_fields)
+    ):
+        firsts.setdefault(tuple(sequence), pk)
+    for pk in firsts.values():
         channel.enqueue(pk)
 
 

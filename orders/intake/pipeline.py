@@ -171,7 +171,9 @@ def _batch_process(
         Order.objects.filter(
             connector_id__in={intake.connector_id for intake in placing},
             marketplace_order_id__in={intake.marketplace_order_id for intake in placing},
-        ).values_list("connector_id", "marketplace_order_id")
+        )
+        .order_by()
+        .values_list("connector_id", "marketplace_order_id")
         if placing
         else ()
     )

@@ -300,9 +300,13 @@ def _intakes_finish(batch: list[Processed]) -> None:
     integrated = [each.intake for each in batch if each.order is not None]
     if integrated:
         # Each record's order found by the order's unique key: one statement for them all.
-        its_order = Order.objects.filter(
-            connector_id=OuterRef("connector_id"), marketplace_order_id=OuterRef("marketplace_order_id")
-        ).values("pk")[:1]
+        its_order = (
+            Order.objects.filter(
+                connector_id=OuterRef("connector_id"), marketplace_order_id=OuterRef("marketplace_order_id")
+            )
+            .order_by()
+            .values("pk")[:1]
+        )
         IntakeRecord.objects.filter(pk__in=[intake.pk for intake in integrated]).update(
             **{**finished(status=IntakeStatus.INTEGRATED, code="SOI001"), "order": Subquery(its_order)}
         )
