@@ -1,10 +1,10 @@
 """Inserting rows in the statements that every order repeats, built once instead of each time.
 
-`Model.objects.create()` builds its INSERT through the ORM's compiler on every call, a cost the
-order API's path pays on every request (what it cost: `bench/RESULTS.md`, "Optimizations").
-These write the same row — every concrete field, defaults and `auto_now_add` applied by the
-fields themselves — with SQL made once per model and row count. Models written this way send
-no `post_save` signal, like `bulk_create`.
+`Model.objects.create()` and `bulk_create()` build their INSERT through the ORM's compiler on
+every call, a cost the order API pays on every request and processing on every order (what it
+cost: `bench/RESULTS.md`, "Optimizations"). These write the same rows — every concrete field,
+defaults and `auto_now_add` applied by the fields themselves — with SQL made once per model and
+row count. Models written this way send no `post_save` signal, like `bulk_create`.
 """
 
 from functools import cache
