@@ -252,7 +252,8 @@ else:
     # Bounded waits on Redis: a broker that is down or unreachable fails a publish within
     # seconds (the sweeps queue the work later) instead of holding the request on the OS's timeouts.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
+        # Set below, from the longest retry delay (a task waiting for its countdown is one not acknowledged).
+        "visibility_timeout": None,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
         **({"global_keyprefix": REDIS_KEY_PREFIX} if REDIS_KEY_PREFIX else {}),
@@ -341,6 +342,14 @@ HOOK_TIMEOUT_SECONDS = env.float("HOOK_TIMEOUT_SECONDS", default=5.0)
 HOOK_MAX_ATTEMPTS = env.int("HOOK_MAX_ATTEMPTS", default=10)
 HOOK_RETRY_BASE_SECONDS = env.float("HOOK_RETRY_BASE_SECONDS", default=10.0)
 HOOK_RETRY_MAX_SECONDS = env.float("HOOK_RETRY_MAX_SECONDS", default=3600.0)
+# Redis gives a task it handed out, but which was not acknowledged within this many seconds, to
+# another worker: a task waiting out a countdown is such a task. Twice the longest retry delay
+# (jitter adds a tenth), so a retry is never delivered twice (connectors.checks holds it).
+if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 0) is None:
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+        "BROKER_VISIBILITY_TIMEOUT",
+        default=int(2 * max(NOTIFICATION_RETRY_MAX_SECONDS, HOOK_RETRY_MAX_SECONDS)),
+    )
 # Connectors choose the URLs the app calls (endpoints, hooks): loopback, private and other non-public
 # addresses are refused unless allowed (connectors.egress). HOOK_ALLOW_PRIVATE_URLS is its earlier name.
 HOOK_ALLOW_PRIVATE_URLS = env.bool("HOOK_ALLOW_PRIVATE_URLS", default=False)

@@ -1,6 +1,8 @@
-"""System checks of the connectors: stored URLs the address policy now refuses."""
+"""System checks of the connectors: stored URLs the address policy now refuses, and retries
+longer than the broker keeps a task to itself."""
 
-from django.core.checks import Warning, register
+from django.conf import settings
+from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 
 from . import egress
@@ -52,3 +54,25 @@ def outbound_urls_check(app_configs=None, **kwargs):
                 )
             )
     return found
+
+
+@register()
+def retry_delays_check(app_configs=None, **kwargs):
+    """A retry is a task queued with a countdown, held by a worker unacknowledged until then; Redis
+    gives it to a second worker once the visibility timeout passes, so a longer delay (with its
+    tenth of jitter) would be tried twice."""
+    visibility = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout")
+    if not visibility or not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return []
+    longest = max(settings.NOTIFICATION_RETRY_MAX_SECONDS, settings.HOOK_RETRY_MAX_SECONDS) * 1.1
+    if visibility > longest:
+        return []
+    return [
+        Error(
+            f"The broker's visibility timeout ({visibility:g} s) is not longer than the longest retry "
+            f"delay of notifications and hook calls ({longest:g} s with jitter): such a retry would be "
+            "delivered twice.",
+            hint="Raise BROKER_VISIBILITY_TIMEOUT, or lower NOTIFICATION_RETRY_MAX_SECONDS and HOOK_RETRY_MAX_SECONDS.",
+            id="connectors.E001",
+        )
+    ]

@@ -319,10 +319,12 @@ class Failure(StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
-    """What a call came to: the HTTP status of the answer, or why there was none."""
+    """What a call came to: the HTTP status of the answer, or why there was none; and the answer's
+    `Retry-After`, when it asked the caller to come back later (429, 503)."""
 
     status: int | None
     failure: Failure | None = None
+    retry_after: str = ""
 
 
 _session: tuple[tuple, requests.Session] | None = None
@@ -392,4 +394,8 @@ def post(url: str, *, payload: bytes, headers: dict, timeout: float) -> Reply:
                     break  # left unread: closing drops the connection instead of keeping it
         except (requests.RequestException, Urllib3Error, OSError) as error:
             logger.info("Outbound call to %s: reading the answer failed: %r", _origin(url), error)
-    return Reply(status=response.status_code)
+    asks_to_wait = response.status_code in (429, 503)
+    return Reply(
+        status=response.status_code,
+        retry_after=response.headers.get("Retry-After", "")[:100] if asks_to_wait else "",
+    )

@@ -103,6 +103,18 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def deferred_count_field():
+    """Of an outbox row (a notification, a hook call): the tries the connector asked to defer."""
+    return models.PositiveIntegerField(
+        _("tries deferred"),
+        default=0,
+        help_text=_(
+            "Tries the connector answered 429 or 503 with Retry-After: tried again when it asked, "
+            "and not counted against the attempts."
+        ),
+    )
+
+
 class Notification(models.Model):
     """A message owed to a connector: written in the transaction of the change it reports (the outbox)."""
 
@@ -139,6 +151,7 @@ class Notification(models.Model):
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    deferred_count = deferred_count_field()
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
@@ -309,6 +322,7 @@ class HookDelivery(models.Model):
     url = models.URLField(_("URL"), max_length=1000, help_text=_("Where it was last sent."))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    deferred_count = deferred_count_field()
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)

@@ -180,7 +180,10 @@ def notifications_deliver_here(notifications: list[Notification]) -> dict[str, i
         _queue(ids)
         return {"deferred": len(ids)}
     for notification, answer in tries:
-        if answer.http_status is None or answer.duration_ms > within * 1000 / 2:
+        if answer.deferred:  # asked to wait: no more in passing until then
+            pause = outbound.asked_delay(NOTIFICATIONS, answer.asked_wait).total_seconds()
+            _inline_paused[notification.connector_id] = time.monotonic() + pause
+        elif answer.http_status is None or answer.duration_ms > within * 1000 / 2:
             _inline_paused[notification.connector_id] = time.monotonic() + INLINE_PAUSE_SECONDS
     return counts
 
@@ -221,6 +224,10 @@ def _deliver(claimed: list[Notification], *, within: float | None = None, tries:
         tries.append((notification, answer))
         if not answer.delivered and notification.order_id is not None:
             stalled.add(notification.order_id)
+        if answer.deferred:  # the connector asked to wait: the rest wait as long
+            rest = claimed[position + 1 :]
+            delay = outbound.asked_delay(NOTIFICATIONS, answer.asked_wait).total_seconds()
+            break
         if answer.http_status is None and not answer.refused:
             rest = claimed[position + 1 :]
             delay = 0.0 if answer.cut_short else retry_delay(1).total_seconds()

@@ -12,6 +12,8 @@ Both are outbox rows written in the transaction of the change they report (`Noti
 - 2xx delivers; no answer, 408, 429 and 5xx are retried with growing delays up to a maximum
   number of tries; any other answer, or an address the policy refuses, fails for good, and a
   user may resend it from the admin;
+- a 429 or 503 with `Retry-After` is tried again when it asks (within the channel's bounds),
+  and that try does not count against the maximum: the connector said when, not that it failed;
 - a sweep queues again the rows whose task was lost (broker down, worker killed).
 
 A `Channel` names what differs: the models, the task, the settings and the sequence.
@@ -21,7 +23,8 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -85,6 +88,12 @@ class Answer:
     # No answer within a wait shorter than the channel's timeout (a worker delivering in passing):
     # the connector is not at fault, so the retry goes out at once, with the whole timeout.
     cut_short: bool = False
+    asked_wait: float | None = None  # seconds a 429's or 503's Retry-After asked for
+
+    @property
+    def deferred(self) -> bool:
+        """The connector asked to be tried again later, and said when."""
+        return self.asked_wait is not None
 
     @property
     def delivered(self) -> bool:
@@ -103,6 +112,28 @@ def retry_delay(channel: Channel, attempt_count: int) -> timedelta:
     base = channel.setting("RETRY_BASE_SECONDS")
     seconds = min(base * 2 ** max(attempt_count - 1, 0), channel.setting("RETRY_MAX_SECONDS"))
     return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def retry_after_seconds(value: str, *, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (a number of seconds, or an HTTP date); None when
+    absent or unreadable, and the channel's own back-off applies."""
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value), 10**9))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None  # HTTP dates are in GMT: one without a zone is not one
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def asked_delay(channel: Channel, seconds: float) -> timedelta:
+    """What a connector asked for, within the channel's bounds: never sooner than its first retry
+    (a Retry-After of 0 would have it hammered), never later than its longest."""
+    low, high = channel.setting("RETRY_BASE_SECONDS"), channel.setting("RETRY_MAX_SECONDS")
+    return timedelta(seconds=min(max(seconds, low), high))
 
 
 # Pending, said as "neither delivered nor failed": the rows a task works on are found by their key
@@ -173,12 +204,16 @@ def post(channel: Channel, url: str, *, payload: bytes, headers: dict, wait: flo
         error = f"HTTP {reply.status}"
     else:
         error = ""
+    asked_wait = retry_after_seconds(reply.retry_after) if reply.retry_after else None
+    if asked_wait is not None:
+        error += f", asked to try again in {asked_wait:.0f} s"
     return Answer(
         http_status=reply.status,
         error=error,
         duration_ms=int((time.monotonic() - started) * 1000),
         refused=reply.failure is egress.Failure.REFUSED,
         cut_short=reply.failure is egress.Failure.TIMEOUT and timeout < full,
+        asked_wait=asked_wait,
     )
 
 
@@ -208,9 +243,13 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
         if answer.delivered and not final:
             outcome = "delivered"
             updates.update(state=DeliveryState.DELIVERED, delivered_at=now, last_error="")
-        elif answer.retryable and not final and row.attempt_count + 1 < channel.setting("MAX_ATTEMPTS"):
+        elif answer.retryable and not final and (answer.deferred or _tries_left(channel, row)):
             outcome = "retry"
-            delay = timedelta(0) if answer.cut_short else retry_delay(channel, row.attempt_count + 1)
+            if answer.deferred:
+                delay = asked_delay(channel, answer.asked_wait)
+                updates["deferred_count"] = F("deferred_count") + 1
+            else:
+                delay = timedelta(0) if answer.cut_short else retry_delay(channel, row.attempt_count + 1)
             updates.update(next_attempt_at=now + delay, last_error=answer.error)
             channel.enqueue(row.pk, countdown=delay.total_seconds())
         else:
@@ -222,6 +261,11 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
         if outcome != "retry":
             _queue_next(channel, [row])
         return outcome
+
+
+def _tries_left(channel: Channel, row) -> bool:
+    """Whether another try fits in the budget; tries the connector deferred do not count."""
+    return row.attempt_count - row.deferred_count + 1 < channel.setting("MAX_ATTEMPTS")
 
 
 def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
