@@ -5,6 +5,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 
+from kit.logs import log_context_set
+
 from .models import Account, ApiToken
 from .selectors import accounts_for
 from .services import token_digest
@@ -52,9 +54,11 @@ def request_account(request) -> Account:
     if not name:
         only = list(visible[:2])
         if len(only) == 1:
+            log_context_set(account_id=only[0].pk)
             return only[0]
         raise exceptions.ValidationError({"an": ["Name the account: ?an=ACCOUNT."]})
     account = visible.filter(name=name).first()
     if account is None:
         raise exceptions.PermissionDenied(f"You have no access to account '{name}'.")
+    log_context_set(account_id=account.pk)
     return account

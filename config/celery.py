@@ -10,10 +10,17 @@ from pathlib import Path
 
 from celery import Celery, bootsteps
 from celery.beat import PersistentScheduler
-from celery.signals import task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 from django.conf import settings
 from django.db import close_old_connections
 
+from kit.logs import LogContextFilter, json_formatter, log_context, log_context_clear, log_context_start
 from operations.signals import beat_alive, worker_alive
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -91,3 +98,40 @@ def drop_broken_connections(sender=None, **kwargs) -> None:
     if sender is not None and getattr(sender.request, "is_eager", False):
         return  # run in the caller's transaction: its connection is the caller's
     close_old_connections()
+
+
+# The request id travels with the tasks a request queued, and with those they queue in turn.
+REQUEST_ID_HEADER = "request_id"
+
+
+@before_task_publish.connect
+def carry_request_id(headers=None, **kwargs) -> None:
+    request_id = log_context().get("request_id")
+    if request_id is not None and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, request_id)
+
+
+@task_prerun.connect
+def start_task_log_context(sender=None, task_id=None, task=None, **kwargs) -> None:
+    if task is None or getattr(task.request, "is_eager", False):
+        return  # run inline: the caller's context is the task's
+    log_context_start(
+        request_id=getattr(task.request, REQUEST_ID_HEADER, None), task=task.name, task_id=task_id
+    )
+
+
+@task_postrun.connect
+def end_task_log_context(sender=None, task=None, **kwargs) -> None:
+    if task is not None and not getattr(task.request, "is_eager", False):
+        log_context_clear()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def log_with_context(logger=None, **kwargs) -> None:
+    """Workers and beat log through Celery's handlers (at their --loglevel): their lines carry the
+    log context too, and are JSON objects under LOG_FORMAT=json."""
+    for handler in logger.handlers if logger is not None else ():
+        handler.addFilter(LogContextFilter())
+        if settings.LOG_FORMAT == "json":
+            handler.setFormatter(json_formatter())

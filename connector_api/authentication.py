@@ -14,6 +14,7 @@ from rest_framework import authentication, exceptions
 
 from connectors.models import Connector
 from connectors.services import app_token_digest
+from kit.logs import log_context_set
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
                 raise exceptions.AuthenticationFailed("This connector is deactivated.")
             if generation is not None:
                 _accept(app_key, digest, connector, generation)
+        log_context_set(connector_id=connector.pk, account_id=connector.account_id)
         return ConnectorPrincipal(connector), connector
 
     def authenticate_header(self, request):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, run_on_commit
 from kit.inserts import insert_many
+from kit.logs import log_context_bound
 
 from . import outbound
 from .contract import ContractError, response_body
@@ -256,7 +257,23 @@ def _post(notification: Notification, *, wait: float | None = None) -> outbound.
     if notification.connector.has_secret:
         secret = notification.connector.signing_secret
         headers |= signature_headers(payload, secret, message_id=str(notification.idempotency_key))
-    return outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers, wait=wait)
+    fields = notification.body.get("fields") or {}
+    with log_context_bound(
+        account_id=notification.account_id,
+        connector_id=notification.connector_id,
+        marketplace_order_id=notification.marketplace_order_id or None,
+        main_order_id=fields.get("mainOrderId"),
+    ):
+        answer = outbound.post(NOTIFICATIONS, notification.url, payload=payload, headers=headers, wait=wait)
+        logger.info(
+            "Notification %s (%s) try %s: %s in %s ms",
+            notification.pk,
+            notification.code,
+            notification.attempt_count + 1,
+            answer.http_status or answer.error,
+            answer.duration_ms,
+        )
+    return answer
 
 
 @transaction.atomic

@@ -53,10 +53,13 @@ def delete_run_keys() -> None:
 _workers_started = itertools.count(1)
 
 
-def start_worker(*, queues: str | None = None, **environment) -> subprocess.Popen:
+def start_worker(
+    *, queues: str | None = None, loglevel: str = "WARNING", stderr=None, **environment
+) -> subprocess.Popen:
     """Start `celery -A config worker` on the test database; return once it answers a ping.
 
-    `queues` ("deliveries", "celery,upkeep") limits the worker to those queues, as `-Q` does.
+    `queues` ("deliveries", "celery,upkeep") limits the worker to those queues, as `-Q` does;
+    `stderr` (a file) receives its log.
     """
     from config.celery import app
 
@@ -87,7 +90,7 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
             "--concurrency=4",
             "--without-gossip",
             "--without-mingle",
-            "--loglevel=WARNING",
+            f"--loglevel={loglevel}",
             f"--hostname={name}",
             # The sweeps run too, as in production: whatever a lost message leaves is picked up.
             "--beat",
@@ -96,6 +99,7 @@ def start_worker(*, queues: str | None = None, **environment) -> subprocess.Pope
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

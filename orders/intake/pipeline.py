@@ -30,6 +30,7 @@ from authorization.selectors import account_bands
 from catalog.availability import active_policies, skus_and_stock
 from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
+from kit.logs import log_context_bound
 
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
@@ -87,7 +88,8 @@ def intakes_process(
     else:
         alone = []
         for intake, error in failures:
-            logger.error("Submission %s failed: %s", intake.pk, error, exc_info=error)
+            with _about(intake):
+                logger.error("Submission %s failed: %s", intake.pk, error, exc_info=error)
             intake_fail(intake, error)
             if on_failure is not None:
                 on_failure(intake)
@@ -114,11 +116,21 @@ def intake_process(*, intake_id: int) -> str | None:
 def intake_process_claimed(*, intake: IntakeRecord) -> str | None:
     """Process a submission `intake_claim` gave; None when another claim took it over meanwhile."""
     try:
-        processed = _alone(intake)
+        with _about(intake):
+            processed = _alone(intake)
     except Exception as error:
         intake_fail(intake, error)
         raise
     return intake.status if processed else None
+
+
+def _about(intake: IntakeRecord):
+    """Log lines within are about this submission."""
+    return log_context_bound(
+        account_id=intake.account_id,
+        connector_id=intake.connector_id,
+        marketplace_order_id=intake.marketplace_order_id,
+    )
 
 
 def _alone(intake: IntakeRecord, *, answer_now: bool = False) -> bool:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit
 from kit.inserts import insert
+from kit.logs import log_context_set
 
 from ..events import Actor
 from ..models import IntakeRecord
@@ -50,6 +51,7 @@ def intake_receive(
         body=body,
         body_digest=body_digest,
     )
+    log_context_set(marketplace_order_id=intake.marketplace_order_id)
     try:
         # In a caller's transaction, a savepoint keeps it usable after a replay's IntegrityError;
         # otherwise the INSERT commits by itself, a round trip less than BEGIN … COMMIT.

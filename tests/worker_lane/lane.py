@@ -15,12 +15,14 @@ from tests.worker_lane.worker_settings import SWEEP_SECONDS
 RETRY_BASE_SECONDS = 1.0
 
 
-def start_lane_worker(*, queues: str | None = None):
-    """A worker (and its beat) on the test's database and Redis, with the lane's settings."""
+def start_lane_worker(*, queues: str | None = None, **options):
+    """A worker (and its beat) on the test's database and Redis, with the lane's settings;
+    `options` as `start_worker` takes them."""
     return start_worker(
         queues=queues,
         DJANGO_SETTINGS_MODULE="tests.worker_lane.worker_settings",
         NOTIFICATION_RETRY_BASE_SECONDS=RETRY_BASE_SECONDS,
+        **options,
     )
 
 
