@@ -16,7 +16,7 @@ from .admin_base import AccountScopedAdmin, managed_accounts
 from .backends import account_roles
 from .models import Account, Membership, time_zones
 from .roles import Role
-from .selectors import email_normalized, user_by_email
+from .selectors import email_normalized, owns, user_by_email
 from .services import TeamError, member_add, membership_remove, membership_set
 
 
@@ -40,16 +40,16 @@ class AccountForm(forms.ModelForm):
 class AccountAdmin(AccountScopedAdmin):
     form = AccountForm
     account_path = "pk"
-    list_display = [
+    list_display = fields = [
         "name",
         "parent",
         "order_prefix",
         "no_rule_policy",
         "overpayment_is_divergence",
         "time_zone",
+        "email_decisions",
     ]
     search_fields = ["name"]
-    fields = ["name", "parent", "order_prefix", "no_rule_policy", "overpayment_is_divergence", "time_zone"]
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)
@@ -63,7 +63,11 @@ class AccountAdmin(AccountScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return []
-        return ["name", "parent", "order_prefix"]
+        fixed = ["name", "parent", "order_prefix"]
+        # Links that decide without a sign-in are the Owner's call; OMS Full sees it, unchangeable.
+        if obj is None or not owns(user=request.user, account=obj):
+            fixed.append("email_decisions")
+        return fixed
 
     def has_add_permission(self, request):
         return request.user.is_superuser

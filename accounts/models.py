@@ -102,6 +102,15 @@ class Account(models.Model):
         validators=[validate_currency],
         help_text=_("The currency of the account's prices and orders (ISO 4217), such as BRL."),
     )
+    email_decisions = models.BooleanField(
+        _("decisions from the e-mail"),
+        default=False,
+        help_text=_(
+            "On: each order in an approver's e-mail carries a link to approve or deny it without "
+            "signing in, for that approver and that order only, once, until its next escalation "
+            "or for 24 hours. Only an Owner of the account changes this."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

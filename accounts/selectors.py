@@ -8,7 +8,7 @@ from django.db.models import Max, Min, QuerySet
 
 from .backends import account_roles
 from .models import Account, Preferences
-from .roles import DECIDING_ROLES
+from .roles import DECIDING_ROLES, Role
 
 
 def accounts_for(*, user) -> QuerySet[Account]:
@@ -45,6 +45,11 @@ def language_for(*, user) -> str:
 
 def role_in(*, user, account) -> str | None:
     return account_roles(user).get(account.pk)
+
+
+def owns(*, user, account) -> bool:
+    """Whether the user is an Owner of the account (or the site's operator, a superuser)."""
+    return bool(getattr(user, "is_superuser", False)) or role_in(user=user, account=account) == Role.OWNER
 
 
 def possible_approvers(*, account):

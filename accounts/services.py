@@ -16,7 +16,7 @@ from kit.money import DEFAULT_CURRENCY
 
 from .models import Account, ApiToken, MemberNotice, Membership, Preferences
 from .roles import GROUPS, Role
-from .selectors import email_normalized, user_by_email
+from .selectors import email_normalized, owns, user_by_email
 from .tasks import notify_member_added
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,28 @@ def member_add(*, email: str, account: Account, role: str, actor, initial_passwo
         membership.added_by, membership.notice_pending = actor, notice
         enqueue_on_commit(notify_member_added, membership.pk)
         return membership
+
+
+class OwnersOnly(DomainError):
+    code = "permission_denied"
+    status = 403
+
+
+def email_decisions_set(*, account: Account, enabled: bool, actor) -> Account:
+    """Turn one-click decisions from the e-mail on or off for the account; only its Owner may.
+
+    Turning them off voids every link already sent: a link is honoured only while its account
+    has them on.
+    """
+    if not owns(user=actor, account=account):
+        raise OwnersOnly(
+            _("Only an Owner of %(account)s may turn decisions from the e-mail on or off.")
+            % {"account": account.name}
+        )
+    Account.objects.filter(pk=account.pk).update(email_decisions=enabled)
+    account.email_decisions = enabled
+    logger.info("Decisions from the e-mail %s for %s by %s", "on" if enabled else "off", account, actor.email)
+    return account
 
 
 class NotYourPreferences(DomainError):

@@ -43,6 +43,7 @@ urlpatterns = [
         ),
         name="javascript-catalog",
     ),
+    path("api/", include("accounts.urls")),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
     path("api/order-integration/", include("connector_api.urls")),

@@ -11,9 +11,33 @@ drf-spectacular's postprocessing hooks (`SPECTACULAR_SETTINGS`), run in this ord
   schemas written as 2020-12 (the contract's files, a few answers) are spelled as 3.0 here.
 """
 
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
+
+# The `?an=` of every seller API operation (`accounts.api_auth.request_account`).
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "an", str, description="Account name; may be left out by a user of a single account."
+)
+
 BODY_METHODS = ("post", "put", "patch")
 # In a request body's schema written by hand: the operation needs a body, even `{}`.
 BODY_REQUIRED = "x-body-required"
+
+
+def error_body_schema(name: str):
+    """The seller API's error body (`kit.api.error_body`) as the document names it: `<name>Error`."""
+    return inline_serializer(
+        f"{name}Error",
+        {
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "errors": inline_serializer(
+                f"{name}FieldError",
+                {"field": serializers.CharField(allow_null=True), "message": serializers.CharField()},
+                many=True,
+            ),
+        },
+    )
 
 
 def _error(described: dict, description: str, *, headers: dict | None = None) -> dict:
