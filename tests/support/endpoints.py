@@ -34,5 +34,6 @@ ENDPOINTS = [
     Endpoint("pickup points", "put", "/api/catalog/pickup-points?an=acme", seller=True),
     Endpoint("approve", "post", "/api/orders/MKP-123456789/approve?an=acme", seller=True),
     Endpoint("deny", "post", "/api/orders/MKP-123456789/deny?an=acme", seller=True),
+    Endpoint("account settings", "patch", "/api/account?an=acme", seller=True),
 ]
 BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
