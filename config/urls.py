@@ -9,6 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts.views import preferences_view
+from orders.decision_link_views import decide
 
 # Redoc writes styles into the page as it loads (before any nonce can reach it) and searches in a
 # worker of its own making: on its page alone, styles written in the page and that worker are allowed.
@@ -32,6 +33,8 @@ urlpatterns = [
     ),
     path("admin/preferences/", preferences_view, name="preferences"),
     path("admin/", admin.site.urls),
+    # A decision link from an approver's e-mail: its own page, outside the admin, without a sign-in.
+    path("decide/<str:token>", decide, name="decide"),
     # Django's set_language, for choosing a language before signing in.
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's scripts' strings (`gettext()` in static/*/*.js), in the reader's language:

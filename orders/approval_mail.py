@@ -28,6 +28,7 @@ from kit.money import money
 
 from .admin.display import human_duration
 from .approvals import order_admin_url
+from .decision_links import decision_link_url
 from .explained import explanation_words
 from .selectors import order_explanations
 from .statuses import OrderStatus
@@ -131,7 +132,7 @@ def _record_notified(*, email: str, notices: list[ApprovalNotice], now) -> None:
 def _mail(*, email: str, notices: list[ApprovalNotice], now) -> None:
     """E-mail the digest in the approver's own language, plain text and HTML."""
     with translation.override(mail_language(email=email)):
-        context = digest_context(notices=notices, now=now)
+        context = digest_context(notices=notices, now=now, email=email)
         subject = render_to_string("admin/orders/email/digest_subject.txt", context).strip()
         text = render_to_string("admin/orders/email/digest.txt", context)
         html = render_to_string("admin/orders/email/digest.html", context)
@@ -140,10 +141,10 @@ def _mail(*, email: str, notices: list[ApprovalNotice], now) -> None:
     message.send()
 
 
-def digest_context(*, notices: list[ApprovalNotice], now) -> dict:
+def digest_context(*, notices: list[ApprovalNotice], now, email: str | None = None) -> dict:
     """What a digest says, in the active language: how many orders became the approver's and why,
     and by account, in its currency and time zone, their paid total, the oldest wait and the most
-    urgent orders."""
+    urgent orders, each with a link deciding it for `email` where its account has them on."""
     kinds = {}
     for notice in notices:  # an order listed once, for the first reason it became theirs
         kinds.setdefault(notice.task_id, notice.kind)
@@ -161,7 +162,9 @@ def digest_context(*, notices: list[ApprovalNotice], now) -> dict:
         )
         group["tasks"].append(task)
         if task in urgent:
-            group["orders"].append(_entry(task, kinds[task.pk], explanations[task.order_id], now))
+            entry = _entry(task, kinds[task.pk], explanations[task.order_id], now)
+            entry["decide_url"] = decision_link_url(task=task, email=email, now=now) if email else None
+            group["orders"].append(entry)
     counted = Counter(kinds.values())
     return {
         "count": len(tasks),

@@ -8,7 +8,8 @@ a later one:
 1. the account, while its rule changes (`authorization.services.rule_replace`);
 2. submissions (intake records) being processed, by primary key;
 3. an existing order, then its approval task (`order_lock`), one order a transaction: a bulk
-   decision and the reservation expiry take each order in a transaction of its own. The order's
+   decision and the reservation expiry take each order in a transaction of its own; then the
+   decision link being used for it (`orders.decision_links`). The order's
    items, its place in the queue and the rows added for it (events, feed items, hook deliveries,
    notifications) are written only under its lock, or by the transaction creating the order;
 4. the decision records' rollups, in the order of their keys (`insight.rollups`);

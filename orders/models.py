@@ -403,3 +403,24 @@ class OrderEvent(models.Model):
     @property
     def account_id(self):
         return self.order.account_id
+
+
+class DecisionLink(models.Model):
+    """A link e-mailed to one approver to decide one order without signing in (`orders.decision_links`).
+
+    Only a digest of its token is kept: the token is in the e-mail alone.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="decision_links")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision link")
+        verbose_name_plural = _("decision links")
+
+    def __str__(self):
+        return f"Decision link of {self.order_id} for {self.approver_id}"

@@ -194,6 +194,8 @@ SELLER_CASES = [
     ("get", "/api/orders/MKP-123456789?an=acme", None),
     ("post", "/api/orders/MKP-123456789/approve?an=acme", {}),
     ("post", "/api/orders/MKP-123456789/deny?an=acme", {"reasonCode": "other", "note": "Mine now."}),
+    ("get", "/api/account?an=acme", None),
+    ("patch", "/api/account?an=acme", {"emailDecisions": True}),
 ]
 
 
