@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from accounts.absences import absence_in_force, covering_for
 from accounts.models import Account
 from authorization.models import ApprovalTask
 from kit.errors import DomainError
@@ -100,7 +101,29 @@ def link_refusal(link: DecisionLink, *, user=None, now=None) -> LinkRefused | No
             gettext("%(approver)s may no longer decide order %(order)s.")
             % {"approver": approver.email, "order": order.main_order_id}
         )
-    return None
+    return _away(link, now)
+
+
+def _away(link: DecisionLink, now) -> LinkNotYours | None:
+    """Refuse the link of an approver away now: their turn has passed on, and a link sent before
+    the absence must not decide behind the substitute's back."""
+    account_id, email = link.order.account_id, link.approver.email
+    absence = absence_in_force(account_id=account_id, email=email, at=now)
+    if absence is None:
+        return None
+    values = {"approver": email, "until": _moment(absence.ends_at)}
+    covering = covering_for(account_id=account_id, email=email, at=now)
+    if covering:
+        return LinkNotYours(
+            gettext(
+                "%(approver)s is away until %(until)s: %(substitute)s decides in their place, and this "
+                "link decides nothing meanwhile."
+            )
+            % {**values, "substitute": covering}
+        )
+    return LinkNotYours(
+        gettext("%(approver)s is away until %(until)s: this link decides nothing meanwhile.") % values
+    )
 
 
 def decision_link_decide(

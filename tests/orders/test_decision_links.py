@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from accounts.absences import absence_end, absence_set
 from accounts.models import Account, Membership
 from accounts.roles import Role
 from accounts.services import language_set, membership_set
@@ -232,6 +233,30 @@ def test_an_approver_removed_after_the_mail_decides_nothing(held, anas_link, app
     approver.save(update_fields=["is_active"])
     assert approve(Client(), anas_link).status_code == 403
     assert status_of(held) == WAITING
+
+
+def test_an_absence_in_force_voids_the_link_until_it_ends(
+    held, anas_link, approver, second_approver, account
+):
+    now = timezone.now()
+    absence = absence_set(
+        account=account,
+        user=approver,
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+        substitute=second_approver,
+        actor=approver,
+    )
+    for response in (Client().get(anas_link), approve(Client(), anas_link)):
+        assert response.status_code == 403
+        assert "ana@acme.example is away until " in page_text(response)
+        assert (
+            "bo@acme.example decides in their place, and this link decides nothing meanwhile."
+            in page_text(response)
+        )
+    assert status_of(held) == WAITING
+    absence_end(absence=absence, actor=approver)
+    assert approve(Client(), anas_link).status_code == 200  # back before the link expired: it is hers again
 
 
 def test_an_order_decided_meanwhile_says_by_whom(held, anas_link, second_approver):
