@@ -110,7 +110,8 @@ def _refused(request, link, refusal: DomainError):
 
 def _page(request, context: dict, status: int):
     response = render(request, TEMPLATE, {**admin.site.each_context(request), **context}, status=status)
-    # The token is in the address: no page it links to learns it, and no search engine keeps it.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: no search engine keeps it, and the site's same-origin referrer
+    # policy tells it to no other site. (No referrer at all would make the browser post the form
+    # from origin "null", which the CSRF check refuses.)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

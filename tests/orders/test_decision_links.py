@@ -91,10 +91,10 @@ def test_opening_the_link_shows_the_order_and_changes_nothing(held, anas_link):
     words = page_text(response)
     assert "Decide order MKP-123456789" in words
     assert "marketplace order 123456789" in words
-    assert "You decide as ana@acme.example; this link works once" in words
+    assert "this link works once; you decide with it as ana@acme.example." in words
     assert "Why it diverges" in words
     assert response["Cache-Control"].startswith("max-age=0")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert observed(held.account) == before
     assert status_of(held) == WAITING
     assert DecisionLink.objects.get().used_at is None
