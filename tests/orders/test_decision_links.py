@@ -83,6 +83,13 @@ def test_the_email_carries_a_link_for_ana_alone_and_no_link_when_it_is_off(
     assert DecisionLink.objects.count() == 0
 
 
+def test_the_digests_html_part_carries_the_same_link(held, anas_link):
+    (message,) = mail.outbox
+    ((html, kind),) = message.alternatives
+    assert kind == "text/html"
+    assert f'href="http://testserver{anas_link}"' in html
+
+
 def test_opening_the_link_shows_the_order_and_changes_nothing(held, anas_link):
     before = observed(held.account)
     for _ in range(3):  # a scanner, a previewer, then Ana
@@ -177,17 +184,22 @@ def test_an_expired_link_decides_nothing(held, anas_link):
     assert status_of(held) == WAITING
 
 
-def test_the_link_expires_at_the_next_escalation_and_the_next_approver_gets_their_own(held, anas_link):
+def test_the_link_expires_at_the_next_escalation_and_the_next_approver_gets_their_own(
+    held, anas_link, django_capture_on_commit_callbacks
+):
     link = DecisionLink.objects.get()
     task = ApprovalTask.objects.get(order=held)
     assert link.expires_at == task.next_notification_at  # 240 minutes: before 24 hours
     mail.outbox.clear()
-    assert approvals_notify_due(now=task.next_notification_at + timedelta(minutes=1)) == 1
-    (escalated,) = mail.outbox
-    assert escalated.to == ["bo@acme.example"]
+    escalated = task.next_notification_at + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):  # Bo's first digest goes out at once
+        assert approvals_notify_due(now=escalated) == 1
+    (message,) = mail.outbox
+    assert message.to == ["bo@acme.example"]
     bos = DecisionLink.objects.exclude(pk=link.pk).get()
     assert bos.approver.email == "bo@acme.example"
-    assert link_in(escalated) != anas_link
+    assert bos.expires_at == ApprovalTask.objects.get(order=held).next_notification_at
+    assert link_in(message) != anas_link
 
 
 def test_a_link_lasts_24_hours_at_most(shop, owner, approver, second_approver, settings):
