@@ -5,13 +5,19 @@ on SQLite and a Celery broker kept in files under `var/`, so it needs no server;
 `DATABASE_URL` and `REDIS_URL` it uses PostgreSQL and Redis.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from kombu import Queue
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+
+from kit.logs import sentry_event_tags
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -397,6 +403,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Error reports go to Sentry only when SENTRY_DSN is set (docs/operations.md#error-tracking):
+# exceptions of the web processes and the workers, and error log lines, each with its log context
+# as tags; no personal data (addresses, cookies, users). Beat's entries are monitored as cron
+# check-ins, so a sweep that stops running is an alert. Sentry's monitors count whole minutes and
+# its Celery integration leaves out entries run more often: config/celery.py monitors those as
+# running every minute. Without SENTRY_DSN nothing is sent anywhere.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_EVERY_MINUTE = sorted(name for name, entry in CELERY_BEAT_SCHEDULE.items() if entry["schedule"] < 60)
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        integrations=[
+            DjangoIntegration(),
+            CeleryIntegration(
+                monitor_beat_tasks=True,
+                exclude_beat_tasks=[f"^{re.escape(name)}$" for name in SENTRY_EVERY_MINUTE],
+            ),
+        ],
+        before_send=sentry_event_tags,
+    )
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off and these hold.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

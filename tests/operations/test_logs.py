@@ -6,18 +6,15 @@ That the request id goes on into the worker's lines is shown with a real worker
 
 import json
 import logging
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from kit.logs import log_context
 from tests.orders.payloads import order_body
+from tests.support.app_process import app_environment
 from tests.support.clients import api_client_for
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -76,15 +73,12 @@ logging.getLogger("orders").info("Order %s held", "MKP-1")
 
 
 def log_line(tmp_path, **variables) -> subprocess.CompletedProcess:
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": os.environ["SECRET_KEY"],
-        "PYTHONPATH": str(ROOT),
-        **variables,
-    }
     return subprocess.run(
-        [sys.executable, "-c", LOG_A_LINE], cwd=tmp_path, env=environment, capture_output=True, text=True
+        [sys.executable, "-c", LOG_A_LINE],
+        cwd=tmp_path,
+        env=app_environment(**variables),
+        capture_output=True,
+        text=True,
     )
 
 
