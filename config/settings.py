@@ -17,7 +17,7 @@ from kombu import Queue
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
-from kit.logs import sentry_event_tags
+from kit.logs import sentry_before_send
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -406,7 +406,7 @@ LOGGING = {
 
 # Error reports go to Sentry only when SENTRY_DSN is set (docs/operations.md#error-tracking):
 # exceptions of the web processes and the workers, and error log lines, each with its log context
-# as tags; no personal data (addresses, cookies, users). Beat's entries are monitored as cron
+# as tags; no personal data (addresses, cookies, users), no local variables, no URL but its pattern. Beat's entries are monitored as cron
 # check-ins, so a sweep that stops running is an alert. Sentry's monitors count whole minutes and
 # its Celery integration leaves out entries run more often: config/celery.py monitors those as
 # running every minute. Without SENTRY_DSN nothing is sent anywhere.
@@ -418,6 +418,8 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        # A frame's variables can hold a connector's token, a signing secret, a decision link.
+        include_local_variables=False,
         integrations=[
             DjangoIntegration(),
             CeleryIntegration(
@@ -425,7 +427,7 @@ if SENTRY_DSN:
                 exclude_beat_tasks=[f"^{re.escape(name)}$" for name in SENTRY_EVERY_MINUTE],
             ),
         ],
-        before_send=sentry_event_tags,
+        before_send=sentry_before_send,
     )
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off and these hold.

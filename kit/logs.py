@@ -112,7 +112,7 @@ def json_formatter() -> logging.Formatter:
 
 class RequestLogContext:
     """Middleware: start each request's log context with its request id, answer with it in
-    `X-Request-ID`, and log one line for the request (method, path, status, duration) carrying
+    `X-Request-ID`, and log one line for the request (method, route, status, duration) carrying
     what the request learned (the account, the connector, the order). The id is the caller's when
     it sent a sane one, so that a line here can be matched with the load balancer's or the caller's."""
 
@@ -129,15 +129,16 @@ class RequestLogContext:
         response[REQUEST_ID_HEADER] = request_id
         if requests_logger.isEnabledFor(logging.INFO):
             duration_ms = round((time.monotonic() - started) * 1000, 1)
+            path = route_of(request)
             requests_logger.info(
                 "%s %s %s %sms",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 duration_ms,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": duration_ms,
                 },
@@ -145,9 +146,26 @@ class RequestLogContext:
         return response
 
 
-def sentry_event_tags(event: dict, hint: dict) -> dict:
-    """Sentry's `before_send`: the log context as the event's tags."""
+def route_of(request) -> str:
+    """The URL pattern the request matched (`/decide/<str:token>`), else its path: a path can hold
+    a credential (an e-mail's decision link), which no log line or error report may carry."""
+    match = getattr(request, "resolver_match", None)
+    return f"/{match.route}" if match is not None and match.route else request.path
+
+
+def sentry_before_send(event: dict, hint: dict) -> dict:
+    """Sentry's `before_send`: the log context as the event's tags; the request's URL as the pattern
+    it matched (the transaction's name) and no Referer, as a path can hold a credential."""
     context = _context.get()
     if context:
         event["tags"] = {**{key: str(value) for key, value in context.items()}, **(event.get("tags") or {})}
+    request = event.get("request")
+    if request:
+        if "url" in request:
+            scheme_and_host = request["url"].split("/", 3)[:3]
+            request["url"] = "/".join(scheme_and_host) + (event.get("transaction") or "/")
+        request.pop("query_string", None)
+        headers = request.get("headers") or {}
+        for name in [name for name in headers if name.lower() == "referer"]:
+            del headers[name]
     return event

@@ -15,6 +15,7 @@ import pytest
 import sentry_sdk
 from django.conf import settings
 
+from kit.logs import sentry_before_send
 from tests.support.app_process import app_environment
 
 A_VIEW_A_TASK_AND_BEAT = """
@@ -30,7 +31,11 @@ def broken_view(self, request, extra_context=None):
     raise RuntimeError("the view broke")
 
 sites.AdminSite.login = broken_view
-Client(raise_request_exception=False).get("/admin/login/", HTTP_X_REQUEST_ID="view-request-1")
+Client(raise_request_exception=False).get(
+    "/admin/login/?next=/secret-in-the-query",
+    HTTP_X_REQUEST_ID="view-request-1",
+    HTTP_REFERER="http://testserver/decide/secret-in-the-path",
+)
 
 @app.task(name="tests.broken")
 def broken_task():
@@ -117,6 +122,27 @@ def test_a_views_and_a_tasks_exceptions_reach_sentry_with_the_log_context_as_tag
     assert view["environment"] == "staging"
     assert (task["tags"]["request_id"], task["tags"]["marketplace_order_id"]) == ("task-request-2", "MKP-9")
     assert "user" not in view and "cookies" not in view["request"]  # no personal data
+    # Neither the URL's query or referer, nor local variables (tokens, secrets, bodies) are sent.
+    assert "secret-in-the" not in json.dumps(view["request"])
+    frames = [frame for value in view["exception"]["values"] for frame in value["stacktrace"]["frames"]]
+    assert frames and not [frame for frame in frames if "vars" in frame]
+
+
+def test_a_reports_url_is_the_pattern_it_matched_without_query_or_referer():
+    """A decision link's path holds its credential: a report names the route instead."""
+    event = {
+        "transaction": "/decide/{token}",
+        "request": {
+            "url": "https://orders.example.com/decide/the-secret-token",
+            "query_string": "next=/decide/another-secret",
+            "headers": {
+                "Referer": "https://orders.example.com/decide/the-secret-token",
+                "Accept": "text/html",
+            },
+        },
+    }
+    request = sentry_before_send(event, {})["request"]
+    assert request == {"url": "https://orders.example.com/decide/{token}", "headers": {"Accept": "text/html"}}
 
 
 def test_beats_entries_check_in_as_cron_monitors_the_sweeps_every_half_minute_too(tmp_path, sentry):

@@ -58,6 +58,15 @@ def test_a_seller_api_call_logs_the_account(owner, account, request_lines):
     assert (answer.status_code, line.status, line.account_id) == (200, 200, account.pk)
 
 
+def test_a_request_line_names_the_url_pattern_not_a_path_that_may_hold_a_credential(
+    client, db, request_lines
+):
+    client.get("/decide/a-decision-links-secret-token")
+    (line,) = request_lines()
+    assert line.path == "/decide/<str:token>"
+    assert "secret" not in line.getMessage()
+
+
 def test_nothing_of_a_request_stays_in_the_context_after_it(client, db):
     client.get("/admin/login/", HTTP_X_REQUEST_ID="finished-request")
     assert dict(log_context()) == {}
