@@ -152,7 +152,9 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         can_edit = request.user.has_perm(EDIT_RULE, account)
         saved_bands = rule_bands(rule=rule_of(account=account))
         if request.method == "GET":
-            formset = rule_editor.band_formset(bands=saved_bands, read_only=not can_edit)
+            formset = rule_editor.band_formset(
+                bands=saved_bands, read_only=not can_edit, currency=account.currency
+            )
             if saved_bands:
                 # The saved rule can have gone stale, e.g. an approver who left the account.
                 check = rule_check(account=account, bands=saved_bands)
@@ -166,7 +168,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         if not can_edit:
             raise PermissionDenied
         restoring = self.restoring_of(account, request.POST.get("restored_from"))
-        formset = rule_editor.band_formset(data=request.POST)
+        formset = rule_editor.band_formset(data=request.POST, currency=account.currency)
         if not formset.is_valid():
             return self.editor_page(request, account, formset=formset, restoring=restoring)
         draft = rule_editor.draft_of(formset)
@@ -264,12 +266,14 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if request.user.has_perm(EDIT_RULE, account):
-            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+            draft = rule_editor.draft_of(
+                rule_editor.band_formset(data=request.POST, currency=account.currency)
+            )
         else:
             # Read-only users cannot change the draft: answer for the saved rule.
             saved = rule_bands(rule=rule_of(account=account))
             draft = rule_editor.Draft(
-                formset=rule_editor.band_formset(bands=saved, read_only=True),
+                formset=rule_editor.band_formset(bands=saved, read_only=True, currency=account.currency),
                 bands=saved,
                 form_indexes=list(range(len(saved))),
             )
@@ -303,7 +307,9 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         fragment = request.GET.get("fragment") == "1"
         can_edit = request.user.has_perm(EDIT_RULE, account)
         if can_edit:
-            draft = rule_editor.draft_of(rule_editor.band_formset(data=request.POST))
+            draft = rule_editor.draft_of(
+                rule_editor.band_formset(data=request.POST, currency=account.currency)
+            )
             check = rule_check(account=account, bands=draft.bands)
             problems = [problem["message"] for problem in draft.field_errors] + [
                 draft.describe(problem) for problem in check.errors

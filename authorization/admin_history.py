@@ -61,7 +61,7 @@ class RuleHistoryViews:
                 % {"number": revision.number},
             )
             return redirect(self.url("rule_history", account))
-        formset = rule_editor.band_formset(bands=bands)
+        formset = rule_editor.band_formset(bands=bands, currency=account.currency)
         return self.editor_page(request, account, formset=formset, bar_bands=bands, restoring=revision)
 
     @staticmethod

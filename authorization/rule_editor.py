@@ -14,17 +14,21 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kit.forms import MoneyField
 from kit.numbers import percent, percent_range
 
 from .decision import (
+    DEADLINE_MINUTES_MAX,
     DEFAULT_ESCALATE_AFTER_MINUTES,
     Band,
     BandAction,
     BandProblem,
     Decision,
+    OnDeadline,
     Outcome,
     Reason,
 )
+from .decision_words import deadline_words
 
 PREFIX = "bands"
 CENT = Decimal("0.01")
@@ -36,6 +40,9 @@ FORM_FIELD_OF_PROBLEM = {
     "action": "action",
     "approvers": "approvers",
     "escalateAfterMinutes": "escalate_after_minutes",
+    "onDeadline": "on_deadline",
+    "deadlineMinutes": "deadline_minutes",
+    "approveUpToCents": "approve_up_to",
 }
 ROW = "row"  # problems of a band as a whole
 
@@ -81,8 +88,32 @@ class BandForm(forms.Form):
         initial=DEFAULT_ESCALATE_AFTER_MINUTES,
     )
 
-    def __init__(self, *args, read_only=False, **kwargs):
+    on_deadline = forms.ChoiceField(
+        label=_("When the chain has had its time"),
+        choices=OnDeadline.choices,
+        initial=OnDeadline.WAIT,
+        required=False,
+        help_text=_(
+            "Bands held for approval only: what happens to an order nobody has decided by the deadline."
+        ),
+    )
+    deadline_minutes = forms.IntegerField(
+        label=_("Deadline (min after the hold)"),
+        required=False,
+        min_value=1,
+        max_value=DEADLINE_MINUTES_MAX,
+        help_text=_("At least the approvers × the escalation delay."),
+    )
+    approve_up_to = MoneyField(
+        label=_("Approve if paid is at most"),
+        required=False,
+        min_cents=1,
+        help_text=_("Orders that paid more keep waiting."),
+    )
+
+    def __init__(self, *args, read_only=False, currency="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["approve_up_to"].currency = currency
         self.fields["escalate_after_minutes"].help_text = gettext(
             "Bands held for approval only; empty means %(minutes)s."
         ) % {"minutes": DEFAULT_ESCALATE_AFTER_MINUTES}
@@ -100,6 +131,9 @@ class BandForm(forms.Form):
     def clean_approvers(self):
         return split_emails(self.cleaned_data["approvers"])
 
+    def clean_on_deadline(self):
+        return self.cleaned_data["on_deadline"] or OnDeadline.WAIT
+
     def clean_escalate_after_minutes(self):
         minutes = self.cleaned_data["escalate_after_minutes"]
         return DEFAULT_ESCALATE_AFTER_MINUTES if minutes is None else minutes
@@ -108,12 +142,19 @@ class BandForm(forms.Form):
         """Return the band this valid row describes; approvers only count on a manual band."""
         data = self.cleaned_data
         action = BandAction(data["action"])
+        manual = action is BandAction.MANUAL
+        # Like the approvers, a deadline counts on a manual band only, and the minutes and the cap
+        # only where the chosen deadline reads them: what is left typed in a hidden case is dropped.
+        on_deadline = OnDeadline(data["on_deadline"]) if manual else OnDeadline.WAIT
         return Band(
             lower_percent=data["lower_percent"],
             upper_percent=data["upper_percent"],
             action=action,
-            approvers=data["approvers"] if action is BandAction.MANUAL else (),
+            approvers=data["approvers"] if manual else (),
             escalate_after_minutes=data["escalate_after_minutes"],
+            on_deadline=on_deadline,
+            deadline_minutes=data["deadline_minutes"] if on_deadline != OnDeadline.WAIT else None,
+            approve_up_to_cents=data["approve_up_to"] if on_deadline == OnDeadline.APPROVE_UP_TO else None,
         )
 
     @property
@@ -123,9 +164,9 @@ class BandForm(forms.Form):
 
 
 class BaseBandFormSet(forms.BaseFormSet):
-    def __init__(self, *args, read_only=False, **kwargs):
+    def __init__(self, *args, read_only=False, currency="", **kwargs):
         self.read_only = read_only
-        kwargs.setdefault("form_kwargs", {})["read_only"] = read_only
+        kwargs.setdefault("form_kwargs", {}).update(read_only=read_only, currency=currency)
         kwargs.setdefault("prefix", PREFIX)
         super().__init__(*args, **kwargs)
         self.rule_problems: list[dict] = []  # problems of the rule as a whole
@@ -137,8 +178,9 @@ class BaseBandFormSet(forms.BaseFormSet):
             form.fields["DELETE"].widget.attrs["data-field"] = "DELETE"
 
 
-def band_formset(*, bands=(), data=None, read_only=False) -> BaseBandFormSet:
-    """Return the editor's formset: one row per band, plus an empty row to add one when editable."""
+def band_formset(*, bands=(), data=None, read_only=False, currency="") -> BaseBandFormSet:
+    """Return the editor's formset: one row per band, plus an empty row to add one when editable;
+    `currency` is the account's, in which a deadline's cap is typed."""
     formset_class = forms.formset_factory(
         BandForm,
         formset=BaseBandFormSet,
@@ -152,10 +194,13 @@ def band_formset(*, bands=(), data=None, read_only=False) -> BaseBandFormSet:
             "action": str(band.action),
             "approvers": "\n".join(band.approvers),
             "escalate_after_minutes": band.escalate_after_minutes,
+            "on_deadline": str(band.on_deadline),
+            "deadline_minutes": band.deadline_minutes,
+            "approve_up_to": band.approve_up_to_cents,
         }
         for band in bands
     ]
-    return formset_class(data=data, initial=initial, read_only=read_only)
+    return formset_class(data=data, initial=initial, read_only=read_only, currency=currency)
 
 
 @dataclass
@@ -295,13 +340,20 @@ def describe_decision(decision: Decision, *, account) -> str:
     if decision.outcome is Outcome.MANUAL:
         words["approvers"] = gettext(", then ").join(band.approvers) or gettext("nobody yet")
         words["minutes"] = band.escalate_after_minutes
-        return (
+        held = (
             gettext(
                 "At %(at)s: the band %(band)s holds the order for approval by %(approvers)s "
                 "(escalating after %(minutes)s min)."
             )
             % words
         )
+        deadline = deadline_words(band, account.currency)
+        if deadline:
+            return gettext("%(held)s At the deadline it is %(deadline)s.") % {
+                "held": held,
+                "deadline": deadline,
+            }
+        return held
     return gettext("At %(at)s: the band %(band)s denies; the order is not integrated.") % words
 
 
@@ -315,6 +367,9 @@ def decision_json(decision: Decision, *, draft: Draft, account) -> dict:
             "action": str(decision.band.action),
             "approvers": list(decision.band.approvers),
             "escalateAfterMinutes": decision.band.escalate_after_minutes,
+            "onDeadline": str(decision.band.on_deadline),
+            "deadlineMinutes": decision.band.deadline_minutes,
+            "approveUpToCents": decision.band.approve_up_to_cents,
         }
     return {
         "percent": format_percent(decision.divergence_percent),

@@ -408,6 +408,10 @@
             for (const row of rows()) {
                 const action = input(row, "action").value;
                 row.classList.toggle("is-manual", action === "manual");
+                // The minutes and the cap only where the chosen deadline reads them.
+                const deadline = input(row, "on_deadline").value;
+                row.querySelector(".band-deadline-minutes").hidden = deadline === "wait";
+                row.querySelector(".band-deadline-cap").hidden = deadline !== "approve-up-to";
                 const swatch = row.querySelector(".band-key .rule-swatch");
                 if (swatch) {
                     swatch.className = `rule-swatch is-${action}`;
@@ -686,7 +690,7 @@
             previewTimer = window.setTimeout(runPreview, 250);
         }
 
-        /* The draft as the rule sees it: the kept bands' numbers, actions, approvers and delays. */
+        /* The draft as the rule sees it: the kept bands' numbers, actions, approvers, delays and deadlines. */
         function draftOf() {
             return JSON.stringify(
                 bandsOfRows().map((band) => [
@@ -695,6 +699,9 @@
                     band.action,
                     splitEmails(input(band.row, "approvers").value),
                     input(band.row, "escalate_after_minutes").value.trim(),
+                    input(band.row, "on_deadline").value,
+                    input(band.row, "deadline_minutes").value.trim(),
+                    input(band.row, "approve_up_to").value.trim(),
                 ]),
             );
         }

@@ -4,7 +4,10 @@ import pytest
 
 from authorization.decision import Band, DeadlineVerdict, OnDeadline, check_bands, decide_at_deadline
 from authorization.models import RuleRevision
+from authorization.selectors import rule_bands, rule_of
+from tests.authorization.test_rule_editor import cell_html, input_value
 from tests.factories import band
+from tests.support.rule_editor import formset_data, rule_url
 
 URL = "/api/authorization/price-divergence-rule?an=acme"
 ANA, BO = "ana@acme.example", "bo@acme.example"
@@ -193,3 +196,105 @@ def test_a_rule_read_and_put_back_as_it_is_saves(api_client_for, team):
     read = client.get(URL).json()
     response = client.put(URL, {"bands": read["bands"]}, format="json")
     assert response.status_code == 200, response.json()
+
+
+# The rule editor of the admin (without JavaScript).
+
+
+def deadline_post(**fields) -> dict:
+    data = formset_data((0, 10, "authorize"), (10, 20, "manual", [ANA, BO], 60), (20, 100, "deny"))
+    data.update({f"bands-1-{name}": value for name, value in fields.items()})
+    return data
+
+
+def test_the_editor_saves_a_deadline_with_its_cap_typed_as_money(
+    owner_client, account, approver, second_approver
+):
+    response = owner_client.post(
+        rule_url("editor", account),
+        deadline_post(on_deadline="approve-up-to", deadline_minutes="120", approve_up_to="1.234,56"),
+        HTTP_ACCEPT_LANGUAGE="pt-br",
+    )
+    assert response.status_code == 302
+    held_by = rule_bands(rule=rule_of(account=account))[1]
+    assert (held_by.on_deadline, held_by.deadline_minutes, held_by.approve_up_to_cents) == (
+        OnDeadline.APPROVE_UP_TO,
+        120,
+        123456,
+    )
+    page = owner_client.get(rule_url("editor", account)).text
+    assert input_value(page, "bands-1-deadline_minutes") == "120"
+    assert input_value(page, "bands-1-approve_up_to") == "1,234.56"
+    assert '<option value="approve-up-to" selected>' in cell_html(page, 1, "on_deadline")
+
+
+def test_the_editor_shows_a_deadline_problem_next_to_its_field(
+    owner_client, account, approver, second_approver
+):
+    response = owner_client.post(
+        rule_url("editor", account), deadline_post(on_deadline="deny", deadline_minutes="90")
+    )
+    assert response.status_code == 200
+    assert (
+        "The deadline must leave every approver their turn: at least 120 min (2 approvers × 60 min)."
+        in cell_html(response.text, 1, "on_deadline")
+    )
+    assert rule_of(account=account) is None
+    response = owner_client.post(
+        rule_url("editor", account), deadline_post(on_deadline="approve-up-to", deadline_minutes="120")
+    )
+    assert "Name the most paid value the deadline approves (above zero)." in cell_html(
+        response.text, 1, "on_deadline"
+    )
+    response = owner_client.post(
+        rule_url("editor", account),
+        deadline_post(on_deadline="approve-up-to", deadline_minutes="120", approve_up_to="lots"),
+    )
+    assert "Enter an amount of money, such as 1,234.56." in cell_html(response.text, 1, "on_deadline")
+    assert rule_of(account=account) is None
+
+
+def test_the_editor_drops_what_the_chosen_deadline_does_not_read(
+    owner_client, account, approver, second_approver
+):
+    """Minutes left typed under "keep waiting", a cap under "deny": as the approvers of a band that authorizes."""
+    owner_client.post(rule_url("editor", account), deadline_post(on_deadline="wait", deadline_minutes="500"))
+    assert rule_bands(rule=rule_of(account=account))[1].deadline_minutes is None
+    owner_client.post(
+        rule_url("editor", account),
+        deadline_post(on_deadline="deny", deadline_minutes="500", approve_up_to="10"),
+    )
+    held_by = rule_bands(rule=rule_of(account=account))[1]
+    assert (held_by.on_deadline, held_by.deadline_minutes, held_by.approve_up_to_cents) == (
+        OnDeadline.DENY,
+        500,
+        None,
+    )
+
+
+def test_the_history_says_the_deadline_and_its_change(
+    owner_client, account, owner, approver, second_approver
+):
+    owner_client.post(rule_url("editor", account), deadline_post(on_deadline="deny", deadline_minutes="120"))
+    owner_client.post(
+        rule_url("editor", account),
+        deadline_post(on_deadline="approve-up-to", deadline_minutes="180", approve_up_to="50"),
+    )
+    history = owner_client.get(rule_url("rule_history", account)).text
+    assert (
+        "<del>10–20 %: Hold for approval by ana@acme.example, bo@acme.example (escalating after 60 min); "
+        "at the deadline, denied as expired 120 min after the hold</del>"
+    ) in history
+    assert (
+        "<ins>10–20 %: Hold for approval by ana@acme.example, bo@acme.example (escalating after 60 min); "
+        "at the deadline, approved 180 min after the hold if paid is at most R$50.00, else kept waiting</ins>"
+    ) in history
+
+
+def test_the_preview_says_what_the_deadline_does(owner_client, account, approver, second_approver):
+    data = deadline_post(on_deadline="deny", deadline_minutes="120")
+    answer = owner_client.post(rule_url("preview", account), {**data, "at": "15"}).json()
+    assert answer["decision"]["band"]["onDeadline"] == "deny"
+    assert answer["decision"]["summary"].endswith(
+        "At the deadline it is denied as expired 120 min after the hold."
+    )
