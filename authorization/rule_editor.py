@@ -88,10 +88,13 @@ class BandForm(forms.Form):
         initial=DEFAULT_ESCALATE_AFTER_MINUTES,
     )
 
-    on_deadline = forms.ChoiceField(
+    # Left out of a post (an older page), it keeps waiting, and an empty row stays unchanged.
+    on_deadline = forms.TypedChoiceField(
         label=_("When the chain has had its time"),
         choices=OnDeadline.choices,
-        initial=OnDeadline.WAIT,
+        coerce=str,
+        empty_value=OnDeadline.WAIT.value,
+        initial=OnDeadline.WAIT.value,
         required=False,
         help_text=_(
             "Bands held for approval only: what happens to an order nobody has decided by the deadline."
@@ -130,9 +133,6 @@ class BandForm(forms.Form):
 
     def clean_approvers(self):
         return split_emails(self.cleaned_data["approvers"])
-
-    def clean_on_deadline(self):
-        return self.cleaned_data["on_deadline"] or OnDeadline.WAIT
 
     def clean_escalate_after_minutes(self):
         minutes = self.cleaned_data["escalate_after_minutes"]

@@ -32,15 +32,18 @@ from authorization.decision import (
     CONNECTOR_FACTS,
     HUNDRED,
     Band,
+    BandAction,
     ConnectorFacts,
+    DeadlineVerdict,
     Outcome,
     SubmissionFacts,
+    decide_at_deadline,
     decide_submission,
 )
-from authorization.decision_words import OUTCOME_LABELS
+from authorization.decision_words import OUTCOME_LABELS, deadline_words
 from connectors.models import Connector
 from kit.money import DEFAULT_CURRENCY, money
-from kit.numbers import count
+from kit.numbers import count, percent_range
 
 from . import charts
 from .models import DecisionRecord
@@ -100,6 +103,11 @@ class Replay:
     changes: list[Change] = field(default_factory=list)  # the newest SHOWN_CHANGES of them
     seconds: float = 0.0
     currency: str = DEFAULT_CURRENCY  # the account's, for showing the values
+    bands: tuple[Band, ...] = ()  # the draft's
+    # What the deadlines of the draft's bands would do to the orders it holds, if nobody decided in time.
+    at_deadline: dict[DeadlineVerdict, Tally] = field(
+        default_factory=lambda: {verdict: Tally() for verdict in DeadlineVerdict}
+    )
 
 
 def replay_inputs(*, account, since: datetime, limit: int):
@@ -127,7 +135,13 @@ def replay_draft(
     started = time.perf_counter()
     now = now or timezone.now()
     days = max(1, min(int(days), LONGEST_DAYS))
-    answer = Replay(since=now - timedelta(days=days), days=days, limit=limit, currency=account.currency)
+    answer = Replay(
+        since=now - timedelta(days=days),
+        days=days,
+        limit=limit,
+        currency=account.currency,
+        bands=tuple(bands),
+    )
     rows = list(replay_inputs(account=account, since=answer.since, limit=limit))
     answer.truncated = len(rows) > limit
     del rows[limit:]
@@ -142,7 +156,11 @@ def replay_draft(
     listed = []
     for pk, connector_id, divergence, items_text, allowance, ignore, paid, outcome in rows:
         actual = outcomes[outcome]
-        draft = decide_draft(connectors[connector_id], divergence, items_text, allowance, ignore)
+        draft, band = decide_draft(connectors[connector_id], divergence, items_text, allowance, ignore)
+        if draft is Outcome.MANUAL and band is not None and band.has_deadline:
+            tally = answer.at_deadline[decide_at_deadline(band=band, paid_value_cents=paid)]
+            tally.orders += 1
+            tally.paid_value_cents += paid
         orders[actual, "actual"] += 1
         values[actual, "actual"] += paid
         orders[draft, "draft"] += 1
@@ -183,7 +201,8 @@ def _changes(listed) -> list[Change]:
 
 
 def _decider(*, account, bands):
-    """Return decide_memoized(connector, divergence, item divergences as JSON, allowance %, ignore) → Outcome, memoized.
+    """Return decide_memoized(connector, divergence, item divergences as JSON, allowance %, ignore) →
+    (Outcome, the band that decided or None), memoized.
 
     The decision is a pure function of these values, so submissions that share them share the
     answer; a month of orders holds far fewer distinct inputs than orders.
@@ -195,12 +214,12 @@ def _decider(*, account, bands):
         "no_rule_policy": account.no_rule_policy,
         "overpayment_is_divergence": account.overpayment_is_divergence,
     }
-    known: dict[tuple, Outcome] = {}
+    known: dict[tuple, tuple[Outcome, Band | None]] = {}
 
-    def decide_memoized(connector, divergence, item_divergences_text, allowance, ignore) -> Outcome:
+    def decide_memoized(connector, divergence, item_divergences_text, allowance, ignore):
         key = (connector, divergence, item_divergences_text, allowance, ignore)
-        outcome = known.get(key)
-        if outcome is None:
+        decided = known.get(key)
+        if decided is None:
             facts = SubmissionFacts(
                 connector=connector,
                 divergence_percent=divergence,
@@ -209,8 +228,9 @@ def _decider(*, account, bands):
                 allowance_rate=None if allowance is None else allowance / HUNDRED,
                 ignore_divergence=ignore,
             )
-            outcome = known[key] = decide_submission(facts=facts, **options).outcome
-        return outcome
+            submission = decide_submission(facts=facts, **options)
+            decided = known[key] = (submission.outcome, submission.decision.decision.band)
+        return decided
 
     return decide_memoized
 
@@ -227,6 +247,41 @@ def describe_moves(answer: Replay) -> list[str]:
                 "actual": str(OUTCOME_LABELS[actual]).lower(),
             }
         )
+    return lines
+
+
+def describe_deadlines(answer: Replay) -> list[str]:
+    """Say each manual band's deadline in the draft, then what the deadlines would do to the orders
+    it holds if nobody decided in time; nothing when no band has a deadline."""
+    lines = [
+        _("The band %(band)s: at the deadline, %(deadline)s.")
+        % {
+            "band": percent_range(band.lower_percent, band.upper_percent),
+            "deadline": deadline_words(band, answer.currency),
+        }
+        for band in answer.bands
+        if band.action == BandAction.MANUAL and band.has_deadline
+    ]
+    if not lines:
+        return []
+    words = {
+        verdict: {
+            "count": count(answer.at_deadline[verdict].orders),
+            "value": money(answer.at_deadline[verdict].paid_value_cents, answer.currency),
+        }
+        for verdict in DeadlineVerdict
+    }
+    lines.append(
+        _(
+            "Of the orders this rule would hold, if nobody decided them by their deadline: %(denied)s "
+            "denied as expired, %(approved)s approved, %(kept)s kept waiting above the cap."
+        )
+        % {
+            "denied": _("%(count)s (%(value)s)") % words[DeadlineVerdict.DENY],
+            "approved": _("%(count)s (%(value)s)") % words[DeadlineVerdict.APPROVE],
+            "kept": _("%(count)s (%(value)s)") % words[DeadlineVerdict.ABOVE_CAP],
+        }
+    )
     return lines
 
 
@@ -337,6 +392,7 @@ def shown(answer: Replay) -> dict:
         ],
         "replay_summary": summary,
         "replay_moves": moves,
+        "replay_deadlines": describe_deadlines(answer),
         "replay_picture": picture,
         "replay_changes": changes,
         "replay_more_changes": answer.changed - len(changes),

@@ -5,9 +5,8 @@ import pytest
 from authorization.decision import Band, DeadlineVerdict, OnDeadline, check_bands, decide_at_deadline
 from authorization.models import RuleRevision
 from authorization.selectors import rule_bands, rule_of
-from tests.authorization.test_rule_editor import cell_html, input_value
 from tests.factories import band
-from tests.support.rule_editor import formset_data, rule_url
+from tests.support.rule_editor import cell_html, formset_data, input_value, rule_url
 
 URL = "/api/authorization/price-divergence-rule?an=acme"
 ANA, BO = "ana@acme.example", "bo@acme.example"

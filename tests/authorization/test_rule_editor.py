@@ -11,29 +11,10 @@ from accounts.services import membership_remove
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import rule_replace
 from tests.factories import AccountFactory, band, member
-from tests.support.rule_editor import formset_data, rule_url
+from tests.support.rule_editor import cell_html, formset_data, input_value, rule_url
 
 ANA = "ana@acme.example"
 BO = "bo@acme.example"
-
-
-def row_html(html, index):
-    found = re.search(rf'<tr class="band-row" data-form-prefix="bands-{index}">(.*?)</tr>', html, re.S)
-    assert found, f"no band row {index} on the page"
-    return found.group(1)
-
-
-def cell_html(html, index, field):
-    found = re.search(rf'<td class="field-{field}[^"]*">(.*?)</td>', row_html(html, index), re.S)
-    assert found, f"no {field} cell in band row {index}"
-    return found.group(1)
-
-
-def input_value(html, name):
-    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    assert found, f"no input {name} on the page"
-    value = re.search(r'value="([^"]*)"', found.group(0))
-    return value.group(1) if value else ""
 
 
 def saved_rule(account, owner):

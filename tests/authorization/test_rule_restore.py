@@ -9,16 +9,9 @@ from authorization.models import RuleRevision
 from authorization.selectors import rule_bands, rule_of
 from authorization.services import rule_delete, rule_replace
 from tests.factories import band, member
-from tests.support.rule_editor import formset_data, restore_url, rule_url, three_band_rule
+from tests.support.rule_editor import formset_data, input_value, restore_url, rule_url, three_band_rule
 
 RESTORE = "Restore this version"
-
-
-def input_value(html, name):
-    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    assert found, f"no input {name} on the page"
-    value = re.search(r'value="([^"]*)"', found.group(0))
-    return value.group(1) if value else ""
 
 
 def upper_ends(account):

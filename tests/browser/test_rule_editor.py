@@ -87,7 +87,7 @@ def test_owner_reorders_approvers_adds_a_band_and_saves(page, log_in, account, o
     new_row = page.locator('tr[data-form-prefix="bands-3"]')
     expect(new_row.locator("input[name$=lower_percent]")).to_have_value("30")
     expect(new_row.locator("input[name$=upper_percent]")).to_have_value("50")
-    new_row.locator("select").select_option("manual")
+    new_row.locator('select[data-field="action"]').select_option("manual")
     new_row.get_by_label("Add an approver's e-mail").fill(ANA)
     new_row.get_by_role("button", name="Add", exact=True).click()
     new_row.get_by_label("Add an approver's e-mail").fill(owner.email)

@@ -18,7 +18,7 @@ from tests.connector_client import ConnectorClient
 from tests.factories import band, connector, member
 from tests.insight.conftest import ANA, BO, bands_of_the_rule
 from tests.orders.payloads import order_body
-from tests.support.pages import markup, text_of
+from tests.support.pages import markup, section, text_of
 from tests.support.rule_editor import formset_data, rule_url
 
 DRAFTS = {
@@ -270,3 +270,41 @@ def test_the_editor_offers_the_replay(client, owner, account, rule):
 
     assert 'formaction="' + replay_url(account).removesuffix("?fragment=1") + '"' in text
     assert 'name="replay_days" form="rule-form"' in text
+
+
+def test_the_replay_says_what_the_drafts_deadlines_would_do_to_the_orders_it_holds(
+    client, owner, account, placed
+):
+    """M1 (paid R$25.71, 15.01 %) and D1 (R$20.00, 33.88 %) held: one approved up to its cap, one denied."""
+    client.force_login(owner)
+    draft = formset_data(
+        (0, 5, "authorize"), (5, 20, "manual", [ANA, BO], 60), (20, 100, "manual", [ANA, BO], 60)
+    )
+    draft.update(
+        {
+            "bands-1-on_deadline": "approve-up-to",
+            "bands-1-deadline_minutes": "120",
+            "bands-1-approve_up_to": "25.71",
+            "bands-2-on_deadline": "deny",
+            "bands-2-deadline_minutes": "180",
+        }
+    )
+
+    response = client.post(replay_url(account), {**draft, "replay_days": "30"})
+
+    deadlines = section(markup(response), "replay-deadlines")
+    assert (
+        "The band 5–20 %: at the deadline, approved 120 min after the hold if paid is at most R$25.71, "
+        "else kept waiting." in deadlines
+    )
+    assert "The band 20–100 %: at the deadline, denied as expired 180 min after the hold." in deadlines
+    assert (
+        "Of the orders this rule would hold, if nobody decided them by their deadline: 1 (R$20.00) denied "
+        "as expired, 1 (R$25.71) approved, 0 (R$0.00) kept waiting above the cap." in deadlines
+    )
+
+
+def test_a_draft_without_deadlines_says_nothing_of_them(client, owner, account, placed):
+    client.force_login(owner)
+    response = client.post(replay_url(account), {**DRAFT_16, "replay_days": "30"})
+    assert 'id="replay-deadlines"' not in markup(response)

@@ -1,5 +1,7 @@
 """The rule editor of the admin: its addresses, and its form as the seller's browser posts it."""
 
+import re
+
 from django.urls import reverse
 
 from authorization.services import rule_replace
@@ -56,3 +58,25 @@ def three_band_rule(account, actor):
         bands=[band(0, 10, "authorize"), band(10, 30, "manual", [ANA, BO]), band(30, 100, "deny")],
         actor=actor,
     )[0]
+
+
+# Reading the editor page.
+
+
+def row_html(html, index):
+    found = re.search(rf'<tr class="band-row" data-form-prefix="bands-{index}">(.*?)</tr>', html, re.S)
+    assert found, f"no band row {index} on the page"
+    return found.group(1)
+
+
+def cell_html(html, index, field):
+    found = re.search(rf'<td class="field-{field}[^"]*">(.*?)</td>', row_html(html, index), re.S)
+    assert found, f"no {field} cell in band row {index}"
+    return found.group(1)
+
+
+def input_value(html, name):
+    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert found, f"no input {name} on the page"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
