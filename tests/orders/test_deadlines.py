@@ -1,5 +1,6 @@
 """Deadlines: once a manual band's chain has had its time, the band denies, approves up to a cap, or waits."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,8 @@ from tests.factories import band
 from tests.support.concurrency import at_once
 from tests.support.observe import observed
 from tests.support.orders import ANA, BO, HELD, place_held
+from tests.support.pages import page as page_at
+from tests.support.pages import section
 
 CHAIN = timedelta(minutes=480)  # two approvers, 240 min each
 AFTER = CHAIN + timedelta(minutes=1)
@@ -247,3 +250,51 @@ def test_a_person_and_the_deadline_at_the_same_moment_make_one_decision(
         assert person.status_code == 409
         assert (str(deadline), order.status, task.decided_by_deadline) == ("deny", "canceled", True)
     assert order.events.filter(kind="decision", from_status="waiting-for-manual-authorization").count() == 1
+
+
+# The order page
+
+
+# A time as the page writes it in English: "7:05 a.m.", "3 p.m.", "noon".
+WHEN = r"\d\d/\d\d/\d{4} (\d+(:\d\d)? [ap]\.m\.|noon|midnight)"
+
+
+def order_page(client, order) -> str:
+    return page_at(client, f"/admin/orders/order/{order.pk}/change/")
+
+
+def test_the_order_page_says_when_the_deadline_comes_and_what_it_does(client, viewer, deny_order):
+    client.force_login(viewer)
+    task = section(order_page(client, deny_order), "order-approval-task")
+    assert re.search(rf"Deadline {WHEN}: denied as expired 480 min after the hold\.", task)
+
+
+def test_the_order_page_says_a_passed_deadline_left_the_order_to_the_approvers(
+    client, viewer, shop, owner, approver, second_approver, django_capture_on_commit_callbacks
+):
+    order = place_held(shop.connector, bands=bands_with(**approve_up_to(2000)))
+    sweep(django_capture_on_commit_callbacks)
+    client.force_login(viewer)
+    shown = order_page(client, order)
+    assert (
+        "Deadline Passed without deciding (approved 480 min after the hold if paid is at most R$20.00, "
+        "else kept waiting): the order waits for the approvers." in section(shown, "order-approval-task")
+    )
+    assert (
+        "The deadline passed: paid R$25.71 is above the cap of R$20.00, so the order keeps waiting for the "
+        "approvers." in section(shown, "order-events")
+    )
+
+
+def test_the_order_page_says_the_deadline_decided(
+    client, viewer, deny_order, django_capture_on_commit_callbacks
+):
+    sweep(django_capture_on_commit_callbacks)
+    client.force_login(viewer)
+    shown = order_page(client, deny_order)
+    assert re.search(
+        rf"Decision Denied by the deadline at {WHEN}: Expired", section(shown, "order-approval-task")
+    )
+    assert "Denied at the deadline: expired, no decision within 480 min of the hold." in section(
+        shown, "order-events"
+    )
