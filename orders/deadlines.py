@@ -61,7 +61,10 @@ def deadline_decide(*, order_id: int, now=None) -> DeadlineVerdict | None:
     try:
         task = undecided_task(order)
     except DecisionRefused:
-        return None  # a person decided first, or the order moved on: one decision
+        # A person decided first (one decision), or the order no longer waits (canceled meanwhile):
+        # the deadline has nothing left to decide, and the sweep need not come back.
+        ApprovalTask.objects.filter(order=order, decision="").update(deadline_at=None)
+        return None
     if task.deadline_at is None or task.deadline_at > now:
         return None
     band = Band.from_dict(order.band)

@@ -9,8 +9,10 @@ from django.utils import timezone
 from authorization.decision import Band, OnDeadline
 from authorization.models import ApprovalTask
 from orders.deadlines import deadline_decide, deadlines_decide_due
+from orders.events import SYSTEM
 from orders.models import Order
 from orders.reservations import reservations_expire
+from orders.services import order_cancel
 from orders.tasks import decide_at_deadlines
 from tests.factories import band
 from tests.support.concurrency import at_once
@@ -298,3 +300,14 @@ def test_the_order_page_says_the_deadline_decided(
     assert "Denied at the deadline: expired, no decision within 480 min of the hold." in section(
         shown, "order-events"
     )
+
+
+def test_an_order_canceled_while_held_is_left_alone_by_its_deadline(
+    deny_order, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=deny_order, actor=SYSTEM, reason="The marketplace canceled it.")
+    assert sweep(django_capture_on_commit_callbacks) == 0
+    task = ApprovalTask.objects.get(order=deny_order)
+    assert (task.decision, task.deadline_at) == ("", None)
+    assert not deny_order.events.filter(actor_label="deadline").exists()
