@@ -62,6 +62,16 @@ def possible_approvers(*, account):
     )
 
 
+def account_owners(*, account_id: int):
+    """The active Owners of an account who have an e-mail address."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__account_id=account_id, memberships__role=Role.OWNER, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+    )
+
+
 def email_normalized(email: str) -> str:
     """The form of an e-mail kept as a user's e-mail and username (their login)."""
     return get_user_model().objects.normalize_email(email.strip()).lower()

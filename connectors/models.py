@@ -71,7 +71,23 @@ class Connector(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["app_token_digest", "secret_encrypted"])
+    failing_since = models.DateTimeField(
+        _("failing since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When a call to it first failed since the last that was delivered."),
+    )
+    failing_told_at = models.DateTimeField(
+        _("Owners told at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When its Owners were e-mailed."),
+    )
+    history = HistoricalRecords(
+        excluded_fields=["app_token_digest", "secret_encrypted", "failing_since", "failing_told_at"]
+    )
 
     class Meta:
         verbose_name = _("connector")

@@ -36,7 +36,7 @@ from kit.enqueue import enqueue_on_commit, requeue
 from kit.inserts import insert_many
 
 from . import egress
-from .models import DeliveryState
+from .models import Connector, DeliveryState
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +258,11 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
             url = kept.get("url", row.url)
             logger.warning("%s %s to %s failed for good: %s", channel.name, row.pk, url, answer.error)
         channel.model.objects.filter(pk=row.pk).update(**updates)
+        if outcome != "delivered":
+            # The first failure since the last delivery; the sweep clears it (`connectors.failing`).
+            Connector.objects.filter(pk=row.connector_id, failing_since__isnull=True).update(
+                failing_since=now
+            )
         if outcome != "retry":
             _queue_next(channel, [row])
         return outcome

@@ -5,6 +5,7 @@ Tasks take ids and re-read state.
 
 from celery import shared_task
 
+from .failing import connectors_failing_sweep
 from .feed import feed_items_purge
 from .hook import hook_deliver, hook_deliveries_requeue_due
 from .notifications import notification_deliver, notifications_deliver, notifications_requeue_due
@@ -38,3 +39,8 @@ def sweep_hook_deliveries() -> int:
 @shared_task(ignore_result=True)
 def purge_feed_items() -> int:
     return feed_items_purge()
+
+
+@shared_task(ignore_result=True)
+def flag_failing_connectors() -> dict[str, int]:
+    return connectors_failing_sweep()
