@@ -12,6 +12,7 @@ overlaps it (an absence is changed by setting it again).
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -85,6 +86,30 @@ def covering_for(*, account_id: int, email: str, at: datetime) -> str | None:
     that one's substitute's, when away too); None when they are away without a substitute."""
     away = _away(Absence.objects.filter(_in_force(at), account_id=account_id))[account_id]
     return _follow(away, email.strip().lower())
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One approver of a chain at a moment: away or in, and who takes their turn (None: nobody)."""
+
+    email: str
+    absence: Absence | None
+    taker: str | None
+
+
+def chain_turns(*, account_id: int, emails, at: datetime) -> list[Turn]:
+    """Each approver of a chain at `at`, in one query: their absence in force and whose their turn is."""
+    absences = {
+        absence.user.email.lower(): absence
+        for absence in Absence.objects.select_related("user", "substitute")
+        .filter(_in_force(at), account_id=account_id)
+        .order_by("-starts_at")
+    }
+    away = {
+        email: (absence.substitute.email.lower() if absence.substitute else None)
+        for email, absence in absences.items()
+    }
+    return [Turn(email, absences.get(email.lower()), _follow(away, email.lower())) for email in emails]
 
 
 def covered_by(*, user, at: datetime | None = None) -> dict[int, frozenset[str]]:

@@ -157,6 +157,13 @@ class ApprovalTask(models.Model):
         blank=True,
         help_text=_("When the band's deadline decides, if it has one; cleared once it has had its say."),
     )
+    on_behalf_of = models.EmailField(
+        _("on behalf of"),
+        blank=True,
+        help_text=_(
+            "The approver away whose turn the one who decided took; blank when they decided in their own right."
+        ),
+    )
     reason_code = models.CharField(max_length=16, choices=DenyReason.choices, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

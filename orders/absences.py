@@ -4,6 +4,7 @@ no approver, and on whose behalf a substitute decides."""
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.absences import covered_by
 from authorization.models import ApprovalTask
 
 from .statuses import OrderStatus
@@ -35,3 +36,16 @@ def orders_left_without_approver(sender, *, account, email: str, away: frozenset
         )
         % {"who": email, "orders": named}
     ]
+
+
+def on_behalf_of(*, user, order, task: ApprovalTask | None) -> str:
+    """Whose turn the user takes in deciding the order: "" when they are on its band themselves,
+    else the approver away they cover (the one whose turn it is, if they cover several)."""
+    approvers = [email.lower() for email in (order.band or {}).get("approvers") or []]
+    if (user.email or "").lower() in approvers:
+        return ""
+    covered = covered_by(user=user).get(order.account_id, frozenset())
+    current = ((task.current_approver if task is not None else None) or "").lower()
+    if current in covered and current in approvers:
+        return current
+    return next((email for email in approvers if email in covered), "")

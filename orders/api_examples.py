@@ -103,6 +103,7 @@ ORDER = {
         },
         {"from": "20.00", "to": "100.00", "action": "deny", **NO_CHAIN},
     ],
+    "manualDecision": {"decision": None, "decidedBy": None, "decidedAt": None, "onBehalfOf": None},
     "events": [
         {
             "createdAt": "2026-12-05T16:07:15.000000-03:00",

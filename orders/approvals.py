@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.absences import covering_for
 from accounts.roles import DECIDE_ORDER
 from authorization.decision import OnDeadline
 from authorization.models import ApprovalNotice, ApprovalTask, DenyReason
@@ -24,6 +25,7 @@ from connectors.notifications import notification_enqueue
 from kit.enqueue import enqueue_on_commit, enqueue_once_on_commit
 from kit.errors import DomainError
 
+from .absences import on_behalf_of
 from .events import Actor
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
@@ -91,7 +93,8 @@ class AlreadyDecided(DecisionRefused):
 
 
 def may_decide(*, user, order) -> bool:
-    """The one rule: an active user whose e-mail is on the band that held the order, with a deciding role."""
+    """The one rule: an active user with a deciding role whose e-mail is on the band that held the
+    order, or who takes the turn of an approver of it who is away (`Order.permits`)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return order.permits(user, DECIDE_ORDER) and user.has_perm(DECIDE_ORDER, order)
@@ -144,6 +147,7 @@ def _claim(
     reason_code: str = "",
     note: str = "",
     by_deadline: bool = False,
+    behalf: str = "",
 ) -> None:
     now = timezone.now()
     claimed = ApprovalTask.objects.filter(pk=task.pk, decision="").update(
@@ -151,6 +155,7 @@ def _claim(
         decided_by=user,
         decided_by_deadline=by_deadline,
         decided_at=now,
+        on_behalf_of=behalf,
         reason_code=reason_code,
         note=note,
         next_notification_at=None,
@@ -159,6 +164,16 @@ def _claim(
         raise AlreadyDecided(ApprovalTask.objects.select_related("order", "decided_by").get(pk=task.pk))
     task.decision, task.decided_by, task.decided_at = decision, user, now
     task.reason_code, task.note, task.decided_by_deadline = reason_code, note, by_deadline
+    task.on_behalf_of = behalf
+
+
+def _by(actor: Actor, behalf: str) -> str:
+    """Who decided, as the event's stored note says it (in English)."""
+    return f"{actor.label} on behalf of {behalf}" if behalf else actor.label
+
+
+def _behalf_data(behalf: str) -> dict:
+    return {"onBehalfOf": behalf} if behalf else {}
 
 
 def _task_of(order) -> ApprovalTask:
@@ -201,18 +216,21 @@ def _operation_id(order) -> str:
 def order_approve(*, order, approver, note: str = ""):
     """Approve a held order: it moves on, and a marketplace approval asked for meanwhile is applied and notified."""
     task = _check(order=order, user=approver)
-    return approval_record(order=order, task=task, actor=Actor.of_user(approver), note=note)
+    behalf = on_behalf_of(user=approver, order=order, task=task)
+    return approval_record(order=order, task=task, actor=Actor.of_user(approver), note=note, behalf=behalf)
 
 
-def approval_record(*, order, task: ApprovalTask, actor: Actor, note: str = "", data=None):
+def approval_record(*, order, task: ApprovalTask, actor: Actor, note: str = "", data=None, behalf: str = ""):
     """Record an approval of a locked, undecided order (`undecided_task`) by `actor`: a person
-    (`actor.user`) or the band's deadline. Whoever decides, the consequences are the same."""
+    (`actor.user`), on `behalf` of an approver away when they took that one's turn, or the band's
+    deadline. Whoever decides, the consequences are the same."""
     _claim(
         task,
         decision=ApprovalTask.Decision.APPROVED,
         user=actor.user,
         note=note,
         by_deadline=actor.user is None,
+        behalf=behalf,
     )
     if order.reservation_released_at is not None:
         try:
@@ -235,8 +253,8 @@ def approval_record(*, order, task: ApprovalTask, actor: Actor, note: str = "", 
         to_status=to_status,
         actor=actor,
         kind="decision",
-        note=f"Approved by {actor.label}." + (f" {note}" if note else ""),
-        data={"decision": "approved", "note": note, **(data or {})},
+        note=f"Approved by {_by(actor, behalf)}." + (f" {note}" if note else ""),
+        data={"decision": "approved", "note": note, **_behalf_data(behalf), **(data or {})},
         extra_updates={"marketplace_approved": True} if apply_marketplace_approval else None,
     )
     if apply_marketplace_approval:
@@ -263,14 +281,23 @@ def order_deny(*, order, approver, reason_code: str, note: str):
             gettext("The note has %(length)d characters: say why in %(most)d or fewer.")
             % {"most": DENY_NOTE_MAX, "length": len(note)}
         )
+    behalf = on_behalf_of(user=approver, order=order, task=task)
     return denial_record(
-        order=order, task=task, actor=Actor.of_user(approver), reason_code=reason_code, note=note
+        order=order,
+        task=task,
+        actor=Actor.of_user(approver),
+        reason_code=reason_code,
+        note=note,
+        behalf=behalf,
     )
 
 
-def denial_record(*, order, task: ApprovalTask, actor: Actor, reason_code: str, note: str, data=None):
-    """Record a denial of a locked, undecided order (`undecided_task`) by `actor`, a person or the
-    band's deadline: canceled, its stock released, and the connector told when it asked to approve."""
+def denial_record(
+    *, order, task: ApprovalTask, actor: Actor, reason_code: str, note: str, data=None, behalf: str = ""
+):
+    """Record a denial of a locked, undecided order (`undecided_task`) by `actor`, a person (on
+    `behalf` of an approver away, when they took that one's turn) or the band's deadline: canceled,
+    its stock released, and the connector told when it asked to approve."""
     _claim(
         task,
         decision=ApprovalTask.Decision.DENIED,
@@ -278,6 +305,7 @@ def denial_record(*, order, task: ApprovalTask, actor: Actor, reason_code: str, 
         reason_code=reason_code,
         note=note,
         by_deadline=actor.user is None,
+        behalf=behalf,
     )
     # The event's stored note and the connector's error speak English (the contract's language);
     # the order page says the event in the reader's language from its data.
@@ -288,8 +316,14 @@ def denial_record(*, order, task: ApprovalTask, actor: Actor, reason_code: str, 
         to_status=OrderStatus.CANCELED,
         actor=actor,
         kind="decision",
-        note=f"Denied by {actor.label}: {label}. {note}",
-        data={"decision": "denied", "reasonCode": reason_code, "note": note, **(data or {})},
+        note=f"Denied by {_by(actor, behalf)}: {label}. {note}",
+        data={
+            "decision": "denied",
+            "reasonCode": reason_code,
+            "note": note,
+            **_behalf_data(behalf),
+            **(data or {}),
+        },
     )
     if order.approval_requested_at is not None:
         _notify(
@@ -326,13 +360,22 @@ def _notify(order, *, code: str, errors=None) -> None:
 # The escalation chain -------------------------------------------------------------------------
 
 
+def approver_in_turn(*, task: ApprovalTask, level: int, at) -> str:
+    """The e-mail whose turn level `level` of the task's chain is at `at`.
+
+    The approver's own, or whoever takes their turn while they are away (`accounts.absences`);
+    an approver away without a substitute passes it to the next level's. When nobody from that
+    level on is in, the level's own approver is e-mailed still: the order waits for them.
+    """
+    for email in task.approvers[level:]:
+        taker = covering_for(account_id=task.account_id, email=email, at=at)
+        if taker:
+            return taker
+    return task.approvers[level]
+
+
 def order_admin_url(order) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("admin:orders_order_change", args=[order.pk])
-
-
-def approver_in_turn(*, task: ApprovalTask, level: int, at) -> str:
-    """The e-mail of the approver whose turn it is at `level` of the task's chain at `at`."""
-    return task.approvers[level]
 
 
 def approval_notify_step(*, task_id: int, now=None) -> str | None:

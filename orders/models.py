@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.absences import covered_by
 from accounts.models import Account
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.models import Connector
@@ -210,15 +211,21 @@ class Order(models.Model):
         return self.main_order_id
 
     def permits(self, user, perm: str) -> bool:
-        """Add the order's own condition to the user's role: only the band's approvers decide it.
+        """Add the order's own condition to the user's role: only the band's approvers decide it,
+        and, while one of them is away, whoever takes their turn (`accounts.absences`).
 
         Called by the permission backend; the approvers are those of the band as it was when the
-        order was held, so a later edit of the rule neither adds nor removes deciders.
+        order was held, so a later edit of the rule neither adds nor removes deciders. The SQL
+        twin is `orders.selectors.awaiting_decision_by`.
         """
         if perm != "orders.decide_order":
             return True
+        if not user.email:
+            return False
         approvers = {email.lower() for email in (self.band or {}).get("approvers") or []}
-        return bool(user.email) and user.email.lower() in approvers
+        # Asked whatever the band, so that a page asks it once, not depending on its orders.
+        covered = covered_by(user=user).get(self.account_id, frozenset())
+        return user.email.lower() in approvers or not approvers.isdisjoint(covered)
 
     @property
     def route_and_reason(self) -> str:

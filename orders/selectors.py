@@ -1,7 +1,9 @@
 """Reads of orders and connection orders that the admin and the seller API share."""
 
+import functools
 import itertools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Sum, TextField
 from django.db.models.functions import Cast, Coalesce
 
+from accounts.absences import covered_by
 from accounts.backends import account_roles
 from accounts.roles import DECIDE_ORDER, ROLE_PERMISSIONS
 from authorization.explanation import Explanation, Line, PricePeriod, divergence_explain
@@ -40,6 +43,7 @@ def order_get(*, account, main_order_id: str) -> Order | None:
     """Return one of the account's orders by `mainOrderId`, with its events and notifications."""
     return (
         orders_list(account=account)
+        .select_related("approval_task__decided_by")
         .prefetch_related(
             Prefetch("events", queryset=order_events_queryset()),
             Prefetch("notifications", queryset=Notification.objects.order_by("pk")),
@@ -91,7 +95,8 @@ def waiting_orders(*, user) -> QuerySet[WaitingOrder]:
 
 
 def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
-    """Keep the orders the user may decide: their e-mail is on the band that held the order.
+    """Keep the orders the user may decide: their e-mail is on the band that held the order, or
+    that of an approver away whose turn they take (`accounts.absences.covered_by`), in that account.
 
     On PostgreSQL this is JSON containment on the band's approvers; elsewhere a match of the
     quoted e-mail in the band's JSON text (the band holds no other free text).
@@ -99,6 +104,7 @@ def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
     email = (user.email or "").strip().lower()
     if not email:
         return queryset.none()
+    covered = covered_by(user=user)
     if not user.is_superuser:
         deciding = [
             account_id
@@ -106,11 +112,22 @@ def awaiting_decision_by(queryset: QuerySet[Order], *, user) -> QuerySet[Order]:
             if DECIDE_ORDER in ROLE_PERMISSIONS[role]
         ]
         queryset = queryset.filter(account__in=sorted(deciding))
+        covered = {account_id: covered[account_id] for account_id in deciding if account_id in covered}
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(band__approvers__contains=[email])
-    return queryset.annotate(band_text=Cast("band", TextField())).filter(
-        band_text__icontains=json.dumps(email)
-    )
+
+        def on_band(approver):
+            return Q(band__approvers__contains=[approver])
+
+    else:
+        queryset = queryset.annotate(band_text=Cast("band", TextField()))
+
+        def on_band(approver):
+            return Q(band_text__icontains=json.dumps(approver))
+
+    mine = on_band(email)
+    for account_id, absent in sorted(covered.items()):
+        mine |= Q(account_id=account_id) & functools.reduce(operator.or_, map(on_band, sorted(absent)))
+    return queryset.filter(mine)
 
 
 def next_order_to_decide(*, user, order: Order, previous: bool = False) -> WaitingOrder | None:

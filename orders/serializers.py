@@ -1,10 +1,12 @@
 """Output shapes of the seller order API, in the contract's camelCase; money is integer cents."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from authorization.decision import OnDeadline
 from authorization.explanation import Explanation, Kind, describe_cause, describe_component
+from authorization.models import ApprovalTask
 from connectors.models import Notification
 
 from .models import Order, OrderEvent, OrderItem
@@ -250,13 +252,46 @@ class OrderNotificationSerializer(serializers.ModelSerializer):
         fields = ["code", "flow", "state", "attempts", "lastStatus", "createdAt", "deliveredAt"]
 
 
+class ManualDecisionSerializer(serializers.Serializer):
+    """The decision of an order held for manual authorization: none yet, or who took it, when, and
+    on whose behalf when they took the turn of an approver who was away."""
+
+    decision = serializers.ChoiceField(
+        choices=ApprovalTask.Decision.choices, allow_null=True, help_text="null while the order waits."
+    )
+    decidedBy = serializers.EmailField(allow_null=True)
+    decidedAt = serializers.DateTimeField(allow_null=True)
+    onBehalfOf = serializers.EmailField(
+        allow_null=True,
+        help_text="The approver away whose turn the decider took; null when they decided in their own right.",
+    )
+
+
 class OrderDetailSerializer(OrderSerializer):
     ruleSnapshot = serializers.SerializerMethodField(help_text="Every band of the rule, as it was.")
+    manualDecision = serializers.SerializerMethodField(
+        help_text="null for an order never held for manual authorization."
+    )
     events = OrderEventSerializer(many=True)
     notifications = OrderNotificationSerializer(many=True)
 
     class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "ruleSnapshot", "events", "notifications"]
+        fields = [*OrderSerializer.Meta.fields, "ruleSnapshot", "manualDecision", "events", "notifications"]
+
+    @extend_schema_field(ManualDecisionSerializer(allow_null=True))
+    def get_manualDecision(self, order) -> dict | None:
+        try:
+            task = order.approval_task
+        except ObjectDoesNotExist:
+            return None
+        return {
+            "decision": task.decision or None,
+            "decidedBy": task.decided_by.email if task.decision and task.decided_by else None,
+            "decidedAt": serializers.DateTimeField().to_representation(task.decided_at)
+            if task.decided_at
+            else None,
+            "onBehalfOf": task.on_behalf_of or None,
+        }
 
     @extend_schema_field(DecidedBandSerializer(many=True))
     def get_ruleSnapshot(self, order):

@@ -207,15 +207,26 @@ def event_note(event, order: Order) -> str:
         }
     if data.get("deadline"):
         return deadline_event_note(event, order)
+    behalf = data.get("onBehalfOf")
     if event.kind == "decision" and data.get("decision") == "approved":
-        text = gettext("Approved by %(who)s.") % {"who": event.actor_label}
+        if behalf:
+            text = gettext("Approved by %(who)s on behalf of %(absent)s.") % {
+                "who": event.actor_label,
+                "absent": behalf,
+            }
+        else:
+            text = gettext("Approved by %(who)s.") % {"who": event.actor_label}
         return f"{text} {data['note']}" if data.get("note") else text
     if event.kind == "decision" and data.get("decision") == "denied":
-        return gettext("Denied by %(who)s: %(reason)s. %(note)s") % {
+        words = {
             "who": event.actor_label,
+            "absent": behalf,
             "reason": deny_reason_label(data.get("reasonCode", "")),
             "note": data.get("note", ""),
         }
+        if behalf:
+            return gettext("Denied by %(who)s on behalf of %(absent)s: %(reason)s. %(note)s") % words
+        return gettext("Denied by %(who)s: %(reason)s. %(note)s") % words
     if event.kind == "decision" and data.get("outcome") and event.note in FIXED_NOTES:
         return str(FIXED_NOTES[event.note])
     if event.kind == "decision" and data.get("outcome"):

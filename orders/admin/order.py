@@ -7,12 +7,14 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.absences import chain_turns
 from accounts.admin_base import ReadOnlyAccountAdmin
 from accounts.roles import HANDLE_ORDERS
 from authorization.decision import Outcome
@@ -278,6 +280,12 @@ class OrderAdmin(
             "notifications": list(order_notifications(order=order)),
             "intake_records": list(order_intake_records(order=order)),
             "approval_task": task,
+            # Who is away and who takes their turn, while the order waits for a decision.
+            "approval_chain": chain_turns(
+                account_id=task.account_id, emails=task.approvers, at=timezone.now()
+            )
+            if task is not None and not task.decision
+            else None,
             "approval_level": approver_level_text(task),
             "deadline": deadline_shown(order, task),
             "approval_notified": [

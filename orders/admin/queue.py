@@ -20,9 +20,11 @@ from accounts.admin_base import ReadOnlyAccountAdmin
 from exports.admin import ExportableAdmin
 from kit.admin_lists import LookaheadPaging, perm_name
 
+from ..absences import on_behalf_of
 from ..approvals import may_decide
 from ..models import Order, WaitingOrder
 from ..selectors import order_explanations, waiting_orders
+from .display import approval_task_of
 from .queue_bulk import BulkDecisions
 from .queue_columns import QueueColumns
 from .queue_filters import (
@@ -82,6 +84,10 @@ class WaitingOrderAdmin(QueueColumns, BulkDecisions, ExportableAdmin, LookaheadP
                 order.explanation = explanations[order.pk]
                 # The band's approvers are on the order and the user's roles read once a request.
                 order.may_decide = may_decide(user=request.user, order=order)
+                # A substitute's rows say whose turn they take.
+                order.covering_for = order.may_decide and on_behalf_of(
+                    user=request.user, order=order, task=approval_task_of(order)
+                )
             # An empty page says whether the filters hide orders: one query, only when it is empty.
             changelist.filters_hide_orders = (
                 not orders

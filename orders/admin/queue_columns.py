@@ -80,8 +80,17 @@ class QueueColumns:
     @admin.display(description=_("Decide"))
     def decide(self, order):
         """Approve, or deny with a reason and a note, without leaving the queue; only for those who
-        may decide the order (`order.may_decide`, set for the page by the admin)."""
-        return row_decision(order) if getattr(order, "may_decide", False) else ""
+        may decide the order (`order.may_decide`, set for the page by the admin), beneath whose
+        turn they take when they decide it as a substitute (`order.covering_for`)."""
+        if not getattr(order, "may_decide", False):
+            return ""
+        if getattr(order, "covering_for", ""):
+            return format_html(
+                '<span class="oa-line oa-covering">{}</span>{}',
+                gettext("covering for %(absent)s") % {"absent": order.covering_for},
+                row_decision(order),
+            )
+        return row_decision(order)
 
 
 def row_decision(order) -> str:

@@ -121,6 +121,7 @@ def test_the_decision_export_has_each_decision_who_when_band_and_reason(
         "account",
         "decided_at (UTC)",
         "decided_by",
+        "on_behalf_of",
         "decision",
         "band",
         "reason",
