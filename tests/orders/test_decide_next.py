@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from accounts.absences import covered_by
 from accounts.backends import account_roles
 from accounts.roles import Role
 from orders.models import Order
@@ -102,7 +103,9 @@ def test_a_refused_decision_stays_on_the_order_with_the_refusal(client, approver
 
 
 def test_the_next_order_is_found_in_one_query(approver, held, django_assert_num_queries):
-    account_roles(approver)  # read once a request, by the admin's first permission check
+    # Read once a request, by the admin's first permission check: the roles, and whom they cover.
+    account_roles(approver)
+    covered_by(user=approver)
     with django_assert_num_queries(1):
         following = next_order_to_decide(user=approver, order=held["D"])
     assert following.main_order_id == "MKP-A"  # none after D: round to the oldest, in the same query
