@@ -180,6 +180,24 @@ def _deciding_member(*, account: Account, user) -> bool:
     ).exists()
 
 
+def substitute_named(*, account: Account, email: str | None):
+    """The member of the account an e-mail names as a substitute; None for none named."""
+    if not email:
+        return None
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(account=account, user__email__iexact=email.strip())
+        .first()
+    )
+    if membership is None:
+        raise AbsenceRefused(
+            _("%(who)s may not decide orders of %(account)s, so they cannot substitute.")
+            % {"who": email.strip(), "account": account.name},
+            field="substitute",
+        )
+    return membership.user
+
+
 def _overlapping(*, account, starts_at, ends_at):
     return Absence.objects.filter(account=account, starts_at__lt=ends_at, ends_at__gt=starts_at)
 

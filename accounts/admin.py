@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.admin_lists import perm_name
 
-from .admin_base import AccountScopedAdmin, managed_accounts
+from . import admin_absences  # noqa: F401  (registers the absences' admin)
+from .admin_base import AccountScopedAdmin, FormsKnowTheRequest, managed_accounts
 from .backends import account_roles
 from .models import Account, Membership, time_zones
 from .roles import Role
@@ -166,7 +167,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AccountScopedAdmin):
+class MembershipAdmin(FormsKnowTheRequest, AccountScopedAdmin):
     form = MembershipForm
     list_display = ["user_email", "account", "role", "added_by_email", "created_at"]
     list_filter = ["role"]
@@ -181,15 +182,6 @@ class MembershipAdmin(AccountScopedAdmin):
     @admin.display(description=_("Added by"))
     def added_by_email(self, membership):
         return membership.added_by.email if membership.added_by else "—"
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestBoundForm(form_class):
-            def __new__(cls, *args, **form_kwargs):
-                return form_class(*args, request=request, **form_kwargs)
-
-        return RequestBoundForm
 
     def get_fields(self, request, obj=None):
         if obj is not None:

@@ -138,3 +138,16 @@ class ReadOnlyAccountAdmin(ChangesNothing, AccountScopedAdmin):
         if self.several_accounts(request):
             columns.append(self.account_path)
         return columns
+
+
+class FormsKnowTheRequest:
+    """ModelAdmin mixin: its form is made with `request=`, to ask who is filling it in."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestBoundForm(form_class):
+            def __new__(cls, *args, **form_kwargs):
+                return form_class(*args, request=request, **form_kwargs)
+
+        return RequestBoundForm

@@ -46,6 +46,7 @@ urlpatterns = [
         ),
         name="javascript-catalog",
     ),
+    path("api/absences/", include("accounts.absence_urls")),
     path("api/", include("accounts.urls")),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),

@@ -1,10 +1,13 @@
 """Factories for the rows tests need; build through these, not by hand."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from accounts.absences import absence_set
 from accounts.models import Account
 from accounts.services import membership_set
 from authorization.decision import Band, BandAction
@@ -39,6 +42,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def absence_to_come(account, user, substitute):
+    """`user` away from `account` from tomorrow for a week, `substitute` covering, as they set it."""
+    tomorrow = timezone.now() + timedelta(days=1)
+    return absence_set(
+        account=account,
+        user=user,
+        starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(days=7),
+        substitute=substitute,
+        actor=user,
+    )
 
 
 def member(account, role, email=None):

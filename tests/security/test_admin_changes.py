@@ -56,6 +56,7 @@ from tests.factories import (
     StockFactory,
     UserFactory,
     WarehouseFactory,
+    absence_to_come,
     band,
     connector,
     member,
@@ -93,6 +94,7 @@ OPERATOR_ONLY: dict[str, set[str]] = {
 }
 # What nobody, not even a superuser, may do here: services write these rows.
 NOBODY: dict[str, set[str]] = {
+    "accounts.absence": {"change", "action:delete_selected"},  # set again; ended from its page
     "accounts.membership": {"action:delete_selected"},  # removing goes through the service
     "authorization.pricedivergencerule": {"add", "action:delete_selected"},  # the editor creates rules
     "axes.accessattempt": {"add"},
@@ -150,6 +152,11 @@ NO_FORM = {
 }
 
 
+# Absences: each approver sets and ends their own, the Owner anyone's. The matrix's absence, and
+# the member the Owner's add form names (the first after themselves), is the approver's.
+ABSENCE_SETTERS = (Role.OWNER, Role.APPROVER)
+
+
 def listed(table: dict[str, set[str]], label: str, operation: str) -> bool:
     entry = table.get(label, set())
     return operation in entry or ALL in entry
@@ -163,6 +170,8 @@ def writers(label: str, operation: str) -> tuple[str, ...]:
         return (SUPERUSER,)
     if operation in DECISIONS:
         return DECIDERS
+    if label == "accounts.absence":
+        return ABSENCE_SETTERS
     return MANAGERS
 
 
@@ -324,6 +333,7 @@ def build(server) -> World:
             bands=[band(0, 10, "authorize"), band(10, 20, "manual", [people[Role.APPROVER].email])],
             actor=people[Role.OWNER],
         )
+        absence_to_come(acme, people[Role.APPROVER], people[Role.OWNER])
     marketplace = ConnectorClient(Client(), shop.credentials, capture)
     with capture(execute=True):
         marketplace.client.post(
@@ -609,6 +619,9 @@ def names_acme(world: World, label: str, name: str, values: list[str]) -> bool:
         return False
     if related is Account:
         return values == [str(world.acme.pk)]
+    if related is get_user_model():
+        members = Membership.objects.filter(user__in=values, account=world.acme)
+        return members.count() == len(values)
     rows = related._default_manager.filter(pk__in=values)
     return len(rows) == len(values) and all(row.account_id == world.acme.pk for row in rows)
 
@@ -689,6 +702,7 @@ REFUSED_ANSWERS: dict[tuple[str, str], dict[str, Answer]] = {
     ("axes.accessfailurelog", "action:delete_selected"): {ALL: FORBIDDEN},
     ("axes.accesslog", "action:delete_selected"): {ALL: FORBIDDEN},
     # Lists that offer their readers no action at all.
+    ("accounts.absence", "action:delete_selected"): {ALL: LISTED},
     ("accounts.account", "action:delete_selected"): {ALL: LISTED},
     ("connectors.feedconfig", "action:delete_selected"): {ALL: LISTED},
     ("connectors.hookconfig", "action:delete_selected"): {ALL: LISTED},

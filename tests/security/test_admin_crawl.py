@@ -46,6 +46,7 @@ from tests.factories import (
     StockFactory,
     UserFactory,
     WarehouseFactory,
+    absence_to_come,
     band,
     connector,
     member,
@@ -91,6 +92,7 @@ def seed(account, mark: str, *, client, capture, endpoint, connector_server, ful
         bands=[band(0, 10, "authorize"), band(10, 20, "manual", [people[Role.APPROVER].email])],
         actor=people[Role.OWNER],
     )
+    absence_to_come(account, people[Role.APPROVER], people[Role.OWNER])
     connector_client = ConnectorClient(client, credentials, capture)
     headers = connector_client.headers()
     with capture(execute=True):
