@@ -9,6 +9,7 @@ from authorization.explanation import Explanation, Kind, describe_cause, describ
 from authorization.models import ApprovalTask
 from connectors.models import Notification
 
+from .approvals import DEADLINE
 from .models import Order, OrderEvent, OrderItem
 from .selectors import order_explanations
 from .statuses import OrderStatus
@@ -259,7 +260,9 @@ class ManualDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
         choices=ApprovalTask.Decision.choices, allow_null=True, help_text="null while the order waits."
     )
-    decidedBy = serializers.EmailField(allow_null=True)
+    decidedBy = serializers.CharField(
+        allow_null=True, help_text='The e-mail of who decided, or "deadline" for the band\'s deadline.'
+    )
     decidedAt = serializers.DateTimeField(allow_null=True)
     onBehalfOf = serializers.EmailField(
         allow_null=True,
@@ -286,7 +289,9 @@ class OrderDetailSerializer(OrderSerializer):
             return None
         return {
             "decision": task.decision or None,
-            "decidedBy": task.decided_by.email if task.decision and task.decided_by else None,
+            "decidedBy": task.decided_by.email
+            if task.decision and task.decided_by
+            else (DEADLINE if task.decided_by_deadline else None),
             "decidedAt": serializers.DateTimeField().to_representation(task.decided_at)
             if task.decided_at
             else None,

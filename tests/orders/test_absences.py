@@ -115,6 +115,20 @@ def test_the_substitute_decides_on_behalf_of_the_absent_approver_and_everyone_se
     assert body["manualDecision"]["decision"] == "approved"
 
 
+def test_an_order_the_deadline_decided_says_so_in_the_seller_api(held_order, owner, api_client_for):
+    ApprovalTask.objects.filter(order=held_order).update(
+        decision="denied", decided_by_deadline=True, decided_at=timezone.now(), reason_code="expired"
+    )
+    body = api_client_for(owner).get("/api/orders/MKP-123456789?an=acme").json()
+    assert body["manualDecision"] == {
+        "decision": "denied",
+        "decidedBy": "deadline",
+        "decidedAt": body["manualDecision"]["decidedAt"],
+        "onBehalfOf": None,
+    }
+    assert body["manualDecision"]["decidedAt"] is not None
+
+
 def test_an_approver_on_the_band_decides_in_their_own_right_whoever_they_cover(
     held_order, approver, second_approver
 ):
