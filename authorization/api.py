@@ -11,7 +11,7 @@ from accounts.api_auth import request_account
 from accounts.roles import EDIT_RULE
 from kit.fields import whole_number
 
-from .decision import band_problems_listed, segments
+from .bands import band_problems_listed, segments
 from .selectors import rule_bands, rule_of
 from .serializers import RuleInputSerializer, RuleOutputSerializer, RuleRevisionSerializer
 from .services import rule_delete, rule_replace, rule_version, version_tag

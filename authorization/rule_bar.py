@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.numbers import percent
 
-from .decision import HUNDRED, BandAction, segments
+from .bands import segments
+from .decision import HUNDRED, BandAction
 from .rule_editor import band_range, format_percent
 
 GAP_LABEL = _("Not integrated (gap)")

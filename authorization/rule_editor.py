@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from kit.forms import MoneyField
 from kit.numbers import percent, percent_range
 
+from .bands import BandProblem
 from .decision import (
     DEADLINE_MINUTES_MAX,
     DEFAULT_ESCALATE_AFTER_MINUTES,
     Band,
     BandAction,
-    BandProblem,
     Decision,
     OnDeadline,
     Outcome,

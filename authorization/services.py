@@ -12,7 +12,8 @@ from accounts.models import Account
 from accounts.selectors import possible_approvers
 from kit.errors import DomainError
 
-from .decision import Band, BandProblem, band_problems_listed, check_bands
+from .bands import BandProblem, band_problems_listed, check_bands
+from .decision import Band
 from .models import AuthorizationBand, PriceDivergenceRule, RuleRevision
 from .selectors import rule_bands, rule_of
 from .signals import rule_saved

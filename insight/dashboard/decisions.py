@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from authorization.decision import BandAction, segments
+from authorization.bands import segments
+from authorization.decision import BandAction
 
 from .. import charts, selectors
 from ..charts import Series, Table, count, counted, day_words, percent_range, percent_sign, share

@@ -2,7 +2,8 @@
 
 import pytest
 
-from authorization.decision import Band, DeadlineVerdict, OnDeadline, check_bands, decide_at_deadline
+from authorization.bands import check_bands
+from authorization.decision import Band, DeadlineVerdict, OnDeadline, decide_at_deadline
 from authorization.models import RuleRevision
 from authorization.selectors import rule_bands, rule_of
 from tests.factories import band

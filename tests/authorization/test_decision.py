@@ -7,18 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authorization.decision import (
-    BandProblem,
-    Decision,
-    Outcome,
-    Reason,
-    Segment,
-    band_problems_listed,
-    check_bands,
-    decide_divergence,
-    segments,
-    strictest,
-)
+from authorization.bands import BandProblem, Segment, band_problems_listed, check_bands, segments
+from authorization.decision import Decision, Outcome, Reason, decide_divergence, strictest
 from tests.factories import band
 
 TYPICAL = [band(0, 10, "authorize"), band(10, 20, "manual", ["ana@acme.example"]), band(20, 100, "deny")]
