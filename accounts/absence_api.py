@@ -44,9 +44,15 @@ SET_ERRORS = {
     **WRITE_ERRORS,
     400: OpenApiResponse(
         ERROR_BODY,
-        description="The absence is refused, and why: it ends before it starts or is over already; the "
-        "substitute may not decide the account's orders, or is away then with substitutes leading back; "
-        "without a substitute, it would leave a band of the rule or a waiting order with no approver.",
+        description="The absence is refused for its own values, and why: it ends before it starts or is "
+        "over already, or names its member as their own substitute; or `an` is needed.",
+    ),
+    409: OpenApiResponse(
+        ERROR_BODY,
+        description="The absence is refused by the account as it is now, and why: the member or the "
+        "substitute may not decide the account's orders, or the substitute is away then with substitutes "
+        "leading back; without a substitute, it would leave a band of the rule or a waiting order with no "
+        "approver.",
         examples=[
             OpenApiExample(
                 "Only approver",

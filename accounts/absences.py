@@ -39,6 +39,13 @@ class AbsenceRefused(DomainError):
     status = 400
 
 
+class AbsenceConflict(AbsenceRefused):
+    """Refused by the account as it is now (its members, its rule, its waiting orders, others'
+    absences), not by the request's own values: the same request may be taken another day."""
+
+    status = 409
+
+
 class AbsenceForbidden(AbsenceRefused):
     code = "permission_denied"
     status = 403
@@ -190,7 +197,7 @@ def substitute_named(*, account: Account, email: str | None):
         .first()
     )
     if membership is None:
-        raise AbsenceRefused(
+        raise AbsenceConflict(
             _("%(who)s may not decide orders of %(account)s, so they cannot substitute.")
             % {"who": email.strip(), "account": account.name},
             field="substitute",
@@ -211,7 +218,7 @@ def _check_no_loop(*, absence: Absence, others) -> None:
     while frontier:
         current = frontier.pop()
         if current == absence.user_id:
-            raise AbsenceRefused(
+            raise AbsenceConflict(
                 _(
                     "%(substitute)s is away at that time too, and their substitutes lead back to "
                     "%(absent)s: choose a substitute who is in."
@@ -244,7 +251,7 @@ def _check_someone_decides(*, absence: Absence, others) -> None:
         for reason in answer or ()
     ]
     if reasons:
-        raise AbsenceRefused(
+        raise AbsenceConflict(
             " ".join([*reasons, _("Name a substitute.")]),
             field="substitute",
         )
@@ -272,7 +279,7 @@ def absence_set(*, account: Account, user, starts_at, ends_at, substitute=None, 
             _("This absence would already be over: give an end still to come."), field="endsAt"
         )
     if not _deciding_member(account=account, user=user):
-        raise AbsenceRefused(
+        raise AbsenceConflict(
             _("%(who)s decides no orders of %(account)s: there is no turn to pass on.")
             % {"who": user.email, "account": account.name},
             field="user",
@@ -281,7 +288,7 @@ def absence_set(*, account: Account, user, starts_at, ends_at, substitute=None, 
         if substitute.pk == user.pk:
             raise AbsenceRefused(_("Nobody substitutes for themselves."), field="substitute")
         if not _deciding_member(account=account, user=substitute):
-            raise AbsenceRefused(
+            raise AbsenceConflict(
                 _("%(who)s may not decide orders of %(account)s, so they cannot substitute.")
                 % {"who": substitute.email, "account": account.name},
                 field="substitute",

@@ -58,7 +58,7 @@ def test_refusals_come_in_the_seller_api_s_error_body(api_client_for, owner, app
     rule_set(approver.memberships.get().account, [band(0, 100, "manual", ["ana@acme.example"])])
     client = api_client_for(approver)
     alone = client.put(ME, period(later), format="json")
-    assert alone.status_code == 400
+    assert alone.status_code == 409
     message = (
         "ana@acme.example is the only approver left of the band 0.00–100.00 % of the rule. Name a substitute."
     )
@@ -76,7 +76,7 @@ def test_refusals_come_in_the_seller_api_s_error_body(api_client_for, owner, app
         == "nobody@acme.example may not decide orders of acme, so they cannot substitute."
     )
     viewing = client.put(ME, period(later, substitute="viewer@acme.example"), format="json")
-    assert viewing.status_code == 400
+    assert viewing.status_code == 409
     unreadable = client.put(ME, {"endsAt": "soon"}, format="json")
     assert unreadable.status_code == 400 and unreadable.json()["errors"][0]["field"] == "endsAt"
 
