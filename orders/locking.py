@@ -5,11 +5,14 @@ one of them (a deadlock, which the APIs answer with 503). A transaction that cha
 the rows below locks them in this order, top to bottom, and never an earlier kind once it holds
 a later one:
 
-1. the account, while its rule changes (`authorization.services.rule_replace`);
+1. the account, while its rule changes (`authorization.services.rule_replace`) or an absence of
+   one of its members is set (`accounts.absences`);
 2. submissions (intake records) being processed, by primary key;
 3. an existing order, then its approval task (`order_lock`), one order a transaction: a bulk
    decision and the reservation expiry take each order in a transaction of its own; then the
-   decision link being used for it (`orders.decision_links`). The order's
+   decision link being used for it (`orders.decision_links`); a sent digest records itself on
+   the approval tasks it named, by primary key, without their orders and nothing after them
+   (`orders.approval_mail`). The order's
    items, its place in the queue and the rows added for it (events, feed items, hook deliveries,
    notifications) are written only under its lock, or by the transaction creating the order;
 4. the decision records' rollups, in the order of their keys (`insight.rollups`);

@@ -344,6 +344,8 @@ ROW_LOCKS = {
     "catalog/services.py": 5,  # SKUs then their stock, `stocks_lock` (5); pickup points, policies alone
     "connectors/feed.py": 1,  # feed items being read (skip locked, never waits)
     "connectors/outbound.py": 1,  # deliveries being claimed (skip locked, never waits)
+    "accounts/absences.py": 1,  # the account, while an absence of one of its members is set (1)
+    "orders/approval_mail.py": 2,  # an approver's mailbox (skip locked, never waits); the tasks a digest named, alone (3)
 }
 
 
