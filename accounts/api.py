@@ -43,7 +43,8 @@ class AccountSettingsSerializer(serializers.Serializer):
 class AccountSettingsInputSerializer(serializers.Serializer):
     """What a PATCH may change: the Owner's switch of decisions from the e-mail, nothing else."""
 
-    emailDecisions = fields.BooleanField(required=True)
+    # Optional, as a PATCH's fields are: an empty body changes nothing (and is still the Owner's).
+    emailDecisions = fields.BooleanField(required=False)
 
     def to_internal_value(self, data):
         """Name every field the body gets wrong at once: a bad value, and a setting it may not change."""
@@ -138,7 +139,6 @@ class AccountSettingsApi(APIView):
         account = request_account(request)
         serializer = AccountSettingsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email_decisions_set(
-            account=account, enabled=serializer.validated_data["emailDecisions"], actor=request.user
-        )
+        enabled = serializer.validated_data.get("emailDecisions", account.email_decisions)
+        email_decisions_set(account=account, enabled=enabled, actor=request.user)
         return Response(AccountSettingsSerializer(account).data)

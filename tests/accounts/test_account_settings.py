@@ -64,7 +64,6 @@ def test_an_owner_of_another_account_neither_reads_nor_changes_it(api_client_for
     [
         ({"emailDecisions": "true"}, [{"field": "emailDecisions", "message": "true or false is required."}]),
         ({"emailDecisions": 1}, [{"field": "emailDecisions", "message": "true or false is required."}]),
-        ({}, [{"field": "emailDecisions", "message": "This field is required."}]),
         (
             {"emailDecisions": True, "currency": "USD"},
             [{"field": "currency", "message": "Not a setting this API changes: only emailDecisions."}],
@@ -81,6 +80,14 @@ def test_a_bad_body_is_refused_by_field_and_changes_nothing(api_client_for, owne
     assert response.json() == {"code": "invalid", "message": "The request has errors.", "errors": errors}
     account.refresh_from_db()
     assert (account.email_decisions, account.currency) == (False, "BRL")
+
+
+def test_an_empty_patch_changes_nothing_and_is_still_the_owners(api_client_for, owner, approver, account):
+    response = api_client_for(owner).patch(URL, {}, format="json")
+    assert (response.status_code, response.json()["emailDecisions"]) == (200, False)
+    assert api_client_for(approver).patch(URL, {}, format="json").status_code == 403
+    account.refresh_from_db()
+    assert account.email_decisions is False
 
 
 def account_page_checkbox(user, account):
