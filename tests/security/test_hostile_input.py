@@ -33,7 +33,8 @@ OPERATIONS = [
     for method, operation in methods.items()
 ]
 WITH_BODY = [op for op in OPERATIONS if "application/json" in op[2].get("requestBody", {}).get("content", {})]
-REAL_IDS = {"order_id": "MKP-123456789", "main_order_id": "MKP-held"}
+# A member of the account for the absences of one named member (`/api/absences/{email}`).
+REAL_IDS = {"order_id": "MKP-123456789", "main_order_id": "MKP-held", "email": "owner@acme.example"}
 HOSTILE = "__hostile__"  # a placeholder the raw token replaces, since json.dumps writes no 1e400
 
 
