@@ -86,6 +86,40 @@ class ConnectorServer:
             raise AssertionError(f"expected {count} notifications, got {len(received)}: {codes}")
         return received
 
+    def wait_for_keys(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Exactly `count` notifications, told apart by their Idempotency-Key, the first try of each.
+
+        A try whose answer came too late for the app is sent again, and a busy machine makes
+        that happen: the promise is that a repeat is the same notification under the same key.
+        """
+        assert_settled()
+        deadline = time.monotonic() + timeout
+        seen, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = len(self._by_key())
+            if now != seen:
+                seen, quiet_since = now, time.monotonic()
+            elif now >= count and time.monotonic() - quiet_since >= QUIET_SECONDS:
+                break
+            time.sleep(0.02)
+        by_key = self._by_key()
+        for key, tries in by_key.items():
+            assert {r.raw for r in tries} == {tries[0].raw}, f"{key} was sent with different bodies"
+            attempts = [int(r.headers["X-Notification-Attempt"]) for r in tries]
+            assert attempts == sorted(set(attempts)), f"{key} repeated an attempt number: {attempts}"
+        if len(by_key) != count:
+            codes = [tries[0].body.get("code") for tries in by_key.values()]
+            raise AssertionError(f"expected {count} notifications, got {len(by_key)}: {codes}")
+        return [tries[0] for tries in by_key.values()]
+
+    def _by_key(self) -> dict[str, list[Received]]:
+        with self.lock:
+            log = list(self.log)
+        by_key: dict[str, list[Received]] = {}
+        for received in log:
+            by_key.setdefault(received.headers["Idempotency-Key"], []).append(received)
+        return by_key
+
     def _next(self):
         with self.lock:
             return self.script.pop(0) if self.script else 200
