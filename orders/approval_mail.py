@@ -145,9 +145,10 @@ def digest_context(*, notices: list[ApprovalNotice], now, email: str | None = No
     """What a digest says, in the active language: how many orders became the approver's and why,
     and by account, in its currency and time zone, their paid total, the oldest wait and the most
     urgent orders, each with a link deciding it for `email` where its account has them on."""
-    kinds = {}
+    first = {}
     for notice in notices:  # an order listed once, for the first reason it became theirs
-        kinds.setdefault(notice.task_id, notice.kind)
+        first.setdefault(notice.task_id, notice)
+    kinds = {task_id: notice.kind for task_id, notice in first.items()}
     tasks = {notice.task_id: notice.task for notice in notices}
     waiting = sorted(tasks.values(), key=lambda task: (task.order.created_at, task.pk))
     urgent = waiting[:MOST_URGENT]
@@ -162,7 +163,7 @@ def digest_context(*, notices: list[ApprovalNotice], now, email: str | None = No
         )
         group["tasks"].append(task)
         if task in urgent:
-            entry = _entry(task, kinds[task.pk], explanations[task.order_id], now)
+            entry = _entry(task, first[task.pk], explanations[task.order_id], now)
             entry["decide_url"] = decision_link_url(task=task, email=email, now=now) if email else None
             group["orders"].append(entry)
     counted = Counter(kinds.values())
@@ -191,17 +192,19 @@ def _group(group: dict, now) -> dict:
     }
 
 
-def _entry(task: ApprovalTask, kind: str, explanation, now) -> dict:
+def _entry(task: ApprovalTask, notice: ApprovalNotice, explanation, now) -> dict:
     """One order of the digest, as `_order.txt` and `_order.html` show it: in its account's
-    currency and time zone."""
+    currency and time zone, naming the approver away whose turn the reader takes, if any."""
     order = task.order
+    in_turn = task.approvers[notice.level] if notice.level < len(task.approvers) else notice.email
     currency = order.account.currency
     with timezone.override(time_zone(order.account.time_zone)):
         held_at = formats.date_format(timezone.localtime(order.created_at), "SHORT_DATETIME_FORMAT")
     return {
         "main_order_id": order.main_order_id,
         "connector": order.connector.name,
-        "kind": ApprovalNotice.Kind(kind).label,
+        "kind": ApprovalNotice.Kind(notice.kind).label,
+        "covering_for": in_turn if in_turn.lower() != notice.email.lower() else "",
         "paid": money(order.paid_value_cents, currency),
         "seller": money(order.seller_value_cents, currency),
         "divergence": signed_percent(order.divergence_percent),

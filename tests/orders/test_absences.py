@@ -163,6 +163,21 @@ def test_the_substitute_is_emailed_instead_and_the_turn_comes_back_when_the_abse
     ]
 
 
+def test_the_substitute_s_digest_says_whom_they_cover(
+    held_order, approver, second_approver, carla, mailoutbox, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    away(second_approver, carla, start=0 * HOUR, end=100 * HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert approvals_notify_due(now=now + ESCALATE + HOUR) == 1
+    to_ana, to_carla = mailoutbox
+    assert (to_ana.to, to_carla.to) == (["ana@acme.example"], ["carla@acme.example"])
+    assert "Covering for" not in to_ana.body
+    covering = "Covering for bo@acme.example, who is away."
+    assert "* Order MKP-123456789 (SkyHub): escalated to you\n  " + covering in to_carla.body
+    assert covering in to_carla.alternatives[0].content
+
+
 def test_an_approver_away_without_a_substitute_is_skipped_to_the_next(held_order, approver, second_approver):
     task = ApprovalTask.objects.get(order=held_order)
     away(approver)
