@@ -1,16 +1,17 @@
 """The demo account that bin/run loads on first start."""
 
-from accounts.models import Account, Membership
+from accounts.models import Absence, Account, Membership
 from authorization.models import RuleRevision
 from catalog.models import Sku, Stock
 from connectors.models import Connector
 from tests.support.demo import load_demo, password_of
+from tests.support.pages import page
 
 
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Account, Membership, Connector, Sku, Stock, RuleRevision)
+        for model in (Account, Membership, Connector, Sku, Stock, RuleRevision, Absence)
     }
 
 
@@ -20,7 +21,15 @@ def test_loading_twice_changes_nothing_and_prints_the_same_credentials(db, tmp_p
     loaded = counts()
     second = load_demo(credentials)
     assert counts() == loaded
-    assert loaded == {"Account": 1, "Membership": 4, "Connector": 1, "Sku": 4, "Stock": 4, "RuleRevision": 1}
+    assert loaded == {
+        "Account": 1,
+        "Membership": 4,
+        "Connector": 1,
+        "Sku": 4,
+        "Stock": 4,
+        "RuleRevision": 1,
+        "Absence": 1,
+    }
     assert second == first
     assert credentials.read_text() in first
 
@@ -69,3 +78,10 @@ def test_demo_orders_are_valid_and_processed_into_every_outcome(
     with django_capture_on_commit_callbacks(execute=True):
         load_demo(tmp_path / "credentials.txt")
     assert IntakeRecord.objects.count() == 8
+
+
+def test_ana_finds_next_week_s_holiday_with_bo_covering_among_the_absences(db, tmp_path, client):
+    output = load_demo(tmp_path / "demo-credentials.txt")
+    assert client.login(username="ana@demo.example", password=password_of(output, "ana@demo.example"))
+    listing = page(client, "/admin/accounts/absence/")
+    assert "ana@demo.example" in listing and "bo@demo.example" in listing and "to come" in listing

@@ -13,6 +13,7 @@ unless someone pointed it elsewhere.
 
 import re
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Account, ApiToken
+from accounts.absences import absence_set
+from accounts.models import Absence, Account, ApiToken
 from accounts.roles import Role
 from accounts.selectors import user_by_email
 from accounts.services import (
@@ -347,6 +350,17 @@ class Command(BaseCommand):
                     Band(Decimal(20), Decimal(100), BandAction.DENY),
                 ],
                 actor=users[OWNER],
+            )
+        if not Absence.objects.filter(account=account).exists():
+            # Next week's holiday, to be seen in the admin's absences before it takes anyone's turn.
+            starts = timezone.now() + timedelta(days=7)
+            absence_set(
+                account=account,
+                user=users["ana@demo.example"],
+                starts_at=starts,
+                ends_at=starts + timedelta(days=5),
+                substitute=users["bo@demo.example"],
+                actor=users["ana@demo.example"],
             )
         if fresh_catalog and not account.intake_records.exists():
             _post_demo_orders(account, connector)
