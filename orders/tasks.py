@@ -16,8 +16,8 @@ from django.utils import timezone
 from kit.enqueue import enqueue_on_commit, once_started, requeue
 
 from .approval_mail import approval_digests_send
-from .approvals import DIGEST_KICK, approval_notify_step, approvals_notify_due
 from .deadlines import deadlines_decide_due
+from .escalation import DIGEST_KICK, approval_notify_step, approvals_notify_due
 from .events import SYSTEM
 from .intake.pipeline import KICK, intake_process, intakes_process
 from .intake.receive import intake_reprocess

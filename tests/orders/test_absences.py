@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.absences import absence_end, absence_set
 from accounts.roles import Role
 from authorization.models import ApprovalNotice, ApprovalTask
-from orders.approvals import approvals_notify_due, approver_in_turn, may_decide, order_approve, order_deny
+from orders.approvals import may_decide, order_approve, order_deny
+from orders.escalation import approvals_notify_due, approver_in_turn
 from orders.models import Order
 from orders.selectors import awaiting_decision_by, waiting_orders
 from tests.factories import band, member

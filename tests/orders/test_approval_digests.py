@@ -11,7 +11,8 @@ from django.core.mail import EmailMultiAlternatives
 from accounts.roles import Role
 from authorization.models import ApprovalNotice, ApproverMailbox
 from orders.approval_mail import approval_digest_send, approval_digests_send
-from orders.approvals import approvals_notify_due, order_approve
+from orders.approvals import order_approve
+from orders.escalation import approvals_notify_due
 from tests.factories import AccountFactory, band, member
 from tests.orders.conftest import ANA, BO, TWENTY_FIVE
 from tests.support.concurrency import at_once

@@ -17,7 +17,8 @@ from accounts.models import Account, Membership
 from accounts.roles import Role
 from accounts.services import language_set, membership_set
 from authorization.models import ApprovalTask
-from orders.approvals import approvals_notify_due, order_approve
+from orders.approvals import order_approve
+from orders.escalation import approvals_notify_due
 from orders.models import DecisionLink, Order
 from tests.support.clients import client_for
 from tests.support.observe import observed

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Preferences
-from orders.approvals import approval_notify_step
+from orders.escalation import approval_notify_step
 from orders.models import Order
 from tests.support.i18n import english_left
 from tests.support.orders import place_held

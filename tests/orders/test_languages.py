@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Preferences
 from orders.approval_mail import approval_digests_send
-from orders.approvals import approval_notify_step
 from orders.bulk import bulk_decision_run, bulk_decision_start
+from orders.escalation import approval_notify_step
 from orders.models import BulkDecision
 from tests.factories import PASSWORD
 from tests.support.i18n import english_left

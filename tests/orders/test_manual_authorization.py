@@ -10,7 +10,7 @@ from accounts.roles import Role
 from authorization.models import ApprovalNotice, ApprovalTask, ApproverMailbox
 from authorization.services import rule_replace
 from catalog.models import Stock
-from orders.approvals import approvals_notify_due
+from orders.escalation import approvals_notify_due
 from orders.models import Order
 from orders.reservations import reservations_expire
 from orders.tasks import escalate_approvals

@@ -12,7 +12,7 @@ from authorization.decision import BandAction
 from authorization.services import rule_replace
 from catalog.models import Stock
 from orders.approval_mail import approval_digests_send
-from orders.approvals import approvals_notify_due
+from orders.escalation import approvals_notify_due
 from orders.reservations import reservations_expire
 from tests.factories import OrderFactory, band, member
 from tests.support.observe import observed

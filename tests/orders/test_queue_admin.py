@@ -97,7 +97,7 @@ def test_orders_of_another_account_are_not_in_the_queue(client, approver, queue,
 
 def test_the_queue_shows_who_was_notified_and_the_level_after_an_escalation(client, viewer, queue):
     from orders.approval_mail import approval_digests_send
-    from orders.approvals import approvals_notify_due
+    from orders.escalation import approvals_notify_due
 
     later = timezone.now() + timedelta(hours=5)
     approvals_notify_due(now=later)
