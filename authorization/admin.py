@@ -35,7 +35,7 @@ TEMPLATES = "admin/authorization/rule_editor"
 
 @admin.register(PriceDivergenceRule)
 class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
-    # What replays a draft over the account's past orders (`insight/replay.py`): insight, above this
+    # What replays a draft over the account's past orders (`insight/replay_shown.py`): insight, above this
     # app, installs it when it is ready. None: the editor offers no replay.
     replay = None
 

@@ -10,7 +10,7 @@ class InsightConfig(AppConfig):
         from authorization.admin import PriceDivergenceRuleAdmin
         from orders.signals import order_events_saved, submissions_decided
 
-        from . import replay
+        from . import replay_shown
         from .queue import queue_follow
         from .services import submissions_record
 
@@ -18,4 +18,4 @@ class InsightConfig(AppConfig):
         submissions_decided.connect(submissions_record, dispatch_uid="insight.submissions_record")
 
         # The rule editor replays a draft over the decisions insight keeps (docs/architecture.md).
-        PriceDivergenceRuleAdmin.replay = replay
+        PriceDivergenceRuleAdmin.replay = replay_shown
