@@ -127,6 +127,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+    # And one that stops answering mid-conversation (its link down) fails the connection once what
+    # was sent stays unacknowledged this long: a query would otherwise wait out TCP's retries, minutes.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "tcp_user_timeout", round(env.float("DATABASE_TCP_USER_TIMEOUT", default=10) * 1000)
+    )
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server, and a statement prepared on its second run: what the
         # app repeats (every order runs the same statements) is planned once per connection,

@@ -100,6 +100,17 @@ def test_on_postgresql_a_statement_a_connection_runs_again_is_prepared(db):
         assert (literal, cursor.fetchone()[0]) == (0, 1)  # bound by the server, prepared once
 
 
+def test_on_postgresql_a_connection_gives_up_on_a_database_host_that_stops_acknowledging(db):
+    # Without it, a query sent as the database host is cut off waits out TCP's retries (minutes):
+    # tests/faults/test_cluster.py shows /health/ready hanging through a cut instead of answering 503.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("libpq's tcp_user_timeout")
+    connection.ensure_connection()
+    assert connection.connection.info.get_parameters()["tcp_user_timeout"] == "10000"
+
+
 def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consumes():
     from django.conf import settings
 
