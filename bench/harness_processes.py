@@ -34,8 +34,10 @@ def free_port() -> int:
     return port
 
 
-def wait_until_answers(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
-    """Return once 127.0.0.1:`port` accepts connections; fail when `process` ends first or time runs out."""
+def wait_until_answers(
+    port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None, host: str = "127.0.0.1"
+) -> None:
+    """Return once `host`:`port` accepts connections; fail when `process` ends first or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -43,11 +45,11 @@ def wait_until_answers(port: int, *, timeout: float = 30.0, process: subprocess.
                 f"{shorten_command(process.args)} ended ({process.returncode}) before answering"
             )
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {timeout:g} s")
+    raise RuntimeError(f"nothing answered on {host}:{port} within {timeout:g} s")
 
 
 def delete_redis_keys(url: str, prefix: str) -> None:
@@ -94,12 +96,13 @@ def background(
     *,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    host: str = "127.0.0.1",
     timeout: float = 30.0,
     log: Path | None = None,
 ) -> Iterator[subprocess.Popen]:
     """Run `command` for the length of the `with` block, in a process group of its own.
 
-    With `port`, wait until it answers there first. On the way out the whole group (gunicorn's
+    With `port`, wait until it answers there (on `host`) first. On the way out the whole group (gunicorn's
     or Celery's children too) gets SIGTERM, then SIGKILL if it still runs after ten seconds:
     nothing a benchmark starts outlives it.
     """
@@ -109,7 +112,7 @@ def background(
     )
     try:
         if port is not None:
-            wait_until_answers(port, timeout=timeout, process=process)
+            wait_until_answers(port, timeout=timeout, process=process, host=host)
         yield process
     finally:
         _stop_group(process)

@@ -26,9 +26,11 @@ import asyncio
 import concurrent.futures
 import contextlib
 import copy
+import ipaddress
 import json
 import sys
 import time
+import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
 
@@ -208,6 +210,7 @@ def post_orders(
     first: int = 0,
     request_timeout: float = 30.0,
     limit_seconds: float = 900.0,
+    networks: tuple[ipaddress.IPv4Network, ...] = (),
 ) -> Load:
     """Post orders `first`, `first + 1`, … of `bodies` to `target`; return every request's record.
 
@@ -215,16 +218,27 @@ def post_orders(
     `rate` (open loop: orders a second, on schedule). At least one of `count` and `seconds`
     says when to stop sending; requests still in flight are then awaited, up to `request_timeout`
     each. Nothing runs past `limit_seconds`: what is still in flight then is recorded as cancelled.
+    Load goes to this machine only: 127.0.0.1, or `networks` the caller made on it (`tests.faults.network`).
     """
     if (concurrency is None) == (rate is None):
         raise ValueError("give either concurrency (as fast as possible) or rate (orders a second)")
     if count is None and seconds is None:
         raise ValueError("give count or seconds: a load always stops by itself")
-    if not target.base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+    local = target.base_url.startswith(("http://127.", "http://localhost", "http://[::1]"))
+    if not local and not _within(target.base_url, networks):
         raise ValueError(f"load goes to this machine only (127.0.0.1), not {target.base_url}")
     bodies = bodies or OrderBodies()
     sender = _Sender(target, bodies, first=first, count=count, seconds=seconds, timeout=request_timeout)
     return _run(sender.run(concurrency=concurrency, rate=rate, limit_seconds=limit_seconds))
+
+
+def _within(url: str, networks) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def _run(coroutine):

@@ -68,9 +68,10 @@ class Tally:
 
 @dataclass
 class ConnectorReceiver:
-    """A connector's endpoint on 127.0.0.1 that answers 200 and records every POST (a context manager)."""
+    """A connector's endpoint on `host` that answers 200 and records every POST (a context manager)."""
 
     port: int = 0
+    host: str = "127.0.0.1"
     arrivals: list[Arrival] = field(default_factory=list)
     status: int = 200  # answered to every POST; see `respond`
     delay: float = 0.0
@@ -82,7 +83,7 @@ class ConnectorReceiver:
     @property
     def endpoint(self) -> str:
         """The connector's endpoint, as the app stores it; notifications go under it."""
-        return f"http://127.0.0.1:{self.port}/api/vtex"
+        return f"http://{self.host}:{self.port}/api/vtex"
 
     def __enter__(self) -> "ConnectorReceiver":
         self.port = self.port or free_port()
@@ -107,7 +108,7 @@ class ConnectorReceiver:
             app.router.add_post("/{tail:.*}", self._receive)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", self.port, backlog=1024).start()
+            await web.TCPSite(runner, self.host, self.port, backlog=1024).start()
             started.set()
             await self._stopped.wait()
             await runner.cleanup()

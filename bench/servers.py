@@ -55,13 +55,13 @@ def log_path(name: str) -> Path:
     return LOGS / f"{name}.log"
 
 
-def web_command(setup: WebSetup, *, port: int) -> list[str]:
-    """The command of gunicorn serving the app on 127.0.0.1:`port` as `setup` says."""
+def web_command(setup: WebSetup, *, port: int, host: str = "127.0.0.1") -> list[str]:
+    """The command of gunicorn serving the app on `host`:`port` as `setup` says."""
     return python_command(
         "-m",
         "gunicorn",
         "config.wsgi",
-        f"--bind=127.0.0.1:{port}",
+        f"--bind={host}:{port}",
         f"--workers={setup.workers}",
         f"--worker-class={setup.worker_class}",
         f"--threads={setup.threads}",

@@ -71,7 +71,8 @@ def stack(size, receiver):
         yield running
 
 
-@pytest.fixture(scope="module")
+# For the whole run: the figures of every module's bursts go into one report.
+@pytest.fixture(scope="session")
 def reports():
     collected = []
     yield collected

@@ -2,7 +2,8 @@
 
 A fault run stops and restarts its database and broker, so it never uses the servers other
 work shares: it starts a PostgreSQL cluster (initdb in a temporary directory) and a
-redis-server of its own, and removes both at the end. PostgreSQL refuses to run as root, so
+redis-server of its own, and removes both at the end. A cluster run puts them on its
+database host instead (`tests.faults.network`). PostgreSQL refuses to run as root, so
 under root its commands run as the `postgres` user.
 """
 
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +39,12 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+def _here(command: list[str]) -> list[str]:
+    return command
+
+
 def _run(command: list[str], **options) -> subprocess.CompletedProcess:
+    """Run `command`, and fail with what it printed when it fails."""
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd="/", **options)
     if result.returncode:
         raise RuntimeError(
@@ -48,15 +55,20 @@ def _run(command: list[str], **options) -> subprocess.CompletedProcess:
 
 @dataclass
 class PrivatePostgres:
-    """A PostgreSQL cluster in `directory`, listening on 127.0.0.1:`port` only."""
+    """A PostgreSQL cluster in `directory`, listening on `host`:`port` only.
+
+    `within` runs its commands elsewhere: inside a host of `tests.faults.network` (`Host.command`).
+    """
 
     directory: Path
     port: int = field(default_factory=free_port)
     database: str = "order_authorization"
+    host: str = "127.0.0.1"
+    within: Callable[[list[str]], list[str]] = _here
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{self.database}"
+        return f"postgres://postgres@{self.host}:{self.port}/{self.database}"
 
     @property
     def data(self) -> Path:
@@ -87,41 +99,49 @@ class PrivatePostgres:
                 ]
             )
         )
+        if self.host != "127.0.0.1":
+            # The hosts of the run's own network (`tests.faults.network`), which only they share.
+            with open(self.data / "pg_hba.conf", "a") as hba:
+                hba.write("host all all samenet trust\n")
         self.start()
         _run(
-            _as_owner(
-                [
-                    str(postgres_bin() / "createdb"),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--username",
-                    "postgres",
-                    self.database,
-                ]
+            self.within(
+                _as_owner(
+                    [
+                        str(postgres_bin() / "createdb"),
+                        "--host",
+                        self.host,
+                        "--port",
+                        str(self.port),
+                        "--username",
+                        "postgres",
+                        self.database,
+                    ]
+                )
             )
         )
 
     def _ctl(self, *action: str) -> None:
         # Durability is not what is tested: fsync off spares the shared disk. Shutdowns are clean.
         options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.directory} -c listen_addresses={self.host} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         _run(
-            _as_owner(
-                [
-                    str(postgres_bin() / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.log),
-                    "-o",
-                    options,
-                    "-w",
-                    *action,
-                ]
+            self.within(
+                _as_owner(
+                    [
+                        str(postgres_bin() / "pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-l",
+                        str(self.log),
+                        "-o",
+                        options,
+                        "-w",
+                        *action,
+                    ]
+                )
             )
         )
 
@@ -140,15 +160,17 @@ class PrivatePostgres:
 
 @dataclass
 class PrivateRedis:
-    """A redis-server on 127.0.0.1:`port` that keeps nothing on disk: stopping it loses every message."""
+    """A redis-server on `host`:`port` that keeps nothing on disk: stopping it loses every message."""
 
     directory: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    host: str = "127.0.0.1"
+    within: Callable[[list[str]], list[str]] = _here
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     @property
     def log(self) -> Path:
@@ -161,25 +183,30 @@ class PrivateRedis:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         log = open(self.log, "ab")  # noqa: SIM115 (the server keeps it)
         self.process = subprocess.Popen(
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
+            self.within(
+                [
+                    binary,
+                    "--bind",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.directory),
+                    # Off the loopback, clients are the hosts of the run's own network only.
+                    "--protected-mode",
+                    "no" if self.host != "127.0.0.1" else "yes",
+                ]
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
-        wait_until_answers(self.port, timeout=15, process=self.process)
+        wait_until_answers(self.port, timeout=15, process=self.process, host=self.host)
 
     def stop(self) -> None:
         """Stop the server as an outage would: every queued message is gone."""
@@ -190,7 +217,7 @@ class PrivateRedis:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                wait_until_answers(self.port, timeout=0.2)
+                wait_until_answers(self.port, timeout=0.2, host=self.host)
             except RuntimeError:
                 return
         raise RuntimeError(f"Redis still answers on {self.port} after being stopped")

@@ -1,6 +1,7 @@
 """The whole app on a fault run's own servers: PostgreSQL, Redis, gunicorn, Celery workers and beat.
 
-Everything listens on 127.0.0.1 only, and everything it starts stops with it (`bench.harness_processes.
+Everything listens on 127.0.0.1 only (or, in a cluster run, on hosts of its own network:
+`tests.faults.cluster`), and everything it starts stops with it (`bench.harness_processes.
 background`: a process group each, SIGTERM then SIGKILL).
 """
 
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from bench.harness import ROOT
 from bench.harness_processes import app_environment, background, free_port, python_command
 from bench.servers import WebSetup, WorkerSetup, web_command, worker_command
 
+from .network import Host
 from .servers import PrivatePostgres, PrivateRedis, private_directory
 
 
@@ -75,19 +78,21 @@ class Stack:
     def world(self, *args: str) -> dict:
         return json.loads(self.django("-m", "tests.faults.world", *args))
 
-    def start_web(self, setup: WebSetup) -> None:
-        command = web_command(setup, port=self.web_port)
-        self.processes.enter_context(
-            background(command, env=self.environment(), port=self.web_port, log=self.logs / "web.log")
+    def launch(self, name: str, command: list[str], *, port: int | None = None) -> subprocess.Popen:
+        """Run `command` as the stack's process `name` until the stack stops; its log is `name`.log.
+        With `port`, return once it answers there."""
+        return self.processes.enter_context(
+            background(command, env=self.environment(), port=port, log=self.logs / f"{name}.log")
         )
+
+    def start_web(self, setup: WebSetup) -> None:
+        self.launch("web", web_command(setup, port=self.web_port), port=self.web_port)
 
     def start_worker(self, name: str, setup: WorkerSetup) -> subprocess.Popen:
         """A Celery worker as docs/operations.md deploys it, named `name@faults`."""
         command = worker_command(setup, hostname=f"{name}@faults")
         with self._lock:
-            process = self.processes.enter_context(
-                background(command, env=self.environment(), log=self.logs / f"{name}.log")
-            )
+            process = self.launch(name, command)
             self.workers[name] = process
             self._setups[name] = setup
         return process
@@ -136,24 +141,36 @@ class Stack:
             "--pidfile=",
             f"--schedule={self.logs / 'celerybeat-schedule'}",
         )
-        self.processes.enter_context(background(command, env=self.environment(), log=self.logs / "beat.log"))
+        self.launch("beat", command)
 
 
 @contextmanager
-def private_stack(*, settings: dict[str, str] | None = None, keep_logs: Path | None = None):
+def private_stack(
+    *,
+    settings: dict[str, str] | None = None,
+    keep_logs: Path | None = None,
+    database_host: Host | None = None,
+    make: Callable[..., Stack] = Stack,
+):
     """Create PostgreSQL and Redis of the run's own, migrate, and yield a `Stack` (nothing started yet).
 
-    With `keep_logs`, the processes' logs are copied there at the end.
+    On free ports of 127.0.0.1, or on `database_host` (`tests.faults.network`) at their usual
+    ports; `make` makes the stack. With `keep_logs`, the processes' logs are copied there at the end.
     """
     directory = private_directory("oa-faults-")
-    postgres = PrivatePostgres(directory / "postgresql")
-    redis = PrivateRedis(directory / "redis")
+    if database_host is None:
+        postgres = PrivatePostgres(directory / "postgresql")
+        redis = PrivateRedis(directory / "redis")
+    else:
+        address, within = database_host.addresses["back"], database_host.command
+        postgres = PrivatePostgres(directory / "postgresql", port=5432, host=address, within=within)
+        redis = PrivateRedis(directory / "redis", port=6379, host=address, within=within)
     logs = directory / "logs"
     logs.mkdir()
     try:
         postgres.create()
         redis.start()
-        stack = Stack(postgres, redis, logs, settings=dict(settings or {}))
+        stack = make(postgres, redis, logs, settings=dict(settings or {}))
         started = time.monotonic()
         stack.django("manage.py", "migrate", "--noinput", "-v", "0", timeout=300)
         stack.migrate_seconds = time.monotonic() - started
