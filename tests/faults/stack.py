@@ -183,7 +183,7 @@ def private_stack(
         redis.stop()
         if keep_logs is not None:
             keep_logs.mkdir(parents=True, exist_ok=True)
-            for log in [*logs.glob("*.log"), postgres.log, redis.log]:
+            for log in [*logs.glob("*.log"), *logs.glob("*.jsonl"), postgres.log, redis.log]:
                 if log.exists():
                     shutil.copy(log, keep_logs / log.name)
         postgres.remove()
