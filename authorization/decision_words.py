@@ -3,12 +3,17 @@
 One vocabulary for every screen, e-mail and export; `authorization.decision` keeps the values.
 """
 
+from decimal import Decimal
+
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
 from kit.money import money
 
-from .decision import IGNORED_DIVERGENCE, Band, OnDeadline, Outcome, Reason, Route
+from .decision import IGNORED_DIVERGENCE, Band, OnDeadline, Outcome, Reason, Route, SubmissionDecision
+
+# The routes on which a band of the account's rule decides.
+BAND_ROUTES = frozenset({Route.RULE, Route.PER_ITEM_RULE})
 
 OUTCOME_LABELS = {
     Outcome.NO_DIVERGENCE: gettext_lazy("No divergence"),
@@ -44,6 +49,18 @@ IGNORED_DIVERGENCE_LABEL = gettext_lazy("divergence ignored when the seller repr
 
 # The decision as orders keep it (plain strings: outcome, route, reason): its words for people.
 # A value no longer known is shown as it was stored rather than hidden.
+
+
+def band_label(lower, upper) -> str:
+    """A band by its limits, as the dashboard and the metrics name it: "5.00-10.00"."""
+    return f"{Decimal(lower):.2f}-{Decimal(upper):.2f}"
+
+
+def deciding_band(submission: SubmissionDecision) -> Band | None:
+    """Return the band that decided, or None when no band did (no rule, previous flow, ignored, gap)."""
+    if submission.ignored or submission.decision.route not in BAND_ROUTES:
+        return None
+    return submission.decision.decision.band
 
 
 def outcome_label(value: str) -> str:

@@ -3,11 +3,12 @@
 from collections.abc import Iterator
 
 from authorization.decision import IGNORED_DIVERGENCE, allowance_percent
+from authorization.decision_words import BAND_ROUTES, band_label
 from orders.models import IntakeRecord, Order, OrderItem
 from orders.statuses import Flow
 
 from .models import DecisionRecord
-from .services import BAND_ROUTES, account_day, band_label, divergence_bucket
+from .services import account_day, divergence_bucket
 
 RECORD_COLUMNS = (
     "account",

@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from authorization.decision import Route, SubmissionDecision, SubmissionFacts, allowance_percent
+from authorization.decision import SubmissionDecision, SubmissionFacts, allowance_percent
+from authorization.decision_words import band_label, deciding_band
 from kit.dates import time_zone
 from orders.signals import ItemFacts
 from orders.statuses import OrderStatus
@@ -23,8 +24,6 @@ from orders.statuses import OrderStatus
 from .models import BUCKETS_PER_PERCENT, LAST_BUCKET, NO_DIVERGENCE_BUCKET, DecisionRecord
 from .queue import queue_enter, queue_enter_many
 from .rollups import records_insert_counted, rollups_count
-
-BAND_ROUTES = frozenset({Route.RULE, Route.PER_ITEM_RULE})
 
 
 def divergence_bucket(divergence_percent) -> int:
@@ -35,20 +34,9 @@ def divergence_bucket(divergence_percent) -> int:
     return min(int(value * BUCKETS_PER_PERCENT), LAST_BUCKET)
 
 
-def band_label(lower, upper) -> str:
-    return f"{Decimal(lower):.2f}-{Decimal(upper):.2f}"
-
-
 def account_day(account, moment) -> date:
     """Return the calendar day of `moment` in the account's time zone."""
     return timezone.localtime(moment, time_zone(account.time_zone)).date()
-
-
-def deciding_band(submission: SubmissionDecision):
-    """Return the band that decided, or None when no band did (no rule, previous flow, ignored, gap)."""
-    if submission.ignored or submission.decision.route not in BAND_ROUTES:
-        return None
-    return submission.decision.decision.band
 
 
 def decision_record_build(

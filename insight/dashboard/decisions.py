@@ -14,11 +14,11 @@ from django.utils.translation import ngettext
 
 from authorization.bands import segments
 from authorization.decision import BandAction
+from authorization.decision_words import band_label
 
 from .. import charts, selectors
 from ..charts import Series, Table, count, counted, day_words, percent_range, percent_sign, share
 from ..models import BUCKETS_PER_PERCENT, NO_DIVERGENCE_BUCKET
-from ..services import band_label
 
 OUTCOME_ORDER = ("no-divergence", "authorize", "manual", "deny", "held")
 BANDED = ("authorize", "manual", "deny")
