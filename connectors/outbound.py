@@ -37,6 +37,7 @@ from kit.inserts import insert_many
 
 from . import egress
 from .models import Connector, DeliveryState
+from .signals import deliveries_attempted
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ class Channel:
     # with any of them empty is in none.
     sequence_fields: tuple[str, ...]
     related: tuple[str, ...] = ("connector",)  # read with the claimed row
+
+    @property
+    def kind(self) -> str:
+        """The channel as the metrics label it: "notification", "hook"."""
+        return self.settings_prefix.lower()
 
     def setting(self, name: str):
         return getattr(settings, f"{self.settings_prefix}_{name}")
@@ -265,6 +271,7 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
             )
         if outcome != "retry":
             _queue_next(channel, [row])
+        deliveries_attempted.send(sender=channel.model, channel=channel.kind, outcomes=[outcome])
         return outcome
 
 
@@ -303,6 +310,10 @@ def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
                 last_error="",
             )
         _queue_next(channel, rows)
+        if delivered:
+            deliveries_attempted.send(
+                sender=channel.model, channel=channel.kind, outcomes=["delivered"] * len(delivered)
+            )
         return ["delivered" if answer.delivered else record(channel, row, answer) for row, answer in tries]
 
 

@@ -13,9 +13,14 @@ order_events_saved = Signal()
 
 # Submissions were decided and their batch written (`orders/intake/write.py`); sent with `first`
 # and `again`, the facts of each submission decided for the first time and of each decided again
-# when reprocessed (`orders.intake.publish.record_facts`), and `waiting`, the approval tasks of
-# the new orders waiting for a person.
+# when reprocessed (`orders.intake.publish.record_facts`), `waiting`, the approval tasks of
+# the new orders waiting for a person, and `refused`, the contract's code (EOI…) of each
+# submission of the batch that was refused, decided or not.
 submissions_decided = Signal()
+
+# A connector's submission was stored (`orders.intake.receive.intake_receive`), a replay not;
+# sent with `flow`, the submission's.
+submission_received = Signal()
 
 
 @dataclass(frozen=True)

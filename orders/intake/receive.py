@@ -11,6 +11,7 @@ from kit.logs import log_context_set
 
 from ..events import Actor
 from ..models import IntakeRecord
+from ..signals import submission_received
 from ..statuses import IntakeStatus
 from .pipeline import intake_kick
 
@@ -61,6 +62,7 @@ def intake_receive(
             else:
                 intake.save(force_insert=True)
             intake_kick()  # after the commit
+            submission_received.send(sender=IntakeRecord, flow=flow)
         return intake, True
     except IntegrityError:
         return IntakeRecord.objects.get(connector=connector, flow=flow, body_digest=body_digest), False

@@ -269,7 +269,7 @@ def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
     _intakes_finish(batch)
     # The worker delivers a small batch's notifications itself after commit: no second task to wait for.
     notifications_enqueue(notifications, deliver_here=True)
-    _records_write([each for each in batch if each.recorded], tasks)
+    _records_write(batch, tasks)
     if not stocks_reserve(dict(taken)):
         raise StockMoved()
     insert_many(
@@ -317,7 +317,9 @@ def _intakes_finish(batch: list[Processed]) -> None:
 
 def _records_write(batch: list[Processed], tasks) -> None:
     """Tell the apps that keep what the rule read and decided (insight: the dashboard, the replay
-    of past orders, the queue's pictures), in the batch's transaction."""
+    of past orders, the queue's pictures; operations: the metrics), in the batch's transaction."""
+    refused = [each.rejection.code for each in batch if each.rejection is not None]
+    batch = [each for each in batch if each.recorded]
     first = [each for each in batch if each.intake.reprocessed_at is None]
     firsts = {each.order.pk for each in first if each.order is not None}
     submissions_decided.send(
@@ -329,4 +331,5 @@ def _records_write(batch: list[Processed], tasks) -> None:
             if each.intake.reprocessed_at is not None
         ],
         waiting=[task for task in tasks if task.order_id in firsts],
+        refused=refused,
     )

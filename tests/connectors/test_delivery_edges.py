@@ -26,6 +26,7 @@ from connectors.notifications import (
     notifications_requeue_due,
 )
 from connectors.services import connector_set_secret
+from connectors.signals import deliveries_attempted
 from connectors.signing import sign
 from connectors.tasks import deliver_hook, deliver_notification
 from tests.connectors.oms_support import hook_url
@@ -439,6 +440,30 @@ def test_a_refused_row_in_a_batch_fails_alone_and_the_rest_are_sent(
     assert len(connector_server.wait_for(2)) == 2
     assert [stored(r).state for r in (refused, *rest)] == ["failed", "delivered", "delivered"]
     assert queued == []
+
+
+def test_every_try_kept_is_published_once_with_its_outcome(
+    shop, queued, capture, connector_server, settings_fast
+):
+    published = []
+
+    def listen(*, channel, outcomes, **signal):
+        published.extend((channel, outcome) for outcome in outcomes)
+
+    rows = write(shop, None, None, None, capture=capture)
+    connector_server.respond_with(200, 503, 404)
+    deliveries_attempted.connect(listen, dispatch_uid="test.listen")
+    try:
+        with capture(execute=True):
+            counts = notifications_deliver(notification_ids=[row.pk for row in rows])
+    finally:
+        deliveries_attempted.disconnect(dispatch_uid="test.listen")
+    assert counts == {"delivered": 1, "retry": 1, "failed": 1, "deferred": 0, "skipped": 0}
+    assert sorted(published) == [
+        ("notification", "delivered"),
+        ("notification", "failed"),
+        ("notification", "retry"),
+    ]
 
 
 def test_when_nothing_answers_the_rest_of_a_batch_waits_one_first_retry_delay(
