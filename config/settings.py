@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: probes by address over plain HTTP answered before the host check and the redirect.
     "operations.middleware.HealthProbes",
+    # Every other request counted and timed by the view that answers it (GET /metrics).
+    "operations.middleware.RequestMetrics",
     # Each request's id, in its log lines and error reports, and in the X-Request-ID answered.
     "kit.logs.RequestLogContext",
     "django.middleware.security.SecurityMiddleware",
@@ -291,6 +293,10 @@ CELERY_BEAT_SCHEDULER = "config.celery:Schedule"
 HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=15.0)
 HEALTH_HEARTBEAT_MAX_AGE = env.float("HEALTH_HEARTBEAT_MAX_AGE", default=60.0)
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
+# GET /metrics (docs/operations.md, "Metrics"): the bearer token it asks for (empty: none), and how
+# long a process keeps what a scrape read from the database and Redis.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)
 CELERY_TIMEZONE = TIME_ZONE
 # Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
 # deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.

@@ -7,4 +7,7 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self):
-        from . import heartbeats  # noqa: F401 - its receivers stamp what the Celery processes tell
+        from . import (
+            heartbeats,  # noqa: F401 - its receivers stamp what the Celery processes tell
+            metrics,  # noqa: F401 - its receivers count what the apps below publish
+        )
