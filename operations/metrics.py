@@ -185,7 +185,10 @@ COUNTER_HELP = {
         "Submissions the rule decided, by outcome and the band that decided (none: no band did).",
         ["outcome", "band"],
     ),
-    REFUSED: ("Submissions refused, decided by the rule or not, by the contract's code.", ["code"]),
+    REFUSED: (
+        "Orders' submissions (PlaceOrder) refused, by the rule or before it, by the contract's code.",
+        ["code"],
+    ),
     DELIVERY_ATTEMPTS: (
         "Tries to deliver a notification or a hook call, by channel and result (retry: tried again later).",
         ["channel", "result"],
