@@ -223,11 +223,15 @@ class Readiness:
     def answered(self) -> list[Probe]:
         return sorted(self.probes, key=lambda probe: probe.sent)
 
+    def probe_now(self) -> None:
+        """One more probe, at once."""
+        thread = threading.Thread(target=self._probe, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            thread = threading.Thread(target=self._probe, daemon=True)
-            self._threads.append(thread)
-            thread.start()
+            self.probe_now()
             self._stop.wait(1)
 
     def _probe(self) -> None:
