@@ -345,6 +345,9 @@ CELERY_BEAT_SCHEDULE = {
 # Order intake and notifications to connectors.
 ORDER_BODY_MAX_BYTES = env.int("ORDER_BODY_MAX_BYTES", default=512 * 1024)
 CONNECTOR_AUTH_CACHE_SECONDS = env.float("CONNECTOR_AUTH_CACHE_SECONDS", default=5.0)
+# Requests a connector may send (200/s, 12000/min, 3600/h; 0: none), counted in Redis across every
+# web process; a connector's own rate in the admin replaces it (connectors.checks holds its form).
+CONNECTOR_RATE_LIMIT = env.str("CONNECTOR_RATE_LIMIT", default="200/s")
 NOTIFICATION_TIMEOUT_SECONDS = env.float("NOTIFICATION_TIMEOUT_SECONDS", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=10.0)

@@ -21,11 +21,14 @@ from rest_framework.views import APIView
 
 from connectors import contract
 from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
+from kit.text import unstorable_character
 from orders.intake.receive import intake_receive
 
 from . import examples
 from .authentication import ConnectorAuthentication
 from .examples import contract_answer
+from .rate_limit import ConnectorRateThrottle
+from .selectors import connector_placed
 
 
 class ContractException(exceptions.APIException):
@@ -130,15 +133,28 @@ def _responses(flow: str, success: OpenApiExample, invalid: str) -> dict:
             "The body is not JSON: Content-Type application/json, in UTF-8.",
             refusal("Not JSON", "EOI005", "EOI005", examples.NOT_JSON),
         ),
+        429: described(
+            f"{examples.OVER_THE_RATE_DESCRIPTION} (EOI001, {contract.RATE_LIMITED})",
+            refusal(
+                "Over the request rate",
+                "EOI001",
+                contract.RATE_LIMITED,
+                examples.OVER_THE_RATE,
+                examples.OVER_THE_RATE,
+            ),
+        ),
     }
 
 
 class ConnectorAPIView(APIView):
     authentication_classes = [ConnectorAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ConnectorRateThrottle]
     parser_classes = []
     flow = contract.UNKNOWN_FLOW
     check = None
+    places_orders = False  # the body is an order (or an array of one) with its marketplaceOrderId
+    _raw = None
 
     def handle_exception(self, exc):
         exc = api_exception(exc)
@@ -148,6 +164,16 @@ class ConnectorAPIView(APIView):
                 code="EOI006",
                 flow=self.flow,
                 errors=[contract.ContractError("EOI006", str(exc.detail))],
+            )
+            response["Retry-After"] = str(exc.wait)
+            return response
+        if isinstance(exc, exceptions.Throttled):
+            response = contract_response(
+                status_code=exc.status_code,
+                code="EOI001",
+                flow=self.flow,
+                errors=[contract.ContractError(contract.RATE_LIMITED, str(exc.detail))],
+                message=str(exc.detail),
             )
             response["Retry-After"] = str(exc.wait)
             return response
@@ -203,7 +229,7 @@ class ConnectorAPIView(APIView):
             )
         limit = settings.ORDER_BODY_MAX_BYTES
         too_large = contract.ContractError("EOI005", f"The body is over the limit of {limit} bytes")
-        raw = request._request.read(limit + 1)  # whatever Content-Length says
+        raw = self.raw_body(request)
         if len(raw) > limit:
             raise ContractException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "EOI005", [too_large])
         try:
@@ -219,10 +245,35 @@ class ConnectorAPIView(APIView):
             raise ContractException(status.HTTP_400_BAD_REQUEST, "EOI005", problems)
         return body, contract.body_digest(body)
 
+    def raw_body(self, request) -> bytes:
+        """The body's bytes, up to one past `ORDER_BODY_MAX_BYTES` whatever Content-Length says; read once."""
+        if self._raw is None:
+            self._raw = request._request.read(settings.ORDER_BODY_MAX_BYTES + 1)
+        return self._raw
+
+    def placed_before(self, request) -> bool:
+        """Whether the request places an order whose marketplace order id the connector placed before.
+
+        Asked only over the connector's rate (`ConnectorRateThrottle`): the body is parsed, not
+        checked against the contract, which the view does as usual when the answer is yes.
+        """
+        if not self.places_orders:
+            return False
+        try:
+            body = json_body(self.raw_body(request))
+        except BodyInvalid:
+            return False
+        order = body[0] if isinstance(body, list) and len(body) == 1 else body
+        order_id = order.get("marketplaceOrderId") if isinstance(order, dict) else None
+        if not isinstance(order_id, str) or not order_id or unstorable_character(order_id):
+            return False
+        return connector_placed(connector=request.auth, marketplace_order_id=order_id)
+
 
 class OrderIntegrationView(ConnectorAPIView):
     flow = contract.PLACE_ORDER
     check = staticmethod(contract.check_place_order)
+    places_orders = True
 
     @extend_schema(
         operation_id="EnqueueNewOrder",

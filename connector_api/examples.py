@@ -36,6 +36,12 @@ def contract_answer(name: str, *, code: str, flow: str, errors=(), message=None,
 ACCOUNT = "acme"
 UNKNOWN_CREDENTIALS = "Invalid X-VTEX-API-AppKey or X-VTEX-API-AppToken."
 OTHER_ACCOUNT = "This connector cannot act on account other-account."
+# DRF's message for a request over the connector's rate (`rate_limit.ConnectorRateThrottle`).
+OVER_THE_RATE = "Request was throttled. Expected available in 1 second."
+OVER_THE_RATE_DESCRIPTION = (
+    "Over the connector's request rate, nothing done: send it again after the seconds of Retry-After. "
+    "An order the connector placed before is answered as usual."
+)
 NOT_JSON = json_media_type_problem("text/plain")
 
 

@@ -71,6 +71,12 @@ class FulfillmentAPIView(ConnectorAPIView):
             response = error_response(FulfillmentError(exc.status_code, "EOI006", str(exc.detail)))
             response["Retry-After"] = str(exc.wait)
             return response
+        if isinstance(exc, exceptions.Throttled):
+            detail = str(exc.detail)
+            too_many = ContractError(contract.RATE_LIMITED, detail)
+            response = error_response(FulfillmentError(exc.status_code, "EOI001", detail, [too_many]))
+            response["Retry-After"] = str(exc.wait)
+            return response
         if isinstance(exc, FulfillmentError):
             return error_response(exc)
         if isinstance(exc, ContractException):
@@ -143,6 +149,7 @@ class FulfillmentSimulationView(FulfillmentAPIView):
 
 class FulfillmentOrdersView(FulfillmentAPIView):
     check = staticmethod(check_place_fulfillment_order)
+    places_orders = True
 
     @extend_schema(
         operation_id="PlaceFulfillmentOrder",

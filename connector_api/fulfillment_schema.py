@@ -91,6 +91,17 @@ def refusals(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
             [refused("Too large", "EOI005", examples.too_large())],
         ),
         415: ("The body is not JSON (EOI005).", [refused("Not JSON", "EOI005", examples.NOT_JSON)]),
+        429: (
+            f"{examples.OVER_THE_RATE_DESCRIPTION} (EOI001, {contract.RATE_LIMITED})",
+            [
+                refused(
+                    "Over the request rate",
+                    "EOI001",
+                    examples.OVER_THE_RATE,
+                    ContractError(contract.RATE_LIMITED, examples.OVER_THE_RATE),
+                )
+            ],
+        ),
         500: (
             "Unexpected failure, nothing done: send it again (EOI006).",
             [refused("Send it again", "EOI006", contract.MESSAGES["EOI006"])],

@@ -17,6 +17,7 @@ Errors have the contract's shape, `{"error": {"code", "message", "exception": nu
 | 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
 | 400 | OMS005 | a hook's URL did not answer the ping with 200 (the same message whatever happened) |
 | 413 | HTTP413 | the body is over Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` |
+| 429 | OMS008 | the connector is over its request rate: send again after `Retry-After` seconds |
 """
 
 from django.utils.text import capfirst
@@ -47,10 +48,12 @@ from .authentication import ConnectorAuthentication
 from .examples import answer, request_example
 from .oms_document import order_document
 from .oms_schema import ORDER_SCHEMA
+from .rate_limit import ConnectorRateThrottle
 from .selectors import connector_order_get
 
 INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
 FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"
+RATE_LIMITED = "OMS008"
 # A service's refusal (kit.errors.DomainError) by its code, in the contract's codes; any other
 # refusal is the request's fault (400) or the order's status (409).
 OMS_CODES = {"invalid": INVALID, "wrong_status": WRONG_STATUS, "filter_conflict": FILTER_CONFLICT}
@@ -58,9 +61,9 @@ OMS_CODES["ping_failed"] = PING_FAILED
 
 
 class OmsError(exceptions.APIException):
-    def __init__(self, status_code: int, code: str, message: str):
+    def __init__(self, status_code: int, code: str, message: str, *, wait: int | None = None):
         super().__init__(message)
-        self.status_code, self.code, self.message = status_code, code, message
+        self.status_code, self.code, self.message, self.wait = status_code, code, message, wait
 
 
 def error_body(code: str, message: str) -> dict:
@@ -150,6 +153,10 @@ def errors(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
             "Another account than the connector's (OMS007).",
             [refused("Another account", FORBIDDEN, examples.OTHER_ACCOUNT)],
         ),
+        429: (
+            f"{examples.OVER_THE_RATE_DESCRIPTION} (OMS008)",
+            [refused("Over the request rate", RATE_LIMITED, examples.OVER_THE_RATE)],
+        ),
     }
     return {
         status: OpenApiResponse(ERROR_SCHEMA, description=description, examples=found)
@@ -162,6 +169,7 @@ class OmsApiView(APIView):
 
     authentication_classes = [ConnectorAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ConnectorRateThrottle]
     parser_classes = [JSONParser]
 
     def initial(self, request, *args, **kwargs):
@@ -179,6 +187,8 @@ class OmsApiView(APIView):
             exc = OmsError(400, INVALID, "; ".join(_messages(exc.detail)) or "The request has errors.")
         elif isinstance(exc, exceptions.ParseError):
             exc = OmsError(400, INVALID, f"The body is not valid JSON: {exc.detail}")
+        elif isinstance(exc, exceptions.Throttled):
+            exc = OmsError(exc.status_code, RATE_LIMITED, str(exc.detail), wait=exc.wait)
         elif isinstance(exc, DomainError):
             fallback = INVALID if exc.status == 400 else WRONG_STATUS
             exc = OmsError(exc.status, OMS_CODES.get(exc.code, fallback), exc.message)
@@ -186,6 +196,8 @@ class OmsApiView(APIView):
             response = Response(error_body(exc.code, exc.message), status=exc.status_code)
             if exc.status_code == 401:
                 response["WWW-Authenticate"] = ConnectorAuthentication().authenticate_header(self.request)
+            if exc.wait is not None:
+                response["Retry-After"] = str(exc.wait)
             return response
         response = super().handle_exception(exc)
         if isinstance(exc, exceptions.APIException):

@@ -1,9 +1,11 @@
-"""The orders a connector reaches through the OMS API: its own, never another connector's."""
+"""The orders a connector reaches through the OMS API, its own, never another connector's; and
+whether it placed an order before."""
 
 from django.db.models import Prefetch, QuerySet
 
 from connectors.models import Connector
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
+from orders.statuses import Flow
 
 
 def connector_orders(*, connector: Connector) -> QuerySet[Order]:
@@ -25,3 +27,11 @@ def connector_order_get(*, connector: Connector, order_id: str) -> Order | None:
         .filter(main_order_id=order_id)
         .first()
     )
+
+
+def connector_placed(*, connector: Connector, marketplace_order_id: str) -> bool:
+    """Whether the connector placed an order with this marketplace order id before: the app
+    accepted it, whatever became of it. One index lookup."""
+    return IntakeRecord.objects.filter(
+        marketplace_order_id=marketplace_order_id, connector=connector, flow=Flow.PLACE_ORDER
+    ).exists()

@@ -28,6 +28,7 @@ SETTINGS_FIELDS = [
     "affiliate_id",
     "endpoint",
     "sales_channel",
+    "rate_limit",
     "legacy_rate_percent",
     "keep_previous_flow",
     "honour_allowance",
@@ -105,6 +106,7 @@ class ConnectorAdmin(GuardedHistory, AccountScopedAdmin, SimpleHistoryAdmin):
                         "affiliate_id",
                         "endpoint",
                         "sales_channel",
+                        "rate_limit",
                         "active",
                     ]
                 },

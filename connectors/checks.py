@@ -1,11 +1,12 @@
-"""System checks of the connectors: stored URLs the address policy now refuses, and retries
-longer than the broker keeps a task to itself."""
+"""System checks of the connectors: stored URLs the address policy now refuses, retries longer
+than the broker keeps a task to itself, and a request rate that is not one."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 
 from . import egress
+from .rates import rate_parse
 
 
 @register()
@@ -76,3 +77,21 @@ def retry_delays_check(app_configs=None, **kwargs):
             id="connectors.E001",
         )
     ]
+
+
+@register()
+def rate_limit_setting_check(app_configs=None, **kwargs):
+    """A `CONNECTOR_RATE_LIMIT` that writes no rate stops the app at startup (`migrate` runs the
+    checks), rather than every connector request finding out."""
+    try:
+        rate_parse(settings.CONNECTOR_RATE_LIMIT)
+    except ValueError as problem:
+        return [
+            Error(
+                f"CONNECTOR_RATE_LIMIT: {problem}.",
+                hint="Set CONNECTOR_RATE_LIMIT to requests per second, minute or hour (200/s, 12000/min, "
+                "3600/h), or to 0 for no limit.",
+                id="connectors.E002",
+            )
+        ]
+    return []

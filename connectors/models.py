@@ -13,6 +13,7 @@ from accounts.models import Account
 
 from . import crypto, egress
 from .codes import status_name
+from .rates import rate_validate
 
 
 class ConnectorType(models.TextChoices):
@@ -45,6 +46,17 @@ class Connector(models.Model):
     )
     sales_channel = models.CharField(
         _("sales channel"), max_length=32, default="1", help_text=_("Trade policy of its orders.")
+    )
+    rate_limit = models.CharField(
+        _("request rate"),
+        max_length=20,
+        blank=True,
+        validators=[rate_validate],
+        help_text=_(
+            "Requests per second, minute or hour this connector may send, e.g. 200/s or 12000/min; above "
+            "it the API answers 429 and the connector sends again later. Blank: the CONNECTOR_RATE_LIMIT "
+            "setting; 0: no limit."
+        ),
     )
     app_key = models.CharField(_("app key"), max_length=100, unique=True, editable=False)
     app_token_digest = models.CharField(max_length=64, editable=False)

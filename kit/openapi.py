@@ -5,7 +5,8 @@ drf-spectacular's postprocessing hooks (`SPECTACULAR_SETTINGS`), run in this ord
 - `require_bodies`: a body whose schema demands something is required, as drf-spectacular says
   of a serializer's but not of a schema written by hand, and so is one marked `BODY_REQUIRED`;
 - `document_errors`: the answers any operation can give whatever its view says — 413 and 415
-  for a body, 503 when the database is unavailable — in the body its API answers its 401 with;
+  for a body, 503 when the database is unavailable — in the body its API answers its 401 with,
+  and the Retry-After of those 503s and of any 429 a view documents;
 - `as_openapi_30`: the document is OpenAPI 3.0, whose schemas read JSON Schema draft 4, so that
   `integer` means what the APIs read (2580, not 2580.0; JSON Schema 2020-12 counts both); the
   schemas written as 2020-12 (the contract's files, a few answers) are spelled as 3.0 here.
@@ -22,6 +23,9 @@ ACCOUNT_PARAMETER = OpenApiParameter(
 BODY_METHODS = ("post", "put", "patch")
 # In a request body's schema written by hand: the operation needs a body, even `{}`.
 BODY_REQUIRED = "x-body-required"
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}
+}
 
 
 def error_body_schema(name: str):
@@ -104,11 +108,11 @@ def document_errors(result, generator, request, public):
                     unauthorized,
                     "The database is briefly unavailable and nothing was done: send the request again "
                     "after the seconds of Retry-After.",
-                    headers={
-                        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-                    },
+                    headers=RETRY_AFTER,
                 ),
             )
+            if "429" in responses:  # too many requests (a connector over its rate): when to send again
+                responses["429"].setdefault("headers", RETRY_AFTER)
             for status in sorted(responses, key=str):
                 responses[status] = responses.pop(status)
     return result

@@ -234,12 +234,13 @@ def _process_caches_reset():
     from django.core.cache import caches
 
     import kit.enqueue
-    from connector_api import authentication
+    from connector_api import authentication, rate_limit
     from connectors import egress, notifications
 
     notifications._inline_paused.clear()
     authentication.forget_accepted()
     authentication._redis_client = authentication._redis_failed_at = None
+    rate_limit.forget_limiter()
     if egress._session is not None:
         egress._session[1].close()
         egress._session = None

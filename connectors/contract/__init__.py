@@ -41,6 +41,9 @@ UNKNOWN_FLOW = "Unknown"
 SOURCE_FULFILLMENT = "Fulfillment"
 SOURCE_CHECKOUT = "Checkout"
 SOURCE_INTEGRATION = "Order Integration"
+# The code in `errors[]` of a 429 (top-level EOI001, "see errors[]", as for credentials' AUTH):
+# the connector is over its request rate and sends again after Retry-After.
+RATE_LIMITED = "RATE_LIMIT"
 
 
 @dataclass(frozen=True)
