@@ -25,6 +25,7 @@ BENCHMARKS = {
     "end-to-end": "bench.end_to_end",
     "decisions": "bench.decisions",
     "burst": "bench.burst",
+    "rate-limits": "bench.rate_limits",
 }
 
 

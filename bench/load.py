@@ -199,7 +199,30 @@ class Load:
 # Posting -----------------------------------------------------------------------------------------
 
 
-def post_orders(
+def post_orders(target: OrderTarget, **arguments) -> Load:
+    """Post orders `first`, `first + 1`, … of `bodies` to `target`; return every request's record.
+
+    The arguments are `_load`'s. Exactly one of `concurrency` (closed loop: that many connections,
+    as fast as answered) and `rate` (open loop: orders a second, on schedule). At least one of
+    `count` and `seconds` says when to stop sending; requests still in flight are then awaited, up
+    to `request_timeout` each. Nothing runs past `limit_seconds`: what is still in flight then is
+    recorded as cancelled. Load goes to this machine only: 127.0.0.1, or `networks` the caller made
+    on it (`tests.faults.network`).
+    """
+    return _run(_load(target, **arguments))
+
+
+def post_orders_together(*loads: tuple[OrderTarget, dict]) -> list[Load]:
+    """Run several loads at once, each (target, the arguments of `post_orders`), in one event loop;
+    return their records in the same order. For one connector's load beside another's."""
+
+    async def together():
+        return await asyncio.gather(*(_load(target, **arguments) for target, arguments in loads))
+
+    return _run(together())
+
+
+def _load(
     target: OrderTarget,
     *,
     count: int | None = None,
@@ -211,15 +234,7 @@ def post_orders(
     request_timeout: float = 30.0,
     limit_seconds: float = 900.0,
     networks: tuple[ipaddress.IPv4Network, ...] = (),
-) -> Load:
-    """Post orders `first`, `first + 1`, … of `bodies` to `target`; return every request's record.
-
-    Exactly one of `concurrency` (closed loop: that many connections, as fast as answered) and
-    `rate` (open loop: orders a second, on schedule). At least one of `count` and `seconds`
-    says when to stop sending; requests still in flight are then awaited, up to `request_timeout`
-    each. Nothing runs past `limit_seconds`: what is still in flight then is recorded as cancelled.
-    Load goes to this machine only: 127.0.0.1, or `networks` the caller made on it (`tests.faults.network`).
-    """
+):
     if (concurrency is None) == (rate is None):
         raise ValueError("give either concurrency (as fast as possible) or rate (orders a second)")
     if count is None and seconds is None:
@@ -229,7 +244,7 @@ def post_orders(
         raise ValueError(f"load goes to this machine only (127.0.0.1), not {target.base_url}")
     bodies = bodies or OrderBodies()
     sender = _Sender(target, bodies, first=first, count=count, seconds=seconds, timeout=request_timeout)
-    return _run(sender.run(concurrency=concurrency, rate=rate, limit_seconds=limit_seconds))
+    return sender.run(concurrency=concurrency, rate=rate, limit_seconds=limit_seconds)
 
 
 def _within(url: str, networks) -> bool:
