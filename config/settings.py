@@ -134,6 +134,19 @@ else:
     DATABASES["default"]["OPTIONS"].setdefault(
         "tcp_user_timeout", round(env.float("DATABASE_TCP_USER_TIMEOUT", default=10) * 1000)
     )
+    # A session left idle inside a transaction (its process cut off from the database host between
+    # two statements) is ended by the server after this long, releasing its row locks; 0: never.
+    idle_in_transaction = round(env.float("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default=300) * 1000)
+    if idle_in_transaction:
+        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+            filter(
+                None,
+                [
+                    DATABASES["default"]["OPTIONS"].get("options", ""),
+                    f"-c idle_in_transaction_session_timeout={idle_in_transaction}",
+                ],
+            )
+        )
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server, and a statement prepared on its second run: what the
         # app repeats (every order runs the same statements) is planned once per connection,

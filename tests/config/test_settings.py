@@ -111,6 +111,18 @@ def test_on_postgresql_a_connection_gives_up_on_a_database_host_that_stops_ackno
     assert connection.connection.info.get_parameters()["tcp_user_timeout"] == "10000"
 
 
+def test_on_postgresql_the_server_ends_a_session_left_idle_inside_a_transaction(db):
+    # A process cut off between two statements of a transaction would otherwise keep its row locks
+    # until the server's keepalive noticed, hours by default.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's idle_in_transaction_session_timeout")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW idle_in_transaction_session_timeout")
+        assert cursor.fetchone()[0] == "5min"
+
+
 def test_deliveries_and_upkeep_have_queues_of_their_own_that_every_worker_consumes():
     from django.conf import settings
 
