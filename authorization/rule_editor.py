@@ -1,7 +1,7 @@
 """The rule editor's forms and wording: the admin's translation between a formset and `Band`s.
 
-The editor works without JavaScript: one formset row per band. The script in
-`static/authorization/rule_editor.js` only draws and drags what these forms hold, and asks
+The editor works without JavaScript: one formset row per band. The scripts in
+`static/authorization/rule_editor*.js` only draw and drag what these forms hold, and ask
 the preview view, which reads the same formset, what the draft would decide.
 """
 
