@@ -8,10 +8,11 @@ one could make the app call the services of its own network. So a URL is refused
   IPv4 address in any form but four decimal numbers, or a URL that urllib3 (which connects)
   and `urlsplit` (which the app reads) take apart differently;
 - by its addresses, when the call connects: the host is resolved once, every address it
-  resolves to must be public (not loopback, private, link-local, unique-local, site-local,
-  multicast, reserved, unspecified, shared, documentation, Teredo, IPv4-compatible, nor a
-  NAT64, 6to4 or IPv4-mapped address embedding such an IPv4 address), and the socket is
-  opened to the address checked — never to a second answer of the DNS, which could differ.
+  resolves to must be public (`connectors.egress_addresses`: not loopback, private, link-local,
+  unique-local, site-local, multicast, reserved, unspecified, shared, documentation, Teredo,
+  IPv4-compatible, nor a NAT64, 6to4 or IPv4-mapped address embedding such an IPv4 address),
+  and the socket is opened to the address checked — never to a second answer of the DNS, which
+  could differ.
   TLS still verifies the certificate of the host name, and the Host header names it.
 
 No redirect is followed, no proxy or `.netrc` of the environment is used, and an answer's
@@ -52,15 +53,14 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from kit.errors import DomainError
 
+from .egress_addresses import address_problem
+
 logger = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https")
 # Of an answer, only the status matters: a body longer than this is not read (nor kept alive).
 MAX_ANSWER_BYTES = 64 * 1024
 
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix: the IPv4 address is its last 32 bits
-NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # local use: any embedding, on the operator's network
-IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated; `::` and `::1` are caught as such anyway
 IPV4_LITERAL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 
 
@@ -69,46 +69,7 @@ def private_urls_allowed() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Addresses
-
-
-def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Say why the policy refuses to connect to `address`, or return None when it is public."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.scope_id:
-            return "a scoped IPv6 address"
-        if address.ipv4_mapped is not None:
-            return _embedding_problem("an IPv4-mapped", address.ipv4_mapped)
-        if address in NAT64:
-            return _embedding_problem("a NAT64", ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-        if address.sixtofour is not None:
-            return _embedding_problem("a 6to4", address.sixtofour)
-        if address.teredo is not None:
-            return "a Teredo address"
-        if address in NAT64_LOCAL:
-            return "a local-use NAT64 address"
-        if address in IPV4_COMPATIBLE and int(address) > 1:
-            return "an IPv4-compatible IPv6 address"
-        if address.is_site_local:
-            return "a site-local address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_unspecified:
-        return "the unspecified address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if address.is_private:
-        return "a private address"
-    if address.is_reserved or not address.is_global:
-        return "a reserved or special-purpose address"
-    return None
-
-
-def _embedding_problem(kind: str, embedded: ipaddress.IPv4Address) -> str | None:
-    problem = address_problem(embedded)
-    return f"{kind} address embedding {problem}" if problem else None
+# Connections
 
 
 class AddressRefused(NewConnectionError):

@@ -28,7 +28,7 @@ from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from connectors import egress
+from connectors import egress, egress_addresses
 from connectors.checks import outbound_urls_check
 from connectors.models import Connector, HookConfig, HookDelivery, Notification
 from tests import factories
@@ -213,7 +213,7 @@ def test_a_name_is_refused_when_any_of_its_addresses_is_not_public(dns, sockets)
 @pytest.mark.parametrize("address", PUBLIC_ADDRESSES)
 def test_a_public_address_is_called(address, dns, sockets):
     dns.answer("connector.example", [address])
-    assert egress.address_problem(ipaddress.ip_address(address)) is None
+    assert egress_addresses.address_problem(ipaddress.ip_address(address)) is None
     assert post("http://connector.example:8744/x").failure is egress.Failure.UNREACHABLE
     assert sockets == [address]
 
