@@ -3,7 +3,7 @@
 One feed and one hook per connector (per app key), each with a FromWorkflow filter: the
 statuses whose changes it takes; the filter's shape is shared with the hook's settings
 (`connector_api.hook_api`). Same credentials, account scoping and error shape as the rest of
-the OMS API (`connector_api.oms_api`); what happens lives in `connectors.feed` and
+the OMS API (`connector_api.oms_view`); what happens lives in `connectors.feed` and
 `connectors.filters`.
 """
 
@@ -29,7 +29,7 @@ from kit.fields import whole_number
 
 from . import examples
 from .examples import answer, request_example
-from .oms_api import (
+from .oms_view import (
     ACCOUNT_PARAMETER,
     FILTER_CONFLICT,
     INVALID,

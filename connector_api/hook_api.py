@@ -13,7 +13,7 @@ from connectors.hook import hook_configure, hook_delete, hook_of
 from . import examples
 from .examples import answer, request_example
 from .feed_api import EMPTY_OK, FILTER_CONFLICT_ERROR, FILTER_REQUEST, FILTER_SCHEMA, filter_body, filter_of
-from .oms_api import ACCOUNT_PARAMETER, NOT_FOUND, PING_FAILED, OmsApiView, OmsError, errors, refused
+from .oms_view import ACCOUNT_PARAMETER, NOT_FOUND, PING_FAILED, OmsApiView, OmsError, errors, refused
 
 # A URL as the address policy takes it by its text (`connectors.egress.url_problem`): http(s), a host
 # name with a dot whose last label is not a number (decimal, or hexadecimal as 0x…: either makes the

@@ -13,8 +13,8 @@ from connectors.contract import UNKNOWN_FLOW, ContractError, response_body
 from kit.api import error_body as seller_error
 
 from .fulfillment_body import error_body as fulfillment_error
-from .oms_api import INVALID
-from .oms_api import error_body as oms_error
+from .oms_view import INVALID
+from .oms_view import error_body as oms_error
 
 NUL = "\x00"
 MESSAGE = "The URL has a NUL character (%00)."

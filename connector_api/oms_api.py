@@ -4,110 +4,43 @@ These views live with the connector API, not with the seller API in `orders/`: t
 connector credentials (`X-VTEX-API-AppKey` + `X-VTEX-API-AppToken`), a connector reaches only
 its own orders, and an order of another connector answers 404 like an unknown one. The
 account comes from `?an=` or is the connector's own. Writes go through `orders.services`.
-
-Errors have the contract's shape, `{"error": {"code", "message", "exception": null}}`:
-
-| HTTP | code | when |
-|---|---|---|
-| 400 | OMS001 | the request has errors; the message names each field |
-| 401 | OMS006 | missing or invalid credentials |
-| 403 | OMS007 | `?an=` names another account than the connector's |
-| 404 | OMS002 | no such order of the connector, no feed or hook configured |
-| 409 | OMS003 | the order's status does not allow the action (the contract's code) |
-| 409 | OMS004 | a feed or hook filter mixes FromWorkflow and FromOrders fields |
-| 400 | OMS005 | a hook's URL did not answer the ping with 200 (the same message whatever happened) |
-| 413 | HTTP413 | the body is over Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` |
-| 429 | OMS008 | the connector is over its request rate: send again after `Retry-After` seconds |
+Credentials, account and the errors' shape and codes are every OMS call's: `connector_api.oms_view`.
 """
 
 from django.utils.text import capfirst
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiRequest,
     OpenApiResponse,
     OpenApiTypes,
     extend_schema,
 )
-from rest_framework import exceptions, serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from connectors.status_changes import iso
 from kit import fields
-from kit.api import JSONParser, api_exception
 from kit.dates import DATE_FORMAT_HINT, date_or_datetime
-from kit.errors import DomainError
 from kit.fields import MAX_CENTS, MAX_QUANTITY
 from orders.events import connector_actor
 from orders.services import INVOICE_INPUT, INVOICE_OUTPUT, Receipt, order_cancel, order_invoice_record
 
 from . import examples
-from .authentication import ConnectorAuthentication
 from .examples import answer, request_example
 from .oms_document import order_document
 from .oms_schema import ORDER_SCHEMA
-from .rate_limit import ConnectorRateThrottle
+from .oms_view import (
+    ACCOUNT_PARAMETER,
+    INVALID,
+    NOT_FOUND,
+    WRONG_STATUS,
+    OmsApiView,
+    OmsError,
+    errors,
+    refused,
+)
 from .selectors import connector_order_get
 
-INVALID, NOT_FOUND, WRONG_STATUS = "OMS001", "OMS002", "OMS003"
-FILTER_CONFLICT, PING_FAILED, UNAUTHORIZED, FORBIDDEN = "OMS004", "OMS005", "OMS006", "OMS007"
-RATE_LIMITED = "OMS008"
-# A service's refusal (kit.errors.DomainError) by its code, in the contract's codes; any other
-# refusal is the request's fault (400) or the order's status (409).
-OMS_CODES = {"invalid": INVALID, "wrong_status": WRONG_STATUS, "filter_conflict": FILTER_CONFLICT}
-OMS_CODES["ping_failed"] = PING_FAILED
-
-
-class OmsError(exceptions.APIException):
-    def __init__(self, status_code: int, code: str, message: str, *, wait: int | None = None):
-        super().__init__(message)
-        self.status_code, self.code, self.message, self.wait = status_code, code, message, wait
-
-
-def error_body(code: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message, "exception": None}}
-
-
-def _messages(detail, prefix="") -> list[str]:
-    """Flatten DRF's error detail into "field: message" lines."""
-    if isinstance(detail, dict):
-        lines = []
-        for key, value in detail.items():
-            if isinstance(key, int):
-                lines += _messages(value, f"{prefix}[{key}]")
-                continue
-            name = "" if key == "non_field_errors" else str(key)
-            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
-            lines += _messages(value, path)
-        return lines
-    if isinstance(detail, list):
-        if all(not isinstance(item, dict | list) for item in detail):
-            return [f"{prefix}: {item}" if prefix else str(item) for item in detail]
-        lines = []
-        for index, item in enumerate(detail):
-            if item:
-                lines += _messages(item, f"{prefix}[{index}]")
-        return lines
-    return [f"{prefix}: {detail}" if prefix else str(detail)]
-
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "exception"],
-            "properties": {
-                "code": {"type": "string", "example": "OMS003"},
-                "message": {"type": "string"},
-                "exception": {"type": "null"},
-            },
-        }
-    },
-}
 RECEIPT_SCHEMA = {
     "type": "object",
     "required": ["date", "orderId", "receipt"],
@@ -117,92 +50,19 @@ RECEIPT_SCHEMA = {
         "receipt": {"type": "string", "description": "Protocol code of the change."},
     },
 }
-ACCOUNT_PARAMETER = OpenApiParameter(
-    "an", OpenApiTypes.STR, description="The seller account; the connector's own account when left out."
-)
 ORDER_ID_PARAMETER = OpenApiParameter(
     "order_id",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The order's mainOrderId, e.g. MKP-123456789.",
 )
-
-
-def refused(name: str, code: str, message: str) -> OpenApiExample:
-    return answer(name, error_body(code, message))
-
-
 NOT_THIS_CONNECTORS = refused(
     "Not an order of this connector", NOT_FOUND, "Order MKP-404 not found among this connector's orders."
 )
 
 
-def errors(described: dict[int, tuple[str, list[OpenApiExample]]]) -> dict:
-    """OpenAPI responses in the error shape, {status: (description, examples)}, with the 400, 401 and
-    403 of every call."""
-    common = {
-        400: (
-            "The URL has a NUL character (OMS001).",
-            [refused("A NUL character", INVALID, "The URL has a NUL character (%00).")],
-        ),
-        401: (
-            "Missing or invalid credentials (OMS006).",
-            [refused("Unknown credentials", UNAUTHORIZED, examples.UNKNOWN_CREDENTIALS)],
-        ),
-        403: (
-            "Another account than the connector's (OMS007).",
-            [refused("Another account", FORBIDDEN, examples.OTHER_ACCOUNT)],
-        ),
-        429: (
-            f"{examples.OVER_THE_RATE_DESCRIPTION} (OMS008)",
-            [refused("Over the request rate", RATE_LIMITED, examples.OVER_THE_RATE)],
-        ),
-    }
-    return {
-        status: OpenApiResponse(ERROR_SCHEMA, description=description, examples=found)
-        for status, (description, found) in (common | described).items()
-    }
-
-
-class OmsApiView(APIView):
-    """A connector's call: its credentials, its account, and errors in the contract's shape."""
-
-    authentication_classes = [ConnectorAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ConnectorRateThrottle]
-    parser_classes = [JSONParser]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.connector = request.auth
-        name = request.query_params.get("an")
-        if name and name != self.connector.account.name:
-            raise OmsError(403, FORBIDDEN, f"This connector cannot act on account {name}.")
-
-    def handle_exception(self, exc):
-        exc = api_exception(exc)
-        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            exc = OmsError(401, UNAUTHORIZED, str(exc.detail))
-        elif isinstance(exc, exceptions.ValidationError):
-            exc = OmsError(400, INVALID, "; ".join(_messages(exc.detail)) or "The request has errors.")
-        elif isinstance(exc, exceptions.ParseError):
-            exc = OmsError(400, INVALID, f"The body is not valid JSON: {exc.detail}")
-        elif isinstance(exc, exceptions.Throttled):
-            exc = OmsError(exc.status_code, RATE_LIMITED, str(exc.detail), wait=exc.wait)
-        elif isinstance(exc, DomainError):
-            fallback = INVALID if exc.status == 400 else WRONG_STATUS
-            exc = OmsError(exc.status, OMS_CODES.get(exc.code, fallback), exc.message)
-        if isinstance(exc, OmsError):
-            response = Response(error_body(exc.code, exc.message), status=exc.status_code)
-            if exc.status_code == 401:
-                response["WWW-Authenticate"] = ConnectorAuthentication().authenticate_header(self.request)
-            if exc.wait is not None:
-                response["Retry-After"] = str(exc.wait)
-            return response
-        response = super().handle_exception(exc)
-        if isinstance(exc, exceptions.APIException):
-            response.data = error_body(f"HTTP{response.status_code}", str(exc.detail))
-        return response
+class ConnectorOrderView(OmsApiView):
+    """A call about one order of the connector's, named in the URL."""
 
     def order(self, order_id: str):
         order = connector_order_get(connector=self.connector, order_id=order_id)
@@ -215,7 +75,7 @@ def receipt_body(receipt: Receipt) -> dict:
     return {"date": iso(receipt.date), "orderId": receipt.order_id, "receipt": receipt.receipt}
 
 
-class OrderApi(OmsApiView):
+class OrderApi(ConnectorOrderView):
     @extend_schema(
         operation_id="GetOrder",
         summary="Get order",
@@ -247,7 +107,7 @@ class CancelInput(serializers.Serializer):
     reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class OrderCancelApi(OmsApiView):
+class OrderCancelApi(ConnectorOrderView):
     @extend_schema(
         operation_id="CancelOrder",
         summary="Cancel order",
@@ -349,7 +209,7 @@ class InvoiceInput(serializers.Serializer):
         return _date_text(value) if value else value
 
 
-class OrderInvoiceApi(OmsApiView):
+class OrderInvoiceApi(ConnectorOrderView):
     @extend_schema(
         operation_id="InvoiceNotification",
         summary="Order invoice notification",
