@@ -1,6 +1,4 @@
-"""Orders, the intake records of every submission, and each order's event log."""
-
-import uuid
+"""An order: what the connector posted, what it is worth to the seller, the decision, its items and events."""
 
 from django.conf import settings
 from django.db import models
@@ -11,90 +9,7 @@ from accounts.models import Account
 from catalog.models import PickupPoint, ShippingPolicy, Sku, Stock
 from connectors.models import Connector
 
-from .statuses import Flow, IntakeStatus, OrderStatus
-
-
-class IntakeRecord(models.Model):
-    """One submission from a connector, kept whether or not it became an order ("connection orders")."""
-
-    account = models.ForeignKey(
-        Account,
-        on_delete=models.CASCADE,
-        related_name="intake_records",
-        db_index=False,
-        verbose_name=_("account"),
-    )  # indexed first in a composite index below
-    connector = models.ForeignKey(
-        Connector, on_delete=models.CASCADE, related_name="intake_records", verbose_name=_("connector")
-    )
-    flow = models.CharField(
-        max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER, verbose_name=_("flow")
-    )
-    marketplace_order_id = models.CharField(
-        max_length=100, db_index=True, verbose_name=_("marketplace order")
-    )
-    body = models.JSONField(verbose_name=_("body"))
-    body_digest = models.CharField(max_length=64, verbose_name=_("body digest"))
-    status = models.CharField(
-        max_length=16, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED, verbose_name=_("status")
-    )
-    code = models.CharField(max_length=8, blank=True, verbose_name=_("code"))
-    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
-    held_reason = models.TextField(blank=True, verbose_name=_("held reason"))
-    held_until_rule = models.BooleanField(
-        default=False,
-        help_text=_("Held because the account has no rule yet: reprocessed when it gets one."),
-        verbose_name=_("held until the account has a rule"),
-    )
-    operation_id = models.UUIDField(default=uuid.uuid4, editable=False, verbose_name=_("operation"))
-    order = models.ForeignKey(
-        "Order",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="intake_records",
-        verbose_name=_("order"),
-    )
-    ignore_divergence = models.BooleanField(
-        default=False,
-        help_text=_("Set by 'ignore divergence and reprocess': integrate whatever the divergence."),
-        verbose_name=_("ignore the divergence"),
-    )
-    reprocessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("reprocessed by"),
-    )
-    reprocessed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reprocessed at"))
-    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
-    last_error = models.TextField(blank=True, verbose_name=_("last error"))
-    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("leased until"))
-    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received"))
-    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed"))
-
-    class Meta:
-        verbose_name = _("connection order")
-        verbose_name_plural = _("connection orders")
-        ordering = ["-received_at", "-pk"]
-        permissions = [("reprocess_intake", _("Can reprocess connection orders"))]
-        constraints = [
-            # An exact replay of a placed order starts nothing; approvals may be sent again and again.
-            models.UniqueConstraint(
-                fields=["connector", "body_digest"],
-                condition=models.Q(flow=Flow.PLACE_ORDER),
-                name="one_intake_per_identical_order_body",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["status", "received_at"], name="intake_status_received"),
-            models.Index(fields=["account", "-received_at"], name="intake_account_recent"),
-        ]
-
-    def __str__(self):
-        return f"{self.connector.affiliate_id} {self.marketplace_order_id} ({self.get_status_display()})"
+from ..statuses import OrderStatus
 
 
 class Order(models.Model):
@@ -259,64 +174,6 @@ class WaitingOrder(Order):
         verbose_name_plural = _("waiting for manual authorization")
 
 
-class BulkDecision(models.Model):
-    """Approving or denying many orders from the queue at once, run by a worker, and what became of each."""
-
-    class Action(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        DENY = "deny", _("Deny")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting to start")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-
-    account = models.ForeignKey(
-        Account,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="bulk_decisions",
-        help_text=_("The account of the orders; empty when the selection spans several accounts."),
-        verbose_name=_("account"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
-    )
-    action = models.CharField(max_length=8, choices=Action.choices, verbose_name=_("action"))
-    reason_code = models.CharField(max_length=16, blank=True, verbose_name=_("reason"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
-    language = models.CharField(
-        max_length=8, blank=True, help_text="The language the user read the queue in: the results speak it."
-    )
-    order_ids = models.JSONField(
-        default=list,
-        help_text=_("The selected orders, in the order they are decided."),
-        verbose_name=_("orders"),
-    )
-    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
-    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
-    results = models.JSONField(
-        default=list,
-        blank=True,
-        help_text=_("[{order, main_order_id, ok, message}] of every order decided."),
-        verbose_name=_("results"),
-    )
-    state = models.CharField(
-        max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("state")
-    )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
-    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
-
-    class Meta:
-        verbose_name = _("bulk decision")
-        verbose_name_plural = _("bulk decisions")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.total} orders ({self.get_state_display()})"
-
-
 class OrderItem(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="items", db_index=False, verbose_name=_("order")
@@ -410,24 +267,3 @@ class OrderEvent(models.Model):
     @property
     def account_id(self):
         return self.order.account_id
-
-
-class DecisionLink(models.Model):
-    """A link e-mailed to one approver to decide one order without signing in (`orders.decision_links`).
-
-    Only a digest of its token is kept: the token is in the e-mail alone.
-    """
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="decision_links")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    token_digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("decision link")
-        verbose_name_plural = _("decision links")
-
-    def __str__(self):
-        return f"Decision link of {self.order_id} for {self.approver_id}"
