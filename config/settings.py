@@ -1,23 +1,24 @@
 """Settings, read from the environment (and from `.env` when present).
 
-Every variable is listed in docs/configuration.md and `.env.example`. With nothing set the app runs
-on SQLite and a Celery broker kept in files under `var/`, so it needs no server; with
-`DATABASE_URL` and `REDIS_URL` it uses PostgreSQL and Redis.
+Every variable is read here, and listed in docs/configuration.md and `.env.example`. With nothing
+set the app runs on SQLite and a Celery broker kept in files under `var/`, so it needs no server;
+with `DATABASE_URL` and `REDIS_URL` it uses PostgreSQL and Redis.
+
+What is built from the variables at length lives beside, one purpose a module: the database's
+options (`config/settings_database.py`), Celery's queues and beat's schedule
+(`config/settings_tasks.py`), log lines and error reports (`config/settings_logging.py`).
 """
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
-import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from kombu import Queue
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
 
-from kit.logs import sentry_before_send
+from config import settings_tasks
+from config.settings_database import database
+from config.settings_logging import every_minute, logging_config, sentry_start
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -111,47 +112,18 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite in WAL mode by default, so the web process and the worker both write.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=wal; PRAGMA synchronous=normal;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
+# Database: SQLite by default, PostgreSQL with DATABASE_URL; each engine's options and why they
+# are so: config/settings_database.py.
+DATABASES = {
+    "default": database(
+        env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", default=60),
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        tcp_user_timeout=env.float("DATABASE_TCP_USER_TIMEOUT", default=10),
+        idle_in_transaction_timeout=env.float("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default=300),
+        prepared_statements=env.bool("DATABASE_PREPARED_STATEMENTS", default=True),
     )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A database host that stops answering fails a connection within seconds, not the system's minutes.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
-    # And one that stops answering mid-conversation (its link down) fails the connection once what
-    # was sent stays unacknowledged this long: a query would otherwise wait out TCP's retries, minutes.
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "tcp_user_timeout", round(env.float("DATABASE_TCP_USER_TIMEOUT", default=10) * 1000)
-    )
-    # A session left idle inside a transaction (its process cut off from the database host between
-    # two statements) is ended by the server after this long, releasing its row locks; 0: never.
-    idle_in_transaction = round(env.float("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default=300) * 1000)
-    if idle_in_transaction:
-        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-            filter(
-                None,
-                [
-                    DATABASES["default"]["OPTIONS"].get("options", ""),
-                    f"-c idle_in_transaction_session_timeout={idle_in_transaction}",
-                ],
-            )
-        )
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        # Parameters bound by the server, and a statement prepared on its second run: what the
-        # app repeats (every order runs the same statements) is planned once per connection,
-        # not every time. Off behind a pooler in transaction mode, which cannot keep them.
-        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -311,49 +283,11 @@ HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)
 CELERY_TIMEZONE = TIME_ZONE
-# Three queues, which every worker consumes (unless started with -Q), taking from them in turn:
-# deliveries to connectors and the periodic upkeep never wait behind a backlog of orders.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Each bound by its own name (declared bare, all three would be bound by the default queue's).
-CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("celery", "deliveries", "upkeep"))
-CELERY_TASK_ROUTES = {
-    "connectors.tasks.deliver_notification": {"queue": "deliveries"},
-    "connectors.tasks.deliver_notifications": {"queue": "deliveries"},
-    "connectors.tasks.deliver_hook": {"queue": "deliveries"},
-    **{
-        name: {"queue": "upkeep"}
-        for name in (
-            "orders.tasks.sweep_intake",
-            "orders.tasks.expire_reservations",
-            "orders.tasks.sweep_bulk_decisions",
-            "connectors.tasks.sweep_notifications",
-            "connectors.tasks.sweep_hook_deliveries",
-            "connectors.tasks.purge_feed_items",
-            "connectors.tasks.flag_failing_connectors",
-            "orders.tasks.escalate_approvals",
-            "orders.tasks.send_approval_digests",
-            "orders.tasks.decide_at_deadlines",
-            "accounts.tasks.sweep_member_notices",
-            "exports.tasks.sweep_exports",
-            "exports.tasks.expire_exports",
-        )
-    },
-}
-CELERY_BEAT_SCHEDULE = {
-    "sweep-intake": {"task": "orders.tasks.sweep_intake", "schedule": 30.0},
-    "sweep-notifications": {"task": "connectors.tasks.sweep_notifications", "schedule": 30.0},
-    "sweep-hook-deliveries": {"task": "connectors.tasks.sweep_hook_deliveries", "schedule": 30.0},
-    "purge-feed-items": {"task": "connectors.tasks.purge_feed_items", "schedule": 600.0},
-    "flag-failing-connectors": {"task": "connectors.tasks.flag_failing_connectors", "schedule": 3600.0},
-    "expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
-    "escalate-approvals": {"task": "orders.tasks.escalate_approvals", "schedule": 60.0},
-    "send-approval-digests": {"task": "orders.tasks.send_approval_digests", "schedule": 60.0},
-    "decide-at-deadlines": {"task": "orders.tasks.decide_at_deadlines", "schedule": 60.0},
-    "sweep-member-notices": {"task": "accounts.tasks.sweep_member_notices", "schedule": 60.0},
-    "sweep-bulk-decisions": {"task": "orders.tasks.sweep_bulk_decisions", "schedule": 60.0},
-    "sweep-exports": {"task": "exports.tasks.sweep_exports", "schedule": 60.0},
-    "expire-exports": {"task": "exports.tasks.expire_exports", "schedule": 600.0},
-}
+# The queues, the queue of each task and beat's schedule of the sweeps: config/settings_tasks.py.
+CELERY_TASK_DEFAULT_QUEUE = settings_tasks.DEFAULT_QUEUE
+CELERY_TASK_QUEUES = settings_tasks.QUEUES
+CELERY_TASK_ROUTES = settings_tasks.ROUTES
+CELERY_BEAT_SCHEDULE = settings_tasks.BEAT_SCHEDULE
 
 # Order intake and notifications to connectors.
 ORDER_BODY_MAX_BYTES = env.int("ORDER_BODY_MAX_BYTES", default=512 * 1024)
@@ -413,50 +347,22 @@ STORAGES = {
     },
 }
 
-# Readable text by default; LOG_FORMAT=json writes one JSON object a line with the request id, the
-# account, connector and order the line is about (kit.logs), for a log collector to follow.
+# Readable text by default, or LOG_FORMAT=json: one JSON object a line with the request id, the
+# account, connector and order the line is about (config/settings_logging.py, kit.logs).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
-if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: it is text or json.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"context": {"()": "kit.logs.LogContextFilter"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "kit.logs.json_formatter"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
-# Error reports go to Sentry only when SENTRY_DSN is set (docs/operations.md#error-tracking):
-# exceptions of the web processes and the workers, and error log lines, each with its log context
-# as tags; no personal data (addresses, cookies, users), no local variables, no URL but its pattern. Beat's entries are monitored as cron
-# check-ins, so a sweep that stops running is an alert. Sentry's monitors count whole minutes and
-# its Celery integration leaves out entries run more often: config/celery.py monitors those as
-# running every minute. Without SENTRY_DSN nothing is sent anywhere.
+# Error reports go to Sentry only when SENTRY_DSN is set (docs/operations.md#error-tracking), with
+# no personal data; without it nothing is sent anywhere. Beat's entries run more often than once a
+# minute are monitored by config/celery.py instead of Sentry's Celery integration.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
-SENTRY_EVERY_MINUTE = sorted(name for name, entry in CELERY_BEAT_SCHEDULE.items() if entry["schedule"] < 60)
+SENTRY_EVERY_MINUTE = every_minute(CELERY_BEAT_SCHEDULE)
 if SENTRY_DSN:
-    sentry_sdk.init(
+    sentry_start(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-        send_default_pii=False,
-        # A frame's variables can hold a connector's token, a signing secret, a decision link.
-        include_local_variables=False,
-        integrations=[
-            DjangoIntegration(),
-            CeleryIntegration(
-                monitor_beat_tasks=True,
-                exclude_beat_tasks=[f"^{re.escape(name)}$" for name in SENTRY_EVERY_MINUTE],
-            ),
-        ],
-        before_send=sentry_before_send,
+        every_minute=SENTRY_EVERY_MINUTE,
     )
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off and these hold.

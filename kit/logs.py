@@ -4,7 +4,7 @@ A context kept in a `contextvars.ContextVar`, set by the apps where they learn a
 request's middleware, the connector API's authentication, the intake, the notifications' delivery,
 the start of a task) and added to every record by `LogContextFilter`. Setting it costs a dict:
 nothing is read or formatted unless a record is emitted. With `LOG_FORMAT=json` each line is one
-JSON object holding these fields (config/settings.py); error reports carry them as tags
+JSON object holding these fields (config/settings_logging.py); error reports carry them as tags
 (`sentry_event_tags`).
 """
 

@@ -29,7 +29,7 @@ CHECK_ID = re.compile(r"\.[A-Z]+\d{3}$")
 
 
 def variables_read_by_settings() -> set[str]:
-    source = (ROOT / "config" / "settings.py").read_text()
+    source = "".join(path.read_text() for path in sorted((ROOT / "config").glob("settings*.py")))
     return set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
 
 
