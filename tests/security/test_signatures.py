@@ -121,21 +121,21 @@ def test_without_a_secret_nothing_carries_a_signature(hooked, mkp, connector_ser
     assert all(not any(name.lower().startswith("webhook-") for name in r.headers) for r in received)
 
 
-def readme_receiver():
-    """The receiver the README shows, as a connector would copy it."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+def documented_receiver():
+    """The receiver docs/api.md shows, as a connector would copy it."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     (block,) = [
-        text for text in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "standardwebhooks" in text
+        text for text in re.findall(r"```python\n(.*?)```", page, re.DOTALL) if "standardwebhooks" in text
     ]
     namespace = {}
     exec(block, namespace)
     return namespace["verified"]
 
 
-def test_the_readme_receiver_verifies_what_the_app_sends_and_refuses_a_forgery(
+def test_the_documented_receiver_verifies_what_the_app_sends_and_refuses_a_forgery(
     hooked, mkp, shop, connector_server
 ):
-    verified = readme_receiver()
+    verified = documented_receiver()
     connector_set_secret(connector=shop.connector, secret=SECRET)
     hooked()
     mkp.place(order_body())
