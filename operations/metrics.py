@@ -36,6 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from authorization.decision_words import band_label, deciding_band
 from connectors.models import DeliveryState, HookDelivery, Notification
 from connectors.signals import deliveries_attempted
+from kit.redis import UNAVAILABLE, redis_run
 from orders.models import IntakeRecord, Order
 from orders.signals import submission_received, submissions_decided
 from orders.statuses import Flow, IntakeStatus, OrderStatus
@@ -86,27 +87,6 @@ REFUSED = "submissions_refused"
 DELIVERY_ATTEMPTS = "delivery_attempts"
 DELIVERY_RESULTS = ("delivered", "retry", "failed")
 CHANNELS = ("notification", "hook")
-REDIS_BACKOFF_SECONDS = 2.0
-_redis_client: tuple[int, redis.Redis] | None = None
-_redis_failed_at: float | None = None
-
-
-def _redis() -> redis.Redis | None:
-    """This process's client of the app's Redis; None without one, or for a moment after it failed."""
-    global _redis_client
-    if not settings.REDIS_URL:
-        return None
-    if _redis_failed_at is not None and time.monotonic() - _redis_failed_at < REDIS_BACKOFF_SECONDS:
-        return None
-    if _redis_client is None or _redis_client[0] != os.getpid():  # a client is not shared across a fork
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-        _redis_client = (os.getpid(), client)
-    return _redis_client[1]
-
-
-def _redis_failed() -> None:
-    global _redis_failed_at
-    _redis_failed_at = time.monotonic()
 
 
 def _field(name: str, **labels) -> str:
@@ -115,17 +95,15 @@ def _field(name: str, **labels) -> str:
 
 def counters_add(increments: dict[str, int]) -> None:
     """Add to the counters on Redis; a Redis that does not answer loses the figures, never the work."""
-    client = _redis()
-    if client is None or not increments:
-        return
-    try:
+
+    def add(client: redis.Redis) -> None:
         with client.pipeline(transaction=False) as pipeline:
             for field, amount in increments.items():
                 pipeline.hincrby(settings.REDIS_KEY_PREFIX + COUNTERS_KEY, field, amount)
             pipeline.execute()
-    except redis.RedisError:
-        _redis_failed()
-        logger.warning("Could not count %s on Redis", sorted(increments), exc_info=True)
+
+    if increments:
+        redis_run(add)
 
 
 def counters_add_on_commit(increments: dict[str, int]) -> None:
@@ -135,13 +113,8 @@ def counters_add_on_commit(increments: dict[str, int]) -> None:
 
 def counters_read() -> dict[tuple[str, tuple], int] | None:
     """{(name, ((label, value), ...)): count}, or None when Redis cannot say."""
-    client = _redis()
-    if client is None:
-        return None
-    try:
-        raw = client.hgetall(settings.REDIS_KEY_PREFIX + COUNTERS_KEY)
-    except redis.RedisError:
-        _redis_failed()
+    raw = redis_run(lambda client: client.hgetall(settings.REDIS_KEY_PREFIX + COUNTERS_KEY))
+    if raw is UNAVAILABLE:
         return None
     counts = {}
     for field, value in raw.items():

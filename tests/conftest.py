@@ -234,6 +234,7 @@ def _process_caches_reset():
     from django.core.cache import caches
 
     import kit.enqueue
+    import kit.redis
     from connector_api import authentication, rate_limit
     from connectors import egress, notifications
 
@@ -246,6 +247,7 @@ def _process_caches_reset():
         egress._session = None
     kit.enqueue._broker_failed_at = None
     kit.enqueue._redis = None
+    kit.redis.redis_forget()
     for cache in caches.all(initialized_only=True):
         cache.clear()
 

@@ -42,11 +42,9 @@ needs_redis = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def fresh_scrapes(settings, monkeypatch):
-    """Every scrape reads the database and Redis again, on a client of this test's."""
+    """Every scrape reads the database and Redis again."""
     settings.METRICS_CACHE_SECONDS = 0
     monkeypatch.setattr(metrics, "_cached", None)
-    monkeypatch.setattr(metrics, "_redis_client", None)
-    monkeypatch.setattr(metrics, "_redis_failed_at", None)
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
 
 
