@@ -15,6 +15,7 @@ from rest_framework import authentication, exceptions
 from connectors.models import Connector
 from connectors.services import app_token_digest
 from kit.logs import log_context_set
+from kit.redis import UNAVAILABLE, redis_run
 
 logger = logging.getLogger(__name__)
 
@@ -29,41 +30,25 @@ logger = logging.getLogger(__name__)
 _accepted: dict[tuple[str, str], tuple[str, float, Connector]] = {}
 ACCEPTED_MAX = 1000
 GENERATION_KEY = "connectors:credentials-generation"
-REDIS_BACKOFF_SECONDS = 2.0
-_redis_client: redis.Redis | None = None
-_redis_failed_at: float | None = None
-
-
-def _redis() -> redis.Redis | None:
-    global _redis_client
-    if not settings.REDIS_URL or settings.CONNECTOR_AUTH_CACHE_SECONDS <= 0:
-        return None
-    if _redis_failed_at is not None and time.monotonic() - _redis_failed_at < REDIS_BACKOFF_SECONDS:
-        return None
-    if _redis_client is None:
-        _redis_client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
-        )
-    return _redis_client
 
 
 def _generation() -> str | None:
     """Return the credentials' generation, or None when Redis cannot say."""
-    global _redis_failed_at
-    client = _redis()
-    if client is None:
+    if settings.CONNECTOR_AUTH_CACHE_SECONDS <= 0:
         return None
-    try:
+
+    def read(client: redis.Redis) -> bytes | None:
         key = settings.REDIS_KEY_PREFIX + GENERATION_KEY
         value = client.get(key)
         if value is None:  # a new or emptied Redis: the first to ask starts a generation
             client.set(key, uuid.uuid4().hex, nx=True)
             value = client.get(key)
-    except redis.RedisError:
-        _redis_failed_at = time.monotonic()
-        logger.warning("Redis did not answer; connectors' credentials are read from the database.")
+        return value
+
+    value = redis_run(read)
+    if value is UNAVAILABLE or value is None:
         return None
-    return value.decode() if value is not None else None
+    return value.decode()
 
 
 def forget_accepted() -> None:

@@ -240,7 +240,6 @@ def _process_caches_reset():
 
     notifications._inline_paused.clear()
     authentication.forget_accepted()
-    authentication._redis_client = authentication._redis_failed_at = None
     rate_limit.forget_limiter()
     if egress._session is not None:
         egress._session[1].close()

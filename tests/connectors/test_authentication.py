@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from connector_api import authentication
 from connectors.services import connector_rotate_token
+from kit.redis import redis_forget
 from tests.factories import connector
 from tests.support.clients import connector_headers
 from tests.worker import ROOT, database_url, require_services
@@ -28,10 +29,10 @@ URL = "/api/order-integration/orders?an=acme"
 def fresh_process():
     """Each test starts as a process that has accepted nothing yet."""
     authentication.forget_accepted()
-    authentication._redis_client, authentication._redis_failed_at = None, None
+    redis_forget()
     yield
     authentication.forget_accepted()
-    authentication._redis_client, authentication._redis_failed_at = None, None
+    redis_forget()
 
 
 @pytest.fixture
