@@ -8,7 +8,7 @@ connector's submissions) gets its usual answer even over the rate: a connector s
 order it believes lost is never refused; that lookup runs only over the rate.
 
 Without Redis (no `REDIS_URL`, or Redis not answering) nothing is refused: refusing orders would
-cost more than a flood. A warning says so at most once a minute.
+cost more than a flood. `kit.redis` leaves a Redis that failed alone a moment and warns of it.
 """
 
 import logging
@@ -18,54 +18,30 @@ import time
 import redis
 from django.conf import settings
 from limits import RateLimitItemPerSecond
-from limits.errors import StorageError
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from rest_framework.throttling import BaseThrottle
 
 from connectors.rates import connector_rate
+from kit.redis import UNAVAILABLE, redis_run
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "connector-rates"
-# After Redis failed, requests skip it for this long rather than each wait for its timeout.
-REDIS_BACKOFF_SECONDS = 2.0
-WARN_EVERY_SECONDS = 60.0
-_limiter: MovingWindowRateLimiter | None = None
-_redis_failed_at: float | None = None
-_warned_at: float | None = None
+# limits' storage, on the connection pool of the process's client: made again with the client.
+_limiter: tuple[redis.Redis, MovingWindowRateLimiter] | None = None
 
 
-def _limiter_get() -> MovingWindowRateLimiter | None:
+def _limiter_on(client: redis.Redis) -> MovingWindowRateLimiter:
     global _limiter
-    if not settings.REDIS_URL:
-        return None
-    if _redis_failed_at is not None and time.monotonic() - _redis_failed_at < REDIS_BACKOFF_SECONDS:
-        return None
-    if _limiter is None:
+    if _limiter is None or _limiter[0] is not client:
         storage = RedisStorage(
             settings.REDIS_URL,
+            connection_pool=client.connection_pool,
             key_prefix=settings.REDIS_KEY_PREFIX + KEY_PREFIX,
-            wrap_exceptions=True,
-            socket_connect_timeout=0.5,
-            socket_timeout=0.5,
         )
-        _limiter = MovingWindowRateLimiter(storage)
-    return _limiter
-
-
-def _redis_failed(problem: Exception) -> None:
-    global _redis_failed_at, _warned_at
-    _redis_failed_at = now = time.monotonic()
-    if _warned_at is None or now - _warned_at >= WARN_EVERY_SECONDS:
-        _warned_at = now
-        logger.warning("Redis did not answer; connectors' request rates are not enforced: %s", problem)
-
-
-def forget_limiter() -> None:
-    """Connect to Redis again on the next request, as a new process would."""
-    global _limiter, _redis_failed_at, _warned_at
-    _limiter = _redis_failed_at = _warned_at = None
+        _limiter = (client, MovingWindowRateLimiter(storage))
+    return _limiter[1]
 
 
 def rate_limit_wait(connector) -> int | None:
@@ -78,18 +54,20 @@ def rate_limit_wait(connector) -> int | None:
             "Connector %s: its request rate is not one, so none is enforced: %s", connector.pk, problem
         )
         return None
-    limiter = _limiter_get() if rate is not None else None
-    if limiter is None:
+    if rate is None:
         return None
     item = RateLimitItemPerSecond(rate.requests, rate.seconds)
-    try:
-        if limiter.hit(item, str(connector.pk)):
+    key = str(connector.pk)
+
+    def count(client: redis.Redis) -> int | None:
+        limiter = _limiter_on(client)
+        if limiter.hit(item, key):
             return None
-        reset_at, _ = limiter.get_window_stats(item, str(connector.pk))
-    except (StorageError, redis.RedisError) as problem:
-        _redis_failed(problem)
-        return None
-    return max(1, math.ceil(reset_at - time.time()))
+        reset_at, _ = limiter.get_window_stats(item, key)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    wait = redis_run(count)
+    return None if wait is UNAVAILABLE else wait
 
 
 class ConnectorRateThrottle(BaseThrottle):

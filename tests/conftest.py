@@ -235,12 +235,11 @@ def _process_caches_reset():
 
     import kit.enqueue
     import kit.redis
-    from connector_api import authentication, rate_limit
+    from connector_api import authentication
     from connectors import egress, notifications
 
     notifications._inline_paused.clear()
     authentication.forget_accepted()
-    rate_limit.forget_limiter()
     if egress._session is not None:
         egress._session[1].close()
         egress._session = None
