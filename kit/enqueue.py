@@ -6,20 +6,19 @@ that cannot be reached only delays the work until a scheduled sweep queues it ag
 """
 
 import logging
-import os
-import time
 
 from celery import current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from .redis import UNAVAILABLE, redis_backing_off, redis_failed, redis_run
+
 logger = logging.getLogger(__name__)
 
-# A passing hiccup of the broker is retried briefly; an outage is left to the sweeps.
+# A passing hiccup of the broker is retried briefly; an outage is left to the sweeps, and after a
+# publish failed this process leaves the broker alone a moment (kit.redis's backoff, one with the
+# app's Redis when that is the broker): during an outage each request would otherwise spend its
+# own retries (and timeouts) on it before answering.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-# After a publish failed, this process leaves the broker alone this long: during an outage each
-# request would otherwise spend its own retries (and timeouts) on it before answering.
-BROKER_BACKOFF_SECONDS = 2.0
-_broker_failed_at: float | None = None
 
 
 def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
@@ -60,14 +59,15 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
     from django.db import transaction
 
     def send():
-        marks = _marks()
-        if marks is not None and not _backing_off(task, ()):
-            try:
-                if not marks.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)):
-                    return
-            except Exception:  # the broker is as unreachable: the sweep queues it
-                _broker_failed()
-                logger.warning("Could not queue %s; the sweep will pick it up.", task.name, exc_info=True)
+        marks = _marks_url()
+        if marks is not None:
+            marked = redis_run(
+                lambda client: client.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)), url=marks
+            )
+            if marked is UNAVAILABLE:  # the broker is as unreachable: the sweep queues it
+                logger.info("The broker's Redis does not answer; %s waits for the sweep.", task.name)
+                return
+            if not marked:
                 return
         _publish(task, (), countdown=None)
 
@@ -76,28 +76,17 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
 
 def once_started(key: str) -> None:
     """For a task queued by `enqueue_once_on_commit`: what is written from now on queues it again."""
-    marks = _marks()
-    if marks is not None:
-        try:
-            marks.delete(_mark_key(key))
-        except Exception:  # the mark expires by itself
-            logger.warning("Could not clear %s on the broker.", key, exc_info=True)
+    marks = _marks_url()
+    if marks is not None:  # unavailable, the mark expires by itself
+        redis_run(lambda client: client.delete(_mark_key(key)), url=marks)
 
 
-_redis: tuple[int, object] | None = None
-
-
-def _marks():
-    """This process's client of the broker's Redis, or None when tasks do not go through Redis."""
-    global _redis
+def _marks_url() -> str | None:
+    """The broker's Redis, where the marks live; None when tasks do not go through Redis."""
     url = current_app.conf.broker_url or ""
     if current_app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
         return None
-    if _redis is None or _redis[0] != os.getpid():
-        import redis
-
-        _redis = (os.getpid(), redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
-    return _redis[1]
+    return url
 
 
 def _mark_key(key: str) -> str:
@@ -106,32 +95,18 @@ def _mark_key(key: str) -> str:
     return settings.REDIS_KEY_PREFIX + key
 
 
-def _backing_off(task, args: tuple) -> bool:
-    """Whether the broker failed moments ago: the work then waits for the sweep."""
-    if _broker_failed_at is not None and time.monotonic() - _broker_failed_at < BROKER_BACKOFF_SECONDS:
-        logger.info("The broker failed moments ago; %s%r waits for the sweep.", task.name, args)
-        return True
-    return False
-
-
-def _broker_failed() -> None:
-    global _broker_failed_at
-    _broker_failed_at = time.monotonic()
-
-
 def _publish(task, args: tuple, *, countdown: float | None) -> None:
-    global _broker_failed_at
-    if _backing_off(task, args):
+    broker = current_app.conf.broker_url or ""
+    if redis_backing_off(url=broker):
+        logger.info("The broker failed moments ago; %s%r waits for the sweep.", task.name, args)
         return
     try:
         task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
-    except (BrokerUnavailable, OSError):
-        _broker_failed()
-        logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
+    except (BrokerUnavailable, OSError) as problem:
+        redis_failed(problem, url=broker)  # which warns of the outage, once
+        logger.info("Could not queue %s%r; the sweep will pick it up.", task.name, args)
     except Exception:  # whatever else failed, the sweep will queue it
         logger.warning("Could not queue %s%r; the sweep will pick it up.", task.name, args, exc_info=True)
-    else:
-        _broker_failed_at = None
 
 
 def requeue(task, ids, *, what: str) -> int:

@@ -233,7 +233,6 @@ def _process_caches_reset():
     and the schemas derive, the same for every test.)"""
     from django.core.cache import caches
 
-    import kit.enqueue
     import kit.redis
     from connector_api import authentication
     from connectors import egress, notifications
@@ -243,8 +242,6 @@ def _process_caches_reset():
     if egress._session is not None:
         egress._session[1].close()
         egress._session = None
-    kit.enqueue._broker_failed_at = None
-    kit.enqueue._redis = None
     kit.redis.redis_forget()
     for cache in caches.all(initialized_only=True):
         cache.clear()

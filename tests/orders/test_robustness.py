@@ -23,9 +23,9 @@ from tests.support.orders import ANA, place_held
 
 def backoff_over(monkeypatch):
     """Let pass the seconds during which a process leaves a broker that just failed alone."""
-    import kit.enqueue
+    import kit.redis
 
-    monkeypatch.setattr(kit.enqueue, "BROKER_BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(kit.redis, "BACKOFF_SECONDS", 0)
 
 
 def test_with_the_broker_down_the_order_is_accepted_and_the_sweep_processes_it(
