@@ -16,6 +16,7 @@ No label names an account, a person, a connector or a URL: views by their URL na
 their limits, refusals by the contract's code.
 """
 
+import collections
 import json
 import logging
 import os
@@ -128,28 +129,25 @@ def submission_received_count(*, flow: str, **signal) -> None:
     counters_add_on_commit({_field(RECEIVED, flow=flow): 1})
 
 
+def _decided_field(submission) -> str:
+    band = deciding_band(submission)
+    label = band_label(band.lower_percent, band.upper_percent) if band else "none"
+    return _field(DECIDED, outcome=submission.outcome.value, band=label)
+
+
 @receiver(submissions_decided, dispatch_uid="operations.metrics.submissions_decided")
 def submissions_decided_count(*, first, again, refused, **signal) -> None:
-    increments: dict[str, int] = {}
-    for facts in (*first, *again):
-        submission = facts["submission"]
-        band = deciding_band(submission)
-        label = band_label(band.lower_percent, band.upper_percent) if band else "none"
-        field = _field(DECIDED, outcome=submission.outcome.value, band=label)
-        increments[field] = increments.get(field, 0) + 1
-    for code in refused:
-        field = _field(REFUSED, code=code)
-        increments[field] = increments.get(field, 0) + 1
+    increments = collections.Counter(_decided_field(facts["submission"]) for facts in (*first, *again))
+    increments.update(_field(REFUSED, code=code) for code in refused)
     counters_add_on_commit(increments)
 
 
 @receiver(deliveries_attempted, dispatch_uid="operations.metrics.deliveries_attempted")
 def deliveries_attempted_count(*, channel: str, outcomes, **signal) -> None:
-    increments: dict[str, int] = {}
-    for outcome in outcomes:
-        field = _field(DELIVERY_ATTEMPTS, channel=channel, result=outcome)
-        increments[field] = increments.get(field, 0) + 1
-    counters_add_on_commit(increments)
+    tries = collections.Counter(
+        _field(DELIVERY_ATTEMPTS, channel=channel, result=result) for result in outcomes
+    )
+    counters_add_on_commit(tries)
 
 
 COUNTER_HELP = {
