@@ -18,6 +18,7 @@ examples.register_profile("mutation", derandomize=True, database=None, deadline=
 examples.load_profile("mutation")
 
 _slot_file = None
+_base_name: str | None = None
 
 
 def _take_slot(base_name: str) -> int:
@@ -36,14 +37,16 @@ def _take_slot(base_name: str) -> int:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    global _base_name
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    # From the database's own name, not the test name: a forked process inherits the test name
-    # its parent set, and the suite's own run slots (tests/support/database.py) rename it too.
-    # Running last, this name is the one used.
-    base_name = f"test_{database['NAME']}"
-    database.setdefault("TEST", {})["NAME"] = f"{base_name}_mutant{_take_slot(base_name)}"
+    # Once, from the database's own name (the suite's run slots rename the test name): pytest-django
+    # leaves NAME renamed to the test database's (--reuse-db), and mutmut runs pytest again in that
+    # process and forks every mutant from it. Running last, this name is the one used.
+    if _base_name is None:
+        _base_name = f"test_{database['NAME']}"
+    database.setdefault("TEST", {})["NAME"] = f"{_base_name}_mutant{_take_slot(_base_name)}"
 
 
 def pytest_unconfigure(config):
