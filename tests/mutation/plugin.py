@@ -2,7 +2,8 @@
 
 mutmut runs up to two mutants at once, each in a process forked from its own: each process
 takes a free slot and the test database of that slot (test_<name>_mutant<slot>), kept from one
-mutant to the next (--reuse-db), so parallel runs never share or drop each other's database.
+mutant to the next (--reuse-db), so parallel runs never share or drop each other's database;
+bin/mutate drops them when it ends (`python -m tests.mutation.tool cleanup`).
 Hypothesis draws the same examples every run, with no deadline (mutants run slower), so a
 mutant's verdict does not change between runs.
 """

@@ -9,10 +9,13 @@ project's, narrowed to the group.
     python -m tests.mutation.tool groups
     python -m tests.mutation.tool prepare GROUP FOLDER   # prints the group's mutant names (globs)
     python -m tests.mutation.tool report GROUP SECONDS   # run in FOLDER after `mutmut run`
+    python -m tests.mutation.tool cleanup                # drop the mutants' test databases
 """
 
 import fnmatch
 import json
+import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -121,6 +124,37 @@ def report(name: str, seconds: int) -> bool:
     return True
 
 
+def mutant_databases(name: str, existing) -> list[str]:
+    """The test databases of `existing` that runs of the mutants made for database `name`:
+    test_<name>_mutant<slot> (tests/mutation/plugin.py), and the nested names of runs before
+    the plugin took its name once (test_test_<name>_mutant0_mutant0)."""
+    made = re.compile(rf"(test_)+{re.escape(name)}(_run[0-9]+|_mutant[0-9]+)*_mutant[0-9]+")
+    return sorted(database for database in existing if made.fullmatch(database))
+
+
+def cleanup() -> None:
+    """Drop the mutants' test databases on DATABASE_URL's server; one a run still uses is left."""
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        return
+    database = environ.Env.db_url_config(url)
+    server = {key.lower(): database[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if database.get(key)}
+    try:
+        with psycopg.connect(**server, dbname="postgres", autocommit=True, connect_timeout=5) as connection:
+            existing = [row[0] for row in connection.execute("SELECT datname FROM pg_database")]
+            for name in mutant_databases(database["NAME"], existing):
+                try:
+                    connection.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+                except psycopg.errors.ObjectInUse:
+                    print(f"Left {name}: another run uses it.", file=sys.stderr)
+    except psycopg.OperationalError as problem:
+        print(f"Could not drop the mutants' test databases: {problem}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     command, *args = argv
     if command == "groups":
@@ -129,8 +163,10 @@ def main(argv: list[str]) -> int:
         prepare(args[0], Path(args[1]))
     elif command == "report":
         return 0 if report(args[0], int(args[1])) else 1
+    elif command == "cleanup":
+        cleanup()
     else:
-        sys.exit(f"Unknown command {command!r}: groups, prepare or report.")
+        sys.exit(f"Unknown command {command!r}: groups, prepare, report or cleanup.")
     return 0
 
 
