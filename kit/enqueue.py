@@ -32,6 +32,12 @@ def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: _publish(task, args, countdown=countdown), robust=True)
 
 
+def enqueue_now(task, *args) -> None:
+    """Queue `task(*args)` now, even within a transaction; never fail the caller. For a task
+    that must not wait for this transaction: the next batch, while this one holds its claims."""
+    _publish(task, args, countdown=None)
+
+
 def run_on_commit(function, *args) -> None:
     """Run `function(*args)` in this process once the current transaction commits; never fail the
     caller. For work whose row is committed and swept if this process dies before it is done

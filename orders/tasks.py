@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from kit.enqueue import enqueue_on_commit, once_started, requeue
+from kit.enqueue import enqueue_now, enqueue_on_commit, once_started, requeue
 
 from .approval_mail import approval_digests_send
 from .deadlines import deadlines_decide_due
@@ -51,7 +51,7 @@ def retry_delay(attempts: int) -> int:
 def process_intakes() -> int:
     """Process a batch of the submissions received (`orders.intake.pipeline`); asked for by the order API."""
     once_started(KICK)
-    return intakes_process(on_full=lambda: enqueue_on_commit(process_intakes), on_failure=_try_again)
+    return intakes_process(on_full=lambda: enqueue_now(process_intakes), on_failure=_try_again)
 
 
 def _try_again(intake: IntakeRecord) -> None:

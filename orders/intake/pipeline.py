@@ -2,9 +2,10 @@
 
 The order API does not queue a task per submission: it asks for a batch (`intake_kick`), at
 most one waiting on the broker at a time. The batch task (`orders.tasks.process_intakes`)
-claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, with one compare-and-set
-(rows another worker claims are skipped, not waited for), asks for the next batch at once when
-it took a full one (so every worker has one), and processes them together in one transaction:
+claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, by locking them in the
+transaction that processes them (rows another worker holds are passed over, not waited for),
+asks for the next batch at once when it took a full one (so every worker has one), and
+processes them together in that one transaction:
 the catalog, shipping policies and rule read once an account, each submission planned and
 decided — integrated, held for approval, held, denied or refused, from the seller's stock, a
 franchise's or a pickup point's, first time or reprocessed — and each table written in one
@@ -35,7 +36,7 @@ from kit.logs import log_context_bound
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
 from .approve import intake_approve
-from .claim import intake_claim, intake_fail, intakes_claim, still_claimed
+from .claim import intake_claim, intake_fail, intakes_claim
 from .decide import divergence_rejection, intake_decide
 from .plan import Rejection, already_exists, plan_order
 from .write import Processed, ReadChanged, StockChooser, processed_write
@@ -59,21 +60,26 @@ def intakes_process(
     on_full: Callable[[], None] | None = None,
     on_failure: Callable[[IntakeRecord], None] | None = None,
 ) -> int:
-    """Claim and process a batch of received submissions; return how many were claimed.
+    """Claim and process a batch of received submissions in one transaction; return how many
+    were claimed.
 
-    `on_full` is called when the batch was full, before it is processed: there may be more.
-    `on_failure(intake)` is called for a submission whose processing failed (it is kept failed,
-    with its error, and the sweep would try it again later).
+    `on_full` is called when the batch was full, before it is processed: there may be more, and
+    another worker may take them now, passing over this batch's. `on_failure(intake)` is called
+    for a submission whose processing failed (it is kept failed, with its error, and the sweep
+    would try it again later).
     """
     limit = limit or settings.INTAKE_BATCH_SIZE
-    intakes = intakes_claim(limit=limit)
-    if len(intakes) == limit and on_full is not None:
-        on_full()
-    placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
+    claimed, failures, alone = [], [], []
     try:
         with transaction.atomic():
-            _, failures = _batch_process(placing)
+            claimed = intakes_claim(limit=limit)
+            if len(claimed) == limit and on_full is not None:
+                on_full()
+            _, failures = _batch_process([intake for intake in claimed if intake.flow == PLACE_ORDER])
+            for intake, error in failures:
+                intake_fail(intake, error)
     except Exception as error:
+        placing = [intake for intake in claimed if intake.flow == PLACE_ORDER]
         if isinstance(error, ReadChanged):
             logger.info(
                 "%s under a batch of %s submissions; each is processed alone.",
@@ -84,44 +90,48 @@ def intakes_process(
             logger.exception(
                 "A batch of %s submissions failed as a whole; each is processed alone.", len(placing)
             )
-        alone = placing
-    else:
-        alone = []
-        for intake, error in failures:
-            with _about(intake):
-                logger.error("Submission %s failed: %s", intake.pk, error, exc_info=error)
-            intake_fail(intake, error)
-            if on_failure is not None:
-                on_failure(intake)
+        failures, alone = [], placing
+    for intake, error in failures:
+        with _about(intake):
+            logger.error("Submission %s failed: %s", intake.pk, error, exc_info=error)
+        if on_failure is not None:
+            on_failure(intake)
     # Approvals after the orders they may approve, each in a transaction of its own: an
     # approval locks an existing order, which comes before the stock in `orders.locking`.
-    for intake in [*alone, *(intake for intake in intakes if intake.flow != PLACE_ORDER)]:
+    for intake in [*alone, *(intake for intake in claimed if intake.flow != PLACE_ORDER)]:
         try:
-            intake_process_claimed(intake=intake)
+            intake_process(intake_id=intake.pk)
         except Exception:
             logger.exception("Submission %s failed.", intake.pk)
             if on_failure is not None:
                 on_failure(intake)
-    return len(intakes)
+    return len(claimed)
 
 
 def intake_process(*, intake_id: int) -> str | None:
-    """Process one submission, a batch of one; return its final status, or None when there was nothing to do."""
-    intake = intake_claim(intake_id=intake_id)
-    if intake is None:
-        return None
-    return intake_process_claimed(intake=intake)
+    """Process one submission, a batch of one, in a transaction of its own; return its final
+    status, or None when there was nothing to do (done, or another worker holds it).
 
-
-def intake_process_claimed(*, intake: IntakeRecord) -> str | None:
-    """Process a submission `intake_claim` gave; None when another claim took it over meanwhile."""
-    try:
-        with _about(intake):
-            processed = _alone(intake)
-    except Exception as error:
-        intake_fail(intake, error)
-        raise
-    return intake.status if processed else None
+    What another worker changed between the read and the write is read again: the stock row
+    chosen last time may have none left, another may; an order it integrated is a duplicate.
+    """
+    for attempt in range(READ_TRIES):
+        intake = None
+        try:
+            with transaction.atomic():
+                intake = intake_claim(intake_id=intake_id)
+                if intake is None:
+                    return None
+                with _about(intake):
+                    _alone(intake)
+            return intake.status
+        except Exception as error:
+            if isinstance(error, ReadChanged) and attempt < READ_TRIES - 1:
+                continue
+            if intake is not None:
+                intake_fail(intake, error)
+            raise
+    raise AssertionError("unreachable")
 
 
 def _about(intake: IntakeRecord):
@@ -133,24 +143,11 @@ def _about(intake: IntakeRecord):
     )
 
 
-def _alone(intake: IntakeRecord, *, answer_now: bool = False) -> bool:
-    """Process the submission as a batch of one (in a savepoint, when the caller has a
-    transaction); False when another claim took it over.
-
-    What another worker changed between the read and the write is read again: the stock row
-    chosen last time may have none left, another may; an order it integrated is a duplicate.
-    """
-    for attempt in range(READ_TRIES):
-        try:
-            with transaction.atomic():
-                processed, failures = _batch_process([intake], answer_now=answer_now)
-                for _, error in failures:
-                    raise error
-            return bool(processed)
-        except ReadChanged:
-            if attempt == READ_TRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+def _alone(intake: IntakeRecord, *, answer_now: bool = False) -> None:
+    """Process the claimed submission as a batch of one, in the caller's transaction."""
+    _, failures = _batch_process([intake], answer_now=answer_now)
+    for _, error in failures:
+        raise error
 
 
 def intake_process_now(*, intake_id: int) -> IntakeRecord:
@@ -164,19 +161,25 @@ def intake_process_now(*, intake_id: int) -> IntakeRecord:
     intake = intake_claim(intake_id=intake_id)
     if intake is None or intake.flow != PLACE_ORDER:
         raise ValueError(f"Submission {intake_id} is not a place order waiting to be processed.")
-    _alone(intake, answer_now=True)
-    return intake
+    for attempt in range(READ_TRIES):
+        try:
+            with transaction.atomic():
+                _alone(intake, answer_now=True)
+            return intake
+        except ReadChanged:
+            if attempt == READ_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _batch_process(
     intakes: list[IntakeRecord], *, answer_now: bool = False
 ) -> tuple[list[IntakeRecord], list[tuple[IntakeRecord, Exception]]]:
-    """Plan, decide and write the claimed submissions still held by this claim, in the caller's
+    """Plan, decide and write the claimed submissions, in the caller's (the claim's)
     transaction; return those processed, and those whose planning or deciding failed with why.
 
     `answer_now` is `intake_process_now`'s: divergence refused at once, nothing notified.
     """
-    intakes = still_claimed(intakes) if intakes else []
     placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
     batch, failures, stock = [], [], StockChooser()
     existing = set(
@@ -263,7 +266,6 @@ __all__ = [
     "KICK",
     "intake_kick",
     "intake_process",
-    "intake_process_claimed",
     "intake_process_now",
     "intakes_process",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
@@ -54,7 +54,7 @@ def finish(intake: IntakeRecord, **outcome) -> None:
     values = finished(**outcome)
     for name, value in values.items():
         setattr(intake, name, value)
-    intake.save(update_fields=list(values))
+    intake.save(update_fields=[*values, "attempts"])  # the claim counted this attempt
 
 
 def _lock_ttl(value: str) -> timedelta:
@@ -308,11 +308,15 @@ def _intakes_finish(batch: list[Processed]) -> None:
             .values("pk")[:1]
         )
         IntakeRecord.objects.filter(pk__in=[intake.pk for intake in integrated]).update(
-            **{**finished(status=IntakeStatus.INTEGRATED, code="SOI001"), "order": Subquery(its_order)}
+            **{
+                **finished(status=IntakeStatus.INTEGRATED, code="SOI001"),
+                "order": Subquery(its_order),
+                "attempts": F("attempts") + 1,
+            }
         )
     others = [each.intake for each in batch if each.order is None]
     if others:
-        IntakeRecord.objects.bulk_update(others, list(finished(status="")))
+        IntakeRecord.objects.bulk_update(others, [*finished(status=""), "attempts"])
 
 
 def _records_write(batch: list[Processed], tasks) -> None:

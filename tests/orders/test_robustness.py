@@ -3,6 +3,7 @@
 from datetime import timedelta
 from unittest import mock
 
+import psycopg
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -10,8 +11,8 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from catalog.models import Stock
 from orders.intake import write
-from orders.intake.claim import LEASE, intake_claim
-from orders.intake.pipeline import intake_process, intake_process_claimed
+from orders.intake.claim import LEASE
+from orders.intake.pipeline import intake_process, intakes_process
 from orders.models import IntakeRecord, Order
 from orders.reservations import reservations_expire
 from orders.tasks import process_intake, process_intakes, sweep_intake
@@ -19,6 +20,7 @@ from tests.orders.payloads import order_body
 from tests.support.clients import connector_headers
 from tests.support.concurrency import at_once
 from tests.support.orders import ANA, place_held
+from tests.worker import database_url
 
 
 def backoff_over(monkeypatch):
@@ -78,42 +80,49 @@ def test_during_a_broker_outage_requests_do_not_each_wait_for_the_broker(
     assert send.call_count == 1  # and tries it again once the backoff is over
 
 
-def test_a_submission_whose_worker_died_mid_processing_is_processed_once_its_lease_runs_out(
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_another_worker_is_processing_is_passed_over_and_free_the_moment_that_worker_dies(
     mkp, shop, connector_server
 ):
-    with mock.patch.object(process_intakes, "apply_async"):  # the worker that would take it is killed
+    with mock.patch.object(process_intakes, "apply_async"):  # no worker has taken it yet
         mkp.place(order_body())
     intake = IntakeRecord.objects.get()
-    claimed = intake_claim(intake_id=intake.pk)
-    assert claimed.lease_until - timezone.now() <= LEASE <= timedelta(minutes=1)
-    IntakeRecord.objects.filter(pk=intake.pk).update(received_at=timezone.now() - timedelta(minutes=1))
+    # A worker mid-processing: its claim is the row lock of its processing transaction.
+    worker = psycopg.connect(database_url())
+    worker.execute(f"SELECT 1 FROM {IntakeRecord._meta.db_table} WHERE id = %s FOR UPDATE", [intake.pk])
     with mkp.capture(execute=True):
-        assert sweep_intake() == 0  # the claim still holds
+        assert intake_process(intake_id=intake.pk) is None  # passed over, not waited for
+        assert intakes_process(limit=10) == 0
+    assert connector_server.codes() == []
+    worker.close()  # it dies: its transaction goes with it, and nothing has to run out
+    with mkp.capture(execute=True):
+        assert intake_process(intake_id=intake.pk) == "integrated"
+    assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
+    intake.refresh_from_db()
+    assert (intake.status, intake.attempts, Order.objects.count()) == ("integrated", 1, 1)
+
+
+def test_a_submission_left_processing_under_a_lease_is_taken_up_by_the_sweep_once_it_runs_out(
+    mkp, shop, connector_server
+):
+    with mock.patch.object(process_intakes, "apply_async"):
+        mkp.place(order_body())
+    intake = IntakeRecord.objects.get()
+    # What a claim was before it became the processing transaction's lock, as an upgrade finds it.
+    IntakeRecord.objects.filter(pk=intake.pk).update(
+        status="processing",
+        attempts=1,
+        lease_until=timezone.now() + LEASE / 2,
+        received_at=timezone.now() - timedelta(minutes=1),
+    )
+    with mkp.capture(execute=True):
+        assert sweep_intake() == 0  # the lease still holds
     IntakeRecord.objects.filter(pk=intake.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     with mkp.capture(execute=True):
         assert sweep_intake() == 1
     assert connector_server.wait_for(1)[0].body["code"] == "SOI001"
-    assert Order.objects.count() == 1
-
-
-def test_a_slow_worker_whose_claim_was_taken_over_changes_nothing(mkp, shop, connector_server):
-    with mock.patch.object(process_intakes, "apply_async"):
-        mkp.place(order_body())
-    intake = IntakeRecord.objects.get()
-    stalled = intake_claim(intake_id=intake.pk)  # then it stalls past its lease
-    IntakeRecord.objects.filter(pk=intake.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    with mkp.capture(execute=True):
-        assert intake_process(intake_id=intake.pk) == "integrated"  # another worker took it over
-        assert intake_process_claimed(intake=stalled) is None  # the stalled one wakes up
-    shop.stock.refresh_from_db()
     intake.refresh_from_db()
-    assert (intake.status, intake.code, Order.objects.count(), shop.stock.reserved) == (
-        "integrated",
-        "SOI001",
-        1,
-        1,
-    )
-    assert connector_server.codes() == ["SOI001"]
+    assert (intake.status, intake.attempts, Order.objects.count()) == ("integrated", 2, 1)
 
 
 def test_processing_twice_changes_nothing(mkp, shop, connector_server):
