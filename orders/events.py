@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from kit.inserts import insert_many
+
 from .models import Order, OrderEvent
 from .signals import order_events_saved
 
@@ -55,7 +57,7 @@ def order_events_save(events: list[OrderEvent]) -> list[OrderEvent]:
     """Write the events in one statement and tell the apps that follow orders, in the same
     transaction (`orders.signals.order_events_saved`): status changes enter their connectors'
     feed and hook outboxes, orders leaving the queue leave insight's pictures."""
-    OrderEvent.objects.bulk_create(events)
+    insert_many(events)
     order_events_saved.send(sender=OrderEvent, events=events)
     return events
 

@@ -7,7 +7,8 @@ a later one:
 
 1. the account, while its rule changes (`authorization.services.rule_replace`) or an absence of
    one of its members is set (`accounts.absences`);
-2. submissions (intake records) being processed, by primary key;
+2. submissions (intake records) being processed, claimed by the transaction that processes
+   them and passed over when another holds them (`SKIP LOCKED`: a claim never waits);
 3. an existing order, then its approval task (`order_lock`), one order a transaction: a bulk
    decision and the reservation expiry take each order in a transaction of its own; then the
    decision link being used for it (`orders.decision_links`); a sent digest records itself on

@@ -4,7 +4,9 @@ A service here that takes an order locks it first (`orders.locking`); one named 
 underscore is for a caller that holds the order's lock already.
 """
 
-from django.db import transaction
+from functools import cache
+
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -39,11 +41,28 @@ def stocks_reserve(quantities: dict[int, int]) -> bool:
     if len(quantities) > 1:
         # One UPDATE locks its rows in the order it finds them: take them by key first.
         stocks_lock(quantities)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_reserve_sql(), [list(quantities), list(quantities.values())])
+            return cursor.rowcount == len(quantities)
     enough = Q()
     for stock_id, quantity in quantities.items():
         enough |= Q(pk=stock_id, quantity__gte=F("reserved") + quantity)
     added = Case(*(When(pk=stock_id, then=Value(quantity)) for stock_id, quantity in quantities.items()))
     return Stock.objects.filter(enough).update(reserved=F("reserved") + added) == len(quantities)
+
+
+@cache
+def _reserve_sql() -> str:
+    """`stocks_reserve`'s statement on PostgreSQL, built once: every order of a batch reserves
+    through it, and the ORM's CASE for it took longer to build than to run."""
+    quote, field = connection.ops.quote_name, Stock._meta.get_field
+    pk, quantity, reserved = (quote(field(name).column) for name in ("id", "quantity", "reserved"))
+    return (
+        f"UPDATE {quote(Stock._meta.db_table)} AS s SET {reserved} = s.{reserved} + u.units "
+        f"FROM UNNEST(%s::bigint[], %s::integer[]) AS u(id, units) "
+        f"WHERE s.{pk} = u.id AND s.{quantity} >= s.{reserved} + u.units"
+    )
 
 
 def stock_unreserve(*, stock_id: int, quantity: int) -> None:

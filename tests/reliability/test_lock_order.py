@@ -337,7 +337,7 @@ def test_a_bulk_approval_racing_cancels_never_deadlocks(held_orders, oms_api, ap
 # one fails here until it is placed in that order (and the count below says so).
 ROW_LOCKS = {
     "authorization/services.py": 2,  # the account, while its rule is replaced or deleted (1)
-    "orders/intake/claim.py": 2,  # claiming submissions (skip locked, never waits), the batch's by key (2)
+    "orders/intake/claim.py": 1,  # claiming submissions for the transaction that processes them (skip locked, never waits) (2)
     "insight/services.py": 1,  # a reprocessed submission's earlier decision record, under it (2)
     "connector_api/fulfillment_place.py": 1,  # the order the marketplace authorizes, first in its transaction (3)
     "orders/locking.py": 2,  # `order_lock`: the order, then its approval task (3)
