@@ -266,3 +266,21 @@ class Absence(models.Model):
         if perm not in ABSENCE_WRITES:
             return True
         return user.pk == self.user_id or user.has_perm(MANAGE_ABSENCES, self.account)
+
+
+class SettingsVersion(models.Model):
+    """A number that moves whenever what processing reads of an account once a batch changes: its
+    rule and bands, its shipping policies and their warehouses. Written only by the database, by the
+    triggers `accounts.settings_version` installs on those tables, so no write path can forget
+    it; processing keeps what it read until the number moves. No foreign key: a row outlives
+    its account's deletion, which a trigger may bump on the way."""
+
+    account_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("settings version")
+        verbose_name_plural = _("settings versions")
+
+    def __str__(self):
+        return f"{self.account_id}: {self.version}"

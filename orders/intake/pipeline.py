@@ -26,6 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
+from accounts.settings_version import settings_version
 from authorization.decision import Outcome
 from authorization.selectors import account_bands
 from catalog.availability import active_policies, skus_and_stock
@@ -222,14 +223,34 @@ def _by_account(intakes: list[IntakeRecord]) -> list[list[IntakeRecord]]:
 
 
 class _AccountReads:
-    """What planning and deciding read of an account, once for all of its submissions in a batch."""
+    """What planning and deciding read of an account, once for all of its submissions in a batch:
+    its SKUs and stock each time, its shipping policies and rule once a change of them."""
 
     def __init__(self, group: list[IntakeRecord]):
         account = group[0].account
         sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
+        self.policies, self.bands = _settings_of(account)
         self.catalog = skus_and_stock(account, sku_ids)
-        self.policies = active_policies(account, picks_up=False)
-        self.bands = account_bands(account=account)
+
+
+# This process's reads of each account's shipping policies and rule, with the settings version
+# they were read at; read again when the version has moved (`accounts.settings_version`).
+_settings_read: dict[int, tuple[int, list, list | None]] = {}
+SETTINGS_KEPT = 1000
+
+
+def _settings_of(account) -> tuple[list, list | None]:
+    # The version first: what is read after it is at least as new, so never kept under a later one.
+    version = settings_version(account.pk)
+    kept = _settings_read.get(account.pk)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1], kept[2]
+    policies, bands = active_policies(account, picks_up=False), account_bands(account=account)
+    if version is not None:
+        if len(_settings_read) >= SETTINGS_KEPT:
+            _settings_read.clear()
+        _settings_read[account.pk] = (version, policies, bands)
+    return policies, bands
 
 
 def _decided(

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock
-from connectors import contract
 from connectors.feed import feed_configure
 from connectors.hook import hook_configure
 from connectors.models import FeedItem, HookDelivery, Notification
@@ -15,39 +14,16 @@ from insight.models import DailyDecisionStat, DecisionRecord
 from kit.enqueue import enqueue_once_on_commit, once_started
 from orders.intake import pipeline, write
 from orders.intake.pipeline import intake_process, intakes_process
-from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.tasks import process_intake, process_intakes, retry_delay
 from tests.connectors.oms_support import hook_url
-from tests.orders.payloads import order_body
 from tests.support.on_commit import lose_queued
-from tests.support.orders import ANA, HELD, held_bands, rule_set
+from tests.support.orders import ANA, HELD, held_bands, outcome, receive, rule_set
 
 
 @pytest.fixture
 def rule(shop, owner, approver):
     rule_set(shop.account, held_bands([ANA]))
-
-
-def receive(shop, **fields) -> IntakeRecord:
-    """Store a submission as the order API does, without running what its commit would queue."""
-    body = order_body(**fields)
-    intake, _ = intake_receive(
-        connector=shop.connector,
-        account=shop.account,
-        flow=contract.PLACE_ORDER,
-        body=body,
-        body_digest=contract.body_digest(body),
-    )
-    return intake
-
-
-def outcome(marketplace_order_id: str) -> tuple:
-    """What the connector and the seller see of a submission: its code, and its order's status."""
-    intakes = IntakeRecord.objects.filter(marketplace_order_id=marketplace_order_id).order_by("pk")
-    return tuple(
-        (intake.status, intake.code, intake.order.status if intake.order else None) for intake in intakes
-    )
 
 
 MIXED = {
@@ -137,6 +113,8 @@ def test_the_same_submissions_processed_one_by_one_end_the_same(
 
 def test_a_batch_takes_as_many_statements_for_twenty_orders_as_for_five(shop):
     Stock.objects.filter(pk=shop.stock.pk).update(quantity=100)
+    receive(shop, marketplaceOrderId="first")
+    intakes_process(limit=100)  # the account's rule and policies are kept from here on, as a worker's
     counts = []
     for size in (5, 20):
         for number in range(size):
@@ -145,9 +123,9 @@ def test_a_batch_takes_as_many_statements_for_twenty_orders_as_for_five(shop):
             assert intakes_process(limit=100) == size
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
-    assert IntakeRecord.objects.filter(status="integrated").count() == 25
-    assert Notification.objects.count() == 25
-    assert Stock.objects.get(pk=shop.stock.pk).reserved == 25
+    assert IntakeRecord.objects.filter(status="integrated").count() == 26
+    assert Notification.objects.count() == 26
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 26
 
 
 def test_the_last_units_go_to_the_first_orders_and_the_rest_are_refused(shop):

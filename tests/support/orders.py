@@ -116,3 +116,24 @@ def place_in_turn(connector, paid: dict[str, int]) -> dict[str, Order]:
         name: placed_order(connector, order_body(marketplaceOrderId=name, marketplacePaymentValue=value))
         for name, value in paid.items()
     }
+
+
+def receive(shop, **fields) -> IntakeRecord:
+    """Store a submission as the order API does, without running what its commit would queue."""
+    body = order_body(**fields)
+    intake, _ = intake_receive(
+        connector=shop.connector,
+        account=shop.account,
+        flow=contract.PLACE_ORDER,
+        body=body,
+        body_digest=contract.body_digest(body),
+    )
+    return intake
+
+
+def outcome(marketplace_order_id: str) -> tuple:
+    """What the connector and the seller see of a submission: its code, and its order's status."""
+    intakes = IntakeRecord.objects.filter(marketplace_order_id=marketplace_order_id).order_by("pk")
+    return tuple(
+        (intake.status, intake.code, intake.order.status if intake.order else None) for intake in intakes
+    )
