@@ -154,6 +154,22 @@ def test_when_the_batch_fails_each_submission_is_processed_alone(shop, caplog):
     assert Stock.objects.get(pk=shop.stock.pk).reserved == 3
 
 
+def test_the_worker_asks_for_the_next_batch_while_this_one_still_holds_its_claims(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    # The claims commit with the batch's outcome: a request for the next batch left until then
+    # would keep every other worker idle for as long as this batch takes.
+    settings.INTAKE_BATCH_SIZE = 2
+    for number in range(3):
+        receive(shop, marketplaceOrderId=f"o-{number}")
+    with (
+        mock.patch.object(process_intakes, "apply_async") as publish,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        assert process_intakes.run() == 2
+        assert publish.call_count == 1  # sent already, not waiting for a commit
+
+
 def test_a_full_batch_asks_for_the_next_before_processing_it(shop):
     for number in range(3):
         receive(shop, marketplaceOrderId=f"o-{number}")
