@@ -7,7 +7,7 @@ wrote it: a service, the admin, a bulk update, a cascade. A test checks the read
 table without one. PostgreSQL only: elsewhere there is no number, and nothing is kept.
 """
 
-from django.db import connection
+from django.db import connection, migrations
 
 from .models import SettingsVersion
 
@@ -70,7 +70,6 @@ def drop_sql(table: str) -> str:
 
 def on_postgresql(sql: str, reverse_sql: str):
     """A migration operation running `sql` on PostgreSQL only."""
-    from django.db import migrations
 
     def forward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":

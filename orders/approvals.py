@@ -23,6 +23,7 @@ from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notification_enqueue
 from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
+from kit.inserts import insert_many
 
 from .absences import on_behalf_of
 from .events import Actor
@@ -109,7 +110,7 @@ def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
         return []
     now = timezone.now()
     bands = bands if bands is not None else [order.band or {} for order in orders]
-    tasks = ApprovalTask.objects.bulk_create(
+    tasks = insert_many(
         ApprovalTask(
             order=order,
             account_id=order.account_id,

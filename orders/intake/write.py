@@ -250,9 +250,6 @@ def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
     """Write what the batch's submissions became, a statement a table; the shared rows
     (rollups, stock) last, so their locks are held only until the commit."""
     placed = _orders_write([each for each in batch if each.status == IntakeStatus.INTEGRATED])
-    tasks = approval_tasks_create(
-        orders=[o.order for o in placed if o.order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION]
-    )
     events, notifications = [], []
     for each in batch:
         intake = each.intake
@@ -266,10 +263,14 @@ def processed_write(batch: list[Processed], *, taken: dict[int, int]) -> None:
             notifications.append(rejection_notification(intake, each.rejection))
         for name, value in each.finished().items():
             setattr(intake, name, value)
+    # The worker delivers a small batch's notifications itself after commit: no second task to wait
+    # for. Queued before anything else is, so the connector hears first, then the rest is queued.
+    notifications_enqueue(notifications, deliver_here=True)
     order_events_save(events)
     _intakes_finish(batch)
-    # The worker delivers a small batch's notifications itself after commit: no second task to wait for.
-    notifications_enqueue(notifications, deliver_here=True)
+    tasks = approval_tasks_create(
+        orders=[o.order for o in placed if o.order.status == OrderStatus.WAITING_FOR_MANUAL_AUTHORIZATION]
+    )
     _records_write(batch, tasks)
     if not stocks_reserve(dict(taken)):
         raise StockMoved()

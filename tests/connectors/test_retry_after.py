@@ -120,7 +120,7 @@ def test_a_hook_call_asked_to_wait_is_deferred_too(oms, mkp, connector_server, s
         },
     )
     assert configured.status_code == 200, configured.json()
-    answering(connector_server, 429, retry_after="60")
+    answering(connector_server, 200, 429, retry_after="60")  # the SOI001 goes first, then the hook
     mkp.place(order_body())
     delivery = HookDelivery.objects.get()
     assert (delivery.state, delivery.attempt_count, delivery.deferred_count) == ("pending", 1, 1)

@@ -62,7 +62,8 @@ def test_every_call_of_an_orders_life_is_signed_and_verifies(
 ):
     connector_set_secret(connector=shop.connector, secret=SECRET)
     hooked()
-    connector_server.respond_with(500)  # the first hook call is answered 500, and signed again when retried
+    # The SOI001 goes first; the first hook call after it is answered 500, and signed again when retried.
+    connector_server.respond_with(200, 500)
     place_held(shop.connector, approvers=[ANA])
     mkp.approve("123456789")
     with mkp.capture(execute=True):
