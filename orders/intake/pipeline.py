@@ -20,6 +20,7 @@ batch of one, so only the one at fault fails. A failed submission is tried again
 """
 
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -237,6 +238,9 @@ class _AccountReads:
 # they were read at; read again when the version has moved (`accounts.settings_version`).
 _settings_read: dict[int, tuple[int, list, list | None]] = {}
 SETTINGS_KEPT = 1000
+# A forked process starts with nothing kept: what its parent read may be of another database under
+# the same numbers (a test database cloned with its sequences, as mutation runs do).
+os.register_at_fork(after_in_child=_settings_read.clear)
 
 
 def _settings_of(account) -> tuple[list, list | None]:

@@ -2,6 +2,7 @@
 batch: every write to them, whoever makes it, moves the account's settings version, and an
 order processed after a change is decided by the change."""
 
+import os
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from authorization.models import PriceDivergenceRule
 from authorization.selectors import account_bands
 from catalog.availability import active_policies
 from catalog.models import ShippingPolicy
+from orders.intake import pipeline
 from orders.intake.pipeline import intakes_process
 from tests.factories import AccountFactory, ShippingPolicyFactory, WarehouseFactory, band
 from tests.support.orders import ANA, HELD, held_bands, outcome, receive, rule_set
@@ -106,3 +108,17 @@ def test_an_unchanged_account_is_not_read_again(shop, owner, approver):
     read = set().union(*(_tables(query["sql"]) for query in queries.captured_queries))
     assert not read & {"catalog_shippingpolicy", "authorization_pricedivergencerule"}
     assert outcome("second") == (("integrated", "SOI001", "payment-pending"),)
+
+
+def test_a_forked_process_keeps_nothing_of_its_parent(shop, owner, approver):
+    rule_set(shop.account, held_bands([ANA]))
+    receive(shop, marketplaceOrderId="first")
+    intakes_process(limit=10)
+    assert pipeline._settings_read  # the parent keeps what it read
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a worker of a prefork pool, or a mutant's test process
+        os.write(write, str(len(pipeline._settings_read)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"0"
