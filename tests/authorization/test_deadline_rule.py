@@ -2,7 +2,7 @@
 
 import pytest
 
-from authorization.bands import check_bands
+from authorization.bands import check_bands, deadline_problems
 from authorization.decision import Band, DeadlineVerdict, OnDeadline, decide_at_deadline
 from authorization.models import RuleRevision
 from authorization.selectors import rule_bands, rule_of
@@ -298,3 +298,40 @@ def test_the_preview_says_what_the_deadline_does(owner_client, account, approver
     assert answer["decision"]["summary"].endswith(
         "At the deadline it is denied as expired 120 min after the hold."
     )
+
+
+def test_a_stored_band_reads_back_as_it_was_saved_and_one_stored_before_deadlines_keeps_waiting():
+    saved = band(10, 20, "manual", [ANA, BO], 60, on_deadline=OnDeadline.DENY, deadline_minutes=180)
+    assert Band.from_dict(saved.as_dict()) == saved
+    older = Band.from_dict({"from": "10.00", "to": "20.00", "action": "manual"})
+    assert older == band(10, 20, "manual", (), 240)  # no approvers, the default escalation, waiting
+    assert (older.on_deadline, older.deadline_minutes, older.approve_up_to_cents) == (
+        OnDeadline.WAIT,
+        None,
+        None,
+    )
+
+
+def test_each_deadline_problem_says_what_to_change_on_its_field():
+    waiting_with_minutes = band(10, 20, "manual", [ANA], 60, deadline_minutes=120)
+    lone_and_early = band(10, 20, "manual", (), 240, on_deadline=OnDeadline.DENY, deadline_minutes=100)
+    capped_at_one_cent = band(
+        10,
+        20,
+        "manual",
+        [ANA],
+        60,
+        on_deadline=OnDeadline.APPROVE_UP_TO,
+        deadline_minutes=60,
+        approve_up_to_cents=1,
+    )
+    assert [(p.message, p.band_index, p.field) for p in deadline_problems(waiting_with_minutes, 1)] == [
+        ("A band that keeps waiting has no deadline: leave the minutes empty.", 1, "deadlineMinutes")
+    ]
+    assert [(p.message, p.field) for p in deadline_problems(lone_and_early, 0)] == [
+        (
+            "The deadline must leave every approver their turn: at least 240 min (1 approvers × 240 min).",
+            "deadlineMinutes",
+        )
+    ]
+    assert deadline_problems(capped_at_one_cent, 1) == []  # a cent is above zero
