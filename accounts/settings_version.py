@@ -1,7 +1,8 @@
 """The version of an account's processing settings, kept by the database (`SettingsVersion`).
 
-Processing reads an account's rule and shipping policies once a batch; with this number it
-reads them once a change instead (`orders.intake.pipeline`). Every table those reads touch has a
+Processing reads an account, its connectors (with their feed and hook settings), its rule and
+shipping policies once a batch; with this number it reads them once a change instead
+(`orders.intake.account_settings`). Every table those reads touch has a
 trigger here that bumps the account's number in the same transaction as the write, whatever
 wrote it: a service, the admin, a bulk update, a cascade. A test checks the reads touch no
 table without one. PostgreSQL only: elsewhere there is no number, and nothing is kept.

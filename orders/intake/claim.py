@@ -13,17 +13,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from connectors.status_changes import OUTBOX_SETTINGS
-
 from ..models import IntakeRecord
 from ..statuses import IntakeStatus
 
 # A submission left "processing" under a lease (what a claim was before it became the row lock)
 # is free once this is over; none is claimed that way now.
 LEASE = timedelta(seconds=60)
-# Read with a claimed submission: what planning and writing it need of its account and connector,
-# the connector's outbox settings included (the events written tell them).
-RELATED = ("account", "connector", *(f"connector__{name}" for name in OUTBOX_SETTINGS))
 
 
 def intake_claim(*, intake_id: int) -> IntakeRecord | None:
@@ -42,7 +37,8 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
 
 def intakes_claim(*, limit: int) -> list[IntakeRecord]:
     """In the caller's transaction, take the oldest received submissions, up to `limit`, passing
-    over any another worker holds; return them read with what processing needs."""
+    over any another worker holds. Their accounts and connectors are not read with them: they are
+    kept between batches (`account_settings.with_settings`)."""
     intakes = list(_claimable().filter(status=IntakeStatus.RECEIVED).order_by("received_at", "pk")[:limit])
     return [_claimed(intake) for intake in intakes]
 
@@ -50,20 +46,12 @@ def intakes_claim(*, limit: int) -> list[IntakeRecord]:
 def _claimable():
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("A claim holds only within the transaction that processes the submission.")
-    return IntakeRecord.objects.select_related(*RELATED).select_for_update(skip_locked=True, of=("self",))
+    return IntakeRecord.objects.select_for_update(skip_locked=True)
 
 
 def _claimed(intake: IntakeRecord) -> IntakeRecord:
     """This attempt counts once its outcome (or its failure) is written."""
     intake.attempts += 1
-    return with_account(intake)
-
-
-def with_account(intake: IntakeRecord) -> IntakeRecord:
-    """Give the submission's connector its account, read with the submission: always the same
-    account, but reading it through the connector would be a join more to plan."""
-    if intake.connector.account_id == intake.account_id:
-        intake.connector.account = intake.account
     return intake
 
 

@@ -5,9 +5,9 @@ most one waiting on the broker at a time. The batch task (`orders.tasks.process_
 claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, by locking them in the
 transaction that processes them (rows another worker holds are passed over, not waited for),
 asks for the next batch at once when it took a full one (so every worker has one), and
-processes them together in that one transaction:
-the catalog, shipping policies and rule read once an account, each submission planned and
-decided — integrated, held for approval, held, denied or refused, from the seller's stock, a
+processes them together in that one transaction: the catalog read once an account, its
+connectors, shipping policies and rule as kept since they last changed (`account_settings`),
+each submission planned and decided — integrated, held for approval, held, denied or refused, from the seller's stock, a
 franchise's or a pickup point's, first time or reprocessed — and each table written in one
 statement for the whole batch (`write`), with the notifications and decision records (`publish`).
 
@@ -20,23 +20,21 @@ batch of one, so only the one at fault fails. A failed submission is tried again
 """
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 
-from accounts.settings_version import settings_version
 from authorization.decision import Outcome
-from authorization.selectors import account_bands
-from catalog.availability import active_policies, skus_and_stock
+from catalog.availability import skus_and_stock
 from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 from kit.logs import log_context_bound
 
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
+from .account_settings import AccountSettings, with_settings
 from .approve import intake_approve
 from .claim import intake_claim, intake_fail, intakes_claim
 from .decide import divergence_rejection, intake_decide
@@ -182,6 +180,7 @@ def _batch_process(
 
     `answer_now` is `intake_process_now`'s: divergence refused at once, nothing notified.
     """
+    settings = with_settings(intakes)
     placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
     batch, failures, stock = [], [], StockChooser()
     existing = set(
@@ -195,7 +194,7 @@ def _batch_process(
         else ()
     )
     for group in _by_account(placing):
-        reads = _AccountReads(group)
+        reads = _AccountReads(group, settings[group[0].account_id])
         for intake in group:
             try:
                 processed = _decided(intake, reads, stock, existing, answer_now=answer_now)
@@ -225,36 +224,12 @@ def _by_account(intakes: list[IntakeRecord]) -> list[list[IntakeRecord]]:
 
 class _AccountReads:
     """What planning and deciding read of an account, once for all of its submissions in a batch:
-    its SKUs and stock each time, its shipping policies and rule once a change of them."""
+    its SKUs and stock each time, its shipping policies and rule as kept (`account_settings`)."""
 
-    def __init__(self, group: list[IntakeRecord]):
-        account = group[0].account
+    def __init__(self, group: list[IntakeRecord], settings: AccountSettings):
         sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
-        self.policies, self.bands = _settings_of(account)
-        self.catalog = skus_and_stock(account, sku_ids)
-
-
-# This process's reads of each account's shipping policies and rule, with the settings version
-# they were read at; read again when the version has moved (`accounts.settings_version`).
-_settings_read: dict[int, tuple[int, list, list | None]] = {}
-SETTINGS_KEPT = 1000
-# A forked process starts with nothing kept: what its parent read may be of another database under
-# the same numbers (a test database cloned with its sequences, as mutation runs do).
-os.register_at_fork(after_in_child=_settings_read.clear)
-
-
-def _settings_of(account) -> tuple[list, list | None]:
-    # The version first: what is read after it is at least as new, so never kept under a later one.
-    version = settings_version(account.pk)
-    kept = _settings_read.get(account.pk)
-    if version is not None and kept is not None and kept[0] == version:
-        return kept[1], kept[2]
-    policies, bands = active_policies(account, picks_up=False), account_bands(account=account)
-    if version is not None:
-        if len(_settings_read) >= SETTINGS_KEPT:
-            _settings_read.clear()
-        _settings_read[account.pk] = (version, policies, bands)
-    return policies, bands
+        self.policies, self.bands = settings.policies, settings.bands
+        self.catalog = skus_and_stock(settings.account, sku_ids)
 
 
 def _decided(

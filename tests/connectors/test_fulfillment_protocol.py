@@ -686,9 +686,9 @@ def test_scenario_1_a_price_divergence_is_logged_without_retry_then_queued_for_t
 
 
 def test_scenario_1_a_failure_to_reach_the_rule_is_retried_until_it_works(guide_connector, shop, monkeypatch):
-    from orders.intake import pipeline
+    from orders.intake import account_settings
 
-    real, failures = pipeline.account_bands, iter([DatabaseError("rule system unreachable")] * 2)
+    real, failures = account_settings.account_bands, iter([DatabaseError("rule system unreachable")] * 2)
 
     def flaky(**kwargs):
         failure = next(failures, None)
@@ -696,7 +696,7 @@ def test_scenario_1_a_failure_to_reach_the_rule_is_retried_until_it_works(guide_
             raise failure
         return real(**kwargs)
 
-    monkeypatch.setattr(pipeline, "account_bands", flaky)
+    monkeypatch.setattr(account_settings, "account_bands", flaky)
     guide_connector.integrate(seed_order())
     assert guide_connector.log == [("retry", 500), ("retry", 500), ("created", "MKP-2630580124")]
     assert Order.objects.count() == 1

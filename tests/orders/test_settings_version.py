@@ -1,6 +1,6 @@
-"""Processing reads an account's rule and shipping policies once a change of them, not once a
-batch: every write to them, whoever makes it, moves the account's settings version, and an
-order processed after a change is decided by the change."""
+"""Processing reads an account, its connectors, rule and shipping policies once a change of them,
+not once a batch: every write to them, whoever makes it, moves the account's settings version,
+and an order processed after a change is decided (and notified) by the change."""
 
 import os
 import re
@@ -9,14 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Account
 from accounts.settings_version import settings_version
 from authorization.models import PriceDivergenceRule
-from authorization.selectors import account_bands
-from catalog.availability import active_policies
 from catalog.models import ShippingPolicy
-from orders.intake import pipeline
+from connectors.models import Connector, FeedConfig, HookConfig, Notification
+from orders.intake import account_settings
+from orders.intake.account_settings import account_settings_read
 from orders.intake.pipeline import intakes_process
-from tests.factories import AccountFactory, ShippingPolicyFactory, WarehouseFactory, band
+from tests.factories import AccountFactory, ShippingPolicyFactory, WarehouseFactory, band, connector
 from tests.support.orders import ANA, HELD, held_bands, outcome, receive, rule_set
 
 pytestmark = pytest.mark.usefixtures("postgresql_only")
@@ -34,10 +35,26 @@ def moves(account, write) -> bool:
     return settings_version(account.pk) != before
 
 
-def test_every_write_to_the_rule_or_the_shipping_policies_moves_the_account_version(shop, owner, approver):
+def test_every_write_to_what_processing_keeps_moves_the_account_version(shop, owner, approver):
     account, other = shop.account, AccountFactory()
     policy, spare = shop.policy, WarehouseFactory(account=account, warehouse_id="spare")
+    connectors = Connector.objects.filter(pk=shop.connector.pk)
     writes = {
+        "the account changed in bulk": lambda: Account.objects.filter(pk=account.pk).update(
+            email_decisions=False
+        ),
+        "a connector added": lambda: connector(account, name="Second", affiliate_id="SEC"),
+        "a connector's endpoint changed in bulk": lambda: connectors.update(
+            endpoint="https://new.example/vtex"
+        ),
+        "a feed set up": lambda: FeedConfig.objects.create(
+            account=account, connector=shop.connector, statuses=["canceled"]
+        ),
+        "a feed changed in bulk": lambda: FeedConfig.objects.filter(account=account).update(statuses=[]),
+        "a hook set up": lambda: HookConfig.objects.create(
+            account=account, connector=shop.connector, statuses=["canceled"], url="https://hook.example/"
+        ),
+        "a hook deleted": lambda: HookConfig.objects.filter(account=account).delete(),
         "the rule saved": lambda: rule_set(account, held_bands([ANA])),
         "the rule saved again, its bands replaced": lambda: rule_set(account, [band(0, 100, "authorize")]),
         "a band changed in bulk": lambda: PriceDivergenceRule.objects.get(account=account).bands.update(
@@ -66,8 +83,7 @@ def _tables(sql: str) -> set[str]:
 def test_what_processing_keeps_is_read_only_from_tables_that_move_the_version(shop, owner, approver):
     rule_set(shop.account, held_bands([ANA]))
     with CaptureQueriesContext(connection) as queries:
-        active_policies(shop.account, picks_up=False)
-        account_bands(account=shop.account)
+        account_settings_read(shop.account.pk)
     read = set().union(*(_tables(query["sql"]) for query in queries.captured_queries))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -91,11 +107,17 @@ def test_an_order_processed_after_a_change_is_decided_by_the_change(shop, owner,
     receive(shop, marketplaceOrderId="policy-off")
     intakes_process(limit=10)
 
+    Connector.objects.filter(pk=shop.connector.pk).update(endpoint="https://moved.example/vtex")
+    receive(shop, marketplaceOrderId="connector-moved")
+    intakes_process(limit=10)
+
     assert [outcome(name) for name in ("before", "rule-changed", "policy-off")] == [
         (("integrated", "SOI001", "waiting-for-manual-authorization"),),
         (("integrated", "SOI001", "payment-pending"),),
         (("rejected", "EOI002", None),),  # no active policy reaches its stock
     ]
+    notified = Notification.objects.get(marketplace_order_id="connector-moved")
+    assert notified.url.startswith("https://moved.example/vtex/")
 
 
 def test_an_unchanged_account_is_not_read_again(shop, owner, approver):
@@ -106,7 +128,12 @@ def test_an_unchanged_account_is_not_read_again(shop, owner, approver):
     with CaptureQueriesContext(connection) as queries:
         intakes_process(limit=10)
     read = set().union(*(_tables(query["sql"]) for query in queries.captured_queries))
-    assert not read & {"catalog_shippingpolicy", "authorization_pricedivergencerule"}
+    assert not read & {
+        "authorization_account",
+        "connectors_connector",
+        "catalog_shippingpolicy",
+        "authorization_pricedivergencerule",
+    }
     assert outcome("second") == (("integrated", "SOI001", "payment-pending"),)
 
 
@@ -114,11 +141,35 @@ def test_a_forked_process_keeps_nothing_of_its_parent(shop, owner, approver):
     rule_set(shop.account, held_bands([ANA]))
     receive(shop, marketplaceOrderId="first")
     intakes_process(limit=10)
-    assert pipeline._settings_read  # the parent keeps what it read
+    assert account_settings._kept  # the parent keeps what it read
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # a worker of a prefork pool, or a mutant's test process
-        os.write(write, str(len(pipeline._settings_read)).encode())
+        os.write(write, str(len(account_settings._kept)).encode())
         os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 16) == b"0"
+
+
+def test_what_is_kept_carries_nothing_read_through_it_later(shop, owner, approver):
+    """A related row read through a kept object would be kept with it, and no trigger moves the
+    version for it: processing every kind of submission reads nothing through them."""
+    rule_set(shop.account, held_bands([ANA]))
+    FeedConfig.objects.create(account=shop.account, connector=shop.connector, statuses=["canceled"])
+    HookConfig.objects.create(
+        account=shop.account, connector=shop.connector, statuses=["canceled"], url="https://hook.example/"
+    )
+    for name, paid in (("none", None), ("held", HELD), ("denied", 1)):
+        receive(shop, marketplaceOrderId=name, **({} if paid is None else {"marketplacePaymentValue": paid}))
+    receive(shop, marketplaceOrderId="none")  # a duplicate
+    intakes_process(limit=10)
+
+    _, kept = account_settings._kept[shop.account.pk]
+    assert outcome("held")[0][2] == "waiting-for-manual-authorization"
+    assert outcome("denied")[0][:2] == ("rejected", "EOI003")
+    assert set(kept.account._state.fields_cache) == set()
+    for each in kept.connectors.values():
+        assert set(each._state.fields_cache) == {"account", "feed_config", "hook_config"}
+        assert not hasattr(each, "_prefetched_objects_cache")
+    hook = kept.connectors[shop.connector.pk].hook_config
+    assert set(hook._state.fields_cache) == {"account", "connector"}

@@ -1,0 +1,85 @@
+"""What processing reads of an account once a change, not once a batch: the account, its
+connectors (each with its outbox settings), its shipping policies and its rule.
+
+Every table these reads touch moves the account's settings version in the same transaction as any
+write to it, whoever makes it (`accounts.settings_version`). A batch reads the number first, and
+reads the rest again only when it has moved; where the database keeps no number (SQLite),
+everything is read each batch. The objects kept are shared by this process's batches: processing
+reads them and never changes them, nor reads through them what is not kept with them (a test
+checks), so a batch never sees what another wrote into them.
+"""
+
+import os
+from dataclasses import dataclass
+
+from accounts.models import Account
+from accounts.settings_version import settings_version
+from authorization.selectors import account_bands
+from catalog.availability import active_policies
+from connectors.models import Connector
+from connectors.status_changes import OUTBOX_SETTINGS
+
+from ..models import IntakeRecord
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    account: Account
+    connectors: dict[int, Connector]
+    policies: list
+    bands: list | None
+
+
+# This process's reads, each with the settings version it was read at.
+_kept: dict[int, tuple[int, AccountSettings]] = {}
+KEPT_AT_MOST = 1000
+# A forked process starts with nothing kept: what its parent read may be of another database under
+# the same numbers (a test database cloned with its sequences, as mutation runs do).
+os.register_at_fork(after_in_child=_kept.clear)
+
+
+def account_settings(account_id: int) -> AccountSettings:
+    """The account's settings as they are now: kept, unless they changed since they were read."""
+    # The version first: what is read after it is at least as new, so never kept under a later one.
+    version = settings_version(account_id)
+    kept = _kept.get(account_id)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    read = account_settings_read(account_id)
+    if version is not None:
+        if len(_kept) >= KEPT_AT_MOST:
+            _kept.clear()
+        _kept[account_id] = (version, read)
+    return read
+
+
+def account_settings_read(account_id: int) -> AccountSettings:
+    """Read the account's settings from the database, in four queries."""
+    account = Account.objects.get(pk=account_id)
+    connectors = (
+        Connector.objects.filter(account=account).select_related(*OUTBOX_SETTINGS).order_by().in_bulk()
+    )
+    for connector in connectors.values():
+        connector.account = account
+    return AccountSettings(
+        account=account,
+        connectors=connectors,
+        policies=active_policies(account, picks_up=False),
+        bands=account_bands(account=account),
+    )
+
+
+def with_settings(intakes: list[IntakeRecord]) -> dict[int, AccountSettings]:
+    """Give each claimed submission its account and connector, as kept; return the settings of
+    each of their accounts."""
+    settings = {account_id: account_settings(account_id) for account_id in {i.account_id for i in intakes}}
+    for intake in intakes:
+        kept = settings[intake.account_id]
+        intake.account = kept.account
+        connector = kept.connectors.get(intake.connector_id)
+        if connector is None:  # of another account: no intake is written so, but read, not assumed
+            connector = Connector.objects.select_related("account", *OUTBOX_SETTINGS).get(
+                pk=intake.connector_id
+            )
+        intake.connector = connector
+    return settings
