@@ -7,10 +7,11 @@ out when a reprocessed submission replaces it; `rollups_rebuild` recomputes them
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
 from django.db import connection, transaction
 
-from kit.inserts import insert_sql, insert_values, saved
+from kit.inserts import columns_of, insert_params, insert_statement, saved, unnest_sql
 
 from .models import DailyDecisionStat, DailySkuStat, DecisionRecord
 
@@ -65,15 +66,18 @@ def _columns(model, names) -> list[str]:
     return [model._meta.get_field(name).column for name in names]
 
 
-def _upsert_sql(model, rows: int) -> str:
-    """`INSERT … ON CONFLICT DO UPDATE` of `rows` cells of a rollup, adding their sums in place."""
+@cache
+def _upsert_sql(model, *, many: bool = False) -> str:
+    """`INSERT … ON CONFLICT DO UPDATE` of a cell of a rollup, adding its sums in place; `many`:
+    of any number of cells, given as a column's values each (`kit.inserts.columns_of`)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    fields = [model._meta.get_field(name) for name in (*model.KEY, *model.SUMS)]
     keys = [quote(column) for column in _columns(model, model.KEY)]
     sums = [quote(column) for column in _columns(model, model.SUMS)]
-    row = f"({', '.join(['%s'] * (len(keys) + len(sums)))})"
+    rows = f"SELECT * FROM {unnest_sql(fields)}" if many else f"VALUES ({', '.join(['%s'] * len(fields))})"
     return (
-        f"INSERT INTO {table} ({', '.join(keys + sums)}) VALUES {', '.join([row] * rows)} "
+        f"INSERT INTO {table} ({', '.join(keys + sums)}) {rows} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
         + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in sums)
     )
@@ -96,12 +100,12 @@ def records_insert_counted(records: list[DecisionRecord]) -> None:
     for model, cells in merged.items():
         cells = sorted(((key, sums) for key, sums in cells.items() if any(sums)), key=_sort_key)
         if cells:
-            parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, len(cells))})")
-            params += [value for key, sums in cells for value in (*key, *sums)]
+            parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, many=True)})")
+            params += columns_of((*key, *sums) for key, sums in cells)
     with connection.cursor() as cursor:
         cursor.execute(
-            (f"WITH {', '.join(parts)} " if parts else "") + insert_sql(DecisionRecord, len(records)),
-            [*params, *insert_values(records)],
+            (f"WITH {', '.join(parts)} " if parts else "") + insert_statement(records),
+            [*params, *insert_params(records)],
         )
         saved(records, cursor.fetchall())
 
@@ -119,7 +123,7 @@ def _bump(model, cells: dict[tuple, tuple]) -> None:
     table = quote(model._meta.db_table)
     keys = [quote(column) for column in _columns(model, model.KEY)]
     sums = [quote(column) for column in _columns(model, model.SUMS)]
-    sql = _upsert_sql(model, 1)
+    sql = _upsert_sql(model)
     emptied = [key for key, values in cells.items() if values[0] < 0]
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(*key, *values) for key, values in sorted(cells.items(), key=_sort_key)])

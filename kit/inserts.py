@@ -3,8 +3,11 @@
 `Model.objects.create()` and `bulk_create()` build their INSERT through the ORM's compiler on
 every call, a cost the order API pays on every request and processing on every order (what it
 cost: `bench/RESULTS.md`, "Optimizations"). These write the same rows — every concrete field,
-defaults and `auto_now_add` applied by the fields themselves — with SQL made once per model and
-row count. Models written this way send no `post_save` signal, like `bulk_create`.
+defaults and `auto_now_add` applied by the fields themselves — with SQL made once per model. Several rows
+go in one `INSERT … SELECT FROM UNNEST(column arrays)`, as Django's own `bulk_create` writes them
+on PostgreSQL: its text does not grow with the rows, so the driver converts it once and the server
+plans it once, where a `VALUES` list of a batch's rows would be parsed again on every call. Models
+written this way send no `post_save` signal, like `bulk_create`.
 """
 
 from functools import cache
@@ -21,24 +24,41 @@ def _columns(model) -> tuple[list, str, str]:
     return fields, columns, row
 
 
-def insert_sql(model, rows: int = 1) -> str:
-    """`INSERT INTO table (every column) VALUES (…), … RETURNING pk`, for `rows` rows."""
+def unnest_sql(fields) -> str:
+    """`UNNEST(%s::type[], …)`: rows of `fields` given as one array parameter a column
+    (`columns_of`). Types without their length, so nothing is cut (as `bulk_create` does)."""
+    arrays = [f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields]
+    return f"UNNEST({', '.join(arrays)})"
+
+
+def columns_of(rows) -> list[list]:
+    """Rows of values as the lists of `unnest_sql`, a column each."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+@cache
+def insert_sql(model, *, many: bool = False) -> str:
+    """`INSERT INTO table (every column) VALUES (…) RETURNING pk`; `many`: the rows selected
+    `FROM UNNEST(…)` instead, any number of them."""
     quote = connection.ops.quote_name
-    _, columns, row = _columns(model)
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)} "
-        f"RETURNING {quote(model._meta.pk.column)}"
-    )
+    fields, columns, row = _columns(model)
+    rows = f"SELECT * FROM {unnest_sql(fields)}" if many else f"VALUES {row}"
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {rows} RETURNING {quote(model._meta.pk.column)}"
 
 
-def insert_values(instances) -> list:
-    """The parameters of `insert_sql` for `instances`, as `save()` would prepare them."""
+def insert_params(instances) -> list:
+    """The parameters of `insert_statement(instances)`, prepared as `save()` would prepare them."""
     fields, _, _ = _columns(type(instances[0]))
-    return [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+    rows = [
+        [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
         for instance in instances
-        for field in fields
     ]
+    return rows[0] if len(rows) == 1 else columns_of(rows)
+
+
+def insert_statement(instances) -> str:
+    """The INSERT of `instances`: its rows' values, or their columns' arrays for more than one."""
+    return insert_sql(type(instances[0]), many=len(instances) > 1)
 
 
 def saved(instances, primary_keys) -> None:
@@ -51,18 +71,13 @@ def saved(instances, primary_keys) -> None:
 def insert(instance) -> None:
     """Insert one row as `instance.save(force_insert=True)` would (without its signals)."""
     with connection.cursor() as cursor:
-        cursor.execute(insert_sql(type(instance)), insert_values([instance]))
+        cursor.execute(insert_statement([instance]), insert_params([instance]))
         saved([instance], cursor.fetchall())
 
 
-# PostgreSQL takes at most this many parameters in a statement.
-MAX_PARAMETERS = 65535
-
-
 def insert_many(instances) -> list:
-    """Insert the rows as `bulk_create(instances)` would (a statement for as many rows as its
-    parameters allow, no signals), with SQL built once per model and row count; return them.
-    On another database than PostgreSQL, `bulk_create` itself."""
+    """Insert the rows as `bulk_create(instances)` would (one statement, no signals), with SQL
+    built once per model; return them. On another database than PostgreSQL, `bulk_create` itself."""
     instances = list(instances)
     if not instances:
         return instances
@@ -71,11 +86,7 @@ def insert_many(instances) -> list:
         return model._default_manager.bulk_create(instances)
     for instance in instances:  # a related object saved since it was assigned gives its key now
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
-    fields, _, _ = _columns(model)
-    step = max(MAX_PARAMETERS // len(fields), 1)
     with connection.cursor() as cursor:
-        for start in range(0, len(instances), step):
-            rows = instances[start : start + step]
-            cursor.execute(insert_sql(model, len(rows)), insert_values(rows))
-            saved(rows, cursor.fetchall())
+        cursor.execute(insert_statement(instances), insert_params(instances))
+        saved(instances, cursor.fetchall())
     return instances
