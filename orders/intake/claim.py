@@ -7,18 +7,12 @@ dies mid-processing takes its transaction with it, so the submission is free aga
 nothing has to run out first. There is no separate claim to commit before the work starts.
 """
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import IntakeRecord
 from ..statuses import IntakeStatus
-
-# A submission left "processing" under a lease (what a claim was before it became the row lock)
-# is free once this is over; none is claimed that way now.
-LEASE = timedelta(seconds=60)
 
 
 def intake_claim(*, intake_id: int) -> IntakeRecord | None:
@@ -29,6 +23,8 @@ def intake_claim(*, intake_id: int) -> IntakeRecord | None:
         _claimable()
         .filter(pk=intake_id)
         .filter(status__in=[IntakeStatus.RECEIVED, IntakeStatus.FAILED, IntakeStatus.PROCESSING])
+        # A row left "processing" under a lease, as claims were before they became the row
+        # lock, is free once its lease is over.
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .first()
     )

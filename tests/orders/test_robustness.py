@@ -11,7 +11,6 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from catalog.models import Stock
 from orders.intake import write
-from orders.intake.claim import LEASE
 from orders.intake.pipeline import intake_process, intakes_process
 from orders.models import IntakeRecord, Order
 from orders.reservations import reservations_expire
@@ -112,7 +111,7 @@ def test_a_submission_left_processing_under_a_lease_is_taken_up_by_the_sweep_onc
     IntakeRecord.objects.filter(pk=intake.pk).update(
         status="processing",
         attempts=1,
-        lease_until=timezone.now() + LEASE / 2,
+        lease_until=timezone.now() + timedelta(seconds=30),  # half of the minute a lease lasted
         received_at=timezone.now() - timedelta(minutes=1),
     )
     with mkp.capture(execute=True):
