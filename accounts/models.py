@@ -270,8 +270,8 @@ class Absence(models.Model):
 
 class SettingsVersion(models.Model):
     """A number that moves whenever what processing reads of an account once a batch changes: the
-    account, its connectors and their feed and hook settings, its rule and bands, its shipping
-    policies and their warehouses. Written only by the database, by the
+    account and its franchises, its connectors and their feed and hook settings, its rule and
+    bands, its shipping policies with their warehouses and pickup points. Written only by the database, by the
     triggers `accounts.settings_version` installs on those tables, so no write path can forget
     it; processing keeps what it read until the number moves. No foreign key: a row outlives
     its account's deletion, which a trigger may bump on the way."""

@@ -1,7 +1,7 @@
 """The version of an account's processing settings, kept by the database (`SettingsVersion`).
 
-Processing reads an account, its connectors (with their feed and hook settings), its rule and
-shipping policies once a batch; with this number it reads them once a change instead
+Processing reads an account, its franchises, its connectors (with their feed and hook settings),
+its rule, shipping policies and pickup points once a batch; with this number it reads them once a change instead
 (`orders.intake.account_settings`). Every table those reads touch has a
 trigger here that bumps the account's number in the same transaction as the write, whatever
 wrote it: a service, the admin, a bulk update, a cascade. A test checks the reads touch no
@@ -48,15 +48,16 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def trigger_sql(table: str, account_of: str) -> str:
-    """A row trigger on `table` bumping the number of the account `account_of` gives; in it, `row`
-    stands for the row written (both the old and the new one of an update)."""
-    old, new = account_of.replace("row.", "OLD."), account_of.replace("row.", "NEW.")
+def trigger_sql(table: str, *accounts_of: str) -> str:
+    """A row trigger on `table` bumping the number of each account `accounts_of` give; in them,
+    `row` stands for the row written (both the old and the new one of an update)."""
+    old = " ".join(f"PERFORM {FUNCTION}({each.replace('row.', 'OLD.')});" for each in accounts_of)
+    new = " ".join(f"PERFORM {FUNCTION}({each.replace('row.', 'NEW.')});" for each in accounts_of)
     return f"""
 CREATE OR REPLACE FUNCTION {table}_settings_changed() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN PERFORM {FUNCTION}({old}); END IF;
-    IF TG_OP <> 'DELETE' THEN PERFORM {FUNCTION}({new}); END IF;
+    IF TG_OP <> 'INSERT' THEN {old} END IF;
+    IF TG_OP <> 'DELETE' THEN {new} END IF;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;

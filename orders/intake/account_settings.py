@@ -1,5 +1,6 @@
 """What processing reads of an account once a change, not once a batch: the account, its
-connectors (each with its outbox settings), its shipping policies and its rule.
+franchises, its connectors (each with its outbox settings), its shipping policies (with their
+pickup points), its pickup points and its rule.
 
 Every table these reads touch moves the account's settings version in the same transaction as any
 write to it, whoever makes it (`accounts.settings_version`). A batch reads the number first, and
@@ -16,6 +17,7 @@ from accounts.models import Account
 from accounts.settings_version import settings_version
 from authorization.selectors import account_bands
 from catalog.availability import active_policies
+from catalog.models import PickupPoint
 from connectors.models import Connector
 from connectors.status_changes import OUTBOX_SETTINGS
 
@@ -25,8 +27,10 @@ from ..models import IntakeRecord
 @dataclass(frozen=True)
 class AccountSettings:
     account: Account
+    franchises: list[Account]  # by name, as they are tried
     connectors: dict[int, Connector]
-    policies: list
+    policies: list  # active, each with its pickup points
+    pickup_points: dict[str, PickupPoint]  # by their id
     bands: list | None
 
 
@@ -54,7 +58,7 @@ def account_settings(account_id: int) -> AccountSettings:
 
 
 def account_settings_read(account_id: int) -> AccountSettings:
-    """Read the account's settings from the database, in four queries."""
+    """Read the account's settings from the database, in eight queries."""
     account = Account.objects.get(pk=account_id)
     connectors = (
         Connector.objects.filter(account=account).select_related(*OUTBOX_SETTINGS).order_by().in_bulk()
@@ -63,8 +67,12 @@ def account_settings_read(account_id: int) -> AccountSettings:
         connector.account = account
     return AccountSettings(
         account=account,
+        franchises=list(account.franchises.order_by("name")),
         connectors=connectors,
-        policies=active_policies(account, picks_up=False),
+        policies=active_policies(account, picks_up=True),
+        pickup_points={
+            point.point_id: point for point in PickupPoint.objects.filter(account=account).order_by()
+        },
         bands=account_bands(account=account),
     )
 

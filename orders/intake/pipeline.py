@@ -224,11 +224,11 @@ def _by_account(intakes: list[IntakeRecord]) -> list[list[IntakeRecord]]:
 
 class _AccountReads:
     """What planning and deciding read of an account, once for all of its submissions in a batch:
-    its SKUs and stock each time, its shipping policies and rule as kept (`account_settings`)."""
+    its SKUs and stock each time, the rest as kept (`account_settings`)."""
 
     def __init__(self, group: list[IntakeRecord], settings: AccountSettings):
         sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
-        self.policies, self.bands = settings.policies, settings.bands
+        self.settings, self.bands = settings, settings.bands
         self.catalog = skus_and_stock(settings.account, sku_ids)
 
 
@@ -240,7 +240,7 @@ def _decided(
     if (intake.connector_id, intake.marketplace_order_id) in existing:
         return Processed.refused(intake, already_exists(intake), notify=notify)
     try:
-        plan = plan_order(intake=intake, read=reads.catalog, policies=reads.policies)
+        plan = plan_order(intake=intake, read=reads.catalog, settings=reads.settings)
     except Rejection as rejection:
         return Processed.refused(intake, rejection, notify=notify)
     decided = intake_decide(intake, plan, reads.bands)

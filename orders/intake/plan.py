@@ -13,6 +13,7 @@ from catalog.models import DeliveryChannel, PickupPoint, ShippingPolicy, Sku, St
 from connectors.contract import SOURCE_CHECKOUT, SOURCE_FULFILLMENT, ContractError
 
 from ..models import IntakeRecord
+from .account_settings import AccountSettings
 
 
 class Rejection(Exception):
@@ -83,11 +84,13 @@ def plan_fulfilment(
     sales_channel: str,
     read: tuple[dict[str, Sku], dict[str, list[Stock]]] | None = None,
     policies: list[ShippingPolicy] | None = None,
+    pickup_points: dict[str, PickupPoint] | None = None,
 ) -> list[ContractError]:
     """Find SLA, freight and stock for every item in `account`; return what is not available.
 
-    `read` is the account's SKUs of the items and their stock rows, and `policies` its active
-    shipping policies (without pickup points), when the caller has them.
+    `read` is the account's SKUs of the items and their stock rows, `policies` its active
+    shipping policies (each with its pickup points) and `pickup_points` its pickup points by id,
+    when the caller has them.
     """
     shipping = body["shippingData"]
     is_fob = shipping.get("isFob") is True
@@ -96,14 +99,16 @@ def plan_fulfilment(
     sku_ids = {item.sku_id for item in items}
     local_skus, stock = read or skus_and_stock(account, sku_ids)
     picks_up = any(item.delivery_channel == DeliveryChannel.PICKUP_IN_POINT for item in items)
-    if policies is None or picks_up:
+    if policies is None:
         policies = active_policies(account, picks_up=picks_up)
-    # Every pickup item goes to the one selected address: read its pickup point once.
-    point = (
-        PickupPoint.objects.filter(account=account, point_id=address.get("addressId") or "").first()
-        if picks_up
-        else None
-    )
+    # Every pickup item goes to the one selected address: its pickup point, read once.
+    point_id = address.get("addressId") or ""
+    if not picks_up:
+        point = None
+    elif pickup_points is not None:
+        point = pickup_points.get(point_id)
+    else:
+        point = PickupPoint.objects.filter(account=account, point_id=point_id).first()
     problems: list[ContractError] = []
     for item in items:
         item.policy, item.pickup_point, item.seller_freight_cents, item.stock_candidates = None, None, 0, []
@@ -168,15 +173,18 @@ def plan_fulfilment(
     return problems
 
 
-def _fulfilment_accounts(main: Account, body: dict) -> list[Account]:
-    """The accounts that may fulfil the order, in the order they are tried."""
+def _fulfilment_accounts(main: Account, body: dict, franchises: list[Account] | None) -> list[Account]:
+    """The accounts that may fulfil the order, in the order they are tried; `franchises` are
+    the seller's, by name, when the caller has them."""
     pickup_account_name = body.get("pickupAccountName")
     if body.get("allowFranchises") is not True:
         return [main]
+    if franchises is None:
+        franchises = list(main.franchises.order_by("name"))
     if pickup_account_name:
         if pickup_account_name == main.name:
             return [main]
-        franchise = main.franchises.filter(name=pickup_account_name).first()
+        franchise = next((each for each in franchises if each.name == pickup_account_name), None)
         if franchise is None:
             raise Rejection(
                 "EOI002",
@@ -189,14 +197,14 @@ def _fulfilment_accounts(main: Account, body: dict) -> list[Account]:
                 ],
             )
         return [franchise]
-    return [main, *main.franchises.order_by("name")]
+    return [main, *franchises]
 
 
-def plan_order(*, intake: IntakeRecord, read=None, policies: list[ShippingPolicy] | None = None) -> OrderPlan:
+def plan_order(*, intake: IntakeRecord, read=None, settings: AccountSettings | None = None) -> OrderPlan:
     """Price and place every item, or raise `Rejection` (EOI004 unknown item, EOI002 not available).
 
-    `read` and `policies` are the seller's SKUs and stock rows (of these items at least) and its
-    active shipping policies, when a batch read them for all of its submissions.
+    `read` is the seller's SKUs and stock rows (of these items at least), when a batch read them
+    for all of its submissions, and `settings` the seller's as kept (`account_settings`).
     """
     body, main = intake.body, intake.account
     items = items_of(body)
@@ -213,14 +221,16 @@ def plan_order(*, intake: IntakeRecord, read=None, policies: list[ShippingPolicy
     for item in items:
         item.seller_sku = seller_skus[item.sku_id]
     first_problems = None
-    for account in _fulfilment_accounts(main, body):
+    for account in _fulfilment_accounts(main, body, settings.franchises if settings else None):
+        kept = settings if settings is not None and account.pk == main.pk else None
         problems = plan_fulfilment(
             account,
             items,
             body,
             intake.connector.sales_channel,
             read=(seller_skus, seller_stock) if account.pk == main.pk else None,
-            policies=policies if account.pk == main.pk else None,
+            policies=kept.policies if kept else None,
+            pickup_points=kept.pickup_points if kept else None,
         )
         if not problems:
             return OrderPlan(fulfilment_account=account, items=items)

@@ -12,12 +12,22 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Account
 from accounts.settings_version import settings_version
 from authorization.models import PriceDivergenceRule
-from catalog.models import ShippingPolicy
+from catalog.models import PickupPoint, ShippingPolicy
 from connectors.models import Connector, FeedConfig, HookConfig, Notification
 from orders.intake import account_settings
 from orders.intake.account_settings import account_settings_read
 from orders.intake.pipeline import intakes_process
-from tests.factories import AccountFactory, ShippingPolicyFactory, WarehouseFactory, band, connector
+from orders.models import Order
+from tests.factories import (
+    AccountFactory,
+    PickupPointFactory,
+    ShippingPolicyFactory,
+    SkuFactory,
+    StockFactory,
+    WarehouseFactory,
+    band,
+    connector,
+)
 from tests.support.orders import ANA, HELD, held_bands, outcome, receive, rule_set
 
 pytestmark = pytest.mark.usefixtures("postgresql_only")
@@ -55,6 +65,21 @@ def test_every_write_to_what_processing_keeps_moves_the_account_version(shop, ow
             account=account, connector=shop.connector, statuses=["canceled"], url="https://hook.example/"
         ),
         "a hook deleted": lambda: HookConfig.objects.filter(account=account).delete(),
+        "a franchise added": lambda: AccountFactory(name="acme-franchise", parent=account),
+        "a franchise renamed in bulk": lambda: Account.objects.filter(parent=account).update(
+            name="acme-franchise-2"
+        ),
+        "a franchise let go": lambda: Account.objects.filter(parent=account).update(parent=None),
+        "a pickup point added": lambda: PickupPointFactory(
+            account=account, point_id="P1", warehouse=shop.warehouse
+        ),
+        "a pickup point put on a policy": lambda: policy.pickup_points.add(
+            *PickupPoint.objects.filter(account=account)
+        ),
+        "a pickup point moved in bulk": lambda: PickupPoint.objects.filter(account=account).update(
+            city="Recife"
+        ),
+        "a policy's pickup points cleared": lambda: policy.pickup_points.clear(),
         "the rule saved": lambda: rule_set(account, held_bands([ANA])),
         "the rule saved again, its bands replaced": lambda: rule_set(account, [band(0, 100, "authorize")]),
         "a band changed in bulk": lambda: PriceDivergenceRule.objects.get(account=account).bands.update(
@@ -173,3 +198,38 @@ def test_what_is_kept_carries_nothing_read_through_it_later(shop, owner, approve
         assert not hasattr(each, "_prefetched_objects_cache")
     hook = kept.connectors[shop.connector.pk].hook_config
     assert set(hook._state.fields_cache) == {"account", "connector"}
+
+
+def test_a_pickup_point_or_franchise_added_after_a_batch_is_planned_with(shop, owner, approver):
+    receive(shop, marketplaceOrderId="first")
+    intakes_process(limit=10)
+    point = PickupPointFactory(account=shop.account, point_id="PP1", warehouse=shop.warehouse)
+    ShippingPolicyFactory(
+        account=shop.account, policy_id="Pickup", delivery_channel="pickup-in-point", freight_cents=0
+    ).pickup_points.add(point)
+    pickup = {
+        "logistics": {"selectedDeliveryChannel": "pickup-in-point", "selectedSla": "", "price": 0},
+        "address": {
+            "addressType": "pickup",
+            "addressId": "PP1",
+            "geoCoordinates": {"latitude": 0, "longitude": 0},
+        },
+    }
+    receive(shop, marketplaceOrderId="picked-up", marketplacePaymentValue=975, **pickup)
+    intakes_process(limit=10)
+
+    franchise = AccountFactory(name="acme-franchise", parent=shop.account, order_prefix="MKT")
+    warehouse = WarehouseFactory(account=franchise, warehouse_id="FR1")
+    StockFactory(
+        sku=SkuFactory(account=franchise, sku_id="1", price_cents=975), warehouse=warehouse, quantity=3
+    )
+    ShippingPolicyFactory(account=franchise, policy_id="Express", freight_cents=2050).warehouses.add(
+        warehouse
+    )
+    receive(shop, marketplaceOrderId="franchised", allowFranchises=True, pickupAccountName="acme-franchise")
+    intakes_process(limit=10)
+
+    assert outcome("picked-up") == (("integrated", "SOI001", "payment-pending"),)
+    assert outcome("franchised") == (("integrated", "SOI001", "payment-pending"),)
+    assert Order.objects.get(marketplace_order_id="picked-up").items.get().pickup_point == point
+    assert Order.objects.get(marketplace_order_id="franchised").franchise_account == franchise
