@@ -5,11 +5,12 @@ most one waiting on the broker at a time. The batch task (`orders.tasks.process_
 claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, by locking them in the
 transaction that processes them (rows another worker holds are passed over, not waited for),
 asks for the next batch at once when it took a full one (so every worker has one), and
-processes them together in that one transaction: the catalog read once an account, its
-connectors, shipping policies and rule as kept since they last changed (`account_settings`),
-each submission planned and decided — integrated, held for approval, held, denied or refused, from the seller's stock, a
-franchise's or a pickup point's, first time or reprocessed — and each table written in one
-statement for the whole batch (`write`), with the notifications and decision records (`publish`).
+processes them together in that one transaction: the catalog read once an account, the rest
+of what planning reads as kept since it last changed (`account_settings`), each submission
+planned and decided — integrated, held for approval, held, denied or refused, from the
+seller's stock, a franchise's or a pickup point's, first time or reprocessed — and each table
+written in one statement for the whole batch (`write`), with the notifications and decision
+records (`publish`).
 
 Every other way in is a batch of one through the same stages: a sweep's or a retry's task
 (`intake_process`), the previous protocol's connector waiting for its answer
@@ -228,7 +229,7 @@ class _AccountReads:
 
     def __init__(self, group: list[IntakeRecord], settings: AccountSettings):
         sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
-        self.settings, self.bands = settings, settings.bands
+        self.settings = settings
         self.catalog = skus_and_stock(settings.account, sku_ids)
 
 
@@ -243,7 +244,7 @@ def _decided(
         plan = plan_order(intake=intake, read=reads.catalog, settings=reads.settings)
     except Rejection as rejection:
         return Processed.refused(intake, rejection, notify=notify)
-    decided = intake_decide(intake, plan, reads.bands)
+    decided = intake_decide(intake, plan, reads.settings.bands)
     decision, outcome = decided.decision, decided.outcome
     if answer_now and decision.decision.outcome is not Outcome.NO_DIVERGENCE:
         refusal = divergence_rejection(
