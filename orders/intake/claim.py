@@ -7,9 +7,13 @@ dies mid-processing takes its transaction with it, so the submission is free aga
 nothing has to run out first. There is no separate claim to commit before the work starts.
 """
 
-from django.db import transaction
+from functools import cache
+
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from kit.selects import columns, fetch, rows_as
 
 from ..models import IntakeRecord
 from ..statuses import IntakeStatus
@@ -18,31 +22,67 @@ from ..statuses import IntakeStatus
 def intake_claim(*, intake_id: int) -> IntakeRecord | None:
     """In the caller's transaction, take the submission for processing, unless it is done or
     another worker holds it; it is held until that transaction ends."""
-    now = timezone.now()
-    intake = (
-        _claimable()
-        .filter(pk=intake_id)
-        .filter(status__in=[IntakeStatus.RECEIVED, IntakeStatus.FAILED, IntakeStatus.PROCESSING])
-        # A row left "processing" under a lease, as claims were before they became the row
-        # lock, is free once its lease is over.
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .first()
-    )
-    return None if intake is None else _claimed(intake)
+    now, statuses = timezone.now(), [IntakeStatus.RECEIVED, IntakeStatus.FAILED, IntakeStatus.PROCESSING]
+    _in_transaction()
+    if connection.vendor == "postgresql":
+        found = _read(_claim_sql(one=True), [intake_id, [status.value for status in statuses], now])
+    else:
+        found = list(
+            _claimable()
+            .filter(pk=intake_id, status__in=statuses)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        )
+    return _claimed(found[0]) if found else None
 
 
 def intakes_claim(*, limit: int) -> list[IntakeRecord]:
     """In the caller's transaction, take the oldest received submissions, up to `limit`, passing
     over any another worker holds. Their accounts and connectors are not read with them: they are
     kept between batches (`account_settings.with_settings`)."""
-    intakes = list(_claimable().filter(status=IntakeStatus.RECEIVED).order_by("received_at", "pk")[:limit])
+    _in_transaction()
+    if connection.vendor == "postgresql":
+        intakes = _read(_claim_sql(one=False), [IntakeStatus.RECEIVED.value, limit])
+    else:
+        intakes = _claimable().filter(status=IntakeStatus.RECEIVED).order_by("received_at", "pk")[:limit]
     return [_claimed(intake) for intake in intakes]
 
 
-def _claimable():
+def _in_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("A claim holds only within the transaction that processes the submission.")
+
+
+def _claimable():
     return IntakeRecord.objects.select_for_update(skip_locked=True)
+
+
+@cache
+def _claim_sql(*, one: bool) -> str:
+    """The claims as the ORM would write them on PostgreSQL, built once (`kit.selects`): one
+    submission by its id, or the oldest received."""
+    quote, meta = connection.ops.quote_name, IntakeRecord._meta
+    column = {
+        name: quote(meta.get_field(name).column) for name in ("id", "status", "lease_until", "received_at")
+    }
+    if one:
+        # A row left "processing" under a lease, as claims were before they became the row
+        # lock, is free once its lease is over.
+        where = (
+            f"r.{column['id']} = %s AND r.{column['status']} = ANY(%s) "
+            f"AND (r.{column['lease_until']} IS NULL OR r.{column['lease_until']} < %s)"
+        )
+        rest = ""
+    else:
+        where = f"r.{column['status']} = %s"
+        rest = f" ORDER BY r.{column['received_at']}, r.{column['id']} LIMIT %s"
+    return (
+        f"SELECT {columns(IntakeRecord, 'r')} FROM {quote(meta.db_table)} AS r WHERE {where}{rest} "
+        "FOR UPDATE SKIP LOCKED"
+    )
+
+
+def _read(sql: str, params) -> list[IntakeRecord]:
+    return [intake for (intake,) in rows_as(fetch(sql, params), IntakeRecord)]
 
 
 def _claimed(intake: IntakeRecord) -> IntakeRecord:

@@ -23,15 +23,17 @@ batch of one, so only the one at fault fails. A failed submission is tried again
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from authorization.decision import Outcome
 from catalog.availability import skus_and_stock
 from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 from kit.logs import log_context_bound
+from kit.selects import fetch
 
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
@@ -184,16 +186,7 @@ def _batch_process(
     settings = with_settings(intakes)
     placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
     batch, failures, stock = [], [], StockChooser()
-    existing = set(
-        Order.objects.filter(
-            connector_id__in={intake.connector_id for intake in placing},
-            marketplace_order_id__in={intake.marketplace_order_id for intake in placing},
-        )
-        .order_by()
-        .values_list("connector_id", "marketplace_order_id")
-        if placing
-        else ()
-    )
+    existing = _existing(placing)
     for group in _by_account(placing):
         reads = _AccountReads(group, settings[group[0].account_id])
         for intake in group:
@@ -214,6 +207,34 @@ def _batch_process(
             intake_approve(intake)
     failed = {intake.pk for intake, _ in failures}
     return [intake for intake in intakes if intake.pk not in failed], failures
+
+
+def _existing(placing: list[IntakeRecord]) -> set[tuple[int, str]]:
+    """(connector, marketplace order id) of the orders that are there already, of those placed."""
+    if not placing:
+        return set()
+    connectors = sorted({intake.connector_id for intake in placing})
+    order_ids = sorted({intake.marketplace_order_id for intake in placing})
+    if connection.vendor == "postgresql":
+        return set(fetch(_existing_sql(), [connectors, order_ids]))
+    return set(
+        Order.objects.filter(connector_id__in=connectors, marketplace_order_id__in=order_ids)
+        .order_by()
+        .values_list("connector_id", "marketplace_order_id")
+    )
+
+
+@cache
+def _existing_sql() -> str:
+    """`_existing`'s read on PostgreSQL, built once (`kit.selects`)."""
+    quote, meta = connection.ops.quote_name, Order._meta
+    connector, order_id = (
+        quote(meta.get_field(name).column) for name in ("connector", "marketplace_order_id")
+    )
+    return (
+        f"SELECT {connector}, {order_id} FROM {quote(meta.db_table)} "
+        f"WHERE {connector} = ANY(%s) AND {order_id} = ANY(%s)"
+    )
 
 
 def _by_account(intakes: list[IntakeRecord]) -> list[list[IntakeRecord]]:
