@@ -1,4 +1,5 @@
-"""Inserting rows in the statements that every order repeats, built once instead of each time.
+"""Inserting rows, and saving fields of many, in the statements that every order repeats, built
+once instead of each time.
 
 `Model.objects.create()` and `bulk_create()` build their INSERT through the ORM's compiler on
 every call, a cost the order API pays on every request and processing on every order (what it
@@ -7,7 +8,9 @@ defaults and `auto_now_add` applied by the fields themselves — with SQL made o
 go in one `INSERT … SELECT FROM UNNEST(column arrays)`, as Django's own `bulk_create` writes them
 on PostgreSQL: its text does not grow with the rows, so the driver converts it once and the server
 plans it once, where a `VALUES` list of a batch's rows would be parsed again on every call. Models
-written this way send no `post_save` signal, like `bulk_create`.
+written this way send no `post_save` signal, like `bulk_create`. `update_many` saves fields of
+several rows as `bulk_update` does, from the same column arrays, where `bulk_update` writes a
+`CASE` a field with a `WHEN` a row: 94 ms of CPU to write the SQL of 35 rows.
 """
 
 from functools import cache
@@ -90,3 +93,38 @@ def insert_many(instances) -> list:
         cursor.execute(insert_statement(instances), insert_params(instances))
         saved(instances, cursor.fetchall())
     return instances
+
+
+@cache
+def update_sql(model, fields: tuple[str, ...]) -> str:
+    """`UPDATE table SET field = u.field, … FROM UNNEST(pks, field values, …)`: each row its own values."""
+    quote, meta = connection.ops.quote_name, model._meta
+    targets = [meta.get_field(name) for name in fields]
+    names = [f"c{index}" for index in range(len(targets))]
+    sets = ", ".join(f"{quote(field.column)} = u.{name}" for field, name in zip(targets, names, strict=True))
+    return (
+        f"UPDATE {quote(meta.db_table)} AS r SET {sets} FROM {unnest_sql([meta.pk, *targets])} "
+        f"AS u(pk, {', '.join(names)}) WHERE r.{quote(meta.pk.column)} = u.pk"
+    )
+
+
+def update_many(instances, fields: list[str]) -> None:
+    """Save `fields` of the instances as `bulk_update(instances, fields)` would (one statement, no
+    signals), with SQL built once per model and fields. On another database, `bulk_update` itself."""
+    instances = list(instances)
+    if not instances:
+        return
+    model = type(instances[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(instances, fields)
+        return
+    targets = [model._meta.get_field(name) for name in fields]
+    rows = [
+        [
+            instance.pk,
+            *(field.get_db_prep_save(getattr(instance, field.attname), connection) for field in targets),
+        ]
+        for instance in instances
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(update_sql(model, tuple(fields)), columns_of(rows))

@@ -20,7 +20,7 @@ from accounts.models import Account
 from authorization.decision import IGNORED_DIVERGENCE
 from catalog.models import Stock
 from connectors.notifications import notifications_enqueue
-from kit.inserts import insert_many
+from kit.inserts import insert_many, update_many
 
 from ..approvals import approval_tasks_create
 from ..events import SYSTEM, Actor, connector_actor, order_event_build, order_events_save
@@ -330,7 +330,7 @@ def _intakes_finish(batch: list[Processed]) -> None:
             )
     others = [each.intake for each in batch if each.order is None]
     if others:
-        IntakeRecord.objects.bulk_update(others, [*finished(status=""), "attempts"])
+        update_many(others, [*finished(status=""), "attempts"])
 
 
 @cache
