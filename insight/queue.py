@@ -7,6 +7,7 @@ leaves it with the event of its next status (`queue_follow`).
 from django.db import transaction
 
 from authorization.models import ApprovalTask
+from kit.inserts import insert_many
 from orders.models import Order
 from orders.statuses import OrderStatus
 
@@ -16,7 +17,7 @@ from .models import QueuedOrder
 def queue_enter_many(*, tasks) -> None:
     """Count new held orders in the queue's pictures, one row each, in one statement: `tasks`
     are their approval tasks, each with its order."""
-    QueuedOrder.objects.bulk_create(
+    insert_many(
         QueuedOrder(
             order=task.order,
             account_id=task.order.account_id,

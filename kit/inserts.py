@@ -21,7 +21,9 @@ from django.db import connection
 @cache
 def _columns(model) -> tuple[list, str, str]:
     quote = connection.ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    # A key the database generates is left out; a key the caller gives (a one-to-one primary
+    # key) is written, as `bulk_create` writes it.
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
     columns = ", ".join(quote(field.column) for field in fields)
     row = f"({', '.join(['%s'] * len(fields))})"
     return fields, columns, row
