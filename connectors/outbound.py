@@ -25,20 +25,19 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cache
 from importlib import import_module
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, requeue
-from kit.inserts import columns_of, insert_many, unnest_sql
-from kit.selects import fetch
+from kit.inserts import insert_many
 
 from . import egress
 from .models import Connector, DeliveryState
+from .outbound_statements import NOT_SETTLED, rows_delivered, sequences_pending
 from .signals import deliveries_attempted
 
 logger = logging.getLogger(__name__)
@@ -142,13 +141,6 @@ def asked_delay(channel: Channel, seconds: float) -> timedelta:
     (a Retry-After of 0 would have it hammered), never later than its longest."""
     low, high = channel.setting("RETRY_BASE_SECONDS"), channel.setting("RETRY_MAX_SECONDS")
     return timedelta(seconds=min(max(seconds, low), high))
-
-
-# Pending, said as "neither delivered nor failed": the rows a task works on are found by their key
-# (and an order's by `order_id, id`), never through the partial index of pending rows, which the
-# planner would pick when its statistics hold few of them (taken before a backlog), scanning every
-# pending row for each claim: a backlog's drain would cost its square.
-NOT_SETTLED = ~Q(state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED])
 
 
 def _claimable(channel: Channel, now):
@@ -301,8 +293,11 @@ def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
         )
         rows = [row for row, _ in delivered]
         for status in {answer.http_status for _, answer in delivered}:  # one statement: all answered 200
-            _delivered(
-                channel, [row.pk for row, answer in delivered if answer.http_status == status], status, now
+            rows_delivered(
+                channel.model,
+                [row.pk for row, answer in delivered if answer.http_status == status],
+                status,
+                now,
             )
         _queue_next(channel, rows)
         if delivered:
@@ -317,92 +312,20 @@ def release(channel: Channel, rows) -> None:
     channel.model.objects.filter(pk__in=[row.pk for row in rows]).update(lease_until=None)
 
 
-def _delivered(channel: Channel, row_ids: list[int], status: int, now) -> None:
-    """Mark the rows delivered, each with its try counted."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _delivered_sql(channel.model), [status, DeliveryState.DELIVERED.value, now, row_ids]
-            )
-        return
-    channel.model.objects.filter(pk__in=row_ids).update(
-        attempt_count=F("attempt_count") + 1,
-        lease_until=None,
-        last_status=status,
-        state=DeliveryState.DELIVERED,
-        delivered_at=now,
-        last_error="",
-    )
-
-
-@cache
-def _delivered_sql(model) -> str:
-    """`_delivered`'s UPDATE on PostgreSQL, built once: the ORM took longer to write it than the
-    database to run it, after every delivery."""
-    quote, meta = connection.ops.quote_name, model._meta
-    column = {
-        name: quote(meta.get_field(name).column)
-        for name in (
-            "id",
-            "attempt_count",
-            "lease_until",
-            "last_status",
-            "state",
-            "delivered_at",
-            "last_error",
-        )
-    }
-    return (
-        f"UPDATE {quote(meta.db_table)} SET {column['attempt_count']} = {column['attempt_count']} + 1, "
-        f"{column['lease_until']} = NULL, {column['last_status']} = %s, {column['state']} = %s, "
-        f"{column['delivered_at']} = %s, {column['last_error']} = '' WHERE {column['id']} = ANY(%s)"
-    )
-
-
 def _queue_next(channel: Channel, rows) -> None:
     """Queue the next pending row of each of the rows' sequences, after commit."""
     sequences = {tuple(sequence.values()) for sequence in map(channel.sequence, rows) if sequence is not None}
     if not sequences:
         return
-    done = [row.pk for row in rows]
-    if connection.vendor == "postgresql":
-        settled = [DeliveryState.DELIVERED.value, DeliveryState.FAILED.value]
-        found = fetch(_next_sql(channel), [*columns_of(sorted(sequences)), settled, done])
-    else:
-        of_sequences = Q()
-        for sequence in sequences:
-            of_sequences |= Q(**dict(zip(channel.sequence_fields, sequence, strict=True)))
-        found = (
-            channel.model.objects.filter(of_sequences, NOT_SETTLED)
-            .exclude(pk__in=done)
-            .order_by("pk")
-            .values_list("pk", *channel.sequence_fields)
-        )
     # The first of each sequence picked here rather than by a GROUP BY: the few rows it would
     # save cost less to read than the grouping to write.
     firsts = {}
-    for pk, *sequence in found:
+    for pk, *sequence in sequences_pending(
+        channel.model, channel.sequence_fields, sequences, done=[row.pk for row in rows]
+    ):
         firsts.setdefault(tuple(sequence), pk)
     for pk in firsts.values():
         channel.enqueue(pk)
-
-
-@cache
-def _next_sql(channel: Channel) -> str:
-    """`_queue_next`'s read on PostgreSQL, built once: the rows not settled of the given sequences
-    (a column's values each, `kit.inserts.columns_of`), but the rows just done."""
-    quote, meta = connection.ops.quote_name, channel.model._meta
-    fields = [meta.get_field(name) for name in channel.sequence_fields]
-    pk, state = quote(meta.pk.column), quote(meta.get_field("state").column)
-    names = [f"s{index}" for index in range(len(fields))]
-    return (
-        f"SELECT t.{pk}, {', '.join(f't.{quote(field.column)}' for field in fields)} "
-        f"FROM {quote(meta.db_table)} AS t JOIN {unnest_sql(fields)} AS s({', '.join(names)}) ON "
-        + " AND ".join(
-            f"t.{quote(field.column)} = s.{name}" for field, name in zip(fields, names, strict=True)
-        )
-        + f" WHERE t.{state} <> ALL(%s) AND t.{pk} <> ALL(%s) ORDER BY t.{pk}"
-    )
 
 
 def resend(channel: Channel, row, **changes) -> bool:

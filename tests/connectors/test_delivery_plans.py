@@ -12,7 +12,7 @@ from tests.support.notifications import write
 
 
 def test_the_outbox_states_are_pending_delivered_and_failed():
-    # outbound.NOT_SETTLED says "neither delivered nor failed": a fourth state would count as pending.
+    # outbound_statements.NOT_SETTLED says "neither delivered nor failed": a fourth state would count as pending.
     assert set(DeliveryState.values) == {"pending", "delivered", "failed"}
 
 
