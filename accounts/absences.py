@@ -12,6 +12,7 @@ overlaps it (an absence is changed by setting it again).
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,8 +92,13 @@ def _follow(away: dict[str, str | None], email: str) -> str | None:
 def covering_for(*, account_id: int, email: str, at: datetime) -> str | None:
     """Whose turn an approver's is at `at`: theirs when they are in, else their substitute's (or
     that one's substitute's, when away too); None when they are away without a substitute."""
-    away = _away(Absence.objects.filter(_in_force(at), account_id=account_id))[account_id]
-    return _follow(away, email.strip().lower())
+    return turn_takers(account_ids=[account_id], at=at)(account_id, email)
+
+
+def turn_takers(*, account_ids, at: datetime) -> Callable[[int, str], str | None]:
+    """`covering_for` of these accounts at `at`, read in one query: a function of (account id, e-mail)."""
+    away = _away(Absence.objects.filter(_in_force(at), account_id__in=set(account_ids)))
+    return lambda account_id, email: _follow(away[account_id], email.strip().lower())
 
 
 @dataclass(frozen=True)

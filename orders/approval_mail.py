@@ -1,6 +1,6 @@
 """The approvers' digest e-mails: at most one e-mail per approver every APPROVAL_EMAIL_INTERVAL_MINUTES.
 
-A step of the escalation chain (`orders.escalation.approval_notify_step`) records a notice: which
+A step of the escalation chain (`orders.escalation.approval_notify_steps`) records a notice: which
 order became whose, and why (new, escalated, reminder). The sender claims an approver's pending
 notices under a lock on the approver's mailbox row, whose last sending time says whether the
 interval has passed, so two workers never send one approver two e-mails in an interval. The

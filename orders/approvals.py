@@ -123,8 +123,7 @@ def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
     )
     from .tasks import notify_approvers
 
-    for task in tasks:
-        enqueue_on_commit(notify_approvers, task.pk)
+    enqueue_on_commit(notify_approvers, [task.pk for task in tasks])
     return tasks
 
 

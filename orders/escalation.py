@@ -11,11 +11,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from accounts.absences import covering_for
+from accounts.absences import turn_takers
 from authorization.models import ApprovalNotice, ApprovalTask
 from kit.enqueue import enqueue_once_on_commit
+from kit.inserts import insert_many, update_many
 
 logger = logging.getLogger(__name__)
 
@@ -23,58 +25,87 @@ logger = logging.getLogger(__name__)
 DIGEST_KICK = "approval-digests"
 
 
-def approver_in_turn(*, task: ApprovalTask, level: int, at) -> str:
+def approver_in_turn(*, task: ApprovalTask, level: int, at, takers=None) -> str:
     """The e-mail whose turn level `level` of the task's chain is at `at`.
 
     The approver's own, or whoever takes their turn while they are away (`accounts.absences`);
     an approver away without a substitute passes it to the next level's. When nobody from that
     level on is in, the level's own approver is e-mailed still: the order waits for them.
+    `takers`: `turn_takers` of the task's account at `at`, when already read.
     """
+    takers = takers or turn_takers(account_ids=[task.account_id], at=at)
     for email in task.approvers[level:]:
-        taker = covering_for(account_id=task.account_id, email=email, at=at)
+        taker = takers(task.account_id, email)
         if taker:
             return taker
     return task.approvers[level]
 
 
-def approval_notify_step(*, task_id: int, now=None) -> str | None:
-    """Pass a due task to its next approver; return whom, or None when nothing was due.
+def approval_notify_steps(*, task_ids, now=None) -> dict[int, str]:
+    """Pass each due task among `task_ids` to its next approver; return {task id: whom}.
 
-    The step is claimed with a compare-and-set on (level, due time), and its notice (what became
-    whose, for the approver's next digest: `orders.approval_mail`) is written in the same
-    transaction, so two schedulers never record the same step twice. The last approver is
-    reminded after each further delay, APPROVAL_REMINDERS times at most.
+    The due tasks are claimed by their row locks (`SKIP LOCKED`: one another scheduler holds is
+    its to take), and their notices (what became whose, for the approver's next digest:
+    `orders.approval_mail`) are written in the same transaction, so two schedulers never record
+    the same step twice. The last approver is reminded after each further delay,
+    APPROVAL_REMINDERS times at most. A batch's held orders take their first steps together, in
+    five statements whatever their number.
     """
     now = now or timezone.now()
-    task = ApprovalTask.objects.filter(pk=task_id).first()
-    if task is None or task.decision or task.next_notification_at is None or task.next_notification_at > now:
-        return None
-    if not task.approvers:
-        return None
-    last = len(task.approvers) - 1
-    level = min(task.level + 1, last)
     Kind = ApprovalNotice.Kind
-    kind = Kind.NEW if task.level < 0 else (Kind.ESCALATION if task.level < last else Kind.REMINDER)
-    reminders = task.notices.filter(kind=Kind.REMINDER).count() + (kind == Kind.REMINDER)
-    chain_goes_on = level < last or reminders < settings.APPROVAL_REMINDERS
-    email = approver_in_turn(task=task, level=level, at=now)
     with transaction.atomic():
-        claimed = ApprovalTask.objects.filter(
-            pk=task.pk, decision="", level=task.level, next_notification_at=task.next_notification_at
-        ).update(
-            level=level,
-            next_notification_at=now + timedelta(minutes=task.escalate_after_minutes)
-            if chain_goes_on
-            else None,
+        due = ApprovalTask.objects.select_for_update(skip_locked=True).filter(
+            pk__in=list(task_ids), decision="", next_notification_at__lte=now
         )
-        if not claimed:
-            return None
-        ApprovalNotice.objects.create(task=task, email=email, level=level, kind=kind, created_at=now)
-        from .tasks import send_approval_digests
+        tasks = [task for task in due.order_by("pk") if task.approvers]
+        if not tasks:
+            return {}
+        at_last = [task.pk for task in tasks if task.level + 1 >= len(task.approvers) - 1]
+        reminded = dict(
+            ApprovalNotice.objects.filter(task__in=at_last, kind=Kind.REMINDER)
+            .values("task")
+            .annotate(count=Count("pk"))
+            .values_list("task", "count")
+        )
+        takers = turn_takers(account_ids=[task.account_id for task in tasks], at=now)
+        notices = []
+        for task in tasks:
+            last = len(task.approvers) - 1
+            level = min(task.level + 1, last)
+            kind = Kind.NEW if task.level < 0 else (Kind.ESCALATION if task.level < last else Kind.REMINDER)
+            reminders = reminded.get(task.pk, 0) + (kind == Kind.REMINDER)
+            chain_goes_on = level < last or reminders < settings.APPROVAL_REMINDERS
+            email = approver_in_turn(task=task, level=level, at=now, takers=takers)
+            task.level = level
+            task.next_notification_at = (
+                now + timedelta(minutes=task.escalate_after_minutes) if chain_goes_on else None
+            )
+            notices.append(ApprovalNotice(task=task, email=email, level=level, kind=kind, created_at=now))
+        update_many(tasks, ["level", "next_notification_at"])
+        insert_many(notices)
+        from .tasks import send_approval_digests  # the tasks module imports this one
 
         # The first order after a quiet interval goes out at once; a burst queues one sender.
         enqueue_once_on_commit(send_approval_digests, key=DIGEST_KICK)
-    return email
+    return {notice.task_id: notice.email for notice in notices}
+
+
+def approvals_notify(*, task_ids, now=None) -> int:
+    """`approval_notify_steps`, each task alone when they fail together, so one task that cannot
+    be taken holds back no other (it keeps its due time: the next run tries again); return how
+    many were taken."""
+    task_ids = list(task_ids)
+    try:
+        return len(approval_notify_steps(task_ids=task_ids, now=now))
+    except Exception:
+        if len(task_ids) != 1:
+            logger.warning("Could not take %s due steps together; each is tried alone.", len(task_ids))
+        else:
+            logger.exception(
+                "Could not take the due step of approval task %s; the next run tries again.", *task_ids
+            )
+            return 0
+    return sum(approvals_notify(task_ids=[task_id], now=now) for task_id in task_ids)
 
 
 def approvals_notify_due(*, now=None, limit: int = 500) -> int:
@@ -83,12 +114,4 @@ def approvals_notify_due(*, now=None, limit: int = 500) -> int:
     due = ApprovalTask.objects.filter(decision="", next_notification_at__lte=now).order_by(
         "next_notification_at"
     )
-    taken = 0
-    for task_id in due.values_list("pk", flat=True)[:limit]:
-        try:
-            taken += approval_notify_step(task_id=task_id, now=now) is not None
-        except Exception:
-            logger.exception(
-                "Could not take the due step of approval task %s; the next run tries again.", task_id
-            )
-    return taken
+    return approvals_notify(task_ids=due.values_list("pk", flat=True)[:limit], now=now)

@@ -17,7 +17,7 @@ from kit.enqueue import enqueue_now, enqueue_on_commit, once_started, requeue
 
 from .approval_mail import approval_digests_send
 from .deadlines import deadlines_decide_due
-from .escalation import DIGEST_KICK, approval_notify_step, approvals_notify_due
+from .escalation import DIGEST_KICK, approvals_notify, approvals_notify_due
 from .events import SYSTEM
 from .intake.pipeline import KICK, intake_process, intakes_process
 from .intake.receive import intake_reprocess
@@ -118,8 +118,10 @@ def expire_reservations() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def notify_approvers(task_id: int) -> str | None:
-    return approval_notify_step(task_id=task_id)
+def notify_approvers(task_ids: list[int] | int) -> int:
+    """Take the first step of a batch's approval tasks together (a message queued by an earlier
+    release names one task)."""
+    return approvals_notify(task_ids=[task_ids] if isinstance(task_ids, int) else task_ids)
 
 
 @shared_task(ignore_result=True)

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Preferences
-from orders.escalation import approval_notify_step
+from orders.escalation import approval_notify_steps
 from orders.models import Order
 from tests.support.i18n import english_left
 from tests.support.orders import place_held
@@ -72,7 +72,9 @@ def test_the_approval_email_says_why(held_order, second_approver, django_capture
     Preferences.objects.update_or_create(user=second_approver, defaults={"language": "pt-br"})
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):  # Bo's first e-mail goes at once
-        approval_notify_step(task_id=held_order.approval_task.pk, now=timezone.now() + timedelta(minutes=241))
+        approval_notify_steps(
+            task_ids=[held_order.approval_task.pk], now=timezone.now() + timedelta(minutes=241)
+        )
     (message,) = mail.outbox
     assert "O marketplace pagou R$\xa04,54 a menos do que somam os próprios itens e frete: +R$\xa04,54" in (
         message.body

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from accounts.models import Preferences
 from orders.approval_mail import approval_digests_send
 from orders.bulk import bulk_decision_run, bulk_decision_start
-from orders.escalation import approval_notify_step
+from orders.escalation import approval_notify_steps
 from orders.models import BulkDecision
 from tests.factories import PASSWORD
 from tests.support.i18n import english_left
@@ -105,7 +105,7 @@ def test_the_approval_email_speaks_the_approvers_language(
     task = held_order.approval_task
     with django_capture_on_commit_callbacks(execute=True):  # Bo's first e-mail goes at once
         escalated = timezone.now() + timedelta(minutes=241)
-        assert approval_notify_step(task_id=task.pk, now=escalated) == second_approver.email
+        assert approval_notify_steps(task_ids=[task.pk], now=escalated) == {task.pk: second_approver.email}
     (message,) = mail.outbox
     ((html, _),) = message.alternatives
     for text in (message.subject + "\n" + message.body, html):
