@@ -21,11 +21,11 @@ from authorization.decision import OnDeadline
 from authorization.models import ApprovalTask, DenyReason
 from connectors.contract import APPROVE_ORDER, ContractError
 from connectors.notifications import notification_enqueue
-from kit.enqueue import enqueue_on_commit
 from kit.errors import DomainError
 from kit.inserts import insert_many
 
 from .absences import on_behalf_of
+from .escalation import approval_first_steps, notices_record
 from .events import Actor
 from .locking import order_lock
 from .reservations import OutOfStock, reservation_renew
@@ -97,20 +97,16 @@ def may_decide(*, user, order) -> bool:
     return order.permits(user, DECIDE_ORDER) and user.has_perm(DECIDE_ORDER, order)
 
 
-def approval_task_create(*, order, band: dict) -> ApprovalTask:
-    """Open the approval task of an order entering a manual band; it becomes its first approver's after commit."""
-    (task,) = approval_tasks_create(orders=[order], bands=[band])
-    return task
-
-
 def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
-    """Open the approval tasks of orders entering a manual band, in one statement; `bands` are
-    their bands' (each order's own `band` when not given)."""
+    """Open the approval tasks of orders entering a manual band, each already its first
+    approver's (`orders.escalation.approval_first_steps`): the tasks and their notices in two
+    statements, in the transaction that holds the orders. `bands` are their bands' (each order's
+    own `band` when not given)."""
     if not orders:
         return []
     now = timezone.now()
     bands = bands if bands is not None else [order.band or {} for order in orders]
-    tasks = insert_many(
+    tasks = [
         ApprovalTask(
             order=order,
             account_id=order.account_id,
@@ -120,10 +116,10 @@ def approval_tasks_create(*, orders, bands=None) -> list[ApprovalTask]:
             deadline_at=_deadline_at(band, held_at=now),
         )
         for order, band in zip(orders, bands, strict=True)
-    )
-    from .tasks import notify_approvers
-
-    enqueue_on_commit(notify_approvers, [task.pk for task in tasks])
+    ]
+    notices = approval_first_steps(tasks, now=now)
+    insert_many(tasks)
+    notices_record(notices)
     return tasks
 
 

@@ -48,11 +48,9 @@ def approval_notify_steps(*, task_ids, now=None) -> dict[int, str]:
     its to take), and their notices (what became whose, for the approver's next digest:
     `orders.approval_mail`) are written in the same transaction, so two schedulers never record
     the same step twice. The last approver is reminded after each further delay,
-    APPROVAL_REMINDERS times at most. A batch's held orders take their first steps together, in
-    five statements whatever their number.
+    APPROVAL_REMINDERS times at most. Five statements whatever the number of tasks.
     """
     now = now or timezone.now()
-    Kind = ApprovalNotice.Kind
     with transaction.atomic():
         due = ApprovalTask.objects.select_for_update(skip_locked=True).filter(
             pk__in=list(task_ids), decision="", next_notification_at__lte=now
@@ -62,32 +60,54 @@ def approval_notify_steps(*, task_ids, now=None) -> dict[int, str]:
             return {}
         at_last = [task.pk for task in tasks if task.level + 1 >= len(task.approvers) - 1]
         reminded = dict(
-            ApprovalNotice.objects.filter(task__in=at_last, kind=Kind.REMINDER)
+            ApprovalNotice.objects.filter(task__in=at_last, kind=ApprovalNotice.Kind.REMINDER)
             .values("task")
             .annotate(count=Count("pk"))
             .values_list("task", "count")
         )
         takers = turn_takers(account_ids=[task.account_id for task in tasks], at=now)
-        notices = []
-        for task in tasks:
-            last = len(task.approvers) - 1
-            level = min(task.level + 1, last)
-            kind = Kind.NEW if task.level < 0 else (Kind.ESCALATION if task.level < last else Kind.REMINDER)
-            reminders = reminded.get(task.pk, 0) + (kind == Kind.REMINDER)
-            chain_goes_on = level < last or reminders < settings.APPROVAL_REMINDERS
-            email = approver_in_turn(task=task, level=level, at=now, takers=takers)
-            task.level = level
-            task.next_notification_at = (
-                now + timedelta(minutes=task.escalate_after_minutes) if chain_goes_on else None
-            )
-            notices.append(ApprovalNotice(task=task, email=email, level=level, kind=kind, created_at=now))
+        notices = [_step(task, now=now, takers=takers, reminded=reminded.get(task.pk, 0)) for task in tasks]
         update_many(tasks, ["level", "next_notification_at"])
-        insert_many(notices)
-        from .tasks import send_approval_digests  # the tasks module imports this one
-
-        # The first order after a quiet interval goes out at once; a burst queues one sender.
-        enqueue_once_on_commit(send_approval_digests, key=DIGEST_KICK)
+        notices_record(notices)
     return {notice.task_id: notice.email for notice in notices}
+
+
+def approval_first_steps(tasks, *, now) -> list[ApprovalNotice]:
+    """The first step of approval tasks being opened (not saved yet), taken as they are: each
+    becomes its first approver's (or whoever covers for them) in the transaction that holds its
+    order. Returns the notices, for `notices_record` once the tasks are saved."""
+    tasks = [task for task in tasks if task.approvers]
+    if not tasks:
+        return []
+    takers = turn_takers(account_ids=[task.account_id for task in tasks], at=now)
+    return [_step(task, now=now, takers=takers, reminded=0) for task in tasks]
+
+
+def _step(task: ApprovalTask, *, now, takers, reminded: int) -> ApprovalNotice:
+    """Move the task one step along its chain (`reminded`: the reminders it had) and return the
+    notice of that step for its approver in turn, not saved."""
+    Kind = ApprovalNotice.Kind
+    last = len(task.approvers) - 1
+    level = min(task.level + 1, last)
+    kind = Kind.NEW if task.level < 0 else (Kind.ESCALATION if task.level < last else Kind.REMINDER)
+    chain_goes_on = level < last or reminded + (kind == Kind.REMINDER) < settings.APPROVAL_REMINDERS
+    email = approver_in_turn(task=task, level=level, at=now, takers=takers)
+    task.level = level
+    task.next_notification_at = (
+        now + timedelta(minutes=task.escalate_after_minutes) if chain_goes_on else None
+    )
+    return ApprovalNotice(task=task, email=email, level=level, kind=kind, created_at=now)
+
+
+def notices_record(notices: list[ApprovalNotice]) -> None:
+    """Insert the notices of steps taken, and have the digests sent once the transaction commits."""
+    if not notices:
+        return
+    insert_many(notices)
+    from .tasks import send_approval_digests  # the tasks module imports this one
+
+    # The first order after a quiet interval goes out at once; a burst queues one sender.
+    enqueue_once_on_commit(send_approval_digests, key=DIGEST_KICK)
 
 
 def approvals_notify(*, task_ids, now=None) -> int:

@@ -119,8 +119,8 @@ def expire_reservations() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def notify_approvers(task_ids: list[int] | int) -> int:
-    """Take the first step of a batch's approval tasks together (a message queued by an earlier
-    release names one task)."""
+    """The first step of approval tasks, for a message an earlier release queued (naming one task,
+    or a batch's): a task opened now takes its first step as it opens, and is not due here."""
     return approvals_notify(task_ids=[task_ids] if isinstance(task_ids, int) else task_ids)
 
 
