@@ -52,7 +52,7 @@ def approval_notify_steps(*, task_ids, now=None) -> dict[int, str]:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        due = ApprovalTask.objects.select_for_update(skip_locked=True).filter(
+        due = ApprovalTask.objects.select_for_update(skip_locked=True, no_key=True).filter(
             pk__in=list(task_ids), decision="", next_notification_at__lte=now
         )
         tasks = [task for task in due.order_by("pk") if task.approvers]

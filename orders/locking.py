@@ -13,7 +13,9 @@ a later one:
    decision and the reservation expiry take each order in a transaction of its own; then the
    decision link being used for it (`orders.decision_links`); a sent digest records itself on
    the approval tasks it named, by primary key, without their orders and nothing after them
-   (`orders.approval_mail`). The order's
+   (`orders.approval_mail`); a step of the escalation chain claims the due approval tasks alone,
+   passing over any another transaction holds (`orders.escalation`, `SKIP LOCKED`: it never
+   waits), and takes nothing after them. The order's
    items, its place in the queue and the rows added for it (events, feed items, hook deliveries,
    notifications) are written only under its lock, or by the transaction creating the order;
 4. the decision records' rollups, in the order of their keys (`insight.rollups`);

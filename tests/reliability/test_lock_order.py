@@ -346,6 +346,7 @@ ROW_LOCKS = {
     "connectors/outbound.py": 1,  # deliveries being claimed (skip locked, never waits)
     "accounts/absences.py": 1,  # the account, while an absence of one of its members is set (1)
     "orders/approval_mail.py": 2,  # an approver's mailbox (skip locked, never waits); the tasks a digest named, alone (3)
+    "orders/escalation.py": 1,  # the approval tasks whose step of the chain is due, alone (skip locked, never waits) (3)
 }
 
 
