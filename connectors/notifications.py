@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kit.enqueue import enqueue_on_commit, run_on_commit
+from kit.enqueue import enqueue_on_commit, on_commit_queue, run_on_commit
 from kit.inserts import insert_many
 from kit.logs import log_context_bound
 
@@ -114,15 +114,22 @@ def notifications_enqueue(
     lease_until = timezone.now() + outbound.LEASE
     for notification in here:
         notification.lease_until = lease_until
-    insert_many(notifications)
+    # Their keys are read after commit only: the insert goes with the next statement that waits.
+    insert_many(notifications, wait=False)
     if here:
         run_on_commit(notifications_deliver_here, here)
+    if any(n.lease_until is None for n in notifications):
+        on_commit_queue(lambda: _queue_unclaimed(notifications))
+    return notifications
+
+
+def _queue_unclaimed(notifications: list[Notification]) -> None:
+    """Queue the delivery of the notifications this process does not deliver itself (committed)."""
     queued = [n.pk for n in notifications if n.lease_until is None]
     if len(queued) == 1:
         NOTIFICATIONS.enqueue(queued[0])
     for start in range(0, len(queued) if len(queued) > 1 else 0, DELIVERY_BATCH):
         _queue(queued[start : start + DELIVERY_BATCH])
-    return notifications
 
 
 def _queue(notification_ids: list[int], *, countdown: float | None = None) -> None:

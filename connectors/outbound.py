@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from kit.enqueue import enqueue_on_commit, requeue
 from kit.inserts import insert_many
+from kit.together import statements_together
 
 from . import egress
 from .models import Connector, DeliveryState
@@ -223,8 +224,9 @@ def record(channel: Channel, row, answer: Answer, *, final: bool = False, **kept
     Return "delivered", "retry" or "failed". `final` fails the row whatever the answer (e.g. a
     hook removed); `kept` names fields written both on the attempt and on the row (a hook's URL).
     """
-    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
-    with transaction.atomic():
+    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions. The
+    # attempts and the rows go with the look for the next of their sequences (`kit.together`).
+    with transaction.atomic(), statements_together():
         now = timezone.now()
         channel.attempt_model.objects.create(
             **{channel.attempt_parent: row},
@@ -277,19 +279,23 @@ def _tries_left(channel: Channel, row) -> bool:
 def record_many(channel: Channel, tries: list[tuple]) -> list[str]:
     """`record` for several (row, answer) tries at once: the delivered ones in three statements
     for them all (their attempts, their rows, the next of their sequences); the others one by one."""
-    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions.
-    with transaction.atomic():
+    # A block, not the decorator: mutation testing (bin/mutate) skips decorated functions. The
+    # attempts and the rows go with the look for the next of their sequences (`kit.together`).
+    with transaction.atomic(), statements_together():
         now = timezone.now()
         delivered = [(row, answer) for row, answer in tries if answer.delivered]
         insert_many(
-            channel.attempt_model(
-                **{channel.attempt_parent: row},
-                attempted_at=now,
-                http_status=answer.http_status,
-                error=answer.error,
-                duration_ms=answer.duration_ms,
-            )
-            for row, answer in delivered
+            (
+                channel.attempt_model(
+                    **{channel.attempt_parent: row},
+                    attempted_at=now,
+                    http_status=answer.http_status,
+                    error=answer.error,
+                    duration_ms=answer.duration_ms,
+                )
+                for row, answer in delivered
+            ),
+            wait=False,
         )
         rows = [row for row, _ in delivered]
         for status in {answer.http_status for _, answer in delivered}:  # one statement: all answered 200

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from kit.inserts import columns_of, unnest_sql
 from kit.selects import fetch
+from kit.together import send
 
 from .models import DeliveryState
 
@@ -27,8 +28,7 @@ SETTLED = [DeliveryState.DELIVERED.value, DeliveryState.FAILED.value]
 def rows_delivered(model, row_ids: list[int], status: int, now) -> None:
     """Mark the outbox rows delivered with `status` at `now`, each with its try counted."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_delivered_sql(model), [status, DeliveryState.DELIVERED.value, now, row_ids])
+        send(_delivered_sql(model), [status, DeliveryState.DELIVERED.value, now, row_ids])
         return
     model.objects.filter(pk__in=row_ids).update(
         attempt_count=F("attempt_count") + 1,

@@ -12,6 +12,7 @@ from functools import cache
 from django.db import connection, transaction
 
 from kit.inserts import columns_of, insert_params, insert_statement, saved, unnest_sql
+from kit.together import send
 
 from .models import DailyDecisionStat, DailySkuStat, DecisionRecord
 
@@ -102,12 +103,11 @@ def records_insert_counted(records: list[DecisionRecord]) -> None:
         if cells:
             parts.append(f"{quote(model._meta.db_table + '_added')} AS ({_upsert_sql(model, many=True)})")
             params += columns_of((*key, *sums) for key, sums in cells)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            (f"WITH {', '.join(parts)} " if parts else "") + insert_statement(records),
-            [*params, *insert_params(records)],
-        )
-        saved(records, cursor.fetchall())
+    send(  # within a `kit.together` block, with the batch's other writes; the keys set then
+        (f"WITH {', '.join(parts)} " if parts else "") + insert_statement(records),
+        [*params, *insert_params(records)],
+        then=lambda cursor: saved(records, cursor.fetchall()),
+    )
 
 
 def _bump(model, cells: dict[tuple, tuple]) -> None:

@@ -32,6 +32,21 @@ def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: _publish(task, args, countdown=countdown), robust=True)
 
 
+def on_commit_queue(queue) -> None:
+    """Once the current transaction commits, run `queue()`, which queues tasks through
+    `enqueue_on_commit` (at once, by then); never fail the caller. For tasks whose arguments are
+    known only then, such as the keys of rows inserted with others (`kit.together`)."""
+    from django.db import transaction
+
+    def run():
+        try:
+            queue()
+        except Exception:
+            logger.warning("Could not queue %s; the sweep will pick its rows up.", queue, exc_info=True)
+
+    transaction.on_commit(run, robust=True)
+
+
 def enqueue_now(task, *args) -> None:
     """Queue `task(*args)` now, even within a transaction; never fail the caller. For a task
     that must not wait for this transaction: the next batch, while this one holds its claims."""

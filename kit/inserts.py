@@ -17,6 +17,8 @@ from functools import cache
 
 from django.db import connection
 
+from .together import send
+
 
 @cache
 def _columns(model) -> tuple[list, str, str]:
@@ -84,9 +86,12 @@ def insert(instance) -> None:
         saved([instance], cursor.fetchall())
 
 
-def insert_many(instances) -> list:
+def insert_many(instances, *, wait: bool = True) -> list:
     """Insert the rows as `bulk_create(instances)` would (one statement, no signals), with SQL
-    built once per model; return them. On another database than PostgreSQL, `bulk_create` itself."""
+    built once per model; return them. On another database than PostgreSQL, `bulk_create` itself.
+
+    `wait=False`: the statement goes with the others of the `kit.together` block, and the rows'
+    keys are set when the block's statements are answered; nothing may read them before."""
     instances = list(instances)
     if not instances:
         return instances
@@ -95,6 +100,13 @@ def insert_many(instances) -> list:
         return model._default_manager.bulk_create(instances)
     for instance in instances:  # a related object saved since it was assigned gives its key now
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
+    if not wait:
+        send(
+            insert_statement(instances),
+            insert_params(instances),
+            then=lambda cursor: saved(instances, cursor.fetchall()),
+        )
+        return instances
     with connection.cursor() as cursor:
         cursor.execute(insert_statement(instances), insert_params(instances))
         saved(instances, cursor.fetchall())
@@ -132,5 +144,4 @@ def update_many(instances, fields: list[str]) -> None:
         ]
         for instance in instances
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(update_sql(model, tuple(fields)), columns_of(rows))
+    send(update_sql(model, tuple(fields)), columns_of(rows))  # within a `kit.together` block, with its others

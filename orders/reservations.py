@@ -4,6 +4,7 @@ A service here that takes an order locks it first (`orders.locking`); one named 
 underscore is for a caller that holds the order's lock already.
 """
 
+from collections.abc import Callable
 from functools import cache
 
 from django.db import connection, transaction
@@ -13,6 +14,7 @@ from django.utils.translation import gettext
 
 from catalog.models import Stock
 from kit.errors import DomainError
+from kit.together import send
 
 from .events import SYSTEM, Actor, order_event_add
 from .locking import order_lock, stocks_lock
@@ -30,26 +32,38 @@ class OutOfStock(DomainError):
 
 def stock_reserve(*, stock_id: int, quantity: int) -> bool:
     """Reserve `quantity` units of a stock row, never beyond what is on hand; False when short."""
-    return stocks_reserve({stock_id: quantity})
+    short = []
+    stocks_reserve({stock_id: quantity}, short=lambda: short.append(stock_id))
+    return not short
 
 
-def stocks_reserve(quantities: dict[int, int]) -> bool:
+def stocks_reserve(quantities: dict[int, int], *, short: Callable[[], None]) -> None:
     """Reserve units of several stock rows at once ({stock id: units}), all or none of them, in
-    one statement; False when any row is short (the caller's transaction then takes it back)."""
+    one statement; call `short()` when any row is short, which raises for the caller's
+    transaction to take it back. Within a `kit.together` block the statement goes with the
+    block's others and `short()` is called at its end; elsewhere at once."""
     if not quantities:
-        return True
+        return
     if len(quantities) > 1:
         # One UPDATE locks its rows in the order it finds them: take them by key first.
         stocks_lock(quantities)
+
+    def counted(updated: int) -> None:
+        if updated != len(quantities):
+            short()
+
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_reserve_sql(), [list(quantities), list(quantities.values())])
-            return cursor.rowcount == len(quantities)
+        send(
+            _reserve_sql(),
+            [list(quantities), list(quantities.values())],
+            then=lambda cursor: counted(cursor.rowcount),
+        )
+        return
     enough = Q()
     for stock_id, quantity in quantities.items():
         enough |= Q(pk=stock_id, quantity__gte=F("reserved") + quantity)
     added = Case(*(When(pk=stock_id, then=Value(quantity)) for stock_id, quantity in quantities.items()))
-    return Stock.objects.filter(enough).update(reserved=F("reserved") + added) == len(quantities)
+    counted(Stock.objects.filter(enough).update(reserved=F("reserved") + added))
 
 
 @cache

@@ -34,6 +34,7 @@ from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 from kit.logs import log_context_bound
 from kit.selects import fetch
+from kit.together import statements_together
 
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
@@ -74,7 +75,9 @@ def intakes_process(
     limit = limit or settings.INTAKE_BATCH_SIZE
     claimed, failures, alone = [], [], []
     try:
-        with transaction.atomic():
+        # Together (`kit.together`): the transaction's BEGIN goes with the claim, and the writes
+        # whose answers nobody reads with the next statement that waits.
+        with transaction.atomic(), statements_together():
             claimed = intakes_claim(limit=limit)
             if len(claimed) == limit and on_full is not None:
                 on_full()
@@ -121,7 +124,7 @@ def intake_process(*, intake_id: int) -> str | None:
     for attempt in range(READ_TRIES):
         intake = None
         try:
-            with transaction.atomic():
+            with transaction.atomic(), statements_together():
                 intake = intake_claim(intake_id=intake_id)
                 if intake is None:
                     return None

@@ -19,6 +19,7 @@ from orders.tasks import process_intake, process_intakes, retry_delay
 from tests.connectors.oms_support import hook_url
 from tests.support.on_commit import lose_queued
 from tests.support.orders import ANA, HELD, held_bands, outcome, receive, rule_set
+from tests.support.round_trips import round_trips
 
 
 @pytest.fixture
@@ -128,6 +129,28 @@ def test_a_batch_takes_as_many_statements_for_twenty_orders_as_for_five(shop):
     assert Stock.objects.get(pk=shop.stock.pk).reserved == 26
 
 
+def test_a_batch_s_writes_after_its_orders_go_together(shop):
+    """The statements whose answers nobody reads go with the next that waits (`kit.together`)."""
+    Stock.objects.filter(pk=shop.stock.pk).update(quantity=100)
+    receive(shop, marketplaceOrderId="first")
+    intakes_process(limit=100)
+    for number in range(5):
+        receive(shop, marketplaceOrderId=f"together-{number}")
+    with round_trips() as trips, CaptureQueriesContext(connection) as captured:
+        assert intakes_process(limit=100) == 5
+    # The notifications go with the events (which wait: the feed reads their keys); the
+    # submissions' outcome, the decision records, the items and the stock with the block's end.
+    assert trips.count == len(captured.captured_queries) - 4
+    assert Stock.objects.get(pk=shop.stock.pk).reserved == 6
+    assert OrderItem.objects.filter(order__marketplace_order_id__startswith="together-").count() == 5
+    assert DecisionRecord.objects.filter(marketplace_order_id__startswith="together-").count() == 5
+    assert set(
+        IntakeRecord.objects.filter(marketplace_order_id__startswith="together-").values_list(
+            "status", "code"
+        )
+    ) == {("integrated", "SOI001")}
+
+
 def test_the_last_units_go_to_the_first_orders_and_the_rest_are_refused(shop):
     for number in range(12):
         receive(shop, marketplaceOrderId=f"o-{number}")
@@ -142,9 +165,9 @@ def test_when_the_batch_fails_each_submission_is_processed_alone(shop, caplog):
         receive(shop, marketplaceOrderId=f"o-{number}")
     real, calls = write.stocks_reserve, []
 
-    def reserve(taken):  # the batch finds its units taken by another worker; each alone finds them
+    def reserve(taken, *, short):  # the batch finds its units taken by another worker; each alone finds them
         calls.append(taken)
-        return False if len(calls) == 1 else real(taken)
+        return short() if len(calls) == 1 else real(taken, short=short)
 
     with mock.patch.object(write, "stocks_reserve", side_effect=reserve):
         assert intakes_process(limit=100) == 3
