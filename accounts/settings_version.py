@@ -8,7 +8,11 @@ wrote it: a service, the admin, a bulk update, a cascade. A test checks the read
 table without one. PostgreSQL only: elsewhere there is no number, and nothing is kept.
 """
 
+from collections.abc import Callable
+
 from django.db import connection, migrations
+
+from kit.together import fetch_later
 
 from .models import SettingsVersion
 
@@ -17,12 +21,15 @@ FUNCTION = "accounts_settings_changed"
 
 def settings_version(account_id: int) -> int | None:
     """The account's number now, or None where the database keeps none (not PostgreSQL)."""
+    return settings_version_later(account_id)()
+
+
+def settings_version_later(account_id: int) -> Callable[[], int | None]:
+    """`settings_version`, its read sent now with others (`kit.together`): call the result for it."""
     if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_READ, [account_id])
-        row = cursor.fetchone()
-    return row[0] if row else 0
+        return lambda: None
+    found = fetch_later(_READ, [account_id])
+    return lambda: found.rows[0][0] if found.rows else 0
 
 
 _READ = f'SELECT "version" FROM "{SettingsVersion._meta.db_table}" WHERE "account_id" = %s'

@@ -8,13 +8,15 @@ reaches the pickup points it lists, whose warehouse gives the units. Of several 
 cheapest freight comes first, then the policy's id.
 """
 
+from collections.abc import Callable
 from functools import cache
 
 from django.db import connection
 from django.db.models import CharField, StringAgg, Value
 from django.db.models.functions import Cast
 
-from kit.selects import columns, fetch, rows_as
+from kit.selects import columns, rows_as
+from kit.together import fetch_later
 
 from .models import ShippingPolicy, Sku, Stock, Warehouse
 
@@ -39,22 +41,29 @@ def freight_order(policy: ShippingPolicy) -> tuple:
     return policy.freight_cents, policy.policy_id
 
 
-def _stock_rows(account, sku_ids: set[str]) -> dict[str, list[Stock]]:
-    """The account's stock rows of `sku_ids`, each with its SKU and warehouse, by SKU id."""
+def _stock_rows_later(account_id: int, sku_ids: set[str]) -> Callable[[], dict[str, list[Stock]]]:
+    """The account's stock rows of `sku_ids`, each with its SKU and warehouse, by SKU id: on
+    PostgreSQL its read is sent now (`kit.together`), and calling the result reads it."""
     if connection.vendor == "postgresql":
-        rows = []
-        for stock, sku, warehouse in rows_as(
-            fetch(_stock_sql(), [account.pk, account.pk, sorted(map(str, sku_ids))]), Stock, Sku, Warehouse
-        ):
-            _SKU.set_cached_value(stock, sku)
-            _WAREHOUSE.set_cached_value(stock, warehouse)
-            rows.append(stock)
-    else:
-        rows = (
-            Stock.objects.filter(account=account, sku__account=account, sku__sku_id__in=sku_ids)
-            .select_related("sku", "warehouse")
-            .order_by("pk")
-        )
+        found = fetch_later(_stock_sql(), [account_id, account_id, sorted(map(str, sku_ids))])
+
+        def read():
+            rows = []
+            for stock, sku, warehouse in rows_as(found.rows, Stock, Sku, Warehouse):
+                _SKU.set_cached_value(stock, sku)
+                _WAREHOUSE.set_cached_value(stock, warehouse)
+                rows.append(stock)
+            return _by_sku(rows)
+
+        return read
+    return lambda: _by_sku(
+        Stock.objects.filter(account_id=account_id, sku__account_id=account_id, sku__sku_id__in=sku_ids)
+        .select_related("sku", "warehouse")
+        .order_by("pk")
+    )
+
+
+def _by_sku(rows) -> dict[str, list[Stock]]:
     by_sku: dict[str, list[Stock]] = {}
     for row in rows:
         by_sku.setdefault(row.sku.sku_id, []).append(row)
@@ -66,7 +75,7 @@ _SKU, _WAREHOUSE = Stock._meta.get_field("sku"), Stock._meta.get_field("warehous
 
 @cache
 def _stock_sql() -> str:
-    """`_stock_rows`' read as the ORM would write it on PostgreSQL, built once (`kit.selects`)."""
+    """`_stock_rows_later`'s read as the ORM would write it on PostgreSQL, built once (`kit.selects`)."""
     quote = connection.ops.quote_name
 
     def column(model, name):
@@ -87,11 +96,23 @@ def _stock_sql() -> str:
 
 def skus_and_stock(account, sku_ids: set[str]) -> tuple[dict[str, Sku], dict[str, list[Stock]]]:
     """Return the account's SKUs of `sku_ids` and their stock rows: one query when each has stock."""
-    stock = _stock_rows(account, sku_ids)
-    skus = {rows[0].sku.sku_id: rows[0].sku for rows in stock.values()}
-    if not sku_ids <= skus.keys():  # a SKU without stock, or none such: read the SKUs themselves
-        skus = {sku.sku_id: sku for sku in Sku.objects.filter(account=account, sku_id__in=sku_ids)}
-    return skus, stock
+    return skus_and_stock_later(account.pk, sku_ids)()
+
+
+def skus_and_stock_later(
+    account_id: int, sku_ids: set[str]
+) -> Callable[[], tuple[dict[str, Sku], dict[str, list[Stock]]]]:
+    """`skus_and_stock`, its read sent now with others (`kit.together`): call the result for it."""
+    stock_later = _stock_rows_later(account_id, sku_ids)
+
+    def read():
+        stock = stock_later()
+        skus = {rows[0].sku.sku_id: rows[0].sku for rows in stock.values()}
+        if not sku_ids <= skus.keys():  # a SKU without stock, or none such: read the SKUs themselves
+            skus = {sku.sku_id: sku for sku in Sku.objects.filter(account_id=account_id, sku_id__in=sku_ids)}
+        return skus, stock
+
+    return read
 
 
 def active_policies(account, *, picks_up: bool) -> list[ShippingPolicy]:

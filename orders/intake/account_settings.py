@@ -11,10 +11,11 @@ checks), so a batch never sees what another wrote into them.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from accounts.models import Account
-from accounts.settings_version import settings_version
+from accounts.settings_version import settings_version_later
 from authorization.selectors import account_bands
 from catalog.availability import active_policies
 from catalog.models import PickupPoint
@@ -42,10 +43,12 @@ KEPT_AT_MOST = 1000
 os.register_at_fork(after_in_child=_kept.clear)
 
 
-def account_settings(account_id: int) -> AccountSettings:
-    """The account's settings as they are now: kept, unless they changed since they were read."""
+def account_settings(account_id: int, version: Callable[[], int | None] | None = None) -> AccountSettings:
+    """The account's settings as they are now: kept, unless they changed since they were read.
+
+    `version`: its settings version, sent before (`settings_version_later`)."""
     # The version first: what is read after it is at least as new, so never kept under a later one.
-    version = settings_version(account_id)
+    version = (version or settings_version_later(account_id))()
     kept = _kept.get(account_id)
     if version is not None and kept is not None and kept[0] == version:
         return kept[1]
@@ -77,10 +80,12 @@ def account_settings_read(account_id: int) -> AccountSettings:
     )
 
 
-def with_settings(intakes: list[IntakeRecord]) -> dict[int, AccountSettings]:
+def with_settings(
+    intakes: list[IntakeRecord], versions: dict[int, Callable[[], int | None]]
+) -> dict[int, AccountSettings]:
     """Give each claimed submission its account and connector, as kept; return the settings of
-    each of their accounts."""
-    settings = {account_id: account_settings(account_id) for account_id in {i.account_id for i in intakes}}
+    each of their accounts. `versions`: each account's settings version, sent before."""
+    settings = {account_id: account_settings(account_id, version) for account_id, version in versions.items()}
     for intake in intakes:
         kept = settings[intake.account_id]
         intake.account = kept.account

@@ -28,13 +28,13 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 
+from accounts.settings_version import settings_version_later
 from authorization.decision import Outcome
-from catalog.availability import skus_and_stock
+from catalog.availability import skus_and_stock_later
 from connectors.contract import PLACE_ORDER
 from kit.enqueue import enqueue_once_on_commit
 from kit.logs import log_context_bound
-from kit.selects import fetch
-from kit.together import statements_together
+from kit.together import fetch_later, statements_together
 
 from ..models import IntakeRecord, Order
 from ..statuses import IntakeStatus
@@ -186,12 +186,25 @@ def _batch_process(
 
     `answer_now` is `intake_process_now`'s: divergence refused at once, nothing notified.
     """
-    settings = with_settings(intakes)
     placing = [intake for intake in intakes if intake.flow == PLACE_ORDER]
+    groups = _by_account(placing)
+    # The batch's reads sent together (`kit.together`): the first of them read waits for them all.
+    versions = {
+        account_id: settings_version_later(account_id) for account_id in {i.account_id for i in intakes}
+    }
+    existing_later = _existing_later(placing)
+    catalogs = {
+        group[0].account_id: skus_and_stock_later(
+            group[0].account_id, {item["id"] for intake in group for item in intake.body["items"]}
+        )
+        for group in groups
+    }
+    settings = with_settings(intakes, versions)
     batch, failures, stock = [], [], StockChooser()
-    existing = _existing(placing)
-    for group in _by_account(placing):
-        reads = _AccountReads(group, settings[group[0].account_id])
+    existing = existing_later()
+    for group in groups:
+        account_id = group[0].account_id
+        reads = _AccountReads(settings[account_id], catalogs[account_id]())
         for intake in group:
             try:
                 processed = _decided(intake, reads, stock, existing, answer_now=answer_now)
@@ -212,15 +225,17 @@ def _batch_process(
     return [intake for intake in intakes if intake.pk not in failed], failures
 
 
-def _existing(placing: list[IntakeRecord]) -> set[tuple[int, str]]:
-    """(connector, marketplace order id) of the orders that are there already, of those placed."""
+def _existing_later(placing: list[IntakeRecord]) -> Callable[[], set[tuple[int, str]]]:
+    """(connector, marketplace order id) of the orders that are there already, of those placed:
+    on PostgreSQL its read is sent now (`kit.together`), and calling the result reads it."""
     if not placing:
-        return set()
+        return set
     connectors = sorted({intake.connector_id for intake in placing})
     order_ids = sorted({intake.marketplace_order_id for intake in placing})
     if connection.vendor == "postgresql":
-        return set(fetch(_existing_sql(), [connectors, order_ids]))
-    return set(
+        found = fetch_later(_existing_sql(), [connectors, order_ids])
+        return lambda: set(found.rows)
+    return lambda: set(
         Order.objects.filter(connector_id__in=connectors, marketplace_order_id__in=order_ids)
         .order_by()
         .values_list("connector_id", "marketplace_order_id")
@@ -251,10 +266,9 @@ class _AccountReads:
     """What planning and deciding read of an account, once for all of its submissions in a batch:
     its SKUs and stock each time, the rest as kept (`account_settings`)."""
 
-    def __init__(self, group: list[IntakeRecord], settings: AccountSettings):
-        sku_ids = {item["id"] for intake in group for item in intake.body["items"]}
+    def __init__(self, settings: AccountSettings, catalog: tuple):
         self.settings = settings
-        self.catalog = skus_and_stock(settings.account, sku_ids)
+        self.catalog = catalog
 
 
 def _decided(

@@ -45,7 +45,7 @@ def test_the_stock_of_an_order_s_skus_is_read_as_the_orm_reads_it(monkeypatch):
     StockFactory(sku=SkuFactory(account=account, sku_id="not asked"))
 
     def read():
-        return availability._stock_rows(account, {"A-1", "B'2", "none such"})
+        return availability._stock_rows_later(account.pk, {"A-1", "B'2", "none such"})()
 
     stock = read()
     expected = as_the_orm_reads(monkeypatch, read)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from catalog.models import Sku
 from kit.inserts import insert_many
-from kit.together import send, statements_together, when_answered
+from kit.together import fetch_later, send, statements_together, when_answered
 from tests.factories import AccountFactory
 from tests.support.round_trips import round_trips
 
@@ -82,3 +82,24 @@ def test_outside_a_block_a_statement_sent_runs_at_once():
     skus = insert_many([_sku(account, 1)], wait=False)
     when_answered(lambda: answered.append(skus[0].pk))
     assert answered == [skus[0].pk] and skus[0].pk is not None
+
+
+def test_reads_sent_are_answered_together_when_the_first_is_read():
+    _postgresql()
+    account = AccountFactory()
+    insert_many([_sku(account, 1), _sku(account, 2)])
+    sql = "SELECT sku_id FROM catalog_sku WHERE account_id = %s AND price_cents = %s"
+    with transaction.atomic():
+        Sku.objects.filter(account=account).exists()  # the transaction's BEGIN, before counting
+        with round_trips() as trips, statements_together():
+            first, second, none = (fetch_later(sql, [account.pk, price]) for price in (101, 102, 0))
+            assert second.rows == [("T2",)]
+            assert (first.rows, none.rows) == ([("T1",)], [])
+    assert trips.count == 2  # the three reads, and the block's end
+
+
+def test_outside_a_block_a_read_sent_is_answered_at_once():
+    account = AccountFactory()
+    insert_many([_sku(account, 1)])
+    found = fetch_later("SELECT sku_id FROM catalog_sku WHERE account_id = %s", [account.pk])
+    assert found.rows == [("T1",)]

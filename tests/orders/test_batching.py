@@ -138,9 +138,10 @@ def test_a_batch_s_writes_after_its_orders_go_together(shop):
         receive(shop, marketplaceOrderId=f"together-{number}")
     with round_trips() as trips, CaptureQueriesContext(connection) as captured:
         assert intakes_process(limit=100) == 5
-    # The notifications go with the events (which wait: the feed reads their keys); the
-    # submissions' outcome, the decision records, the items and the stock with the block's end.
-    assert trips.count == len(captured.captured_queries) - 4
+    # The settings version, the orders there already and the stock are read together; the
+    # notifications go with the events (which wait: the feed reads their keys); the submissions'
+    # outcome, the decision records, the items and the stock with the block's end.
+    assert trips.count == len(captured.captured_queries) - 6
     assert Stock.objects.get(pk=shop.stock.pk).reserved == 6
     assert OrderItem.objects.filter(order__marketplace_order_id__startswith="together-").count() == 5
     assert DecisionRecord.objects.filter(marketplace_order_id__startswith="together-").count() == 5
