@@ -17,6 +17,8 @@ from connectors.services import app_token_digest
 from kit.logs import log_context_set
 from kit.redis import UNAVAILABLE, redis_run
 
+from .rate_limit import RateHit, rate_hit
+
 logger = logging.getLogger(__name__)
 
 # Credentials this process accepted lately, so that a connector posting orders costs no query
@@ -32,23 +34,31 @@ ACCEPTED_MAX = 1000
 GENERATION_KEY = "connectors:credentials-generation"
 
 
-def _generation() -> str | None:
-    """Return the credentials' generation, or None when Redis cannot say."""
+def _generation(hit: RateHit | None = None) -> tuple[str | None, object]:
+    """Return the credentials' generation (None when Redis cannot say) and the reply to `hit`,
+    counted in the same round trip (UNAVAILABLE when there is none)."""
     if settings.CONNECTOR_AUTH_CACHE_SECONDS <= 0:
-        return None
+        return None, UNAVAILABLE
+    key = settings.REDIS_KEY_PREFIX + GENERATION_KEY
 
-    def read(client: redis.Redis) -> bytes | None:
-        key = settings.REDIS_KEY_PREFIX + GENERATION_KEY
-        value = client.get(key)
+    def read(client: redis.Redis) -> tuple[bytes | None, object]:
+        with client.pipeline(transaction=False) as pipeline:
+            pipeline.get(key)
+            if hit is not None:
+                hit.send(pipeline)
+            value, *counted = pipeline.execute(raise_on_error=False)
+        if isinstance(value, Exception):
+            raise value
         if value is None:  # a new or emptied Redis: the first to ask starts a generation
             client.set(key, uuid.uuid4().hex, nx=True)
             value = client.get(key)
-        return value
+        return value, counted[0] if counted else UNAVAILABLE
 
-    value = redis_run(read)
-    if value is UNAVAILABLE or value is None:
-        return None
-    return value.decode()
+    answer = redis_run(read)
+    if answer is UNAVAILABLE:
+        return None, UNAVAILABLE
+    value, counted = answer
+    return (None if value is None else value.decode()), counted
 
 
 def forget_accepted() -> None:
@@ -88,6 +98,15 @@ def _recently_accepted(app_key: str, digest: str, generation: str) -> Connector 
     return copy.copy(connector)  # a request may set attributes on its connector: not on ours
 
 
+def _rate_hit_ahead(app_key: str, digest: str) -> RateHit | None:
+    """The rate hit of the connector these credentials were last accepted as, to count with the
+    generation's read. Should the generation have moved on, the hit counted stands only if the
+    connector read again has the same rate (the throttle compares): one request at most, per
+    process and change, is counted against a rate no longer the connector's."""
+    entry = _accepted.get((app_key, digest))
+    return None if entry is None else rate_hit(entry[2], quiet=True)
+
+
 def _accept(app_key: str, digest: str, connector: Connector, generation: str) -> None:
     if len(_accepted) >= ACCEPTED_MAX:
         _accepted.clear()
@@ -116,7 +135,9 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
         if not app_key or not app_token:
             raise exceptions.NotAuthenticated("Send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers.")
         digest = app_token_digest(app_token)
-        generation = _generation()  # before the connector is read: a change after it moves it on
+        hit = _rate_hit_ahead(app_key, digest)
+        # Read before the connector is: a change after it moves it on.
+        generation, counted = _generation(hit)
         connector = _recently_accepted(app_key, digest, generation) if generation is not None else None
         if connector is None:
             connector = Connector.objects.select_related("account").filter(app_key=app_key).first()
@@ -126,6 +147,8 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
                 raise exceptions.AuthenticationFailed("This connector is deactivated.")
             if generation is not None:
                 _accept(app_key, digest, connector, generation)
+        if hit is not None and counted is not UNAVAILABLE:
+            request.rate_counted = (hit, counted)  # for ConnectorRateThrottle: counted once
         log_context_set(connector_id=connector.pk, account_id=connector.account_id)
         return ConnectorPrincipal(connector), connector
 

@@ -1,7 +1,8 @@
 """Each connector's request rate, counted in Redis across every web process.
 
 The count is `limits`' moving window in Redis: one Lua call a request, exact over any window,
-shared by every process. The check runs after authentication and before the view does anything
+shared by every process; for a connector the process knows, authentication sends it with the
+credentials' generation, in one round trip (`RateHit`), and the throttle reads its reply. The check runs after authentication and before the view does anything
 (DRF's throttle), so a request over the rate is answered 429 with Retry-After having written
 nothing. An order placement the connector made before (its marketplace order id among the
 connector's submissions) gets its usual answer even over the rate: a connector sending again an
@@ -28,6 +29,7 @@ from kit.redis import UNAVAILABLE, redis_run
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "connector-rates"
+ACQUIRE = RedisStorage.SCRIPT_ACQUIRE_MOVING_WINDOW
 # limits' storage, on the connection pool of the process's client: made again with the client.
 _limiter: tuple[redis.Redis, MovingWindowRateLimiter] | None = None
 
@@ -44,30 +46,52 @@ def _limiter_on(client: redis.Redis) -> MovingWindowRateLimiter:
     return _limiter[1]
 
 
-def rate_limit_wait(connector) -> int | None:
-    """Count one request of `connector`; return the whole seconds (at least 1) until it may send
-    again when it is over its rate, None when it is not (or no rate, or no Redis, says so)."""
+class RateHit:
+    """One request of a connector counted against its rate: `send` adds it to a client's commands
+    or a pipeline's (limits' own script and key, so limits reads the same window), `wait` reads
+    its reply."""
+
+    def __init__(self, item: RateLimitItemPerSecond, identifier: str):
+        self.item = item
+        self.identifier = identifier
+        self.key = f"{settings.REDIS_KEY_PREFIX}{KEY_PREFIX}:{item.key_for(identifier)}"
+
+    def send(self, client: redis.Redis | redis.client.Pipeline):
+        expiry = self.item.get_expiry()
+        return client.eval(ACQUIRE, 1, self.key, time.time(), self.item.amount, expiry, 1)
+
+    def wait(self, reply) -> int | None:
+        """The whole seconds (at least 1) until the connector may send again when the reply says
+        it is over its rate; None when it is not, or when Redis could not say."""
+        if reply is UNAVAILABLE or isinstance(reply, Exception) or reply:
+            return None
+        stats = redis_run(lambda client: _limiter_on(client).get_window_stats(self.item, self.identifier))
+        if stats is UNAVAILABLE:
+            return None
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def rate_hit(connector, *, quiet: bool = False) -> RateHit | None:
+    """The hit that counts a request of `connector`; None when it has no rate (or none that is
+    one: logged unless `quiet`, never a 500)."""
     try:
         rate = connector_rate(connector)
-    except ValueError as problem:  # stored past the admin's check: never a 500
-        logger.error(
-            "Connector %s: its request rate is not one, so none is enforced: %s", connector.pk, problem
-        )
+    except ValueError as problem:  # stored past the admin's check
+        if not quiet:
+            logger.error(
+                "Connector %s: its request rate is not one, so none is enforced: %s", connector.pk, problem
+            )
         return None
     if rate is None:
         return None
-    item = RateLimitItemPerSecond(rate.requests, rate.seconds)
-    key = str(connector.pk)
+    return RateHit(RateLimitItemPerSecond(rate.requests, rate.seconds), str(connector.pk))
 
-    def count(client: redis.Redis) -> int | None:
-        limiter = _limiter_on(client)
-        if limiter.hit(item, key):
-            return None
-        reset_at, _ = limiter.get_window_stats(item, key)
-        return max(1, math.ceil(reset_at - time.time()))
 
-    wait = redis_run(count)
-    return None if wait is UNAVAILABLE else wait
+def rate_limit_wait(connector) -> int | None:
+    """Count one request of `connector`; return the whole seconds (at least 1) until it may send
+    again when it is over its rate, None when it is not (or no rate, or no Redis, says so)."""
+    hit = rate_hit(connector)
+    return None if hit is None else hit.wait(redis_run(hit.send))
 
 
 class ConnectorRateThrottle(BaseThrottle):
@@ -75,7 +99,14 @@ class ConnectorRateThrottle(BaseThrottle):
     connector placed before (`placed_before(request)`)."""
 
     def allow_request(self, request, view) -> bool:
-        self.seconds = rate_limit_wait(request.auth)
+        hit = rate_hit(request.auth)
+        counted = getattr(request, "rate_counted", None)  # by authentication, with its own reads
+        if hit is None:
+            self.seconds = None
+        elif counted is not None and counted[0].key == hit.key:
+            self.seconds = hit.wait(counted[1])
+        else:
+            self.seconds = hit.wait(redis_run(hit.send))
         if self.seconds is None:
             return True
         placed_before = getattr(view, "placed_before", None)

@@ -10,7 +10,7 @@ import logging
 from celery import current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from .redis import UNAVAILABLE, redis_backing_off, redis_failed, redis_run
+from .redis import UNAVAILABLE, redis_backing_off, redis_failed, redis_run, redis_send
 
 logger = logging.getLogger(__name__)
 
@@ -79,18 +79,23 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
     """
     from django.db import transaction
 
+    def publish_if(marked) -> None:
+        if marked is UNAVAILABLE:  # the broker is as unreachable: the sweep queues it
+            logger.info("The broker's Redis does not answer; %s waits for the sweep.", task.name)
+        elif marked:
+            _publish(task, (), countdown=None)
+
     def send():
         marks = _marks_url()
-        if marks is not None:
-            marked = redis_run(
-                lambda client: client.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)), url=marks
-            )
-            if marked is UNAVAILABLE:  # the broker is as unreachable: the sweep queues it
-                logger.info("The broker's Redis does not answer; %s waits for the sweep.", task.name)
-                return
-            if not marked:
-                return
-        _publish(task, (), countdown=None)
+        if marks is None:
+            _publish(task, (), countdown=None)
+            return
+        # With the other commands of the open `redis_together()` block, if any.
+        redis_send(
+            lambda pipeline: pipeline.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)),
+            then=publish_if,
+            url=marks,
+        )
 
     transaction.on_commit(send, robust=True)
 

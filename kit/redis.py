@@ -9,14 +9,20 @@ caller does without (docs/reliability.md).
 
 One client a process, made again in a forked child (Celery's prefork pool, gunicorn's workers):
 two processes must never share a connection, and a child starts with nothing remembered.
+
+Within `redis_together()`, what `redis_send` asks of a server goes in one pipeline at the block's
+end: the commands a request or a batch sends after its commit (a queue-once mark, the metrics'
+counters) cost one round trip, not one each.
 """
 
 import enum
 import logging
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import redis
@@ -114,3 +120,77 @@ def _shown(url: str) -> str:
     """The URL without its credentials."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+@dataclass
+class _Sent:
+    """Commands `redis_send` queued for one server: `queue(pipeline)` adds one, `then` reads its reply."""
+
+    queues: list[Callable[[redis.client.Pipeline], object]] = field(default_factory=list)
+    thens: list[Callable[[object], None] | None] = field(default_factory=list)
+
+
+# The open block's commands, by server URL; None outside a block.
+_together: ContextVar[dict[str, _Sent] | None] = ContextVar("kit_redis_together", default=None)
+
+
+@contextmanager
+def redis_together() -> Iterator[None]:
+    """Send what `redis_send` asks within to each server in one pipeline, at the block's end.
+
+    Nested, it is the outer block's. The replies are read in the order the commands were sent;
+    a server that fails answers each of them UNAVAILABLE, as `redis_run` would. What was sent
+    goes also when the block raises: it was asked for by work already committed.
+    """
+    if _together.get() is not None:
+        yield
+        return
+    sent: dict[str, _Sent] = {}
+    token = _together.set(sent)
+    try:
+        yield
+    finally:
+        _together.reset(token)  # a `then` that sends again sends at once
+        for url, commands in sent.items():
+            _pipeline_run(url, commands)
+
+
+def redis_send(
+    queue: Callable[[redis.client.Pipeline], object],
+    *,
+    then: Callable[[object], None] | None = None,
+    url: str | None = None,
+) -> None:
+    """Ask the Redis at `url` (REDIS_URL by default) for `queue(pipeline)`, one command, and
+    give its reply (or UNAVAILABLE) to `then`: at the end of the open `redis_together()`
+    block, or at once outside one."""
+    url = settings.REDIS_URL if url is None else url
+    sent = _together.get()
+    if sent is None:
+        _pipeline_run(url, _Sent([queue], [then]))
+        return
+    commands = sent.setdefault(url, _Sent())
+    commands.queues.append(queue)
+    commands.thens.append(then)
+
+
+def _pipeline_run(url: str, commands: _Sent) -> None:
+    def execute(client: redis.Redis) -> list:
+        with client.pipeline(transaction=False) as pipeline:
+            for queue in commands.queues:
+                queue(pipeline)
+            return pipeline.execute(raise_on_error=False)
+
+    replies = redis_run(execute, url=url)
+    if replies is UNAVAILABLE:
+        replies = [UNAVAILABLE] * len(commands.thens)
+    for then, reply in zip(commands.thens, replies, strict=True):
+        if isinstance(reply, redis.RedisError):  # this command's own error: the others stand
+            logger.warning("%s answered an error: %s", _shown(url), reply)
+            reply = UNAVAILABLE
+        if then is None:
+            continue
+        try:
+            then(reply)
+        except Exception:  # as a failed on-commit hook: logged, never the caller's failure
+            logger.exception("Reading %s's reply failed.", _shown(url))

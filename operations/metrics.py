@@ -24,7 +24,6 @@ import time
 from datetime import timedelta
 from functools import partial
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min
@@ -37,7 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from authorization.decision_words import band_label, deciding_band
 from connectors.models import DeliveryState, HookDelivery, Notification
 from connectors.signals import deliveries_attempted
-from kit.redis import UNAVAILABLE, redis_run
+from kit.redis import UNAVAILABLE, redis_run, redis_send, redis_together
 from orders.models import IntakeRecord, Order
 from orders.signals import submission_received, submissions_decided
 from orders.statuses import Flow, IntakeStatus, OrderStatus
@@ -96,15 +95,14 @@ def _field(name: str, **labels) -> str:
 
 def counters_add(increments: dict[str, int]) -> None:
     """Add to the counters on Redis; a Redis that does not answer loses the figures, never the work."""
+    key = settings.REDIS_KEY_PREFIX + COUNTERS_KEY
+    with redis_together():  # one round trip, with the commands of the caller's block if any
+        for field, amount in increments.items():
+            redis_send(partial(_hincrby, key, field, amount))
 
-    def add(client: redis.Redis) -> None:
-        with client.pipeline(transaction=False) as pipeline:
-            for field, amount in increments.items():
-                pipeline.hincrby(settings.REDIS_KEY_PREFIX + COUNTERS_KEY, field, amount)
-            pipeline.execute()
 
-    if increments:
-        redis_run(add)
+def _hincrby(key: str, field: str, amount: int, pipeline) -> None:
+    pipeline.hincrby(key, field, amount)
 
 
 def counters_add_on_commit(increments: dict[str, int]) -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from kit.enqueue import enqueue_on_commit
 from kit.inserts import insert
 from kit.logs import log_context_set
+from kit.redis import redis_together
 
 from ..events import Actor
 from ..models import IntakeRecord
@@ -55,8 +56,9 @@ def intake_receive(
     log_context_set(marketplace_order_id=intake.marketplace_order_id)
     try:
         # In a caller's transaction, a savepoint keeps it usable after a replay's IntegrityError;
-        # otherwise the INSERT commits by itself, a round trip less than BEGIN … COMMIT.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        # otherwise the INSERT commits by itself, a round trip less than BEGIN … COMMIT, and what
+        # the commit asks of Redis (the batch's mark, the counter) goes in one round trip.
+        with redis_together(), transaction.atomic() if connection.in_atomic_block else nullcontext():
             if connection.vendor == "postgresql":
                 insert(intake)  # the statement built once: the order API's hottest write
             else:

@@ -1,5 +1,6 @@
 """The app's Redis as each process reaches it: one client, left alone a moment after it failed,
-one warning for an outage rather than one a request, and a client of its own in a forked child."""
+one warning for an outage rather than one a request, a client of its own in a forked child, and
+the commands of a block sent together."""
 
 import logging
 import os
@@ -16,8 +17,12 @@ from kit.redis import (
     WARN_EVERY_SECONDS,
     redis_backing_off,
     redis_failed,
+    redis_forget,
     redis_run,
+    redis_send,
+    redis_together,
 )
+from tests.support.round_trips import redis_round_trips
 
 NOWHERE = "redis://:hunter2@127.0.0.1:1/0"  # nothing listens there
 
@@ -120,3 +125,84 @@ def test_a_forked_process_makes_a_client_of_its_own_and_remembers_no_failure(set
     assert os.read(reading, 16) == b"own"
     os.close(reading)
     assert redis_run(lambda client: client) is UNAVAILABLE  # the parent still leaves it alone
+
+
+@pytest.fixture
+def served(settings):
+    """The suite's Redis, with a key of this test's own."""
+    from tests.worker import require_services
+
+    require_services()
+    redis_forget()
+    redis_run(lambda client: client.ping())  # connected: its handshake is no round trip of a test
+    key = settings.REDIS_KEY_PREFIX + "tests:together"
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(key)
+    yield key
+    client.delete(key)
+
+
+def test_what_a_block_sends_goes_in_one_round_trip_and_each_reply_to_its_reader(served):
+    replies = []
+    with redis_round_trips() as trips, redis_together():
+        redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)
+        with redis_together():  # nested: the outer block's
+            redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)
+        redis_send(lambda pipeline: pipeline.get(served), then=replies.append)
+        assert replies == []  # nothing sent yet
+
+    assert replies == [1, 2, b"2"]
+    assert trips.count == 1
+
+
+def test_outside_a_block_a_command_is_sent_at_once(served):
+    replies = []
+
+    redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)
+
+    assert replies == [1]
+
+
+def test_a_command_redis_refuses_is_unavailable_to_its_reader_alone(served, caplog):
+    replies = []
+    with caplog.at_level(logging.WARNING), redis_together():
+        redis_send(lambda pipeline: pipeline.set(served, "text"), then=replies.append)
+        redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)  # not a number
+        redis_send(lambda pipeline: pipeline.get(served), then=replies.append)
+
+    assert replies == [True, UNAVAILABLE, b"text"]
+    assert len(warnings_logged(caplog)) == 1
+
+
+def test_a_server_that_does_not_answer_is_unavailable_to_every_reader(settings, caplog):
+    settings.REDIS_URL = NOWHERE
+    replies = []
+    with caplog.at_level(logging.WARNING), redis_together():
+        redis_send(lambda pipeline: pipeline.incr("a"), then=replies.append)
+        redis_send(lambda pipeline: pipeline.incr("b"), then=replies.append)
+
+    assert replies == [UNAVAILABLE, UNAVAILABLE]
+    assert len(warnings_logged(caplog)) == 1
+
+
+def test_what_a_block_sent_goes_also_when_the_block_raises(served):
+    replies = []
+    with pytest.raises(RuntimeError), redis_together():
+        redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)
+        raise RuntimeError("the block's own failure")
+
+    assert replies == [1]
+
+
+def test_a_reader_that_fails_is_logged_and_the_others_still_read(served, caplog):
+    replies = []
+
+    def fails(reply):
+        raise ValueError("a reader's mistake")
+
+    with caplog.at_level(logging.ERROR), redis_together():
+        redis_send(lambda pipeline: pipeline.incr(served), then=fails)
+        redis_send(lambda pipeline: pipeline.incr(served), then=replies.append)
+
+    assert replies == [2]
+    assert "a reader's mistake" in caplog.text

@@ -59,7 +59,7 @@ def parts(db, django_capture_on_commit_callbacks):
     return {
         "rate limit": lambda: rate_limit_wait(connector),
         "metrics": counted,
-        "authentication": authentication._generation,
+        "authentication": lambda: authentication._generation()[0],
         "enqueue": batch_asked_for,
     }
 
