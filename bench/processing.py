@@ -21,6 +21,7 @@ the target is at least 0.5 times the no-op's rate and at least 250 orders a seco
 import json
 import statistics
 import time
+from collections import Counter
 
 import redis
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.celery import app
 from connectors import contract
+from connectors.models import Notification
 from orders.intake.pipeline import intake_process, intakes_process
 from orders.intake.receive import intake_receive
 from orders.models import IntakeRecord
@@ -112,6 +114,40 @@ def wait(condition, *, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def unnotified_described(on: Stage, ids: list[str], broker: redis.Redis) -> str:
+    """What became of the orders the connector has not heard of, said while the worker still runs:
+    their submissions' and notifications' rows, the broker's queues and the unacknowledged
+    messages (the worker's log is in var/bench/)."""
+    heard = {arrival.order_id for arrival in on.receiver.received()}
+    missing = sorted(set(ids) - heard)
+    intakes = Counter(
+        IntakeRecord.objects.filter(account=on.account, marketplace_order_id__in=missing).values_list(
+            "status", flat=True
+        )
+    )
+    notifications = Notification.objects.filter(account=on.account, marketplace_order_id__in=missing[:20])
+    rows = "; ".join(
+        f"{row['marketplace_order_id']} {row['code']} {row['state']} tries {row['attempt_count']} "
+        f"leased until {row['lease_until']} next {row['next_attempt_at']} {row['last_error']!r}"
+        for row in notifications.values(
+            "marketplace_order_id",
+            "code",
+            "state",
+            "attempt_count",
+            "lease_until",
+            "next_attempt_at",
+            "last_error",
+        )
+    )
+    prefix = settings.REDIS_KEY_PREFIX
+    queues = {queue.name: broker.llen(prefix + queue.name) for queue in settings.CELERY_TASK_QUEUES}
+    unacked = broker.hlen(prefix + "unacked")
+    return (
+        f"{len(missing):,} orders not notified; their submissions {dict(intakes)}; queues {queues}, "
+        f"{unacked} messages unacknowledged; notifications: {rows or 'none'}"
+    )
+
+
 def run(context: Context) -> Report:
     count = SMOKE_ORDERS if context.smoke else max(int(ORDERS * context.scale), 10)
     runs = 1 if context.smoke else RUNS
@@ -139,6 +175,8 @@ def run(context: Context) -> Report:
                 finished = time.monotonic()
                 notified = on.receiver.wait_for(ids, timeout=timeout)
                 outcomes[case]["drained"].append(time.monotonic() - finished)
+                if not notified:
+                    context.progress(f"{NAME}: {case}: {unnotified_described(on, ids, broker)}")
             span = records.aggregate(first=Min("processed_at"), last=Max("processed_at"))
             outcomes[case]["integrated"].append(records.filter(status=IntakeStatus.INTEGRATED).count())
             outcomes[case]["notified"].append(notified)
