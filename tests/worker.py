@@ -1,7 +1,9 @@
 """A real Celery worker process, on Redis and the test's PostgreSQL database."""
 
+import ctypes
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +55,17 @@ def delete_run_keys() -> None:
 _workers_started = itertools.count(1)
 
 
+def _dies_with_the_tests() -> None:
+    """In the worker's process, before it runs: SIGTERM when the test process ends, however it
+    ends (killed, or stopped twice by Ctrl-C), so no worker and beat of a run outlive it (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def start_worker(
     *, queues: str | None = None, loglevel: str = "WARNING", stderr=None, **environment
 ) -> subprocess.Popen:
@@ -100,6 +113,7 @@ def start_worker(
         cwd=ROOT,
         env=env,
         stderr=stderr,
+        preexec_fn=_dies_with_the_tests if sys.platform == "linux" else None,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
