@@ -1,17 +1,36 @@
 """Processes on 127.0.0.1: web servers, workers and load generators, started and stopped with their children."""
 
+import ctypes
 import itertools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .harness import ROOT
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def ends_with_this_process():
+    """A `preexec_fn` by which the child gets SIGTERM when this process ends, however it ends
+    (killed, or stopped twice by Ctrl-C): Linux's PR_SET_PDEATHSIG. None elsewhere, and off the
+    main thread, whose end the kernel would take for the parent's."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    return _sigterm_when_parent_ends
+
+
+def _sigterm_when_parent_ends() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
 def free_port() -> int:
@@ -104,11 +123,17 @@ def background(
 
     With `port`, wait until it answers there (on `host`) first. On the way out the whole group (gunicorn's
     or Celery's children too) gets SIGTERM, then SIGKILL if it still runs after ten seconds:
-    nothing a benchmark starts outlives it.
+    nothing a benchmark starts outlives it, nor, started on the main thread, this process.
     """
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=ends_with_this_process(),
     )
     try:
         if port is not None:

@@ -1,9 +1,7 @@
 """A real Celery worker process, on Redis and the test's PostgreSQL database."""
 
-import ctypes
 import itertools
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from bench.harness_processes import ends_with_this_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,17 +53,6 @@ def delete_run_keys() -> None:
 
 
 _workers_started = itertools.count(1)
-
-
-def _dies_with_the_tests() -> None:
-    """In the worker's process, before it runs: SIGTERM when the test process ends, however it
-    ends (killed, or stopped twice by Ctrl-C), so no worker and beat of a run outlive it (Linux)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def start_worker(
@@ -113,7 +102,7 @@ def start_worker(
         cwd=ROOT,
         env=env,
         stderr=stderr,
-        preexec_fn=_dies_with_the_tests if sys.platform == "linux" else None,
+        preexec_fn=ends_with_this_process(),  # no worker or beat outlives a run killed
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness_processes import ends_with_this_process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRINT_SETTINGS = """
@@ -187,6 +189,7 @@ def test_beat_starts_where_its_schedule_folder_does_not_exist_yet(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=ends_with_this_process(),
     )
     try:
         deadline = time.monotonic() + 60

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness_processes import free_port, wait_until_answers
+from bench.harness_processes import ends_with_this_process, free_port, wait_until_answers
 
 
 def postgres_bin() -> Path:
@@ -204,6 +204,7 @@ class PrivateRedis:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=ends_with_this_process(),
         )
         log.close()
         wait_until_answers(self.port, timeout=15, process=self.process, host=self.host)
