@@ -24,13 +24,14 @@ def ends_with_this_process():
     main thread, whose end the kernel would take for the parent's."""
     if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
         return None
-    return _sigterm_when_parent_ends
+    # Loaded here, in the parent: the child, forked while other threads run, only makes the call.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
 
+    def sigterm_when_parent_ends() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
-def _sigterm_when_parent_ends() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    return sigterm_when_parent_ends
 
 
 def free_port() -> int:
