@@ -1,5 +1,10 @@
-"""Counting the round trips to PostgreSQL, from libpq's trace of the messages (each batch the
-client sends followed by the server's answers being one), and to Redis."""
+"""Counting the round trips to PostgreSQL, from libpq's trace of the messages, and to Redis.
+
+A round trip is a wait for the server: a Sync (the end of a statement, or of statements sent
+together), simple Query or Flush the client sends, then the server's answers. Not each answer
+read: in pipeline mode the server may answer the first statements while the client still sends
+the next, which no one waits for.
+"""
 
 import itertools
 import tempfile
@@ -9,6 +14,8 @@ from unittest import mock
 import redis.connection
 from django.db import connection
 from psycopg import pq
+
+WAITS = {"Sync", "Query", "Flush"}  # the messages after which the client waits for the server
 
 
 class RoundTrips:
@@ -29,8 +36,15 @@ def round_trips():
         finally:
             pgconn.untrace()  # which flushes the trace
         log.seek(0)
-        directions = [line.split("\t")[0] for line in log if line.strip()]
-    trips.count = sum(1 for pair in itertools.pairwise(directions) if pair == ("F", "B"))
+        messages = [line.rstrip("\n").split("\t")[:3] for line in log if line.strip()]
+    # A wait: a message that asks for answers, the server's answer next. Several sent in a row
+    # (a Sync, then the block's own) are one wait; an answer read while the client still sends
+    # (in pipeline mode, more often the busier the machine) is none.
+    trips.count = sum(
+        1
+        for (direction, _, message), (answer, *_) in itertools.pairwise(messages)
+        if direction == "F" and message in WAITS and answer == "B"
+    )
 
 
 @contextmanager
