@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from kit.errors import DomainError
 
-from .backends import account_roles
+from .backends import account_roles, kept_on_user
 from .models import Absence, Account, Membership
 from .roles import DECIDING_ROLES, SET_ABSENCE
 
@@ -134,9 +134,13 @@ def covered_by(*, user, at: datetime | None = None) -> dict[int, frozenset[str]]
     email = (getattr(user, "email", "") or "").strip().lower()
     if not email or not getattr(user, "is_authenticated", False):
         return {}
-    if at is None and "_covered" in user.__dict__:
-        return user.__dict__["_covered"]
-    absences = Absence.objects.filter(_in_force(at or timezone.now()), substitute__isnull=False)
+    if at is None:
+        return kept_on_user(user, "_covered", lambda: _covered(user, email, timezone.now()))
+    return _covered(user, email, at)
+
+
+def _covered(user, email: str, at: datetime) -> dict[int, frozenset[str]]:
+    absences = Absence.objects.filter(_in_force(at), substitute__isnull=False)
     if not user.is_superuser:
         absences = absences.filter(account__in=sorted(account_roles(user)))
     covered = {}
@@ -144,8 +148,6 @@ def covered_by(*, user, at: datetime | None = None) -> dict[int, frozenset[str]]
         mine = frozenset(absent for absent in away if _reaches(away, absent, email))
         if mine:
             covered[account_id] = mine
-    if at is None:
-        user.__dict__["_covered"] = covered
     return covered
 
 

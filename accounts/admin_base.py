@@ -13,7 +13,7 @@ from kit.admin_lists import GuardedLists, perm_name
 
 from .backends import account_roles
 from .models import Account
-from .selectors import accounts_for
+from .selectors import accounts_listed, accounts_where
 
 
 class AccountScopedAdmin(GuardedLists, admin.ModelAdmin):
@@ -95,7 +95,7 @@ def account_filter(account_path: str):
         parameter_name = "account"
 
         def lookups(self, request, model_admin):
-            return [(account.pk, account.name) for account in accounts_for(user=request.user)]
+            return [(account.pk, account.name) for account in accounts_listed(user=request.user)]
 
         def queryset(self, request, queryset):
             if self.value():
@@ -107,11 +107,7 @@ def account_filter(account_path: str):
 
 def managed_accounts(user, opts):
     """Return the accounts in which the user may add rows of this model."""
-    accounts = accounts_for(user=user)
-    if user.is_superuser:
-        return accounts
-    perm = perm_name(opts, "add")
-    return accounts.filter(pk__in=[account.pk for account in accounts if user.has_perm(perm, account)])
+    return accounts_where(user, perm_name(opts, "add"))
 
 
 def in_managed_accounts(model, user, opts):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Min, QuerySet
 
-from .backends import account_roles
+from .backends import account_roles, kept_on_user
 from .models import Account, Preferences
 from .roles import DECIDING_ROLES, Role
 
@@ -16,6 +16,21 @@ def accounts_for(*, user) -> QuerySet[Account]:
     if user.is_superuser:
         return Account.objects.all()
     return Account.objects.filter(pk__in=account_roles(user).keys())
+
+
+def accounts_listed(*, user) -> list[Account]:
+    """The accounts of `accounts_for`, read once a request (kept on the user): an admin page asks
+    for them from its filters, its permissions and its menu."""
+    return kept_on_user(user, "_accounts_listed", lambda: list(accounts_for(user=user)))
+
+
+def accounts_where(user, perm: str) -> QuerySet[Account]:
+    """The user's accounts in which they hold `perm`."""
+    if user.is_superuser:
+        return accounts_for(user=user)
+    return Account.objects.filter(
+        pk__in=[account.pk for account in accounts_listed(user=user) if user.has_perm(perm, account)]
+    )
 
 
 def time_zone_for(*, user) -> zoneinfo.ZoneInfo | None:
@@ -36,11 +51,11 @@ def language_for(*, user) -> str:
     """The language the user chose for themselves, or "" (none chosen, signed out)."""
     if not getattr(user, "is_authenticated", False):
         return ""
-    if "_language" not in user.__dict__:
-        user.__dict__["_language"] = (
-            Preferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
-        )
-    return user.__dict__["_language"]
+    return kept_on_user(
+        user,
+        "_language",
+        lambda: Preferences.objects.filter(user=user).values_list("language", flat=True).first() or "",
+    )
 
 
 def role_in(*, user, account) -> str | None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from accounts.admin_base import AccountScopedAdmin
 from accounts.roles import EDIT_RULE
-from accounts.selectors import accounts_for, possible_approvers
+from accounts.selectors import accounts_for, accounts_listed, possible_approvers
 
 from . import rule_bar, rule_editor, rule_history
 from .admin_history import RuleHistoryViews
@@ -102,7 +102,7 @@ class PriceDivergenceRuleAdmin(RuleHistoryViews, AccountScopedAdmin):
         """Open the editor of the user's account, or list their accounts when they have several."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        accounts = list(accounts_for(user=request.user))
+        accounts = accounts_listed(user=request.user)
         if len(accounts) == 1:
             return redirect(self.url("editor", accounts[0]))
         rules = {

@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyAccountAdmin
+from kit.admin_dates import DateHierarchyFromRange
 from kit.admin_display import moment, shorten
-from kit.admin_lists import DateHierarchyFromRange
 
 from .codes import status_name
 from .feed import feed_stats

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kit.admin_lists import DateHierarchyFromRange
+from kit.admin_dates import DateHierarchyFromRange
 
 from .codes import MEANINGS, code_text, flow_name
 from .models import Notification, NotificationAttempt

@@ -21,14 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAccountAdmin
-from accounts.selectors import accounts_for
+from accounts.selectors import accounts_listed
 from authorization.decision import Outcome
 from authorization.decision_words import outcome_label, route_and_reason_label
 from exports.admin import ExportableAdmin
 from exports.tables import CsvTable
 from exports.tables import percent as csv_percent
+from kit.admin_dates import DateHierarchyFromRange
 from kit.admin_display import decider, moment, signed_percent, user_name
-from kit.admin_lists import DateHierarchyFromRange, LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
+from kit.admin_lists import LookaheadPaginator, LookaheadPaging, ViewOnlyAdmin
 from kit.dates import time_zone
 from kit.money import money
 from kit.numbers import percent_range
@@ -54,8 +55,9 @@ EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 def dashboard_accounts(user):
     """Return the accounts whose dashboard the user may see."""
-    accounts = list(accounts_for(user=user))
-    return [account for account in accounts if user.is_superuser or user.has_perm(VIEW, account)]
+    return [
+        account for account in accounts_listed(user=user) if user.is_superuser or user.has_perm(VIEW, account)
+    ]
 
 
 class PeriodForm(forms.Form):

@@ -11,7 +11,7 @@ from django.contrib import admin
 from accounts.admin_base import AccountScopedAdmin
 from accounts.backends import account_roles
 from accounts.models import Account
-from accounts.selectors import accounts_for
+from accounts.selectors import accounts_where
 from kit.admin_lists import perm_name
 from kit.forms import MoneyField
 
@@ -38,14 +38,6 @@ class AccountMoneyForm(forms.ModelForm):
             return ""
         currencies = set(offered.queryset.values_list("currency", flat=True))
         return currencies.pop() if len(currencies) == 1 else ""
-
-
-def accounts_where(user, perm: str):
-    """Return the user's accounts in which they hold `perm`."""
-    accounts = accounts_for(user=user)
-    if user.is_superuser:
-        return accounts
-    return accounts.filter(pk__in=[account.pk for account in accounts if user.has_perm(perm, account)])
 
 
 class CatalogAdmin(AccountScopedAdmin):

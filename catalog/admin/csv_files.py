@@ -14,10 +14,10 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ExportForm, ImportForm
 
 from accounts.models import Account
+from accounts.selectors import accounts_where
 from kit.admin_lists import list_refused, perm_name
 
 from ..imports import OwnedImportMixin
-from .base import accounts_where
 
 
 class AccountImportForm(ImportForm):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.backends import account_roles
+from accounts.selectors import accounts_where
 from kit.admin_display import money_shown
 from kit.admin_lists import GuardedHistory, perm_name
 from kit.forms import MoneyField
@@ -18,7 +19,7 @@ from kit.forms import MoneyField
 from ..models import Sku, Stock, Warehouse, reserved_stock_message
 from ..resources import SkuResource, StockResource
 from ..selectors import skus_with_available
-from .base import AccountMoneyForm, CatalogAdmin, accounts_where
+from .base import AccountMoneyForm, CatalogAdmin
 from .csv_files import AccountImportExportMixin
 
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_base import ReadOnlyAccountAdmin
 from connectors.codes import code_text, flow_name
 from connectors.notification_admin import ContractCodeFilter
+from kit.admin_dates import DateHierarchyFromRange
 from kit.admin_display import badge, pretty_json, shorten
-from kit.admin_lists import DateHierarchyFromRange
 
 from ..models import IntakeRecord
 from ..selectors import intake_notifications

@@ -20,8 +20,9 @@ from accounts.roles import HANDLE_ORDERS
 from authorization.decision import Outcome
 from authorization.decision_words import outcome_label, reason_label, route_label
 from exports.admin import ExportableAdmin
+from kit.admin_dates import DateHierarchyFromRange
 from kit.admin_display import badge, signed_percent
-from kit.admin_lists import DateHierarchyFromRange, LookaheadPaging
+from kit.admin_lists import LookaheadPaging
 from kit.numbers import percent
 
 from ..approvals import may_decide
@@ -251,6 +252,15 @@ class OrderAdmin(
         if order.reservation_released_at is not None:
             return gettext("Released.")
         return reservation_left(order)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Read once a request: the page's details ask for the order, then Django's form does.
+        kept = getattr(request, "_order_shown", None)
+        if kept is not None and from_field is None and str(kept.pk) == str(object_id):
+            return kept
+        order = super().get_object(request, object_id, from_field)
+        request._order_shown = order
+        return order
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, unquote(object_id))

@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -214,6 +215,24 @@ def test_a_page_of_the_queue_costs_the_same_queries_however_many_orders_wait(
     for sql in many[0] + many[1]:
         if "COUNT(" in sql.upper():
             assert "LIMIT" in sql.upper(), sql
+
+
+@pytest.mark.parametrize(
+    "url",
+    [QUEUE, f"{QUEUE}?mine=yes", "/admin/", "/admin/orders/order/", "/admin/orders/order/{order}/change/"],
+)
+def test_an_approver_s_page_asks_the_database_each_question_once(client, second_approver, queue, url):
+    """The permissions, the menu and the filters each ask for the user's accounts, roles and
+    absences: once a request, kept on the user, whichever object they are asked through."""
+    url = url.format(order=queue[0].pk)
+    client.force_login(second_approver)
+    page(client, url)  # the session and the user's roles are read once, whatever the page
+
+    with CaptureQueriesContext(connection) as captured:
+        page(client, url)
+
+    asked = Counter(query["sql"] for query in captured.captured_queries)
+    assert [sql for sql, times in asked.items() if times > 1] == []
 
 
 def test_pages_follow_the_queue_oldest_first_without_counting_it(client, viewer, queue, hold, monkeypatch):
