@@ -8,6 +8,7 @@ are delivered in the order they were written.
 import json
 import logging
 import time
+from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -210,46 +211,53 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
 def _deliver(claimed: list[Notification], *, within: float | None = None, tries: list | None = None) -> dict:
     """Try the claimed notifications in turn; record each try, give back and queue what is left.
 
-    When a connector does not answer at all (down, or hanging until the timeout), the rest would
-    wait as long each: they are deferred, given back and queued again after the first retry
-    delay, as they are when the batch has taken half the time its claim lasts (or `within`
-    seconds, which also bounds each POST's wait). A row whose order's earlier one was not
-    delivered is given back untried: that one's delivery queues it. `tries` receives each (row, answer).
+    A connector that does not answer at all (down, or hanging until the timeout) is not called
+    again by this batch: its other rows would wait as long each, so they are given back and
+    queued again after the first retry delay; one that asks to wait, after the wait it asked
+    for. The other connectors' rows are still tried: a batch holds several accounts' orders, and
+    one connector's outage must not hold back another's notifications. When the batch has taken
+    half the time its claim lasts (or `within` seconds, which also bounds each POST's wait), the
+    rest are given back and queued at once. A row whose order's earlier one was not delivered
+    is given back untried: that one's delivery queues it. `tries` receives each (row, answer).
     """
-    started, rest, behind, delay = time.monotonic(), [], [], 0.0
+    started, behind = time.monotonic(), []
     tries = [] if tries is None else tries
     stalled = set()  # orders whose notification was not delivered now: the later ones wait for it
+    down: dict[int, float] = {}  # connectors not called again by this batch: in how long to try
+    waiting: dict[float, list[Notification]] = defaultdict(list)  # given back, by when to try again
     limit = outbound.LEASE.total_seconds() / 2 if within is None else within
-    for position, notification in enumerate(claimed):
+    for notification in claimed:
+        elapsed = time.monotonic() - started
         if notification.order_id is not None and notification.order_id in stalled:
             behind.append(notification)
-            continue
-        elapsed = time.monotonic() - started
-        if elapsed > limit:
-            rest = claimed[position:]
-            break
-        answer = _post(notification, wait=None if within is None else max(limit - elapsed, 0.001))
-        tries.append((notification, answer))
-        if not answer.delivered and notification.order_id is not None:
-            stalled.add(notification.order_id)
-        if answer.deferred:  # the connector asked to wait: the rest wait as long
-            rest = claimed[position + 1 :]
-            delay = outbound.asked_delay(NOTIFICATIONS, answer.asked_wait).total_seconds()
-            break
-        if answer.http_status is None and not answer.refused:
-            rest = claimed[position + 1 :]
-            delay = 0.0 if answer.cut_short else retry_delay(1).total_seconds()
-            break
-    behind += [row for row in rest if row.order_id is not None and row.order_id in stalled]
-    rest = [row for row in rest if row not in behind]
-    counts = {"delivered": 0, "retry": 0, "failed": 0, "deferred": len(rest) + len(behind)}
+        elif notification.connector_id in down:
+            waiting[down[notification.connector_id]].append(notification)
+        elif elapsed > limit:
+            waiting[0.0].append(notification)
+        else:
+            answer = _post(notification, wait=None if within is None else max(limit - elapsed, 0.001))
+            tries.append((notification, answer))
+            if not answer.delivered and notification.order_id is not None:
+                stalled.add(notification.order_id)
+            if answer.deferred:  # the connector asked to wait: its rest wait as long
+                down[notification.connector_id] = outbound.asked_delay(
+                    NOTIFICATIONS, answer.asked_wait
+                ).total_seconds()
+            elif answer.http_status is None and not answer.refused:
+                down[notification.connector_id] = 0.0 if answer.cut_short else retry_delay(1).total_seconds()
+    counts = {
+        "delivered": 0,
+        "retry": 0,
+        "failed": 0,
+        "deferred": len(behind) + sum(len(rows) for rows in waiting.values()),
+    }
     for outcome in outbound.record_many(NOTIFICATIONS, tries):
         counts[outcome] += 1
     if behind:
         outbound.release(NOTIFICATIONS, behind)
-    if rest:
-        outbound.release(NOTIFICATIONS, rest)
-        _queue([notification.pk for notification in rest], countdown=delay)
+    for delay, rows in waiting.items():
+        outbound.release(NOTIFICATIONS, rows)
+        _queue([notification.pk for notification in rows], countdown=delay)
     return counts
 
 

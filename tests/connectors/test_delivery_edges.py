@@ -487,6 +487,34 @@ def test_when_nothing_answers_the_rest_of_a_batch_waits_one_first_retry_delay(
     assert 9 <= rest.countdown <= 11
 
 
+def test_a_connector_that_does_not_answer_holds_back_its_own_rows_and_no_other_s(
+    shop, queued, capture, connector_server, settings_fast, closed_port
+):
+    """A batch's rows belong to several accounts' connectors: one that is down is not called
+    again by the batch, and the others' rows after it are still delivered."""
+    from tests.factories import AccountFactory, connector
+
+    other_account = AccountFactory(name="other-shop")
+    other_connector, _ = connector(other_account, name="Other", endpoint=connector_server.url)
+    down = write(shop, None, None, capture=capture)  # the shop's connector, which does not answer
+    Notification.objects.filter(pk__in=[r.pk for r in down]).update(
+        url=f"http://127.0.0.1:{closed_port}/api/vtex/order-integration/notification/processing-result"
+    )
+    answering = write(SimpleNamespace(connector=other_connector), None, None, capture=capture)
+    rows = [down[0], answering[0], down[1], answering[1]]
+    queued.clear()
+
+    with capture(execute=True):
+        counts = notifications_deliver(notification_ids=[row.pk for row in rows])
+
+    assert counts == {"delivered": 2, "retry": 1, "failed": 0, "deferred": 1, "skipped": 0}
+    assert [standing(row)[0] for row in answering] == ["delivered", "delivered"]
+    assert len(connector_server.received) == 2
+    retry, rest = queued
+    assert (retry.task, retry.ids, rest.task, rest.ids) == ("one", down[0].pk, "many", [down[1].pk])
+    assert 9 <= rest.countdown <= 11  # the down connector's rest wait one first retry delay
+
+
 @pytest.mark.parametrize(("draw", "seconds"), [(min, 9), (max, 11)])
 def test_the_jitter_moves_a_delay_by_a_tenth_at_most(settings_fast, monkeypatch, draw, seconds):
     monkeypatch.setattr(outbound.random, "uniform", lambda low, high: draw(low, high))
