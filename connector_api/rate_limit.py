@@ -2,9 +2,9 @@
 
 The count is `limits`' moving window in Redis: one Lua call a request, exact over any window,
 shared by every process; for a connector the process knows, authentication sends it with the
-credentials' generation, in one round trip (`RateHit`), and the throttle reads its reply. The check runs after authentication and before the view does anything
-(DRF's throttle), so a request over the rate is answered 429 with Retry-After having written
-nothing. An order placement the connector made before (its marketplace order id among the
+credentials' generation, in one round trip (`RateHit`), and the throttle reads its reply. The
+check runs after authentication and before the view does anything (DRF's throttle), so a
+request over the rate is answered 429 with Retry-After having written nothing. An order placement the connector made before (its marketplace order id among the
 connector's submissions) gets its usual answer even over the rate: a connector sending again an
 order it believes lost is never refused; that lookup runs only over the rate.
 
@@ -103,10 +103,9 @@ class ConnectorRateThrottle(BaseThrottle):
         counted = getattr(request, "rate_counted", None)  # by authentication, with its own reads
         if hit is None:
             self.seconds = None
-        elif counted is not None and counted[0].key == hit.key:
-            self.seconds = hit.wait(counted[1])
         else:
-            self.seconds = hit.wait(redis_run(hit.send))
+            same = counted is not None and counted[0].key == hit.key
+            self.seconds = hit.wait(counted[1] if same else redis_run(hit.send))
         if self.seconds is None:
             return True
         placed_before = getattr(view, "placed_before", None)

@@ -114,6 +114,18 @@ def test_an_order_placed_before_is_answered_as_usual_over_the_rate(mkp):
     assert mkp.place(order_body(marketplaceOrderId="RL-new")).status_code == 429
 
 
+def test_a_request_is_counted_in_the_window_limits_reads(shop):
+    """The hit is sent as `limits` would send it, under its key: limits' own reading of the window,
+    which Retry-After comes from, sees it."""
+    hit = rate_limit.rate_hit(shop.connector)
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+
+    hit.send(client)
+
+    stats = rate_limit._limiter_on(client).get_window_stats(hit.item, hit.identifier)
+    assert stats.remaining == hit.item.amount - 1
+
+
 def test_every_process_counts_in_the_same_place(mkp, shop):
     """Two requests counted by another process leave this one a single request of the three."""
     code = (
