@@ -29,8 +29,14 @@ print(json.dumps({
 
 
 def settings_with(tmp_path, **variables) -> dict:
-    # A working directory without `.env`, and only the variables this test names (and a key of
-    # its own: with DEBUG off the settings refuse the development key).
+    return python_in(tmp_path, f"import django; django.setup(); {PRINT_SETTINGS}", **variables)
+
+
+def python_in(tmp_path, code: str, **variables):
+    """Run `code` in a new Python process; return the JSON its last line prints.
+
+    A working directory without `.env`, and only the variables the test names (and a key of its
+    own: with DEBUG off the settings refuse the development key)."""
     environment = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -38,7 +44,7 @@ def settings_with(tmp_path, **variables) -> dict:
         **variables,
     }
     result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {PRINT_SETTINGS}"],
+        [sys.executable, "-c", code],
         cwd=tmp_path,
         env={**environment, "PYTHONPATH": str(ROOT)},
         capture_output=True,
