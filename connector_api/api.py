@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from connectors import contract
 from kit.api import BodyInvalid, ServiceUnavailable, api_exception, json_body, json_media_type_problem
-from kit.text import unstorable_character
+from kit.text import may_hold_unstorable, unstorable_character
 from orders.intake.receive import intake_receive
 
 from . import examples
@@ -240,7 +240,7 @@ class ConnectorAPIView(APIView):
                 "EOI005",
                 [contract.ContractError("EOI005", str(problem)) for problem in invalid.problems],
             ) from None
-        problems = self.check(body)
+        problems = self.check(body, texts=may_hold_unstorable(raw))
         if problems:
             raise ContractException(status.HTTP_400_BAD_REQUEST, "EOI005", problems)
         return body, contract.body_digest(body)

@@ -49,10 +49,10 @@ logger = logging.getLogger(__name__)
 
 
 def _check(name: str):
-    def check(body) -> list[contract.ContractError]:
+    def check(body, *, texts: bool = True) -> list[contract.ContractError]:
         if isinstance(body, list) and len(body) != 1:
             return [contract.ContractError("EOI005", "body must be an object, or an array of one")]
-        return contract.shape_errors(name, single_order(body))
+        return contract.shape_errors(name, single_order(body), texts=texts)
 
     return check
 

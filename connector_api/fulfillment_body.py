@@ -51,7 +51,7 @@ def single_order(body) -> dict:
     return body[0] if isinstance(body, list) else body
 
 
-def check_place_fulfillment_order(body) -> list[ContractError]:
+def check_place_fulfillment_order(body, *, texts: bool = True) -> list[ContractError]:
     """Return every problem with a place-fulfillment-order body, each naming its field; empty when fine."""
     if isinstance(body, list) and len(body) != 1:
         return [ContractError("EOI005", "body must hold exactly one order: send one order per request")]
@@ -59,7 +59,7 @@ def check_place_fulfillment_order(body) -> list[ContractError]:
     if not isinstance(order, dict):
         return [ContractError("EOI005", "body must be an order, or an array of one order")]
     order = _with_camel_profile(order)
-    errors = contract.shape_errors("place_fulfillment_order", order)
+    errors = contract.shape_errors("place_fulfillment_order", order, texts=texts)
     shipping = order.get("shippingData")
     if isinstance(shipping, dict):
         errors += _address_errors(shipping) + _logistics_errors(order.get("items"), shipping)
@@ -69,7 +69,7 @@ def check_place_fulfillment_order(body) -> list[ContractError]:
     _, source = _chosen_address(order["shippingData"])
     return [
         ContractError(error.code, error.description.replace("shippingData.selectedAddresses[0]", source))
-        for error in contract.check_place_order(as_order_body(order))
+        for error in contract.check_place_order(as_order_body(order), texts=texts)
     ]
 
 

@@ -20,7 +20,7 @@ from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 
 from .errors import REQUEST_INVALID, DomainError
-from .text import json_path, unstorable_problems
+from .text import json_path, may_hold_unstorable, unstorable_problems
 
 logger = logging.getLogger(__name__)
 
@@ -188,9 +188,7 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.UnsupportedMediaType(media_type, detail=f"{problem}.")
         raw = stream.read()
         data = json_body(raw)
-        # Valid UTF-8 JSON can only hold them escaped (`json_body` refuses a raw NUL): most bodies
-        # have no `\u` at all and need no walk through their strings.
-        problems = unstorable_problems(data) if b"\\u" in raw else []
+        problems = unstorable_problems(data) if may_hold_unstorable(raw) else []
         if problems:
             raise exceptions.ParseError(f"JSON parse error - {'; '.join(problems)}.")
         return data

@@ -10,6 +10,13 @@ from collections.abc import Iterator
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def may_hold_unstorable(raw: bytes) -> bool:
+    """Whether the strings of the JSON text `raw` may hold NUL or a lone surrogate: in valid UTF-8
+    JSON only as `\\u` escapes (`kit.api.json_body` refuses a raw NUL), which most bodies lack,
+    sparing them a walk through every string."""
+    return b"\\u" in raw
+
+
 def unstorable_character(text: str) -> str | None:
     """Return the first NUL or lone surrogate in `text`, or None."""
     found = UNSTORABLE.search(text)

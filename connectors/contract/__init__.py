@@ -203,8 +203,11 @@ def _describe(error) -> str:
     return f"{where}: {error.message}"
 
 
-def shape_errors(name: str, body) -> list[ContractError]:
-    """Return every way `body` departs from the JSON schema `name`, each naming its field."""
+def shape_errors(name: str, body, *, texts: bool = True) -> list[ContractError]:
+    """Return every way `body` departs from the JSON schema `name`, each naming its field.
+
+    `texts=False` skips the search for text no database stores, for a body whose JSON text
+    cannot hold any (`kit.text.may_hold_unstorable`)."""
     if not isinstance(body, dict):
         return [ContractError("EOI005", "body must be a JSON object")]
     found = (
@@ -213,7 +216,7 @@ def shape_errors(name: str, body) -> list[ContractError]:
         else sorted(_validator(name).iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
     )
     return [ContractError("EOI005", _describe(error)) for error in found] + [
-        ContractError("EOI005", problem) for problem in unstorable_problems(body)
+        ContractError("EOI005", problem) for problem in (unstorable_problems(body) if texts else ())
     ]
 
 
@@ -221,9 +224,9 @@ def _is_true(value) -> bool:
     return value is True
 
 
-def check_place_order(body) -> list[ContractError]:
+def check_place_order(body, *, texts: bool = True) -> list[ContractError]:
     """Return every problem with a place-order body, each naming its field; empty when it is fine."""
-    errors = shape_errors("place_order", body)
+    errors = shape_errors("place_order", body, texts=texts)
     if not isinstance(body, dict):
         return errors
     status = body.get("marketplaceOrderStatus")
@@ -296,8 +299,8 @@ def check_place_order(body) -> list[ContractError]:
     return _unique(errors)
 
 
-def check_update_status(body) -> list[ContractError]:
-    errors = shape_errors("update_status", body)
+def check_update_status(body, *, texts: bool = True) -> list[ContractError]:
+    errors = shape_errors("update_status", body, texts=texts)
     if isinstance(body, dict):
         status = body.get("marketplaceOrderStatus")
         if isinstance(status, str) and status.lower() != "approved":
