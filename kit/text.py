@@ -8,13 +8,15 @@ import re
 from collections.abc import Iterator
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+ESCAPED_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def may_hold_unstorable(raw: bytes) -> bool:
-    """Whether the strings of the JSON text `raw` may hold NUL or a lone surrogate: in valid UTF-8
-    JSON only as `\\u` escapes (`kit.api.json_body` refuses a raw NUL), which most bodies lack,
-    sparing them a walk through every string."""
-    return b"\\u" in raw
+    """Whether the strings of the JSON text `raw` may hold NUL or a lone surrogate: valid UTF-8
+    JSON carries them only escaped (`kit.api.json_body` refuses a raw NUL), which nearly no body
+    is, sparing it a walk through every string. A surrogate pair (an escaped emoji) is a false
+    alarm, which the walk clears."""
+    return ESCAPED_UNSTORABLE.search(raw) is not None
 
 
 def unstorable_character(text: str) -> str | None:

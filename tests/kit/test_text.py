@@ -38,4 +38,6 @@ def test_the_example_order_is_not_searched():
     from tests.orders.payloads import EXAMPLE_ORDER
 
     assert not may_hold_unstorable(json.dumps(EXAMPLE_ORDER, ensure_ascii=False).encode())
+    assert not may_hold_unstorable(json.dumps(EXAMPLE_ORDER).encode())  # "Port\u00e3o": escaped, and storable
     assert may_hold_unstorable(b'{"street": "Rua\\u0000 1"}')
+    assert may_hold_unstorable(b'{"street": "Rua\\uDBFF 1"}')
