@@ -1,6 +1,6 @@
 """What the web and worker processes keep for their lives is out of the collector's full passes."""
 
-from tests.config.test_settings import python_in
+from tests.support.app_process import python_in
 
 WEB = """
 import gc, json, sys

@@ -1,6 +1,5 @@
 """Settings with nothing set in the environment: no server needed."""
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness_processes import ends_with_this_process
+from tests.support.app_process import python_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,29 +29,8 @@ print(json.dumps({
 
 
 def settings_with(tmp_path, **variables) -> dict:
+    # A working directory without `.env`, and only the variables this test names.
     return python_in(tmp_path, f"import django; django.setup(); {PRINT_SETTINGS}", **variables)
-
-
-def python_in(tmp_path, code: str, **variables):
-    """Run `code` in a new Python process; return the JSON its last line prints.
-
-    A working directory without `.env`, and only the variables the test names (and a key of its
-    own: with DEBUG off the settings refuse the development key)."""
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": os.environ["SECRET_KEY"],
-        **variables,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={**environment, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.splitlines()[-1])
 
 
 def test_without_database_url_the_app_uses_sqlite_in_wal_mode_and_a_file_broker(tmp_path):
