@@ -4,9 +4,10 @@ The count is `limits`' moving window in Redis: one Lua call a request, exact ove
 shared by every process; for a connector the process knows, authentication sends it with the
 credentials' generation, in one round trip (`RateHit`), and the throttle reads its reply. The
 check runs after authentication and before the view does anything (DRF's throttle), so a
-request over the rate is answered 429 with Retry-After having written nothing. An order placement the connector made before (its marketplace order id among the
-connector's submissions) gets its usual answer even over the rate: a connector sending again an
-order it believes lost is never refused; that lookup runs only over the rate.
+request over the rate is answered 429 with Retry-After having written nothing. An order
+placement the connector made before (its marketplace order id among the connector's
+submissions) gets its usual answer even over the rate: a connector sending again an order it
+believes lost is never refused; that lookup runs only over the rate.
 
 Without Redis (no `REDIS_URL`, or Redis not answering) nothing is refused: refusing orders would
 cost more than a flood. `kit.redis` leaves a Redis that failed alone a moment and warns of it.

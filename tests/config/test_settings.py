@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness_processes import ends_with_this_process
-from tests.support.app_process import python_in
+from tests.support.app_process import app_environment, python_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,16 +157,12 @@ def test_a_task_lands_in_its_own_queue_alone():
 
 def test_beat_starts_where_its_schedule_folder_does_not_exist_yet(tmp_path):
     folder = tmp_path / "var"  # as on a fresh checkout: nothing has made it
-    environment = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": os.environ["SECRET_KEY"],
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "REDIS_KEY_PREFIX": f"beat-start-{os.getpid()}:",
-        "CELERY_BEAT_SCHEDULE_FILENAME": str(folder / "celerybeat-schedule"),
-    }
+    environment = app_environment(
+        HOME=tmp_path,
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        REDIS_KEY_PREFIX=f"beat-start-{os.getpid()}:",
+        CELERY_BEAT_SCHEDULE_FILENAME=folder / "celerybeat-schedule",
+    )
     beat = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
         cwd=tmp_path,
