@@ -206,3 +206,14 @@ def test_a_reader_that_fails_is_logged_and_the_others_still_read(served, caplog)
 
     assert replies == [2]
     assert "a reader's mistake" in caplog.text
+
+
+def test_replies_are_read_by_the_c_parser(served):
+    """hiredis (requirements.txt) is installed and the client reads through it: without it
+    redis-py falls back to its Python parser silently, and every request pays for it."""
+    client = redis_run(lambda client: client)
+    connection = client.connection_pool.get_connection()
+    try:
+        assert type(connection._parser).__name__ == "_HiredisParser"
+    finally:
+        client.connection_pool.release(connection)
