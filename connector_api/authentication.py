@@ -34,9 +34,10 @@ ACCEPTED_MAX = 1000
 GENERATION_KEY = "connectors:credentials-generation"
 
 
-def _generation(hit: RateHit | None = None) -> tuple[str | None, object]:
+def _generation(hit: RateHit | None = None, ahead: tuple = ()) -> tuple[str | None, object]:
     """Return the credentials' generation (None when Redis cannot say) and the reply to `hit`,
-    counted in the same round trip (UNAVAILABLE when there is none)."""
+    counted in the same round trip (UNAVAILABLE when there is none), where the view's looks
+    ahead (`ConnectorAPIView.redis_ahead`: `send(pipeline)`, `read(reply)`) go too."""
     if settings.CONNECTOR_AUTH_CACHE_SECONDS <= 0:
         return None, UNAVAILABLE
     key = settings.REDIS_KEY_PREFIX + GENERATION_KEY
@@ -44,9 +45,14 @@ def _generation(hit: RateHit | None = None) -> tuple[str | None, object]:
     def read(client: redis.Redis) -> tuple[bytes | None, object]:
         with client.pipeline(transaction=False) as pipeline:
             pipeline.get(key)
+            for look in ahead:
+                look.send(pipeline)
             if hit is not None:
                 hit.send(pipeline)
-            value, *counted = pipeline.execute(raise_on_error=False)
+            value, *replies = pipeline.execute(raise_on_error=False)
+        for look, reply in zip(ahead, replies, strict=False):
+            look.read(reply)
+        counted = replies[len(ahead) :]
         if isinstance(value, Exception):
             raise value
         if value is None:  # a new or emptied Redis: the first to ask starts a generation
@@ -137,7 +143,7 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
         digest = app_token_digest(app_token)
         hit = _rate_hit_ahead(app_key, digest)
         # Read before the connector is: a change after it moves it on.
-        generation, counted = _generation(hit)
+        generation, counted = _generation(hit, getattr(request, "redis_ahead", ()))
         connector = _recently_accepted(app_key, digest, generation) if generation is not None else None
         if connector is None:
             connector = Connector.objects.select_related("account").filter(app_key=app_key).first()

@@ -6,6 +6,7 @@ that cannot be reached only delays the work until a scheduled sweep queues it ag
 """
 
 import logging
+import time
 
 from celery import current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -68,7 +69,9 @@ def run_on_commit(function, *args) -> None:
     transaction.on_commit(run, robust=True)
 
 
-def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
+def enqueue_once_on_commit(
+    task, *, key: str, seconds: float = 10.0, ahead: "OnceAhead | None" = None
+) -> None:
     """Queue `task()` once the current transaction commits, unless an earlier call queued it and
     the task has not started since (it calls `once_started(key)` first thing); never fail the caller.
 
@@ -76,6 +79,8 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
     and then, not a thousand. The mark lives on the broker's Redis and lasts `seconds` at most,
     so a task lost with its message holds nothing up for longer. Without Redis (tasks run
     inline, or the embedded broker) every call queues the task, which then finds less to do.
+    With `ahead` read before the transaction began, and holding (`OnceAhead.holds`), the task
+    already queued will see what this transaction wrote, and nothing is asked after the commit.
     """
     from django.db import transaction
 
@@ -86,13 +91,15 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
             _publish(task, (), countdown=None)
 
     def send():
+        if ahead is not None and ahead.holds():  # committed within the grace: the task will see it
+            return
         marks = _marks_url()
         if marks is None:
             _publish(task, (), countdown=None)
             return
         # With the other commands of the open `redis_together()` block, if any.
         redis_send(
-            lambda pipeline: pipeline.set(_mark_key(key), 1, nx=True, px=int(seconds * 1000)),
+            lambda pipeline: pipeline.set(_mark_key(key), 0, nx=True, px=int(seconds * 1000)),
             then=publish_if,
             url=marks,
         )
@@ -100,11 +107,70 @@ def enqueue_once_on_commit(task, *, key: str, seconds: float = 10.0) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def once_started(key: str) -> None:
-    """For a task queued by `enqueue_once_on_commit`: what is written from now on queues it again."""
+# Relying on a queued task instead of asking for one after the commit: when the mark is there
+# and lives on past the grace, it takes the grace in milliseconds (the largest asked), and the
+# task that takes the mark claims again once the grace has passed (`once_started`).
+RELY = """
+local grace = tonumber(ARGV[1])
+if redis.call('pttl', KEYS[1]) > grace then
+  if grace > (tonumber(redis.call('get', KEYS[1])) or 0) then
+    redis.call('set', KEYS[1], ARGV[1], 'KEEPTTL')
+  end
+  return 1
+end
+return 0
+"""
+
+
+class OnceAhead:
+    """A request's look, before its transaction, at the mark of a task queued by
+    `enqueue_once_on_commit`, sent with the request's first round trip to the app's Redis.
+
+    When the mark is there, its task has not started, and it lives on past `grace`, the request
+    relies on it: it holds if the request commits within `grace` of looking, since the task that
+    takes the mark claims again `grace` after taking it, so after that commit. A request that
+    commits later, or could not look, asks after its commit as usual.
+    """
+
+    def __init__(self, key: str, *, grace: float):
+        self.key, self.grace = key, grace
+        self.looked_at: float | None = None
+        self.relied = False
+
+    @classmethod
+    def possible(cls, key: str, *, grace: float) -> "OnceAhead | None":
+        """One, when the marks live on the app's Redis (where the first round trip goes)."""
+        from django.conf import settings
+
+        marks = _marks_url()
+        return cls(key, grace=grace) if marks is not None and marks == settings.REDIS_URL else None
+
+    def send(self, pipeline) -> None:
+        self.looked_at = time.monotonic()  # before Redis looks: the grace is counted from no later
+        pipeline.eval(RELY, 1, _mark_key(self.key), int(self.grace * 1000))
+
+    def read(self, reply) -> None:
+        self.relied = reply == 1
+
+    def holds(self) -> bool:
+        return self.relied and self.looked_at is not None and time.monotonic() - self.looked_at < self.grace
+
+
+def once_started(key: str) -> float | None:
+    """For a task queued by `enqueue_once_on_commit`: what is written from now on queues it again.
+
+    Return the moment (`time.monotonic()`) after which the task must claim once more, when a
+    request relied on it (`OnceAhead`); None when none did.
+    """
     marks = _marks_url()
-    if marks is not None:  # unavailable, the mark expires by itself
-        redis_run(lambda client: client.delete(_mark_key(key)), url=marks)
+    if marks is None:  # unavailable, the mark expires by itself
+        return None
+    taken = redis_run(lambda client: client.getdel(_mark_key(key)), url=marks)
+    try:
+        grace_ms = int(taken) if taken not in (None, UNAVAILABLE) else 0
+    except ValueError:
+        grace_ms = 0
+    return time.monotonic() + grace_ms / 1000 if grace_ms > 0 else None
 
 
 def _marks_url() -> str | None:

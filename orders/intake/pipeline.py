@@ -1,7 +1,8 @@
 """Processing submissions: claim → plan → decide → write → publish, a batch at a time.
 
 The order API does not queue a task per submission: it asks for a batch (`intake_kick`), at
-most one waiting on the broker at a time. The batch task (`orders.tasks.process_intakes`)
+most one waiting on the broker at a time, or relies on the one waiting when it looked before
+writing and committed within the grace (`intake_kick_ahead`, docs/reliability.md). The batch task (`orders.tasks.process_intakes`)
 claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, by locking them in the
 transaction that processes them (rows another worker holds are passed over, not waited for),
 asks for the next batch at once when it took a full one (so every worker has one), and
@@ -21,6 +22,7 @@ batch of one, so only the one at fault fails. A failed submission is tried again
 """
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
@@ -32,7 +34,7 @@ from accounts.settings_version import settings_version_later
 from authorization.decision import Outcome
 from catalog.availability import skus_and_stock_later
 from connectors.contract import PLACE_ORDER
-from kit.enqueue import enqueue_once_on_commit
+from kit.enqueue import OnceAhead, enqueue_once_on_commit
 from kit.logs import log_context_bound
 from kit.together import fetch_later, statements_together
 
@@ -48,14 +50,24 @@ from .write import Processed, ReadChanged, StockChooser, processed_write
 logger = logging.getLogger(__name__)
 
 KICK = "orders:process-intakes"
+# How long after looking at the batch's mark a request may commit and still rely on the batch
+# waiting (`intake_kick_ahead`); the batch claims again this long after it starts.
+KICK_GRACE_SECONDS = 0.02
 READ_TRIES = 3
 
 
-def intake_kick() -> None:
-    """Ask for a batch once the current transaction commits, unless one is already waiting."""
+def intake_kick_ahead() -> OnceAhead | None:
+    """A look at the waiting batch's mark, for a request to send before it writes: when a batch
+    is waiting and the request commits within KICK_GRACE_SECONDS, it asks nothing after."""
+    return OnceAhead.possible(KICK, grace=KICK_GRACE_SECONDS)
+
+
+def intake_kick(ahead: OnceAhead | None = None) -> None:
+    """Ask for a batch once the current transaction commits, unless one is already waiting
+    (and, with `ahead`, unless the request relied on it in time)."""
     from ..tasks import process_intakes
 
-    enqueue_once_on_commit(process_intakes, key=KICK)
+    enqueue_once_on_commit(process_intakes, key=KICK, ahead=ahead)
 
 
 def intakes_process(
@@ -112,6 +124,25 @@ def intakes_process(
             if on_failure is not None:
                 on_failure(intake)
     return len(claimed)
+
+
+def intakes_process_until(moment: float, **process) -> int:
+    """Claim and process batches (`intakes_process(**process)`) until one has been claimed after
+    `moment` (`time.monotonic()`); return how many were claimed.
+
+    For the batch a request relied on (`intake_kick_ahead`): that request committed before
+    `moment`. The claims before it, at growing intervals, take such a submission sooner.
+    """
+    claimed, pause = 0, 0.002
+    while True:
+        wait = moment - time.monotonic()
+        if wait > 0:
+            time.sleep(min(pause, wait))
+            pause *= 2
+        last = time.monotonic() >= moment
+        claimed += intakes_process(**process)
+        if last:
+            return claimed
 
 
 def intake_process(*, intake_id: int) -> str | None:
@@ -304,7 +335,9 @@ def _decided(
 __all__ = [
     "KICK",
     "intake_kick",
+    "intake_kick_ahead",
     "intake_process",
     "intake_process_now",
     "intakes_process",
+    "intakes_process_until",
 ]

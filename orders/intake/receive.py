@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kit.enqueue import enqueue_on_commit
+from kit.enqueue import OnceAhead, enqueue_on_commit
 from kit.inserts import insert
 from kit.logs import log_context_set
 from kit.redis import redis_together
@@ -38,12 +38,13 @@ def intake_reprocess(*, intake: IntakeRecord, actor: Actor, ignore_divergence: b
 
 
 def intake_receive(
-    *, connector, account, flow: str, body: dict, body_digest: str
+    *, connector, account, flow: str, body: dict, body_digest: str, kick: OnceAhead | None = None
 ) -> tuple[IntakeRecord, bool]:
     """Store a submission and queue its processing after commit; return (record, created).
 
     An exact replay of a placed order finds the record already there and starts nothing,
-    also when two identical requests race each other (the unique constraint decides).
+    also when two identical requests race each other (the unique constraint decides). `kick` is
+    the request's look at the waiting batch (`intake_kick_ahead`), sent before it wrote.
     """
     intake = IntakeRecord(
         account=account,
@@ -57,13 +58,13 @@ def intake_receive(
     try:
         # In a caller's transaction, a savepoint keeps it usable after a replay's IntegrityError;
         # otherwise the INSERT commits by itself, a round trip less than BEGIN … COMMIT, and what
-        # the commit asks of Redis (the batch's mark, the counter) goes in one round trip.
+        # the commit asks of Redis (the batch's mark, unless `kick` relied on one) goes together.
         with redis_together(), transaction.atomic() if connection.in_atomic_block else nullcontext():
             if connection.vendor == "postgresql":
                 insert(intake)  # the statement built once: the order API's hottest write
             else:
                 intake.save(force_insert=True)
-            intake_kick()  # after the commit
+            intake_kick(kick)  # after the commit
             submission_received.send(sender=IntakeRecord, flow=flow)
         return intake, True
     except IntegrityError:

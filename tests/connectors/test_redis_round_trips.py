@@ -1,6 +1,7 @@
 """What an order posted asks of Redis, once the process knows its connector: one round trip before
-the view (the credentials' generation, and the request counted against the connector's rate) and
-one after the commit (the batch's mark, and the metrics' count of submissions received).
+the view (the credentials' generation, the request counted against the connector's rate, and a
+look at the waiting batch's mark), and one after the commit (the batch's mark) only when no batch
+was waiting to take the order.
 
 Every command Redis answers costs the order API a round trip a request, so a new one shows here
 before it shows in `bench/run intake`.
@@ -15,7 +16,8 @@ import redis
 from connector_api import authentication
 from kit.enqueue import once_started
 from kit.redis import redis_forget
-from operations.metrics import RECEIVED, counters_read
+from operations.metrics import submissions_received
+from orders.intake import pipeline
 from orders.intake.pipeline import KICK
 from orders.models import IntakeRecord
 from orders.tasks import process_intakes
@@ -45,13 +47,12 @@ def place(client, credentials, order_id: str):
     )
 
 
-def received() -> int:
-    counts = counters_read() or {}
-    return sum(count for (name, _), count in counts.items() if name == RECEIVED)
+def received() -> float:
+    return submissions_received.labels("PlaceOrder")._value.get()
 
 
 @pytest.mark.django_db(transaction=True)  # the order API's own commit, as in production
-def test_an_order_accepted_costs_two_round_trips_to_redis(client, credentials):
+def test_an_order_accepted_with_no_batch_waiting_costs_two_round_trips_to_redis(client, credentials):
     assert place(client, credentials, "RT-1").status_code == 200  # the process learns the connector
     once_started(KICK)  # no batch asked for yet
     counted_before = received()
@@ -64,6 +65,39 @@ def test_an_order_accepted_costs_two_round_trips_to_redis(client, credentials):
     assert trips.count == 2
     assert publish.call_count == 1  # the batch was asked for
     assert received() == counted_before + 1  # and the submission counted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_accepted_while_a_batch_waits_costs_one_round_trip(client, credentials):
+    """The batch asked for by the order before, not started yet, takes this one too."""
+    once_started(KICK)
+    with mock.patch.object(process_intakes, "apply_async") as publish:
+        assert place(client, credentials, "RT-1").status_code == 200  # asks for a batch
+        counted_before = received()
+        with redis_round_trips() as trips:
+            answer = place(client, credentials, "RT-2")
+
+    assert (answer.status_code, answer.json()["code"]) == (200, "SOI003")
+    assert IntakeRecord.objects.filter(marketplace_order_id="RT-2").exists()
+    assert trips.count == 1
+    assert publish.call_count == 1  # RT-1's batch, no other
+    assert received() == counted_before + 1
+    assert once_started(KICK) is not None  # the batch will claim again after the grace
+    assert once_started(KICK) is None  # which the next batch need not
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_committed_after_the_grace_asks_after_its_commit(client, credentials, monkeypatch):
+    monkeypatch.setattr(pipeline, "KICK_GRACE_SECONDS", 0.0)  # any commit comes too late
+    once_started(KICK)
+    with mock.patch.object(process_intakes, "apply_async") as publish:
+        assert place(client, credentials, "RT-1").status_code == 200
+        with redis_round_trips() as trips:
+            assert place(client, credentials, "RT-2").status_code == 200
+
+    assert trips.count == 2  # the mark set again after the commit, found there: no second batch
+    assert publish.call_count == 1
+    once_started(KICK)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -104,7 +104,9 @@ def test_one_submission_is_claimed_by_its_id_unless_done_or_under_a_lease(shop, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_claimed_submission_is_passed_over_by_another_worker_until_its_transaction_ends(shop, monkeypatch):
-    monkeypatch.setattr("orders.intake.receive.intake_kick", lambda: None)  # no batch runs by itself
+    monkeypatch.setattr(
+        "orders.intake.receive.intake_kick", lambda ahead=None: None
+    )  # no batch runs by itself
     intake = receive(shop, marketplaceOrderId="L1")
     holding, release, seen = threading.Event(), threading.Event(), {}
 

@@ -294,7 +294,7 @@ def test_a_redis_that_does_not_answer_leaves_its_counters_out_and_says_so(client
     samples = scrape(client)
     assert value(samples, P + "metrics_source_up", source="redis") == 0
     assert value(samples, P + "metrics_source_up", source="database") == 1
-    assert not any(name.startswith(P + "submissions_received") for name, _ in samples)
+    assert not any(name.startswith(P + "submissions_decided") for name, _ in samples)
 
 
 def test_a_scrape_is_kept_for_a_few_seconds(client, settings, held_order):
@@ -351,3 +351,34 @@ def test_every_metric_the_dashboard_queries_is_scraped(client):
     text = scrape_text(client)
     scraped = {name for name, _ in parsed(text)} | families(text)
     assert queried and queried <= scraped, queried - scraped
+
+
+def across_targets_documented() -> dict[str, str]:
+    """{metric: how docs/operations.md says to add it up over targets}, from its table."""
+    operations = (Path(django_settings.BASE_DIR) / "docs" / "operations.md").read_text()
+    documented = {}
+    for line in operations.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        how = re.match(r"`(\w+)`", cells[3])
+        for name in re.findall(r"`([a-z_]+)`", cells[0]):
+            documented[name] = how.group(1) if how else cells[3]
+    return documented
+
+
+def test_the_dashboard_adds_up_each_metric_over_targets_as_the_docs_say():
+    """A figure each process keeps is summed over targets; one read from a shared source (Redis,
+    the database) is the same at every target, so summing it would count it once a target."""
+    documented = across_targets_documented()
+    dashboard = json.loads(DASHBOARD.read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    aggregated = [
+        (how, re.sub(r"_bucket$", "", name))
+        for expression in expressions
+        for how, name in re.findall(
+            r"\b(sum|max|min|avg)\b(?: by \([^)]*\))?\s*\((?:rate\()?" + P + r"([a-z_]+)", expression
+        )
+    ]
+    assert len(aggregated) >= len(expressions)
+    assert [(how, name) for how, name in aggregated if documented.get(name) != how] == []

@@ -1,5 +1,7 @@
 """Submissions processed in batches end exactly as each would alone, in fewer statements."""
 
+import time
+from functools import partial
 from unittest import mock
 
 import pytest
@@ -12,8 +14,16 @@ from connectors.hook import hook_configure
 from connectors.models import FeedItem, HookDelivery, Notification
 from insight.models import DailyDecisionStat, DecisionRecord
 from kit.enqueue import enqueue_once_on_commit, once_started
+from kit.redis import redis_run
 from orders.intake import pipeline, write
-from orders.intake.pipeline import intake_process, intakes_process
+from orders.intake.pipeline import (
+    KICK,
+    intake_kick,
+    intake_kick_ahead,
+    intake_process,
+    intakes_process,
+    intakes_process_until,
+)
 from orders.models import IntakeRecord, Order, OrderEvent, OrderItem
 from orders.tasks import process_intake, process_intakes, retry_delay
 from tests.connectors.oms_support import hook_url
@@ -221,6 +231,40 @@ def test_a_batch_is_asked_for_once_until_it_starts(db, django_capture_on_commit_
             enqueue_once_on_commit(process_intakes, key=key)
         assert publish.call_count == 2
     once_started(key)
+
+
+def test_a_batch_a_request_relied_on_takes_its_order_committed_after_the_batch_began(
+    shop, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A request found a batch waiting and asks nothing after its commit; the batch started, and
+    claimed, before that commit: it claims again once the request's grace has passed."""
+    from tests.worker import require_services
+
+    require_services()
+    eager_tasks.conf.task_always_eager = False  # batches asked for through the broker's marks
+    once_started(KICK)
+    with mock.patch.object(process_intakes, "apply_async") as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            intake_kick()  # an order before asked for the batch
+        ahead = intake_kick_ahead()
+        redis_run(partial(looked, ahead))  # the request looks, with its first round trip
+        again_after = once_started(KICK)  # the batch starts
+        assert intakes_process() == 0  # before the request commits
+        with django_capture_on_commit_callbacks(execute=True):
+            receive(shop, kick=ahead, marketplaceOrderId="relied")
+        assert publish.call_count == 1  # asked for nothing after its commit
+
+    assert again_after is not None
+    assert intakes_process_until(again_after) == 1
+    assert time.monotonic() >= again_after
+    assert outcome("relied") == (("integrated", "SOI001", "payment-pending"),)
+
+
+def looked(ahead, client) -> None:
+    with client.pipeline(transaction=False) as redis_pipeline:
+        ahead.send(redis_pipeline)
+        (reply,) = redis_pipeline.execute()
+    ahead.read(reply)
 
 
 def receive_three(shop) -> None:

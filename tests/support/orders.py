@@ -118,8 +118,9 @@ def place_in_turn(connector, paid: dict[str, int]) -> dict[str, Order]:
     }
 
 
-def receive(shop, **fields) -> IntakeRecord:
-    """Store a submission as the order API does, without running what its commit would queue."""
+def receive(shop, kick=None, **fields) -> IntakeRecord:
+    """Store a submission as the order API does, without running what its commit would queue
+    (`kick`: the request's look at the waiting batch, as the order API sends it)."""
     body = order_body(**fields)
     intake, _ = intake_receive(
         connector=shop.connector,
@@ -127,6 +128,7 @@ def receive(shop, **fields) -> IntakeRecord:
         flow=contract.PLACE_ORDER,
         body=body,
         body_digest=contract.body_digest(body),
+        kick=kick,
     )
     return intake
 
