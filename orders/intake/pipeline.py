@@ -51,8 +51,9 @@ logger = logging.getLogger(__name__)
 
 KICK = "orders:process-intakes"
 # How long after looking at the batch's mark a request may commit and still rely on the batch
-# waiting (`intake_kick_ahead`); the batch claims again this long after it starts.
-KICK_GRACE_SECONDS = 0.02
+# waiting (`intake_kick_ahead`); the batch claims again this long after it starts. Nearly every
+# request commits within it under load (docs/benchmarks.md), and a batch waits it out briefly.
+KICK_GRACE_SECONDS = 0.01
 READ_TRIES = 3
 
 
