@@ -26,6 +26,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import copy
+import gc
 import ipaddress
 import json
 import sys
@@ -258,13 +259,23 @@ def _within(url: str, networks) -> bool:
 
 def _run(coroutine):
     """Run `coroutine` to its end on an event loop of its own, in a thread of its own when this
-    thread already runs a loop (e.g. a browser driven by Playwright's synchronous API)."""
+    thread already runs a loop (e.g. a browser driven by Playwright's synchronous API).
+
+    What the process held before is frozen out of the garbage collector meanwhile: a full
+    collection walking Django and a benchmark's rows stopped the sender for 300 ms, which the
+    open loop counted as the server's latency (docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coroutine)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(asyncio.run, coroutine).result()
+    finally:
+        gc.unfreeze()
 
 
 class _Sender:

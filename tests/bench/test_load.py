@@ -1,5 +1,6 @@
 """The load generator and the connector receiver that the benchmarks and fault tests drive."""
 
+import gc
 import json
 import time
 
@@ -52,6 +53,23 @@ def test_an_open_loop_sends_on_schedule_and_stops_after_its_seconds(receiver):
     assert len(load.sent) == 40
     dues = [sent.due - load.started for sent in load.sent]
     assert dues[:3] == pytest.approx([0, 0.025, 0.05])
+
+
+def test_the_sender_collects_only_what_the_load_made(receiver):
+    """A full collection walking all the benchmark's process holds (Django, the seeded rows)
+    stopped the sender for 300 ms, late for 300 ms of orders: that is frozen out during a load."""
+    frozen = []
+
+    class Watched(OrderBodies):
+        def __call__(self, index: int) -> bytes:
+            frozen.append(gc.get_freeze_count())
+            return super().__call__(index)
+
+    load = post_orders(target_of(receiver), count=20, concurrency=2, bodies=Watched(prefix="G-"))
+
+    assert load.accepted == 20
+    assert min(frozen) > 1000  # Django's objects among them
+    assert gc.get_freeze_count() == 0  # and given back afterwards
 
 
 def test_a_refused_connection_is_recorded_not_raised():
