@@ -142,8 +142,11 @@ class ConnectorAuthentication(authentication.BaseAuthentication):
             raise exceptions.NotAuthenticated("Send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers.")
         digest = app_token_digest(app_token)
         hit = _rate_hit_ahead(app_key, digest)
+        # The view's looks only for credentials this process accepted: what a caller who never
+        # authenticated sends changes nothing the workers do.
+        ahead = getattr(request, "redis_ahead", ()) if (app_key, digest) in _accepted else ()
         # Read before the connector is: a change after it moves it on.
-        generation, counted = _generation(hit, getattr(request, "redis_ahead", ()))
+        generation, counted = _generation(hit, ahead)
         connector = _recently_accepted(app_key, digest, generation) if generation is not None else None
         if connector is None:
             connector = Connector.objects.select_related("account").filter(app_key=app_key).first()

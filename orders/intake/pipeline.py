@@ -2,8 +2,9 @@
 
 The order API does not queue a task per submission: it asks for a batch (`intake_kick`), at
 most one waiting on the broker at a time, or relies on the one waiting when it looked before
-writing and committed within the grace (`intake_kick_ahead`, docs/reliability.md). The batch task (`orders.tasks.process_intakes`)
-claims the oldest received submissions, up to `INTAKE_BATCH_SIZE`, by locking them in the
+writing and committed within the grace (`intake_kick_ahead`, docs/reliability.md). The batch
+task (`orders.tasks.process_intakes`) claims the oldest received submissions, up to
+`INTAKE_BATCH_SIZE`, by locking them in the
 transaction that processes them (rows another worker holds are passed over, not waited for),
 asks for the next batch at once when it took a full one (so every worker has one), and
 processes them together in that one transaction: the catalog read once an account, the rest

@@ -114,3 +114,25 @@ def test_after_a_change_elsewhere_a_request_is_still_counted_once(client, creden
     statuses += [place(client, credentials, f"ONCE-{number}").status_code for number in range(2, 5)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credentials_never_accepted_leave_the_waiting_batch_alone(client, credentials, settings):
+    """Only a connector this process accepted may rely on the waiting batch, which then claims
+    again after the grace: a stranger's requests change nothing the workers do."""
+    once_started(KICK)
+    with mock.patch.object(process_intakes, "apply_async"):
+        assert place(client, credentials, "RT-1").status_code == 200  # asks for a batch
+    mark = redis.Redis.from_url(settings.REDIS_URL).get(settings.REDIS_KEY_PREFIX + KICK)
+    stranger = {**connector_headers(credentials), "HTTP_X_VTEX_API_APPTOKEN": "not-the-token"}
+    for _ in range(3):
+        answer = client.post(
+            URL,
+            data=json.dumps(order_body(marketplaceOrderId="RT-X")),
+            content_type="application/json",
+            **stranger,
+        )
+        assert answer.status_code == 401
+
+    assert redis.Redis.from_url(settings.REDIS_URL).get(settings.REDIS_KEY_PREFIX + KICK) == mark == b"0"
+    assert once_started(KICK) is None  # nobody relied on it: no claim again
