@@ -248,6 +248,22 @@ def _process_caches_reset():
 
 
 @pytest.fixture(autouse=True)
+def _the_apps_celery_stays_current():
+    """The app queues its tasks and keeps its batches' marks through `celery.current_app`
+    (kit/enqueue.py). `Celery(...)` makes itself current unless told not to: a test that built one
+    sent every later test's tasks and marks in its process to its own broker. Such a test fails
+    here, and the app is made current again."""
+    from celery import current_app
+
+    from config.celery import app
+
+    yield
+    if current_app._get_current_object() is not app:
+        app.set_current()
+        pytest.fail("This test left another Celery app current: build it with set_as_current=False.")
+
+
+@pytest.fixture(autouse=True)
 def _private_urls_allowed(settings):
     """Let the app call 127.0.0.1, where the tests' connectors listen; the tests of the address
     policy (tests/security/test_outbound.py) switch it back off."""

@@ -71,7 +71,8 @@ PROCESSING_TASKS = ("orders.tasks.process_intakes", "orders.tasks.process_intake
 def busy_worker(stack, workers, *, timeout: float = 60) -> tuple[str, list[str]]:
     """Wait until one of `workers` is processing submissions (a batch, or one); return its name
     and the ids of the tasks it is running."""
-    control = Celery(broker=stack.redis.url).control
+    # Not made current: the app's own code in this process queues through `current_app`.
+    control = Celery(broker=stack.redis.url, set_as_current=False).control
     hostnames = {f"{worker}@faults": worker for worker in workers}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -87,5 +87,5 @@ def test_the_longest_grace_relied_on_is_the_one_kept(marks, settings):
 
 def test_marks_on_another_redis_than_the_first_round_trip_are_not_looked_at(marks, settings, monkeypatch):
     assert OnceAhead.possible(KEY, grace=GRACE) is not None
-    monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:6379/15")
+    monkeypatch.setattr(current_app.conf, "broker_url", "redis://another-redis.invalid:6379/0")
     assert OnceAhead.possible(KEY, grace=GRACE) is None
