@@ -24,6 +24,11 @@ admin.site.site_title = "Order Authorization"
 admin.site.index_title = _("Orders, rules and connectors")
 
 urlpatterns = [
+    # The connectors' calls first: Django tries the patterns in turn for every request, and
+    # these come the most often (a marketplace's orders), the admin's pages the least.
+    path("api/order-integration/", include("connector_api.urls")),
+    path("api/fulfillment/", include("connector_api.fulfillment_urls")),
+    path("api/checkout/", include("connector_api.checkout_urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # Accounts and team members moved from the authorization app to accounts: their old admin
     # addresses (bookmarks, links in old e-mails) lead to the new ones, with their query.
@@ -50,9 +55,6 @@ urlpatterns = [
     path("api/", include("accounts.urls")),
     path("api/authorization/", include("authorization.urls")),
     path("api/catalog/", include("catalog.urls")),
-    path("api/order-integration/", include("connector_api.urls")),
-    path("api/fulfillment/", include("connector_api.fulfillment_urls")),
-    path("api/checkout/", include("connector_api.checkout_urls")),
     # Before orders.urls, whose orders/<main_order_id> would take orders/feed.
     path("api/", include("connector_api.oms_urls")),
     path("api/", include("orders.urls")),
