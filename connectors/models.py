@@ -109,6 +109,8 @@ class Connector(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "affiliate_id"], name="unique_affiliate_per_account"),
             models.UniqueConstraint(fields=["account", "name"], name="unique_connector_name_per_account"),
+            # What a submission's (connector, account) refers to: orders.IntakeRecord's foreign key.
+            models.UniqueConstraint(fields=["id", "account"], name="connector_and_its_account"),
         ]
 
     def __str__(self):

@@ -15,22 +15,27 @@ from ..statuses import Flow, IntakeStatus
 class IntakeRecord(models.Model):
     """One submission from a connector, kept whether or not it became an order ("connection orders")."""
 
+    # The database checks the account through the connector's (connector, account) pair: a
+    # submission is always of its connector's account, and each insert locks one row, not two.
     account = models.ForeignKey(
         Account,
         on_delete=models.CASCADE,
         related_name="intake_records",
-        db_index=False,
+        db_index=False,  # indexed first in a composite index below
+        db_constraint=False,  # checked with the connector: orders/migrations/0010
         verbose_name=_("account"),
-    )  # indexed first in a composite index below
+    )
     connector = models.ForeignKey(
-        Connector, on_delete=models.CASCADE, related_name="intake_records", verbose_name=_("connector")
+        Connector,
+        on_delete=models.CASCADE,
+        related_name="intake_records",
+        db_constraint=False,  # checked with the account: orders/migrations/0010
+        verbose_name=_("connector"),
     )
     flow = models.CharField(
         max_length=16, choices=Flow.choices, default=Flow.PLACE_ORDER, verbose_name=_("flow")
     )
-    marketplace_order_id = models.CharField(
-        max_length=100, db_index=True, verbose_name=_("marketplace order")
-    )
+    marketplace_order_id = models.CharField(max_length=100, verbose_name=_("marketplace order"))
     body = models.JSONField(verbose_name=_("body"))
     body_digest = models.CharField(max_length=64, verbose_name=_("body digest"))
     status = models.CharField(
@@ -51,6 +56,7 @@ class IntakeRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="intake_records",
+        db_index=False,  # indexed where set, below: a submission is received without one
         verbose_name=_("order"),
     )
     ignore_divergence = models.BooleanField(
@@ -64,6 +70,7 @@ class IntakeRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # indexed where set, below
         verbose_name=_("reprocessed by"),
     )
     reprocessed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reprocessed at"))
@@ -89,6 +96,15 @@ class IntakeRecord(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"], name="intake_status_received"),
             models.Index(fields=["account", "-received_at"], name="intake_account_recent"),
+            # Every submission is inserted into each index of this table, the order API's one
+            # write: no LIKE index, and none for the columns still empty when a submission comes in.
+            models.Index(fields=["marketplace_order_id"], name="intake_marketplace_order"),
+            models.Index(fields=["order"], condition=models.Q(order__isnull=False), name="intake_order"),
+            models.Index(
+                fields=["reprocessed_by"],
+                condition=models.Q(reprocessed_by__isnull=False),
+                name="intake_reprocessed_by",
+            ),
         ]
 
     def __str__(self):
