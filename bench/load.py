@@ -258,13 +258,10 @@ def _within(url: str, networks) -> bool:
 
 
 def _run(coroutine):
-    """Run `coroutine` to its end on an event loop of its own, in a thread of its own when this
-    thread already runs a loop (e.g. a browser driven by Playwright's synchronous API).
-
-    What the process held before is frozen out of the garbage collector meanwhile: a full
-    collection walking Django and a benchmark's rows stopped the sender for 300 ms, which the
-    open loop counted as the server's latency (docs/benchmarks.md).
-    """
+    """Run `coroutine` on an event loop of its own (in a thread of its own when this thread runs
+    one, e.g. under Playwright's synchronous API), what the process held frozen out of the garbage
+    collector: a full collection walking Django and a benchmark's rows stopped the sender for
+    300 ms, which the open loop counted as the server's latency (docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
     try:
