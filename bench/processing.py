@@ -73,7 +73,6 @@ def submissions_take_in(on: Stage, *, count: int, tag: str, mixed: bool = False)
         body = json.loads(bodies(i))
         intake_receive(
             connector=connector,
-            account=on.account,
             flow=contract.PLACE_ORDER,
             body=body,
             body_digest=contract.body_digest(body),

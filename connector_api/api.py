@@ -319,7 +319,6 @@ class OrderIntegrationView(ConnectorAPIView):
         body, digest = self.body(request)
         intake_receive(
             connector=request.auth,
-            account=account,
             flow=self.flow,
             body=body,
             body_digest=digest,
@@ -357,9 +356,9 @@ class OrderStatusView(ConnectorAPIView):
         tags=["Order integration"],
     )
     def put(self, request):
-        account = self.account(request)
+        self.account(request)
         body, digest = self.body(request)
-        intake_receive(connector=request.auth, account=account, flow=self.flow, body=body, body_digest=digest)
+        intake_receive(connector=request.auth, flow=self.flow, body=body, body_digest=digest)
         return contract_response(
             status_code=200, code="SOI003", flow=self.flow, marketplace_order_id=body["marketplaceOrderId"]
         )

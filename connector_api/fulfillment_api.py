@@ -202,7 +202,7 @@ class FulfillmentOrdersView(FulfillmentAPIView):
         tags=["Fulfillment (previous protocol)"],
     )
     def post(self, request):
-        account = self.account(request)
+        self.account(request)
         self.check_affiliate(request, required=True)
         body, _ = self.body(request)
         order = single_order(body)
@@ -221,7 +221,7 @@ class FulfillmentOrdersView(FulfillmentAPIView):
                     for position, item in enumerate(order["items"], start=1)
                 ],
             )
-        order_id = fulfillment_order_place(connector=request.auth, account=account, order=order)
+        order_id = fulfillment_order_place(connector=request.auth, order=order)
         return Response(
             [
                 {

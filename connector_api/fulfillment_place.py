@@ -26,7 +26,7 @@ def _digest(body: dict, *, salt: str = "") -> str:
     return hashlib.sha256((canonical + salt).encode()).hexdigest()
 
 
-def fulfillment_order_place(*, connector, account, order: dict) -> str:
+def fulfillment_order_place(*, connector, order: dict) -> str:
     """Place one checked fulfillment order; return its `orderId`, or raise `FulfillmentError`.
 
     With `isCreatedAsync` the order is stored and queued exactly as the order API does (an exact
@@ -36,14 +36,11 @@ def fulfillment_order_place(*, connector, account, order: dict) -> str:
     """
     body = as_order_body(order)
     if body["isCreatedAsync"]:
-        intake_receive(
-            connector=connector, account=account, flow=PLACE_ORDER, body=body, body_digest=_digest(body)
-        )
+        intake_receive(connector=connector, flow=PLACE_ORDER, body=body, body_digest=_digest(body))
         return f"{connector.affiliate_id}-{body['marketplaceOrderId']}"
     with transaction.atomic():
         intake, _ = intake_receive(
             connector=connector,
-            account=account,
             flow=PLACE_ORDER,
             body=body,
             body_digest=_digest(body, salt=uuid.uuid4().hex),

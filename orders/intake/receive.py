@@ -38,16 +38,17 @@ def intake_reprocess(*, intake: IntakeRecord, actor: Actor, ignore_divergence: b
 
 
 def intake_receive(
-    *, connector, account, flow: str, body: dict, body_digest: str, kick: OnceAhead | None = None
+    *, connector, flow: str, body: dict, body_digest: str, kick: OnceAhead | None = None
 ) -> tuple[IntakeRecord, bool]:
-    """Store a submission and queue its processing after commit; return (record, created).
+    """Store a submission of `connector`'s account and queue its processing after commit;
+    return (record, created). The account is the connector's, as the database checks.
 
     An exact replay of a placed order finds the record already there and starts nothing,
     also when two identical requests race each other (the unique constraint decides). `kick` is
     the request's look at the waiting batch (`intake_kick_ahead`), sent before it wrote.
     """
     intake = IntakeRecord(
-        account=account,
+        account=connector.account,
         connector=connector,
         flow=flow,
         marketplace_order_id=str(body.get("marketplaceOrderId", "")),

@@ -190,7 +190,6 @@ def test_a_replay_and_a_rolled_back_submission_are_not_counted(client, mkp, shop
     with pytest.raises(RuntimeError), transaction.atomic():
         intake_receive(
             connector=shop.connector,
-            account=shop.account,
             flow=contract.PLACE_ORDER,
             body=order_body(marketplaceOrderId="rolled-back"),
             body_digest="rolled-back",
@@ -230,7 +229,6 @@ def test_the_intake_backlog_and_its_oldest_submission(client, shop):
     body = order_body(marketplaceOrderId="waiting")
     intake, _ = intake_receive(  # its processing is queued after a commit that never comes here
         connector=shop.connector,
-        account=shop.account,
         flow=contract.PLACE_ORDER,
         body=body,
         body_digest=contract.body_digest(body),

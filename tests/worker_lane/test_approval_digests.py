@@ -90,7 +90,6 @@ def test_a_thousand_orders_held_in_a_minute_for_two_approvers_send_a_handful_of_
         )
         intake_receive(
             connector=worker_shop.connector,
-            account=worker_shop.account,
             flow=contract.PLACE_ORDER,
             body=body,
             body_digest=contract.body_digest(body),

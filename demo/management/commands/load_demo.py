@@ -267,13 +267,11 @@ def demo_order_body(marketplace_order_id: str, lines, shortfall: Decimal, status
     }
 
 
-def _post_demo_orders(account: Account, connector: Connector) -> None:
+def _post_demo_orders(connector: Connector) -> None:
     """Submit a few orders as the demo marketplace would; the worker processes them once it runs."""
     for marketplace_order_id, lines, shortfall, status in DEMO_ORDERS:
         body = demo_order_body(marketplace_order_id, lines, shortfall, status)
-        intake_receive(
-            connector=connector, account=account, flow="PlaceOrder", body=body, body_digest=body_digest(body)
-        )
+        intake_receive(connector=connector, flow="PlaceOrder", body=body, body_digest=body_digest(body))
 
 
 class Command(BaseCommand):
@@ -363,7 +361,7 @@ class Command(BaseCommand):
                 actor=users["ana@demo.example"],
             )
         if fresh_catalog and not account.intake_records.exists():
-            _post_demo_orders(account, connector)
+            _post_demo_orders(connector)
         return _render(
             passwords=passwords,
             app_key=credentials.app_key,
