@@ -5,7 +5,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 # A submission's account is its connector's: one foreign key checks both, and the insert of a
-# submission locks one row (the connector's) where a key each locked two. PostgreSQL only: SQLite cannot add a constraint to a table.
+# submission locks one row (the connector's) where a key each locked two. PostgreSQL only:
+# SQLite cannot add a constraint to a table.
 ADD = """
 ALTER TABLE orders_intakerecord ADD CONSTRAINT intake_connector_of_its_account
 FOREIGN KEY (connector_id, account_id) REFERENCES connectors_connector (id, account_id)

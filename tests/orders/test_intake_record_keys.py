@@ -96,7 +96,7 @@ def test_going_back_before_0010_and_forward_again_keeps_every_submission(transac
         committed(submission(shop.connector, AccountFactory(name="Another seller"), number=2))
 
 
-def test_the_order_api_files_a_submission_under_its_connectors_account(shop):
+def test_a_submission_received_is_filed_under_its_connectors_account(shop):
     intake = receive(shop)
     assert (intake.account_id, intake.connector_id) == (shop.connector.account_id, shop.connector.pk)
     assert IntakeRecord.objects.filter(pk=intake.pk, account=shop.account).exists()
